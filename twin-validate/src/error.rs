@@ -1,0 +1,40 @@
+//! The error type of `twin-validate`.
+
+use thiserror::Error;
+
+/// Everything that can go wrong in `twin-validate`.
+///
+/// Messages name the field, the offending value and the allowed range, and never
+/// contain patient-identifying data.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ValidateError {
+    /// An input value lies outside its allowed range.
+    #[error("invalid `{field}` = {value}: allowed {allowed}")]
+    InvalidInput {
+        /// Name of the field or argument.
+        field: String,
+        /// The offending value, formatted.
+        value: String,
+        /// The allowed range or set, in words.
+        allowed: String,
+    },
+}
+
+impl ValidateError {
+    /// Shorthand for [`ValidateError::InvalidInput`].
+    pub fn invalid(
+        field: impl Into<String>,
+        value: impl std::fmt::Display,
+        allowed: impl Into<String>,
+    ) -> Self {
+        ValidateError::InvalidInput {
+            field: field.into(),
+            value: value.to_string(),
+            allowed: allowed.into(),
+        }
+    }
+}
+
+/// Result alias for `twin-validate`.
+pub type Result<T> = std::result::Result<T, ValidateError>;
