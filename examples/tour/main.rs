@@ -1,0 +1,41 @@
+//! The main job: a tour of every twin in patient-twin.
+//!
+//! Usage: `cargo run --release --example tour [OUT_DIR]` (default `out/`).
+//! Each section prints a readable report, writes its JSON/SVG files under
+//! `OUT_DIR/<section>/`, and returns a JSON summary; the last stdout line is one
+//! single-line JSON object with every section's summary.
+
+use std::error::Error;
+use std::path::{Path, PathBuf};
+
+// Sections (one module each; each exposes `run(out_dir) -> Result<serde_json::Value, _>`).
+// SECTION-MODULES (keep this marker: one `mod name;` line per section below it)
+
+type Section = fn(&Path) -> Result<serde_json::Value, Box<dyn Error>>;
+
+fn sections() -> Vec<(&'static str, Section)> {
+    vec![
+        // SECTION-LIST (keep this marker: one `("name", name::run),` line per section)
+    ]
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let out_root = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("out"));
+    let started = std::time::Instant::now();
+    let mut summary = serde_json::Map::new();
+    for (name, run) in sections() {
+        println!("\n==== {name} ====");
+        let dir = out_root.join(name);
+        std::fs::create_dir_all(&dir)?;
+        let t = std::time::Instant::now();
+        let mut value = run(&dir)?;
+        if let Some(obj) = value.as_object_mut() {
+            obj.insert("seconds".into(), serde_json::json!(t.elapsed().as_secs_f64()));
+        }
+        summary.insert(name.to_string(), value);
+    }
+    summary.insert("total_seconds".into(), serde_json::json!(started.elapsed().as_secs_f64()));
+    println!("\nfiles written under {}", out_root.display());
+    println!("{}", serde_json::Value::Object(summary));
+    Ok(())
+}
