@@ -19,6 +19,29 @@ pub enum OncologyError {
         /// The allowed range or set, in words.
         allowed: String,
     },
+    /// A table (CSV) could not be read: names the line and column.
+    #[error("{source_name}: line {line}, column `{column}`: {message}")]
+    Table {
+        /// Which input (file name or "input"), never patient data.
+        source_name: String,
+        /// 1-based line number (the header is line 1).
+        line: usize,
+        /// Column name.
+        column: String,
+        /// What is wrong, with the allowed values.
+        message: String,
+    },
+    /// An error from the twin-core engine (solver, calibration).
+    #[error(transparent)]
+    Core(#[from] twin_core::CoreError),
+    /// Reading a file failed.
+    #[error("cannot read {what}: {message}")]
+    Io {
+        /// What was being read.
+        what: String,
+        /// The operating-system message.
+        message: String,
+    },
 }
 
 impl OncologyError {
