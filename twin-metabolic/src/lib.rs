@@ -4,6 +4,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod check;
 pub mod error;
+pub mod glycaemia;
+pub mod kidney;
+pub mod risk;
 
 pub use error::{MetabolicError, Result};
