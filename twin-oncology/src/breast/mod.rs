@@ -8,3 +8,4 @@
 
 pub mod growth;
 pub mod recist;
+pub mod relapse;

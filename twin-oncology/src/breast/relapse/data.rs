@@ -1,0 +1,251 @@
+//! The Rotterdam column layout: reading, recurrence-free survival, splitting.
+//!
+//! Columns (any order, extra columns ignored): `pid,year,age,meno,size,grade,
+//! nodes,pgr,er,hormon,chemo,rtime,recur,dtime,death` as in R `survival::rotterdam`.
+//! Recurrence-free survival follows the R documentation: event =
+//! max(recur, death), time = rtime if recur else dtime (43 patients died
+//! without recorded recurrence after their recurrence censoring time).
+
+use crate::error::{OncologyError, Result};
+use serde::{Deserialize, Serialize};
+use std::io::Read;
+use std::path::Path;
+
+/// Primary tumour size category, mm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SizeCategory {
+    /// ≤ 20 mm.
+    UpTo20,
+    /// 20–50 mm.
+    From20To50,
+    /// > 50 mm.
+    Over50,
+}
+
+impl SizeCategory {
+    /// Representative diameter of the category, mm (midpoint; 60 mm for > 50).
+    pub fn diameter_mm(self) -> f64 {
+        match self {
+            SizeCategory::UpTo20 => 15.0,
+            SizeCategory::From20To50 => 35.0,
+            SizeCategory::Over50 => 60.0,
+        }
+    }
+}
+
+/// One patient of the Rotterdam layout (no identifier is kept).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RotterdamPatient {
+    /// Year of surgery.
+    pub year: f64,
+    /// Age at surgery, years.
+    pub age_years: f64,
+    /// Post-menopausal.
+    pub post_menopausal: bool,
+    /// Tumour size category.
+    pub size: SizeCategory,
+    /// Differentiation grade (2 or 3).
+    pub grade: u8,
+    /// Number of positive lymph nodes.
+    pub nodes: f64,
+    /// Progesterone receptors, fmol/l.
+    pub pgr_fmol_per_l: f64,
+    /// Oestrogen receptors, fmol/l.
+    pub er_fmol_per_l: f64,
+    /// Adjuvant hormonal treatment.
+    pub hormonal: bool,
+    /// Adjuvant chemotherapy.
+    pub chemo: bool,
+    /// Recurrence-free survival time, days.
+    pub rfs_days: f64,
+    /// Recurrence or death observed.
+    pub rfs_event: bool,
+}
+
+const COLUMNS: [&str; 15] = [
+    "pid", "year", "age", "meno", "size", "grade", "nodes", "pgr", "er", "hormon", "chemo",
+    "rtime", "recur", "dtime", "death",
+];
+
+/// Read a Rotterdam-layout CSV file.
+pub fn read_rotterdam_csv(path: &Path) -> Result<Vec<RotterdamPatient>> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let file = std::fs::File::open(path).map_err(|e| OncologyError::Io {
+        what: name.clone(),
+        message: e.to_string(),
+    })?;
+    parse_rotterdam_csv(file, &name)
+}
+
+/// Parse Rotterdam-layout CSV text. `source_name` names the input in errors.
+/// Errors name the 1-based line (header = line 1) and the column.
+pub fn parse_rotterdam_csv<R: Read>(reader: R, source_name: &str) -> Result<Vec<RotterdamPatient>> {
+    let err = |line: usize, column: &str, message: String| OncologyError::Table {
+        source_name: source_name.to_string(),
+        line,
+        column: column.to_string(),
+        message,
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(reader);
+    let header = rdr
+        .headers()
+        .map_err(|e| err(1, "(header)", e.to_string()))?
+        .clone();
+    let mut idx = [0usize; 15];
+    for (k, col) in COLUMNS.iter().enumerate() {
+        idx[k] = header
+            .iter()
+            .position(|h| h.trim_matches('"') == *col)
+            .ok_or_else(|| {
+                err(
+                    1,
+                    col,
+                    format!("missing column; required columns: {}", COLUMNS.join(",")),
+                )
+            })?;
+    }
+    let mut out = Vec::new();
+    for (row_no, rec) in rdr.records().enumerate() {
+        let line = row_no + 2;
+        let rec = rec.map_err(|e| err(line, "(row)", e.to_string()))?;
+        let cell = |k: usize| rec.get(idx[k]).unwrap_or("").trim_matches('"');
+        let num = |k: usize, lo: f64, hi: f64| -> Result<f64> {
+            let s = cell(k);
+            let v: f64 = s
+                .parse()
+                .map_err(|_| err(line, COLUMNS[k], format!("`{s}` is not a number")))?;
+            if v.is_finite() && (lo..=hi).contains(&v) {
+                Ok(v)
+            } else {
+                Err(err(
+                    line,
+                    COLUMNS[k],
+                    format!("{v} outside the allowed range {lo}..={hi}"),
+                ))
+            }
+        };
+        let flag = |k: usize| -> Result<bool> { Ok(num(k, 0.0, 1.0)? >= 0.5) };
+        let size = match cell(4) {
+            "<=20" => SizeCategory::UpTo20,
+            "20-50" => SizeCategory::From20To50,
+            ">50" => SizeCategory::Over50,
+            s => {
+                return Err(err(
+                    line,
+                    "size",
+                    format!("`{s}` is not one of <=20, 20-50, >50"),
+                ));
+            }
+        };
+        let grade = num(5, 1.0, 3.0)?;
+        let (rtime, recur) = (num(11, 0.0, 1e6)?, flag(12)?);
+        let (dtime, death) = (num(13, 0.0, 1e6)?, flag(14)?);
+        let rfs_days = if recur { rtime } else { dtime };
+        if rfs_days <= 0.0 {
+            let col = if recur { "rtime" } else { "dtime" };
+            return Err(err(line, col, format!("{rfs_days} must be > 0 days")));
+        }
+        out.push(RotterdamPatient {
+            year: num(1, 1900.0, 2100.0)?,
+            age_years: num(2, 0.0, 120.0)?,
+            post_menopausal: flag(3)?,
+            size,
+            grade: grade.round() as u8,
+            nodes: num(6, 0.0, 1000.0)?,
+            pgr_fmol_per_l: num(7, 0.0, 1e6)?,
+            er_fmol_per_l: num(8, 0.0, 1e6)?,
+            hormonal: flag(9)?,
+            chemo: flag(10)?,
+            rfs_days,
+            rfs_event: recur || death,
+        });
+        let _ = num(0, f64::MIN, f64::MAX)?; // pid must be numeric; it is not kept
+    }
+    if out.is_empty() {
+        return Err(err(2, "(row)", "no patients in the table".into()));
+    }
+    Ok(out)
+}
+
+/// Split by year of surgery: `year <= last_train_year` → training, later → test.
+pub fn split_by_year(
+    patients: &[RotterdamPatient],
+    last_train_year: f64,
+) -> (Vec<RotterdamPatient>, Vec<RotterdamPatient>) {
+    patients.iter().partition(|p| p.year <= last_train_year)
+}
+
+/// Default split year for the Rotterdam cohort: surgery 1978–1988 trains
+/// (1,557 patients), 1989–1993 tests (1,425).
+pub const DEFAULT_LAST_TRAIN_YEAR: f64 = 1988.0;
+
+/// Recurrence-free survival times and events of a set of patients.
+pub fn outcomes(patients: &[RotterdamPatient]) -> (Vec<f64>, Vec<bool>) {
+    patients.iter().map(|p| (p.rfs_days, p.rfs_event)).unzip()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str =
+        "pid,year,age,meno,size,grade,nodes,pgr,er,hormon,chemo,rtime,recur,dtime,death\n";
+
+    #[test]
+    fn reads_the_real_file_and_builds_rfs() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/breast/rotterdam.csv");
+        let p = read_rotterdam_csv(&path).unwrap();
+        assert_eq!(p.len(), 2982); // data/README.md
+        // RFS events = max(recur, death): 1518 recurrences plus deaths without
+        // recurrence; the R docs' rfs construction gives 1713 events.
+        assert_eq!(p.iter().filter(|x| x.rfs_event).count(), 1713);
+        let (tr, te) = split_by_year(&p, DEFAULT_LAST_TRAIN_YEAR);
+        assert_eq!((tr.len(), te.len()), (1557, 1425));
+    }
+
+    #[test]
+    fn rfs_uses_dtime_without_recurrence() {
+        let s = format!("{HEAD}1,1990,60,1,<=20,2,0,10,10,0,0,100,0,250,1\n");
+        let p = parse_rotterdam_csv(s.as_bytes(), "t").unwrap();
+        assert_eq!((p[0].rfs_days, p[0].rfs_event), (250.0, true));
+    }
+
+    #[test]
+    fn missing_column_and_bad_cells_name_line_and_column() {
+        let no_er = HEAD.replace(",er,", ",xx,");
+        let e = parse_rotterdam_csv(
+            format!("{no_er}1,1990,60,1,<=20,2,0,10,10,0,0,100,0,250,1\n").as_bytes(),
+            "t",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("line 1") && e.contains("`er`"), "{e}");
+        let bad = format!(
+            "{HEAD}1,1990,60,1,<=20,2,0,10,10,0,0,100,0,250,1\n2,1990,abc,1,<=20,2,0,10,10,0,0,100,0,250,1\n"
+        );
+        let e = parse_rotterdam_csv(bad.as_bytes(), "t")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 3") && e.contains("`age`") && e.contains("abc"),
+            "{e}"
+        );
+        let bad_size = format!("{HEAD}1,1990,60,1,big,2,0,10,10,0,0,100,0,250,1\n");
+        let e = parse_rotterdam_csv(bad_size.as_bytes(), "t")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 2") && e.contains("`size`"), "{e}");
+        let neg = format!("{HEAD}1,1990,60,1,<=20,2,-1,10,10,0,0,100,0,250,1\n");
+        assert!(
+            parse_rotterdam_csv(neg.as_bytes(), "t")
+                .unwrap_err()
+                .to_string()
+                .contains("`nodes`")
+        );
+    }
+}
