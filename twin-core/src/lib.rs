@@ -6,7 +6,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod calibrate;
+pub mod cohort;
 pub mod error;
 pub mod pde;
+pub mod sensitivity;
 
 pub use error::{CoreError, Result};
