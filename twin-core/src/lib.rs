@@ -9,7 +9,11 @@
 pub mod calibrate;
 pub mod cohort;
 pub mod error;
+pub mod ode;
 pub mod pde;
+pub mod pk;
+pub mod schedule;
 pub mod sensitivity;
+pub mod twin;
 
 pub use error::{CoreError, Result};
