@@ -34,6 +34,9 @@ pub enum OncologyError {
     /// An error from the twin-core engine (solver, calibration).
     #[error(transparent)]
     Core(#[from] twin_core::CoreError),
+    /// An error from twin-validate (metrics, Cox baseline).
+    #[error(transparent)]
+    Validate(#[from] twin_validate::ValidateError),
     /// Reading a file failed.
     #[error("cannot read {what}: {message}")]
     Io {

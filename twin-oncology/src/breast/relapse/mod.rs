@@ -5,5 +5,6 @@
 //!   detectability, competing other-cause mortality) and its fit.
 //! * [`compare`] — held-out comparison with a Cox model (twin-validate).
 
+pub mod compare;
 pub mod data;
 pub mod model;
