@@ -35,7 +35,9 @@
 pub mod baseline;
 pub mod binary;
 pub mod bootstrap;
+pub mod calibration;
 mod check;
+pub mod continuous;
 pub mod delong;
 pub mod error;
 pub mod resampling;
