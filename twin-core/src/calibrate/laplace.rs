@@ -44,9 +44,11 @@ pub struct Interval {
 pub struct Laplace {
     /// The parameters (needed to map samples back to natural units).
     pub specs: Vec<ParameterSpec>,
-    /// Mode in natural units.
+    /// Point estimate in natural units: the optimiser's mode (MLE without priors).
     pub estimate: Vec<f64>,
-    /// Mode in `z`.
+    /// Centre of the Gaussian in `z`: the mode of the density of `z`
+    /// (objective − Σ ln|dx/dz|), which for Log/Logit parameters lies slightly
+    /// off the natural-units mode; equal to it for weighted least squares.
     pub estimate_z: Vec<f64>,
     /// Covariance in `z` (row-major).
     pub cov_z: Vec<Vec<f64>>,
@@ -61,14 +63,16 @@ pub struct Laplace {
     pub method: CovarianceMethod,
 }
 
-/// Laplace / Gauss–Newton covariance at `fit.estimate_z`.
+/// Laplace / Gauss–Newton approximation: a Gaussian in `z` centred at the mode
+/// of the density of `z` (found by Newton from `fit.estimate_z`; this keeps a
+/// prior that is Gaussian in `z`, such as a log-normal prior on a Log parameter,
+/// exactly reproduced when the data say nothing), with the curvature there.
 pub fn laplace<M: Model>(
     problem: &Problem<M>,
     fit: &Fit,
     method: CovarianceMethod,
 ) -> Result<Laplace> {
-    let z = &fit.estimate_z;
-    let p = z.len();
+    let p = fit.estimate_z.len();
     if p != problem.specs().len() {
         return Err(CoreError::ShapeMismatch {
             what: "fit vs problem parameters".into(),
@@ -77,9 +81,25 @@ pub fn laplace<M: Model>(
         });
     }
     let n = problem.observations().values.len();
+    let wls = matches!(problem.likelihood(), Likelihood::WeightedLeastSquares);
+    // Density of z: the objective plus −Σ ln|dx/dz| (none for WLS, not a density).
+    let jac_term = |z: &[f64]| -> f64 {
+        if wls {
+            0.0
+        } else {
+            -problem.specs().iter().zip(z).map(|(s, &z)| s.ln_dx_dz(z)).sum::<f64>()
+        }
+    };
+    let nlp_z = |z: &[f64]| problem.objective_z(z) + jac_term(z);
+    let center = if wls {
+        fit.estimate_z.clone()
+    } else {
+        z_mode(&nlp_z, &fit.estimate_z)
+    };
+    let z = &center;
     let h: Vec<f64> = z.iter().map(|z| 1e-4 * z.abs().max(1.0)).collect();
     let mut hess = match method {
-        CovarianceMethod::Hessian => fd_hessian(|z| problem.objective_z(z), z, &h),
+        CovarianceMethod::Hessian => fd_hessian(nlp_z, z, &h),
         CovarianceMethod::GaussNewton => {
             if matches!(
                 problem.likelihood(),
@@ -106,7 +126,18 @@ pub fn laplace<M: Model>(
                     jac[(i, j)] = (rp[i] - rm[i]) / (2.0 * h[j]);
                 }
             }
-            jac.transpose() * jac
+            let mut gn = jac.transpose() * jac;
+            // Curvature of the transform's Jacobian term (non-zero for Logit only).
+            let mut zp = z.clone();
+            for j in 0..p {
+                zp[j] = z[j] + h[j];
+                let up = jac_term(&zp);
+                zp[j] = z[j] - h[j];
+                let dn = jac_term(&zp);
+                zp[j] = z[j];
+                gn[(j, j)] += (up - 2.0 * jac_term(z) + dn) / (h[j] * h[j]);
+            }
+            gn
         }
     };
     if hess.iter().any(|v| !v.is_finite()) {
@@ -138,7 +169,7 @@ pub fn laplace<M: Model>(
             .into(),
     })?;
     let cov = chol.inverse();
-    Ok(build(problem.specs(), fit, &cov, method))
+    Ok(build(problem.specs(), fit, z, &cov, method))
 }
 
 fn non_finite(what: &str) -> CoreError {
@@ -179,14 +210,55 @@ fn fd_hessian(f: impl Fn(&[f64]) -> f64, z: &[f64], h: &[f64]) -> DMatrix<f64> {
     hess
 }
 
-fn build(specs: &[ParameterSpec], fit: &Fit, cov: &DMatrix<f64>, method: CovarianceMethod) -> Laplace {
+/// Mode of the density of `z` by damped Newton from `z0` (the optimiser's
+/// natural-units mode), with finite-difference derivatives; `z0` if Newton fails.
+fn z_mode(f: &impl Fn(&[f64]) -> f64, z0: &[f64]) -> Vec<f64> {
+    let p = z0.len();
+    let mut z = z0.to_vec();
+    let mut fz = f(&z);
+    for _ in 0..50 {
+        let h: Vec<f64> = z.iter().map(|z| 1e-4 * z.abs().max(1.0)).collect();
+        let mut g = DVector::zeros(p);
+        let mut zp = z.clone();
+        for j in 0..p {
+            zp[j] = z[j] + h[j];
+            let up = f(&zp);
+            zp[j] = z[j] - h[j];
+            g[j] = (up - f(&zp)) / (2.0 * h[j]);
+            zp[j] = z[j];
+        }
+        let Some(chol) = fd_hessian(f, &z, &h).cholesky() else {
+            return z0.to_vec();
+        };
+        let step = chol.solve(&g);
+        let mut t = 1.0;
+        loop {
+            let cand: Vec<f64> = z.iter().zip(step.iter()).map(|(z, s)| z - t * s).collect();
+            let fc = f(&cand);
+            if fc <= fz {
+                z = cand;
+                fz = fc;
+                break;
+            }
+            t *= 0.5;
+            if t < 1e-6 {
+                return z;
+            }
+        }
+        if step.amax() * t < 1e-9 {
+            break;
+        }
+    }
+    z
+}
+
+fn build(specs: &[ParameterSpec], fit: &Fit, z: &[f64], cov: &DMatrix<f64>, method: CovarianceMethod) -> Laplace {
     let p = specs.len();
     let sd_z: Vec<f64> = (0..p).map(|i| cov[(i, i)].sqrt()).collect();
-    let z = &fit.estimate_z;
     Laplace {
         specs: specs.to_vec(),
         estimate: fit.estimate.clone(),
-        estimate_z: z.clone(),
+        estimate_z: z.to_vec(),
         cov_z: (0..p).map(|i| (0..p).map(|j| cov[(i, j)]).collect()).collect(),
         sd_natural: (0..p).map(|i| specs[i].dx_dz(z[i]).abs() * sd_z[i]).collect(),
         correlation: (0..p)
