@@ -8,6 +8,7 @@
 
 pub mod date;
 pub mod error;
+pub mod fhir;
 pub mod privacy;
 pub mod record;
 pub mod units;
