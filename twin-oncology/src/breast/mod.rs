@@ -7,5 +7,6 @@
 //! * [`recist`] — RECIST 1.1 categories and progression-free survival.
 
 pub mod growth;
+pub mod pk;
 pub mod recist;
 pub mod relapse;
