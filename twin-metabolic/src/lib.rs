@@ -5,9 +5,18 @@
 #![warn(missing_docs)]
 
 mod check;
+pub mod drugs;
 pub mod error;
 pub mod glycaemia;
 pub mod kidney;
+pub mod model;
+pub mod plan;
 pub mod risk;
+pub mod weight;
 
+pub use drugs::{Drug, DrugOrder};
 pub use error::{MetabolicError, Result};
+pub use model::{
+    Baseline, Constants, PatientModel, PatientParams, SafetyFlag, State, StepOptions, Trajectory,
+};
+pub use plan::Plan;

@@ -1,0 +1,131 @@
+//! Treatment plans: medications (doses, start and stop days), diet and activity.
+
+use crate::drugs::{Drug, DrugOrder};
+use crate::error::{MetabolicError, Result};
+use serde::{Deserialize, Serialize};
+
+/// A candidate plan: a full regimen from the forecast origin on. Drugs the patient
+/// already takes continue only if listed here (with `start_day` 0).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Short name shown in reports.
+    pub name: String,
+    /// Medications.
+    #[serde(default)]
+    pub drugs: Vec<DrugOrder>,
+    /// Prescribed change of energy intake, kcal/day (negative = deficit); adherence fades
+    /// as in [`crate::weight::Adherence`].
+    #[serde(default)]
+    pub diet_kcal_per_day: f64,
+    /// Prescribed moderate activity, minutes/week (additional to current).
+    #[serde(default)]
+    pub activity_min_per_week: f64,
+    /// Fasting-glucose target of basal-insulin titration, mmol/L (Riddle 2003 protocol: 5.6).
+    #[serde(default = "default_fpg_target")]
+    pub insulin_fpg_target_mmol_l: f64,
+}
+
+fn default_fpg_target() -> f64 {
+    5.6
+}
+
+impl Plan {
+    /// A plan with only medications.
+    pub fn drugs(name: &str, drugs: &[(Drug, f64)]) -> Plan {
+        Plan {
+            name: name.to_string(),
+            drugs: drugs
+                .iter()
+                .map(|&(drug, dose)| DrugOrder {
+                    drug,
+                    dose,
+                    start_day: 0.0,
+                    stop_day: None,
+                })
+                .collect(),
+            diet_kcal_per_day: 0.0,
+            activity_min_per_week: 0.0,
+            insulin_fpg_target_mmol_l: default_fpg_target(),
+        }
+    }
+
+    /// Builder: add a diet change (kcal/day) and activity (min/week).
+    pub fn with_lifestyle(mut self, diet_kcal_per_day: f64, activity_min_per_week: f64) -> Plan {
+        self.diet_kcal_per_day = diet_kcal_per_day;
+        self.activity_min_per_week = activity_min_per_week;
+        self
+    }
+
+    /// Check doses, duplicates, lifestyle ranges, and the label rules for drugs that
+    /// start at the origin given the patient's current eGFR. Drugs already taken
+    /// (`current`) are continuations, which follow the stop rules, not the start rules.
+    pub fn validate(&self, egfr: f64, current: &[Drug]) -> Result<()> {
+        let mut seen = Vec::new();
+        for o in &self.drugs {
+            if seen.contains(&o.drug) {
+                return Err(MetabolicError::invalid(
+                    format!("plan `{}` drugs", self.name),
+                    o.drug.name(),
+                    "each drug at most once",
+                ));
+            }
+            seen.push(o.drug);
+            let continuing = current.contains(&o.drug) && o.start_day == 0.0;
+            if continuing {
+                o.drug.check_dose(o.dose)?;
+                if egfr < o.drug.info().egfr_min_continue {
+                    return Err(MetabolicError::invalid(
+                        format!("eGFR for continuing {}", o.drug.name()),
+                        format!("{egfr:.1}"),
+                        format!(
+                            ">= {} mL/min/1.73 m² (label)",
+                            o.drug.info().egfr_min_continue
+                        ),
+                    ));
+                }
+            } else if o.start_day == 0.0 {
+                o.drug.check_start(o.dose, egfr)?;
+            } else {
+                o.drug.check_dose(o.dose)?;
+            }
+            if !(o.start_day.is_finite() && o.start_day >= 0.0) {
+                return Err(MetabolicError::invalid(
+                    "start_day",
+                    o.start_day,
+                    "a finite number >= 0 days",
+                ));
+            }
+            if let Some(s) = o.stop_day {
+                if !(s.is_finite() && s > o.start_day) {
+                    return Err(MetabolicError::invalid(
+                        "stop_day",
+                        s,
+                        "a finite number > start_day",
+                    ));
+                }
+            }
+        }
+        crate::check::in_range(
+            "diet_kcal_per_day",
+            self.diet_kcal_per_day,
+            -1500.0,
+            1000.0,
+            "kcal/day",
+        )?;
+        crate::check::in_range(
+            "activity_min_per_week",
+            self.activity_min_per_week,
+            0.0,
+            1200.0,
+            "min/week",
+        )?;
+        crate::check::in_range(
+            "insulin_fpg_target_mmol_l",
+            self.insulin_fpg_target_mmol_l,
+            4.4,
+            10.0,
+            "mmol/L",
+        )?;
+        Ok(())
+    }
+}
