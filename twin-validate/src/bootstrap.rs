@@ -199,3 +199,47 @@ where
         quantile_sorted(sorted, adj(z)),
     )))
 }
+
+/// A named metric with its confidence interval, as shown in reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricCi {
+    /// Metric name (e.g. "auc", "harrell_c").
+    pub name: String,
+    /// Point estimate on the evaluated patients.
+    pub estimate: f64,
+    /// Lower confidence bound, when computed.
+    pub ci_low: Option<f64>,
+    /// Upper confidence bound, when computed.
+    pub ci_high: Option<f64>,
+    /// How the interval was obtained (e.g. "bootstrap percentile 95%, B = 1000").
+    pub method: String,
+}
+
+impl MetricCi {
+    /// A metric with its bootstrap percentile interval.
+    pub fn from_bootstrap(name: impl Into<String>, b: &BootstrapCi) -> Self {
+        Self {
+            name: name.into(),
+            estimate: b.estimate,
+            ci_low: Some(b.percentile.0),
+            ci_high: Some(b.percentile.1),
+            method: format!(
+                "bootstrap percentile {:.0}%, B = {} ({} undefined)",
+                100.0 * b.level,
+                b.replicates_used,
+                b.replicates_failed
+            ),
+        }
+    }
+
+    /// A metric without an interval.
+    pub fn point(name: impl Into<String>, estimate: f64) -> Self {
+        Self {
+            name: name.into(),
+            estimate,
+            ci_low: None,
+            ci_high: None,
+            method: "point estimate".into(),
+        }
+    }
+}

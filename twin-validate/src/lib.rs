@@ -37,10 +37,15 @@ pub mod binary;
 pub mod bootstrap;
 pub mod calibration;
 mod check;
+pub mod compare;
 pub mod continuous;
 pub mod delong;
+pub mod domain;
 pub mod error;
+pub mod plots;
+pub mod report;
 pub mod resampling;
+pub mod subgroup;
 pub mod survival;
 
 pub use error::{Result, ValidateError};
