@@ -9,8 +9,10 @@
 pub mod date;
 pub mod error;
 pub mod fhir;
+pub mod nifti_io;
 pub mod privacy;
 pub mod record;
+pub mod table;
 pub mod units;
 
 pub use date::Date;
