@@ -239,6 +239,7 @@ pub const DRUGS: [DrugInfo; 11] = [
         egfr_slope_factor: 0.50,
         egfr_acute_dip: 0.06,
         uacr_factor: 0.69,
+        onset_days: 4.0,
         egfr_min_start: 20.0,
         egfr_min_continue: 0.0,
         source: "HbA1c −0.93 % vs placebo at 25 mg, 24 wk, baseline 7.9 % (Roden et al. 2013, EMPA-REG \
@@ -259,6 +260,7 @@ pub const DRUGS: [DrugInfo; 11] = [
         egfr_slope_factor: 0.50,
         egfr_acute_dip: 0.06,
         uacr_factor: 0.69,
+        onset_days: 4.0,
         egfr_min_start: 25.0,
         egfr_min_continue: 0.0,
         source: "SGLT2 class effect as empagliflozin (same mechanism parameters); label: start if \
@@ -277,6 +279,7 @@ pub const DRUGS: [DrugInfo; 11] = [
         egfr_slope_factor: 0.50,
         egfr_acute_dip: 0.06,
         uacr_factor: 0.69,
+        onset_days: 4.0,
         egfr_min_start: 30.0,
         egfr_min_continue: 0.0,
         source: "SGLT2 class effect as empagliflozin; label: start if eGFR ≥ 30 (CREDENCE inclusion), \

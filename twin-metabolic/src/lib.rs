@@ -12,6 +12,7 @@ pub mod kidney;
 pub mod model;
 pub mod plan;
 pub mod risk;
+pub mod trial;
 pub mod weight;
 
 pub use drugs::{Drug, DrugOrder};

@@ -77,7 +77,9 @@ pub struct Constants {
     /// Age-related eGFR decline, mL/min/1.73 m²/yr (issue 10; ~1 /yr in healthy ageing).
     pub egfr_ageing_per_year: f64,
     /// Extra eGFR decline per unit ln(UACR/30 mg/g) above 30 mg/g, mL/min/1.73 m²/yr. Set
-    /// from the EMPA-KIDNEY placebo slope (−2.75 /yr at median UACR 329 mg/g).
+    /// from the EMPA-KIDNEY placebo chronic slope (Herrington et al. 2023, NEJM 388:117:
+    /// −2.75 /yr at median UACR 329 mg/g, SBP 137, 85 % on RAS blockade ×0.85, 46 % with
+    /// diabetes): (2.75/0.87 − 1 − 0.18 − 0.08)/ln(329/30) ≈ 0.80.
     pub egfr_per_ln_uacr: f64,
     /// Extra eGFR decline per HbA1c % above 7, mL/min/1.73 m²/yr (assumption).
     pub egfr_per_hba1c_point: f64,
@@ -107,7 +109,7 @@ impl Default for Constants {
             titration_gap_mmol_l: 1.1,
             insulin_energy_kcal_per_u_per_kg: 280.0,
             egfr_ageing_per_year: 1.0,
-            egfr_per_ln_uacr: 0.73,
+            egfr_per_ln_uacr: 0.80,
             egfr_per_hba1c_point: 0.3,
             egfr_per_10_mmhg: 0.25,
             ln_uacr_per_hba1c_point_per_year: 0.05,
