@@ -185,7 +185,8 @@ pub struct RocCurve {
     pub fpr: Vec<f64>,
     /// True-positive rate at each threshold, starting at 0.
     pub tpr: Vec<f64>,
-    /// Thresholds (decreasing); the first is +inf (nobody positive).
+    /// Thresholds (decreasing); the first is `f64::MAX` (above every score: nobody
+    /// positive), finite so that the curve survives a JSON round trip.
     pub thresholds: Vec<f64>,
 }
 
@@ -199,7 +200,7 @@ pub fn roc_curve(labels: &[bool], scores: &[f64]) -> Result<RocCurve> {
     let mut c = RocCurve {
         fpr: vec![0.0],
         tpr: vec![0.0],
-        thresholds: vec![f64::INFINITY],
+        thresholds: vec![f64::MAX],
     };
     let mut i = 0;
     while i < order.len() {
