@@ -96,6 +96,8 @@ pub struct DiffusionOperator {
     cells: Option<DualCells>,
     /// Diagonal of `L` (1/time), for the Jacobi preconditioner.
     diag: Vec<f64>,
+    /// One plane of zeros: the face coefficients beyond the first/last x-plane.
+    zeros: Vec<f64>,
     /// Largest stable forward-Euler step (time).
     dt_max: f64,
 }
@@ -259,6 +261,7 @@ impl DiffusionOperator {
             face,
             cells,
             diag,
+            zeros: vec![0.0; strides[0]],
             dt_max,
         }
     }
@@ -307,11 +310,14 @@ impl DiffusionOperator {
         }
     }
 
-    /// `out = a·u + s·(L u)` on x-plane `i`, after [`Self::prepare_cells`].
+    /// `out = fin(p, a·u + s·(L u))` on x-plane `i`, after [`Self::prepare_cells`]
+    /// (`fin` finishes each voxel in the same pass, e.g. with a local reaction).
     ///
-    /// The additions happen in a fixed order, so results do not depend on how
-    /// planes are shared between threads.
-    pub(crate) fn apply_plane(
+    /// Every voxel is computed by the same operations in a fixed order, so
+    /// results do not depend on how planes are shared between threads; each
+    /// face flux is `s·D_face·(u_q − u_p)` on both sides, hence conservative.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn apply_plane<F: Fn(usize, f64) -> f64>(
         &self,
         u: &[f64],
         cell: &[f64],
@@ -319,14 +325,93 @@ impl DiffusionOperator {
         out: &mut [f64],
         a: f64,
         s: f64,
+        fin: &F,
+    ) {
+        let [nx, ny, nz] = self.grid().shape;
+        let sx = self.strides[0];
+        let base = i * sx;
+        if self.cells.is_some() || ny < 3 {
+            self.apply_range(u, i, out, a, s, 0..sx);
+            if let Some(cells) = &self.cells {
+                cells.divergence_plane(self, cell, i, out, s);
+            }
+            for (q, o) in out.iter_mut().enumerate() {
+                *o = fin(base + q, *o);
+            }
+            return;
+        }
+        // First and last rows (y = 0, ny − 1) block-wise, the rest fused.
+        self.apply_range(u, i, out, a, s, 0..nz);
+        self.apply_range(u, i, out, a, s, sx - nz..sx);
+        for q in (0..nz).chain(sx - nz..sx) {
+            out[q] = fin(base + q, out[q]);
+        }
+        let (lo, hi) = (base + nz, base + sx - nz);
+        let m = hi - lo;
+        let [fx, fy, fz] = [&self.face[0], &self.face[1], &self.face[2]];
+        let c = &u[lo..hi];
+        // Missing x-neighbours: zero face coefficients against the centre value.
+        let (xp, cxp) = if i + 1 < nx {
+            (&u[lo + sx..hi + sx], &fx[lo..hi])
+        } else {
+            (c, &self.zeros[..m])
+        };
+        let (xm, cxm) = if i > 0 {
+            (&u[lo - sx..hi - sx], &fx[lo - sx..hi - sx])
+        } else {
+            (c, &self.zeros[..m])
+        };
+        let (xp, cxp, xm, cxm) = (&xp[..m], &cxp[..m], &xm[..m], &cxm[..m]);
+        let (yp, cyp) = (&u[lo + nz..hi + nz], &fy[lo..hi]);
+        let (ym, cym) = (&u[lo - nz..hi - nz], &fy[lo - nz..hi - nz]);
+        let o = &mut out[nz..sx - nz];
+        let o = &mut o[..m];
+        if nz > 1 {
+            let (zp, czp) = (&u[lo + 1..hi + 1], &fz[lo..hi]);
+            let (zm, czm) = (&u[lo - 1..hi - 1], &fz[lo - 1..hi - 1]);
+            for k in 0..m {
+                let ck = c[k];
+                let v = a * ck
+                    + s * cxp[k] * (xp[k] - ck)
+                    + s * cxm[k] * (xm[k] - ck)
+                    + s * cyp[k] * (yp[k] - ck)
+                    + s * cym[k] * (ym[k] - ck)
+                    + s * czp[k] * (zp[k] - ck)
+                    + s * czm[k] * (zm[k] - ck);
+                o[k] = fin(lo + k, v);
+            }
+        } else {
+            for k in 0..m {
+                let ck = c[k];
+                let v = a * ck
+                    + s * cxp[k] * (xp[k] - ck)
+                    + s * cxm[k] * (xm[k] - ck)
+                    + s * cyp[k] * (yp[k] - ck)
+                    + s * cym[k] * (ym[k] - ck);
+                o[k] = fin(lo + k, v);
+            }
+        }
+    }
+
+    /// `out = a·u + s·(L_faces u)` on the plane-local index range `range` of
+    /// x-plane `i`, in L1-sized blocks, one face direction at a time.
+    #[allow(clippy::too_many_arguments)]
+    fn apply_range(
+        &self,
+        u: &[f64],
+        i: usize,
+        out: &mut [f64],
+        a: f64,
+        s: f64,
+        range: std::ops::Range<usize>,
     ) {
         let [nx, ny, nz] = self.grid().shape;
         let sx = self.strides[0];
         let base = i * sx;
         let [fx, fy, fz] = [&self.face[0], &self.face[1], &self.face[2]];
-        let mut start = 0;
-        while start < sx {
-            let end = (start + BLOCK).min(sx);
+        let mut start = range.start;
+        while start < range.end {
+            let end = (start + BLOCK).min(range.end);
             let o = &mut out[start..end];
             let c = &u[base + start..base + end];
             for (o, &c) in o.iter_mut().zip(c) {
@@ -368,9 +453,6 @@ impl DiffusionOperator {
                 }
             }
             start = end;
-        }
-        if let Some(cells) = &self.cells {
-            cells.divergence_plane(self, cell, i, out, s);
         }
     }
 }

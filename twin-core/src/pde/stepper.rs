@@ -79,8 +79,38 @@ pub struct DiffusionStepper {
     pub cg_options: CgOptions,
 }
 
-/// `dst = a·src + s·L src` plane by plane, then `post(plane index, dst plane)`
-/// whose two numbers are stored per plane in `partials`.
+/// `dst = fin(p, a·src + s·L src)` plane by plane, then `post(plane index,
+/// dst plane)` whose two numbers are stored per plane in `partials`.
+#[allow(clippy::too_many_arguments)]
+fn sweep_with<F, P>(
+    op: &DiffusionOperator,
+    cell: &mut [f64],
+    partials: &mut [[f64; 2]],
+    src: &[f64],
+    dst: &mut [f64],
+    a: f64,
+    s: f64,
+    fin: &F,
+    post: P,
+) -> [f64; 2]
+where
+    F: Fn(usize, f64) -> f64 + Sync,
+    P: Fn(usize, &mut [f64]) -> [f64; 2] + Sync,
+{
+    op.prepare_cells(src, cell);
+    let cell = &*cell;
+    let sx = plane_len(op);
+    dst.par_chunks_mut(sx)
+        .zip(partials.par_iter_mut())
+        .enumerate()
+        .for_each(|(i, (plane, part))| {
+            op.apply_plane(src, cell, i, plane, a, s, fin);
+            *part = post(i, plane);
+        });
+    ordered_sum(partials)
+}
+
+/// [`sweep_with`] without a finishing function.
 #[allow(clippy::too_many_arguments)]
 fn sweep<P>(
     op: &DiffusionOperator,
@@ -95,17 +125,7 @@ fn sweep<P>(
 where
     P: Fn(usize, &mut [f64]) -> [f64; 2] + Sync,
 {
-    op.prepare_cells(src, cell);
-    let cell = &*cell;
-    let sx = plane_len(op);
-    dst.par_chunks_mut(sx)
-        .zip(partials.par_iter_mut())
-        .enumerate()
-        .for_each(|(i, (plane, part))| {
-            op.apply_plane(src, cell, i, plane, a, s);
-            *part = post(i, plane);
-        });
-    ordered_sum(partials)
+    sweep_with(op, cell, partials, src, dst, a, s, &|_, v| v, post)
 }
 
 fn plane_len(op: &DiffusionOperator) -> usize {
@@ -252,25 +272,21 @@ impl DiffusionStepper {
     ) -> Result<()> {
         self.check_field("u", u)?;
         self.check_explicit_dt(dt)?;
-        let sx = plane_len(&self.op);
         let mask = self.op.domain().mask.as_slice().expect("standard layout");
         let src = u.as_slice().expect("checked layout");
         let dst = self.next.as_slice_mut().expect("standard layout");
-        let bad = sweep(
-            &self.op,
-            &mut self.cell,
-            &mut self.partials,
-            src,
-            dst,
-            1.0,
-            dt,
-            |i, plane| {
-                if let Some(f) = react {
-                    react_plane(f, &mask[i * sx..(i + 1) * sx], i * sx, plane);
-                }
-                [non_finite(plane), 0.0]
-            },
-        );
+        let post = |_, plane: &mut [f64]| [non_finite(plane), 0.0];
+        let (op, cell, partials) = (&self.op, &mut self.cell, &mut self.partials);
+        let bad = match react {
+            Some(f) => {
+                let fin = |p: usize, v: f64| {
+                    let r = f(p, v);
+                    if mask[p] { r } else { v }
+                };
+                sweep_with(op, cell, partials, src, dst, 1.0, dt, &fin, post)
+            }
+            None => sweep(op, cell, partials, src, dst, 1.0, dt, post),
+        };
         if bad[0] > 0.0 {
             return Err(non_finite_error("u after step", dst, self.op.grid().shape));
         }
