@@ -6,7 +6,10 @@
 //!   Stein, Gompertz/Norton–Simon, resistant subclone).
 //! * [`recist`] — RECIST 1.1 categories and progression-free survival.
 
+pub mod friberg;
 pub mod growth;
 pub mod pk;
 pub mod recist;
 pub mod relapse;
+pub mod simulate;
+pub mod therapy;
