@@ -59,7 +59,11 @@ impl PkParams {
         ensure_positive("ke_per_h", self.ke_per_h)?;
         ensure_positive("volume_l", self.volume_l)?;
         if !(self.bioavailability > 0.0 && self.bioavailability <= 1.0) {
-            return Err(CoreError::invalid("bioavailability", self.bioavailability, "a fraction in (0, 1]"));
+            return Err(CoreError::invalid(
+                "bioavailability",
+                self.bioavailability,
+                "a fraction in (0, 1]",
+            ));
         }
         Ok(())
     }
@@ -75,7 +79,11 @@ impl PkParams {
         self.validate()?;
         let (ka, ke) = (self.ka_per_h, self.ke_per_h);
         if ((ka - ke) / ka).abs() < 1e-6 {
-            return Err(CoreError::invalid("ka_per_h", ka, format!("a value different from ke_per_h = {ke}")));
+            return Err(CoreError::invalid(
+                "ka_per_h",
+                ka,
+                format!("a value different from ke_per_h = {ke}"),
+            ));
         }
         let scale = self.bioavailability * ka / (self.volume_l * (ka - ke));
         Ok(doses
@@ -111,7 +119,11 @@ impl OneCompartmentOral {
         OneCompartmentOral {
             params,
             output_interval_h: 0.25,
-            solver: SolverOptions { rtol: 1e-8, atol: 1e-10.into(), ..Default::default() },
+            solver: SolverOptions {
+                rtol: 1e-8,
+                atol: 1e-10.into(),
+                ..Default::default()
+            },
         }
     }
 
@@ -119,7 +131,10 @@ impl OneCompartmentOral {
     pub fn actions(&self, params: &PkParams, plan: &Plan<OralDose>) -> Result<Plan<Action>> {
         plan.map(|d| {
             ensure_positive("amount_mg", d.amount_mg)?;
-            Ok(Action::Bolus { state: 0, amount: params.bioavailability * d.amount_mg })
+            Ok(Action::Bolus {
+                state: 0,
+                amount: params.bioavailability * d.amount_mg,
+            })
         })
     }
 }
@@ -150,7 +165,13 @@ impl OdeSystem for OneCompartmentOral {
             1 => p.ke_per_h = value,
             2 => p.volume_l = value,
             3 => p.bioavailability = value,
-            _ => return Err(CoreError::invalid("parameter index", index, "0 (ka), 1 (ke), 2 (V) or 3 (F)")),
+            _ => {
+                return Err(CoreError::invalid(
+                    "parameter index",
+                    index,
+                    "0 (ka), 1 (ke), 2 (V) or 3 (F)",
+                ));
+            }
         }
         p.validate()?;
         self.params = p;
@@ -169,7 +190,12 @@ impl DiseaseModel for OneCompartmentOral {
     }
 
     /// Simulate from an empty body until `until` hours, output every `output_interval_h`.
-    fn simulate(&self, params: &PkParams, plan: &Plan<OralDose>, until: f64) -> Result<Trajectory<[f64; 2]>> {
+    fn simulate(
+        &self,
+        params: &PkParams,
+        plan: &Plan<OralDose>,
+        until: f64,
+    ) -> Result<Trajectory<[f64; 2]>> {
         let y0 = self.initial_state(params)?;
         ensure_positive("output_interval_h", self.output_interval_h)?;
         ensure_positive("until", until)?;
@@ -177,7 +203,15 @@ impl DiseaseModel for OneCompartmentOral {
         let t_out: Vec<f64> = (0..=n).map(|k| k as f64 * self.output_interval_h).collect();
         let mut sys = self.clone();
         sys.params = *params;
-        let sol = simulate_plan(&sys, &self.actions(params, plan)?, 0.0, &y0, until, &t_out, &self.solver)?;
+        let sol = simulate_plan(
+            &sys,
+            &self.actions(params, plan)?,
+            0.0,
+            &y0,
+            until,
+            &t_out,
+            &self.solver,
+        )?;
         Trajectory::new(sol.t, sol.y.into_iter().map(|v| [v[0], v[1]]).collect())
     }
 }

@@ -19,7 +19,9 @@
 //! ```
 
 use crate::error::{CoreError, Result};
-use crate::ode::{DenseSolution, Event, OdeSystem, Solution, SolverOptions, Stats, solve_with_events};
+use crate::ode::{
+    DenseSolution, Event, OdeSystem, Solution, SolverOptions, Stats, solve_with_events,
+};
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
@@ -82,7 +84,11 @@ impl<I: Clone> Plan<I> {
         crate::error::ensure_finite("start", start)?;
         crate::error::ensure_positive("interval", interval)?;
         if count == 0 || count > 1_000_000 {
-            return Err(CoreError::invalid("count", count, "an integer in [1, 1000000]"));
+            return Err(CoreError::invalid(
+                "count",
+                count,
+                "an integer in [1, 1000000]",
+            ));
         }
         let mut plan = Plan::new();
         for k in 0..count {
@@ -106,7 +112,12 @@ impl<I: Clone> Plan<I> {
         let items = self
             .items
             .iter()
-            .map(|x| Ok(Timed { t: x.t, what: f(&x.what)? }))
+            .map(|x| {
+                Ok(Timed {
+                    t: x.t,
+                    what: f(&x.what)?,
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(Plan { items })
     }
@@ -170,14 +181,22 @@ impl Action {
             if state < dim {
                 Ok(())
             } else {
-                Err(CoreError::invalid(format!("plan[{k}].state"), state, format!("an index < {dim}")))
+                Err(CoreError::invalid(
+                    format!("plan[{k}].state"),
+                    state,
+                    format!("an index < {dim}"),
+                ))
             }
         };
         let positive = |name: &str, v: f64| {
             if v.is_finite() && v > 0.0 {
                 Ok(())
             } else {
-                Err(CoreError::invalid(format!("plan[{k}].{name}"), v, "a finite number > 0"))
+                Err(CoreError::invalid(
+                    format!("plan[{k}].{name}"),
+                    v,
+                    "a finite number > 0",
+                ))
             }
         };
         match *self {
@@ -185,12 +204,18 @@ impl Action {
                 check_state(state)?;
                 positive("amount", amount)
             }
-            Action::Infusion { state, rate, duration } => {
+            Action::Infusion {
+                state,
+                rate,
+                duration,
+            } => {
                 check_state(state)?;
                 positive("rate", rate)?;
                 positive("duration", duration)
             }
-            Action::SetParameter { value, .. } => crate::error::ensure_finite(&format!("plan[{k}].value"), value).map(|_| ()),
+            Action::SetParameter { value, .. } => {
+                crate::error::ensure_finite(&format!("plan[{k}].value"), value).map(|_| ())
+            }
             Action::ResetState { state, value } => {
                 check_state(state)?;
                 crate::error::ensure_finite(&format!("plan[{k}].value"), value).map(|_| ())
@@ -257,13 +282,21 @@ pub fn simulate_plan_with_events<S: OdeSystem + Clone>(
     crate::error::ensure_finite("t0", t0)?;
     crate::error::ensure_finite("t_end", t_end)?;
     if t_end <= t0 {
-        return Err(CoreError::invalid("t_end", t_end, format!("a time > t0 = {t0}")));
+        return Err(CoreError::invalid(
+            "t_end",
+            t_end,
+            format!("a time > t0 = {t0}"),
+        ));
     }
     opts.validate(n)?;
     crate::ode::validate_t_out(t_out, t0, t_end)?;
     for (k, it) in plan.items().iter().enumerate() {
         if !(it.t >= t0 && it.t <= t_end) {
-            return Err(CoreError::invalid(format!("plan[{k}].t"), it.t, format!("a time in the horizon [{t0}, {t_end}]")));
+            return Err(CoreError::invalid(
+                format!("plan[{k}].t"),
+                it.t,
+                format!("a time in the horizon [{t0}, {t_end}]"),
+            ));
         }
         it.what.validate(n, k)?;
     }
@@ -282,10 +315,10 @@ pub fn simulate_plan_with_events<S: OdeSystem + Clone>(
     let mut breaks = vec![t0, t_end];
     for it in plan.items() {
         breaks.push(it.t);
-        if let Action::Infusion { duration, .. } = it.what {
-            if it.t + duration < t_end {
-                breaks.push(it.t + duration);
-            }
+        if let Action::Infusion { duration, .. } = it.what
+            && it.t + duration < t_end
+        {
+            breaks.push(it.t + duration);
         }
     }
     breaks.sort_by(f64::total_cmp);
@@ -301,7 +334,10 @@ pub fn simulate_plan_with_events<S: OdeSystem + Clone>(
         events: Vec::new(),
         terminated_by: None,
         stats: Stats::default(),
-        dense: opts.dense_output.then(|| DenseSolution { steps: Vec::new(), t_end: t0 }),
+        dense: opts.dense_output.then(|| DenseSolution {
+            steps: Vec::new(),
+            t_end: t0,
+        }),
     };
     let mut next_item = 0;
     let mut next_out = 0;
@@ -319,7 +355,11 @@ pub fn simulate_plan_with_events<S: OdeSystem + Clone>(
         while next_item < plan.len() && plan.items()[next_item].t <= tb {
             match plan.items()[next_item].what {
                 Action::Bolus { state, amount } => y[state] += amount,
-                Action::Infusion { state, rate, duration } => {
+                Action::Infusion {
+                    state,
+                    rate,
+                    duration,
+                } => {
                     rates[state] += rate;
                     infusions_running.push((tb + duration, state, rate));
                 }
@@ -345,7 +385,10 @@ pub fn simulate_plan_with_events<S: OdeSystem + Clone>(
         if !every_step {
             seg_out.push(tn); // the segment's end state, carried into the next one
         }
-        let wrapped = WithInputs { sys: &sys, rates: &rates };
+        let wrapped = WithInputs {
+            sys: &sys,
+            rates: &rates,
+        };
         let seg = solve_with_events(&wrapped, tb, &y, tn, &seg_out, events, opts)?;
         out.stats.add(&seg.stats);
         out.events.extend(seg.events.iter().cloned());

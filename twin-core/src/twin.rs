@@ -24,7 +24,12 @@ pub trait DiseaseModel {
 
     /// Simulate from the initial state under `plan` until `until` (model time units,
     /// documented by the implementing model).
-    fn simulate(&self, params: &Self::Params, plan: &Plan<Self::Intervention>, until: f64) -> Result<Trajectory<Self::State>>;
+    fn simulate(
+        &self,
+        params: &Self::Params,
+        plan: &Plan<Self::Intervention>,
+        until: f64,
+    ) -> Result<Trajectory<Self::State>>;
 }
 
 /// What can be measured of a state (tumour volume on MRI, HbA1c, drug concentration).
@@ -44,12 +49,18 @@ impl PatientId {
     pub fn new(pseudonym: &str) -> Result<Self> {
         let ok = !pseudonym.is_empty()
             && pseudonym.len() <= 64
-            && pseudonym.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            && pseudonym
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if ok {
             Ok(PatientId(pseudonym.to_string()))
         } else {
             // The offending value is not echoed: it might be identifying.
-            Err(CoreError::invalid("patient id", "<redacted>", "1–64 ASCII letters, digits, '-' or '_'"))
+            Err(CoreError::invalid(
+                "patient id",
+                "<redacted>",
+                "1–64 ASCII letters, digits, '-' or '_'",
+            ))
         }
     }
     /// The pseudonym.
@@ -110,12 +121,21 @@ pub struct Forecast {
 impl Forecast {
     /// Pointwise median and equal-tailed `level` band of an ensemble of observed
     /// trajectories (`samples[s][time][quantity]`, e.g. from posterior draws).
-    pub fn from_samples(t: Vec<f64>, names: Vec<String>, samples: &[Vec<Vec<f64>>], level: f64) -> Result<Self> {
+    pub fn from_samples(
+        t: Vec<f64>,
+        names: Vec<String>,
+        samples: &[Vec<Vec<f64>>],
+        level: f64,
+    ) -> Result<Self> {
         if !(level > 0.0 && level < 1.0) {
             return Err(CoreError::invalid("level", level, "a number in (0, 1)"));
         }
         if samples.is_empty() {
-            return Err(CoreError::invalid("samples", 0, "at least 1 sample trajectory"));
+            return Err(CoreError::invalid(
+                "samples",
+                0,
+                "at least 1 sample trajectory",
+            ));
         }
         let q = names.len();
         for (s, traj) in samples.iter().enumerate() {
@@ -137,7 +157,10 @@ impl Forecast {
                 buf.clear();
                 buf.extend(samples.iter().map(|s| s[i][j]));
                 if let Some(bad) = buf.iter().find(|v| !v.is_finite()) {
-                    return Err(CoreError::NonFinite { what: format!("forecast sample `{}`={bad}", names[j]), t: t[i] });
+                    return Err(CoreError::NonFinite {
+                        what: format!("forecast sample `{}`={bad}", names[j]),
+                        t: t[i],
+                    });
                 }
                 buf.sort_by(f64::total_cmp);
                 central[i][j] = quantile_sorted(&buf, 0.5);
@@ -145,7 +168,15 @@ impl Forecast {
                 upper[i][j] = quantile_sorted(&buf, 1.0 - alpha);
             }
         }
-        Ok(Forecast { t, names, central, lower, upper, level, out_of_domain: Vec::new() })
+        Ok(Forecast {
+            t,
+            names,
+            central,
+            lower,
+            upper,
+            level,
+            out_of_domain: Vec::new(),
+        })
     }
 }
 
@@ -166,12 +197,17 @@ mod tests {
         // 101 samples 0..=100 at one time: median 50, 90 % band [5, 95].
         let samples: Vec<Vec<Vec<f64>>> = (0..=100).map(|v| vec![vec![v as f64]]).collect();
         let f = Forecast::from_samples(vec![0.0], vec!["x".into()], &samples, 0.9).unwrap();
-        assert_eq!((f.central[0][0], f.lower[0][0], f.upper[0][0]), (50.0, 5.0, 95.0));
+        assert_eq!(
+            (f.central[0][0], f.lower[0][0], f.upper[0][0]),
+            (50.0, 5.0, 95.0)
+        );
     }
 
     #[test]
     fn patient_id_rejects_identifying_text_without_echoing_it() {
-        let err = PatientId::new("Jane Doe 1970-01-01").unwrap_err().to_string();
+        let err = PatientId::new("Jane Doe 1970-01-01")
+            .unwrap_err()
+            .to_string();
         assert!(!err.contains("Jane"));
         assert_eq!(PatientId::new("pt-0042").unwrap().as_str(), "pt-0042");
     }

@@ -33,7 +33,11 @@ impl DenseStep {
     /// Evaluate the interpolant at `t` into `out` (no range check: callers keep `t`
     /// within the step; slightly outside it extrapolates).
     pub fn eval(&self, t: f64, out: &mut [f64]) {
-        let th = if self.h > 0.0 { (t - self.t_start) / self.h } else { 0.0 };
+        let th = if self.h > 0.0 {
+            (t - self.t_start) / self.h
+        } else {
+            0.0
+        };
         let th1 = 1.0 - th;
         let [r0, r1, r2, r3, r4] = &self.coeffs;
         for i in 0..out.len() {
@@ -65,7 +69,11 @@ impl DenseSolution {
             return Err(CoreError::invalid(
                 "t",
                 t,
-                format!("a time in the integrated range [{}, {}]", self.t_start(), self.t_end),
+                format!(
+                    "a time in the integrated range [{}, {}]",
+                    self.t_start(),
+                    self.t_end
+                ),
             ));
         }
         let k = self.steps.partition_point(|s| s.t_start <= t).max(1) - 1;

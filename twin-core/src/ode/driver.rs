@@ -1,4 +1,6 @@
 //! The adaptive integrator (one accepted step at a time) and the `solve` drivers.
+// Numerical kernels index several parallel arrays at once; range loops read clearest.
+#![allow(clippy::needless_range_loop)]
 
 use super::dense::{DenseSolution, DenseStep};
 use super::linalg::Lu;
@@ -64,7 +66,11 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
         ensure_time("t0", t0)?;
         ensure_time("t_end", t_end)?;
         if t_end <= t0 {
-            return Err(CoreError::invalid("t_end", t_end, format!("a time > t0 = {t0}")));
+            return Err(CoreError::invalid(
+                "t_end",
+                t_end,
+                format!("a time > t0 = {t0}"),
+            ));
         }
         if y0.len() != n {
             return Err(CoreError::ShapeMismatch {
@@ -118,7 +124,10 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
         self.sys.rhs(t, &self.y, &mut self.f);
         self.stats.rhs_evals += 1;
         if let Some(i) = self.f.iter().position(|v| !v.is_finite()) {
-            return Err(CoreError::NonFinite { what: format!("dydt[{i}]"), t });
+            return Err(CoreError::NonFinite {
+                what: format!("dydt[{i}]"),
+                t,
+            });
         }
         Ok(())
     }
@@ -157,7 +166,8 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
     fn err_norm(&self, v: &[f64]) -> f64 {
         let mut s = 0.0;
         for i in 0..self.n {
-            let sk = self.opts.atol_of(i) + self.opts.rtol * self.y[i].abs().max(self.y_new[i].abs());
+            let sk =
+                self.opts.atol_of(i) + self.opts.rtol * self.y[i].abs().max(self.y_new[i].abs());
             let e = v[i] / sk;
             s += e * e;
         }
@@ -174,7 +184,11 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
             dnf += (self.f[i] / sk).powi(2);
             dny += (self.y[i] / sk).powi(2);
         }
-        let mut h = if dnf <= 1e-10 || dny <= 1e-10 { 1e-6 } else { 0.01 * (dny / dnf).sqrt() };
+        let mut h = if dnf <= 1e-10 || dny <= 1e-10 {
+            1e-6
+        } else {
+            0.01 * (dny / dnf).sqrt()
+        };
         h = h.min(self.opts.h_max).min(span);
         for i in 0..self.n {
             self.stage[i] = self.y[i] + h * self.f[i];
@@ -195,7 +209,11 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
             (0.01 / der12).powf(1.0 / order)
         };
         let h = (100.0 * h).min(h1).min(self.opts.h_max).min(span);
-        if h.is_finite() && h > 0.0 { h } else { span * 1e-6 }
+        if h.is_finite() && h > 0.0 {
+            h
+        } else {
+            span * 1e-6
+        }
     }
 
     /// Advance by one accepted step. Returns `Ok(false)` if `t_end` was already reached.
@@ -205,7 +223,10 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
         }
         loop {
             if self.stats.accepted + self.stats.rejected >= self.opts.max_steps {
-                return Err(CoreError::MaxSteps { t: self.t, max_steps: self.opts.max_steps });
+                return Err(CoreError::MaxSteps {
+                    t: self.t,
+                    max_steps: self.opts.max_steps,
+                });
             }
             let mut h = self.h;
             if h <= 16.0 * f64::EPSILON * self.t.abs().max(f64::MIN_POSITIVE) || h < 1e-300 {
@@ -215,7 +236,11 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
             if last {
                 h = self.t_end - self.t;
             }
-            let err = if self.stiff { self.attempt_rodas(h) } else { self.attempt_dopri(h) };
+            let err = if self.stiff {
+                self.attempt_rodas(h)
+            } else {
+                self.attempt_dopri(h)
+            };
             if err <= 1.0 {
                 self.accept(h, err, last)?;
                 return Ok(true);
@@ -244,8 +269,16 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
             self.stats.rhs_evals += 1;
             let k = &self.k;
             for i in 0..n {
-                let d2 = ro::D21 * k[0][i] + ro::D22 * k[1][i] + ro::D23 * k[2][i] + ro::D24 * k[3][i] + ro::D25 * k[4][i];
-                let d3 = ro::D31 * k[0][i] + ro::D32 * k[1][i] + ro::D33 * k[2][i] + ro::D34 * k[3][i] + ro::D35 * k[4][i];
+                let d2 = ro::D21 * k[0][i]
+                    + ro::D22 * k[1][i]
+                    + ro::D23 * k[2][i]
+                    + ro::D24 * k[3][i]
+                    + ro::D25 * k[4][i];
+                let d3 = ro::D31 * k[0][i]
+                    + ro::D32 * k[1][i]
+                    + ro::D33 * k[2][i]
+                    + ro::D34 * k[3][i]
+                    + ro::D35 * k[4][i];
                 self.dense.coeffs[0][i] = self.y[i];
                 self.dense.coeffs[1][i] = self.y_new[i] - self.y[i];
                 self.dense.coeffs[2][i] = d2;
@@ -275,7 +308,12 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
                 self.dense.coeffs[2][i] = r2;
                 self.dense.coeffs[3][i] = r1 - h * k[6][i] - r2;
                 self.dense.coeffs[4][i] = h
-                    * (dp::D1 * k[0][i] + dp::D3 * k[2][i] + dp::D4 * k[3][i] + dp::D5 * k[4][i] + dp::D6 * k[5][i] + dp::D7 * k[6][i]);
+                    * (dp::D1 * k[0][i]
+                        + dp::D3 * k[2][i]
+                        + dp::D4 * k[3][i]
+                        + dp::D5 * k[4][i]
+                        + dp::D6 * k[5][i]
+                        + dp::D7 * k[6][i]);
             }
             // PI controller of `dopri5.f` (beta = 0.04).
             let fac11 = err.powf(0.17);
@@ -287,7 +325,10 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
             }
         }
         if let Some(i) = self.f_new.iter().position(|v| !v.is_finite()) {
-            return Err(CoreError::NonFinite { what: format!("dydt[{i}]"), t: t_new });
+            return Err(CoreError::NonFinite {
+                what: format!("dydt[{i}]"),
+                t: t_new,
+            });
         }
         if self.rejected_last {
             hnew = hnew.min(h);
@@ -350,14 +391,23 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
         let k = &self.k;
         for i in 0..n {
             self.y_new[i] = self.y[i]
-                + h * (dp::A71 * k[0][i] + dp::A73 * k[2][i] + dp::A74 * k[3][i] + dp::A75 * k[4][i] + dp::A76 * k[5][i]);
+                + h * (dp::A71 * k[0][i]
+                    + dp::A73 * k[2][i]
+                    + dp::A74 * k[3][i]
+                    + dp::A75 * k[4][i]
+                    + dp::A76 * k[5][i]);
         }
         self.sys.rhs(t + h, &self.y_new, &mut self.k[6]);
         self.stats.rhs_evals += 1;
         let k = &self.k;
         for i in 0..n {
             self.tmp[i] = h
-                * (dp::E1 * k[0][i] + dp::E3 * k[2][i] + dp::E4 * k[3][i] + dp::E5 * k[4][i] + dp::E6 * k[5][i] + dp::E7 * k[6][i]);
+                * (dp::E1 * k[0][i]
+                    + dp::E3 * k[2][i]
+                    + dp::E4 * k[3][i]
+                    + dp::E5 * k[4][i]
+                    + dp::E6 * k[5][i]
+                    + dp::E7 * k[6][i]);
         }
         if self.k[6].iter().any(|v| !v.is_finite()) {
             return f64::INFINITY;
@@ -439,7 +489,12 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
         for i in 0..n {
             let k = &self.k;
             self.k[5][i] = self.tmp[i]
-                + (ro::C61 * k[0][i] + ro::C62 * k[1][i] + ro::C63 * k[2][i] + ro::C64 * k[3][i] + ro::C65 * k[4][i]) / h;
+                + (ro::C61 * k[0][i]
+                    + ro::C62 * k[1][i]
+                    + ro::C63 * k[2][i]
+                    + ro::C64 * k[3][i]
+                    + ro::C65 * k[4][i])
+                    / h;
         }
         self.lu.solve(&mut self.k[5]);
         for i in 0..n {
@@ -472,10 +527,18 @@ pub fn solve<S: OdeSystem + ?Sized>(
 pub(crate) fn validate_t_out(t_out: &[f64], t0: f64, t_end: f64) -> Result<()> {
     for (i, &t) in t_out.iter().enumerate() {
         if !(t.is_finite() && t >= t0 && t <= t_end) {
-            return Err(CoreError::invalid(format!("t_out[{i}]"), t, format!("a time in [{t0}, {t_end}]")));
+            return Err(CoreError::invalid(
+                format!("t_out[{i}]"),
+                t,
+                format!("a time in [{t0}, {t_end}]"),
+            ));
         }
         if i > 0 && t < t_out[i - 1] {
-            return Err(CoreError::invalid(format!("t_out[{i}]"), t, format!("sorted: >= t_out[{}] = {}", i - 1, t_out[i - 1])));
+            return Err(CoreError::invalid(
+                format!("t_out[{i}]"),
+                t,
+                format!("sorted: >= t_out[{}] = {}", i - 1, t_out[i - 1]),
+            ));
         }
     }
     Ok(())
@@ -495,7 +558,15 @@ fn crosses(dir: Direction, g0: f64, g1: f64) -> bool {
 /// `gb`, opposite sign) by the Illinois variant of regula falsi, to a few ulps in t.
 /// Returns the bracket end on the post-crossing side. Hand-written because it runs
 /// on the dense output with a reused buffer, which generic root finders do not allow.
-fn locate(step: &DenseStep, g: &dyn Fn(f64, &[f64]) -> f64, mut a: f64, mut ga: f64, mut b: f64, mut gb: f64, buf: &mut [f64]) -> f64 {
+fn locate(
+    step: &DenseStep,
+    g: &dyn Fn(f64, &[f64]) -> f64,
+    mut a: f64,
+    mut ga: f64,
+    mut b: f64,
+    mut gb: f64,
+    buf: &mut [f64],
+) -> f64 {
     let mut side = 0i8;
     for _ in 0..200 {
         if (b - a).abs() <= 4.0 * f64::EPSILON * a.abs().max(b.abs()).max(1e-300) {
@@ -551,7 +622,10 @@ pub fn solve_with_events<S: OdeSystem + ?Sized>(
         events: Vec::new(),
         terminated_by: None,
         stats: Stats::default(),
-        dense: opts.dense_output.then(|| DenseSolution { steps: Vec::new(), t_end: t0 }),
+        dense: opts.dense_output.then(|| DenseSolution {
+            steps: Vec::new(),
+            t_end: t0,
+        }),
     };
     let mut next = 0;
     while next < t_out.len() && t_out[next] <= t0 {
@@ -574,14 +648,21 @@ pub fn solve_with_events<S: OdeSystem + ?Sized>(
         for (e, ev) in events.iter().enumerate() {
             let g_new = (ev.function)(tb, integ.y());
             if crosses(ev.direction, g_old[e], g_new) {
-                hits.push((locate(step, &*ev.function, ta, g_old[e], tb, g_new, &mut buf), e));
+                hits.push((
+                    locate(step, &*ev.function, ta, g_old[e], tb, g_new, &mut buf),
+                    e,
+                ));
             }
             g_old[e] = g_new;
         }
         hits.sort_by(|x, y| x.0.total_cmp(&y.0));
         for &(te, e) in &hits {
             step.eval(te, &mut buf);
-            sol.events.push(EventHit { index: e, t: te, y: buf.clone() });
+            sol.events.push(EventHit {
+                index: e,
+                t: te,
+                y: buf.clone(),
+            });
             if events[e].terminal {
                 t_stop = te;
                 sol.terminated_by = Some(e);
@@ -602,7 +683,11 @@ pub fn solve_with_events<S: OdeSystem + ?Sized>(
         if every_step {
             step.eval(t_stop, &mut buf);
             sol.t.push(t_stop);
-            sol.y.push(if t_stop == tb { integ.y().to_vec() } else { buf.clone() });
+            sol.y.push(if t_stop == tb {
+                integ.y().to_vec()
+            } else {
+                buf.clone()
+            });
         }
         if let Some(d) = sol.dense.as_mut() {
             d.steps.push(step.clone());

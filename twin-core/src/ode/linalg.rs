@@ -2,6 +2,8 @@
 //!
 //! Hand-written because nalgebra's `LU::new` takes the matrix by value, so every
 //! step would allocate a fresh copy; this one factorises into reused buffers.
+// Numerical kernels index several parallel arrays at once; range loops read clearest.
+#![allow(clippy::needless_range_loop)]
 
 use nalgebra::DMatrix;
 

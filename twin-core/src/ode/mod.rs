@@ -35,8 +35,8 @@ pub mod problems;
 mod tableau;
 
 pub use dense::{DenseSolution, DenseStep};
-pub use driver::{Integrator, solve, solve_with_events};
 pub(crate) use driver::validate_t_out;
+pub use driver::{Integrator, solve, solve_with_events};
 
 use crate::error::{CoreError, Result};
 use nalgebra::DMatrix;
@@ -200,18 +200,30 @@ impl SolverOptions {
                         found: format!("{} components", v.len()),
                     });
                 }
-                if let Some((i, a)) = v.iter().enumerate().find(|(_, a)| !(a.is_finite() && **a > 0.0)) {
-                    return Err(CoreError::invalid(format!("atol[{i}]"), a, "a finite number > 0"));
+                if let Some((i, a)) = v
+                    .iter()
+                    .enumerate()
+                    .find(|(_, a)| !(a.is_finite() && **a > 0.0))
+                {
+                    return Err(CoreError::invalid(
+                        format!("atol[{i}]"),
+                        a,
+                        "a finite number > 0",
+                    ));
                 }
             }
         }
-        if let Some(h0) = self.h0 {
-            if !(h0.is_finite() && h0 > 0.0) {
-                return Err(CoreError::invalid("h0", h0, "a finite number > 0"));
-            }
+        if let Some(h0) = self.h0
+            && !(h0.is_finite() && h0 > 0.0)
+        {
+            return Err(CoreError::invalid("h0", h0, "a finite number > 0"));
         }
-        if !(self.h_max > 0.0) {
-            return Err(CoreError::invalid("h_max", self.h_max, "a number > 0 (or infinity)"));
+        if self.h_max.is_nan() || self.h_max <= 0.0 {
+            return Err(CoreError::invalid(
+                "h_max",
+                self.h_max,
+                "a number > 0 (or infinity)",
+            ));
         }
         if self.max_steps == 0 {
             return Err(CoreError::invalid("max_steps", 0, "an integer >= 1"));

@@ -139,6 +139,7 @@ impl Arenstorf {
     /// Initial state of the periodic orbit.
     pub const Y0: [f64; 4] = [0.994, 0.0, 0.0, -2.001_585_106_379_082_5];
     /// Period of the orbit (dimensionless time).
+    #[allow(clippy::excessive_precision)]
     pub const PERIOD: f64 = 17.065_216_560_157_962;
 }
 

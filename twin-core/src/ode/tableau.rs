@@ -1,4 +1,6 @@
 //! Method coefficients, each block with its source.
+// Digits are kept exactly as published, even beyond f64 precision.
+#![allow(clippy::excessive_precision)]
 
 /// Dormand & Prince (1980), *J. Comput. Appl. Math.* 6:19–26, Table 2 (RK5(4)7M);
 /// dense-output weights from Hairer, Nørsett & Wanner (1993), §II.6 (`dopri5.f`).
