@@ -208,7 +208,11 @@ pub fn patient_rng(seed: u64, index: u64) -> ChaCha8Rng {
 /// unmaintained or not seedable with ChaCha.
 pub fn latin_hypercube(n: usize, d: usize, seed: u64) -> Result<Vec<Vec<f64>>> {
     if n == 0 || d == 0 {
-        return Err(CoreError::invalid("n x d", format!("{n} x {d}"), ">= 1 x 1"));
+        return Err(CoreError::invalid(
+            "n x d",
+            format!("{n} x {d}"),
+            ">= 1 x 1",
+        ));
     }
     let mut points = vec![vec![0.0; d]; n];
     for j in 0..d {
@@ -263,7 +267,11 @@ impl PopulationSpec {
     /// Validate factors and correlation; return the Cholesky factor if any.
     fn cholesky(&self) -> Result<Option<DMatrix<f64>>> {
         if self.factors.is_empty() {
-            return Err(CoreError::invalid("factors", "[] (empty)", "at least one factor"));
+            return Err(CoreError::invalid(
+                "factors",
+                "[] (empty)",
+                "at least one factor",
+            ));
         }
         for f in &self.factors {
             f.marginal.validate(&f.name)?;
@@ -279,9 +287,8 @@ impl PopulationSpec {
                 found: format!("{}x{}", c.len(), c.first().map_or(0, |r| r.len())),
             });
         }
-        for i in 0..d {
-            for j in 0..d {
-                let v = c[i][j];
+        for (i, row) in c.iter().enumerate() {
+            for (j, &v) in row.iter().enumerate() {
                 let ok = if i == j {
                     (v - 1.0).abs() < 1e-12
                 } else {

@@ -70,6 +70,9 @@ pub struct SobolIndices {
     pub n_evaluations: usize,
 }
 
+/// First-order and total indices of one bootstrap replicate.
+type Replicate = (Vec<f64>, Vec<f64>);
+
 /// `(S, ST, V)` from the run values on a subset of rows.
 fn estimate(fa: &[f64], fb: &[f64], fab: &[Vec<f64>], rows: &[usize]) -> (Vec<f64>, Vec<f64>, f64) {
     let n = rows.len() as f64;
@@ -102,7 +105,11 @@ where
             if y.is_finite() {
                 Ok(y)
             } else {
-                Err(CoreError::invalid(format!("model output at sample {i}"), y, "a finite number"))
+                Err(CoreError::invalid(
+                    format!("model output at sample {i}"),
+                    y,
+                    "a finite number",
+                ))
             }
         })
         .collect()
@@ -117,7 +124,11 @@ where
     let d = factors.len();
     let n = options.n_base;
     if d == 0 {
-        return Err(CoreError::invalid("factors", "[] (empty)", "at least one factor"));
+        return Err(CoreError::invalid(
+            "factors",
+            "[] (empty)",
+            "at least one factor",
+        ));
     }
     if n < 2 {
         return Err(CoreError::invalid("n_base", n, ">= 2"));
@@ -156,12 +167,16 @@ where
         .collect::<Result<_>>()?;
     let all: Vec<usize> = (0..n).collect();
     let (s, st, v) = estimate(&fa, &fb, &fab, &all);
-    if !(v > 0.0) {
-        return Err(CoreError::invalid("model output variance", v, "> 0 (output varies with the factors)"));
+    if v.is_nan() || v <= 0.0 {
+        return Err(CoreError::invalid(
+            "model output variance",
+            v,
+            "> 0 (output varies with the factors)",
+        ));
     }
     let (mut s_ci, mut st_ci) = (Vec::new(), Vec::new());
     if options.n_bootstrap > 0 {
-        let reps: Vec<(Vec<f64>, Vec<f64>)> = (0..options.n_bootstrap)
+        let reps: Vec<Replicate> = (0..options.n_bootstrap)
             .into_par_iter()
             .map(|k| {
                 let mut rng = patient_rng(options.seed ^ 0x5eed_b007, k as u64);
@@ -171,7 +186,7 @@ where
             })
             .collect();
         let lo = (1.0 - options.level) / 2.0;
-        let ci = |pick: &dyn Fn(&(Vec<f64>, Vec<f64>)) -> f64| {
+        let ci = |pick: &dyn Fn(&Replicate) -> f64| {
             let mut v: Vec<f64> = reps.iter().map(pick).collect();
             v.sort_by(f64::total_cmp);
             [quantile_sorted(&v, lo), quantile_sorted(&v, 1.0 - lo)]
@@ -238,14 +253,22 @@ where
 {
     let d = factors.len();
     if d == 0 {
-        return Err(CoreError::invalid("factors", "[] (empty)", "at least one factor"));
+        return Err(CoreError::invalid(
+            "factors",
+            "[] (empty)",
+            "at least one factor",
+        ));
     }
     let p = options.levels;
-    if p < 2 || p % 2 != 0 {
+    if p < 2 || !p.is_multiple_of(2) {
         return Err(CoreError::invalid("levels", p, "an even number >= 2"));
     }
     if options.trajectories < 2 {
-        return Err(CoreError::invalid("trajectories", options.trajectories, ">= 2"));
+        return Err(CoreError::invalid(
+            "trajectories",
+            options.trajectories,
+            ">= 2",
+        ));
     }
     let mut ranges = Vec::with_capacity(d);
     for fct in factors {
@@ -263,7 +286,10 @@ where
     }
     let delta = p as f64 / (2.0 * (p as f64 - 1.0));
     let natural = |g: &[f64]| -> Vec<f64> {
-        g.iter().zip(&ranges).map(|(g, (l, u))| l + g * (u - l)).collect()
+        g.iter()
+            .zip(&ranges)
+            .map(|(g, (l, u))| l + g * (u - l))
+            .collect()
     };
     let eval = |g: &[f64]| -> Result<f64> {
         let y = f(&natural(g))?;
@@ -279,7 +305,9 @@ where
         .map(|t| {
             let mut rng = patient_rng(options.seed, t as u64);
             let base_levels = p / 2; // levels 0 .. 1−Δ
-            let dirs: Vec<f64> = (0..d).map(|_| if rng.random::<bool>() { 1.0 } else { -1.0 }).collect();
+            let dirs: Vec<f64> = (0..d)
+                .map(|_| if rng.random::<bool>() { 1.0 } else { -1.0 })
+                .collect();
             let mut x: Vec<f64> = dirs
                 .iter()
                 .map(|&s| {
@@ -301,8 +329,12 @@ where
         })
         .collect::<Result<_>>()?;
     let r = effects.len() as f64;
-    let mu: Vec<f64> = (0..d).map(|i| effects.iter().map(|e| e[i]).sum::<f64>() / r).collect();
-    let mu_star: Vec<f64> = (0..d).map(|i| effects.iter().map(|e| e[i].abs()).sum::<f64>() / r).collect();
+    let mu: Vec<f64> = (0..d)
+        .map(|i| effects.iter().map(|e| e[i]).sum::<f64>() / r)
+        .collect();
+    let mu_star: Vec<f64> = (0..d)
+        .map(|i| effects.iter().map(|e| e[i].abs()).sum::<f64>() / r)
+        .collect();
     let sigma: Vec<f64> = (0..d)
         .map(|i| (effects.iter().map(|e| (e[i] - mu[i]).powi(2)).sum::<f64>() / (r - 1.0)).sqrt())
         .collect();

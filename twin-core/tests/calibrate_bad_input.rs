@@ -12,7 +12,9 @@ fn spec() -> ParameterSpec {
 }
 
 fn gaussian() -> Likelihood {
-    Likelihood::Gaussian { sigma: SigmaModel::Known }
+    Likelihood::Gaussian {
+        sigma: SigmaModel::Known,
+    }
 }
 
 fn obs() -> Observations {
@@ -21,13 +23,30 @@ fn obs() -> Observations {
 
 #[test]
 fn bounds_with_lower_not_below_upper_are_rejected() {
-    for (lo, hi) in [(5.0, 1.0), (2.0, 2.0), (f64::NAN, 1.0), (0.0, f64::INFINITY)] {
+    for (lo, hi) in [
+        (5.0, 1.0),
+        (2.0, 2.0),
+        (f64::NAN, 1.0),
+        (0.0, f64::INFINITY),
+    ] {
         let bad = ParameterSpec::new("d_mm2_per_day", "mm^2/day", lo, hi, Transform::Identity);
-        let err = Problem::new(model, vec![bad], obs(), gaussian()).err().unwrap().to_string();
-        assert!(err.contains("d_mm2_per_day.lower/upper") && err.contains("lower < upper"), "{err}");
+        let err = Problem::new(model, vec![bad], obs(), gaussian())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("d_mm2_per_day.lower/upper") && err.contains("lower < upper"),
+            "{err}"
+        );
     }
-    let bad_prior = spec().with_prior(Prior::Normal { mean: 1.0, sd: -1.0 });
-    let err = Problem::new(model, vec![bad_prior], obs(), gaussian()).err().unwrap().to_string();
+    let bad_prior = spec().with_prior(Prior::Normal {
+        mean: 1.0,
+        sd: -1.0,
+    });
+    let err = Problem::new(model, vec![bad_prior], obs(), gaussian())
+        .err()
+        .unwrap()
+        .to_string();
     assert!(err.contains("k_per_day.prior.sd"), "{err}");
     let fitted = Likelihood::Gaussian {
         sigma: SigmaModel::Fitted(ParameterSpec::new("sigma", "1", 1.0, 0.5, Transform::Log)),
@@ -38,23 +57,46 @@ fn bounds_with_lower_not_below_upper_are_rejected() {
 #[test]
 fn empty_nan_and_mismatched_observations_are_rejected() {
     let err = Observations::unweighted(vec![]).unwrap_err().to_string();
-    assert!(err.contains("observations.values") && err.contains("at least one"), "{err}");
-    let err = Observations::new(vec![1.0, f64::NAN], vec![1.0, 1.0]).unwrap_err().to_string();
-    assert!(err.contains("observations.values[1]") && err.contains("NaN"), "{err}");
+    assert!(
+        err.contains("observations.values") && err.contains("at least one"),
+        "{err}"
+    );
+    let err = Observations::new(vec![1.0, f64::NAN], vec![1.0, 1.0])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("observations.values[1]") && err.contains("NaN"),
+        "{err}"
+    );
     let err = Observations::new(vec![1.0, 2.0], vec![1.0]).unwrap_err();
     assert!(matches!(err, CoreError::ShapeMismatch { .. }), "{err}");
-    let err = Observations::new(vec![1.0], vec![0.0]).unwrap_err().to_string();
+    let err = Observations::new(vec![1.0], vec![0.0])
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("observations.sigma[0]"), "{err}");
     // A struct built by hand is validated by Problem::new too.
-    let raw = Observations { values: vec![1.0, f64::INFINITY], sigma: vec![1.0, 1.0] };
+    let raw = Observations {
+        values: vec![1.0, f64::INFINITY],
+        sigma: vec![1.0, 1.0],
+    };
     assert!(Problem::new(model, vec![spec()], raw, gaussian()).is_err());
     // Log-normal likelihood needs positive data.
     let neg = Observations::unweighted(vec![1.0, -2.0, 3.0]).unwrap();
-    let err = Problem::new(model, vec![spec()], neg, Likelihood::LogNormal { sigma: SigmaModel::Known })
-        .err()
-        .unwrap()
-        .to_string();
-    assert!(err.contains("observations.values[1]") && err.contains("> 0"), "{err}");
+    let err = Problem::new(
+        model,
+        vec![spec()],
+        neg,
+        Likelihood::LogNormal {
+            sigma: SigmaModel::Known,
+        },
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(
+        err.contains("observations.values[1]") && err.contains("> 0"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -62,20 +104,45 @@ fn model_output_length_and_parameter_length_mismatches_are_errors() {
     let short = |p: &[f64]| -> Result<Vec<f64>> { Ok(vec![p[0]]) };
     let problem = Problem::new(short, vec![spec()], obs(), gaussian()).unwrap();
     let err = fit(&problem, &FitOptions::default()).unwrap_err();
-    assert!(matches!(&err, CoreError::ShapeMismatch { what, .. } if what.contains("prediction")), "{err}");
+    assert!(
+        matches!(&err, CoreError::ShapeMismatch { what, .. } if what.contains("prediction")),
+        "{err}"
+    );
 
     let problem = Problem::new(model, vec![spec()], obs(), gaussian()).unwrap();
-    let opts = FitOptions { initial: Some(vec![1.0, 2.0]), ..FitOptions::default() };
-    assert!(matches!(fit(&problem, &opts), Err(CoreError::ShapeMismatch { .. })));
-    let opts = FitOptions { initial: Some(vec![-1.0]), ..FitOptions::default() };
+    let opts = FitOptions {
+        initial: Some(vec![1.0, 2.0]),
+        ..FitOptions::default()
+    };
+    assert!(matches!(
+        fit(&problem, &opts),
+        Err(CoreError::ShapeMismatch { .. })
+    ));
+    let opts = FitOptions {
+        initial: Some(vec![-1.0]),
+        ..FitOptions::default()
+    };
     let err = fit(&problem, &opts).unwrap_err().to_string();
     assert!(err.contains("k_per_day") && err.contains("> 0"), "{err}");
-    let opts = FitOptions { n_starts: 0, ..FitOptions::default() };
-    assert!(fit(&problem, &opts).unwrap_err().to_string().contains("n_starts"));
+    let opts = FitOptions {
+        n_starts: 0,
+        ..FitOptions::default()
+    };
+    assert!(
+        fit(&problem, &opts)
+            .unwrap_err()
+            .to_string()
+            .contains("n_starts")
+    );
     // A model that always fails: its error surfaces, not a silent NaN.
     let failing = |_: &[f64]| -> Result<Vec<f64>> { Err(CoreError::invalid("dose_mg", -1, "> 0")) };
     let problem = Problem::new(failing, vec![spec()], obs(), gaussian()).unwrap();
-    assert!(fit(&problem, &FitOptions::default()).unwrap_err().to_string().contains("dose_mg"));
+    assert!(
+        fit(&problem, &FitOptions::default())
+            .unwrap_err()
+            .to_string()
+            .contains("dose_mg")
+    );
 }
 
 #[test]
@@ -83,19 +150,38 @@ fn bad_sampler_and_band_settings_are_rejected() {
     let problem = Problem::new(model, vec![spec()], obs(), gaussian()).unwrap();
     let f = fit(&problem, &FitOptions::default()).unwrap();
     let lap = laplace(&problem, &f, CovarianceMethod::Hessian).unwrap();
-    let odd = McmcOptions { n_walkers: 7, ..McmcOptions::default() };
-    assert!(sample_posterior(&problem, &lap, &odd).unwrap_err().to_string().contains("n_walkers"));
-    let burn = McmcOptions { burn_in: 5000, ..McmcOptions::default() };
+    let odd = McmcOptions {
+        n_walkers: 7,
+        ..McmcOptions::default()
+    };
+    assert!(
+        sample_posterior(&problem, &lap, &odd)
+            .unwrap_err()
+            .to_string()
+            .contains("n_walkers")
+    );
+    let burn = McmcOptions {
+        burn_in: 5000,
+        ..McmcOptions::default()
+    };
     assert!(sample_posterior(&problem, &lap, &burn).is_err());
     let draws = lap.sample(10, 1).unwrap();
     assert!(prediction_band(&draws, |p| Ok(vec![p[0]]), 1.5).is_err());
-    let nan = prediction_band(&draws, |_| Ok(vec![f64::NAN]), 0.9).unwrap_err().to_string();
+    let nan = prediction_band(&draws, |_| Ok(vec![f64::NAN]), 0.9)
+        .unwrap_err()
+        .to_string();
     assert!(nan.contains("forecast[0]"), "{nan}");
     // Gauss–Newton needs a known sigma.
     let fitted = Likelihood::Gaussian {
         sigma: SigmaModel::Fitted(ParameterSpec::new("sigma", "1", 0.01, 5.0, Transform::Log)),
     };
-    let problem = Problem::new(model, vec![spec()], Observations::unweighted(vec![1.1, 1.9, 3.2]).unwrap(), fitted).unwrap();
+    let problem = Problem::new(
+        model,
+        vec![spec()],
+        Observations::unweighted(vec![1.1, 1.9, 3.2]).unwrap(),
+        fitted,
+    )
+    .unwrap();
     let f = fit(&problem, &FitOptions::default()).unwrap();
     assert!(laplace(&problem, &f, CovarianceMethod::GaussNewton).is_err());
 }

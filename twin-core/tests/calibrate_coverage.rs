@@ -23,12 +23,32 @@ where
         .map(|rep| {
             let mut rng = ChaCha8Rng::seed_from_u64(1000 + rep);
             let noise = Normal::new(0.0, sigma).unwrap();
-            let y: Vec<f64> = t.iter().map(|&t| f(truth, t) + noise.sample(&mut rng)).collect();
+            let y: Vec<f64> = t
+                .iter()
+                .map(|&t| f(truth, t) + noise.sample(&mut rng))
+                .collect();
             let tt = t.to_vec();
-            let model = move |p: &[f64]| -> Result<Vec<f64>> { Ok(tt.iter().map(|&t| f(p, t)).collect()) };
+            let model =
+                move |p: &[f64]| -> Result<Vec<f64>> { Ok(tt.iter().map(|&t| f(p, t)).collect()) };
             let obs = Observations::new(y, vec![sigma; t.len()]).unwrap();
-            let problem = Problem::new(model, specs.to_vec(), obs, Likelihood::Gaussian { sigma: SigmaModel::Known }).unwrap();
-            let fit = fit(&problem, &FitOptions { n_starts: 3, seed: rep, ..FitOptions::default() }).unwrap();
+            let problem = Problem::new(
+                model,
+                specs.to_vec(),
+                obs,
+                Likelihood::Gaussian {
+                    sigma: SigmaModel::Known,
+                },
+            )
+            .unwrap();
+            let fit = fit(
+                &problem,
+                &FitOptions {
+                    n_starts: 3,
+                    seed: rep,
+                    ..FitOptions::default()
+                },
+            )
+            .unwrap();
             let lap = laplace(&problem, &fit, CovarianceMethod::Hessian).unwrap();
             lap.intervals
                 .iter()
@@ -69,7 +89,9 @@ fn laplace_95_intervals_cover_logistic_growth_truth() {
         ParameterSpec::new("v0_cm3", "cm^3", 0.1, 20.0, Transform::Logit),
     ];
     let t: Vec<f64> = (0..15).map(|i| i as f64 * 5.0).collect();
-    let cov = coverage(&truth, &specs, &t, 1.5, |p, t| p[1] / (1.0 + (p[1] / p[2] - 1.0) * (-p[0] * t).exp()));
+    let cov = coverage(&truth, &specs, &t, 1.5, |p, t| {
+        p[1] / (1.0 + (p[1] / p[2] - 1.0) * (-p[0] * t).exp())
+    });
     println!("coverage r, K, V0: {cov:?}");
     for c in cov {
         assert!((0.91..=0.99).contains(&c), "coverage {c}");

@@ -15,7 +15,9 @@ use twin_core::schedule::{Action, Plan, simulate_plan};
 /// Logistic growth `V(t) = K / (1 + (K/V0 − 1) e^{−r t})` (cm³, days).
 fn logistic(p: &[f64], t: &[f64]) -> Vec<f64> {
     let (r, k, v0) = (p[0], p[1], p[2]);
-    t.iter().map(|t| k / (1.0 + (k / v0 - 1.0) * (-r * t).exp())).collect()
+    t.iter()
+        .map(|t| k / (1.0 + (k / v0 - 1.0) * (-r * t).exp()))
+        .collect()
 }
 
 fn logistic_problem(seed: u64) -> (Problem<impl Model>, [f64; 4]) {
@@ -51,15 +53,30 @@ fn logistic_growth_parameters_are_recovered_with_fitted_sigma() {
     let (problem, truth) = logistic_problem(7);
     let fit = fit(&problem, &FitOptions::default()).unwrap();
     assert_eq!(fit.starts.len(), 8);
-    assert!(fit.starts[fit.best_start].converged, "{:?}", fit.starts[fit.best_start]);
+    assert!(
+        fit.starts[fit.best_start].converged,
+        "{:?}",
+        fit.starts[fit.best_start]
+    );
     let lap = laplace(&problem, &fit, CovarianceMethod::Hessian).unwrap();
     for (i, iv) in lap.intervals.iter().enumerate() {
         let rel = (fit.estimate[i] - truth[i]).abs() / truth[i];
-        println!("{}: est {:.4} truth {} 95% [{:.4}, {:.4}]", iv.name, iv.estimate, truth[i], iv.lower, iv.upper);
-        assert!(rel < if i < 2 { 0.05 } else { 0.35 }, "{} off by {rel}", iv.name);
+        println!(
+            "{}: est {:.4} truth {} 95% [{:.4}, {:.4}]",
+            iv.name, iv.estimate, truth[i], iv.lower, iv.upper
+        );
+        assert!(
+            rel < if i < 2 { 0.05 } else { 0.35 },
+            "{} off by {rel}",
+            iv.name
+        );
         // One data set: the truth should lie within 3 Laplace SDs (a 95% interval
         // misses 1 time in 20 by design; its coverage is checked in calibrate_coverage).
-        assert!((fit.estimate[i] - truth[i]).abs() < 3.0 * lap.sd_natural[i], "{} beyond 3 SD", iv.name);
+        assert!(
+            (fit.estimate[i] - truth[i]).abs() < 3.0 * lap.sd_natural[i],
+            "{} beyond 3 SD",
+            iv.name
+        );
         assert!(iv.lower < iv.estimate && iv.estimate < iv.upper);
     }
     // The Logit-transformed V0 interval never leaves its bounds.
@@ -93,7 +110,12 @@ fn optimisers_agree_on_the_optimum() {
     )
     .unwrap();
     for other in [&lb, &ps] {
-        assert!((other.objective - nm.objective).abs() < 1e-6, "{} vs {}", other.objective, nm.objective);
+        assert!(
+            (other.objective - nm.objective).abs() < 1e-6,
+            "{} vs {}",
+            other.objective,
+            nm.objective
+        );
         for (a, b) in other.estimate.iter().zip(&nm.estimate) {
             assert!((a - b).abs() < 1e-3 * b.abs(), "{a} vs {b}");
         }
@@ -151,25 +173,43 @@ fn biexponential_unit(p: &[f64], t: f64) -> f64 {
 fn two_compartment_pk_parameters_are_recovered_with_the_ode_engine() {
     let truth = [5.0, 20.0, 10.0, 40.0]; // CL L/h, V1 L, Q L/h, V2 L
     let dose_mg = 100.0;
-    let plan = Plan::repeated(0.0, 24.0, 3, Action::Bolus { state: 0, amount: dose_mg }).unwrap();
-    let t_obs: Vec<f64> = vec![0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 12.0, 23.0, 26.0, 36.0, 47.0, 49.0, 54.0, 60.0, 72.0];
+    let plan = Plan::repeated(
+        0.0,
+        24.0,
+        3,
+        Action::Bolus {
+            state: 0,
+            amount: dose_mg,
+        },
+    )
+    .unwrap();
+    let t_obs: Vec<f64> = vec![
+        0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 12.0, 23.0, 26.0, 36.0, 47.0, 49.0, 54.0, 60.0, 72.0,
+    ];
     let opts = SolverOptions::new(twin_core::ode::Method::Dopri5, 1e-8, 1e-10);
     let simulate = move |p: &[f64]| -> Result<Vec<f64>> {
-        let sys = TwoCompartment { cl: p[0], v1: p[1], q: p[2], v2: p[3] };
+        let sys = TwoCompartment {
+            cl: p[0],
+            v1: p[1],
+            q: p[2],
+            v2: p[3],
+        };
         let sol = simulate_plan(&sys, &plan, 0.0, &[0.0, 0.0], 72.0, &t_obs, &opts)?;
         Ok(sol.y.iter().map(|y| y[0] / p[1]).collect())
     };
     // The ODE engine against the closed-form superposition at the truth.
-    let exact: Vec<f64> = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 12.0, 23.0, 26.0, 36.0, 47.0, 49.0, 54.0, 60.0, 72.0]
-        .iter()
-        .map(|&t: &f64| {
-            (0..3)
-                .map(|k| 24.0 * k as f64)
-                .filter(|&td| td <= t)
-                .map(|td| dose_mg * biexponential_unit(&truth, t - td))
-                .sum()
-        })
-        .collect();
+    let exact: Vec<f64> = [
+        0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 12.0, 23.0, 26.0, 36.0, 47.0, 49.0, 54.0, 60.0, 72.0,
+    ]
+    .iter()
+    .map(|&t: &f64| {
+        (0..3)
+            .map(|k| 24.0 * k as f64)
+            .filter(|&td| td <= t)
+            .map(|td| dose_mg * biexponential_unit(&truth, t - td))
+            .sum()
+    })
+    .collect();
     let c_true = simulate(&truth).unwrap();
     for (a, b) in c_true.iter().zip(&exact) {
         assert!((a - b).abs() < 1e-6 * b, "ODE {a} vs closed form {b}");
@@ -177,7 +217,10 @@ fn two_compartment_pk_parameters_are_recovered_with_the_ode_engine() {
     // 10% proportional (log-normal) measurement error.
     let mut rng = ChaCha8Rng::seed_from_u64(2024);
     let noise = Normal::new(0.0f64, 0.1).unwrap();
-    let y: Vec<f64> = c_true.iter().map(|c| c * noise.sample(&mut rng).exp()).collect();
+    let y: Vec<f64> = c_true
+        .iter()
+        .map(|c| c * noise.sample(&mut rng).exp())
+        .collect();
     let n = y.len();
     let params = vec![
         ParameterSpec::new("cl_l_per_h", "L/h", 0.5, 50.0, Transform::Log),
@@ -189,15 +232,36 @@ fn two_compartment_pk_parameters_are_recovered_with_the_ode_engine() {
         simulate,
         params,
         Observations::new(y, vec![0.1; n]).unwrap(),
-        Likelihood::LogNormal { sigma: SigmaModel::Known },
+        Likelihood::LogNormal {
+            sigma: SigmaModel::Known,
+        },
     )
     .unwrap();
-    let fit = fit(&problem, &FitOptions { n_starts: 6, seed: 3, ..FitOptions::default() }).unwrap();
+    let fit = fit(
+        &problem,
+        &FitOptions {
+            n_starts: 6,
+            seed: 3,
+            ..FitOptions::default()
+        },
+    )
+    .unwrap();
     let lap = laplace(&problem, &fit, CovarianceMethod::GaussNewton).unwrap();
     for (i, iv) in lap.intervals.iter().enumerate() {
-        println!("{}: est {:.3} truth {} 95% [{:.3}, {:.3}]", iv.name, iv.estimate, truth[i], iv.lower, iv.upper);
-        assert!((iv.estimate - truth[i]).abs() < 0.25 * truth[i], "{}", iv.name);
-        assert!((iv.estimate - truth[i]).abs() < 3.0 * lap.sd_natural[i], "{} beyond 3 SD", iv.name);
+        println!(
+            "{}: est {:.3} truth {} 95% [{:.3}, {:.3}]",
+            iv.name, iv.estimate, truth[i], iv.lower, iv.upper
+        );
+        assert!(
+            (iv.estimate - truth[i]).abs() < 0.25 * truth[i],
+            "{}",
+            iv.name
+        );
+        assert!(
+            (iv.estimate - truth[i]).abs() < 3.0 * lap.sd_natural[i],
+            "{} beyond 3 SD",
+            iv.name
+        );
     }
     // Clearance is the best-determined parameter (total exposure pins it down).
     assert!(lap.intervals[0].upper / lap.intervals[0].lower < 1.3);
@@ -224,20 +288,39 @@ impl Model for Decay {
 #[test]
 fn user_jacobian_gradient_matches_finite_differences() {
     let t: Vec<f64> = (0..8).map(|i| i as f64 * 0.5).collect();
-    let y: Vec<f64> = t.iter().map(|t| 3.0 * (-0.7 * t).exp() + 0.01 * (t * 7.0).sin()).collect();
+    let y: Vec<f64> = t
+        .iter()
+        .map(|t| 3.0 * (-0.7 * t).exp() + 0.01 * (t * 7.0).sin())
+        .collect();
     let params = vec![
-        ParameterSpec::new("a_mg_per_l", "mg/L", 0.1, 30.0, Transform::Log)
-            .with_prior(Prior::LogNormal { mu_log: 1.0, sigma_log: 1.0 }),
+        ParameterSpec::new("a_mg_per_l", "mg/L", 0.1, 30.0, Transform::Log).with_prior(
+            Prior::LogNormal {
+                mu_log: 1.0,
+                sigma_log: 1.0,
+            },
+        ),
         ParameterSpec::new("k_per_h", "1/h", 0.01, 5.0, Transform::Logit),
     ];
     let obs = Observations::new(y.clone(), vec![0.05; 8]).unwrap();
-    let analytic = Problem::new(Decay { t: t.clone() }, params.clone(), obs.clone(), Likelihood::Gaussian { sigma: SigmaModel::Known }).unwrap();
+    let analytic = Problem::new(
+        Decay { t: t.clone() },
+        params.clone(),
+        obs.clone(),
+        Likelihood::Gaussian {
+            sigma: SigmaModel::Known,
+        },
+    )
+    .unwrap();
     let tt = t.clone();
     let fd = Problem::new(
-        move |p: &[f64]| -> Result<Vec<f64>> { Ok(tt.iter().map(|t| p[0] * (-p[1] * t).exp()).collect()) },
+        move |p: &[f64]| -> Result<Vec<f64>> {
+            Ok(tt.iter().map(|t| p[0] * (-p[1] * t).exp()).collect())
+        },
         params,
         obs,
-        Likelihood::Gaussian { sigma: SigmaModel::Known },
+        Likelihood::Gaussian {
+            sigma: SigmaModel::Known,
+        },
     )
     .unwrap();
     for z in [[0.5, -1.0], [1.2, 0.3], [2.0, -2.5]] {
@@ -246,7 +329,11 @@ fn user_jacobian_gradient_matches_finite_differences() {
             assert!((a - f).abs() < 1e-5 * f.abs().max(1.0), "{a} vs {f}");
         }
     }
-    let opts = FitOptions { optimiser: Optimiser::Lbfgs, tolerance: 1e-8, ..FitOptions::default() };
+    let opts = FitOptions {
+        optimiser: Optimiser::Lbfgs,
+        tolerance: 1e-8,
+        ..FitOptions::default()
+    };
     let fa = fit(&analytic, &opts).unwrap();
     let nm = fit(&fd, &FitOptions::default()).unwrap();
     assert!(fa.starts[fa.best_start].converged);

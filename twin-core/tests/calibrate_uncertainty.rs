@@ -19,7 +19,10 @@ fn x_matrix() -> DMatrix<f64> {
     DMatrix::from_fn(T.len(), 2, |i, j| if j == 0 { 1.0 } else { T[i] })
 }
 
-fn line_problem(priors: Option<[Prior; 2]>, likelihood: Likelihood) -> Problem<fn(&[f64]) -> Result<Vec<f64>>> {
+fn line_problem(
+    priors: Option<[Prior; 2]>,
+    likelihood: Likelihood,
+) -> Problem<fn(&[f64]) -> Result<Vec<f64>>> {
     let mut a = ParameterSpec::new("intercept_mm", "mm", -10.0, 10.0, Transform::Identity);
     let mut b = ParameterSpec::new("slope_mm_per_day", "mm/day", -5.0, 5.0, Transform::Identity);
     if let Some([pa, pb]) = priors {
@@ -27,7 +30,13 @@ fn line_problem(priors: Option<[Prior; 2]>, likelihood: Likelihood) -> Problem<f
         b = b.with_prior(pb);
     }
     let obs = Observations::new(Y.to_vec(), vec![SIGMA; T.len()]).unwrap();
-    Problem::new(line as fn(&[f64]) -> Result<Vec<f64>>, vec![a, b], obs, likelihood).unwrap()
+    Problem::new(
+        line as fn(&[f64]) -> Result<Vec<f64>>,
+        vec![a, b],
+        obs,
+        likelihood,
+    )
+    .unwrap()
 }
 
 /// Exact posterior of the line with normal priors: precision XᵀX/σ² + diag(1/s²).
@@ -44,7 +53,12 @@ fn exact_posterior(prior_mean: [f64; 2], prior_sd: [f64; 2]) -> (DVector<f64>, D
 
 #[test]
 fn laplace_equals_exact_linear_regression_covariance() {
-    let problem = line_problem(None, Likelihood::Gaussian { sigma: SigmaModel::Known });
+    let problem = line_problem(
+        None,
+        Likelihood::Gaussian {
+            sigma: SigmaModel::Known,
+        },
+    );
     let fit = fit(&problem, &FitOptions::default()).unwrap();
     let x = x_matrix();
     let xtx_inv = (x.transpose() * &x).try_inverse().unwrap();
@@ -55,7 +69,10 @@ fn laplace_equals_exact_linear_regression_covariance() {
             assert!((fit.estimate[i] - beta[i]).abs() < 1e-6, "OLS estimate");
             for j in 0..2 {
                 let exact = SIGMA * SIGMA * xtx_inv[(i, j)];
-                assert!((lap.cov_z[i][j] - exact).abs() < 1e-5 * exact.abs().max(1e-3), "{method:?} cov[{i}][{j}]");
+                assert!(
+                    (lap.cov_z[i][j] - exact).abs() < 1e-5 * exact.abs().max(1e-3),
+                    "{method:?} cov[{i}][{j}]"
+                );
             }
             let half = 1.959964 * (SIGMA * SIGMA * xtx_inv[(i, i)]).sqrt();
             assert!((lap.intervals[i].upper - (beta[i] + half)).abs() < 1e-5);
@@ -65,20 +82,46 @@ fn laplace_equals_exact_linear_regression_covariance() {
     let wls = line_problem(None, Likelihood::WeightedLeastSquares);
     let fit_w = twin_core::calibrate::fit(&wls, &FitOptions::default()).unwrap();
     let lap_w = laplace(&wls, &fit_w, CovarianceMethod::Hessian).unwrap();
-    let rss: f64 = (0..T.len()).map(|i| (Y[i] - beta[0] - beta[1] * T[i]).powi(2)).sum();
+    let rss: f64 = (0..T.len())
+        .map(|i| (Y[i] - beta[0] - beta[1] * T[i]).powi(2))
+        .sum();
     let s2 = rss / (T.len() - 2) as f64;
     assert!((lap_w.cov_z[1][1] - s2 * xtx_inv[(1, 1)]).abs() < 1e-5 * s2 * xtx_inv[(1, 1)]);
 }
 
 fn mcmc_posterior(threads: usize) -> (Posterior, [f64; 2], [f64; 2]) {
     let (pm, ps) = ([0.0, 1.5], [2.0, 0.5]);
-    let priors = [Prior::Normal { mean: pm[0], sd: ps[0] }, Prior::Normal { mean: pm[1], sd: ps[1] }];
-    let problem = line_problem(Some(priors), Likelihood::Gaussian { sigma: SigmaModel::Known });
+    let priors = [
+        Prior::Normal {
+            mean: pm[0],
+            sd: ps[0],
+        },
+        Prior::Normal {
+            mean: pm[1],
+            sd: ps[1],
+        },
+    ];
+    let problem = line_problem(
+        Some(priors),
+        Likelihood::Gaussian {
+            sigma: SigmaModel::Known,
+        },
+    );
     let fit = fit(&problem, &FitOptions::default()).unwrap();
     let lap = laplace(&problem, &fit, CovarianceMethod::Hessian).unwrap();
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-    let opts = McmcOptions { n_walkers: 16, n_steps: 3000, burn_in: 500, ..McmcOptions::default() };
-    let post = pool.install(|| sample_posterior(&problem, &lap, &opts)).unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    let opts = McmcOptions {
+        n_walkers: 16,
+        n_steps: 3000,
+        burn_in: 500,
+        ..McmcOptions::default()
+    };
+    let post = pool
+        .install(|| sample_posterior(&problem, &lap, &opts))
+        .unwrap();
     (post, pm, ps)
 }
 
@@ -87,7 +130,10 @@ fn ensemble_mcmc_matches_exact_posterior_and_is_thread_count_independent() {
     let (post, pm, ps) = mcmc_posterior(2);
     let (mean, cov) = exact_posterior(pm, ps);
     let d = &post.diagnostics;
-    println!("acceptance {:.3} ESS {:?} R-hat {:?}", d.acceptance_rate, d.ess, d.r_hat);
+    println!(
+        "acceptance {:.3} ESS {:?} R-hat {:?}",
+        d.acceptance_rate, d.ess, d.r_hat
+    );
     assert!((0.2..0.8).contains(&d.acceptance_rate));
     for j in 0..2 {
         let sd = cov[(j, j)].sqrt();
@@ -96,7 +142,12 @@ fn ensemble_mcmc_matches_exact_posterior_and_is_thread_count_independent() {
         // Walkers are split chains of ~40 effective draws each, so R̂ − 1 ≈ 0.01
         // even when mixed; an unmixed ensemble gives far more (see below).
         assert!(d.r_hat[j] < 1.03, "R-hat {}", d.r_hat[j]);
-        assert!((post.mean[j] - mean[j]).abs() < 4.0 * mcse, "mean {} vs {} (MCSE {mcse})", post.mean[j], mean[j]);
+        assert!(
+            (post.mean[j] - mean[j]).abs() < 4.0 * mcse,
+            "mean {} vs {} (MCSE {mcse})",
+            post.mean[j],
+            mean[j]
+        );
         let s: Vec<f64> = post.samples.iter().map(|x| x[j]).collect();
         let m = s.iter().sum::<f64>() / s.len() as f64;
         let sd_mc = (s.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (s.len() - 1) as f64).sqrt();
@@ -113,12 +164,20 @@ fn ensemble_mcmc_matches_exact_posterior_and_is_thread_count_independent() {
 fn diagnostics_flag_unmixed_chains() {
     // Two groups of chains stuck at different levels: R-hat must be large.
     let chains: Vec<Vec<f64>> = (0..8)
-        .map(|c| (0..200).map(|i| (c / 4) as f64 * 5.0 + ((i * 7919 + c * 31) % 101) as f64 / 101.0).collect())
+        .map(|c| {
+            (0..200)
+                .map(|i| (c / 4) as f64 * 5.0 + ((i * 7919 + c * 31) % 101) as f64 / 101.0)
+                .collect()
+        })
         .collect();
     assert!(mcmc::split_r_hat(&chains) > 2.0);
     // Independent-looking (low-discrepancy scrambled) chains: R-hat ≈ 1 and ESS ≈ draws.
     let iid: Vec<Vec<f64>> = (0..8)
-        .map(|c| (0..400).map(|i| ((i * 7919 + c * 104729) % 1009) as f64 / 1009.0).collect())
+        .map(|c| {
+            (0..400)
+                .map(|i| ((i * 7919 + c * 104729) % 1009) as f64 / 1009.0)
+                .collect()
+        })
         .collect();
     assert!((mcmc::split_r_hat(&iid) - 1.0).abs() < 0.02);
     let ess = mcmc::ess(&iid);
@@ -127,24 +186,48 @@ fn diagnostics_flag_unmixed_chains() {
 
 #[test]
 fn prediction_band_matches_analytic_gaussian_band() {
-    let problem = line_problem(None, Likelihood::Gaussian { sigma: SigmaModel::Known });
+    let problem = line_problem(
+        None,
+        Likelihood::Gaussian {
+            sigma: SigmaModel::Known,
+        },
+    );
     let fit = fit(&problem, &FitOptions::default()).unwrap();
     let lap = laplace(&problem, &fit, CovarianceMethod::Hessian).unwrap();
     let draws = lap.sample(20_000, 5).unwrap();
     let t_new = [10.0, 15.0];
-    let band = prediction_band(&draws, |p| Ok(t_new.iter().map(|t| p[0] + p[1] * t).collect()), 0.9).unwrap();
+    let band = prediction_band(
+        &draws,
+        |p| Ok(t_new.iter().map(|t| p[0] + p[1] * t).collect()),
+        0.9,
+    )
+    .unwrap();
     for (k, t) in t_new.iter().enumerate() {
         let x = [1.0, *t];
         let mean = fit.estimate[0] + fit.estimate[1] * t;
-        let var: f64 = (0..2).flat_map(|i| (0..2).map(move |j| (i, j))).map(|(i, j)| x[i] * x[j] * lap.cov_z[i][j]).sum();
+        let var: f64 = (0..2)
+            .flat_map(|i| (0..2).map(move |j| (i, j)))
+            .map(|(i, j)| x[i] * x[j] * lap.cov_z[i][j])
+            .sum();
         let sd = var.sqrt();
         assert!((band.median[k] - mean).abs() < 0.03 * sd);
-        assert!((band.lower[k] - (mean - 1.644854 * sd)).abs() < 0.05 * sd, "lower");
-        assert!((band.upper[k] - (mean + 1.644854 * sd)).abs() < 0.05 * sd, "upper");
+        assert!(
+            (band.lower[k] - (mean - 1.644854 * sd)).abs() < 0.05 * sd,
+            "lower"
+        );
+        assert!(
+            (band.upper[k] - (mean + 1.644854 * sd)).abs() < 0.05 * sd,
+            "upper"
+        );
     }
     // Compatible with twin::Forecast: the same draws through Forecast::from_samples.
-    let traj: Vec<Vec<Vec<f64>>> = draws.iter().map(|p| t_new.iter().map(|t| vec![p[0] + p[1] * t]).collect()).collect();
-    let f = twin_core::twin::Forecast::from_samples(t_new.to_vec(), vec!["size_mm".into()], &traj, 0.9).unwrap();
+    let traj: Vec<Vec<Vec<f64>>> = draws
+        .iter()
+        .map(|p| t_new.iter().map(|t| vec![p[0] + p[1] * t]).collect())
+        .collect();
+    let f =
+        twin_core::twin::Forecast::from_samples(t_new.to_vec(), vec!["size_mm".into()], &traj, 0.9)
+            .unwrap();
     assert!((f.lower[1][0] - band.lower[1]).abs() < 1e-12);
 }
 
@@ -152,8 +235,12 @@ fn prediction_band_matches_analytic_gaussian_band() {
 fn identifiability_report_flags_product_and_uninformed_parameters() {
     // y = a·b·t + e: only the product a·b is identified (a, b with log-normal
     // priors), c does not enter the model at all; e is well determined.
-    let model = |p: &[f64]| -> Result<Vec<f64>> { Ok(T.iter().map(|t| p[0] * p[1] * t + p[3]).collect()) };
-    let prior = Prior::LogNormal { mu_log: 0.0, sigma_log: 1.0 };
+    let model =
+        |p: &[f64]| -> Result<Vec<f64>> { Ok(T.iter().map(|t| p[0] * p[1] * t + p[3]).collect()) };
+    let prior = Prior::LogNormal {
+        mu_log: 0.0,
+        sigma_log: 1.0,
+    };
     let specs = vec![
         ParameterSpec::new("a", "1", 0.01, 100.0, Transform::Log).with_prior(prior),
         ParameterSpec::new("b", "1/day", 0.01, 100.0, Transform::Log).with_prior(prior),
@@ -161,7 +248,15 @@ fn identifiability_report_flags_product_and_uninformed_parameters() {
         ParameterSpec::new("e_mm", "mm", -10.0, 10.0, Transform::Identity),
     ];
     let obs = Observations::new(Y.to_vec(), vec![SIGMA; T.len()]).unwrap();
-    let problem = Problem::new(model, specs, obs, Likelihood::Gaussian { sigma: SigmaModel::Known }).unwrap();
+    let problem = Problem::new(
+        model,
+        specs,
+        obs,
+        Likelihood::Gaussian {
+            sigma: SigmaModel::Known,
+        },
+    )
+    .unwrap();
     let fit = fit(&problem, &FitOptions::default()).unwrap();
     let lap = laplace(&problem, &fit, CovarianceMethod::Hessian).unwrap();
     let rep = identifiability::from_laplace(&lap).unwrap();

@@ -8,7 +8,10 @@ use twin_core::cohort::*;
 fn mean_sd(v: &[f64]) -> (f64, f64) {
     let n = v.len() as f64;
     let m = v.iter().sum::<f64>() / n;
-    (m, (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt())
+    (
+        m,
+        (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt(),
+    )
 }
 
 fn column(p: &Population, j: usize) -> Vec<f64> {
@@ -17,14 +20,40 @@ fn column(p: &Population, j: usize) -> Vec<f64> {
 
 fn factors() -> Vec<Factor> {
     vec![
-        Factor::new("weight_kg", "kg", Marginal::Normal { mean: 70.0, sd: 12.0 }),
-        Factor::new("cl_l_per_h", "L/h", Marginal::LogNormal { mu_log: 5f64.ln(), sigma_log: 0.3 }),
+        Factor::new(
+            "weight_kg",
+            "kg",
+            Marginal::Normal {
+                mean: 70.0,
+                sd: 12.0,
+            },
+        ),
+        Factor::new(
+            "cl_l_per_h",
+            "L/h",
+            Marginal::LogNormal {
+                mu_log: 5f64.ln(),
+                sigma_log: 0.3,
+            },
+        ),
         Factor::new(
             "age_years",
             "years",
-            Marginal::TruncatedNormal { mean: 60.0, sd: 15.0, lower: 18.0, upper: 75.0 },
+            Marginal::TruncatedNormal {
+                mean: 60.0,
+                sd: 15.0,
+                lower: 18.0,
+                upper: 75.0,
+            },
         ),
-        Factor::new("f_oral", "1", Marginal::Uniform { lower: 0.5, upper: 1.0 }),
+        Factor::new(
+            "f_oral",
+            "1",
+            Marginal::Uniform {
+                lower: 0.5,
+                upper: 1.0,
+            },
+        ),
     ]
 }
 
@@ -32,15 +61,23 @@ fn factors() -> Vec<Factor> {
 fn marginal_moments_match_closed_forms() {
     let n = 40_000;
     for design in [Design::Random, Design::LatinHypercube, Design::Sobol] {
-        let pop = PopulationSpec::independent(factors()).sample(n, design, 42).unwrap();
+        let pop = PopulationSpec::independent(factors())
+            .sample(n, design, 42)
+            .unwrap();
         // Sampling error of a mean is sd/√n; allow 4 of them (designs do better).
         let (m, s) = mean_sd(&column(&pop, 0));
-        assert!((m - 70.0).abs() < 4.0 * 12.0 / (n as f64).sqrt(), "{design:?} normal mean {m}");
+        assert!(
+            (m - 70.0).abs() < 4.0 * 12.0 / (n as f64).sqrt(),
+            "{design:?} normal mean {m}"
+        );
         assert!((s / 12.0 - 1.0).abs() < 0.02);
         // Log-normal: mean exp(μ + σ²/2).
         let (m, _) = mean_sd(&column(&pop, 1));
         let exact = (5f64.ln() + 0.045).exp();
-        assert!((m / exact - 1.0).abs() < 0.01, "{design:?} log-normal mean {m} vs {exact}");
+        assert!(
+            (m / exact - 1.0).abs() < 0.01,
+            "{design:?} log-normal mean {m} vs {exact}"
+        );
         // Truncated normal: mean μ + σ(φ(α) − φ(β))/(Φ(β) − Φ(α)).
         let z = Normal::standard();
         let (a, b) = ((18.0 - 60.0) / 15.0, (75.0 - 60.0) / 15.0);
@@ -48,7 +85,10 @@ fn marginal_moments_match_closed_forms() {
         let age = column(&pop, 2);
         assert!(age.iter().all(|&x| (18.0..=75.0).contains(&x)));
         let (m, s) = mean_sd(&age);
-        assert!((m - exact).abs() < 4.0 * s / (n as f64).sqrt(), "{design:?} truncated mean {m} vs {exact}");
+        assert!(
+            (m - exact).abs() < 4.0 * s / (n as f64).sqrt(),
+            "{design:?} truncated mean {m} vs {exact}"
+        );
         // Uniform.
         let (m, _) = mean_sd(&column(&pop, 3));
         assert!((m - 0.75).abs() < 0.003);
@@ -64,17 +104,34 @@ fn correlation_via_cholesky_is_reproduced() {
         vec![0.0, 0.0, 0.0, 1.0],
     ];
     let mut f = factors();
-    f[2] = Factor::new("v_l", "L", Marginal::Normal { mean: 30.0, sd: 5.0 });
-    let spec = PopulationSpec { factors: f, correlation: Some(corr.clone()) };
+    f[2] = Factor::new(
+        "v_l",
+        "L",
+        Marginal::Normal {
+            mean: 30.0,
+            sd: 5.0,
+        },
+    );
+    let spec = PopulationSpec {
+        factors: f,
+        correlation: Some(corr.clone()),
+    };
     let pop = spec.sample(50_000, Design::Random, 9).unwrap();
     // Correlation of the normal scores: weight and V directly, clearance via its log.
     let score = |j: usize| -> Vec<f64> {
-        column(&pop, j).into_iter().map(|x| if j == 1 { x.ln() } else { x }).collect()
+        column(&pop, j)
+            .into_iter()
+            .map(|x| if j == 1 { x.ln() } else { x })
+            .collect()
     };
     let corr_of = |a: &[f64], b: &[f64]| {
         let (ma, sa) = mean_sd(a);
         let (mb, sb) = mean_sd(b);
-        a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum::<f64>() / ((a.len() - 1) as f64 * sa * sb)
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - ma) * (y - mb))
+            .sum::<f64>()
+            / ((a.len() - 1) as f64 * sa * sb)
     };
     for (i, j) in [(0, 1), (0, 2), (1, 2)] {
         let r = corr_of(&score(i), &score(j));
@@ -109,7 +166,10 @@ fn latin_hypercube_has_one_point_per_stratum() {
 fn cohorts_are_bitwise_reproducible_for_any_thread_count() {
     let spec = PopulationSpec::independent(factors());
     let run = |threads: usize, design: Design| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         pool.install(|| {
             let pop = spec.sample(5_000, design, 77).unwrap();
             // A stochastic per-patient simulation using the patient's own stream.
@@ -136,17 +196,26 @@ fn cohorts_are_bitwise_reproducible_for_any_thread_count() {
 #[test]
 fn bad_populations_are_rejected() {
     let f = factors();
-    let bad_shape = PopulationSpec { factors: f.clone(), correlation: Some(vec![vec![1.0]]) };
-    assert!(matches!(bad_shape.sample(10, Design::Random, 1), Err(CoreError::ShapeMismatch { .. })));
+    let bad_shape = PopulationSpec {
+        factors: f.clone(),
+        correlation: Some(vec![vec![1.0]]),
+    };
+    assert!(matches!(
+        bad_shape.sample(10, Design::Random, 1),
+        Err(CoreError::ShapeMismatch { .. })
+    ));
     let mut asym = vec![vec![0.0; 4]; 4];
     for (i, row) in asym.iter_mut().enumerate() {
         row[i] = 1.0;
     }
     asym[0][1] = 0.5;
-    let err = PopulationSpec { factors: f.clone(), correlation: Some(asym) }
-        .sample(10, Design::Random, 1)
-        .unwrap_err()
-        .to_string();
+    let err = PopulationSpec {
+        factors: f.clone(),
+        correlation: Some(asym),
+    }
+    .sample(10, Design::Random, 1)
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("correlation[0][1]"), "{err}");
     let mut not_pd = vec![vec![0.9; 4]; 4];
     for (i, row) in not_pd.iter_mut().enumerate() {
@@ -154,14 +223,55 @@ fn bad_populations_are_rejected() {
     }
     not_pd[0][1] = -0.9;
     not_pd[1][0] = -0.9;
-    let err = PopulationSpec { factors: f.clone(), correlation: Some(not_pd) }.sample(10, Design::Random, 1);
+    let err = PopulationSpec {
+        factors: f.clone(),
+        correlation: Some(not_pd),
+    }
+    .sample(10, Design::Random, 1);
     assert!(matches!(err, Err(CoreError::Singular { .. })));
-    let bad = vec![Factor::new("v_l", "L", Marginal::TruncatedNormal { mean: 1.0, sd: 1.0, lower: 3.0, upper: 2.0 })];
-    let err = PopulationSpec::independent(bad).sample(10, Design::Random, 1).unwrap_err().to_string();
+    let bad = vec![Factor::new(
+        "v_l",
+        "L",
+        Marginal::TruncatedNormal {
+            mean: 1.0,
+            sd: 1.0,
+            lower: 3.0,
+            upper: 2.0,
+        },
+    )];
+    let err = PopulationSpec::independent(bad)
+        .sample(10, Design::Random, 1)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("v_l.lower/upper"), "{err}");
-    let bad = vec![Factor::new("w", "kg", Marginal::Normal { mean: f64::NAN, sd: 1.0 })];
-    assert!(PopulationSpec::independent(bad).sample(10, Design::Random, 1).is_err());
-    assert!(PopulationSpec::independent(vec![]).sample(10, Design::Random, 1).is_err());
-    assert!(PopulationSpec::independent(f.clone()).sample(0, Design::Random, 1).is_err());
-    assert!(PopulationSpec::independent(f).sample(70_000, Design::Sobol, 1).unwrap_err().to_string().contains("65536"));
+    let bad = vec![Factor::new(
+        "w",
+        "kg",
+        Marginal::Normal {
+            mean: f64::NAN,
+            sd: 1.0,
+        },
+    )];
+    assert!(
+        PopulationSpec::independent(bad)
+            .sample(10, Design::Random, 1)
+            .is_err()
+    );
+    assert!(
+        PopulationSpec::independent(vec![])
+            .sample(10, Design::Random, 1)
+            .is_err()
+    );
+    assert!(
+        PopulationSpec::independent(f.clone())
+            .sample(0, Design::Random, 1)
+            .is_err()
+    );
+    assert!(
+        PopulationSpec::independent(f)
+            .sample(70_000, Design::Sobol, 1)
+            .unwrap_err()
+            .to_string()
+            .contains("65536")
+    );
 }

@@ -11,7 +11,14 @@ fn ishigami(x: &[f64]) -> Result<f64> {
 }
 
 fn uniform_pi(name: &str) -> Factor {
-    Factor::new(name, "1", Marginal::Uniform { lower: -PI, upper: PI })
+    Factor::new(
+        name,
+        "1",
+        Marginal::Uniform {
+            lower: -PI,
+            upper: PI,
+        },
+    )
 }
 
 #[test]
@@ -22,16 +29,38 @@ fn ishigami_sobol_indices_match_analytic_values() {
     let s_exact = [0.3139, 0.4424, 0.0];
     let st_exact = [0.5576, 0.4424, 0.2437];
     let factors = [uniform_pi("x1"), uniform_pi("x2"), uniform_pi("x3")];
-    let opts = SobolOptions { n_base: 1 << 14, n_bootstrap: 200, level: 0.95, seed: 2 };
+    let opts = SobolOptions {
+        n_base: 1 << 14,
+        n_bootstrap: 200,
+        level: 0.95,
+        seed: 2,
+    };
     let r = sobol_indices(&factors, ishigami, &opts).unwrap();
-    println!("S {:?}\nST {:?}\nS CI {:?}\nST CI {:?}", r.first_order, r.total, r.first_order_ci, r.total_ci);
+    println!(
+        "S {:?}\nST {:?}\nS CI {:?}\nST CI {:?}",
+        r.first_order, r.total, r.first_order_ci, r.total_ci
+    );
     assert_eq!(r.n_evaluations, (1 << 14) * 5);
     // Analytic variance: a²/8 + bπ⁴/5 + b²π⁸/18 + 1/2.
     let v = 49.0 / 8.0 + 0.1 * PI.powi(4) / 5.0 + 0.01 * PI.powi(8) / 18.0 + 0.5;
-    assert!((r.variance / v - 1.0).abs() < 0.02, "V {} vs {v}", r.variance);
+    assert!(
+        (r.variance / v - 1.0).abs() < 0.02,
+        "V {} vs {v}",
+        r.variance
+    );
     for i in 0..3 {
-        assert!((r.first_order[i] - s_exact[i]).abs() < 0.02, "S{} = {}", i + 1, r.first_order[i]);
-        assert!((r.total[i] - st_exact[i]).abs() < 0.02, "ST{} = {}", i + 1, r.total[i]);
+        assert!(
+            (r.first_order[i] - s_exact[i]).abs() < 0.02,
+            "S{} = {}",
+            i + 1,
+            r.first_order[i]
+        );
+        assert!(
+            (r.total[i] - st_exact[i]).abs() < 0.02,
+            "ST{} = {}",
+            i + 1,
+            r.total[i]
+        );
         // Intervals are ordered, contain the estimate, and are narrow at this N.
         let [lo, hi] = r.first_order_ci[i];
         assert!(lo <= r.first_order[i] && r.first_order[i] <= hi && hi - lo < 0.1);
@@ -46,19 +75,40 @@ fn additive_model_indices_equal_variance_shares() {
     let c = [1.0, 2.0, 0.5];
     let sd = [1.0, 0.5, 3.0];
     let factors: Vec<Factor> = (0..3)
-        .map(|i| Factor::new(format!("x{i}"), "1", Marginal::Normal { mean: 1.0, sd: sd[i] }))
+        .map(|i| {
+            Factor::new(
+                format!("x{i}"),
+                "1",
+                Marginal::Normal {
+                    mean: 1.0,
+                    sd: sd[i],
+                },
+            )
+        })
         .collect();
     let total: f64 = (0..3).map(|i| (c[i] * sd[i]).powi(2)).sum();
     let r = sobol_indices(
         &factors,
         |x: &[f64]| Ok(x.iter().zip(&c).map(|(x, c)| x * c).sum()),
-        &SobolOptions { n_base: 1 << 13, n_bootstrap: 0, ..SobolOptions::default() },
+        &SobolOptions {
+            n_base: 1 << 13,
+            n_bootstrap: 0,
+            ..SobolOptions::default()
+        },
     )
     .unwrap();
     for i in 0..3 {
         let exact = (c[i] * sd[i]).powi(2) / total;
-        assert!((r.first_order[i] - exact).abs() < 0.01, "S{i} {} vs {exact}", r.first_order[i]);
-        assert!((r.total[i] - exact).abs() < 0.01, "ST{i} {} vs {exact}", r.total[i]);
+        assert!(
+            (r.first_order[i] - exact).abs() < 0.01,
+            "S{i} {} vs {exact}",
+            r.first_order[i]
+        );
+        assert!(
+            (r.total[i] - exact).abs() < 0.01,
+            "ST{i} {} vs {exact}",
+            r.total[i]
+        );
     }
     assert!(r.first_order_ci.is_empty());
 }
@@ -70,10 +120,31 @@ fn morris_recovers_linear_effects_and_flags_interaction() {
     // exact and σ = 0; x5, x6 interact (σ > 0); x4 is inert (μ* = 0).
     let f = |x: &[f64]| -> Result<f64> { Ok(10.0 * x[0] + 5.0 * x[1] + x[2] + 4.0 * x[4] * x[5]) };
     let mut factors: Vec<Factor> = (0..6)
-        .map(|i| Factor::new(format!("x{}", i + 1), "1", Marginal::Uniform { lower: 0.0, upper: 1.0 }))
+        .map(|i| {
+            Factor::new(
+                format!("x{}", i + 1),
+                "1",
+                Marginal::Uniform {
+                    lower: 0.0,
+                    upper: 1.0,
+                },
+            )
+        })
         .collect();
-    factors[1].marginal = Marginal::Uniform { lower: -1.0, upper: 0.5 };
-    let r = morris(&factors, f, &MorrisOptions { trajectories: 40, levels: 4, seed: 5 }).unwrap();
+    factors[1].marginal = Marginal::Uniform {
+        lower: -1.0,
+        upper: 0.5,
+    };
+    let r = morris(
+        &factors,
+        f,
+        &MorrisOptions {
+            trajectories: 40,
+            levels: 4,
+            seed: 5,
+        },
+    )
+    .unwrap();
     println!("mu* {:?} sigma {:?}", r.mu_star, r.sigma);
     assert_eq!(r.n_evaluations, 40 * 7);
     for (i, exact) in [(0, 10.0), (1, 7.5), (2, 1.0), (3, 0.0)] {
@@ -87,7 +158,16 @@ fn morris_recovers_linear_effects_and_flags_interaction() {
     }
     let mut middle = r.ranking[2..4].to_vec();
     middle.sort();
-    assert_eq!((r.ranking[0], r.ranking[1], middle, r.ranking[4], r.ranking[5]), (0, 1, vec![4, 5], 2, 3));
+    assert_eq!(
+        (
+            r.ranking[0],
+            r.ranking[1],
+            middle,
+            r.ranking[4],
+            r.ranking[5]
+        ),
+        (0, 1, vec![4, 5], 2, 3)
+    );
 }
 
 #[test]
@@ -95,12 +175,45 @@ fn bad_sensitivity_settings_are_rejected() {
     let f = |x: &[f64]| -> Result<f64> { Ok(x[0]) };
     let u = [uniform_pi("x1")];
     assert!(sobol_indices(&[], f, &SobolOptions::default()).is_err());
-    assert!(sobol_indices(&u, f, &SobolOptions { n_base: 1, ..SobolOptions::default() }).is_err());
-    let err = sobol_indices(&u, |_: &[f64]| Ok(f64::NAN), &SobolOptions::default()).unwrap_err().to_string();
+    assert!(
+        sobol_indices(
+            &u,
+            f,
+            &SobolOptions {
+                n_base: 1,
+                ..SobolOptions::default()
+            }
+        )
+        .is_err()
+    );
+    let err = sobol_indices(&u, |_: &[f64]| Ok(f64::NAN), &SobolOptions::default())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("model output"), "{err}");
-    let err = sobol_indices(&u, |_: &[f64]| Ok(1.0), &SobolOptions::default()).unwrap_err().to_string();
+    let err = sobol_indices(&u, |_: &[f64]| Ok(1.0), &SobolOptions::default())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("variance"), "{err}");
-    let normal = [Factor::new("x", "1", Marginal::Normal { mean: 0.0, sd: 1.0 })];
-    assert!(morris(&normal, f, &MorrisOptions::default()).unwrap_err().to_string().contains("Uniform"));
-    assert!(morris(&u, f, &MorrisOptions { levels: 3, ..MorrisOptions::default() }).is_err());
+    let normal = [Factor::new(
+        "x",
+        "1",
+        Marginal::Normal { mean: 0.0, sd: 1.0 },
+    )];
+    assert!(
+        morris(&normal, f, &MorrisOptions::default())
+            .unwrap_err()
+            .to_string()
+            .contains("Uniform")
+    );
+    assert!(
+        morris(
+            &u,
+            f,
+            &MorrisOptions {
+                levels: 3,
+                ..MorrisOptions::default()
+            }
+        )
+        .is_err()
+    );
 }

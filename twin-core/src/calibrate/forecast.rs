@@ -37,7 +37,10 @@ where
     if !(level > 0.0 && level < 1.0) {
         return Err(CoreError::invalid("level", level, "in (0, 1)"));
     }
-    let runs: Vec<Vec<f64>> = draws.par_iter().map(|d| forecast(d)).collect::<Result<_>>()?;
+    let runs: Vec<Vec<f64>> = draws
+        .par_iter()
+        .map(|d| forecast(d))
+        .collect::<Result<_>>()?;
     let m = runs[0].len();
     if let Some(r) = runs.iter().find(|r| r.len() != m) {
         return Err(CoreError::ShapeMismatch {
@@ -55,7 +58,11 @@ where
             *c = r[t];
         }
         if let Some(v) = col.iter().find(|v| !v.is_finite()) {
-            return Err(CoreError::invalid(format!("forecast[{t}]"), v, "finite values"));
+            return Err(CoreError::invalid(
+                format!("forecast[{t}]"),
+                v,
+                "finite values",
+            ));
         }
         col.sort_by(f64::total_cmp);
         median.push(quantile_sorted(&col, 0.5));

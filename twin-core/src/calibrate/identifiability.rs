@@ -104,7 +104,7 @@ pub fn report(
                 posterior_width,
                 reference_width,
                 width_ratio,
-                poorly_identified: !(width_ratio <= WIDTH_RATIO_FLAG),
+                poorly_identified: width_ratio.is_nan() || width_ratio > WIDTH_RATIO_FLAG,
             }
         })
         .collect();

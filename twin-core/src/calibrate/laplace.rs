@@ -87,7 +87,12 @@ pub fn laplace<M: Model>(
         if wls {
             0.0
         } else {
-            -problem.specs().iter().zip(z).map(|(s, &z)| s.ln_dx_dz(z)).sum::<f64>()
+            -problem
+                .specs()
+                .iter()
+                .zip(z)
+                .map(|(s, &z)| s.ln_dx_dz(z))
+                .sum::<f64>()
         }
     };
     let nlp_z = |z: &[f64]| problem.objective_z(z) + jac_term(z);
@@ -103,8 +108,11 @@ pub fn laplace<M: Model>(
         CovarianceMethod::GaussNewton => {
             if matches!(
                 problem.likelihood(),
-                Likelihood::Gaussian { sigma: SigmaModel::Fitted(_) }
-                    | Likelihood::LogNormal { sigma: SigmaModel::Fitted(_) }
+                Likelihood::Gaussian {
+                    sigma: SigmaModel::Fitted(_)
+                } | Likelihood::LogNormal {
+                    sigma: SigmaModel::Fitted(_)
+                }
             ) {
                 return Err(CoreError::invalid(
                     "method",
@@ -200,8 +208,7 @@ fn fd_hessian(f: impl Fn(&[f64]) -> f64, z: &[f64], h: &[f64]) -> DMatrix<f64> {
                 x[j] = z[j];
                 v
             };
-            let v = (corner(1.0, 1.0) - corner(1.0, -1.0) - corner(-1.0, 1.0)
-                + corner(-1.0, -1.0))
+            let v = (corner(1.0, 1.0) - corner(1.0, -1.0) - corner(-1.0, 1.0) + corner(-1.0, -1.0))
                 / (4.0 * h[i] * h[j]);
             hess[(i, j)] = v;
             hess[(j, i)] = v;
@@ -252,15 +259,25 @@ fn z_mode(f: &impl Fn(&[f64]) -> f64, z0: &[f64]) -> Vec<f64> {
     z
 }
 
-fn build(specs: &[ParameterSpec], fit: &Fit, z: &[f64], cov: &DMatrix<f64>, method: CovarianceMethod) -> Laplace {
+fn build(
+    specs: &[ParameterSpec],
+    fit: &Fit,
+    z: &[f64],
+    cov: &DMatrix<f64>,
+    method: CovarianceMethod,
+) -> Laplace {
     let p = specs.len();
     let sd_z: Vec<f64> = (0..p).map(|i| cov[(i, i)].sqrt()).collect();
     Laplace {
         specs: specs.to_vec(),
         estimate: fit.estimate.clone(),
         estimate_z: z.to_vec(),
-        cov_z: (0..p).map(|i| (0..p).map(|j| cov[(i, j)]).collect()).collect(),
-        sd_natural: (0..p).map(|i| specs[i].dx_dz(z[i]).abs() * sd_z[i]).collect(),
+        cov_z: (0..p)
+            .map(|i| (0..p).map(|j| cov[(i, j)]).collect())
+            .collect(),
+        sd_natural: (0..p)
+            .map(|i| specs[i].dx_dz(z[i]).abs() * sd_z[i])
+            .collect(),
         correlation: (0..p)
             .map(|i| (0..p).map(|j| cov[(i, j)] / (sd_z[i] * sd_z[j])).collect())
             .collect(),

@@ -98,7 +98,7 @@ pub fn sample_posterior<M: Model>(
         });
     }
     let o = options;
-    if o.n_walkers < 2 * p.max(2) || o.n_walkers % 2 != 0 {
+    if o.n_walkers < 2 * p.max(2) || !o.n_walkers.is_multiple_of(2) {
         return Err(CoreError::invalid(
             "n_walkers",
             o.n_walkers,
@@ -113,7 +113,11 @@ pub fn sample_posterior<M: Model>(
         ));
     }
     if !(o.stretch.is_finite() && o.stretch > 1.0) {
-        return Err(CoreError::invalid("stretch", o.stretch, "a finite number > 1"));
+        return Err(CoreError::invalid(
+            "stretch",
+            o.stretch,
+            "a finite number > 1",
+        ));
     }
     let scale: Vec<f64> = (0..p).map(|i| 0.1 * start.cov_z[i][i].sqrt()).collect();
     let mut walkers: Vec<Walker> = (0..o.n_walkers)
@@ -126,7 +130,12 @@ pub fn sample_posterior<M: Model>(
                     .collect();
                 let lp = problem.log_posterior_z(&z);
                 if lp.is_finite() {
-                    return Ok(Walker { z, lp, rng, accepted: 0 });
+                    return Ok(Walker {
+                        z,
+                        lp,
+                        rng,
+                        accepted: 0,
+                    });
                 }
             }
             Err(CoreError::NonFinite {
@@ -163,7 +172,7 @@ pub fn sample_posterior<M: Model>(
                 }
             });
         }
-        if step >= o.burn_in && (step - o.burn_in) % o.thin == 0 {
+        if step >= o.burn_in && (step - o.burn_in).is_multiple_of(o.thin) {
             for (c, w) in chains.iter_mut().zip(&walkers) {
                 c.push(problem.to_natural(&w.z));
             }
@@ -176,7 +185,12 @@ pub fn sample_posterior<M: Model>(
         .flat_map(|t| chains.iter().map(move |c| c[t].clone()))
         .collect();
     let per_param: Vec<Vec<Vec<f64>>> = (0..p)
-        .map(|j| chains.iter().map(|c| c.iter().map(|x| x[j]).collect()).collect())
+        .map(|j| {
+            chains
+                .iter()
+                .map(|c| c.iter().map(|x| x[j]).collect())
+                .collect()
+        })
         .collect();
     let mean: Vec<f64> = (0..p)
         .map(|j| samples.iter().map(|x| x[j]).sum::<f64>() / samples.len() as f64)
@@ -231,7 +245,10 @@ fn split(chains: &[Vec<f64>]) -> Vec<&[f64]> {
 fn mean_var(c: &[f64]) -> (f64, f64) {
     let n = c.len() as f64;
     let m = c.iter().sum::<f64>() / n;
-    (m, c.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0))
+    (
+        m,
+        c.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0),
+    )
 }
 
 /// `(W, var⁺)` of split chains: within-chain variance and the pooled estimate.
@@ -256,17 +273,18 @@ pub fn ess(chains: &[Vec<f64>]) -> f64 {
     let m = sc.len();
     let n = sc[0].len();
     let (w, var_plus) = within_and_pooled(&sc);
-    if !(w > 0.0) {
+    if w.is_nan() || w <= 0.0 {
         return f64::NAN;
     }
-    let means: Vec<f64> = sc.iter().map(|c| c.iter().sum::<f64>() / n as f64).collect();
+    let means: Vec<f64> = sc
+        .iter()
+        .map(|c| c.iter().sum::<f64>() / n as f64)
+        .collect();
     let rho = |t: usize| -> f64 {
         let acov: f64 = sc
             .iter()
             .zip(&means)
-            .map(|(c, m)| {
-                (0..n - t).map(|i| (c[i] - m) * (c[i + t] - m)).sum::<f64>() / n as f64
-            })
+            .map(|(c, m)| (0..n - t).map(|i| (c[i] - m) * (c[i + t] - m)).sum::<f64>() / n as f64)
             .sum::<f64>()
             / m as f64;
         1.0 - (w - acov) / var_plus

@@ -6,8 +6,8 @@
 //!    [`Observations`] and a [`Likelihood`] into a [`Problem`];
 //! 3. [`fit`] it: seeded Latin-hypercube multi-start with an `argmin` optimiser
 //!    in the unconstrained space `z` (a report of every start is kept);
-//! 4. quantify uncertainty: [`laplace`] (Gaussian in `z` at the optimum, 95%
-//!    intervals mapped back exactly through the monotone transform) and/or
+//! 4. quantify uncertainty: [`laplace`] (Gaussian at the mode of the density of
+//!    `z`, 95% intervals mapped back exactly through the monotone transform) and/or
 //!    [`sample_posterior`] (affine-invariant ensemble MCMC with R̂ and ESS);
 //! 5. check [`identifiability`] and make forecasts with [`prediction_band`].
 //!

@@ -145,14 +145,15 @@ impl<M: Model> Problem<M> {
         for s in &specs {
             s.validate()?;
         }
-        if matches!(likelihood, Likelihood::LogNormal { .. }) {
-            if let Some(i) = observations.values.iter().position(|&v| v <= 0.0) {
-                return Err(CoreError::invalid(
-                    format!("observations.values[{i}]"),
-                    observations.values[i],
-                    "> 0 for a log-normal likelihood",
-                ));
-            }
+        if let (Likelihood::LogNormal { .. }, Some(i)) = (
+            &likelihood,
+            observations.values.iter().position(|&v| v <= 0.0),
+        ) {
+            return Err(CoreError::invalid(
+                format!("observations.values[{i}]"),
+                observations.values[i],
+                "> 0 for a log-normal likelihood",
+            ));
         }
         Ok(Self {
             model,
@@ -190,7 +191,11 @@ impl<M: Model> Problem<M> {
 
     /// Natural parameters from unconstrained ones.
     pub fn to_natural(&self, z: &[f64]) -> Vec<f64> {
-        self.specs.iter().zip(z).map(|(s, &z)| s.from_z(z)).collect()
+        self.specs
+            .iter()
+            .zip(z)
+            .map(|(s, &z)| s.from_z(z))
+            .collect()
     }
 
     /// Unconstrained parameters from natural ones (checked).
@@ -315,10 +320,10 @@ impl<M: Model> Problem<M> {
     /// analytic Jacobian when it has one, else by central differences in `z`.
     pub fn gradient_z(&self, z: &[f64]) -> Vec<f64> {
         let x = self.to_natural(z);
-        if let Some(Ok(jac)) = self.model.jacobian(&x[..self.n_model]) {
-            if let Some(g) = self.analytic_gradient_z(z, &x, &jac) {
-                return g;
-            }
+        if let Some(Ok(jac)) = self.model.jacobian(&x[..self.n_model])
+            && let Some(g) = self.analytic_gradient_z(z, &x, &jac)
+        {
+            return g;
         }
         let mut zp = z.to_vec();
         (0..z.len())
@@ -361,9 +366,7 @@ impl<M: Model> Problem<M> {
                     let ss: f64 = r.iter().map(|r| r * r).sum();
                     (f.len() as f64 - ss) / s
                 };
-                let prior = self.specs[j]
-                    .prior
-                    .map_or(0.0, |p| p.d_log_density(x[j]));
+                let prior = self.specs[j].prior.map_or(0.0, |p| p.d_log_density(x[j]));
                 (data - prior) * self.specs[j].dx_dz(z[j])
             })
             .collect();

@@ -125,16 +125,22 @@ pub fn fit<M: Model>(problem: &Problem<M>, options: &FitOptions) -> Result<Fit> 
             "a finite number > 0",
         ));
     }
-    if let Optimiser::ParticleSwarm { particles } = options.optimiser {
-        if particles < 2 {
-            return Err(CoreError::invalid("particles", particles, ">= 2"));
-        }
+    if let Optimiser::ParticleSwarm { particles } = options.optimiser
+        && particles < 2
+    {
+        return Err(CoreError::invalid("particles", particles, ">= 2"));
     }
     let specs = problem.specs();
     let lhs = crate::cohort::latin_hypercube(options.n_starts, specs.len(), options.seed)?;
     let mut starts: Vec<Vec<f64>> = lhs
         .iter()
-        .map(|row| specs.iter().zip(row).map(|(s, &v)| s.from_unit(v)).collect())
+        .map(|row| {
+            specs
+                .iter()
+                .zip(row)
+                .map(|(s, &v)| s.from_unit(v))
+                .collect()
+        })
         .collect();
     if let Some(init) = &options.initial {
         problem.to_unconstrained(init)?;
@@ -190,8 +196,15 @@ fn run_start<M: Model>(
             })
         }
     };
-    let (z, cost, iterations, converged, status) =
-        outcome.unwrap_or_else(|e| (z0.clone(), problem.objective_z(&z0), 0, false, e.to_string()));
+    let (z, cost, iterations, converged, status) = outcome.unwrap_or_else(|e| {
+        (
+            z0.clone(),
+            problem.objective_z(&z0),
+            0,
+            false,
+            e.to_string(),
+        )
+    });
     Ok((
         StartReport {
             start: x0.to_vec(),
@@ -212,7 +225,13 @@ fn outcome<I: State<Float = f64>>(state: &I, z: Vec<f64>) -> RunOutcome {
         Some(TerminationReason::SolverConverged | TerminationReason::TargetCostReached)
     );
     let status = reason.map_or("running".into(), |r| r.text().to_string());
-    (z, state.get_best_cost(), state.get_iter(), converged, status)
+    (
+        z,
+        state.get_best_cost(),
+        state.get_iter(),
+        converged,
+        status,
+    )
 }
 
 fn nelder_mead<M: Model>(

@@ -246,9 +246,7 @@ impl ParameterSpec {
         match self.transform {
             Transform::Identity => 1.0,
             Transform::Log => z.exp(),
-            Transform::Logit => {
-                (self.upper - self.lower) * (ln_sigmoid(z) + ln_sigmoid(-z)).exp()
-            }
+            Transform::Logit => (self.upper - self.lower) * (ln_sigmoid(z) + ln_sigmoid(-z)).exp(),
         }
     }
 
@@ -347,7 +345,10 @@ mod tests {
     fn bad_bounds_and_log_domain_are_rejected() {
         let p = ParameterSpec::new("d", "mm2/day", 2.0, 1.0, Transform::Identity);
         let e = p.validate().unwrap_err().to_string();
-        assert!(e.contains("d.lower/upper") && e.contains("lower < upper"), "{e}");
+        assert!(
+            e.contains("d.lower/upper") && e.contains("lower < upper"),
+            "{e}"
+        );
         let p = ParameterSpec::new("d", "mm2/day", 0.0, 1.0, Transform::Log);
         assert!(p.validate().is_err());
         let p = ParameterSpec::new("d", "mm2/day", 0.0, 1.0, Transform::Logit);
