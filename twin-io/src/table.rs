@@ -283,7 +283,7 @@ pub fn write_wide<W: Write>(records: &[PatientRecord], out: W) -> Result<()> {
         let mut obs: Vec<&Observation> = r.observations.iter().collect();
         obs.sort_by(|a, b| a.t_days.total_cmp(&b.t_days));
         for chunk in obs.chunk_by(|a, b| a.t_days == b.t_days) {
-            let t = chunk[0].t_days;
+            let t = chunk[0].t_days + 0.0; // -0 and 0 share a row; write 0
             if !t.is_finite() {
                 return Err(IoError::invalid(
                     format!("records[{i}].observations.t_days"),
