@@ -20,7 +20,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod cell;
 pub mod error;
+pub mod tissue;
 
 pub use error::{CardiacError, Result};

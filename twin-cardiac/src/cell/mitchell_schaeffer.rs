@@ -107,13 +107,16 @@ impl CellModel for MitchellSchaeffer {
 
     #[inline(always)]
     fn step(&self, v: f64, h: &mut f64, _stim: f64, dt_ms: f64) -> f64 {
-        let dvdt = *h * v * v * (1.0 - v) / self.tau_in_ms - v / self.tau_out_ms;
+        // Reciprocals: loop-invariant in tissue, so the compiler hoists them.
+        let (r_in, r_out) = (1.0 / self.tau_in_ms, 1.0 / self.tau_out_ms);
+        let (r_open, r_close) = (1.0 / self.tau_open_ms, 1.0 / self.tau_close_ms);
+        let dvdt = *h * v * v * (1.0 - v) * r_in - v * r_out;
         // Forward Euler on h: its time constants (≥ 120 ms) are ≥ 1000 × dt.
         *h += dt_ms
             * if v < self.v_gate {
-                (1.0 - *h) / self.tau_open_ms
+                (1.0 - *h) * r_open
             } else {
-                -*h / self.tau_close_ms
+                -*h * r_close
             };
         dvdt
     }

@@ -1,0 +1,63 @@
+//! Tissue benchmarks.
+//!
+//! * `ms_sheet_160k_100ms`: Mitchell–Schaeffer on a 10 × 10 cm sheet at
+//!   0.25 mm (400 × 400 = 160,000 nodes), anisotropic (D_l 0.1, D_t 0.025
+//!   mm²/ms, fibres at 30° so the 9-point stencil is exercised), dt 0.1 ms,
+//!   a planar wave crossing the sheet. We time 100 ms of activity and
+//!   extrapolate ×10 for the "1 s of activity" target (< 10 s on 2
+//!   cores); the cost per step does not depend on the activity pattern.
+//! * `crn_sheet_10k_10ms`: Courtemanche on a 100 × 100 sheet, dt 0.02 ms, to
+//!   report a per-node-step cost for the ionic model.
+//! * `crn_single_cell_100_beats`: one Courtemanche cell paced at 1 Hz for 100
+//!   beats (dt 0.02 ms, Rush–Larsen) — the peer is Myokit/CVODES
+//!   (`benches/peers/myokit_courtemanche.py`).
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use twin_cardiac::cell::{CellModel, Courtemanche, MitchellSchaeffer, simulate_cell};
+use twin_cardiac::tissue::{Monodomain, Site, Stimulus, Substrate};
+
+fn ms_sheet(c: &mut Criterion) {
+    let ms = MitchellSchaeffer::default();
+    let sub = Substrate::sheet(400, 400, 0.25, 0.1, 0.025, 30f64.to_radians()).unwrap();
+    let mut g = c.benchmark_group("tissue");
+    g.sample_size(10);
+    g.bench_function("ms_sheet_160k_100ms", |b| {
+        b.iter(|| {
+            let mut md = Monodomain::new(sub.clone(), vec![ms], 0.1).unwrap();
+            md.add_stimulus(Stimulus::train(
+                Site::Box {
+                    min_mm: [0.0, 0.0, -1.0],
+                    max_mm: [1.0, 100.0, 1.0],
+                },
+                0.0,
+                1000.0,
+                1,
+                ms.default_stimulus(),
+            ))
+            .unwrap();
+            md.run(100.0);
+            md.v()[0]
+        })
+    });
+    let crn = Courtemanche::default();
+    let sub = Substrate::sheet(100, 100, 0.25, 0.1, 0.1, 0.0).unwrap();
+    g.bench_function("crn_sheet_10k_10ms", |b| {
+        b.iter(|| {
+            let mut md = Monodomain::new(sub.clone(), vec![crn], 0.02).unwrap();
+            md.run(10.0);
+            md.v()[0]
+        })
+    });
+    g.bench_function("crn_single_cell_100_beats", |b| {
+        b.iter(|| {
+            let (mut v, mut s) = crn.resting();
+            let times: Vec<f64> = (0..100).map(|k| k as f64 * 1000.0).collect();
+            simulate_cell(&crn, &mut v, &mut s, &times, 100_000.0, 0.02, 0).unwrap();
+            v
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, ms_sheet);
+criterion_main!(benches);

@@ -1,0 +1,8 @@
+//! Tissue: substrate (geometry, fibres, conductivity, regions) and the
+//! monodomain solver with stimulus protocols.
+
+pub mod monodomain;
+pub mod substrate;
+
+pub use monodomain::{Monodomain, NO_NODE, Site, Stimulus};
+pub use substrate::{Substrate, diffusivity_mm2_per_ms};

@@ -1,0 +1,199 @@
+//! Monodomain tissue tests: conduction velocity convergence and scaling,
+//! anisotropy, determinism and input validation.
+
+use twin_cardiac::analysis::conduction_velocity_between;
+use twin_cardiac::cell::{CellModel, MitchellSchaeffer};
+use twin_cardiac::tissue::{Monodomain, Site, Stimulus, Substrate};
+
+/// Plane-wave CV along x in a strip of length 20 mm stimulated at x = 0.
+fn plane_wave_cv(dx: f64, d: f64, dt: f64) -> f64 {
+    let ms = MitchellSchaeffer::default();
+    let nx = (20.0 / dx).round() as usize + 1;
+    let sub = Substrate::sheet(nx, 3, dx, d, d, 0.0).unwrap();
+    let mut md = Monodomain::new(sub, vec![ms], dt).unwrap();
+    md.add_stimulus(Stimulus::train(
+        Site::Box {
+            min_mm: [0.0, -1.0, -1.0],
+            max_mm: [1.0, 100.0, 1.0],
+        },
+        0.0,
+        1000.0,
+        1,
+        ms.default_stimulus(),
+    ))
+    .unwrap();
+    md.run(20.0 / (d.sqrt() * 0.5) + 10.0);
+    conduction_velocity_between(&md, [6.0, dx, 0.0], [16.0, dx, 0.0]).unwrap()
+}
+
+#[test]
+fn cv_converges_as_dx_shrinks() {
+    let cvs: Vec<f64> = [0.4, 0.2, 0.1]
+        .iter()
+        .map(|&dx| plane_wave_cv(dx, 0.1, 0.005))
+        .collect();
+    let e1 = (cvs[0] - cvs[1]).abs();
+    let e2 = (cvs[1] - cvs[2]).abs();
+    eprintln!(
+        "CV {cvs:?}, successive differences {e1} {e2}, ratio {}",
+        e1 / e2
+    );
+    // Second-order stencil: differences shrink by ~4 per halving (≥ 3 here).
+    assert!(e1 / e2 > 3.0, "{cvs:?}");
+}
+
+/// For Mitchell–Schaeffer the only length scale is √(D τ), so CV ∝ √D exactly
+/// in the continuum: 4× the diffusivity must give 2× the velocity.
+#[test]
+fn cv_scales_with_sqrt_conductivity() {
+    let slow = plane_wave_cv(0.1, 0.05, 0.005);
+    let fast = plane_wave_cv(0.1, 0.2, 0.005);
+    eprintln!("CV {slow} -> {fast}, ratio {}", fast / slow);
+    assert!((fast / slow - 2.0).abs() < 0.04);
+}
+
+/// Plane waves along and across fibres: CV_l / CV_t = √(D_l / D_t).
+#[test]
+fn cv_anisotropy_ratio_is_sqrt_of_conductivity_ratio() {
+    let ms = MitchellSchaeffer::default();
+    let (dx, n) = (0.1, 161);
+    let run = |along_x: bool| {
+        // Strips 16 × 0.4 mm along x or along y, fibres along x in both.
+        let (nx, ny) = if along_x { (n, 5) } else { (5, n) };
+        let sub = Substrate::sheet(nx, ny, dx, 0.2, 0.05, 0.0).unwrap();
+        let mut md = Monodomain::new(sub, vec![ms], 0.005).unwrap();
+        let site = if along_x {
+            Site::Box {
+                min_mm: [0.0, 0.0, -1.0],
+                max_mm: [0.5, 100.0, 1.0],
+            }
+        } else {
+            Site::Box {
+                min_mm: [0.0, 0.0, -1.0],
+                max_mm: [100.0, 0.5, 1.0],
+            }
+        };
+        md.add_stimulus(Stimulus::train(site, 0.0, 1000.0, 1, ms.default_stimulus()))
+            .unwrap();
+        md.run(80.0);
+        let (a, b) = if along_x {
+            ([4.0, 0.2, 0.0], [14.0, 0.2, 0.0])
+        } else {
+            ([0.2, 4.0, 0.0], [0.2, 14.0, 0.0])
+        };
+        conduction_velocity_between(&md, a, b).unwrap()
+    };
+    let (cl, ct) = (run(true), run(false));
+    eprintln!("CV_l {cl} CV_t {ct} ratio {}", cl / ct);
+    assert!((cl / ct - 2.0).abs() < 0.06);
+}
+
+/// Oblique fibres (cross terms): a wave from a point spreads fastest along the
+/// fibre direction. At 45° the activation time at equal distance along the
+/// fibre must be earlier than across it, with the √(D_l/D_t) ratio within 10 %.
+#[test]
+fn oblique_fibres_steer_conduction() {
+    let ms = MitchellSchaeffer::default();
+    let (dx, n) = (0.2, 121);
+    let sub = Substrate::sheet(n, n, dx, 0.2, 0.05, 45f64.to_radians()).unwrap();
+    let mut md = Monodomain::new(sub, vec![ms], 0.01).unwrap();
+    let c = 12.0;
+    md.add_stimulus(Stimulus::train(
+        Site::Disk {
+            centre_mm: [c, c, 0.0],
+            radius_mm: 1.0,
+        },
+        0.0,
+        1000.0,
+        1,
+        ms.default_stimulus(),
+    ))
+    .unwrap();
+    md.run(60.0);
+    let r = 6.0 / 2f64.sqrt();
+    let cv_l =
+        conduction_velocity_between(&md, [c + r / 2.0, c + r / 2.0, 0.0], [c + r, c + r, 0.0])
+            .unwrap();
+    let cv_t =
+        conduction_velocity_between(&md, [c - r / 2.0, c + r / 2.0, 0.0], [c - r, c + r, 0.0])
+            .unwrap();
+    eprintln!("oblique CV_l {cv_l} CV_t {cv_t} ratio {}", cv_l / cv_t);
+    assert!((cv_l / cv_t - 2.0).abs() < 0.2);
+}
+
+/// The fused parallel update gives bit-identical results for 1 and 2 threads.
+#[test]
+fn deterministic_for_any_thread_count() {
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let ms = MitchellSchaeffer::default();
+            let sub = Substrate::sheet(80, 70, 0.25, 0.1, 0.03, 0.5).unwrap();
+            let mut md = Monodomain::new(sub, vec![ms], 0.05).unwrap();
+            md.add_stimulus(Stimulus::train(
+                Site::Disk {
+                    centre_mm: [3.0, 3.0, 0.0],
+                    radius_mm: 1.0,
+                },
+                0.0,
+                1000.0,
+                1,
+                ms.default_stimulus(),
+            ))
+            .unwrap();
+            md.run(30.0);
+            md.v()
+        })
+    };
+    let (a, b) = (run(1), run(2));
+    assert!(a.iter().any(|&x| x > 0.5));
+    assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+}
+
+#[test]
+fn bad_inputs_give_clear_errors() {
+    let ms = MitchellSchaeffer::default();
+    // Negative conductivity.
+    let err = Substrate::sheet(10, 10, 0.25, -0.1, 0.02, 0.0)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("d_long_mm2_per_ms") && err.contains("-0.1"),
+        "{err}"
+    );
+    // Empty geometry.
+    let mut sub = Substrate::sheet(10, 10, 0.25, 0.1, 0.02, 0.0).unwrap();
+    sub.domain.mask.fill(false);
+    let err = Monodomain::new(sub, vec![ms], 0.05)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("mask"), "{err}");
+    // dt above the diffusion stability limit (dx²/(4D) = 0.0156 ms here).
+    let sub = Substrate::sheet(10, 10, 0.25, 1.0, 1.0, 0.0).unwrap();
+    let err = Monodomain::new(sub, vec![ms], 0.1)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("dt_ms") && err.contains("stability"), "{err}");
+    // Stimulus outside the tissue.
+    let sub = Substrate::sheet(10, 10, 0.25, 0.1, 0.02, 0.0).unwrap();
+    let mut md = Monodomain::new(sub, vec![ms], 0.05).unwrap();
+    let err = md
+        .add_stimulus(Stimulus::train(
+            Site::Disk {
+                centre_mm: [50.0, 50.0, 0.0],
+                radius_mm: 1.0,
+            },
+            0.0,
+            1.0,
+            1,
+            ms.default_stimulus(),
+        ))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("stimulus.site"), "{err}");
+}
