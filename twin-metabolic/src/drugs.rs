@@ -53,6 +53,8 @@ pub enum Drug {
     InsulinGlargine,
     /// Angiotensin-receptor blocker (RAS blockade), mg/day.
     Losartan,
+    /// ACE inhibitor (RAS blockade), mg/day.
+    Ramipril,
 }
 
 /// Drug class, for hypoglycaemia rules and explanations.
@@ -143,7 +145,7 @@ const NONE: DrugInfo = DrugInfo {
 };
 
 /// The drug table: one entry per [`Drug`], published sources in `source`.
-pub const DRUGS: [DrugInfo; 11] = [
+pub const DRUGS: [DrugInfo; 12] = [
     DrugInfo {
         drug: Drug::Metformin,
         class: DrugClass::Biguanide,
@@ -339,11 +341,27 @@ pub const DRUGS: [DrugInfo; 11] = [
                  −5.2 mL/min/1.73 m²/yr (×0.85)",
         ..NONE
     },
+    DrugInfo {
+        drug: Drug::Ramipril,
+        class: DrugClass::RasBlocker,
+        dose_min: 1.25,
+        dose_max: 10.0,
+        dose_ref: 10.0,
+        dose_ed50: 1.5,
+        egfr_slope_factor: 0.85,
+        egfr_acute_dip: 0.03,
+        uacr_factor: 0.70,
+        egfr_min_start: 0.0,
+        egfr_min_continue: 0.0,
+        source: "RAS-blockade class effect as losartan (RENAAL); ACE inhibitor albuminuria reduction \
+                 ~30 % (MICRO-HOPE, HOPE Study Investigators 2000, Lancet 355:253)",
+        ..NONE
+    },
 ];
 
 impl Drug {
     /// Every drug the model knows.
-    pub const ALL: [Drug; 11] = [
+    pub const ALL: [Drug; 12] = [
         Drug::Metformin,
         Drug::Glimepiride,
         Drug::Glyburide,
@@ -355,6 +373,7 @@ impl Drug {
         Drug::Semaglutide,
         Drug::InsulinGlargine,
         Drug::Losartan,
+        Drug::Ramipril,
     ];
 
     /// The drug's table entry.
@@ -376,7 +395,27 @@ impl Drug {
             Drug::Semaglutide => "semaglutide",
             Drug::InsulinGlargine => "insulin_glargine",
             Drug::Losartan => "losartan",
+            Drug::Ramipril => "ramipril",
         }
+    }
+
+    /// The drug with this WHO ATC code (e.g. `A10BA02` = metformin), if the model knows it.
+    pub fn from_atc(code: &str) -> Option<Drug> {
+        Some(match code.trim() {
+            "A10BA02" => Drug::Metformin,
+            "A10BB12" => Drug::Glimepiride,
+            "A10BB01" => Drug::Glyburide,
+            "A10BG03" => Drug::Pioglitazone,
+            "A10BH01" => Drug::Sitagliptin,
+            "A10BK03" => Drug::Empagliflozin,
+            "A10BK01" => Drug::Dapagliflozin,
+            "A10BK02" => Drug::Canagliflozin,
+            "A10BJ06" => Drug::Semaglutide,
+            "A10AE04" => Drug::InsulinGlargine,
+            "C09CA01" => Drug::Losartan,
+            "C09AA05" => Drug::Ramipril,
+            _ => return None,
+        })
     }
 
     /// Parse a drug name (case-insensitive); unknown names are an error listing the known ones.

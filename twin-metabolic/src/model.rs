@@ -212,6 +212,8 @@ pub struct PatientParams {
     pub egfr_slope_offset_per_year: f64,
     /// ln UACR drift at HbA1c 7 %, per year.
     pub ln_uacr_drift_per_year: f64,
+    /// Habitual change of energy intake since baseline, kcal/day (drives weight drift).
+    pub intake_change_kcal_per_day: f64,
 }
 
 impl Default for PatientParams {
@@ -221,6 +223,7 @@ impl Default for PatientParams {
             drug_response: 1.0,
             egfr_slope_offset_per_year: 0.0,
             ln_uacr_drift_per_year: 0.0,
+            intake_change_kcal_per_day: 0.0,
         }
     }
 }
@@ -683,7 +686,8 @@ impl PatientModel {
             // energy balance
             let u = state.insulin_u_per_day / state.weight_kg;
             let glyc_factor = ((mean - c.sglt2_threshold_mmol_l) / 6.0).clamp(0.0, 1.5);
-            let delta_ei = plan.diet_kcal_per_day * adherence
+            let delta_ei = self.params.intake_change_kcal_per_day
+                + plan.diet_kcal_per_day * adherence
                 - activity_kcal_per_day(active_min, state.weight_kg)
                 + e.energy
                 + e.sglt2_energy * (state.egfr / 90.0).min(1.3) * glyc_factor

@@ -446,6 +446,7 @@ pub fn sample_cohort(
                 egfr_slope_offset_per_year: (var.egfr_slope_offset_sd * v[d_cov + 2])
                     .clamp(-4.0, 12.0),
                 ln_uacr_drift_per_year: (var.ln_uacr_drift_sd * v[d_cov + 3]).clamp(-0.9, 0.9),
+                intake_change_kcal_per_day: 0.0,
             };
             let mut constants = Constants::default();
             let m = |z: f64| (var.constants_sd_ln * z).exp();
