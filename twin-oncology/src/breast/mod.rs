@@ -13,3 +13,4 @@ pub mod recist;
 pub mod relapse;
 pub mod simulate;
 pub mod therapy;
+pub mod twin;

@@ -406,7 +406,7 @@ fn finish(r: Runner<'_>, doses: Vec<DoseGiven>, rdi: f64) -> Outcome {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::breast::friberg::FribergParams;
     use crate::breast::growth::ClaretParams;
