@@ -104,9 +104,18 @@ pub(crate) fn binary(labels: &[bool], scores: &[f64], score_name: &str) -> Resul
     finite(score_name, scores)
 }
 
-/// Sorting order of `x` ascending (ties keep index order); `x` must be finite.
+/// Sorting order of `x` ascending, ties by index (a stable order); `x` must be finite.
+///
+/// Sorts (value, index) pairs rather than indices, so comparisons read contiguous memory;
+/// large inputs sort in parallel (rayon).
 pub(crate) fn argsort(x: &[f64]) -> Vec<usize> {
-    let mut o: Vec<usize> = (0..x.len()).collect();
-    o.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
-    o
+    use rayon::slice::ParallelSliceMut;
+    let mut pairs: Vec<(f64, usize)> = x.iter().copied().zip(0..).collect();
+    let cmp = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+    if pairs.len() > 50_000 {
+        pairs.par_sort_unstable_by(cmp);
+    } else {
+        pairs.sort_unstable_by(cmp);
+    }
+    pairs.into_iter().map(|(_, i)| i).collect()
 }

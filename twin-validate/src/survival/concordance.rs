@@ -74,34 +74,36 @@ fn weighted_concordance(
         rank[by_risk[k]] = r;
     }
     let mut tree = Fenwick(vec![0; r + 2]);
+    // Time-ordered copies keep the sweep's memory access sequential.
     let by_time = check::argsort(s.time);
+    let t: Vec<f64> = by_time.iter().map(|&i| s.time[i]).collect();
+    let ev: Vec<bool> = by_time.iter().map(|&i| s.event[i]).collect();
+    let rk: Vec<usize> = by_time.iter().map(|&i| rank[i]).collect();
     let (mut con, mut dis, mut tie, mut comp) = (0.0, 0.0, 0.0, 0.0);
     let mut inserted = 0u64;
     let mut hi = n;
     while hi > 0 {
-        let t = s.time[by_time[hi - 1]];
         let mut lo = hi - 1;
-        while lo > 0 && s.time[by_time[lo - 1]] == t {
+        while lo > 0 && t[lo - 1] == t[hi - 1] {
             lo -= 1;
         }
-        let group = &by_time[lo..hi];
-        for &i in group.iter().filter(|&&i| !s.event[i]) {
-            tree.add(rank[i]);
+        for k in (lo..hi).filter(|&k| !ev[k]) {
+            tree.add(rk[k]);
             inserted += 1;
         }
-        for &i in group.iter().filter(|&&i| s.event[i]) {
-            let w = weight(i);
+        for k in (lo..hi).filter(|&k| ev[k]) {
+            let w = weight(by_time[k]);
             if w != 0.0 {
-                let below = tree.below(rank[i]) as f64;
-                let equal = tree.below(rank[i] + 1) as f64 - below;
+                let below = tree.below(rk[k]) as f64;
+                let equal = tree.below(rk[k] + 1) as f64 - below;
                 con += w * below;
                 tie += w * equal;
                 dis += w * (inserted as f64 - below - equal);
                 comp += w * inserted as f64;
             }
         }
-        for &i in group.iter().filter(|&&i| s.event[i]) {
-            tree.add(rank[i]);
+        for k in (lo..hi).filter(|&k| ev[k]) {
+            tree.add(rk[k]);
             inserted += 1;
         }
         hi = lo;
