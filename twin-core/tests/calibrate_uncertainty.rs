@@ -11,6 +11,8 @@ const T: [f64; 8] = [0.0, 1.0, 2.0, 3.0, 4.5, 6.0, 7.0, 9.0];
 const Y: [f64; 8] = [1.1, 1.9, 3.2, 3.8, 5.6, 6.9, 8.2, 9.9];
 const SIGMA: f64 = 0.4;
 
+type LineModel = fn(&[f64]) -> Result<Vec<f64>>;
+
 fn line(p: &[f64]) -> Result<Vec<f64>> {
     Ok(T.iter().map(|t| p[0] + p[1] * t).collect())
 }
@@ -19,10 +21,7 @@ fn x_matrix() -> DMatrix<f64> {
     DMatrix::from_fn(T.len(), 2, |i, j| if j == 0 { 1.0 } else { T[i] })
 }
 
-fn line_problem(
-    priors: Option<[Prior; 2]>,
-    likelihood: Likelihood,
-) -> Problem<fn(&[f64]) -> Result<Vec<f64>>> {
+fn line_problem(priors: Option<[Prior; 2]>, likelihood: Likelihood) -> Problem<LineModel> {
     let mut a = ParameterSpec::new("intercept_mm", "mm", -10.0, 10.0, Transform::Identity);
     let mut b = ParameterSpec::new("slope_mm_per_day", "mm/day", -5.0, 5.0, Transform::Identity);
     if let Some([pa, pb]) = priors {
@@ -30,13 +29,7 @@ fn line_problem(
         b = b.with_prior(pb);
     }
     let obs = Observations::new(Y.to_vec(), vec![SIGMA; T.len()]).unwrap();
-    Problem::new(
-        line as fn(&[f64]) -> Result<Vec<f64>>,
-        vec![a, b],
-        obs,
-        likelihood,
-    )
-    .unwrap()
+    Problem::new(line as LineModel, vec![a, b], obs, likelihood).unwrap()
 }
 
 /// Exact posterior of the line with normal priors: precision XᵀX/σ² + diag(1/s²).
