@@ -691,6 +691,14 @@ impl<M: CellModel> Monodomain<M> {
         self.first_act.iter_mut().for_each(|x| *x = f64::NAN);
         self.n_act.iter_mut().for_each(|x| *x = 0);
     }
+    /// Resting membrane variable and state of region 0's model.
+    pub fn substrate_model_rest(&self) -> (f64, M::State) {
+        self.models[0].resting()
+    }
+    /// Activation-detection threshold (model units).
+    pub fn activation_threshold(&self) -> f64 {
+        self.threshold
+    }
     /// Set the activation-detection threshold (model units).
     pub fn set_activation_threshold(&mut self, threshold: f64) {
         self.threshold = threshold;
