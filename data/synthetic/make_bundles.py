@@ -262,12 +262,12 @@ def t2d():
     med(b, p, "C09AA05", "ramipril", d0 - timedelta(days=900), None, 5, "mg", 1, "d")
     obs(b, p, d0, "8302-2", "Body height", 163, "cm")
     # Five years of quarterly labs. HbA1c: 8.4 % at diagnosis, metformin lowers it to ~7.1 %,
-    # slow drift up (~0.35 %/yr), empagliflozin from day 800 lowers it ~0.6 %.
+    # slow drift up (~0.2 %/yr, UKPDS-like secondary failure), empagliflozin from day 800 lowers it ~0.6 %.
     for q in range(21):
         days = q * 91
         d = d0 + timedelta(days=days)
         met = 1.3 * (1 - math.exp(-days / 60.0))
-        drift = 0.35 * max(days - 180, 0) / 365.0
+        drift = 0.2 * max(days - 180, 0) / 365.0
         sglt2 = 0.6 * (1 - math.exp(-max(days - 800, 0) / 50.0))
         a1c = 8.4 - met + drift - sglt2 + noise(rng, 0.12)
         if q % 4 == 3:  # one laboratory reports IFCC units

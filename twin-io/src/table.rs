@@ -99,15 +99,19 @@ struct Grouper {
 }
 
 impl Grouper {
-    fn record(&mut self, id: &str) -> &mut PatientRecord {
-        let k = match self.index.get(id) {
+    fn index_of(&mut self, id: &str) -> usize {
+        match self.index.get(id) {
             Some(&k) => k,
             None => {
                 self.index.insert(id.to_string(), self.records.len());
                 self.records.push(PatientRecord::new(id));
                 self.records.len() - 1
             }
-        };
+        }
+    }
+
+    fn record(&mut self, id: &str) -> &mut PatientRecord {
+        let k = self.index_of(id);
         &mut self.records[k]
     }
 }
@@ -134,34 +138,55 @@ pub fn read_long<R: Read>(input: R) -> Result<Vec<PatientRecord>> {
     let (ip, it, ic, iv, iu) = (pos[0], pos[1], pos[2], pos[3], pos[4]);
     let mut g = Grouper::default();
     let mut row = csv::ByteRecord::new();
-    // Codes and units repeat: keep one parsed copy of the last few to clone cheaply.
-    let mut last_code: Option<(Vec<u8>, Code)> = None;
+    // Codes and units repeat across rows: parse each distinct one once, then clone.
+    let mut codes: Vec<(Vec<u8>, Code)> = Vec::new();
+    let mut units: Vec<(Vec<u8>, String)> = Vec::new();
+    // Rows usually come grouped by patient: remember the last one to skip the hash lookup.
+    let mut last: Option<(Vec<u8>, usize)> = None;
     while rdr.read_byte_record(&mut row).map_err(from_csv)? {
         let line = row.position().map_or(0, |p| p.line());
-        let id = text(line, "patient_id", &row[ip])?;
-        if id.is_empty() {
-            return Err(csv_err(line, "patient_id", "empty"));
-        }
         let t_days = parse_f64(line, "time", &row[it])?;
         let value = parse_f64(line, "value", &row[iv])?;
-        let code_bytes = &row[ic];
-        let code = match &last_code {
-            Some((b, c)) if b.as_slice() == code_bytes => c.clone(),
-            _ => {
-                let s = text(line, "code", code_bytes)?;
+        let code = match codes.iter().find(|(b, _)| b.as_slice() == &row[ic]) {
+            Some((_, c)) => c.clone(),
+            None => {
+                let s = text(line, "code", &row[ic])?;
                 if s.is_empty() {
                     return Err(csv_err(line, "code", "empty"));
                 }
                 let c = parse_code(s);
-                last_code = Some((code_bytes.to_vec(), c.clone()));
+                if codes.len() < 256 {
+                    codes.push((row[ic].to_vec(), c.clone()));
+                }
                 c
             }
         };
-        let unit = match text(line, "unit", &row[iu])? {
-            "" => "1".to_string(),
-            u => u.to_string(),
+        let unit = match units.iter().find(|(b, _)| b.as_slice() == &row[iu]) {
+            Some((_, u)) => u.clone(),
+            None => {
+                let u = match text(line, "unit", &row[iu])? {
+                    "" => "1".to_string(),
+                    u => u.to_string(),
+                };
+                if units.len() < 256 {
+                    units.push((row[iu].to_vec(), u.clone()));
+                }
+                u
+            }
         };
-        g.record(id).observations.push(Observation {
+        let k = match &last {
+            Some((id, k)) if id.as_slice() == &row[ip] => *k,
+            _ => {
+                let id = text(line, "patient_id", &row[ip])?;
+                if id.is_empty() {
+                    return Err(csv_err(line, "patient_id", "empty"));
+                }
+                let k = g.index_of(id);
+                last = Some((row[ip].to_vec(), k));
+                k
+            }
+        };
+        g.records[k].observations.push(Observation {
             t_days,
             code,
             value,
