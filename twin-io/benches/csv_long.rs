@@ -1,7 +1,7 @@
 //! Reading a long CSV of 10,000 patients × 100 rows = 1,000,000 rows (generated in memory).
 //!
-//! Target: at least 1 M rows/s. Peer for context: pandas `read_csv` + `groupby` on the
-//! same layout (not run in CI).
+//! Target: at least 1 M rows/s. Peer: pandas `read_csv` + `groupby` on the same text,
+//! `benches/peers/pandas_csv_long.py` (not run in CI).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::fmt::Write;

@@ -16,6 +16,11 @@
 //!   season are not preserved.
 //! - **Ages** over 89 are one band ([`crate::record::Age::NinetyOrOlder`]) and the birth
 //!   year is then dropped (Safe Harbor §164.514(b)(2)(i)(C)).
+//!
+//! **Limit:** short clinical free-text fields are kept as they are (code display texts,
+//! body sites, imaging series descriptions, biomarker statuses given as `valueString`);
+//! narrative text (`DiagnosticReport.conclusion`, `Resource.text`, notes) is never read.
+//! A source that writes names into those short fields must be screened before import.
 
 use std::fmt;
 
