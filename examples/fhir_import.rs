@@ -94,6 +94,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "read": import.read,
         "skipped": import.skipped,
         "unlinked": import.unlinked,
+        "absent_values": import.absent_values,
     });
     println!("{summary}");
     Ok(())

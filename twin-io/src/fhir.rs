@@ -81,6 +81,8 @@ pub struct FhirImport {
     pub skipped: BTreeMap<String, usize>,
     /// Supported resources skipped because they named no patient of this bundle.
     pub unlinked: usize,
+    /// Observations skipped because they carry a `dataAbsentReason` instead of a value.
+    pub absent_values: usize,
 }
 
 impl FhirImport {
@@ -207,6 +209,7 @@ struct FhirObservation {
     value_codeable_concept: Option<CodeableConcept>,
     value_string: Option<String>,
     method: Option<CodeableConcept>,
+    data_absent_reason: Option<serde::de::IgnoredAny>,
     #[serde(default)]
     component: Vec<Component>,
 }
@@ -572,7 +575,11 @@ fn patient_draft(ctx: &Ctx, p: FhirPatient) -> Result<Draft> {
     })
 }
 
-fn add_observation(ctx: &Ctx, o: FhirObservation, r: &mut PatientRecord) -> Result<()> {
+/// Returns `false` when the observation was skipped (no value, `dataAbsentReason` given).
+fn add_observation(ctx: &Ctx, o: FhirObservation, r: &mut PatientRecord) -> Result<bool> {
+    if o.data_absent_reason.is_some() && o.value_quantity.is_none() && o.component.is_empty() {
+        return Ok(false);
+    }
     let t = match (&o.effective_date_time, &o.effective_period, &o.issued) {
         (Some(s), _, _) => ctx.time("effectiveDateTime", s)?,
         (None, Some(Period { start: Some(s), .. }), _) => ctx.time("effectivePeriod.start", s)?,
@@ -634,7 +641,7 @@ fn add_observation(ctx: &Ctx, o: FhirObservation, r: &mut PatientRecord) -> Resu
             ));
         }
         r.variants.push(v);
-        return Ok(());
+        return Ok(true);
     }
     if o.code.has(loinc::DISEASE_STATUS) {
         let category = o
@@ -652,7 +659,7 @@ fn add_observation(ctx: &Ctx, o: FhirObservation, r: &mut PatientRecord) -> Resu
             criterion,
             category,
         });
-        return Ok(());
+        return Ok(true);
     }
     if let Some(q) = &o.value_quantity {
         let value = ctx.finite("valueQuantity.value", q.value)?;
@@ -696,7 +703,7 @@ fn add_observation(ctx: &Ctx, o: FhirObservation, r: &mut PatientRecord) -> Resu
             "missing (no valueQuantity, valueCodeableConcept, valueString or component)",
         ));
     }
-    Ok(())
+    Ok(true)
 }
 
 fn add_condition(ctx: &Ctx, c: FhirCondition, r: &mut PatientRecord) -> Result<()> {
@@ -987,6 +994,7 @@ pub fn read_bundle(
         read: BTreeMap::new(),
         skipped: BTreeMap::new(),
         unlinked: 0,
+        absent_values: 0,
     };
     for (i, mut entry) in entries.into_iter().enumerate() {
         let full_url = entry
@@ -1066,7 +1074,12 @@ pub fn read_bundle(
         };
         let r = &mut patients[k].record;
         match rtype.as_str() {
-            "Observation" => add_observation(&ctx, ctx.parse(resource)?, r)?,
+            "Observation" => {
+                if !add_observation(&ctx, ctx.parse(resource)?, r)? {
+                    out.absent_values += 1;
+                    continue;
+                }
+            }
             "Condition" => add_condition(&ctx, ctx.parse(resource)?, r)?,
             "MedicationStatement" | "MedicationRequest" => {
                 add_medication(&ctx, ctx.parse(resource)?, r)?

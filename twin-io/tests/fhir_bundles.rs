@@ -207,3 +207,24 @@ fn malformed_bundles_name_the_place() {
     // Not a bundle.
     assert!(err_of(pat).to_string().contains("resourceType"));
 }
+
+#[test]
+fn absent_values_and_unlinked_resources_are_counted() {
+    let json = r#"{"resourceType":"Bundle","entry":[
+      {"resource":{"resourceType":"Patient","id":"a"}},
+      {"resource":{"resourceType":"Patient","id":"b"}},
+      {"resource":{"resourceType":"Observation","subject":{"reference":"Patient/a"},
+        "code":{"coding":[{"code":"4548-4"}]},"effectiveDateTime":"2020",
+        "dataAbsentReason":{"text":"specimen haemolysed"}}},
+      {"resource":{"resourceType":"Observation","subject":{"reference":"Patient/zz"},
+        "code":{"coding":[{"code":"4548-4"}]},"effectiveDateTime":"2020","valueQuantity":{"value":7}}},
+      {"resource":{"resourceType":"Observation","subject":{"reference":"Patient/b"},
+        "code":{"coding":[{"code":"4548-4"}]},"effectiveDateTime":"2020","valueQuantity":{"value":7}}}
+    ]}"#;
+    let imp = read_bundle(json, &key(), ImportOptions::default()).unwrap();
+    assert_eq!(imp.absent_values, 1);
+    assert_eq!(imp.unlinked, 1);
+    assert_eq!(imp.read["Observation"], 1);
+    assert_eq!(imp.records[0].observations.len(), 0);
+    assert_eq!(imp.records[1].observations.len(), 1);
+}
