@@ -222,6 +222,16 @@ fn prediction_band_matches_analytic_gaussian_band() {
         twin_core::twin::Forecast::from_samples(t_new.to_vec(), vec!["size_mm".into()], &traj, 0.9)
             .unwrap();
     assert!((f.lower[1][0] - band.lower[1]).abs() < 1e-12);
+    // The parallel helper gives the same Forecast.
+    let g = forecast_from_draws(
+        &draws,
+        t_new.to_vec(),
+        vec!["size_mm".into()],
+        |p| Ok(t_new.iter().map(|t| vec![p[0] + p[1] * t]).collect()),
+        0.9,
+    )
+    .unwrap();
+    assert_eq!(f, g);
 }
 
 #[test]

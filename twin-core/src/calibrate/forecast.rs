@@ -77,3 +77,26 @@ where
         n_draws: runs.len(),
     })
 }
+
+/// Run a trajectory forecast (`forecast(draw)[time][quantity]`) on every draw in
+/// parallel and summarise it as a [`Forecast`](crate::twin::Forecast): pointwise
+/// median and equal-tailed `level` band over the draws.
+pub fn forecast_from_draws<F>(
+    draws: &[Vec<f64>],
+    t: Vec<f64>,
+    names: Vec<String>,
+    forecast: F,
+    level: f64,
+) -> Result<crate::twin::Forecast>
+where
+    F: Fn(&[f64]) -> Result<Vec<Vec<f64>>> + Sync,
+{
+    if draws.is_empty() {
+        return Err(CoreError::invalid("draws", 0, "at least 1 draw"));
+    }
+    let runs: Vec<Vec<Vec<f64>>> = draws
+        .par_iter()
+        .map(|d| forecast(d))
+        .collect::<Result<_>>()?;
+    crate::twin::Forecast::from_samples(t, names, &runs, level)
+}

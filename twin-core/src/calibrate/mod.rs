@@ -9,7 +9,8 @@
 //! 4. quantify uncertainty: [`laplace`] (Gaussian at the mode of the density of
 //!    `z`, 95% intervals mapped back exactly through the monotone transform) and/or
 //!    [`sample_posterior`] (affine-invariant ensemble MCMC with R̂ and ESS);
-//! 5. check [`identifiability`] and make forecasts with [`prediction_band`].
+//! 5. check [`identifiability`] and make forecasts with [`prediction_band`] or
+//!    [`forecast_from_draws`] (a [`crate::twin::Forecast`]).
 //!
 //! The objective is the negative log-posterior in natural units,
 //! `−ln p(y | x) − Σ ln p_j(x_j)` (no priors: the maximum-likelihood estimate);
@@ -42,7 +43,7 @@ mod objective;
 mod optimise;
 mod parameters;
 
-pub use forecast::{PredictionBand, prediction_band};
+pub use forecast::{PredictionBand, forecast_from_draws, prediction_band};
 pub use laplace::{CovarianceMethod, Interval, Laplace, laplace};
 pub use mcmc::{McmcDiagnostics, McmcOptions, Posterior, sample_posterior};
 pub use objective::{Likelihood, Model, Observations, Problem, SigmaModel};
