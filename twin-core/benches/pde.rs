@@ -23,8 +23,8 @@ use twin_core::pde::{
 };
 
 const N: usize = 200;
-/// Bytes one explicit step streams: read u, the three face-coefficient
-/// arrays and the mask; write the new field (8 + 3·8 + 1 + 8).
+/// Bytes one explicit step streams per voxel: read u, the three face
+/// coefficients (f64) and the mask (u8), write the new field: 8 + 24 + 1 + 8.
 const BYTES_PER_VOXEL_STEP: usize = 41;
 
 fn problem() -> (DiffusionStepper, Array3<f64>) {

@@ -46,12 +46,27 @@ pub enum FaceMean {
 }
 
 impl FaceMean {
+    /// Face value from the two voxel values; zero when either voxel is outside
+    /// (stored as a negative value). Symmetric in `a`, `b` to the last bit.
+    #[inline(always)]
     fn of(self, a: f64, b: f64) -> f64 {
         match self {
-            FaceMean::Harmonic if a + b > 0.0 => 2.0 * a * b / (a + b),
-            FaceMean::Harmonic => 0.0,
-            FaceMean::Arithmetic => 0.5 * (a + b),
+            FaceMean::Harmonic => face::<true>(a, b),
+            FaceMean::Arithmetic => face::<false>(a, b),
         }
+    }
+}
+
+/// Branch-free face mean (vectorisable); `HARMONIC` selects the mean.
+#[inline(always)]
+fn face<const HARMONIC: bool>(a: f64, b: f64) -> f64 {
+    if HARMONIC {
+        // (2a)·b is exact scaling of a·b, so the value is symmetric in a, b.
+        let h = 2.0 * a * b / (a + b);
+        if (a > 0.0) & (b > 0.0) { h } else { 0.0 }
+    } else {
+        let m = 0.5 * (a + b);
+        if (a >= 0.0) & (b >= 0.0) { m } else { 0.0 }
     }
 }
 
@@ -94,10 +109,10 @@ pub struct DiffusionOperator {
     /// and `p + stride[a]`; zero when that face leaves the grid or the mask.
     face: [Vec<f64>; 3],
     cells: Option<DualCells>,
-    /// Diagonal of `L` (1/time), for the Jacobi preconditioner.
-    diag: Vec<f64>,
     /// One plane of zeros: the face coefficients beyond the first/last x-plane.
     zeros: Vec<f64>,
+    /// Diagonal of `L` (1/time), for the Jacobi preconditioner.
+    diag: Vec<f64>,
     /// Largest stable forward-Euler step (time).
     dt_max: f64,
 }
@@ -221,16 +236,16 @@ impl DiffusionOperator {
         let strides = [ny * nz, nz, 1];
         let n = grid.len();
         let mask = domain.mask.as_slice().expect("mask in standard layout");
+        let inv_h2 = grid.spacing_mm.map(|h| 1.0 / (h * h));
         let mut face = [vec![0.0; n], vec![0.0; n], vec![0.0; n]];
         let mut diag = vec![0.0; n];
         let mut row_abs = vec![0.0; n];
         for (a, face_a) in face.iter_mut().enumerate() {
-            let h2 = grid.spacing_mm[a] * grid.spacing_mm[a];
             let s = strides[a];
             for p in 0..n {
                 let coord = (p / s) % grid.shape[a];
                 if coord + 1 < grid.shape[a] && mask[p] && mask[p + s] {
-                    let c = mean.of(d[p], d[p + s]) / h2;
+                    let c = mean.of(d[p], d[p + s]) * inv_h2[a];
                     face_a[p] = c;
                     diag[p] -= c;
                     diag[p + s] -= c;
@@ -310,14 +325,16 @@ impl DiffusionOperator {
         }
     }
 
-    /// `out = fin(p, a·u + s·(L u))` on x-plane `i`, after [`Self::prepare_cells`]
-    /// (`fin` finishes each voxel in the same pass, e.g. with a local reaction).
+    /// `out = fin(p, a·u + s·(L u), inside)` on x-plane `i`, after
+    /// [`Self::prepare_cells`] (`fin` finishes each voxel in the same pass, e.g.
+    /// with a local reaction; `inside` is the voxel's mask value).
+    /// Returns true if any output value is NaN or infinite.
     ///
     /// Every voxel is computed by the same operations in a fixed order, so
     /// results do not depend on how planes are shared between threads; each
     /// face flux is `s·D_face·(u_q − u_p)` on both sides, hence conservative.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn apply_plane<F: Fn(usize, f64) -> f64>(
+    pub(crate) fn apply_plane<F: Fn(usize, f64, bool) -> f64>(
         &self,
         u: &[f64],
         cell: &[f64],
@@ -326,27 +343,53 @@ impl DiffusionOperator {
         a: f64,
         s: f64,
         fin: &F,
-    ) {
-        let [nx, ny, nz] = self.grid().shape;
+    ) -> bool {
+        let [_, ny, nz] = self.grid().shape;
         let sx = self.strides[0];
         let base = i * sx;
+        let mask = self.domain.mask.as_slice().expect("standard layout");
+        let finish = |out: &mut [f64], range: std::ops::Range<usize>| {
+            let mut bad = false;
+            for q in range {
+                out[q] = fin(base + q, out[q], mask[base + q]);
+                bad |= !out[q].is_finite();
+            }
+            bad
+        };
         if self.cells.is_some() || ny < 3 {
             self.apply_range(u, i, out, a, s, 0..sx);
             if let Some(cells) = &self.cells {
                 cells.divergence_plane(self, cell, i, out, s);
             }
-            for (q, o) in out.iter_mut().enumerate() {
-                *o = fin(base + q, *o);
-            }
-            return;
+            return finish(out, 0..sx);
         }
         // First and last rows (y = 0, ny − 1) block-wise, the rest fused.
         self.apply_range(u, i, out, a, s, 0..nz);
         self.apply_range(u, i, out, a, s, sx - nz..sx);
-        for q in (0..nz).chain(sx - nz..sx) {
-            out[q] = fin(base + q, out[q]);
-        }
-        let (lo, hi) = (base + nz, base + sx - nz);
+        let bad = finish(out, 0..nz) | finish(out, sx - nz..sx);
+        let interior = if nz > 1 {
+            self.interior::<true, F>(u, i, out, a, s, fin)
+        } else {
+            self.interior::<false, F>(u, i, out, a, s, fin)
+        };
+        bad | interior
+    }
+
+    /// The fused single pass over rows `1..ny−1` of x-plane `i` (scalar
+    /// diffusivity): the six face fluxes and `fin` in one vectorisable loop.
+    #[allow(clippy::too_many_arguments)]
+    fn interior<const Z: bool, F: Fn(usize, f64, bool) -> f64>(
+        &self,
+        u: &[f64],
+        i: usize,
+        out: &mut [f64],
+        a: f64,
+        s: f64,
+        fin: &F,
+    ) -> bool {
+        let [nx, _, nz] = self.grid().shape;
+        let sx = self.strides[0];
+        let (lo, hi) = (i * sx + nz, (i + 1) * sx - nz);
         let m = hi - lo;
         let [fx, fy, fz] = [&self.face[0], &self.face[1], &self.face[2]];
         let c = &u[lo..hi];
@@ -364,33 +407,27 @@ impl DiffusionOperator {
         let (xp, cxp, xm, cxm) = (&xp[..m], &cxp[..m], &xm[..m], &cxm[..m]);
         let (yp, cyp) = (&u[lo + nz..hi + nz], &fy[lo..hi]);
         let (ym, cym) = (&u[lo - nz..hi - nz], &fy[lo - nz..hi - nz]);
+        // With nz = 1 the z-slices are unused (Z = false); keep them in bounds.
+        let zs = usize::from(Z);
+        let (zp, czp) = (&u[lo + zs..hi + zs], &fz[lo..hi]);
+        let (zm, czm) = (&u[lo - zs..hi - zs], &fz[lo - zs..hi - zs]);
+        let inside = &self.domain.mask.as_slice().expect("standard layout")[lo..hi];
         let o = &mut out[nz..sx - nz];
-        let o = &mut o[..m];
-        if nz > 1 {
-            let (zp, czp) = (&u[lo + 1..hi + 1], &fz[lo..hi]);
-            let (zm, czm) = (&u[lo - 1..hi - 1], &fz[lo - 1..hi - 1]);
-            for k in 0..m {
-                let ck = c[k];
-                let v = a * ck
-                    + s * cxp[k] * (xp[k] - ck)
-                    + s * cxm[k] * (xm[k] - ck)
-                    + s * cyp[k] * (yp[k] - ck)
-                    + s * cym[k] * (ym[k] - ck)
-                    + s * czp[k] * (zp[k] - ck)
-                    + s * czm[k] * (zm[k] - ck);
-                o[k] = fin(lo + k, v);
+        let (o, inside) = (&mut o[..m], &inside[..m]);
+        let mut bad = false;
+        for k in 0..m {
+            let ck = c[k];
+            let flux = |nb: f64, cf: f64| s * cf * (nb - ck);
+            let mut v = a * ck + flux(xp[k], cxp[k]) + flux(xm[k], cxm[k]);
+            v = v + flux(yp[k], cyp[k]) + flux(ym[k], cym[k]);
+            if Z {
+                v = v + flux(zp[k], czp[k]) + flux(zm[k], czm[k]);
             }
-        } else {
-            for k in 0..m {
-                let ck = c[k];
-                let v = a * ck
-                    + s * cxp[k] * (xp[k] - ck)
-                    + s * cxm[k] * (xm[k] - ck)
-                    + s * cyp[k] * (yp[k] - ck)
-                    + s * cym[k] * (ym[k] - ck);
-                o[k] = fin(lo + k, v);
-            }
+            let r = fin(lo + k, v, inside[k]);
+            o[k] = r;
+            bad |= !r.is_finite();
         }
+        bad
     }
 
     /// `out = a·u + s·(L_faces u)` on the plane-local index range `range` of

@@ -79,8 +79,8 @@ pub struct DiffusionStepper {
     pub cg_options: CgOptions,
 }
 
-/// `dst = fin(p, a·src + s·L src)` plane by plane, then `post(plane index,
-/// dst plane)` whose two numbers are stored per plane in `partials`.
+/// `dst = fin(p, a·src + s·L src, inside)` plane by plane, then `post(plane index,
+/// dst plane, any non-finite)` whose two numbers are stored per plane in `partials`.
 #[allow(clippy::too_many_arguments)]
 fn sweep_with<F, P>(
     op: &DiffusionOperator,
@@ -94,8 +94,8 @@ fn sweep_with<F, P>(
     post: P,
 ) -> [f64; 2]
 where
-    F: Fn(usize, f64) -> f64 + Sync,
-    P: Fn(usize, &mut [f64]) -> [f64; 2] + Sync,
+    F: Fn(usize, f64, bool) -> f64 + Sync,
+    P: Fn(usize, &mut [f64], bool) -> [f64; 2] + Sync,
 {
     op.prepare_cells(src, cell);
     let cell = &*cell;
@@ -104,8 +104,8 @@ where
         .zip(partials.par_iter_mut())
         .enumerate()
         .for_each(|(i, (plane, part))| {
-            op.apply_plane(src, cell, i, plane, a, s, fin);
-            *part = post(i, plane);
+            let bad = op.apply_plane(src, cell, i, plane, a, s, fin);
+            *part = post(i, plane, bad);
         });
     ordered_sum(partials)
 }
@@ -123,9 +123,9 @@ fn sweep<P>(
     post: P,
 ) -> [f64; 2]
 where
-    P: Fn(usize, &mut [f64]) -> [f64; 2] + Sync,
+    P: Fn(usize, &mut [f64], bool) -> [f64; 2] + Sync,
 {
-    sweep_with(op, cell, partials, src, dst, a, s, &|_, v| v, post)
+    sweep_with(op, cell, partials, src, dst, a, s, &|_, v, _| v, post)
 }
 
 fn plane_len(op: &DiffusionOperator) -> usize {
@@ -231,7 +231,7 @@ impl DiffusionStepper {
             dst,
             0.0,
             1.0,
-            |_, plane| [non_finite(plane), 0.0],
+            |_, _, bad| [f64::from(u8::from(bad)), 0.0],
         );
         if bad[0] > 0.0 {
             return Err(non_finite_error("u", src, self.op.grid().shape));
@@ -272,16 +272,15 @@ impl DiffusionStepper {
     ) -> Result<()> {
         self.check_field("u", u)?;
         self.check_explicit_dt(dt)?;
-        let mask = self.op.domain().mask.as_slice().expect("standard layout");
         let src = u.as_slice().expect("checked layout");
         let dst = self.next.as_slice_mut().expect("standard layout");
-        let post = |_, plane: &mut [f64]| [non_finite(plane), 0.0];
+        let post = |_, _: &mut [f64], bad: bool| [f64::from(u8::from(bad)), 0.0];
         let (op, cell, partials) = (&self.op, &mut self.cell, &mut self.partials);
         let bad = match react {
             Some(f) => {
-                let fin = |p: usize, v: f64| {
+                let fin = |p: usize, v: f64, inside: bool| {
                     let r = f(p, v);
-                    if mask[p] { r } else { v }
+                    if inside { r } else { v }
                 };
                 sweep_with(op, cell, partials, src, dst, 1.0, dt, &fin, post)
             }
@@ -403,7 +402,7 @@ impl DiffusionStepper {
                     &mut bufs.b,
                     1.0,
                     0.5 * dt,
-                    |_, _| [0.0; 2],
+                    |_, _, _| [0.0; 2],
                 );
                 0.5 * dt
             }
@@ -506,7 +505,7 @@ impl DiffusionStepper {
             q,
             1.0,
             -shift,
-            |_, _| [0.0; 2],
+            |_, _, _| [0.0; 2],
         );
         let [mut rz, rr] = residual_pass(r, z, p, b, q, minv, &mut self.partials, sx);
         let mut rel = rr.sqrt() / scale;
@@ -531,7 +530,7 @@ impl DiffusionStepper {
                 q,
                 1.0,
                 -shift,
-                |i, qp| {
+                |i, qp, _| {
                     let pp = &pr[i * sx..(i + 1) * sx];
                     [qp.iter().zip(pp).map(|(a, b)| a * b).sum(), 0.0]
                 },
