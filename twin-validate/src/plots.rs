@@ -33,8 +33,15 @@ fn draw_err(e: impl std::fmt::Display) -> ValidateError {
     }
 }
 
-/// Line chart of `series` with axis labels, as SVG text. Axis ranges cover all points.
-pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> Result<String> {
+/// Line chart of `series` with axis labels, as SVG text. The x range covers all points;
+/// the y range too unless `y_range` fixes it (e.g. (0, 1) for probabilities).
+pub fn line_chart(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+    y_range: Option<(f64, f64)>,
+) -> Result<String> {
     let pts = series.iter().flat_map(|s| s.points.iter());
     let (mut x0, mut x1, mut y0, mut y1) = (
         f64::INFINITY,
@@ -57,6 +64,9 @@ pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) 
     }
     if y1 <= y0 {
         y1 = y0 + 1.0;
+    }
+    if let Some(r) = y_range {
+        (y0, y1) = r;
     }
     let pad = 0.03 * (y1 - y0);
     let mut svg = String::new();

@@ -427,6 +427,7 @@ impl ValidationReport {
                     "1 - specificity",
                     "sensitivity",
                     &[diag("chance"), model],
+                    Some((0.0, 1.0)),
                 )?,
             ));
         }
@@ -445,6 +446,7 @@ impl ValidationReport {
                     "predicted probability",
                     "observed fraction",
                     &[diag("ideal"), model],
+                    Some((0.0, 1.0)),
                 )?,
             ));
         }
@@ -464,7 +466,13 @@ impl ValidationReport {
                 .collect();
             out.push((
                 "km_by_risk_group.svg".into(),
-                line_chart("Kaplan-Meier by risk group", "time", "survival", &series)?,
+                line_chart(
+                    "Kaplan-Meier by risk group",
+                    "time",
+                    "survival",
+                    &series,
+                    Some((0.0, 1.0)),
+                )?,
             ));
         }
         if let Some(dc) = &self.plots.decision {
@@ -496,6 +504,7 @@ impl ValidationReport {
                     "threshold probability",
                     "net benefit",
                     &[model, all, none],
+                    None,
                 )?,
             ));
         }

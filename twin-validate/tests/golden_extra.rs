@@ -102,9 +102,13 @@ fn cox_robust_se_matches_lifelines_without_ties() {
     )
     .unwrap();
     let rse = fit.robust_se.unwrap();
-    for k in 0..2 {
-        close(fit.coefficients[k].estimate, fs(&c["coef"])[k], 1e-8);
-        close(rse[k], fs(&c["robust_se"])[k], 1e-6);
+    for (k, (coef, se)) in fs(&c["coef"])
+        .into_iter()
+        .zip(fs(&c["robust_se"]))
+        .enumerate()
+    {
+        close(fit.coefficients[k].estimate, coef, 1e-8);
+        close(rse[k], se, 1e-6);
     }
 }
 

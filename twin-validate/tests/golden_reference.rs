@@ -38,7 +38,9 @@ fn close(got: f64, want: f64, rel: f64) {
 }
 
 /// Rotterdam columns: (rtime, recur, dtime, death, nodes).
-fn rotterdam() -> (Vec<f64>, Vec<bool>, Vec<f64>, Vec<bool>, Vec<f64>) {
+type Columns = (Vec<f64>, Vec<bool>, Vec<f64>, Vec<bool>, Vec<f64>);
+
+fn rotterdam() -> Columns {
     let mut r = csv::Reader::from_path(root().join("data/breast/rotterdam.csv")).unwrap();
     let h = r.headers().unwrap().clone();
     let col = |name: &str| h.iter().position(|c| c == name).unwrap();

@@ -119,11 +119,10 @@ pub fn ipcw_brier_score(
     let g = CensoringDistribution::fit(train);
     let g_t = g.positive_at(t)?;
     let mut s = 0.0;
-    for i in 0..test.len() {
-        let p = surv_at_t[i];
-        if test.event[i] && test.time[i] <= t {
-            s += p * p / g.positive_at(test.time[i])?;
-        } else if test.time[i] > t {
+    for ((&ti, &ei), &p) in test.time.iter().zip(test.event).zip(surv_at_t) {
+        if ei && ti <= t {
+            s += p * p / g.positive_at(ti)?;
+        } else if ti > t {
             s += (1.0 - p).powi(2) / g_t;
         }
     }
