@@ -20,9 +20,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod ablation;
 pub mod analysis;
 pub mod cell;
 pub mod error;
+pub mod fibrosis;
+pub mod geometry;
 pub mod tissue;
 
 pub use error::{CardiacError, Result};
