@@ -40,6 +40,8 @@ pub struct SimSettings {
     pub keep_trajectory: bool,
     /// Stop at the first progression.
     pub stop_at_progression: bool,
+    /// Relative tolerance of the ODE solver.
+    pub rtol: f64,
 }
 
 impl Default for SimSettings {
@@ -47,9 +49,10 @@ impl Default for SimSettings {
         SimSettings {
             horizon_days: 728.0,
             scan_interval_days: 56.0,
-            grid_days: 0.5,
+            grid_days: 1.0,
             keep_trajectory: false,
             stop_at_progression: true,
+            rtol: 1e-4,
         }
     }
 }
@@ -372,7 +375,7 @@ fn start<'a>(p: &'a PatientParams, regimen: &'a Regimen, s: &SimSettings) -> Res
         pk: p.pk(regimen.drug)?,
         regimen,
         s: *s,
-        opts: SolverOptions::new(twin_core::ode::Method::Dopri5, 1e-5, 1e-7),
+        opts: SolverOptions::new(twin_core::ode::Method::Dopri5, s.rtol, s.rtol * 1e-2),
         t: 0.0,
         y: [c0, c0, c0, c0, c0, p.tumour.baseline_mm.ln()],
         modes: [0.0; 3],
