@@ -273,4 +273,25 @@ fn identifiability_report_flags_product_and_uninformed_parameters() {
     assert!(rep.parameters[2].poorly_identified);
     assert!(!rep.parameters[3].poorly_identified);
     assert!(!rep.all_identified());
+    // The same verdict from ensemble-MCMC draws (affine invariance copes with
+    // the ridge): correlation of the log-transformed draws, empirical 95% intervals.
+    let opts = McmcOptions {
+        n_walkers: 16,
+        n_steps: 2000,
+        burn_in: 500,
+        ..McmcOptions::default()
+    };
+    let post = sample_posterior(&problem, &lap, &opts).unwrap();
+    let rep_mc = identifiability::from_posterior(problem.specs(), &post).unwrap();
+    println!(
+        "MCMC: R-hat {:?}, pairs {:?}",
+        post.diagnostics.r_hat, rep_mc.correlated_pairs
+    );
+    assert_eq!(rep_mc.correlated_pairs.len(), 1);
+    let flags: Vec<bool> = rep_mc
+        .parameters
+        .iter()
+        .map(|p| p.poorly_identified)
+        .collect();
+    assert_eq!(flags, [false, false, true, false]);
 }

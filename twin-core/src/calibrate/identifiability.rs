@@ -65,6 +65,21 @@ pub fn from_laplace(laplace: &Laplace) -> Result<IdentifiabilityReport> {
     report(&laplace.specs, &laplace.correlation, &laplace.intervals)
 }
 
+/// Report from posterior draws: correlations of the unconstrained values `z`
+/// (the space where the Laplace correlations live, where a product `a·b` fixed
+/// by the data shows as a straight ridge) and the posterior's 95% intervals.
+pub fn from_posterior(
+    specs: &[ParameterSpec],
+    posterior: &super::mcmc::Posterior,
+) -> Result<IdentifiabilityReport> {
+    let z: Vec<Vec<f64>> = posterior
+        .samples
+        .iter()
+        .map(|x| specs.iter().zip(x).map(|(s, &x)| s.to_z(x)).collect())
+        .collect::<Result<_>>()?;
+    report(specs, &sample_correlation(&z)?, &posterior.intervals)
+}
+
 /// Report from any correlation matrix and intervals (e.g. computed from MCMC samples).
 pub fn report(
     specs: &[ParameterSpec],
