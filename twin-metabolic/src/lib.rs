@@ -12,6 +12,7 @@ pub mod history;
 pub mod kidney;
 pub mod model;
 pub mod plan;
+pub mod report;
 pub mod risk;
 pub mod trial;
 pub mod twin;

@@ -530,7 +530,11 @@ impl PatientModel {
                 b_endo + c.insulin_mean_glucose_weight * c.insulin_beta_per_u_per_kg * u,
                 s_eff,
             );
-        let kappa = e.sglt2 * (s.egfr / 90.0).max(0.0).powf(c.sglt2_egfr_exponent);
+        let kappa = if e.sglt2 > 0.0 {
+            e.sglt2 * (s.egfr / 90.0).max(0.0).powf(c.sglt2_egfr_exponent)
+        } else {
+            0.0
+        };
         let thr = c.sglt2_threshold_mmol_l;
         let remove = |g: f64| {
             if g > thr {
@@ -713,14 +717,13 @@ impl PatientModel {
                 * dt_y;
             state.ln_uacr_structural = state.ln_uacr_structural.clamp(0.0, 10.0);
             state.t_days = t + dt;
-            let mut e_end = self.effects(state, state.t_days);
-            e_end.sens_mult *= act;
-            state.egfr = state.egfr_structural * e_end.dip_mult;
-            state.uacr_mg_g = state.ln_uacr_structural.exp() * e_end.uacr_mult;
+            // measured eGFR/UACR with the step's (mid-point) haemodynamic and UACR effects
+            state.egfr = state.egfr_structural * e.dip_mult;
+            state.uacr_mg_g = state.ln_uacr_structural.exp() * e.uacr_mult;
             // basal insulin titration (Riddle 2003 weekly algorithm)
             if state.active_since_days[Drug::InsulinGlargine as usize].is_some() {
                 let target = plan.insulin_fpg_target_mmol_l + c.titration_gap_mmol_l;
-                let (g, _) = self.glucose(state, &e_end);
+                let (g, _) = self.glucose(state, &e);
                 let step_u = if g >= target + 4.4 {
                     8.0
                 } else if g >= target + 2.2 {

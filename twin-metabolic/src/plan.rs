@@ -129,3 +129,74 @@ impl Plan {
         Ok(())
     }
 }
+
+/// A standard set of candidate plans built on the current regimen: continue, add one of
+/// five drug classes (within label rules for the given eGFR), basal insulin, lifestyle,
+/// and GLP-1 RA plus lifestyle. Drugs the patient already takes are not added twice.
+pub fn candidate_plans(current: &[DrugOrder], egfr: f64) -> Vec<Plan> {
+    let with = |name: &str, extra: &[(Drug, f64)]| {
+        let mut p = Plan {
+            name: name.to_string(),
+            drugs: current.to_vec(),
+            ..Plan::drugs("", &[])
+        };
+        for &(d, dose) in extra {
+            if !p
+                .drugs
+                .iter()
+                .any(|o| o.drug == d || o.drug.info().class == d.info().class)
+            {
+                p.drugs.push(DrugOrder {
+                    drug: d,
+                    dose,
+                    start_day: 0.0,
+                    stop_day: None,
+                });
+            }
+        }
+        p
+    };
+    let mut plans = vec![
+        with("current regimen", &[]),
+        with("+ semaglutide 1 mg/wk", &[(Drug::Semaglutide, 1.0)]),
+        with(
+            "+ sitagliptin",
+            &[(
+                Drug::Sitagliptin,
+                Drug::Sitagliptin.renal_max_dose(egfr).unwrap_or(100.0),
+            )],
+        ),
+        with("+ empagliflozin 10 mg", &[(Drug::Empagliflozin, 10.0)]),
+        with("+ glimepiride 2 mg", &[(Drug::Glimepiride, 2.0)]),
+        with("+ pioglitazone 30 mg", &[(Drug::Pioglitazone, 30.0)]),
+        with(
+            "+ basal insulin (treat-to-target)",
+            &[(Drug::InsulinGlargine, 10.0)],
+        ),
+        with("diet −500 kcal/day + 150 min/wk", &[]).with_lifestyle(-500.0, 150.0),
+        with(
+            "+ semaglutide + diet −300 kcal + 150 min/wk",
+            &[(Drug::Semaglutide, 1.0)],
+        )
+        .with_lifestyle(-300.0, 150.0),
+    ];
+    // drop duplicates (a class the patient already takes makes "+ X" equal to "current")
+    let mut seen: Vec<(Vec<(Drug, u64)>, u64, u64)> = Vec::new();
+    plans.retain(|p| {
+        let mut key: Vec<(Drug, u64)> =
+            p.drugs.iter().map(|o| (o.drug, o.dose.to_bits())).collect();
+        key.sort();
+        let k = (
+            key,
+            p.diet_kcal_per_day.to_bits(),
+            p.activity_min_per_week.to_bits(),
+        );
+        if seen.contains(&k) {
+            false
+        } else {
+            seen.push(k);
+            true
+        }
+    });
+    plans
+}

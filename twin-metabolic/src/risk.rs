@@ -96,7 +96,9 @@ pub const MICROVASCULAR_RR_PER_POINT_LOWER: f64 = 0.63;
 /// Microvascular hazard (events per patient-year) at a given HbA1c (%).
 #[inline]
 pub fn microvascular_rate_per_year(hba1c_percent: f64) -> f64 {
-    MICROVASCULAR_RATE_AT_7_9 * MICROVASCULAR_RR_PER_POINT_LOWER.powf(7.9 - hba1c_percent)
+    // = RATE · 0.63^(7.9 − HbA1c), written with exp for the hot loop
+    const LN_RR: f64 = -0.462_035_459_596_559_7; // ln 0.63
+    MICROVASCULAR_RATE_AT_7_9 * (LN_RR * (7.9 - hba1c_percent)).exp()
 }
 
 /// Probability (0–1) of a microvascular event over a path of HbA1c values sampled
@@ -137,7 +139,13 @@ pub fn severe_hypo_rate_per_year(
     } else {
         0.0
     };
-    (base + extra) * 1.5_f64.powf((7.0 - hba1c_percent).max(0.0))
+    let below = 7.0 - hba1c_percent;
+    // 1.5^below written as exp(ln 1.5 · below)
+    if below > 0.0 {
+        (base + extra) * (0.405_465_108_108_164_4 * below).exp()
+    } else {
+        base + extra
+    }
 }
 
 #[cfg(test)]

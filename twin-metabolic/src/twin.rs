@@ -355,9 +355,9 @@ impl Twin {
         )
         .map_err(core_err)?;
         let fit_opts = FitOptions {
-            n_starts: 4,
+            n_starts: 3,
             seed: options.seed,
-            max_iters: 600,
+            max_iters: 500,
             tolerance: 1e-8,
             initial: Some(vec![0.07, 1.0, 0.0, 0.0, 0.0]),
             ..FitOptions::default()
@@ -440,40 +440,56 @@ impl Twin {
             .unwrap_or(self.baseline.egfr);
         let current: Vec<Drug> = self.current_drugs.iter().map(|o| o.drug).collect();
         let record_days = 28.0;
-        let mut out = Vec::with_capacity(plans.len());
-        for plan in plans {
-            if let Err(e) = plan.validate(egfr_now, &current) {
-                out.push(PlanForecast::infeasible(plan, e.to_string()));
-                continue;
-            }
-            let sims: Vec<Sim> = self
-                .posterior
-                .par_iter()
-                .map(|p| {
-                    let (_, mut state, pm) = simulate_history(&self.baseline, *p, &segs, span)?;
-                    let mut tr = Trajectory::default();
-                    let mut flags = Vec::new();
-                    let s0 = state.clone();
-                    pm.run(
-                        &mut state,
-                        plan,
-                        horizon_years * DAYS_PER_YEAR,
-                        StepOptions {
-                            dt_days: 7.0,
-                            record_every_days: record_days,
-                        },
-                        &mut tr,
-                        &mut flags,
-                    )?;
-                    Ok(Sim {
-                        outcomes: self.outcomes(&pm, &s0, &state, &tr, horizon_years)?,
-                        tr,
-                        flags: flags.len(),
-                        first_flag: flags.first().map(|f| f.message.clone()),
+        let feasible: Vec<Option<String>> = plans
+            .iter()
+            .map(|p| p.validate(egfr_now, &current).err().map(|e| e.to_string()))
+            .collect();
+        // per posterior sample: the history once, then every feasible plan from its end state
+        let per_sample: Vec<Vec<Sim>> = self
+            .posterior
+            .par_iter()
+            .map(|p| {
+                let (_, s0, pm) = simulate_history(&self.baseline, *p, &segs, span)?;
+                plans
+                    .iter()
+                    .zip(&feasible)
+                    .filter(|(_, f)| f.is_none())
+                    .map(|(plan, _)| {
+                        let mut state = s0.clone();
+                        let mut tr = Trajectory::default();
+                        let mut flags = Vec::new();
+                        pm.run(
+                            &mut state,
+                            plan,
+                            horizon_years * DAYS_PER_YEAR,
+                            StepOptions {
+                                dt_days: 7.0,
+                                record_every_days: record_days,
+                            },
+                            &mut tr,
+                            &mut flags,
+                        )?;
+                        Ok(Sim {
+                            outcomes: self.outcomes(&pm, &s0, &state, &tr, horizon_years)?,
+                            tr,
+                            flags: flags.len(),
+                            first_flag: flags.first().map(|f| f.message.clone()),
+                        })
                     })
-                })
-                .collect::<Result<_>>()?;
-            out.push(PlanForecast::from_sims(plan, &sims));
+                    .collect::<Result<Vec<Sim>>>()
+            })
+            .collect::<Result<_>>()?;
+        let mut out = Vec::with_capacity(plans.len());
+        let mut k = 0;
+        for (plan, why) in plans.iter().zip(feasible) {
+            match why {
+                Some(why) => out.push(PlanForecast::infeasible(plan, why)),
+                None => {
+                    let sims: Vec<&Sim> = per_sample.iter().map(|v| &v[k]).collect();
+                    out.push(PlanForecast::from_sims(plan, &sims));
+                    k += 1;
+                }
+            }
         }
         rank(&mut out);
         Ok(out)
@@ -661,7 +677,7 @@ pub struct Band {
     pub p95: Vec<f64>,
 }
 
-fn band(sims: &[Sim], f: impl Fn(&Trajectory) -> &Vec<f64>) -> Band {
+fn band(sims: &[&Sim], f: impl Fn(&Trajectory) -> &Vec<f64>) -> Band {
     let t0 = sims[0].tr.t_days[0];
     let n = f(&sims[0].tr).len();
     let mut b = Band::default();
@@ -749,7 +765,7 @@ impl PlanForecast {
         }
     }
 
-    fn from_sims(plan: &Plan, sims: &[Sim]) -> PlanForecast {
+    fn from_sims(plan: &Plan, sims: &[&Sim]) -> PlanForecast {
         let g = |f: fn(&Outcomes) -> f64| summary(sims.iter().map(|s| f(&s.outcomes)).collect());
         let mut p = PlanForecast {
             plan: plan.clone(),
