@@ -42,7 +42,7 @@ fn problem() -> (DiffusionStepper, Array3<f64>) {
     // White (0.1 mm²/day) and grey (0.02 mm²/day) matter in alternating shells.
     let d = Array3::from_shape_fn(grid.shape, |(i, j, k)| {
         let r = ((i as f64 - c).powi(2) + (j as f64 - c).powi(2) + (k as f64 - c).powi(2)).sqrt();
-        if (r / 7.0) as usize % 2 == 0 {
+        if ((r / 7.0) as usize).is_multiple_of(2) {
             0.1
         } else {
             0.02

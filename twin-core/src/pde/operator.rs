@@ -648,7 +648,7 @@ impl DualCells {
         let shape = grid.shape;
         let mask = op.domain.mask.as_slice().expect("standard layout");
         let sx = op.strides[0];
-        for q in 0..sx {
+        for (q, o) in out.iter_mut().enumerate().take(sx) {
             let p = i * sx + q;
             if !mask[p] {
                 continue;
@@ -666,7 +666,7 @@ impl DualCells {
                     total -= self.edge_flux(cell, b, p - st, a, y, shape, op.strides);
                 }
             }
-            out[q] += s * total;
+            *o += s * total;
         }
     }
 
