@@ -184,6 +184,7 @@ fn print_metrics(r: &ValidationReport) {
                 "  {:<32} {:>8.4}  [{a:.4}, {b:.4}]  {}",
                 m.name, m.estimate, m.method
             ),
+            _ if m.estimate.abs() < 1e-3 => println!("  {:<32} {:>8.2e}", m.name, m.estimate),
             _ => println!("  {:<32} {:>8.4}", m.name, m.estimate),
         }
     }

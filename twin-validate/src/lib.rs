@@ -15,6 +15,12 @@
 //!   regression with standard errors.
 //! - [`bootstrap`], [`resampling`]: seeded parallel bootstrap (percentile, BCa), k-fold,
 //!   temporal splits, Harrell's optimism correction.
+//! - [`compare`]: two predictors on the same patients (paired bootstrap CI of the
+//!   difference in AUC, C-index, Brier, accuracy); [`delong::delong_test`] for the AUC.
+//! - [`subgroup`]: any metric per caller-named group column with CIs, largest gaps,
+//!   small-group warnings, equalised-odds and calibration gaps.
+//! - [`domain`]: applicability domain (training ranges) and out-of-domain flags.
+//! - [`report`]: [`report::ValidationReport`] as JSON, Markdown and SVG ([`plots`]).
 //!
 //! Conventions: binary labels are `bool` (true = event); survival `risk` is higher for a
 //! shorter expected survival; times are in the caller's unit (days in this project).

@@ -340,3 +340,41 @@ fn report_writes_json_markdown_and_svgs() {
             .any(|(n, _)| n == "km_by_risk_group.svg")
     );
 }
+
+#[test]
+fn survival_calibration_of_km_based_predictions_is_exact() {
+    // Predicting every patient's S(t) by the overall Kaplan–Meier value gives O/E = 1;
+    // predicting each risk group's own KM value makes predicted = observed in that group.
+    let d = rotterdam();
+    let t = 1826.0;
+    let km = survival::kaplan_meier(&d.rfs_time, &d.rfs_event, 0.95).unwrap();
+    let flat = vec![km.survival_at(t); d.rfs_time.len()];
+    let oe = survival::observed_expected_ratio(&d.rfs_time, &d.rfs_event, &flat, t).unwrap();
+    assert!((oe - 1.0).abs() < 1e-12);
+    // Two equal halves (even/odd row); prediction = the half's own KM survival at t, so the
+    // two groups sorted by prediction are exactly the halves and predicted = observed.
+    let n = d.rfs_time.len();
+    let mut pred = vec![0.0; n];
+    for parity in [0, 1] {
+        let idx: Vec<usize> = (0..n).filter(|&i| i % 2 == parity).collect();
+        let k = survival::kaplan_meier(&pick(&d.rfs_time, &idx), &pick(&d.rfs_event, &idx), 0.95)
+            .unwrap();
+        for &i in &idx {
+            pred[i] = k.survival_at(t);
+        }
+    }
+    assert_ne!(pred[0], pred[1]);
+    let cal = survival::survival_calibration(&d.rfs_time, &d.rfs_event, &pred, t, 2).unwrap();
+    for c in &cal {
+        assert_eq!(c.n, n / 2);
+        assert!((c.predicted_survival - c.observed_survival).abs() < 1e-12);
+        assert!(
+            c.observed_ci_low < c.observed_survival && c.observed_survival < c.observed_ci_high
+        );
+    }
+    assert!(cal[0].predicted_survival > cal[1].predicted_survival);
+}
+
+fn pick<T: Clone>(v: &[T], idx: &[usize]) -> Vec<T> {
+    idx.iter().map(|&i| v[i].clone()).collect()
+}
