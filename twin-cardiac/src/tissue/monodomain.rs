@@ -80,13 +80,16 @@ impl Stimulus {
     }
 }
 
+#[derive(Clone)]
 struct ResolvedStimulus {
     nodes: Vec<u32>,
     stim: Stimulus,
     active: bool,
 }
 
-/// Monodomain simulation state.
+/// Monodomain simulation state (cloning copies the full state, e.g. to
+/// branch a simulation into treated and control arms).
+#[derive(Clone)]
 pub struct Monodomain<M: CellModel> {
     models: Vec<M>,
     region: Vec<u8>,
