@@ -84,9 +84,9 @@ pub mod loinc {
     pub const CREATININE_MOLAR: &str = "14682-9";
     /// eGFR (CKD-EPI 2021) per 1.73 m².
     pub const EGFR: &str = "98979-8";
-    /// Albumin/Creatinine [Mass Ratio] in Urine (UACR, mg/g).
+    /// Albumin/Creatinine \[Mass Ratio\] in Urine (UACR, mg/g).
     pub const UACR_MASS: &str = "9318-7";
-    /// Albumin/Creatinine [Ratio] in Urine (UACR, mg/mmol).
+    /// Albumin/Creatinine \[Ratio\] in Urine (UACR, mg/mmol).
     pub const UACR_MOLAR: &str = "14959-1";
     /// Body weight.
     pub const BODY_WEIGHT: &str = "29463-7";
