@@ -305,3 +305,28 @@ fn continuous_metrics_match_sklearn_and_formulas() {
         1e-10,
     );
 }
+
+#[test]
+fn bench_data_concordance_matches_lifelines_and_sksurv() {
+    // The deterministic tied data of benches/metrics.rs and benches/peers/survival_peers.py.
+    let r = extra();
+    let b = &r["bench_data_n10000"];
+    let n = 10_000usize;
+    let t: Vec<f64> = (0..n).map(|i| 1.0 + ((7919 * i) % 5000) as f64).collect();
+    let e: Vec<bool> = (0..n).map(|i| (31 * i) % 10 < 6).collect();
+    let risk: Vec<f64> = (0..n)
+        .map(|i| (0.6180339887 * i as f64).fract() - t[i] / 5000.0)
+        .collect();
+    close(
+        survival::harrell_c(&t, &e, &risk).unwrap().c_index,
+        f(&b["lifelines_concordance_index"]),
+        1e-12,
+    );
+    close(
+        survival::uno_c(&t, &e, &risk, Some(2500.0), None)
+            .unwrap()
+            .c_index,
+        f(&b["sksurv_uno_c_tau_2500"]),
+        1e-10,
+    );
+}

@@ -295,6 +295,18 @@ out["continuous"] = {
     "calls": "sklearn.metrics.mean_absolute_error, mean_squared_error (sqrt), r2_score",
 }
 
+# ------------------------------------------------------------ the bench data (benches/metrics.rs)
+i = np.arange(10_000)
+tb = 1.0 + ((7919 * i) % 5000).astype(float)
+eb = (31 * i) % 10 < 6
+rb = np.modf(0.6180339887 * i.astype(float))[0] - tb / 5000.0
+yb = Surv.from_arrays(eb, tb)
+out["bench_data_n10000"] = {
+    "data": "t_i = 1 + (7919 i mod 5000), event (31 i mod 10) < 6, risk frac(0.6180339887 i) - t_i/5000",
+    "lifelines_concordance_index": float(concordance_index(tb, -rb, eb)),
+    "sksurv_uno_c_tau_2500": float(concordance_index_ipcw(yb, yb, rb, tau=2500.0)[0]),
+}
+
 with open("twin-validate/tests/reference/reference_extra.json", "w") as fh:
     json.dump(out, fh, indent=1)
 print("wrote reference_extra.json", file=sys.stderr)
