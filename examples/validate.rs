@@ -1,6 +1,6 @@
 //! Validate predictions against observed outcomes and write a credibility report.
 //!
-//! Usage: `cargo run --release --example validate -- --kind binary|survival [--csv FILE] [--out DIR]`
+//! Usage: `cargo run --release --example validate -- --kind binary|survival [--csv FILE] [--tau T] [--out DIR]`
 //!
 //! CSV with a header: `label,prob[,group]` (binary; label 0/1, prob in [0, 1]) or
 //! `time,event,risk[,group]` (survival; time >= 0, event 0/1, higher risk = earlier event).
@@ -320,6 +320,7 @@ fn binary_report(
 
 fn survival_report(
     csv: Option<&Path>,
+    tau: Option<f64>,
     cfg: &BootstrapConfig,
 ) -> Result<(ValidationReport, serde_json::Value), Box<dyn Error>> {
     let (time, event, risk, groups, baseline, domain) = match csv {
@@ -380,15 +381,23 @@ fn survival_report(
     } else {
         "Rotterdam RFS: Cox (Royston-Altman covariates), fitted <= 1988, tested >= 1989"
     };
-    let km_times = [365.0, 1826.0];
-    let mut r =
-        ValidationReport::survival(title, &time, &event, &risk, Some(1826.0), &km_times, cfg)?;
+    // Rotterdam: 1 and 5 years, τ = 5 years. A CSV: `--tau` if given, KM at the median
+    // follow-up (the CSV's time unit is the caller's).
+    let (km_times, tau) = match csv {
+        None => (vec![365.0, 1826.0], Some(1826.0)),
+        Some(_) => {
+            let mut s = time.clone();
+            s.sort_by(f64::total_cmp);
+            (vec![s[s.len() / 2]], tau)
+        }
+    };
+    let mut r = ValidationReport::survival(title, &time, &event, &risk, tau, &km_times, cfg)?;
     r.applicability = domain;
     if let Some(b) = &baseline {
         r.description =
             "A = Cox model on 10 covariates; B = node count alone (the simplest clinical score)."
                 .into();
-        for m in [SurvivalMetric::HarrellC, SurvivalMetric::UnoC(Some(1826.0))] {
+        for m in [SurvivalMetric::HarrellC, SurvivalMetric::UnoC(tau)] {
             r.comparisons
                 .push(compare::compare_survival(&time, &event, &risk, b, m, cfg)?);
         }
@@ -423,8 +432,8 @@ fn survival_report(
         "n": time.len(),
         "events": event.iter().filter(|&&e| e).count(),
         "harrell_c": survival::harrell_c(&time, &event, &risk)?.c_index,
-        "uno_c": survival::uno_c(&time, &event, &risk, Some(1826.0), None)?.c_index,
-        "uno_tau": 1826.0,
+        "uno_c": survival::uno_c(&time, &event, &risk, tau, None)?.c_index,
+        "uno_tau": tau,
         "km": km_times.iter().map(|&t| json!({"t": t, "survival": km.survival_at(t)})).collect::<Vec<_>>(),
     });
     Ok((r, summary))
@@ -443,7 +452,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     };
     let (report, mut summary) = match kind.as_str() {
         "binary" => binary_report(csv.as_deref(), &cfg)?,
-        "survival" => survival_report(csv.as_deref(), &cfg)?,
+        "survival" => {
+            let tau = arg(&args, "--tau")
+                .map(|t| t.parse::<f64>())
+                .transpose()
+                .map_err(|_| "--tau must be a number")?;
+            survival_report(csv.as_deref(), tau, &cfg)?
+        }
         other => return Err(format!("--kind must be binary or survival, got `{other}`").into()),
     };
     print_metrics(&report);
