@@ -24,5 +24,6 @@
 
 pub mod breast;
 pub mod error;
+pub mod glioma;
 
 pub use error::{OncologyError, Result};

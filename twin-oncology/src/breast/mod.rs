@@ -20,6 +20,7 @@ pub mod growth;
 pub mod pk;
 pub mod recist;
 pub mod relapse;
+pub mod report;
 pub mod simeoni;
 pub mod simulate;
 pub mod therapy;

@@ -274,6 +274,9 @@ pub struct RegimenForecast {
     pub pfs_median_days: f64,
     /// 90% interval (5th–95th percentile) of predicted PFS, days.
     pub pfs_interval_days: (f64, f64),
+    /// Mean predicted PFS (censored at the horizon), days: breaks ties of
+    /// the median, which moves in steps of the scan interval.
+    pub pfs_mean_days: f64,
     /// Fraction of draws with grade 4 neutropenia (ANC < 0.5×10⁹/L).
     pub grade4_neutropenia_probability: f64,
     /// Fraction of draws with grade ≥ 3 neutropenia.
@@ -284,7 +287,7 @@ pub struct RegimenForecast {
     pub within_toxicity_limit: bool,
 }
 
-/// Regimens ranked: admissible ones by decreasing median PFS, then the rest.
+/// Regimens ranked: admissible ones by decreasing median (then mean) PFS, then the rest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ranking {
     /// Ranked forecasts (best first).
@@ -351,6 +354,7 @@ impl PatientTwin {
                     regimen: r.name.clone(),
                     pfs_median_days: percentile(&pfs, 0.5),
                     pfs_interval_days: (percentile(&pfs, 0.05), percentile(&pfs, 0.95)),
+                    pfs_mean_days: pfs.iter().sum::<f64>() / n,
                     grade4_neutropenia_probability: g4,
                     grade3plus_neutropenia_probability: outs
                         .iter()
@@ -596,5 +600,145 @@ mod tests {
                 .to_string()
                 .contains("before diagnosis")
         );
+    }
+}
+
+/// LOINC codes read from a record.
+mod loinc {
+    pub const SUM_OF_DIAMETERS: &str = "21889-1";
+    pub const NEUTROPHILS: &str = "751-8";
+    pub const HEIGHT: &str = "8302-2";
+    pub const WEIGHT: &str = "29463-7";
+    pub const ER: &str = "16112-5";
+    pub const PR: &str = "16113-3";
+    pub const HER2: &str = "48676-1";
+    pub const KI67: &str = "85319-2";
+}
+
+/// Build a calibration record from an imported (de-identified) patient
+/// record, for a patient who has **not** yet received the candidate
+/// chemotherapy: the RECIST sums from the smallest one (the nadir on the
+/// current line of therapy) onward describe the current growth; the
+/// neutrophil counts measured off marrow-toxic antineoplastics (ATC L01,
+/// e.g. CDK4/6 inhibitors, with a 14-day washout) inform the drug-free
+/// baseline (they are placed at day 0: without drug the count is at steady state). Returns the record
+/// (day 0 = first sum used) and the day of the last sum (the decision day).
+pub fn record_from_io(rec: &twin_io::record::PatientRecord) -> Result<(PatientRecord, f64)> {
+    fn obs<'a>(
+        rec: &'a twin_io::record::PatientRecord,
+        code: &'a str,
+    ) -> impl Iterator<Item = &'a twin_io::record::Observation> + 'a {
+        rec.observations.iter().filter(move |o| o.code.code == code)
+    }
+    let mut sums: Vec<(f64, f64)> = obs(rec, loinc::SUM_OF_DIAMETERS)
+        .map(|o| {
+            (
+                o.t_days,
+                if o.unit == "cm" {
+                    10.0 * o.value
+                } else {
+                    o.value
+                },
+            )
+        })
+        .collect();
+    sums.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if sums.len() < 3 {
+        return Err(OncologyError::invalid(
+            "sum of diameters (LOINC 21889-1)",
+            sums.len(),
+            "at least 3 measurements",
+        ));
+    }
+    let nadir = sums
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1.1.total_cmp(&b.1.1))
+        .map(|(i, _)| i)
+        .unwrap_or(0);
+    let window = &sums[nadir.min(sums.len() - 3)..];
+    let t0 = window[0].0;
+    let on_drug = |t: f64| {
+        rec.medications.iter().any(|m| {
+            m.code.code.starts_with("L01")
+                && t >= m.start_days
+                && m.end_days.is_none_or(|e| t < e + 14.0)
+        })
+    };
+    let anc: Vec<(f64, f64)> = obs(rec, loinc::NEUTROPHILS)
+        .filter(|o| !on_drug(o.t_days))
+        .map(|o| (0.0, o.value))
+        .collect();
+    let latest = |code: &str| {
+        obs(rec, code)
+            .max_by(|a, b| a.t_days.total_cmp(&b.t_days))
+            .map(|o| o.value)
+    };
+    let bsa = match (latest(loinc::HEIGHT), latest(loinc::WEIGHT)) {
+        (Some(h), Some(w)) => super::pk::bsa_mosteller_m2(h, w)?,
+        _ => {
+            return Err(OncologyError::invalid(
+                "height/weight (LOINC 8302-2, 29463-7)",
+                "missing",
+                "both present for BSA",
+            ));
+        }
+    };
+    let status = |code: &str| {
+        rec.biomarkers
+            .iter()
+            .filter(|b| b.code.code == code)
+            .next_back()
+            .map(|b| b.status == "positive")
+    };
+    let receptors = Receptors {
+        er_positive: status(loinc::ER).unwrap_or(false),
+        pr_positive: status(loinc::PR).unwrap_or(false),
+        her2_positive: status(loinc::HER2).unwrap_or(false),
+        ki67_percent: rec
+            .biomarkers
+            .iter()
+            .filter(|b| b.code.code == loinc::KI67)
+            .filter_map(|b| b.value)
+            .next_back()
+            .unwrap_or(20.0),
+    };
+    let decision_day = window[window.len() - 1].0 - t0;
+    Ok((
+        PatientRecord {
+            bsa_m2: bsa,
+            receptors,
+            regimen: Regimen::docetaxel_q3w(75.0),
+            doses: Vec::new(),
+            tumour_mm: window.iter().map(|&(t, v)| (t - t0, v)).collect(),
+            anc,
+        },
+        decision_day,
+    ))
+}
+
+impl PatientTwin {
+    /// Parameter set of one posterior vector (natural units, [`PARAMETERS`] order).
+    pub fn params_from_vector(&self, x: &[f64]) -> PatientParams {
+        to_params(&self.record, x)
+    }
+
+    /// Posterior draws moved forward to `t_days` for a patient who received
+    /// no cytotoxic drug in the record: the tumour has grown at KL, so the
+    /// starting size of a what-if is `baseline·e^(KL·t)`.
+    pub fn draws_at(&self, n: usize, seed: u64, t_days: f64) -> Result<Vec<PatientParams>> {
+        if !self.record.doses.is_empty() {
+            return Err(OncologyError::invalid(
+                "record.doses",
+                self.record.doses.len(),
+                "no cytotoxic doses (use `draws` for counterfactuals from baseline)",
+            ));
+        }
+        let mut d = self.draws(n, seed)?;
+        for p in &mut d {
+            let g = p.tumour.kl_per_day * t_days;
+            p.tumour.baseline_mm *= g.exp();
+        }
+        Ok(d)
     }
 }

@@ -1,0 +1,25 @@
+//! Glioblastoma twin: proliferation–invasion growth on the MNI152 brain atlas,
+//! radiotherapy by the linear–quadratic model, imaging observation, Days Gained,
+//! and calibration of one patient from two pre-treatment scans.
+//!
+//! * [`params`] — published parameters in one place (with sources).
+//! * [`tissue`] — grey/white/CSF tissue from the atlas, diffusivity map.
+//! * [`radiotherapy`] — LQ survival, fractionation schedules, BED, PTV and dose map.
+//! * [`model`] — the PDE `∂c/∂t = ∇·(D∇c) + ρc(1−c)` with no flux, imaging
+//!   thresholds (Swanson 2008), treatment forecasts and Days Gained (Neal 2013).
+//! * [`twin`] — a patient's twin: analytic start from travelling-wave relations,
+//!   PDE-constrained fit of `D_white` and `ρ`, Laplace intervals, schedule ranking.
+//!
+//! Units: days, mm, mm²/day, Gy. Density `c` is normalised to the carrying capacity.
+
+pub mod model;
+pub mod params;
+pub mod radiotherapy;
+pub mod tissue;
+pub mod twin;
+
+pub use model::{GliomaSim, ImagingSummary, Trajectory, TreatmentOutcome};
+pub use params::{GrowthParams, LqParams};
+pub use radiotherapy::{Fraction, Schedule};
+pub use tissue::BrainTissue;
+pub use twin::{CalibratedTwin, CalibrationOptions, Segmentation};

@@ -1,0 +1,393 @@
+//! One patient's glioma twin, calibrated from two or more pre-treatment scans.
+//!
+//! 1. **Analytic start** from travelling-wave relations: the T1Gd radius grows at the
+//!    front speed `v = 2√(Dρ)` (Fisher 1937), and the FLAIR–T1Gd radius gap of a
+//!    travelling wave is `g = κ √(D/ρ)` with `κ = √6 · [ln(0.16^{-1/2} − 1) −
+//!    ln(0.80^{-1/2} − 1)] ≈ 6.23`, from the Ablowitz–Zeppetella (1979) closed-form
+//!    profile `c(ξ) = (1 + e^{ξ/√6})^{-2}` (ξ in units of `√(D/ρ)`), which is within
+//!    2% of the minimal-speed wave. Hence `D = (v/2)(g/κ)`, `ρ = (v/2)/(g/κ)`.
+//! 2. **PDE-constrained refinement** of `D_white` and `ρ` on the tissue around the
+//!    lesion: the seed sits at the T1Gd centroid of the first scan, and the (unknown)
+//!    time since onset is eliminated by starting the clock when the simulated T1Gd
+//!    radius reaches the observed one. The data are the remaining spherical-equivalent
+//!    radii (FLAIR at scan 1, T1Gd and FLAIR at later scans) with Gaussian error
+//!    `sigma_radius_mm`; Nelder–Mead in log-parameters (twin-core `calibrate`), then
+//!    Gauss–Newton Laplace 95% intervals.
+//! 3. **Radiosensitivity** α from the population prior [`LqParams::prior_alpha_for_rho`].
+
+use std::time::Instant;
+
+use ndarray::Array3;
+use serde::{Deserialize, Serialize};
+use twin_core::calibrate::{
+    CovarianceMethod, FitOptions, Interval, Likelihood, Observations, ParameterSpec, Problem,
+    SigmaModel, Transform, fit, laplace,
+};
+use twin_core::pde::Grid;
+
+use super::model::{GliomaSim, ImagingSummary, TreatmentOptions, TreatmentOutcome, Trajectory, observe, sphere_radius_mm};
+use super::params::{GrowthParams, LqParams};
+use super::radiotherapy::Schedule;
+use super::tissue::BrainTissue;
+use crate::error::{OncologyError, Result};
+
+/// FLAIR–T1Gd gap of the travelling wave in units of `√(D/ρ)` (see module docs).
+pub fn wave_gap_factor() -> f64 {
+    let s = |c: f64| (c.powf(-0.5) - 1.0).ln();
+    6f64.sqrt() * (s(super::params::FLAIR_THRESHOLD) - s(super::params::T1GD_THRESHOLD))
+}
+
+/// Largest simulated time from seed to the first scan (days); slower tumours are an error.
+pub const MAX_ONSET_DAYS: f64 = 5000.0;
+/// Largest fraction of labelled voxels allowed outside the tissue mask (registration slack).
+pub const MAX_OUTSIDE_FRACTION: f64 = 0.10;
+
+/// One pre-treatment scan: T1Gd and FLAIR segmentations on an atlas-space grid.
+#[derive(Debug, Clone)]
+pub struct Segmentation {
+    /// Scan day (any fixed origin, e.g. days since diagnosis).
+    pub day: f64,
+    /// Grid of the label maps (must cover the twin's tissue grid: atlas space).
+    pub grid: Grid,
+    /// Enhancing region.
+    pub t1gd: Array3<bool>,
+    /// FLAIR abnormality (contains the enhancing region).
+    pub flair: Array3<bool>,
+}
+
+impl Segmentation {
+    /// From a label map: label 2 = T1Gd (and FLAIR), label ≥ 1 = FLAIR.
+    pub fn from_labels(day: f64, grid: Grid, labels: &Array3<u16>) -> Result<Self> {
+        grid.check_shape("labels", labels)?;
+        Ok(Self {
+            day,
+            grid,
+            t1gd: labels.mapv(|l| l >= 2),
+            flair: labels.mapv(|l| l >= 1),
+        })
+    }
+
+    /// Check against the tissue and summarise: (volumes/radii, T1Gd centroid in mm).
+    pub fn summarise(&self, tissue: &BrainTissue) -> Result<(ImagingSummary, [f64; 3])> {
+        let tg = &tissue.domain.grid;
+        self.grid.check_shape("t1gd", &self.t1gd)?;
+        self.grid.check_shape("flair", &self.flair)?;
+        let extent = |g: &Grid, a: usize| (g.origin_mm[a] - 0.5 * g.spacing_mm[a], g.origin_mm[a] + (g.shape[a] as f64 - 0.5) * g.spacing_mm[a]);
+        for a in 0..3 {
+            let (l0, h0) = extent(&self.grid, a);
+            let (l1, h1) = extent(tg, a);
+            let tol = tg.spacing_mm[a].max(self.grid.spacing_mm[a]);
+            if (l0 - l1).abs() > tol || (h0 - h1).abs() > tol {
+                return Err(OncologyError::invalid(
+                    format!("segmentation grid axis {a}"),
+                    format!("extent [{l0:.1}, {h0:.1}] mm"),
+                    format!("the atlas extent [{l1:.1}, {h1:.1}] mm (scans must be in atlas space)"),
+                ));
+            }
+        }
+        let vv = self.grid.voxel_volume_mm3();
+        let (mut n_t1, mut n_fl, mut outside, mut sum) = (0usize, 0usize, 0usize, [0.0; 3]);
+        for ((i, j, k), &f) in self.flair.indexed_iter() {
+            let t = self.t1gd[[i, j, k]];
+            if t && !f {
+                return Err(OncologyError::invalid("t1gd", "voxel outside FLAIR", "T1Gd region inside the FLAIR region"));
+            }
+            if !f {
+                continue;
+            }
+            n_fl += 1;
+            let p = self.grid.centre_mm(i, j, k);
+            if !tissue.is_tissue(p) {
+                outside += 1;
+            }
+            if t {
+                n_t1 += 1;
+                for a in 0..3 {
+                    sum[a] += p[a];
+                }
+            }
+        }
+        if n_t1 == 0 {
+            return Err(OncologyError::invalid("t1gd", "empty mask", "at least one enhancing voxel"));
+        }
+        if outside as f64 > MAX_OUTSIDE_FRACTION * n_fl as f64 {
+            return Err(OncologyError::invalid(
+                "segmentation",
+                format!("{outside} of {n_fl} labelled voxels outside the brain mask"),
+                format!("at most {:.0}% outside", 100.0 * MAX_OUTSIDE_FRACTION),
+            ));
+        }
+        let (v1, v2) = (n_t1 as f64 * vv, n_fl as f64 * vv);
+        Ok((
+            ImagingSummary {
+                t1gd_volume_mm3: v1,
+                flair_volume_mm3: v2,
+                t1gd_radius_mm: sphere_radius_mm(v1),
+                flair_radius_mm: sphere_radius_mm(v2),
+            },
+            sum.map(|s| s / n_t1 as f64),
+        ))
+    }
+}
+
+/// Settings of [`calibrate`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationOptions {
+    /// Standard deviation of an observed spherical-equivalent radius (mm).
+    pub sigma_radius_mm: f64,
+    /// `D_white/D_grey` assumed by the twin.
+    pub white_grey_ratio: f64,
+    /// Tissue kept around the lesion: last FLAIR radius plus this margin (mm).
+    pub crop_margin_mm: f64,
+    /// Width (mm) of the Gaussian seed (peak density 0.5).
+    pub seed_sigma_mm: f64,
+    /// Nelder–Mead iteration budget.
+    pub max_iters: u64,
+}
+
+impl Default for CalibrationOptions {
+    fn default() -> Self {
+        Self {
+            sigma_radius_mm: 1.0,
+            white_grey_ratio: 10.0,
+            crop_margin_mm: 25.0,
+            seed_sigma_mm: 2.0,
+            max_iters: 80,
+        }
+    }
+}
+
+/// A calibrated glioma twin.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CalibratedTwin {
+    /// Fitted growth parameters.
+    pub growth: GrowthParams,
+    /// Travelling-wave analytic start.
+    pub analytic_start: GrowthParams,
+    /// 95% Laplace intervals of `D_white` and `ρ`.
+    pub intervals: Vec<Interval>,
+    /// Radiosensitivity from the population prior at the fitted ρ.
+    pub lq: LqParams,
+    /// Seed (T1Gd centroid of the first scan), mm.
+    pub seed_mm: [f64; 3],
+    /// Simulated days from seed to the first scan.
+    pub onset_to_first_scan_days: f64,
+    /// Day of the first scan.
+    pub first_scan_day: f64,
+    /// Observed T1Gd radius at the first scan (mm): the model clock's anchor.
+    pub first_t1gd_radius_mm: f64,
+    /// Observed radii used: FLAIR at scan 1, then T1Gd and FLAIR per later scan (mm).
+    pub observed_radii_mm: Vec<f64>,
+    /// Fitted radii, same order (mm).
+    pub fitted_radii_mm: Vec<f64>,
+    /// Wall time of the calibration (s).
+    pub calibration_seconds: f64,
+    /// Options used.
+    pub options: CalibrationOptions,
+    /// Crop half-width used for the fit (mm).
+    pub crop_half_width_mm: f64,
+}
+
+/// Simulate from the seed until T1Gd reaches `r1`, then follow `offsets` (days after
+/// that moment); returns the state at the last offset, the time of the first scan
+/// on the model clock, the history, and observations at each offset.
+struct Run {
+    c: Array3<f64>,
+    t_first: f64,
+    history: Trajectory,
+    at_offsets: Vec<ImagingSummary>,
+    sim: GliomaSim,
+}
+
+fn run(
+    tissue: &BrainTissue,
+    growth: &GrowthParams,
+    seed_mm: [f64; 3],
+    seed_sigma_mm: f64,
+    r1_mm: f64,
+    offsets: &[f64],
+) -> Result<Run> {
+    let mut sim = GliomaSim::new(tissue, growth)?;
+    let mut c = sim.seed(seed_mm, 0.5, seed_sigma_mm)?;
+    let mut history = Trajectory::default();
+    history.t_days.push(0.0);
+    history.imaging.push(observe(sim.domain(), &c)?);
+    let mut t = 0.0;
+    let t_first = loop {
+        let chunk = 5.0 * sim.max_dt_days();
+        sim.grow_recording(&mut c, t, chunk, &mut history)?;
+        t += chunk;
+        if let Some(tf) = history.time_t1gd_reaches(r1_mm) {
+            break tf;
+        }
+        if t > MAX_ONSET_DAYS {
+            return Err(OncologyError::invalid(
+                "growth parameters",
+                format!("D {:.3e}, ρ {:.3e}", growth.diffusion_white_mm2_per_day, growth.rho_per_day),
+                format!("T1Gd radius {r1_mm:.1} mm reached within {MAX_ONSET_DAYS} days"),
+            ));
+        }
+    };
+    let mut at_offsets = Vec::with_capacity(offsets.len());
+    for &off in offsets {
+        let target = t_first + off;
+        if target > t {
+            sim.grow_recording(&mut c, t, target - t, &mut history)?;
+            t = target;
+        }
+        // Offset 0: interpolate the recorded trajectory at t_first.
+        if off == 0.0 {
+            let i = history.t_days.iter().position(|&x| x >= t_first).unwrap_or(0);
+            let lerp = |f: fn(&ImagingSummary) -> f64| {
+                if i == 0 {
+                    return f(&history.imaging[0]);
+                }
+                let (ta, tb) = (history.t_days[i - 1], history.t_days[i]);
+                let w = (t_first - ta) / (tb - ta);
+                f(&history.imaging[i - 1]) * (1.0 - w) + f(&history.imaging[i]) * w
+            };
+            let r = lerp(|s| s.flair_radius_mm);
+            let mut s = history.imaging[i];
+            s.flair_radius_mm = r;
+            s.t1gd_radius_mm = r1_mm;
+            at_offsets.push(s);
+        } else {
+            at_offsets.push(observe(sim.domain(), &c)?);
+        }
+    }
+    Ok(Run { c, t_first, history, at_offsets, sim })
+}
+
+/// Calibrate a twin from ≥ 2 pre-treatment scans (sorted by day, strictly increasing).
+pub fn calibrate(
+    tissue: &BrainTissue,
+    scans: &[Segmentation],
+    options: &CalibrationOptions,
+) -> Result<CalibratedTwin> {
+    let start = Instant::now();
+    if scans.len() < 2 {
+        return Err(OncologyError::invalid("scans", scans.len(), "at least 2 pre-treatment scans"));
+    }
+    for w in scans.windows(2) {
+        if !(w[1].day > w[0].day) {
+            return Err(OncologyError::invalid(
+                "scan days",
+                format!("{} then {}", w[0].day, w[1].day),
+                "strictly increasing dates",
+            ));
+        }
+    }
+    let summaries: Vec<(ImagingSummary, [f64; 3])> = scans.iter().map(|s| s.summarise(tissue)).collect::<Result<_>>()?;
+    let seed_mm = summaries[0].1;
+    let (first, last) = (&summaries[0].0, &summaries[summaries.len() - 1].0);
+    let dt = scans[scans.len() - 1].day - scans[0].day;
+    let v = (last.t1gd_radius_mm - first.t1gd_radius_mm) / dt;
+    if !(v > 0.0) {
+        return Err(OncologyError::invalid(
+            "T1Gd radius growth",
+            format!("{v:.4} mm/day"),
+            "> 0 between pre-treatment scans (a growing tumour)",
+        ));
+    }
+    let gap = summaries.iter().map(|(s, _)| s.flair_radius_mm - s.t1gd_radius_mm).sum::<f64>() / summaries.len() as f64;
+    let width = (gap / wave_gap_factor()).max(0.1);
+    let analytic_start = GrowthParams {
+        diffusion_white_mm2_per_day: (0.5 * v * width).clamp(1e-3, 5.0),
+        rho_per_day: (0.5 * v / width).clamp(1e-3, 0.5),
+        white_grey_ratio: options.white_grey_ratio,
+    };
+    let half_width = last.flair_radius_mm + options.crop_margin_mm;
+    let crop = tissue.crop(seed_mm, half_width)?;
+    let offsets: Vec<f64> = scans.iter().map(|s| s.day - scans[0].day).collect();
+    let mut observed = vec![first.flair_radius_mm];
+    for (s, _) in &summaries[1..] {
+        observed.extend([s.t1gd_radius_mm, s.flair_radius_mm]);
+    }
+    let r1 = first.t1gd_radius_mm;
+    let ratio = options.white_grey_ratio;
+    let sigma_seed = options.seed_sigma_mm;
+    let model = |p: &[f64]| -> twin_core::Result<Vec<f64>> {
+        let g = GrowthParams { diffusion_white_mm2_per_day: p[0], rho_per_day: p[1], white_grey_ratio: ratio };
+        let r = run(&crop, &g, seed_mm, sigma_seed, r1, &offsets)
+            .map_err(|e| twin_core::CoreError::invalid("glioma forward model", e, "a successful run"))?;
+        let mut out = vec![r.at_offsets[0].flair_radius_mm];
+        for s in &r.at_offsets[1..] {
+            out.extend([s.t1gd_radius_mm, s.flair_radius_mm]);
+        }
+        Ok(out)
+    };
+    let (d0, r0) = (analytic_start.diffusion_white_mm2_per_day, analytic_start.rho_per_day);
+    let specs = vec![
+        ParameterSpec::new("D_white_mm2_per_day", "mm²/day", (d0 / 8.0).max(1e-3), (d0 * 8.0).min(10.0), Transform::Log),
+        ParameterSpec::new("rho_per_day", "1/day", (r0 / 8.0).max(1e-4), (r0 * 8.0).min(1.0), Transform::Log),
+    ];
+    let n_obs = observed.len();
+    let obs = Observations::new(observed.clone(), vec![options.sigma_radius_mm; n_obs])?;
+    let problem = Problem::new(model, specs, obs, Likelihood::Gaussian { sigma: SigmaModel::Known })?;
+    let fit_opts = FitOptions {
+        n_starts: 1,
+        max_iters: options.max_iters,
+        tolerance: 1e-6,
+        initial: Some(vec![d0, r0]),
+        ..FitOptions::default()
+    };
+    let best = fit(&problem, &fit_opts)?;
+    let lap = laplace(&problem, &best, CovarianceMethod::GaussNewton)?;
+    let fitted = problem.predict(&best.estimate)?;
+    let growth = GrowthParams {
+        diffusion_white_mm2_per_day: best.estimate[0],
+        rho_per_day: best.estimate[1],
+        white_grey_ratio: ratio,
+    };
+    let r = run(&crop, &growth, seed_mm, sigma_seed, r1, &[0.0])?;
+    Ok(CalibratedTwin {
+        growth,
+        analytic_start,
+        intervals: lap.intervals,
+        lq: LqParams { alpha_per_gy: LqParams::prior_alpha_for_rho(growth.rho_per_day), ..LqParams::default() },
+        seed_mm,
+        onset_to_first_scan_days: r.t_first,
+        first_scan_day: scans[0].day,
+        first_t1gd_radius_mm: r1,
+        observed_radii_mm: observed,
+        fitted_radii_mm: fitted,
+        calibration_seconds: start.elapsed().as_secs_f64(),
+        options: *options,
+        crop_half_width_mm: half_width,
+    })
+}
+
+impl CalibratedTwin {
+    /// Simulated density at `day` (same clock as the scans), on `tissue` cropped
+    /// with `extra_margin_mm` beyond the calibration crop; returns the crop too.
+    pub fn density_at(&self, tissue: &BrainTissue, day: f64, extra_margin_mm: f64) -> Result<(BrainTissue, Array3<f64>)> {
+        let crop = tissue.crop(self.seed_mm, self.crop_half_width_mm + extra_margin_mm)?;
+        let r1 = self.first_t1gd_radius_mm;
+        let r = run(&crop, &self.growth, self.seed_mm, self.options.seed_sigma_mm, r1, &[(day - self.first_scan_day).max(0.0)])?;
+        Ok((crop, r.c))
+    }
+
+    /// Forecast each schedule, radiotherapy starting `rt_start_day` (scan clock);
+    /// returns outcomes ranked by Days Gained (best first).
+    pub fn forecast_schedules(
+        &self,
+        tissue: &BrainTissue,
+        rt_start_day: f64,
+        schedules: &[Schedule],
+        options: &TreatmentOptions,
+    ) -> Result<Vec<TreatmentOutcome>> {
+        let crop = tissue.crop(self.seed_mm, self.crop_half_width_mm + 20.0)?;
+        let r1 = self.first_t1gd_radius_mm;
+        let off = rt_start_day - self.first_scan_day;
+        if off < 0.0 {
+            return Err(OncologyError::invalid("rt_start_day", rt_start_day, "on or after the first scan day"));
+        }
+        let Run { c, t_first, history, mut sim, .. } = run(&crop, &self.growth, self.seed_mm, self.options.seed_sigma_mm, r1, &[off])?;
+        let mut out = schedules
+            .iter()
+            .map(|s| sim.forecast_treatment(&c, t_first + off, &history, s, &self.lq, options))
+            .collect::<Result<Vec<_>>>()?;
+        out.sort_by(|a, b| b.days_gained.total_cmp(&a.days_gained));
+        Ok(out)
+    }
+}
