@@ -92,8 +92,27 @@ fn sym_get(t: &Sym3, a: usize, b: usize) -> f64 {
 struct DualCells {
     /// Axes with more than one voxel (the cell dimension `d` is their count).
     axes: Vec<usize>,
-    /// `B / 2^d` per voxel (mm²/time), zero outside the mask.
+    /// `B / 2^d` per voxel (mm²/time), zero outside the mask (build only).
     tensor: Vec<Sym3>,
+    /// Per cell (indexed by its lower corner), over axis numbers `b < d`:
+    /// `k_b B̄_bb' k_b'` with `k_b = 1/(n_b h_b)`, `n_b` its inside edges along `b`.
+    coef: Vec<Sym3>,
+    /// Per cell: bit `8b + l` set when the edge from local voxel `l` along
+    /// axis number `b` is inside; zero for cells that leave the grid.
+    edges: Vec<u32>,
+    /// Per voxel: bit `b` set when the edge to the next voxel along axis
+    /// number `b` exists and both voxels are inside.
+    voxel_edges: Vec<u8>,
+    /// Flat offset of local voxel `l` from the cell's lower corner.
+    local_offset: [usize; 8],
+    /// Per axis number `b`: offsets back from an edge's lower voxel to the
+    /// lower corners of the `2^(d−1)` cells sharing that edge.
+    edge_cells: [[usize; 4]; 3],
+    /// Zero padding in front of each cell-flux array, so that those corner
+    /// offsets never underflow (corners off the grid read zeros; corners that
+    /// wrap to the previous row or plane are cells that leave the grid, whose
+    /// flux is zero).
+    pad: usize,
 }
 
 /// Discrete `L u = ∇·(D ∇u)` with no-flux mask boundaries, in the caller's
@@ -260,8 +279,18 @@ impl DiffusionOperator {
             for t in &mut tensor {
                 t.iter_mut().for_each(|x| *x *= scale);
             }
-            let cells = DualCells { axes, tensor };
+            let mut cells = DualCells {
+                axes,
+                tensor,
+                coef: Vec::new(),
+                edges: Vec::new(),
+                voxel_edges: Vec::new(),
+                local_offset: [0; 8],
+                edge_cells: [[0; 4]; 3],
+                pad: strides[0] + strides[1] + 1,
+            };
             cells.add_diag_and_row_bound(&grid, strides, mask, &mut diag, &mut row_abs);
+            cells.precompute(&grid, strides, mask);
             cells
         });
         let worst = row_abs.iter().cloned().fold(0.0, f64::max);
@@ -315,7 +344,7 @@ impl DiffusionOperator {
     pub(crate) fn cell_scratch_len(&self) -> usize {
         self.cells
             .as_ref()
-            .map_or(0, |c| c.axes.len() * self.grid().len())
+            .map_or(0, |c| 3 * (c.pad + self.grid().len()))
     }
 
     /// First pass of an anisotropic application: cell fluxes of `u` into `cell`.
@@ -602,34 +631,96 @@ impl DualCells {
         }
     }
 
-    /// Per cell and axis: `(B̄ g)_a / (n_a h_a)`, i.e. the flux the cell sends
-    /// through each of its inside edges along `a` (zero if it has none).
-    ///
-    /// `cell` is laid out plane by plane: `[(i·d + b)·sx + q]` for the cell with
-    /// lower corner `i·sx + q` and axis number `b`, so planes are disjoint chunks.
-    fn fluxes(&self, op: &DiffusionOperator, u: &[f64], cell: &mut [f64]) {
-        let grid = op.grid();
-        let mask = op.domain.mask.as_slice().expect("standard layout");
+    /// Static per-cell and per-voxel data of the fast application passes.
+    fn precompute(&mut self, grid: &Grid, strides: [usize; 3], mask: &[bool]) {
         let d = self.axes.len();
         let nloc = 1 << d;
-        let sx = op.strides[0];
-        cell.par_chunks_mut(d * sx)
-            .enumerate()
-            .for_each(|(i, chunk)| {
-                for q in 0..sx {
-                    let Some(v) = self.voxels(i * sx + q, grid.shape, op.strides) else {
-                        continue;
-                    };
-                    let (g, s) = self.local(&v, mask, grid.spacing_mm);
-                    let mut grad = [0.0; 3];
-                    for (b, gb) in grad.iter_mut().enumerate().take(d) {
-                        *gb = (0..nloc).map(|l| g[b][l] * u[v[l]]).sum();
+        let n = grid.len();
+        for (l, off) in self.local_offset.iter_mut().enumerate().take(nloc) {
+            *off = (0..d)
+                .filter(|b| l >> b & 1 == 1)
+                .map(|b| strides[self.axes[b]])
+                .sum();
+        }
+        for b in 0..d {
+            let others: Vec<usize> = (0..d).filter(|&o| o != b).collect();
+            for (e, off) in self.edge_cells[b].iter_mut().enumerate().take(1 << (d - 1)) {
+                *off = others
+                    .iter()
+                    .enumerate()
+                    .filter(|(bit, _)| e >> bit & 1 == 1)
+                    .map(|(_, &o)| strides[self.axes[o]])
+                    .sum();
+            }
+        }
+        self.coef = vec![[0.0; 6]; n];
+        self.edges = vec![0; n];
+        self.voxel_edges = vec![0; n];
+        for c in 0..n {
+            let x = coords(c, grid.shape);
+            for (b, &a) in self.axes.iter().enumerate() {
+                if x[a] + 1 < grid.shape[a] && mask[c] && mask[c + strides[a]] {
+                    self.voxel_edges[c] |= 1 << b;
+                }
+            }
+            let Some(v) = self.voxels(c, grid.shape, strides) else {
+                continue;
+            };
+            let (g, sum) = self.local(&v, mask, grid.spacing_mm);
+            let mut k = [0.0; 3];
+            for b in 0..d {
+                k[b] = (0..nloc).map(|l| g[b][l]).fold(0.0, f64::max);
+                for l in (0..nloc).filter(|&l| l >> b & 1 == 0) {
+                    if mask[v[l]] && mask[v[l | 1 << b]] {
+                        self.edges[c] |= 1 << (8 * b + l);
                     }
-                    for b in 0..d {
-                        let flux: f64 = (0..d).map(|b2| s[b][b2] * grad[b2]).sum();
-                        // g[b][l] at the upper end of an inside edge is 1/(n h).
-                        let w = (0..nloc).map(|l| g[b][l]).fold(0.0, f64::max);
-                        chunk[b * sx + q] = flux * w;
+                }
+            }
+            let kk = |b1: usize, b2: usize| k[b1] * sum[b1][b2] * k[b2];
+            self.coef[c] = [kk(0, 0), kk(1, 1), kk(2, 2), kk(0, 1), kk(0, 2), kk(1, 2)];
+        }
+        self.tensor = Vec::new();
+    }
+
+    /// Per cell and axis number `b`: the flux `k_b (B̄ g)_b` the cell sends
+    /// through each of its inside edges along `b`, into `cell` laid out as three
+    /// arrays of `pad + n` values (zeros in front).
+    fn fluxes(&self, op: &DiffusionOperator, u: &[f64], cell: &mut [f64]) {
+        let d = self.axes.len();
+        let nloc = 1 << d;
+        let (pad, sx) = (self.pad, op.strides[0]);
+        let len = cell.len() / 3;
+        let (w0, rest) = cell.split_at_mut(len);
+        let (w1, w2) = rest.split_at_mut(len);
+        w0[pad..]
+            .par_chunks_mut(sx)
+            .zip(w1[pad..].par_chunks_mut(sx))
+            .zip(w2[pad..].par_chunks_mut(sx))
+            .enumerate()
+            .for_each(|(i, ((a0, a1), a2))| {
+                let mut outs = [a0, a1, a2];
+                for q in 0..sx {
+                    let c = i * sx + q;
+                    let bits = self.edges[c];
+                    if bits == 0 {
+                        outs.iter_mut().for_each(|o| o[q] = 0.0);
+                        continue;
+                    }
+                    let mut uu = [0.0; 8];
+                    for (l, x) in uu.iter_mut().enumerate().take(nloc) {
+                        *x = u[c + self.local_offset[l]];
+                    }
+                    let mut g = [0.0; 3];
+                    for (b, gb) in g.iter_mut().enumerate().take(d) {
+                        for l in 0..nloc {
+                            if bits >> (8 * b + l) & 1 == 1 {
+                                *gb += uu[l | 1 << b] - uu[l];
+                            }
+                        }
+                    }
+                    let coef = &self.coef[c];
+                    for (b, o) in outs.iter_mut().enumerate().take(d) {
+                        o[q] = (0..d).map(|b2| sym_get(coef, b, b2) * g[b2]).sum();
                     }
                 }
             });
@@ -644,68 +735,33 @@ impl DualCells {
         out: &mut [f64],
         s: f64,
     ) {
-        let grid = op.grid();
-        let shape = grid.shape;
         let mask = op.domain.mask.as_slice().expect("standard layout");
-        let sx = op.strides[0];
+        let d = self.axes.len();
+        let (pad, sx) = (self.pad, op.strides[0]);
+        let len = cell.len() / 3;
+        let w = [&cell[..len], &cell[len..2 * len], &cell[2 * len..]];
         for (q, o) in out.iter_mut().enumerate().take(sx) {
             let p = i * sx + q;
             if !mask[p] {
                 continue;
             }
-            let x = coords(p, shape);
             let mut total = 0.0;
-            for (b, &a) in self.axes.iter().enumerate() {
-                let st = op.strides[a];
-                if x[a] + 1 < shape[a] && mask[p + st] {
-                    total += self.edge_flux(cell, b, p, a, x, shape, op.strides);
+            for (b, wb) in w.iter().enumerate().take(d) {
+                let st = op.strides[self.axes[b]];
+                let edge_sum = |lower: usize| -> f64 {
+                    self.edge_cells[b][..1 << (d - 1)]
+                        .iter()
+                        .map(|&off| wb[pad + lower - off])
+                        .sum()
+                };
+                if self.voxel_edges[p] >> b & 1 == 1 {
+                    total += edge_sum(p);
                 }
-                if x[a] > 0 && mask[p - st] {
-                    let mut y = x;
-                    y[a] -= 1;
-                    total -= self.edge_flux(cell, b, p - st, a, y, shape, op.strides);
+                if p >= st && self.voxel_edges[p - st] >> b & 1 == 1 {
+                    total -= edge_sum(p - st);
                 }
             }
             *o += s * total;
         }
-    }
-
-    /// Sum of the fluxes of the cells sharing the edge from `p` (coords `x`) along `a`.
-    #[allow(clippy::too_many_arguments)]
-    fn edge_flux(
-        &self,
-        cell: &[f64],
-        b_axis: usize,
-        p: usize,
-        a: usize,
-        x: [usize; 3],
-        shape: [usize; 3],
-        strides: [usize; 3],
-    ) -> f64 {
-        let mut sum = 0.0;
-        let other_axes = self.axes.iter().filter(|&&b| b != a);
-        let mut corners = [p; 4];
-        let mut valid = [true; 4];
-        for (bit, &b) in other_axes.enumerate() {
-            for l in 0..4 {
-                if l >> bit & 1 == 1 {
-                    if x[b] == 0 {
-                        valid[l] = false;
-                    } else {
-                        corners[l] -= strides[b];
-                    }
-                } else if x[b] + 1 >= shape[b] {
-                    valid[l] = false;
-                }
-            }
-        }
-        let count = 1 << (self.axes.len() - 1);
-        for l in 0..count {
-            if valid[l] {
-                let (ci, cq) = (corners[l] / strides[0], corners[l] % strides[0]);
-                sum += cell[(ci * self.axes.len() + b_axis) * strides[0] + cq];
-            }
-        }
-        sum
     }
 }
