@@ -9,7 +9,9 @@ use ndarray::Array3;
 use serde::{Deserialize, Serialize};
 use twin_core::pde::{DiffusionOperator, DiffusionStepper, Domain, FaceMean, Logistic};
 
-use super::params::{FLAIR_THRESHOLD, GrowthParams, LqParams, RESPONDER_DAYS_GAINED, T1GD_THRESHOLD};
+use super::params::{
+    FLAIR_THRESHOLD, GrowthParams, LqParams, RESPONDER_DAYS_GAINED, T1GD_THRESHOLD,
+};
 use super::radiotherapy::{Schedule, apply_fraction, ptv_mask, uniform_dose_map};
 use super::tissue::BrainTissue;
 use crate::error::{OncologyError, Result};
@@ -76,7 +78,11 @@ pub fn level_volume_mm3(domain: &Domain, c: &Array3<f64>, threshold: f64) -> Res
         }
         let d = v - threshold;
         let at = |ii: usize, jj: usize, kk: usize| {
-            if domain.mask[[ii, jj, kk]] { c[[ii, jj, kk]] } else { v }
+            if domain.mask[[ii, jj, kk]] {
+                c[[ii, jj, kk]]
+            } else {
+                v
+            }
         };
         // Central differences (one-sided at the grid edge), in c per mm.
         let diff = |lo: f64, hi: f64, span: f64| (hi - lo) / span;
@@ -288,14 +294,24 @@ impl GliomaSim {
         opts: &TreatmentOptions,
     ) -> Result<TreatmentOutcome> {
         lq.validate()?;
-        if !(opts.followup_days > schedule.duration_days() && opts.horizon_days >= opts.followup_days) {
+        if !(opts.followup_days > schedule.duration_days()
+            && opts.horizon_days >= opts.followup_days)
+        {
             return Err(OncologyError::invalid(
                 "followup_days/horizon_days",
                 format!("{}/{}", opts.followup_days, opts.horizon_days),
-                format!("follow-up after the last fraction (day {}) and horizon ≥ follow-up", schedule.duration_days()),
+                format!(
+                    "follow-up after the last fraction (day {}) and horizon ≥ follow-up",
+                    schedule.duration_days()
+                ),
             ));
         }
-        let dose = uniform_dose_map(&ptv_mask(&self.domain, c_start, FLAIR_THRESHOLD, opts.ptv_margin_mm)?);
+        let dose = uniform_dose_map(&ptv_mask(
+            &self.domain,
+            c_start,
+            FLAIR_THRESHOLD,
+            opts.ptv_margin_mm,
+        )?);
         // Untreated control to follow-up.
         let mut control = history.clone();
         let mut cc = c_start.clone();
@@ -313,7 +329,12 @@ impl GliomaSim {
         }
         self.grow_recording(&mut c, t_start + t, opts.followup_days - t, &mut treated)?;
         let follow = observe(&self.domain, &c)?;
-        self.grow_recording(&mut c, t_start + opts.followup_days, opts.horizon_days - opts.followup_days, &mut treated)?;
+        self.grow_recording(
+            &mut c,
+            t_start + opts.followup_days,
+            opts.horizon_days - opts.followup_days,
+            &mut treated,
+        )?;
         let t_follow = t_start + opts.followup_days;
         let days_gained = match control.time_t1gd_reaches(follow.t1gd_radius_mm) {
             Some(tc) => (t_follow - tc).max(0.0),
@@ -326,7 +347,10 @@ impl GliomaSim {
             responder: days_gained >= RESPONDER_DAYS_GAINED,
             treated_t1gd_radius_mm: follow.t1gd_radius_mm,
             control_t1gd_radius_mm: control_follow.t1gd_radius_mm,
-            time_to_progression_days: time_to_progression(&treated, t_start + schedule.duration_days()),
+            time_to_progression_days: time_to_progression(
+                &treated,
+                t_start + schedule.duration_days(),
+            ),
             treated,
         })
     }

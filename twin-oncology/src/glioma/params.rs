@@ -92,7 +92,11 @@ impl LqParams {
         }
         let ab = self.alpha_beta_gy;
         if !(ab.is_finite() && ab > 0.0 && ab <= 100.0) {
-            return Err(OncologyError::invalid("alpha_beta_gy", ab, "0 < α/β ≤ 100 Gy"));
+            return Err(OncologyError::invalid(
+                "alpha_beta_gy",
+                ab,
+                "0 < α/β ≤ 100 Gy",
+            ));
         }
         Ok(())
     }

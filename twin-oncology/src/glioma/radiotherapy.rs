@@ -56,7 +56,11 @@ impl Schedule {
     /// A user-defined schedule: doses in (0, 30] Gy, days finite, ≥ 0 and non-decreasing.
     pub fn custom(name: impl Into<String>, fractions: Vec<Fraction>) -> Result<Self> {
         if fractions.is_empty() {
-            return Err(OncologyError::invalid("fractions", 0, "at least one fraction"));
+            return Err(OncologyError::invalid(
+                "fractions",
+                0,
+                "at least one fraction",
+            ));
         }
         let mut last = 0.0;
         for (i, f) in fractions.iter().enumerate() {
@@ -133,7 +137,11 @@ pub fn ptv_mask(
 ) -> Result<Array3<bool>> {
     domain.grid.check_shape("c", c)?;
     if !(margin_mm.is_finite() && (0.0..=100.0).contains(&margin_mm)) {
-        return Err(OncologyError::invalid("margin_mm", margin_mm, "0 to 100 mm"));
+        return Err(OncologyError::invalid(
+            "margin_mm",
+            margin_mm,
+            "0 to 100 mm",
+        ));
     }
     let visible = c.mapv(|v| v >= threshold);
     if !visible.iter().any(|&v| v) {
@@ -149,7 +157,9 @@ pub fn ptv_mask(
     for di in -r[0]..=r[0] {
         for dj in -r[1]..=r[1] {
             for dk in -r[2]..=r[2] {
-                let d2 = (di as f64 * h[0]).powi(2) + (dj as f64 * h[1]).powi(2) + (dk as f64 * h[2]).powi(2);
+                let d2 = (di as f64 * h[0]).powi(2)
+                    + (dj as f64 * h[1]).powi(2)
+                    + (dk as f64 * h[2]).powi(2);
                 if d2 <= margin_mm * margin_mm {
                     offsets.push([di, dj, dk]);
                 }
@@ -163,13 +173,20 @@ pub fn ptv_mask(
         if !v {
             continue;
         }
-        let interior = [[1isize, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]]
-            .iter()
-            .all(|o| {
-                let p = [i as isize + o[0], j as isize + o[1], k as isize + o[2]];
-                (0..3).all(|a| p[a] >= 0 && (p[a] as usize) < shape[a])
-                    && visible[[p[0] as usize, p[1] as usize, p[2] as usize]]
-            });
+        let interior = [
+            [1isize, 0, 0],
+            [-1, 0, 0],
+            [0, 1, 0],
+            [0, -1, 0],
+            [0, 0, 1],
+            [0, 0, -1],
+        ]
+        .iter()
+        .all(|o| {
+            let p = [i as isize + o[0], j as isize + o[1], k as isize + o[2]];
+            (0..3).all(|a| p[a] >= 0 && (p[a] as usize) < shape[a])
+                && visible[[p[0] as usize, p[1] as usize, p[2] as usize]]
+        });
         if interior {
             continue;
         }

@@ -122,7 +122,12 @@ impl BrainTissue {
         let (grid, p_gm) = block_mean(&gm.grid, &gm.data, factor)?;
         let (_, p_wm) = block_mean(&wm.grid, &wm.data, factor)?;
         let (_, t1) = block_mean(&t1.grid, &t1.data, factor)?;
-        Self::from_probabilities(grid, p_gm.mapv(|p| p.clamp(0.0, 1.0)), p_wm.mapv(|p| p.clamp(0.0, 1.0)), Some(&t1))
+        Self::from_probabilities(
+            grid,
+            p_gm.mapv(|p| p.clamp(0.0, 1.0)),
+            p_wm.mapv(|p| p.clamp(0.0, 1.0)),
+            Some(&t1),
+        )
     }
 
     /// Diffusivity map `D_white (p_wm + p_gm/ratio)` (mm²/day), zero outside the mask.
@@ -163,15 +168,24 @@ impl BrainTissue {
         }
         let origin = g.centre_mm(lo[0], lo[1], lo[2]);
         let grid = Grid::with_origin(shape, g.spacing_mm, origin)?;
-        let s = ndarray::s![lo[0]..lo[0] + shape[0], lo[1]..lo[1] + shape[1], lo[2]..lo[2] + shape[2]];
-        let mask = self.domain.mask.slice(s).to_owned();
+        // (ndarray's `s!` macro expands to an `allow(unsafe_code)`, which the crate forbids.)
+        let sub = |a: &Array3<f64>| {
+            Array3::from_shape_fn(shape, |(i, j, k)| a[[lo[0] + i, lo[1] + j, lo[2] + k]])
+        };
+        let mask = Array3::from_shape_fn(shape, |(i, j, k)| {
+            self.domain.mask[[lo[0] + i, lo[1] + j, lo[2] + k]]
+        });
         if !mask.iter().any(|&m| m) {
-            return Err(OncologyError::invalid("crop", "no tissue", "a region containing brain"));
+            return Err(OncologyError::invalid(
+                "crop",
+                "no tissue",
+                "a region containing brain",
+            ));
         }
         Ok(Self {
             domain: Domain::new(grid, mask)?,
-            p_gm: self.p_gm.slice(s).to_owned(),
-            p_wm: self.p_wm.slice(s).to_owned(),
+            p_gm: sub(&self.p_gm),
+            p_wm: sub(&self.p_wm),
         })
     }
 
@@ -200,8 +214,15 @@ fn block_mean(grid: &Grid, data: &Array3<f64>, f: usize) -> Result<(Grid, Array3
     let spacing = grid.spacing_mm.map(|h| h * f as f64);
     let origin = [0, 1, 2].map(|a| grid.origin_mm[a] + 0.5 * (f as f64 - 1.0) * grid.spacing_mm[a]);
     let out = Array3::from_shape_fn(shape, |(i, j, k)| {
-        let b = data.slice(ndarray::s![i * f..(i + 1) * f, j * f..(j + 1) * f, k * f..(k + 1) * f]);
-        b.sum() / (f * f * f) as f64
+        let mut sum = 0.0;
+        for a in 0..f {
+            for b in 0..f {
+                for c in 0..f {
+                    sum += data[[i * f + a, j * f + b, k * f + c]];
+                }
+            }
+        }
+        sum / (f * f * f) as f64
     });
     Ok((Grid::with_origin(shape, spacing, origin)?, out))
 }

@@ -25,7 +25,10 @@ use twin_core::calibrate::{
 };
 use twin_core::pde::Grid;
 
-use super::model::{GliomaSim, ImagingSummary, TreatmentOptions, TreatmentOutcome, Trajectory, observe, sphere_radius_mm};
+use super::model::{
+    GliomaSim, ImagingSummary, Trajectory, TreatmentOptions, TreatmentOutcome, observe,
+    sphere_radius_mm,
+};
 use super::params::{GrowthParams, LqParams};
 use super::radiotherapy::Schedule;
 use super::tissue::BrainTissue;
@@ -72,7 +75,12 @@ impl Segmentation {
         let tg = &tissue.domain.grid;
         self.grid.check_shape("t1gd", &self.t1gd)?;
         self.grid.check_shape("flair", &self.flair)?;
-        let extent = |g: &Grid, a: usize| (g.origin_mm[a] - 0.5 * g.spacing_mm[a], g.origin_mm[a] + (g.shape[a] as f64 - 0.5) * g.spacing_mm[a]);
+        let extent = |g: &Grid, a: usize| {
+            (
+                g.origin_mm[a] - 0.5 * g.spacing_mm[a],
+                g.origin_mm[a] + (g.shape[a] as f64 - 0.5) * g.spacing_mm[a],
+            )
+        };
         for a in 0..3 {
             let (l0, h0) = extent(&self.grid, a);
             let (l1, h1) = extent(tg, a);
@@ -81,7 +89,9 @@ impl Segmentation {
                 return Err(OncologyError::invalid(
                     format!("segmentation grid axis {a}"),
                     format!("extent [{l0:.1}, {h0:.1}] mm"),
-                    format!("the atlas extent [{l1:.1}, {h1:.1}] mm (scans must be in atlas space)"),
+                    format!(
+                        "the atlas extent [{l1:.1}, {h1:.1}] mm (scans must be in atlas space)"
+                    ),
                 ));
             }
         }
@@ -90,7 +100,11 @@ impl Segmentation {
         for ((i, j, k), &f) in self.flair.indexed_iter() {
             let t = self.t1gd[[i, j, k]];
             if t && !f {
-                return Err(OncologyError::invalid("t1gd", "voxel outside FLAIR", "T1Gd region inside the FLAIR region"));
+                return Err(OncologyError::invalid(
+                    "t1gd",
+                    "voxel outside FLAIR",
+                    "T1Gd region inside the FLAIR region",
+                ));
             }
             if !f {
                 continue;
@@ -108,7 +122,11 @@ impl Segmentation {
             }
         }
         if n_t1 == 0 {
-            return Err(OncologyError::invalid("t1gd", "empty mask", "at least one enhancing voxel"));
+            return Err(OncologyError::invalid(
+                "t1gd",
+                "empty mask",
+                "at least one enhancing voxel",
+            ));
         }
         if outside as f64 > MAX_OUTSIDE_FRACTION * n_fl as f64 {
             return Err(OncologyError::invalid(
@@ -223,7 +241,10 @@ fn run(
         if t > MAX_ONSET_DAYS {
             return Err(OncologyError::invalid(
                 "growth parameters",
-                format!("D {:.3e}, ρ {:.3e}", growth.diffusion_white_mm2_per_day, growth.rho_per_day),
+                format!(
+                    "D {:.3e}, ρ {:.3e}",
+                    growth.diffusion_white_mm2_per_day, growth.rho_per_day
+                ),
                 format!("T1Gd radius {r1_mm:.1} mm reached within {MAX_ONSET_DAYS} days"),
             ));
         }
@@ -237,7 +258,11 @@ fn run(
         }
         // Offset 0: interpolate the recorded trajectory at t_first.
         if off == 0.0 {
-            let i = history.t_days.iter().position(|&x| x >= t_first).unwrap_or(0);
+            let i = history
+                .t_days
+                .iter()
+                .position(|&x| x >= t_first)
+                .unwrap_or(0);
             let lerp = |f: fn(&ImagingSummary) -> f64| {
                 if i == 0 {
                     return f(&history.imaging[0]);
@@ -255,7 +280,13 @@ fn run(
             at_offsets.push(observe(sim.domain(), &c)?);
         }
     }
-    Ok(Run { c, t_first, history, at_offsets, sim })
+    Ok(Run {
+        c,
+        t_first,
+        history,
+        at_offsets,
+        sim,
+    })
 }
 
 /// Calibrate a twin from ≥ 2 pre-treatment scans (sorted by day, strictly increasing).
@@ -266,7 +297,11 @@ pub fn calibrate(
 ) -> Result<CalibratedTwin> {
     let start = Instant::now();
     if scans.len() < 2 {
-        return Err(OncologyError::invalid("scans", scans.len(), "at least 2 pre-treatment scans"));
+        return Err(OncologyError::invalid(
+            "scans",
+            scans.len(),
+            "at least 2 pre-treatment scans",
+        ));
     }
     for w in scans.windows(2) {
         if !(w[1].day > w[0].day) {
@@ -277,7 +312,10 @@ pub fn calibrate(
             ));
         }
     }
-    let summaries: Vec<(ImagingSummary, [f64; 3])> = scans.iter().map(|s| s.summarise(tissue)).collect::<Result<_>>()?;
+    let summaries: Vec<(ImagingSummary, [f64; 3])> = scans
+        .iter()
+        .map(|s| s.summarise(tissue))
+        .collect::<Result<_>>()?;
     let seed_mm = summaries[0].1;
     let (first, last) = (&summaries[0].0, &summaries[summaries.len() - 1].0);
     let dt = scans[scans.len() - 1].day - scans[0].day;
@@ -289,7 +327,11 @@ pub fn calibrate(
             "> 0 between pre-treatment scans (a growing tumour)",
         ));
     }
-    let gap = summaries.iter().map(|(s, _)| s.flair_radius_mm - s.t1gd_radius_mm).sum::<f64>() / summaries.len() as f64;
+    let gap = summaries
+        .iter()
+        .map(|(s, _)| s.flair_radius_mm - s.t1gd_radius_mm)
+        .sum::<f64>()
+        / summaries.len() as f64;
     let width = (gap / wave_gap_factor()).max(0.1);
     let analytic_start = GrowthParams {
         diffusion_white_mm2_per_day: (0.5 * v * width).clamp(1e-3, 5.0),
@@ -307,23 +349,50 @@ pub fn calibrate(
     let ratio = options.white_grey_ratio;
     let sigma_seed = options.seed_sigma_mm;
     let model = |p: &[f64]| -> twin_core::Result<Vec<f64>> {
-        let g = GrowthParams { diffusion_white_mm2_per_day: p[0], rho_per_day: p[1], white_grey_ratio: ratio };
-        let r = run(&crop, &g, seed_mm, sigma_seed, r1, &offsets)
-            .map_err(|e| twin_core::CoreError::invalid("glioma forward model", e, "a successful run"))?;
+        let g = GrowthParams {
+            diffusion_white_mm2_per_day: p[0],
+            rho_per_day: p[1],
+            white_grey_ratio: ratio,
+        };
+        let r = run(&crop, &g, seed_mm, sigma_seed, r1, &offsets).map_err(|e| {
+            twin_core::CoreError::invalid("glioma forward model", e, "a successful run")
+        })?;
         let mut out = vec![r.at_offsets[0].flair_radius_mm];
         for s in &r.at_offsets[1..] {
             out.extend([s.t1gd_radius_mm, s.flair_radius_mm]);
         }
         Ok(out)
     };
-    let (d0, r0) = (analytic_start.diffusion_white_mm2_per_day, analytic_start.rho_per_day);
+    let (d0, r0) = (
+        analytic_start.diffusion_white_mm2_per_day,
+        analytic_start.rho_per_day,
+    );
     let specs = vec![
-        ParameterSpec::new("D_white_mm2_per_day", "mm²/day", (d0 / 8.0).max(1e-3), (d0 * 8.0).min(10.0), Transform::Log),
-        ParameterSpec::new("rho_per_day", "1/day", (r0 / 8.0).max(1e-4), (r0 * 8.0).min(1.0), Transform::Log),
+        ParameterSpec::new(
+            "D_white_mm2_per_day",
+            "mm²/day",
+            (d0 / 8.0).max(1e-3),
+            (d0 * 8.0).min(10.0),
+            Transform::Log,
+        ),
+        ParameterSpec::new(
+            "rho_per_day",
+            "1/day",
+            (r0 / 8.0).max(1e-4),
+            (r0 * 8.0).min(1.0),
+            Transform::Log,
+        ),
     ];
     let n_obs = observed.len();
     let obs = Observations::new(observed.clone(), vec![options.sigma_radius_mm; n_obs])?;
-    let problem = Problem::new(model, specs, obs, Likelihood::Gaussian { sigma: SigmaModel::Known })?;
+    let problem = Problem::new(
+        model,
+        specs,
+        obs,
+        Likelihood::Gaussian {
+            sigma: SigmaModel::Known,
+        },
+    )?;
     let fit_opts = FitOptions {
         n_starts: 1,
         max_iters: options.max_iters,
@@ -344,7 +413,10 @@ pub fn calibrate(
         growth,
         analytic_start,
         intervals: lap.intervals,
-        lq: LqParams { alpha_per_gy: LqParams::prior_alpha_for_rho(growth.rho_per_day), ..LqParams::default() },
+        lq: LqParams {
+            alpha_per_gy: LqParams::prior_alpha_for_rho(growth.rho_per_day),
+            ..LqParams::default()
+        },
         seed_mm,
         onset_to_first_scan_days: r.t_first,
         first_scan_day: scans[0].day,
@@ -360,10 +432,22 @@ pub fn calibrate(
 impl CalibratedTwin {
     /// Simulated density at `day` (same clock as the scans), on `tissue` cropped
     /// with `extra_margin_mm` beyond the calibration crop; returns the crop too.
-    pub fn density_at(&self, tissue: &BrainTissue, day: f64, extra_margin_mm: f64) -> Result<(BrainTissue, Array3<f64>)> {
+    pub fn density_at(
+        &self,
+        tissue: &BrainTissue,
+        day: f64,
+        extra_margin_mm: f64,
+    ) -> Result<(BrainTissue, Array3<f64>)> {
         let crop = tissue.crop(self.seed_mm, self.crop_half_width_mm + extra_margin_mm)?;
         let r1 = self.first_t1gd_radius_mm;
-        let r = run(&crop, &self.growth, self.seed_mm, self.options.seed_sigma_mm, r1, &[(day - self.first_scan_day).max(0.0)])?;
+        let r = run(
+            &crop,
+            &self.growth,
+            self.seed_mm,
+            self.options.seed_sigma_mm,
+            r1,
+            &[(day - self.first_scan_day).max(0.0)],
+        )?;
         Ok((crop, r.c))
     }
 
@@ -380,9 +464,26 @@ impl CalibratedTwin {
         let r1 = self.first_t1gd_radius_mm;
         let off = rt_start_day - self.first_scan_day;
         if off < 0.0 {
-            return Err(OncologyError::invalid("rt_start_day", rt_start_day, "on or after the first scan day"));
+            return Err(OncologyError::invalid(
+                "rt_start_day",
+                rt_start_day,
+                "on or after the first scan day",
+            ));
         }
-        let Run { c, t_first, history, mut sim, .. } = run(&crop, &self.growth, self.seed_mm, self.options.seed_sigma_mm, r1, &[off])?;
+        let Run {
+            c,
+            t_first,
+            history,
+            mut sim,
+            ..
+        } = run(
+            &crop,
+            &self.growth,
+            self.seed_mm,
+            self.options.seed_sigma_mm,
+            r1,
+            &[off],
+        )?;
         let mut out = schedules
             .iter()
             .map(|s| sim.forecast_treatment(&c, t_first + off, &history, s, &self.lq, options))
