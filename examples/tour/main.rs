@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 // Sections (one module each; each exposes `run(out_dir) -> Result<serde_json::Value, _>`).
 // SECTION-MODULES (keep this marker: one `mod name;` line per section below it)
+mod breast;
 mod pk;
 
 type Section = fn(&Path) -> Result<serde_json::Value, Box<dyn Error>>;
@@ -17,6 +18,7 @@ type Section = fn(&Path) -> Result<serde_json::Value, Box<dyn Error>>;
 fn sections() -> Vec<(&'static str, Section)> {
     vec![
         // SECTION-LIST (keep this marker: one `("name", name::run),` line per section)
+        ("breast", breast::run),
         ("pk", pk::run),
     ]
 }
