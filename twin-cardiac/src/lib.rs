@@ -26,6 +26,7 @@ pub mod cell;
 pub mod error;
 pub mod fibrosis;
 pub mod geometry;
+pub mod patient;
 pub mod plot;
 pub mod tissue;
 

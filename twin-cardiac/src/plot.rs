@@ -16,7 +16,12 @@ fn plot_err(e: impl std::fmt::Display) -> CardiacError {
 /// Colour for a value in [0, 1] (blue → cyan → yellow → red).
 fn colour(x: f64) -> RGBColor {
     let x = x.clamp(0.0, 1.0);
-    let stops = [(0.0, (40, 40, 160)), (0.33, (40, 190, 210)), (0.66, (240, 220, 60)), (1.0, (200, 30, 30))];
+    let stops = [
+        (0.0, (40, 40, 160)),
+        (0.33, (40, 190, 210)),
+        (0.66, (240, 220, 60)),
+        (1.0, (200, 30, 30)),
+    ];
     for w in stops.windows(2) {
         let ((a, ca), (b, cb)) = (w[0], w[1]);
         if x <= b {
@@ -41,11 +46,16 @@ pub fn map_svg(
 ) -> Result<()> {
     let (nx, ny) = (field.shape()[0], field.shape()[1]);
     let finite: Vec<f64> = field.iter().cloned().filter(|v| v.is_finite()).collect();
-    let (lo, hi) = finite.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let (lo, hi) = finite
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
     let span = if hi > lo { hi - lo } else { 1.0 };
     let (w, h) = (nx as f64 * spacing_mm, ny as f64 * spacing_mm);
     let px = 480u32;
-    let root = SVGBackend::new(path, (px + 60, ((px as f64) * h / w) as u32 + 70)).into_drawing_area();
+    let root =
+        SVGBackend::new(path, (px + 60, ((px as f64) * h / w) as u32 + 70)).into_drawing_area();
     root.fill(&WHITE).map_err(plot_err)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(format!("{title} [{lo:.0} … {hi:.0}]"), ("sans-serif", 16))
@@ -54,7 +64,13 @@ pub fn map_svg(
         .y_label_area_size(36)
         .build_cartesian_2d(0.0..w, 0.0..h)
         .map_err(plot_err)?;
-    chart.configure_mesh().disable_mesh().x_desc("x (mm)").y_desc("y (mm)").draw().map_err(plot_err)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("x (mm)")
+        .y_desc("y (mm)")
+        .draw()
+        .map_err(plot_err)?;
     // Coarsen to at most ~160 × 160 rectangles to keep the SVG small.
     let step = (nx.max(ny) / 160).max(1);
     for i in (0..nx).step_by(step) {
@@ -70,12 +86,23 @@ pub fn map_svg(
             };
             let (x0, y0) = (i as f64 * spacing_mm, j as f64 * spacing_mm);
             let d = step as f64 * spacing_mm;
-            chart.draw_series(std::iter::once(Rectangle::new([(x0, y0), (x0 + d, y0 + d)], c.filled()))).map_err(plot_err)?;
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x0, y0), (x0 + d, y0 + d)],
+                    c.filled(),
+                )))
+                .map_err(plot_err)?;
         }
     }
     for ps in singularities {
         let c = if ps.charge > 0 { WHITE } else { MAGENTA };
-        chart.draw_series(std::iter::once(Circle::new((ps.x_mm, ps.y_mm), 5, c.stroke_width(2)))).map_err(plot_err)?;
+        chart
+            .draw_series(std::iter::once(Circle::new(
+                (ps.x_mm, ps.y_mm),
+                5,
+                c.stroke_width(2),
+            )))
+            .map_err(plot_err)?;
     }
     root.present().map_err(plot_err)?;
     Ok(())

@@ -18,7 +18,7 @@ pub struct InducibilityProtocol {
     pub site_spacing_mm: f64,
     /// Number of beats paced at the end of refractoriness.
     pub n_beats: usize,
-    /// Delay after local recovery before the next beat (ms).
+    /// Retry interval while the site is still refractory (ms).
     pub coupling_margin_ms: f64,
     /// AF must still be active this long after the last beat (ms).
     pub sustain_ms: f64,
@@ -33,7 +33,7 @@ impl Default for InducibilityProtocol {
         Self {
             site_spacing_mm: 10.0,
             n_beats: 6,
-            coupling_margin_ms: 5.0,
+            coupling_margin_ms: 10.0,
             sustain_ms: 1000.0,
             dt_ms: 0.1,
             site_radius_mm: 1.0,
@@ -124,25 +124,35 @@ fn pace_site<M: CellModel + Clone>(
         radius_mm: p.site_radius_mm,
     };
     for _ in 0..p.n_beats {
-        md.clear_stimuli();
-        md.add_stimulus(Stimulus {
-            site: place.clone(),
-            times_ms: vec![md.t_ms()],
-            duration_ms: pulse.duration_ms,
-            amplitude_per_ms: pulse.amplitude_per_ms,
-        })?;
-        // Wait for local activation, then recovery, then the margin.
-        let t0 = md.t_ms();
-        let mut excited = false;
-        while md.t_ms() - t0 < 2000.0 {
-            md.step();
-            let v = md.v_at(probe);
-            excited |= v >= thr;
-            if excited && v < recovered {
+        // Stimulate; if the site does not capture within 30 ms it is still
+        // refractory: wait the margin and try again (pacing at the end of
+        // refractoriness), up to 2 s.
+        let t_beat = md.t_ms();
+        loop {
+            md.clear_stimuli();
+            md.add_stimulus(Stimulus {
+                site: place.clone(),
+                times_ms: vec![md.t_ms()],
+                duration_ms: pulse.duration_ms,
+                amplitude_per_ms: pulse.amplitude_per_ms,
+            })?;
+            let t0 = md.t_ms();
+            let mut captured = false;
+            while md.t_ms() - t0 < 30.0 && !captured {
+                md.step();
+                captured = md.v_at(probe) >= thr;
+            }
+            if captured || md.t_ms() - t_beat > 2000.0 {
                 break;
             }
+            md.run(p.coupling_margin_ms);
         }
-        md.run(p.coupling_margin_ms);
+        md.clear_stimuli();
+        // Wait for local repolarisation.
+        let t0 = md.t_ms();
+        while md.t_ms() - t0 < 2000.0 && md.v_at(probe) >= recovered {
+            md.step();
+        }
     }
     md.clear_stimuli();
     Ok(classify_af(&mut md, p.sustain_ms, 10.0).sustained)

@@ -1,0 +1,167 @@
+//! A virtual AF patient: the measurable characteristics a twin is built
+//! from (LA size, fibrosis burden and pattern, AF remodelling, conduction
+//! velocity) and the construction of that patient's 2D atrial substrate.
+
+use ndarray::Array3;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::cell::MitchellSchaeffer;
+use crate::error::{CardiacError, Result};
+use crate::fibrosis::{FibrosisEffect, FibrosisPattern, apply_fibrosis, fibrosis_map};
+use crate::geometry::{AtrialSheet, AtrialSheetSpec};
+
+/// Patient characteristics used to build an AF twin.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AfPatient {
+    /// LA antero-posterior diameter (mm).
+    pub la_diameter_mm: f64,
+    /// Fibrosis burden (fraction of atrial wall, 0–1), Utah-stage-like.
+    pub fibrosis_burden: f64,
+    /// Spatial pattern of fibrosis.
+    pub fibrosis_pattern: FibrosisPattern,
+    /// Seed of this patient's fibrosis map.
+    pub fibrosis_seed: u64,
+    /// Electrical remodelling, 0 (none) to 1 (long-standing persistent AF):
+    /// shortens the APD by scaling τ_close from 150 ms towards 60 ms.
+    pub remodelling: f64,
+    /// Conduction scale: longitudinal diffusivity multiplier (1 = 0.1 mm²/ms).
+    pub conduction_scale: f64,
+}
+
+impl AfPatient {
+    /// Validate ranges.
+    pub fn validate(&self) -> Result<()> {
+        if !(20.0..=80.0).contains(&self.la_diameter_mm) {
+            return Err(CardiacError::invalid(
+                "la_diameter_mm",
+                self.la_diameter_mm,
+                "20–80 mm",
+            ));
+        }
+        if !(0.0..=0.6).contains(&self.fibrosis_burden) {
+            return Err(CardiacError::invalid(
+                "fibrosis_burden",
+                self.fibrosis_burden,
+                "0–0.6",
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.remodelling) {
+            return Err(CardiacError::invalid(
+                "remodelling",
+                self.remodelling,
+                "0–1",
+            ));
+        }
+        if !(0.2..=3.0).contains(&self.conduction_scale) {
+            return Err(CardiacError::invalid(
+                "conduction_scale",
+                self.conduction_scale,
+                "0.2–3",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Mitchell–Schaeffer cell for this patient's remodelling (region 0: atrial
+    /// body) and for the PV sleeves (region 1: 15 % shorter APD, after the
+    /// shorter PV action potentials reported by Ehrlich et al. 2003, J Physiol
+    /// 551:801).
+    pub fn cells(&self) -> Vec<MitchellSchaeffer> {
+        let body = MitchellSchaeffer {
+            tau_close_ms: 150.0 - 90.0 * self.remodelling,
+            tau_open_ms: 120.0 - 40.0 * self.remodelling,
+            ..MitchellSchaeffer::default()
+        };
+        let pv = MitchellSchaeffer {
+            tau_close_ms: 0.85 * body.tau_close_ms,
+            ..body
+        };
+        vec![body, pv]
+    }
+
+    /// This patient's true fibrosis map resampled (nearest voxel) onto
+    /// `sheet`'s grid. The map is generated once on a fixed 0.5 mm reference
+    /// sheet so that sheets of any spacing see the same fibrosis.
+    pub fn true_fibrosis(&self, sheet: &AtrialSheet) -> Result<Array3<bool>> {
+        let reference = AtrialSheet::new(AtrialSheetSpec {
+            dx_mm: REFERENCE_DX_MM,
+            ..sheet.spec
+        })?;
+        let ref_map = fibrosis_map(
+            &reference.substrate,
+            self.fibrosis_burden,
+            self.fibrosis_pattern,
+            self.fibrosis_seed,
+        )?;
+        let g = sheet.substrate.domain.grid;
+        let rs = ref_map.shape().to_vec();
+        Ok(Array3::from_shape_fn(g.shape, |(i, j, k)| {
+            let p = g.centre_mm(i, j, k);
+            let ri = ((p[0] / REFERENCE_DX_MM).round() as usize).min(rs[0] - 1);
+            let rj = ((p[1] / REFERENCE_DX_MM).round() as usize).min(rs[1] - 1);
+            ref_map[[ri, rj, 0]]
+        }))
+    }
+
+    /// An LGE-MRI-like observation of the true fibrosis: each true fibrotic
+    /// voxel is missed with probability `miss_rate`, each healthy voxel is
+    /// labelled fibrotic with probability `false_positive_rate` (seeded).
+    pub fn observed_fibrosis(
+        &self,
+        sheet: &AtrialSheet,
+        miss_rate: f64,
+        false_positive_rate: f64,
+        seed: u64,
+    ) -> Result<Array3<bool>> {
+        for (name, x) in [
+            ("miss_rate", miss_rate),
+            ("false_positive_rate", false_positive_rate),
+        ] {
+            if !(0.0..=1.0).contains(&x) {
+                return Err(CardiacError::invalid(name, x, "a probability in [0, 1]"));
+            }
+        }
+        let truth = self.true_fibrosis(sheet)?;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        Ok(truth.mapv(|f| {
+            let u: f64 = rng.random();
+            if f {
+                u >= miss_rate
+            } else {
+                u < false_positive_rate
+            }
+        }))
+    }
+
+    /// This patient's 2D LA sheet at spacing `dx_mm` with a given fibrosis map
+    /// (from [`AfPatient::true_fibrosis`] or [`AfPatient::observed_fibrosis`]
+    /// of a sheet with the same spacing), applied with the default
+    /// [`FibrosisEffect`].
+    pub fn sheet(
+        &self,
+        dx_mm: f64,
+        fibrosis: impl FnOnce(&AtrialSheet) -> Result<Array3<bool>>,
+    ) -> Result<AtrialSheet> {
+        self.validate()?;
+        let d_l = 0.1 * self.conduction_scale;
+        let mut sheet = AtrialSheet::new(AtrialSheetSpec::from_la_diameter(
+            self.la_diameter_mm,
+            dx_mm,
+            d_l,
+            0.4 * d_l,
+        ))?;
+        let map = fibrosis(&sheet)?;
+        apply_fibrosis(
+            &mut sheet.substrate,
+            &map,
+            FibrosisEffect::default(),
+            self.fibrosis_seed ^ 0x5eed,
+        )?;
+        Ok(sheet)
+    }
+}
+
+/// Spacing (mm) of the reference sheet on which true fibrosis is generated.
+pub const REFERENCE_DX_MM: f64 = 0.5;
