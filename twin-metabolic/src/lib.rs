@@ -52,11 +52,14 @@
 //! | glimepiride 4 mg (Hirst 2013, 24 wk) | −1.51 % | −1.51 % | ±0.10 |
 //! | pioglitazone 30 mg (Aronoff 2000, 26 wk) | −1.00 % | −1.00 % | ±0.10 |
 //! | sitagliptin 100 mg (Aschner 2006, 24 wk) | −0.79 % | −0.80 % | ±0.10 |
-//! | empagliflozin 25 mg (EMPA-REG MONO, 24 wk) | −0.93 %, −1.93 kg | −0.92 %, −1.93 kg | ±0.10, ±0.4 |
-//! | SGLT2i at eGFR 30–60 (meta-analysis 2022) | −0.23 %, −1.45 kg | −0.26 %, −1.44 kg | ±0.10, ±0.4 |
-//! | semaglutide 1 mg (SUSTAIN-1, 30 wk) | −1.53 %, −3.56 kg | −1.55 %, −3.69 kg | ±0.10, ±0.4 |
+//! | empagliflozin 25 mg (EMPA-REG MONO, 24 wk) | −0.93 %, −1.93 kg | −0.92 %, −1.95 kg | ±0.10, ±0.4 |
+//! | SGLT2i at eGFR 30–60 (meta-analysis 2022) | −0.23 %, −1.45 kg | −0.26 %, −1.45 kg | ±0.10, ±0.4 |
+//! | semaglutide 1 mg (SUSTAIN-1, 30 wk) | −1.53 %, −3.56 kg | −1.56 %, −3.70 kg | ±0.10, ±0.4 |
 //! | glargine treat-to-target (Riddle 2003, 24 wk) | HbA1c 6.96 %, 47 U/day, +3.0 kg | within tolerance | ±0.2, ±8 U, ±0.5 kg |
 //! | untreated drift (UKPDS) | ≈ +0.2 %/yr | +0.175 %/yr | ±0.07 |
+//!
+//! Drug energy deficits fade to 25 % over about a year (intake compensation), so
+//! long-term weight effects stay at a few kg.
 //!
 //! ## Validation by trial reproduction (`tests/trial_reproduction.rs`; not used for calibration)
 //! Virtual cohorts of 2,000 per arm from the published baseline tables
@@ -64,13 +67,13 @@
 //!
 //! | trial, arm | endpoint | reported | predicted | tolerance |
 //! |---|---|---|---|---|
-//! | CREDENCE eGFR 30–45 (Jardine 2020), placebo | chronic eGFR slope | −4.33 /yr | −4.25 /yr | ±1.0 |
-//! | same, canagliflozin 100 mg | chronic eGFR slope | −1.72 /yr | −2.03 /yr | ±1.0 |
+//! | CREDENCE eGFR 30–45 (Jardine 2020), placebo | chronic eGFR slope | −4.33 /yr | −4.26 /yr | ±1.0 |
+//! | same, canagliflozin 100 mg | chronic eGFR slope | −1.72 /yr | −2.04 /yr | ±1.0 |
 //! | same | acute dip vs placebo | 2.03 | 2.13 | ±1.0 |
 //! | DAPA-CKD T2D (Heerspink 2021) | acute dip vs placebo, week 2 | 2.61 | 2.42 | ±1.0 |
-//! | same | total slope difference | +0.95 /yr (whole trial) | +1.08 /yr | ±0.6 |
+//! | same | total slope difference | +0.95 /yr (whole trial) | +1.07 /yr | ±0.6 |
 //! | ADOPT (Kahn 2006), TZD | 5-y monotherapy failure | 15 % | 7.7 % [6.6–9.0] | **known miss** |
-//! | ADOPT, metformin | 5-y monotherapy failure | 21 % | 7.5 % [6.4–8.7] | **known miss** |
+//! | ADOPT, metformin | 5-y monotherapy failure | 21 % | 7.9 % [6.8–9.1] | **known miss** |
 //! | ADOPT, glyburide | 5-y monotherapy failure | 34 % | 16.2 % [14.7–17.9] | **known miss** |
 //!
 //! ADOPT is under-predicted about two-fold and TZD is not better than metformin: the

@@ -39,6 +39,10 @@ use serde::{Deserialize, Serialize};
 pub const N_DRUGS: usize = Drug::ALL.len();
 /// Days per year.
 pub const DAYS_PER_YEAR: f64 = 365.25;
+/// Fraction of a drug's energy deficit left after intake compensation (assumption,
+/// chosen so that long-term weight effects stay near the 2–4 kg seen in outcome trials:
+/// EMPA-REG OUTCOME, SUSTAIN-6).
+pub const COMPENSATION_LONG_RUN: f64 = 0.25;
 
 /// Population constants of the model, each with its source.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -497,13 +501,22 @@ impl PatientModel {
             let info = d.info();
             let on = 1.0 - (-(t - since).max(0.0) / info.onset_days).exp();
             let f = d.dose_fraction(s.doses[d as usize]) * on;
+            // energy deficits (appetite, glycosuria) are progressively compensated by
+            // higher intake (Ferrannini 2015, Diabetes Care 38:1730; Polidori 2016):
+            // 25 % of the deficit remains in the long run, time constant 1 year
+            let comp = if info.energy_kcal_per_day < 0.0 {
+                COMPENSATION_LONG_RUN
+                    + (1.0 - COMPENSATION_LONG_RUN) * (-(t - since).max(0.0) / DAYS_PER_YEAR).exp()
+            } else {
+                1.0
+            };
             e.beta_mult *= 1.0 + r * info.beta_effect * f;
             e.sens_mult *= 1.0 + r * info.sensitivity_effect * f;
             if info.class == DrugClass::Sglt2Inhibitor {
                 e.sglt2 = e.sglt2.max(r * info.sglt2_strength * f);
-                e.sglt2_energy = e.sglt2_energy.min(info.energy_kcal_per_day * f);
+                e.sglt2_energy = e.sglt2_energy.min(info.energy_kcal_per_day * f * comp);
             } else {
-                e.energy += info.energy_kcal_per_day * f;
+                e.energy += info.energy_kcal_per_day * f * comp;
             }
             e.decline_mult *= info.beta_decline_factor;
             e.slope_mult *= 1.0 + (info.egfr_slope_factor - 1.0) * on;

@@ -62,6 +62,10 @@ pub struct TwinOptions {
     pub smoker: bool,
     /// KFRE baseline survival.
     pub kfre_region: KfreRegion,
+    /// Optimiser starts and iteration budget per start.
+    pub fit_starts: usize,
+    /// Iteration budget per start.
+    pub fit_max_iters: u64,
 }
 
 impl Default for TwinOptions {
@@ -73,6 +77,8 @@ impl Default for TwinOptions {
             tc_hdl_ratio: 4.0,
             smoker: false,
             kfre_region: KfreRegion::NorthAmerica,
+            fit_starts: 3,
+            fit_max_iters: 500,
         }
     }
 }
@@ -179,6 +185,8 @@ pub struct Twin {
     pub warnings: Vec<String>,
     /// Root-mean-square standardised residual of the fit.
     pub rms_standardised_residual: f64,
+    /// Negative log-posterior at the mode.
+    pub objective: f64,
     /// Forecast origin: days on the record axis (last HbA1c).
     pub origin_days: f64,
     /// Drugs taken at the forecast origin.
@@ -355,9 +363,9 @@ impl Twin {
         )
         .map_err(core_err)?;
         let fit_opts = FitOptions {
-            n_starts: 3,
+            n_starts: options.fit_starts,
             seed: options.seed,
-            max_iters: 500,
+            max_iters: options.fit_max_iters,
             tolerance: 1e-8,
             initial: Some(vec![0.07, 1.0, 0.0, 0.0, 0.0]),
             ..FitOptions::default()
@@ -419,6 +427,7 @@ impl Twin {
             posterior,
             warnings,
             rms_standardised_residual: rms,
+            objective: f.objective,
             origin_days: t_end,
             current_drugs,
             options,

@@ -30,7 +30,7 @@ fn adopt_monotherapy_failure_by_arm() {
     // rosiglitazone.
     //
     // KNOWN MISS (reported in the crate docs, not tuned away): absolute failure is
-    // under-predicted about two-fold (model ~8 / 8 / 16 % vs 15 / 21 / 34 %), and TZD is
+    // under-predicted about two-fold (model 7.7 / 7.9 / 16.2 % vs 15 / 21 / 34 %), and TZD is
     // not better than metformin. The virtual population's spread of β-cell decline (an
     // assumption, SD of ln rate 0.6) is evidently narrower than ADOPT's. What the test
     // guards: sulfonylurea fails most, with a glyburide/metformin ratio in 1.3–3
