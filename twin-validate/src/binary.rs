@@ -335,3 +335,34 @@ pub fn mcnemar(correct_a: &[bool], correct_b: &[bool]) -> Result<McNemar> {
         exact_p_value: (2.0 * bin.cdf(b.min(c))).min(1.0),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn midranks_average_ties() {
+        assert_eq!(midranks(&[3.0, 1.0, 3.0, 2.0]), vec![3.5, 1.0, 3.5, 2.0]);
+    }
+
+    #[test]
+    fn undefined_ratios_are_none() {
+        let c = confusion_matrix(&[false, false], &[0.9, 0.1], 0.5).unwrap();
+        assert_eq!((c.tp, c.fp, c.tn, c.fn_), (0, 1, 1, 0));
+        assert_eq!(c.sensitivity(), None);
+        assert_eq!(c.specificity(), Some(0.5));
+        assert_eq!(c.balanced_accuracy(), None);
+    }
+
+    #[test]
+    fn roc_curve_area_equals_auc() {
+        let y = [true, false, true, true, false, false, true];
+        let s = [0.9, 0.8, 0.8, 0.4, 0.3, 0.3, 0.1];
+        let c = roc_curve(&y, &s).unwrap();
+        let area: f64 = (1..c.fpr.len())
+            .map(|k| 0.5 * (c.tpr[k] + c.tpr[k - 1]) * (c.fpr[k] - c.fpr[k - 1]))
+            .sum();
+        assert!((area - auc(&y, &s).unwrap()).abs() < 1e-15);
+        assert_eq!((c.fpr[c.fpr.len() - 1], c.tpr[c.tpr.len() - 1]), (1.0, 1.0));
+    }
+}

@@ -243,3 +243,29 @@ impl MetricCi {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantile_is_numpy_linear() {
+        // numpy.percentile([1, 2, 3, 4], [25, 50, 90]) = [1.75, 2.5, 3.7].
+        let x = [1.0, 2.0, 3.0, 4.0];
+        for (q, want) in [(0.25, 1.75), (0.5, 2.5), (0.9, 3.7)] {
+            assert!((quantile_sorted(&x, q) - want).abs() < 1e-15);
+        }
+    }
+
+    #[test]
+    fn stratified_resampling_keeps_stratum_sizes() {
+        let strata = strata_from_labels(&[true, false, false, true, false]);
+        let idx = resample_indices(5, Some(&strata), 7, 3);
+        assert_eq!(idx.iter().filter(|&&i| i == 0 || i == 3).count(), 2);
+        assert_eq!(idx, resample_indices(5, Some(&strata), 7, 3));
+        assert_ne!(
+            resample_indices(1000, None, 7, 3),
+            resample_indices(1000, None, 7, 4)
+        );
+    }
+}

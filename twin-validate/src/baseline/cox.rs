@@ -339,3 +339,43 @@ fn robust_se(
     let v = cov * meat * cov;
     (0..p).map(|j| v[(j, j)].sqrt()).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Score and information equal central differences of the Efron log-likelihood
+    /// (data with tied event times and ties between events and censorings).
+    #[test]
+    fn score_and_information_are_derivatives_of_the_log_likelihood() {
+        let rows = [
+            [0.5, 1.0],
+            [-1.0, 0.0],
+            [0.3, 1.0],
+            [1.2, 0.0],
+            [-0.4, 1.0],
+            [0.9, 1.0],
+            [0.0, 0.0],
+            [-1.5, 1.0],
+        ];
+        let x = DMatrix::from_fn(8, 2, |i, j| rows[i][j]);
+        let time = [2.0, 3.0, 3.0, 3.0, 5.0, 5.0, 7.0, 8.0];
+        let event = [true, true, true, false, true, false, true, false];
+        let (order, groups) = time_groups(&time);
+        let b = DVector::from_vec(vec![0.3, -0.7]);
+        let h = 1e-5;
+        for ties in [Ties::Efron, Ties::Breslow] {
+            let at = |b: &DVector<f64>| evaluate(&x, &event, &order, &groups, b, ties);
+            let e = at(&b);
+            for j in 0..2 {
+                let mut d = DVector::zeros(2);
+                d[j] = h;
+                let (p, m) = (at(&(&b + &d)), at(&(&b - &d)));
+                assert!((e.grad[j] - (p.loglik - m.loglik) / (2.0 * h)).abs() < 1e-8);
+                for k in 0..2 {
+                    assert!((e.info[(k, j)] + (p.grad[k] - m.grad[k]) / (2.0 * h)).abs() < 1e-7);
+                }
+            }
+        }
+    }
+}

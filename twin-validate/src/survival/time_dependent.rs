@@ -130,7 +130,7 @@ pub fn ipcw_brier_score(
 }
 
 /// Integrated Brier score: trapezoidal integral of the IPCW Brier score over `times`,
-/// divided by (last − first). `surv[k][i]` = S(times[k] | x_i).
+/// divided by (last − first). `surv[k][i]` = S(`times[k]` | x_i).
 pub fn integrated_brier_score(
     train: SurvivalOutcomes<'_>,
     test: SurvivalOutcomes<'_>,
