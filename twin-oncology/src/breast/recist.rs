@@ -100,7 +100,7 @@ pub fn classify_series(series: &[Assessment]) -> Result<Vec<Response>> {
     let mut nadir = first.sum_mm;
     let mut out = Vec::with_capacity(series.len().saturating_sub(1));
     for w in series.windows(2) {
-        if !(w[1].t_days > w[0].t_days) {
+        if w[1].t_days.partial_cmp(&w[0].t_days) != Some(std::cmp::Ordering::Greater) {
             return Err(OncologyError::invalid(
                 "t_days",
                 w[1].t_days,

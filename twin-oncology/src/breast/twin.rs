@@ -687,8 +687,7 @@ pub fn record_from_io(rec: &twin_io::record::PatientRecord) -> Result<(PatientRe
     let status = |code: &str| {
         rec.biomarkers
             .iter()
-            .filter(|b| b.code.code == code)
-            .next_back()
+            .rfind(|b| b.code.code == code)
             .map(|b| b.status == "positive")
     };
     let receptors = Receptors {
