@@ -465,14 +465,14 @@ impl Drug {
                 format!(">= {} mL/min/1.73 m² (label)", i.egfr_min_start),
             ));
         }
-        if let Some(max) = self.renal_max_dose(egfr) {
-            if dose > max {
-                return Err(MetabolicError::invalid(
-                    format!("dose of {} at eGFR {egfr:.0}", self.name()),
-                    dose,
-                    format!("<= {max} {} (renal dose limit, label)", i.dose_unit),
-                ));
-            }
+        if let Some(max) = self.renal_max_dose(egfr)
+            && dose > max
+        {
+            return Err(MetabolicError::invalid(
+                format!("dose of {} at eGFR {egfr:.0}", self.name()),
+                dose,
+                format!("<= {max} {} (renal dose limit, label)", i.dose_unit),
+            ));
         }
         Ok(())
     }

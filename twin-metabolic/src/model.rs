@@ -663,23 +663,22 @@ impl PatientModel {
                         state.insulin_u_per_day = o.dose;
                     }
                 }
-                if state.active_since_days[i].is_some() {
-                    if let Some(max) = d.renal_max_dose(state.egfr) {
-                        if state.doses[i] > max {
-                            flags.push(SafetyFlag {
-                                t_days: t,
-                                message: format!(
-                                    "{} reduced from {} to {} {}: eGFR {:.0}",
-                                    d.name(),
-                                    state.doses[i],
-                                    max,
-                                    info.dose_unit,
-                                    state.egfr
-                                ),
-                            });
-                            state.doses[i] = max;
-                        }
-                    }
+                if state.active_since_days[i].is_some()
+                    && let Some(max) = d.renal_max_dose(state.egfr)
+                    && state.doses[i] > max
+                {
+                    flags.push(SafetyFlag {
+                        t_days: t,
+                        message: format!(
+                            "{} reduced from {} to {} {}: eGFR {:.0}",
+                            d.name(),
+                            state.doses[i],
+                            max,
+                            info.dose_unit,
+                            state.egfr
+                        ),
+                    });
+                    state.doses[i] = max;
                 }
             }
             // activity raises sensitivity independently of weight (adherence-weighted)

@@ -95,14 +95,14 @@ impl Plan {
                     "a finite number >= 0 days",
                 ));
             }
-            if let Some(s) = o.stop_day {
-                if !(s.is_finite() && s > o.start_day) {
-                    return Err(MetabolicError::invalid(
-                        "stop_day",
-                        s,
-                        "a finite number > start_day",
-                    ));
-                }
+            if let Some(s) = o.stop_day
+                && !(s.is_finite() && s > o.start_day)
+            {
+                return Err(MetabolicError::invalid(
+                    "stop_day",
+                    s,
+                    "a finite number > start_day",
+                ));
             }
         }
         crate::check::in_range(
@@ -181,7 +181,8 @@ pub fn candidate_plans(current: &[DrugOrder], egfr: f64) -> Vec<Plan> {
         .with_lifestyle(-300.0, 150.0),
     ];
     // drop duplicates (a class the patient already takes makes "+ X" equal to "current")
-    let mut seen: Vec<(Vec<(Drug, u64)>, u64, u64)> = Vec::new();
+    type Key = (Vec<(Drug, u64)>, u64, u64);
+    let mut seen: Vec<Key> = Vec::new();
     plans.retain(|p| {
         let mut key: Vec<(Drug, u64)> =
             p.drugs.iter().map(|o| (o.drug, o.dose.to_bits())).collect();

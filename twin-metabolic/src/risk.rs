@@ -4,8 +4,8 @@
 //!   "UKPDS 56", equation and Table 2): for a patient with diabetes duration D years,
 //!   risk over the next T years = 1 − exp(−q·d^D·(1 − d^T)/(1 − d)) with
 //!   q = 0.0112 · 1.059^(age at diagnosis − 55) · 0.525^female · 0.390^afro-caribbean
-//!       · 1.350^smoker · 1.183^(HbA1c − 6.72) · 1.088^((SBP − 135.7)/10)
-//!       · 3.845^(ln(TC/HDL) − 1.59), d = 1.078.
+//!   · 1.350^smoker · 1.183^(HbA1c − 6.72) · 1.088^((SBP − 135.7)/10)
+//!   · 3.845^(ln(TC/HDL) − 1.59), d = 1.078.
 //! * Microvascular events (mostly retinal photocoagulation): hazard 11.4 per 1,000
 //!   patient-years at HbA1c 7.9 % (UKPDS 33, 1998, Lancet 352:837, conventional arm,
 //!   Table 4 / Figure 3), scaled by the UKPDS 35 gradient: each 1 % lower updated mean

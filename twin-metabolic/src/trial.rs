@@ -723,7 +723,7 @@ fn summarise(arm: &Plan, spec: &TrialSpec, outcomes: &[Outcome]) -> ArmResult {
                 })
                 .collect();
             let median_years = if times.len() * 2 >= n && n > 0 {
-                Some(times[(n + 1) / 2 - 1] / DAYS_PER_YEAR)
+                Some(times[n.div_ceil(2) - 1] / DAYS_PER_YEAR)
             } else {
                 None
             };

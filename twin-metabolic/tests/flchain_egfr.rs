@@ -86,8 +86,8 @@ fn flchain_egfr_and_kdigo_stage_distribution() {
     // Stage distribution by (age band, sex) from the library and from the loop.
     let mut lib: BTreeMap<(&str, &str, GStage), usize> = BTreeMap::new();
     let mut reference: BTreeMap<(&str, &str, GStage), usize> = BTreeMap::new();
-    for i in 0..d.age.len() {
-        let Some(scr) = d.creatinine[i] else {
+    for (i, cr) in d.creatinine.iter().enumerate() {
+        let Some(scr) = *cr else {
             assert!(egfr[i].is_none());
             continue;
         };
