@@ -110,19 +110,33 @@ pub fn write_heatmap_svg(
         .map_err(draw_err)?;
     }
     let (sx, sy) = (options.pixel_mm[0] * scale, options.pixel_mm[1] * scale);
-    for ((i, j), &v) in values.indexed_iter() {
-        let colour = if inside((i, j)) {
-            viridis((v - lo) / (hi - lo))
+    let colour_at = |i: usize, j: usize| {
+        if inside((i, j)) {
+            viridis((values[(i, j)] - lo) / (hi - lo))
         } else {
             RGBColor(220, 220, 220)
-        };
+        }
+    };
+    // One rectangle per run of equal colour along a row keeps files small.
+    for j in 0..n1 {
         // Second axis points up: row j = 0 at the bottom.
-        let x0 = (i as f64 * sx) as i32;
-        let x1 = ((i + 1) as f64 * sx).ceil() as i32;
         let y1 = title_px as i32 + ((n1 - j) as f64 * sy).ceil() as i32;
         let y0 = title_px as i32 + ((n1 - j - 1) as f64 * sy) as i32;
-        root.draw(&Rectangle::new([(x0, y0), (x1, y1)], colour.filled()))
-            .map_err(draw_err)?;
+        let mut start = 0;
+        let mut colour = colour_at(0, j);
+        for i in 1..=n0 {
+            let next = (i < n0).then(|| colour_at(i, j));
+            if next == Some(colour) {
+                continue;
+            }
+            let x0 = (start as f64 * sx) as i32;
+            let x1 = (i as f64 * sx).ceil() as i32;
+            root.draw(&Rectangle::new([(x0, y0), (x1, y1)], colour.filled()))
+                .map_err(draw_err)?;
+            if let Some(c) = next {
+                (start, colour) = (i, c);
+            }
+        }
     }
     root.present().map_err(draw_err)?;
     Ok((lo, hi))
@@ -143,7 +157,12 @@ mod tests {
         let range = write_heatmap_svg(&path, &values, None, &HeatmapOptions::default()).unwrap();
         assert_eq!(range, (0.0, 5.0));
         let svg = std::fs::read_to_string(&path).unwrap();
+        // Background plus one rectangle per voxel (no two neighbours share a colour).
         assert_eq!(svg.matches("<rect").count(), 1 + 12);
+        let flat = Array2::from_elem((5, 2), 1.0);
+        write_heatmap_svg(&path, &flat, None, &HeatmapOptions::default()).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(svg.matches("<rect").count(), 1 + 2);
         let bad_mask = Array2::from_elem((3, 3), true);
         assert!(
             write_heatmap_svg(&path, &values, Some(&bad_mask), &HeatmapOptions::default()).is_err()
