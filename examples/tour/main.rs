@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 // Sections (one module each; each exposes `run(out_dir) -> Result<serde_json::Value, _>`).
 // SECTION-MODULES (keep this marker: one `mod name;` line per section below it)
 mod breast;
+mod cardiac;
+mod metabolic;
 mod pk;
 
 type Section = fn(&Path) -> Result<serde_json::Value, Box<dyn Error>>;
@@ -19,6 +21,8 @@ fn sections() -> Vec<(&'static str, Section)> {
     vec![
         // SECTION-LIST (keep this marker: one `("name", name::run),` line per section)
         ("breast", breast::run),
+        ("cardiac", cardiac::run),
+        ("metabolic", metabolic::run),
         ("pk", pk::run),
     ]
 }
