@@ -111,6 +111,15 @@ pub struct ValidationReport {
     pub warnings: Vec<String>,
 }
 
+/// Four decimals, or scientific notation for small non-zero values (p-values).
+fn num(x: f64) -> String {
+    if x != 0.0 && x.abs() < 1e-3 {
+        format!("{x:.2e}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
 fn metric_ci(
     name: &str,
     n: usize,
@@ -303,9 +312,9 @@ impl ValidationReport {
             for m in &self.metrics {
                 let _ = writeln!(
                     s,
-                    "| {} | {:.4} | {} | {} |",
+                    "| {} | {} | {} | {} |",
                     m.name,
-                    m.estimate,
+                    num(m.estimate),
                     ci(m),
                     m.method
                 );

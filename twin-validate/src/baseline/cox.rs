@@ -30,7 +30,9 @@ pub struct CoxOptions {
     pub names: Option<Vec<String>>,
     /// Tie handling.
     pub ties: Ties,
-    /// Also compute robust sandwich standard errors.
+    /// Also compute robust sandwich standard errors (Lin & Wei 1989 score residuals with
+    /// Efron-averaged risk-set means at tied times). Checked against lifelines on tie-free
+    /// data; with ties lifelines' values depend on its row order, so they differ there.
     pub robust: bool,
     /// Maximum Newton iterations.
     pub max_iter: usize,
