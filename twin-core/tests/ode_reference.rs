@@ -1,4 +1,6 @@
 //! Published reference solutions of standard stiff test problems.
+// Reference digits are quoted exactly as published.
+#![allow(clippy::excessive_precision)]
 
 use twin_core::ode::problems::{Robertson, VanDerPol};
 use twin_core::ode::{Method, SolverOptions, Tolerance, solve};
@@ -97,4 +99,55 @@ fn auto_switches_on_stiff_van_der_pol() {
     let sol = solve(&osc, 0.0, &[1.0, 0.0], 50.0, &[50.0], &opts).unwrap();
     assert_eq!(sol.stats.switched_to_stiff_at, None);
     assert_eq!(sol.stats.lu_decomps, 0);
+}
+
+/// HIRES at t = 321.8122 against the reference solution of the Bari IVP test set
+/// (Mazzia & Magherini 2008, problem HIRES, computed with RADAU5 at tight tolerance).
+#[test]
+fn hires_matches_bari_reference() {
+    use twin_core::ode::problems::Hires;
+    let want = [
+        0.7371312573325668e-3,
+        0.1442485726316185e-3,
+        0.5888729740967575e-4,
+        0.1175651343283149e-2,
+        0.2386356198831331e-2,
+        0.6238968252742796e-2,
+        0.2849998395185769e-2,
+        0.2850001604814231e-2,
+    ];
+    let opts = SolverOptions::new(Method::Rodas4, 1e-10, 1e-14);
+    let sol = solve(
+        &Hires,
+        0.0,
+        &Hires::Y0,
+        Hires::T_END,
+        &[Hires::T_END],
+        &opts,
+    )
+    .unwrap();
+    let e = max_rel_err(&sol.y[0], &want);
+    assert!(e < 1e-6, "rel err {e:e}");
+}
+
+/// The Arenstorf orbit is periodic: after one period Dopri5 returns to the start.
+#[test]
+fn arenstorf_orbit_closes_after_one_period() {
+    use twin_core::ode::problems::Arenstorf;
+    let opts = SolverOptions::new(Method::Dopri5, 1e-12, 1e-14);
+    let sol = solve(
+        &Arenstorf,
+        0.0,
+        &Arenstorf::Y0,
+        Arenstorf::PERIOD,
+        &[Arenstorf::PERIOD],
+        &opts,
+    )
+    .unwrap();
+    let e = sol.y[0]
+        .iter()
+        .zip(Arenstorf::Y0)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(e < 1e-6, "max abs deviation after one period {e:e}");
 }

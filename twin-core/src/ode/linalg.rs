@@ -7,12 +7,16 @@
 
 use nalgebra::DMatrix;
 
-/// LU factors of `c·I − J` (row-major, unit lower triangle implied) and row pivots.
+/// LU factors of `c·I − J` (column-major like nalgebra, unit lower triangle implied)
+/// and row pivots. Column-major storage makes both the elimination and the triangular
+/// solves contiguous `axpy` updates, which vectorise and carry no dependency chain.
 #[derive(Debug, Clone)]
 pub(crate) struct Lu {
     n: usize,
     a: Vec<f64>,
     piv: Vec<usize>,
+    /// Reciprocal pivots: a multiply instead of a long-latency divide in the solve.
+    inv_diag: Vec<f64>,
 }
 
 impl Lu {
@@ -21,25 +25,25 @@ impl Lu {
             n,
             a: vec![0.0; n * n],
             piv: vec![0; n],
+            inv_diag: vec![0.0; n],
         }
     }
 
     /// Factorise `c·I − jac`. Returns `false` if the matrix is (numerically) singular.
     pub(crate) fn factor_shifted(&mut self, c: f64, jac: &DMatrix<f64>) -> bool {
         let n = self.n;
+        for (x, v) in self.a.iter_mut().zip(jac.as_slice()) {
+            *x = -v;
+        }
         for i in 0..n {
-            for j in 0..n {
-                self.a[i * n + j] = -jac[(i, j)];
-            }
             self.a[i * n + i] += c;
         }
         for k in 0..n {
-            let mut p = k;
-            let mut best = self.a[k * n + k].abs();
-            for i in k + 1..n {
-                let v = self.a[i * n + k].abs();
-                if v > best {
-                    best = v;
+            let col_k = &self.a[k * n..(k + 1) * n];
+            let (mut p, mut best) = (k, col_k[k].abs());
+            for (i, v) in col_k.iter().enumerate().skip(k + 1) {
+                if v.abs() > best {
+                    best = v.abs();
                     p = i;
                 }
             }
@@ -49,16 +53,21 @@ impl Lu {
             self.piv[k] = p;
             if p != k {
                 for j in 0..n {
-                    self.a.swap(k * n + j, p * n + j);
+                    self.a.swap(j * n + k, j * n + p);
                 }
             }
-            let pivot = self.a[k * n + k];
-            for i in k + 1..n {
-                let l = self.a[i * n + k] / pivot;
-                self.a[i * n + k] = l;
-                if l != 0.0 {
-                    for j in k + 1..n {
-                        self.a[i * n + j] -= l * self.a[k * n + j];
+            let inv_pivot = 1.0 / self.a[k * n + k];
+            self.inv_diag[k] = inv_pivot;
+            for v in &mut self.a[k * n + k + 1..(k + 1) * n] {
+                *v *= inv_pivot;
+            }
+            let (left, right) = self.a.split_at_mut((k + 1) * n);
+            let l = &left[k * n + k + 1..];
+            for col in right.chunks_exact_mut(n) {
+                let u = col[k];
+                if u != 0.0 {
+                    for (x, li) in col[k + 1..].iter_mut().zip(l) {
+                        *x -= li * u;
                     }
                 }
             }
@@ -72,19 +81,24 @@ impl Lu {
         for k in 0..n {
             b.swap(k, self.piv[k]);
         }
-        for i in 1..n {
-            let mut s = b[i];
-            for j in 0..i {
-                s -= self.a[i * n + j] * b[j];
+        for j in 0..n {
+            let xj = b[j];
+            if xj != 0.0 {
+                let col = &self.a[j * n + j + 1..(j + 1) * n];
+                for (bi, l) in b[j + 1..].iter_mut().zip(col) {
+                    *bi -= l * xj;
+                }
             }
-            b[i] = s;
         }
-        for i in (0..n).rev() {
-            let mut s = b[i];
-            for j in i + 1..n {
-                s -= self.a[i * n + j] * b[j];
+        for j in (0..n).rev() {
+            let col = &self.a[j * n..j * n + j];
+            b[j] *= self.inv_diag[j];
+            let xj = b[j];
+            if xj != 0.0 {
+                for (bi, u) in b[..j].iter_mut().zip(col) {
+                    *bi -= u * xj;
+                }
             }
-            b[i] = s / self.a[i * n + i];
         }
     }
 }

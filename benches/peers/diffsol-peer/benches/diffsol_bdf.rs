@@ -1,6 +1,8 @@
 //! twin-core Rodas4 vs diffsol BDF, same problems, tolerances and reference values as
 //! `twin-core/benches/ode.rs`. Run with
 //! `cargo bench -p diffsol-peer --features diffsol -- --warm-up-time 1 --measurement-time 3`.
+// Reference digits are quoted exactly as published.
+#![allow(clippy::excessive_precision)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use diffsol::{NalgebraLU, NalgebraMat, OdeBuilder, OdeSolverMethod, OdeSolverStopReason, Vector};
