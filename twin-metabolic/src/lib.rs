@@ -84,6 +84,13 @@
 //! multipliers of SU and TZD come from ADOPT's OGTT sub-study, so ADOPT is not fully
 //! independent.
 //!
+//! ## Forecast check on unseen virtual patients (`tests/twin_validation.rs`)
+//! Truth = virtual patients with perturbed population constants (model error) and
+//! noisy quarterly measurements; the twin is calibrated on years 0–3 and forecasts
+//! HbA1c at year 5; the comparator (last observation carried forward) sees the same
+//! data. On 12 patients: MAE 0.18 (twin) vs 0.48 (LOCF) HbA1c points; the 90 %
+//! intervals covered 8/12 (below nominal: they carry parameter uncertainty only).
+//!
 //! ## Limitations
 //! Blood pressure and lipids are held at baseline; insulin in trial backgrounds is not
 //! modelled (titration is always on); forecast intervals reflect parameter uncertainty

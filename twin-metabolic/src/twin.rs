@@ -83,7 +83,8 @@ impl Default for TwinOptions {
     }
 }
 
-/// The calibrated parameters' names, units, priors and search boxes.
+/// The calibrated parameters' names, units, priors and bounds. Log/Logit transforms keep
+/// every posterior sample inside the range the model accepts.
 pub fn parameter_specs() -> Vec<ParameterSpec> {
     vec![
         // prior median 0.07/yr (UKPDS drift ≈ 0.2 %/yr), spread as the trial cohorts
@@ -105,7 +106,7 @@ pub fn parameter_specs() -> Vec<ParameterSpec> {
             "mL/min/1.73 m²/yr",
             -4.0,
             12.0,
-            Transform::Identity,
+            Transform::Logit,
         )
         .with_prior(Prior::Normal { mean: 0.0, sd: 1.5 }),
         ParameterSpec::new(
@@ -113,7 +114,7 @@ pub fn parameter_specs() -> Vec<ParameterSpec> {
             "1/yr",
             -0.9,
             0.9,
-            Transform::Identity,
+            Transform::Logit,
         )
         .with_prior(Prior::Normal { mean: 0.0, sd: 0.1 }),
         ParameterSpec::new(
@@ -121,7 +122,7 @@ pub fn parameter_specs() -> Vec<ParameterSpec> {
             "kcal/day",
             -600.0,
             600.0,
-            Transform::Identity,
+            Transform::Logit,
         )
         .with_prior(Prior::Normal {
             mean: 0.0,
