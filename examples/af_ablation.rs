@@ -30,12 +30,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         fibrosis_pattern: FibrosisPattern::Patchy,
         fibrosis_seed: 11,
         remodelling: 0.9,
-        conduction_scale: 1.0,
+        conduction_scale: 0.5,
     };
     let dx = 0.75;
     let sheet = patient.sheet(dx, |s| patient.true_fibrosis(s))?;
     let cells = patient.cells();
-    let g = sheet.substrate.domain.grid;
     println!(
         "patient: LA {:.0} mm, fibrosis {:.0} % ({:?}), remodelling {:.1}; sheet {:.0} × {:.0} mm, {} nodes",
         patient.la_diameter_mm,
