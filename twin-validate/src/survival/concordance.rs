@@ -56,15 +56,28 @@ impl Fenwick {
     }
 }
 
-/// Core sweep; `weight(i)` is the weight of event patient i.
+/// How each event is weighted.
+enum Weights<'a> {
+    /// Harrell: every event weighs 1.
+    One,
+    /// Uno: 1/G(t_i)² for events with t_i < τ; G from `train`, or from the evaluated
+    /// patients themselves (computed in the same time-sorted pass) when `None`.
+    Ipcw {
+        tau: f64,
+        train: Option<&'a CensoringDistribution>,
+    },
+}
+
+/// Core sweep over time-sorted patients.
 fn weighted_concordance(
     s: SurvivalOutcomes<'_>,
     risk: &[f64],
-    weight: impl Fn(usize) -> f64,
+    weights: Weights<'_>,
 ) -> Result<Concordance> {
     let n = s.len();
+    // The two sorts are independent: run them side by side.
+    let (by_risk, by_time) = rayon::join(|| check::argsort(risk), || check::argsort(s.time));
     // Dense ranks of risk (equal risks share a rank).
-    let by_risk = check::argsort(risk);
     let mut rank = vec![0usize; n];
     let mut r = 0;
     for k in 0..n {
@@ -75,10 +88,10 @@ fn weighted_concordance(
     }
     let mut tree = Fenwick(vec![0; r + 2]);
     // Time-ordered copies keep the sweep's memory access sequential.
-    let by_time = check::argsort(s.time);
     let t: Vec<f64> = by_time.iter().map(|&i| s.time[i]).collect();
     let ev: Vec<bool> = by_time.iter().map(|&i| s.event[i]).collect();
     let rk: Vec<usize> = by_time.iter().map(|&i| rank[i]).collect();
+    let w = event_weights(&t, &ev, &weights)?;
     let (mut con, mut dis, mut tie, mut comp) = (0.0, 0.0, 0.0, 0.0);
     let mut inserted = 0u64;
     let mut hi = n;
@@ -92,7 +105,7 @@ fn weighted_concordance(
             inserted += 1;
         }
         for k in (lo..hi).filter(|&k| ev[k]) {
-            let w = weight(by_time[k]);
+            let w = w[k];
             if w != 0.0 {
                 let below = tree.below(rk[k]) as f64;
                 let equal = tree.below(rk[k] + 1) as f64 - below;
@@ -123,10 +136,57 @@ fn weighted_concordance(
     })
 }
 
+/// Weight of each time-sorted patient (0 for censored ones).
+fn event_weights(t: &[f64], ev: &[bool], weights: &Weights<'_>) -> Result<Vec<f64>> {
+    let n = t.len();
+    let (tau, train) = match weights {
+        Weights::One => return Ok(vec![1.0; n]),
+        Weights::Ipcw { tau, train } => (*tau, *train),
+    };
+    let mut w = vec![0.0; n];
+    let mut g = 1.0;
+    let mut lo = 0;
+    while lo < n {
+        let mut hi = lo + 1;
+        while hi < n && t[hi] == t[lo] {
+            hi += 1;
+        }
+        let g_t = match train {
+            Some(dist) => dist.at(t[lo]),
+            None => {
+                // Censoring Kaplan–Meier; events leave the risk set first (as
+                // CensoringDistribution::fit).
+                let d = ev[lo..hi].iter().filter(|&&e| e).count();
+                let at_risk = (n - lo - d) as f64;
+                if at_risk > 0.0 {
+                    g *= 1.0 - (hi - lo - d) as f64 / at_risk;
+                }
+                g
+            }
+        };
+        if t[lo] < tau && ev[lo..hi].iter().any(|&e| e) {
+            if g_t <= 0.0 {
+                return Err(ValidateError::undefined(
+                    "IPCW weight",
+                    format!(
+                        "the censoring survival G(t) is 0 at t = {}; restrict to earlier times (tau)",
+                        t[lo]
+                    ),
+                ));
+            }
+            for k in (lo..hi).filter(|&k| ev[k]) {
+                w[k] = g_t.powi(-2);
+            }
+        }
+        lo = hi;
+    }
+    Ok(w)
+}
+
 /// Harrell's C of `risk` (higher = shorter survival).
 pub fn harrell_c(time: &[f64], event: &[bool], risk: &[f64]) -> Result<Concordance> {
     check::survival(time, event, Some(risk))?;
-    weighted_concordance(SurvivalOutcomes { time, event }, risk, |_| 1.0)
+    weighted_concordance(SurvivalOutcomes { time, event }, risk, Weights::One)
 }
 
 /// Uno's C: IPCW-weighted concordance with optional truncation `tau` (only events with
@@ -143,14 +203,10 @@ pub fn uno_c(
     if let Some(t) = tau.filter(|t| !(t.is_finite() && *t > 0.0)) {
         return Err(ValidateError::invalid("tau", t, "a finite time > 0"));
     }
-    let s = SurvivalOutcomes { time, event };
-    let g = CensoringDistribution::fit(train.unwrap_or(s));
-    let tau = tau.unwrap_or(f64::INFINITY);
-    let mut w = vec![0.0; time.len()];
-    for i in 0..time.len() {
-        if event[i] && time[i] < tau {
-            w[i] = g.positive_at(time[i])?.powi(-2);
-        }
-    }
-    weighted_concordance(s, risk, |i| w[i])
+    let g = train.map(CensoringDistribution::fit);
+    let weights = Weights::Ipcw {
+        tau: tau.unwrap_or(f64::INFINITY),
+        train: g.as_ref(),
+    };
+    weighted_concordance(SurvivalOutcomes { time, event }, risk, weights)
 }
