@@ -16,14 +16,20 @@ use std::error::Error;
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let bundle = std::env::args().nth(1).unwrap_or_else(|| "data/synthetic/t2d_patient.json".into());
+    let bundle = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "data/synthetic/t2d_patient.json".into());
     let out = PathBuf::from("out/diabetes_plans");
     std::fs::create_dir_all(&out)?;
     let started = std::time::Instant::now();
 
     // The pseudonymisation key would come from a secret store; any key works for a demo.
     let key = Pseudonymiser::new(b"diabetes-plans-example-key-2024")?;
-    let import = read_bundle(&std::fs::read_to_string(&bundle)?, &key, ImportOptions::default())?;
+    let import = read_bundle(
+        &std::fs::read_to_string(&bundle)?,
+        &key,
+        ImportOptions::default(),
+    )?;
     let record = import.records.first().ok_or("bundle has no Patient")?;
     let history = History::from_record(record)?;
     println!(
@@ -35,10 +41,19 @@ fn main() -> Result<(), Box<dyn Error>> {
         history.medications.len()
     );
 
-    let twin = Twin::calibrate(history, TwinOptions { n_posterior: 1000, ..TwinOptions::default() })?;
+    let twin = Twin::calibrate(
+        history,
+        TwinOptions {
+            n_posterior: 1000,
+            ..TwinOptions::default()
+        },
+    )?;
     println!("\ncalibrated parameters (posterior mode, 95 % interval; prior 95 % range):");
     for p in &twin.parameters {
-        println!("  {:30} {:9.3} [{:9.3}, {:9.3}]   prior [{:8.3}, {:8.3}] {}", p.name, p.estimate, p.lo, p.hi, p.prior_lo, p.prior_hi, p.unit);
+        println!(
+            "  {:30} {:9.3} [{:9.3}, {:9.3}]   prior [{:8.3}, {:8.3}] {}",
+            p.name, p.estimate, p.lo, p.hi, p.prior_lo, p.prior_hi, p.unit
+        );
     }
     for w in &twin.warnings {
         println!("  WARNING: {w}");
@@ -49,7 +64,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let forecasts = twin.forecast(&plans, 5.0)?;
     let mut order: Vec<_> = forecasts.iter().collect();
     order.sort_by_key(|p| p.rank);
-    println!("\nrank  plan                                            HbA1c 5y          eGFR 5y   weight   KFRE 5y  CHD 5y  score");
+    println!(
+        "\nrank  plan                                            HbA1c 5y          eGFR 5y   weight   KFRE 5y  CHD 5y  score"
+    );
     for p in &order {
         if let Some(why) = &p.infeasible {
             println!("{:>4}  {:46} not feasible: {why}", p.rank, p.plan.name);
@@ -72,10 +89,21 @@ fn main() -> Result<(), Box<dyn Error>> {
     let explanation = explain(&forecasts, Some("current regimen"));
     println!("\n{explanation}");
 
-    std::fs::write(out.join("forecasts.json"), serde_json::to_string_pretty(&forecasts)?)?;
-    let shown: Vec<_> = order.iter().filter(|p| p.rank <= 3 || p.plan.name == "current regimen").copied().collect();
+    std::fs::write(
+        out.join("forecasts.json"),
+        serde_json::to_string_pretty(&forecasts)?,
+    )?;
+    let shown: Vec<_> = order
+        .iter()
+        .filter(|p| p.rank <= 3 || p.plan.name == "current regimen")
+        .copied()
+        .collect();
     std::fs::write(out.join("trajectories.svg"), report::forecast_svg(&shown)?)?;
-    println!("wrote {}/forecasts.json and trajectories.svg ({:.2} s)", out.display(), started.elapsed().as_secs_f64());
+    println!(
+        "wrote {}/forecasts.json and trajectories.svg ({:.2} s)",
+        out.display(),
+        started.elapsed().as_secs_f64()
+    );
 
     let s = |x: &Summary| json!({"median": x.median, "p05": x.p05, "p95": x.p95});
     let per_plan: Vec<_> = order
@@ -86,7 +114,10 @@ fn main() -> Result<(), Box<dyn Error>> {
                    "kfre_5y": s(&p.kfre_5y), "cv_risk_5y": s(&p.cv_risk_5y), "score": p.score})
         })
         .collect();
-    println!("{}", json!({"example": "diabetes_plans", "plans": per_plan, "warnings": twin.warnings,
-        "seconds": started.elapsed().as_secs_f64()}));
+    println!(
+        "{}",
+        json!({"example": "diabetes_plans", "plans": per_plan, "warnings": twin.warnings,
+        "seconds": started.elapsed().as_secs_f64()})
+    );
     Ok(())
 }

@@ -19,13 +19,20 @@ fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().collect();
     let spec_path = match args.iter().position(|a| a == "--spec") {
         Some(i) => args.get(i + 1).ok_or("--spec needs a FILE")?.clone(),
-        None => args.get(1).filter(|a| !a.starts_with("--")).cloned().unwrap_or_else(|| "data/trials/default_trial.json".into()),
+        None => args
+            .get(1)
+            .filter(|a| !a.starts_with("--"))
+            .cloned()
+            .unwrap_or_else(|| "data/trials/default_trial.json".into()),
     };
     let out = PathBuf::from("out/diabetes_trial");
     std::fs::create_dir_all(&out)?;
     let started = std::time::Instant::now();
     let spec: TrialSpec = serde_json::from_str(&std::fs::read_to_string(&spec_path)?)?;
-    println!("trial: {} ({} virtual patients per arm, {} years, seed {})", spec.name, spec.n_per_arm, spec.years, spec.seed);
+    println!(
+        "trial: {} ({} virtual patients per arm, {} years, seed {})",
+        spec.name, spec.n_per_arm, spec.years, spec.seed
+    );
     let result = run_trial(&spec)?;
     for arm in &result.arms {
         let last = arm.t_years.len() - 1;
@@ -42,15 +49,32 @@ fn main() -> Result<(), Box<dyn Error>> {
             let fr: Vec<String> = e
                 .at_report_years
                 .iter()
-                .map(|f| format!("{:.0} y {:.1} % [{:.1}–{:.1}]", f.years, 100.0 * f.fraction, 100.0 * f.lo, 100.0 * f.hi))
+                .map(|f| {
+                    format!(
+                        "{:.0} y {:.1} % [{:.1}–{:.1}]",
+                        f.years,
+                        100.0 * f.fraction,
+                        100.0 * f.lo,
+                        100.0 * f.hi
+                    )
+                })
                 .collect();
-            let med = e.median_years.map_or("not reached".to_string(), |m| format!("{m:.2} y"));
+            let med = e
+                .median_years
+                .map_or("not reached".to_string(), |m| format!("{m:.2} y"));
             println!("  {:50} {} ; median {med}", e.name, fr.join(", "));
         }
     }
-    std::fs::write(out.join("result.json"), serde_json::to_string_pretty(&result)?)?;
+    std::fs::write(
+        out.join("result.json"),
+        serde_json::to_string_pretty(&result)?,
+    )?;
     std::fs::write(out.join("trial.svg"), report::trial_svg(&result)?)?;
-    println!("\nwrote {}/result.json and trial.svg ({:.2} s)", out.display(), started.elapsed().as_secs_f64());
+    println!(
+        "\nwrote {}/result.json and trial.svg ({:.2} s)",
+        out.display(),
+        started.elapsed().as_secs_f64()
+    );
     let arms: Vec<_> = result
         .arms
         .iter()
@@ -64,7 +88,10 @@ fn main() -> Result<(), Box<dyn Error>> {
             json!({"arm": a.name, "endpoints": eps})
         })
         .collect();
-    println!("{}", json!({"example": "diabetes_trial", "trial": result.name, "n_per_arm": result.n_per_arm, "arms": arms,
-        "seconds": started.elapsed().as_secs_f64()}));
+    println!(
+        "{}",
+        json!({"example": "diabetes_trial", "trial": result.name, "n_per_arm": result.n_per_arm, "arms": arms,
+        "seconds": started.elapsed().as_secs_f64()})
+    );
     Ok(())
 }
