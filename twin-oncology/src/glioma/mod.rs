@@ -15,6 +15,7 @@
 pub mod model;
 pub mod params;
 pub mod radiotherapy;
+pub mod synthetic;
 pub mod tissue;
 pub mod twin;
 

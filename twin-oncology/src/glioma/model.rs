@@ -77,6 +77,12 @@ pub fn level_volume_mm3(domain: &Domain, c: &Array3<f64>, threshold: f64) -> Res
             continue;
         }
         let d = v - threshold;
+        // Far from the level set the fraction saturates (a voxel would need a jump
+        // > 0.6 across it, i.e. an unresolved front): skip the gradient there.
+        if d.abs() >= 0.3 {
+            count += f64::from(u8::from(d > 0.0));
+            continue;
+        }
         let at = |ii: usize, jj: usize, kk: usize| {
             if domain.mask[[ii, jj, kk]] {
                 c[[ii, jj, kk]]
@@ -160,6 +166,9 @@ impl Default for TreatmentOptions {
     }
 }
 
+/// Smallest T1Gd radius (mm) counted as visible enhancement when reading Days Gained.
+pub const MIN_VISIBLE_RADIUS_MM: f64 = 3.0;
+
 /// Forecast of one schedule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TreatmentOutcome {
@@ -167,11 +176,15 @@ pub struct TreatmentOutcome {
     pub schedule: String,
     /// Total dose (Gy).
     pub total_dose_gy: f64,
-    /// Days Gained at follow-up (Neal 2013): follow-up time minus the time at which the
-    /// untreated virtual control had the treated tumour's T1Gd radius.
+    /// Days Gained (Neal 2013): the reading time minus the time at which the untreated
+    /// virtual control had the treated tumour's T1Gd radius (a lower bound, the
+    /// horizon, if enhancement never reappears).
     pub days_gained: f64,
     /// `days_gained ≥ 100`.
     pub responder: bool,
+    /// When Days Gained was read (days after the first fraction): the follow-up, or
+    /// the first reappearance of enhancement after it.
+    pub days_gained_read_at: f64,
     /// T1Gd radius of the treated tumour at follow-up (mm).
     pub treated_t1gd_radius_mm: f64,
     /// T1Gd radius of the untreated control at follow-up (mm).
@@ -312,11 +325,6 @@ impl GliomaSim {
             FLAIR_THRESHOLD,
             opts.ptv_margin_mm,
         )?);
-        // Untreated control to follow-up.
-        let mut control = history.clone();
-        let mut cc = c_start.clone();
-        self.grow_recording(&mut cc, t_start, opts.followup_days, &mut control)?;
-        let control_follow = observe(&self.domain, &cc)?;
         // Treated.
         let mut c = c_start.clone();
         let mut treated = Trajectory::default();
@@ -327,15 +335,27 @@ impl GliomaSim {
             t = f.day;
             apply_fraction(&mut c, &dose, f.dose_gy, lq)?;
         }
-        self.grow_recording(&mut c, t_start + t, opts.followup_days - t, &mut treated)?;
-        let follow = observe(&self.domain, &c)?;
-        self.grow_recording(
-            &mut c,
-            t_start + opts.followup_days,
-            opts.horizon_days - opts.followup_days,
-            &mut treated,
-        )?;
-        let t_follow = t_start + opts.followup_days;
+        self.grow_recording(&mut c, t_start + t, opts.horizon_days - t, &mut treated)?;
+        // Days Gained is read at the follow-up scan, or, if the enhancing region has
+        // vanished then, at its first reappearance (≥ MIN_VISIBLE_RADIUS_MM): after
+        // regrowth the treated and control fronts move at the same speed, so the delay
+        // is the same whenever it is read.
+        let t_follow_nominal = t_start + opts.followup_days;
+        let (t_follow, follow) = treated
+            .t_days
+            .iter()
+            .zip(&treated.imaging)
+            .find(|(t, s)| **t >= t_follow_nominal && s.t1gd_radius_mm >= MIN_VISIBLE_RADIUS_MM)
+            .map(|(t, s)| (*t, *s))
+            .unwrap_or((
+                t_start + opts.horizon_days,
+                *treated.imaging.last().expect("recorded"),
+            ));
+        // Untreated control to the same time.
+        let mut control = history.clone();
+        let mut cc = c_start.clone();
+        self.grow_recording(&mut cc, t_start, t_follow - t_start, &mut control)?;
+        let control_follow = observe(&self.domain, &cc)?;
         let days_gained = match control.time_t1gd_reaches(follow.t1gd_radius_mm) {
             Some(tc) => (t_follow - tc).max(0.0),
             None => 0.0,
@@ -344,6 +364,7 @@ impl GliomaSim {
             schedule: schedule.name.clone(),
             total_dose_gy: schedule.total_dose_gy(),
             days_gained,
+            days_gained_read_at: t_follow - t_start,
             responder: days_gained >= RESPONDER_DAYS_GAINED,
             treated_t1gd_radius_mm: follow.t1gd_radius_mm,
             control_t1gd_radius_mm: control_follow.t1gd_radius_mm,
@@ -357,7 +378,7 @@ impl GliomaSim {
 }
 
 /// Days from the trajectory's first time until the T1Gd volume exceeds 1.40 × its nadir
-/// after `t_end_rt`.
+/// after `t_end_rt` (the nadir floored at a just-visible 3 mm sphere).
 fn time_to_progression(treated: &Trajectory, t_end_rt: f64) -> Option<f64> {
     let t0 = *treated.t_days.first()?;
     let mut nadir = f64::INFINITY;
@@ -366,7 +387,9 @@ fn time_to_progression(treated: &Trajectory, t_end_rt: f64) -> Option<f64> {
             continue;
         }
         nadir = nadir.min(s.t1gd_volume_mm3);
-        if s.t1gd_volume_mm3 > 1.4 * nadir && nadir > 0.0 {
+        // A vanished enhancing region progresses once it is visible and 40% above that.
+        let floor = 4.0 / 3.0 * std::f64::consts::PI * MIN_VISIBLE_RADIUS_MM.powi(3);
+        if s.t1gd_volume_mm3 > 1.4 * nadir.max(floor) {
             return Some(t - t0);
         }
     }

@@ -1,0 +1,90 @@
+//! In-silico patients: scans made by a "truth" simulation with boundary noise.
+//!
+//! The truth should differ from the twin's settings (e.g. 1 mm truth vs 2 mm twin)
+//! so that a calibration test is not the model fitting its own output.
+
+use ndarray::Array3;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+use super::model::{GliomaSim, label_map, observe};
+use super::params::GrowthParams;
+use super::tissue::BrainTissue;
+use super::twin::Segmentation;
+use crate::error::{OncologyError, Result};
+
+/// Truth run: seed at `seed_mm`, first scan when the T1Gd radius reaches `r1_mm`,
+/// further scans `gaps_days` later. Boundary noise: each voxel on the boundary of
+/// a labelled region flips in or out with probability `flip_probability`.
+/// Returns the scans (first on day 0) and the true density at the last scan.
+pub fn virtual_scans(
+    tissue: &BrainTissue,
+    growth: &GrowthParams,
+    seed_mm: [f64; 3],
+    r1_mm: f64,
+    gaps_days: &[f64],
+    flip_probability: f64,
+    rng: &mut ChaCha8Rng,
+) -> Result<(Vec<Segmentation>, Array3<f64>)> {
+    let mut sim = GliomaSim::new(tissue, growth)?;
+    let mut c = sim.seed(seed_mm, 0.5, 2.0)?;
+    let chunk = 1.0;
+    let mut t = 0.0;
+    while observe(sim.domain(), &c)?.t1gd_radius_mm < r1_mm {
+        sim.grow(&mut c, chunk)?;
+        t += chunk;
+        if t > super::twin::MAX_ONSET_DAYS {
+            return Err(OncologyError::invalid(
+                "truth growth",
+                t,
+                "detection within the onset limit",
+            ));
+        }
+    }
+    let grid = tissue.domain.grid;
+    let mut scans = vec![Segmentation::from_labels(
+        0.0,
+        grid,
+        &noisy(&label_map(&c), flip_probability, rng),
+    )?];
+    let mut day = 0.0;
+    for &g in gaps_days {
+        sim.grow(&mut c, g)?;
+        day += g;
+        scans.push(Segmentation::from_labels(
+            day,
+            grid,
+            &noisy(&label_map(&c), flip_probability, rng),
+        )?);
+    }
+    Ok((scans, c))
+}
+
+/// Flip boundary voxels (a 6-neighbour has a different label) to that neighbour's label.
+fn noisy(labels: &Array3<u16>, p: f64, rng: &mut ChaCha8Rng) -> Array3<u16> {
+    let mut out = labels.clone();
+    let s = labels.shape();
+    for ((i, j, k), &l) in labels.indexed_iter() {
+        let nb = [
+            [1isize, 0, 0],
+            [-1, 0, 0],
+            [0, 1, 0],
+            [0, -1, 0],
+            [0, 0, 1],
+            [0, 0, -1],
+        ]
+        .iter()
+        .filter_map(|o| {
+            let q = [i as isize + o[0], j as isize + o[1], k as isize + o[2]];
+            ((0..3).all(|a| q[a] >= 0 && (q[a] as usize) < s[a]))
+                .then(|| labels[[q[0] as usize, q[1] as usize, q[2] as usize]])
+        })
+        .find(|&m| m != l);
+        if let Some(m) = nb
+            && rng.random::<f64>() < p
+        {
+            out[[i, j, k]] = m;
+        }
+    }
+    out
+}

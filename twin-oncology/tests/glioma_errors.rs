@@ -1,0 +1,125 @@
+//! Glioma twin: bad input gives clear errors, never a panic.
+
+use ndarray::Array3;
+use twin_core::pde::Grid;
+use twin_oncology::glioma::model::GliomaSim;
+use twin_oncology::glioma::radiotherapy::{Fraction, Schedule};
+use twin_oncology::glioma::twin::{CalibrationOptions, Segmentation, calibrate};
+use twin_oncology::glioma::{BrainTissue, GrowthParams, LqParams};
+
+/// A 40 mm cube of brain with a 10 mm CSF slab at x < 10 mm.
+fn tissue() -> BrainTissue {
+    let grid = Grid::new_3d([20, 20, 20], [2.0; 3]).unwrap();
+    let p_wm = Array3::from_shape_fn(grid.shape, |(i, _, _)| if i < 5 { 0.0 } else { 1.0 });
+    BrainTissue::from_probabilities(grid, grid.zeros(), p_wm, None).unwrap()
+}
+
+fn ball(grid: &Grid, centre: [f64; 3], r: f64) -> Array3<bool> {
+    Array3::from_shape_fn(grid.shape, |(i, j, k)| {
+        let p = grid.centre_mm(i, j, k);
+        (0..3).map(|a| (p[a] - centre[a]).powi(2)).sum::<f64>() <= r * r
+    })
+}
+
+fn scan(day: f64, grid: &Grid, centre: [f64; 3], r_t1: f64, r_fl: f64) -> Segmentation {
+    Segmentation {
+        day,
+        grid: *grid,
+        t1gd: ball(grid, centre, r_t1),
+        flair: ball(grid, centre, r_fl),
+    }
+}
+
+fn message(r: Result<impl std::fmt::Debug, twin_oncology::OncologyError>) -> String {
+    r.unwrap_err().to_string()
+}
+
+#[test]
+fn segmentation_errors_name_the_problem() {
+    let t = tissue();
+    let g = t.domain.grid;
+    let opts = CalibrationOptions::default();
+    let c = [24.0, 20.0, 20.0];
+    // Dates out of order.
+    let m = message(calibrate(
+        &t,
+        &[scan(30.0, &g, c, 4.0, 7.0), scan(0.0, &g, c, 5.0, 8.0)],
+        &opts,
+    ));
+    assert!(m.contains("strictly increasing"), "{m}");
+    // A single scan.
+    assert!(message(calibrate(&t, &[scan(0.0, &g, c, 4.0, 7.0)], &opts)).contains("at least 2"));
+    // Empty T1Gd mask.
+    let mut empty = scan(0.0, &g, c, 4.0, 7.0);
+    empty.t1gd.fill(false);
+    let m = message(calibrate(&t, &[empty, scan(30.0, &g, c, 5.0, 8.0)], &opts));
+    assert!(m.contains("empty"), "{m}");
+    // Lesion in the CSF slab (outside the brain mask).
+    let csf = [4.0, 20.0, 20.0];
+    let m = message(calibrate(
+        &t,
+        &[scan(0.0, &g, csf, 4.0, 5.0), scan(30.0, &g, csf, 5.0, 6.0)],
+        &opts,
+    ));
+    assert!(m.contains("outside the brain mask"), "{m}");
+    // Scans on a grid that is not atlas space.
+    let other = Grid::new_3d([30, 20, 20], [2.0; 3]).unwrap();
+    let m = message(calibrate(
+        &t,
+        &[
+            scan(0.0, &other, c, 4.0, 7.0),
+            scan(30.0, &other, c, 5.0, 8.0),
+        ],
+        &opts,
+    ));
+    assert!(m.contains("atlas space"), "{m}");
+    // Label arrays that do not match their own grid.
+    let mut bad = scan(0.0, &g, c, 4.0, 7.0);
+    bad.flair = Array3::from_elem([3, 3, 3], false);
+    assert!(calibrate(&t, &[bad, scan(30.0, &g, c, 5.0, 8.0)], &opts).is_err());
+    // A shrinking tumour cannot give a growth speed.
+    let m = message(calibrate(
+        &t,
+        &[scan(0.0, &g, c, 6.0, 9.0), scan(30.0, &g, c, 4.0, 7.0)],
+        &opts,
+    ));
+    assert!(m.contains("growing"), "{m}");
+}
+
+#[test]
+fn parameter_and_schedule_errors() {
+    let t = tissue();
+    let bad = GrowthParams {
+        rho_per_day: -0.1,
+        ..GrowthParams::default()
+    };
+    assert!(message(GliomaSim::new(&t, &bad)).contains("rho_per_day"));
+    let sim = GliomaSim::new(&t, &GrowthParams::default()).unwrap();
+    assert!(message(sim.seed([4.0, 20.0, 20.0], 0.5, 2.0)).contains("invadable"));
+    assert!(
+        LqParams {
+            alpha_per_gy: f64::NAN,
+            alpha_beta_gy: 10.0
+        }
+        .validate()
+        .is_err()
+    );
+    let f = |day, dose_gy| Fraction { day, dose_gy };
+    assert!(
+        message(Schedule::custom("x", vec![f(2.0, 2.0), f(1.0, 2.0)]))
+            .contains("previous fraction")
+    );
+    assert!(Schedule::custom("x", vec![f(0.0, -1.0)]).is_err());
+    assert!(Schedule::custom("x", vec![]).is_err());
+    let grid = Grid::new_3d([4, 4, 4], [1.0; 3]).unwrap();
+    assert!(BrainTissue::from_probabilities(grid, grid.zeros(), grid.zeros(), None).is_err());
+    assert!(
+        BrainTissue::from_probabilities(
+            grid,
+            grid.zeros(),
+            Array3::from_elem([4, 4, 4], 1.5),
+            None
+        )
+        .is_err()
+    );
+}
