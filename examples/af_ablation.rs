@@ -12,7 +12,8 @@ use std::error::Error;
 use std::path::PathBuf;
 
 use patient_twin::cardiac::ablation::{
-    InducibilityProtocol, Strategy, StrategyOutcome, inducibility, lesion_set, recommend, rotor_targets,
+    InducibilityProtocol, Strategy, StrategyOutcome, inducibility, lesion_set, recommend,
+    rotor_targets,
 };
 use patient_twin::cardiac::analysis::{activation_map, phase_from_delay, phase_singularities};
 use patient_twin::cardiac::cell::CellModel;
@@ -22,7 +23,10 @@ use patient_twin::cardiac::plot::map_svg;
 use patient_twin::cardiac::tissue::{Monodomain, Site, Stimulus};
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let out = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("out/af_ablation"));
+    let out = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("out/af_ablation"));
     std::fs::create_dir_all(&out)?;
     let patient = AfPatient {
         la_diameter_mm: 44.0,
@@ -51,7 +55,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     let lspv = sheet.pv_centres_mm[0];
     let pulse = cells[0].default_stimulus();
     md.add_stimulus(Stimulus::train(
-        Site::Disk { centre_mm: [lspv[0] + sheet.spec.pv_radius_mm + 3.0, lspv[1], 0.0], radius_mm: 1.5 },
+        Site::Disk {
+            centre_mm: [lspv[0] + sheet.spec.pv_radius_mm + 3.0, lspv[1], 0.0],
+            radius_mm: 1.5,
+        },
         0.0,
         130.0,
         8,
@@ -78,7 +85,14 @@ fn main() -> Result<(), Box<dyn Error>> {
         md.t_ms(),
         ps_positions.len()
     );
-    map_svg(&out.join("before_activation.svg"), "last activation (ms), before ablation", &activation_map(&md, false), dx, None, &last_ps)?;
+    map_svg(
+        &out.join("before_activation.svg"),
+        "last activation (ms), before ablation",
+        &activation_map(&md, false),
+        dx,
+        None,
+        &last_ps,
+    )?;
     let targets = rotor_targets(&ps_positions, 5.0, 3, 8.0);
 
     // 2. Strategies.
@@ -90,11 +104,17 @@ fn main() -> Result<(), Box<dyn Error>> {
         Strategy::PviBox,
         Strategy::PviRotors(targets.clone()),
     ];
-    let protocol = InducibilityProtocol { site_spacing_mm: 15.0, sustain_ms: 800.0, ..InducibilityProtocol::default() };
+    let protocol = InducibilityProtocol {
+        site_spacing_mm: 15.0,
+        sustain_ms: 800.0,
+        ..InducibilityProtocol::default()
+    };
     let mut outcomes = Vec::new();
     for s in &strategies {
         let lesion = lesion_set(&sheet, s)?;
-        let area = sheet.substrate.measure_cm(&(&lesion & &sheet.substrate.domain.mask));
+        let area = sheet
+            .substrate
+            .measure_cm(&(&lesion & &sheet.substrate.domain.mask));
         let res = inducibility(&sheet.substrate, &cells, &lesion, &protocol)?;
         println!(
             "  {:<18} ablated {:>5.2} cm²  inducible from {}/{} sites ({:.2})",
@@ -107,22 +127,48 @@ fn main() -> Result<(), Box<dyn Error>> {
         if *s != Strategy::None {
             let mut after = Monodomain::new(sheet.substrate.clone(), cells.clone(), 0.1)?;
             after.ablate(&lesion)?;
-            after.add_stimulus(Stimulus::train(Site::Disk { centre_mm: [0.5 * sheet.spec.width_mm, 0.5 * sheet.spec.height_mm, 0.0], radius_mm: 1.5 }, 0.0, 1000.0, 1, pulse))?;
+            after.add_stimulus(Stimulus::train(
+                Site::Disk {
+                    centre_mm: [0.5 * sheet.spec.width_mm, 0.5 * sheet.spec.height_mm, 0.0],
+                    radius_mm: 1.5,
+                },
+                0.0,
+                1000.0,
+                1,
+                pulse,
+            ))?;
             after.run(250.0);
             let name = s.name().replace('+', "_");
-            map_svg(&out.join(format!("after_{name}_activation.svg")), &format!("activation (ms) after {}", s.name()), &activation_map(&after, true), dx, Some(&lesion), &[])?;
+            map_svg(
+                &out.join(format!("after_{name}_activation.svg")),
+                &format!("activation (ms) after {}", s.name()),
+                &activation_map(&after, true),
+                dx,
+                Some(&lesion),
+                &[],
+            )?;
         }
-        outcomes.push(StrategyOutcome { strategy: s.name().to_string(), inducible_fraction: res.inducible_fraction, ablated_area_cm2: area });
+        outcomes.push(StrategyOutcome {
+            strategy: s.name().to_string(),
+            inducible_fraction: res.inducible_fraction,
+            ablated_area_cm2: area,
+        });
     }
     let rec = recommend(&outcomes[1..]).ok_or("no strategy")?;
-    println!("recommendation: {} ({:.2} cm², inducible fraction {:.2})", rec.strategy, rec.ablated_area_cm2, rec.inducible_fraction);
+    println!(
+        "recommendation: {} ({:.2} cm², inducible fraction {:.2})",
+        rec.strategy, rec.ablated_area_cm2, rec.inducible_fraction
+    );
     let summary = serde_json::json!({
         "patient": patient,
         "rotor_targets_mm": targets,
         "strategies": outcomes,
         "recommendation": rec.strategy,
     });
-    std::fs::write(out.join("af_ablation.json"), serde_json::to_string_pretty(&summary)?)?;
+    std::fs::write(
+        out.join("af_ablation.json"),
+        serde_json::to_string_pretty(&summary)?,
+    )?;
     println!("{summary}");
     Ok(())
 }

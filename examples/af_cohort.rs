@@ -49,32 +49,69 @@ struct Clinical {
 fn draw_patient(rng: &mut ChaCha8Rng, id: u64) -> (AfPatient, Clinical, f64) {
     let age: f64 = rng.random_range(45.0..82.0);
     let persistent = rng.random_bool(0.5);
-    let la: f64 = (38.0 + if persistent { 6.0 } else { 0.0 } + rng.random_range(-6.0..6.0) + 0.08 * (age - 60.0)).clamp(28.0, 60.0);
-    let fib: f64 = (0.05 + 0.004 * (age - 45.0) + if persistent { 0.06 } else { 0.0 } + rng.random_range(-0.05..0.08)).clamp(0.02, 0.4);
+    let la: f64 = (38.0
+        + if persistent { 6.0 } else { 0.0 }
+        + rng.random_range(-6.0..6.0)
+        + 0.08 * (age - 60.0))
+        .clamp(28.0, 60.0);
+    let fib: f64 = (0.05
+        + 0.004 * (age - 45.0)
+        + if persistent { 0.06 } else { 0.0 }
+        + rng.random_range(-0.05..0.08))
+    .clamp(0.02, 0.4);
     let pattern = match rng.random_range(0..3) {
         0 => FibrosisPattern::Diffuse,
         1 => FibrosisPattern::Patchy,
         _ => FibrosisPattern::Compact,
     };
-    let remodelling = if persistent { rng.random_range(0.6..1.0) } else { rng.random_range(0.2..0.7) };
+    let remodelling = if persistent {
+        rng.random_range(0.6..1.0)
+    } else {
+        rng.random_range(0.2..0.7)
+    };
     let conduction_scale: f64 = (0.9 - 1.2 * fib + rng.random_range(-0.15..0.15)).clamp(0.3, 1.2);
-    let p = AfPatient { la_diameter_mm: la, fibrosis_burden: fib, fibrosis_pattern: pattern, fibrosis_seed: id, remodelling, conduction_scale };
+    let p = AfPatient {
+        la_diameter_mm: la,
+        fibrosis_burden: fib,
+        fibrosis_pattern: pattern,
+        fibrosis_seed: id,
+        remodelling,
+        conduction_scale,
+    };
     // Standard normal by Box–Muller.
     let (u1, u2): (f64, f64) = (rng.random_range(1e-12..1.0), rng.random());
     let cv_noise = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos() * 0.15;
-    (p, Clinical { age_years: age, persistent, la_diameter_mm: la, observed_fibrosis_pct: 0.0 }, cv_noise.exp())
+    (
+        p,
+        Clinical {
+            age_years: age,
+            persistent,
+            la_diameter_mm: la,
+            observed_fibrosis_pct: 0.0,
+        },
+        cv_noise.exp(),
+    )
 }
 
 /// Truth: richer protocol on the true substrate, after PVI.
 fn truth_recurrence(p: &AfPatient) -> Result<bool, Box<dyn Error>> {
     let sheet = p.sheet(0.75, |s| p.true_fibrosis(s))?;
     let lesion = lesion_set(&sheet, &Strategy::Pvi)?;
-    let proto = InducibilityProtocol { site_spacing_mm: 15.0, sustain_ms: 800.0, ..InducibilityProtocol::default() };
+    let proto = InducibilityProtocol {
+        site_spacing_mm: 15.0,
+        sustain_ms: 800.0,
+        ..InducibilityProtocol::default()
+    };
     Ok(inducibility(&sheet.substrate, &p.cells(), &lesion, &proto)?.inducible_fraction > 0.0)
 }
 
 /// Twin: built from clinical observations only; returns (score, observed fibrosis %).
-fn twin_score(p: &AfPatient, clin: &Clinical, cv_factor: f64, seed: u64) -> Result<(f64, f64), Box<dyn Error>> {
+fn twin_score(
+    p: &AfPatient,
+    clin: &Clinical,
+    cv_factor: f64,
+    seed: u64,
+) -> Result<(f64, f64), Box<dyn Error>> {
     let twin_patient = AfPatient {
         remodelling: if clin.persistent { 0.8 } else { 0.4 },
         conduction_scale: (p.conduction_scale * cv_factor).clamp(0.2, 3.0),
@@ -87,12 +124,25 @@ fn twin_score(p: &AfPatient, clin: &Clinical, cv_factor: f64, seed: u64) -> Resu
         Ok(m)
     })?;
     let lesion = lesion_set(&sheet, &Strategy::Pvi)?;
-    let proto = InducibilityProtocol { site_spacing_mm: 20.0, sustain_ms: 600.0, ..InducibilityProtocol::default() };
-    Ok((inducibility(&sheet.substrate, &twin_patient.cells(), &lesion, &proto)?.inducible_fraction, observed_pct))
+    let proto = InducibilityProtocol {
+        site_spacing_mm: 20.0,
+        sustain_ms: 600.0,
+        ..InducibilityProtocol::default()
+    };
+    Ok((
+        inducibility(&sheet.substrate, &twin_patient.cells(), &lesion, &proto)?.inducible_fraction,
+        observed_pct,
+    ))
 }
 
 fn features(c: &Clinical) -> [f64; 5] {
-    [1.0, (c.la_diameter_mm - 42.0) / 6.0, (c.observed_fibrosis_pct - 15.0) / 8.0, c.persistent as u8 as f64, (c.age_years - 63.0) / 10.0]
+    [
+        1.0,
+        (c.la_diameter_mm - 42.0) / 6.0,
+        (c.observed_fibrosis_pct - 15.0) / 8.0,
+        c.persistent as u8 as f64,
+        (c.age_years - 63.0) / 10.0,
+    ]
 }
 
 /// Ridge-penalised logistic regression by Newton-free gradient ascent (5
@@ -118,15 +168,23 @@ fn predict(w: &[f64; 5], x: &[f64; 5]) -> f64 {
     1.0 / (1.0 + (-(0..5).map(|k| w[k] * x[k]).sum::<f64>()).exp())
 }
 
-fn cohort(n: usize, seed: u64, with_twin: bool) -> Result<Vec<(Clinical, bool, f64)>, Box<dyn Error>> {
+fn cohort(
+    n: usize,
+    seed: u64,
+    with_twin: bool,
+) -> Result<Vec<(Clinical, bool, f64)>, Box<dyn Error>> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut out = Vec::new();
     for id in 0..n {
         let (p, mut clin, cv_factor) = draw_patient(&mut rng, seed.wrapping_mul(1000) + id as u64);
         let truth = truth_recurrence(&p)?;
-        let (score, obs) = if with_twin { twin_score(&p, &clin, cv_factor, seed ^ id as u64)? } else {
+        let (score, obs) = if with_twin {
+            twin_score(&p, &clin, cv_factor, seed ^ id as u64)?
+        } else {
             // Training cohort: the baseline needs only the observed fibrosis %.
-            let sheet = p.sheet(1.0, |s| p.observed_fibrosis(s, 0.25, 0.03, seed ^ id as u64))?;
+            let sheet = p.sheet(1.0, |s| {
+                p.observed_fibrosis(s, 0.25, 0.03, seed ^ id as u64)
+            })?;
             let m = p.observed_fibrosis(&sheet, 0.25, 0.03, seed ^ id as u64)?;
             (f64::NAN, 100.0 * burden(&sheet.substrate, &m))
         };
@@ -142,8 +200,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
-            "--patients" => { n = args.get(i + 1).ok_or("--patients N")?.parse()?; i += 1; }
-            "--seed" => { seed = args.get(i + 1).ok_or("--seed S")?.parse()?; i += 1; }
+            "--patients" => {
+                n = args.get(i + 1).ok_or("--patients N")?.parse()?;
+                i += 1;
+            }
+            "--seed" => {
+                seed = args.get(i + 1).ok_or("--seed S")?.parse()?;
+                i += 1;
+            }
             other => out = PathBuf::from(other),
         }
         i += 1;
@@ -154,7 +218,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     let xt: Vec<[f64; 5]> = train.iter().map(|r| features(&r.0)).collect();
     let yt: Vec<bool> = train.iter().map(|r| r.1).collect();
     let w = fit_logistic(&xt, &yt);
-    println!("training cohort: {n} patients, recurrence rate {:.2}; baseline coefficients {w:.2?}", yt.iter().filter(|&&b| b).count() as f64 / n as f64);
+    println!(
+        "training cohort: {n} patients, recurrence rate {:.2}; baseline coefficients {w:.2?}",
+        yt.iter().filter(|&&b| b).count() as f64 / n as f64
+    );
 
     let test = cohort(n, seed, true)?;
     let labels: Vec<bool> = test.iter().map(|r| r.1).collect();
@@ -162,23 +229,65 @@ fn main() -> Result<(), Box<dyn Error>> {
     let base: Vec<f64> = test.iter().map(|r| predict(&w, &features(&r.0))).collect();
     // Twin predicts recurrence when any site stays inducible; as a probability-like score we
     // map the inducible fraction f to 0.5 + 0.5 f for f > 0 and 0.25 for f = 0 (threshold 0.5).
-    let twin_p: Vec<f64> = twin.iter().map(|&f| if f > 0.0 { 0.5 + 0.5 * f } else { 0.25 }).collect();
-    let cfg = BootstrapConfig { replicates: 1000, seed, ..BootstrapConfig::default() };
+    let twin_p: Vec<f64> = twin
+        .iter()
+        .map(|&f| if f > 0.0 { 0.5 + 0.5 * f } else { 0.25 })
+        .collect();
+    let cfg = BootstrapConfig {
+        replicates: 1000,
+        seed,
+        ..BootstrapConfig::default()
+    };
     let strata = strata_from_labels(&labels);
-    let ci = |p: &Vec<f64>, m: BinaryMetric| bootstrap(labels.len(), Some(&strata), &cfg, |idx| m.on(&labels, p, idx));
-    let (ta, ba) = (accuracy(&labels, &twin_p, 0.5)?, accuracy(&labels, &base, 0.5)?);
+    let ci = |p: &Vec<f64>, m: BinaryMetric| {
+        bootstrap(labels.len(), Some(&strata), &cfg, |idx| {
+            m.on(&labels, p, idx)
+        })
+    };
+    let (ta, ba) = (
+        accuracy(&labels, &twin_p, 0.5)?,
+        accuracy(&labels, &base, 0.5)?,
+    );
     let (tu, bu) = (auc(&labels, &twin_p)?, auc(&labels, &base)?);
-    let (ta_ci, ba_ci) = (ci(&twin_p, BinaryMetric::Accuracy(0.5))?, ci(&base, BinaryMetric::Accuracy(0.5))?);
-    let (tu_ci, bu_ci) = (ci(&twin_p, BinaryMetric::Auc)?, ci(&base, BinaryMetric::Auc)?);
+    let (ta_ci, ba_ci) = (
+        ci(&twin_p, BinaryMetric::Accuracy(0.5))?,
+        ci(&base, BinaryMetric::Accuracy(0.5))?,
+    );
+    let (tu_ci, bu_ci) = (
+        ci(&twin_p, BinaryMetric::Auc)?,
+        ci(&base, BinaryMetric::Auc)?,
+    );
     let d_acc = compare_binary(&labels, &twin_p, &base, BinaryMetric::Accuracy(0.5), &cfg)?;
     let d_auc = compare_binary(&labels, &twin_p, &base, BinaryMetric::Auc, &cfg)?;
-    println!("test cohort: {n} patients, recurrence rate {:.2}", labels.iter().filter(|&&b| b).count() as f64 / n as f64);
-    println!("twin:     accuracy {ta:.2} [{:.2}, {:.2}]  AUC {tu:.2} [{:.2}, {:.2}]", ta_ci.percentile.0, ta_ci.percentile.1, tu_ci.percentile.0, tu_ci.percentile.1);
-    println!("baseline: accuracy {ba:.2} [{:.2}, {:.2}]  AUC {bu:.2} [{:.2}, {:.2}]", ba_ci.percentile.0, ba_ci.percentile.1, bu_ci.percentile.0, bu_ci.percentile.1);
-    println!("twin − baseline: accuracy {:+.2} [{:.2}, {:.2}] p = {:.3}; AUC {:+.2} [{:.2}, {:.2}] p = {:.3}", d_acc.difference, d_acc.ci_low, d_acc.ci_high, d_acc.p_value, d_auc.difference, d_auc.ci_low, d_auc.ci_high, d_auc.p_value);
+    println!(
+        "test cohort: {n} patients, recurrence rate {:.2}",
+        labels.iter().filter(|&&b| b).count() as f64 / n as f64
+    );
+    println!(
+        "twin:     accuracy {ta:.2} [{:.2}, {:.2}]  AUC {tu:.2} [{:.2}, {:.2}]",
+        ta_ci.percentile.0, ta_ci.percentile.1, tu_ci.percentile.0, tu_ci.percentile.1
+    );
+    println!(
+        "baseline: accuracy {ba:.2} [{:.2}, {:.2}]  AUC {bu:.2} [{:.2}, {:.2}]",
+        ba_ci.percentile.0, ba_ci.percentile.1, bu_ci.percentile.0, bu_ci.percentile.1
+    );
+    println!(
+        "twin − baseline: accuracy {:+.2} [{:.2}, {:.2}] p = {:.3}; AUC {:+.2} [{:.2}, {:.2}] p = {:.3}",
+        d_acc.difference,
+        d_acc.ci_low,
+        d_acc.ci_high,
+        d_acc.p_value,
+        d_auc.difference,
+        d_auc.ci_low,
+        d_auc.ci_high,
+        d_auc.p_value
+    );
     println!("wall time {:.0} s", started.elapsed().as_secs_f64());
     let rows: Vec<serde_json::Value> = test.iter().zip(&base).map(|(r, b)| serde_json::json!({"clinical": r.0, "recurrence": r.1, "twin_inducible_fraction": r.2, "baseline_probability": b})).collect();
-    std::fs::write(out.join("af_cohort_patients.json"), serde_json::to_string_pretty(&rows)?)?;
+    std::fs::write(
+        out.join("af_cohort_patients.json"),
+        serde_json::to_string_pretty(&rows)?,
+    )?;
     let summary = serde_json::json!({
         "n": n, "seed": seed,
         "twin_accuracy": ta, "twin_accuracy_ci95": [ta_ci.percentile.0, ta_ci.percentile.1],

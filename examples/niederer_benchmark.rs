@@ -14,7 +14,9 @@ use std::path::PathBuf;
 
 use patient_twin::cardiac::analysis::node_at;
 use patient_twin::cardiac::cell::TenTusscher;
-use patient_twin::cardiac::tissue::{Monodomain, Site, Stimulus, Substrate, diffusivity_mm2_per_ms};
+use patient_twin::cardiac::tissue::{
+    Monodomain, Site, Stimulus, Substrate, diffusivity_mm2_per_ms,
+};
 use patient_twin::core::pde::{Domain, Grid};
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -51,7 +53,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     // 50,000 µA/cm³ / (χ C_m = 1400 /cm · 1 µF/cm²) = 35.71 µA/µF (mV/ms).
     let stim_per_ms = 50_000.0 / (chi * 10.0 * cm);
     md.add_stimulus(Stimulus {
-        site: Site::Box { min_mm: [0.0; 3], max_mm: [1.5; 3] },
+        site: Site::Box {
+            min_mm: [0.0; 3],
+            max_mm: [1.5; 3],
+        },
         times_ms: vec![0.0],
         duration_ms: 2.0,
         amplitude_per_ms: stim_per_ms,
@@ -67,7 +72,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         [20.0, 7.0, 3.0],
         [10.0, 3.5, 1.5],
     ];
-    let nodes: Vec<usize> = points.iter().map(|&p| node_at(&md, p)).collect::<Result<_, _>>()?;
+    let nodes: Vec<usize> = points
+        .iter()
+        .map(|&p| node_at(&md, p))
+        .collect::<Result<_, _>>()?;
     println!(
         "Niederer 2011 slab: dx {dx} mm, dt {dt} ms, {} nodes, D_l {d_long:.4} D_t {d_trans:.4} mm²/ms",
         md.n_nodes()
@@ -86,7 +94,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         "dx_mm": dx, "dt_ms": dt, "n_nodes": md.n_nodes(), "wall_seconds": secs,
         "activation_ms": times, "p8_ms": times[7],
     });
-    std::fs::write(out.join(format!("niederer_dx{dx}_dt{dt}.json")), serde_json::to_string_pretty(&summary)?)?;
+    std::fs::write(
+        out.join(format!("niederer_dx{dx}_dt{dt}.json")),
+        serde_json::to_string_pretty(&summary)?,
+    )?;
     println!("{summary}");
     Ok(())
 }
