@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 // SECTION-MODULES (keep this marker: one `mod name;` line per section below it)
 mod breast;
 mod cardiac;
+mod glioma;
 mod metabolic;
 mod pk;
 
@@ -22,6 +23,7 @@ fn sections() -> Vec<(&'static str, Section)> {
         // SECTION-LIST (keep this marker: one `("name", name::run),` line per section)
         ("breast", breast::run),
         ("cardiac", cardiac::run),
+        ("glioma", glioma::run),
         ("metabolic", metabolic::run),
         ("pk", pk::run),
     ]

@@ -308,7 +308,7 @@ pub fn calibrate(
         ));
     }
     for w in scans.windows(2) {
-        if !(w[1].day > w[0].day) {
+        if w[1].day.partial_cmp(&w[0].day) != Some(std::cmp::Ordering::Greater) {
             return Err(OncologyError::invalid(
                 "scan days",
                 format!("{} then {}", w[0].day, w[1].day),
@@ -324,7 +324,7 @@ pub fn calibrate(
     let (first, last) = (&summaries[0].0, &summaries[summaries.len() - 1].0);
     let dt = scans[scans.len() - 1].day - scans[0].day;
     let v = (last.t1gd_radius_mm - first.t1gd_radius_mm) / dt;
-    if !(v > 0.0) {
+    if v.is_nan() || v <= 0.0 {
         return Err(OncologyError::invalid(
             "T1Gd radius growth",
             format!("{v:.4} mm/day"),
