@@ -168,11 +168,10 @@ fn predict(w: &[f64; 5], x: &[f64; 5]) -> f64 {
     1.0 / (1.0 + (-(0..5).map(|k| w[k] * x[k]).sum::<f64>()).exp())
 }
 
-fn cohort(
-    n: usize,
-    seed: u64,
-    with_twin: bool,
-) -> Result<Vec<(Clinical, bool, f64)>, Box<dyn Error>> {
+/// One cohort member: clinical information, true recurrence, twin (or baseline) score.
+type CohortRow = (Clinical, bool, f64);
+
+fn cohort(n: usize, seed: u64, with_twin: bool) -> Result<Vec<CohortRow>, Box<dyn Error>> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut out = Vec::new();
     for id in 0..n {
