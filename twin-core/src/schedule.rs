@@ -300,16 +300,7 @@ pub fn simulate_plan_with_events<S: OdeSystem + Clone>(
         }
         it.what.validate(n, k)?;
     }
-    if y0.len() != n {
-        return Err(CoreError::ShapeMismatch {
-            what: "y0".into(),
-            expected: format!("{n} components"),
-            found: format!("{} components", y0.len()),
-        });
-    }
-    if let Some((i, v)) = y0.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-        return Err(CoreError::invalid(format!("y0[{i}]"), v, "a finite number"));
-    }
+    crate::ode::validate_y0(y0, n)?;
 
     // Breakpoints: t0, every intervention time, every infusion end inside the horizon, t_end.
     let mut breaks = vec![t0, t_end];

@@ -72,16 +72,7 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
                 format!("a time > t0 = {t0}"),
             ));
         }
-        if y0.len() != n {
-            return Err(CoreError::ShapeMismatch {
-                what: "y0".into(),
-                expected: format!("{n} components"),
-                found: format!("{} components", y0.len()),
-            });
-        }
-        if let Some((i, v)) = y0.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-            return Err(CoreError::invalid(format!("y0[{i}]"), v, "a finite number"));
-        }
+        validate_y0(y0, n)?;
         let mut it = Integrator {
             sys,
             opts: opts.clone(),
@@ -699,4 +690,19 @@ pub fn solve_with_events<S: OdeSystem + ?Sized>(
     }
     sol.stats = *integ.stats();
     Ok(sol)
+}
+
+/// Error unless the initial state has `n` components, all finite.
+pub(crate) fn validate_y0(y0: &[f64], n: usize) -> Result<()> {
+    if y0.len() != n {
+        return Err(CoreError::ShapeMismatch {
+            what: "y0".into(),
+            expected: format!("{n} components"),
+            found: format!("{} components", y0.len()),
+        });
+    }
+    if let Some((i, v)) = y0.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        return Err(CoreError::invalid(format!("y0[{i}]"), v, "a finite number"));
+    }
+    Ok(())
 }

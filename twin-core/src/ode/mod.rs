@@ -35,8 +35,8 @@ pub mod problems;
 mod tableau;
 
 pub use dense::{DenseSolution, DenseStep};
-pub(crate) use driver::validate_t_out;
 pub use driver::{Integrator, solve, solve_with_events};
+pub(crate) use driver::{validate_t_out, validate_y0};
 
 use crate::error::{CoreError, Result};
 use nalgebra::DMatrix;
