@@ -3,6 +3,7 @@
 
 pub mod monodomain;
 pub mod protocol;
+mod stencil;
 pub mod substrate;
 
 pub use monodomain::{Monodomain, NO_NODE, Site, Stimulus};
