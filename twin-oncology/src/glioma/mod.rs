@@ -12,6 +12,7 @@
 //!
 //! Units: days, mm, mm²/day, Gy. Density `c` is normalised to the carrying capacity.
 
+pub mod cohort;
 pub mod model;
 pub mod params;
 pub mod radiotherapy;
