@@ -3,7 +3,7 @@
 
 use twin_cardiac::analysis::conduction_velocity_between;
 use twin_cardiac::cell::{CellModel, MitchellSchaeffer};
-use twin_cardiac::tissue::{Monodomain, Site, Stimulus, Substrate};
+use twin_cardiac::tissue::{DiffusionScheme, Monodomain, Site, Stimulus, Substrate};
 
 /// Plane-wave CV along x in a strip of length 20 mm stimulated at x = 0.
 fn plane_wave_cv(dx: f64, d: f64, dt: f64) -> f64 {
@@ -121,18 +121,32 @@ fn oblique_fibres_steer_conduction() {
     assert!((cv_l / cv_t - 2.0).abs() < 0.2);
 }
 
-/// The fused parallel update gives bit-identical results for 1 and 2 threads.
+/// The parallel update gives bit-identical results for 1 and 2 threads, for
+/// both diffusion schemes, with two cell-model regions, oblique fibres and a
+/// lesion (the sheet spans several parallel chunks).
 #[test]
 fn deterministic_for_any_thread_count() {
-    let run = |threads: usize| {
+    let run = |threads: usize, scheme: DiffusionScheme| {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .unwrap();
         pool.install(|| {
             let ms = MitchellSchaeffer::default();
-            let sub = Substrate::sheet(80, 70, 0.25, 0.1, 0.03, 0.5).unwrap();
-            let mut md = Monodomain::new(sub, vec![ms], 0.05).unwrap();
+            let short = MitchellSchaeffer {
+                tau_close_ms: 80.0,
+                ..ms
+            };
+            let mut sub = Substrate::sheet(120, 100, 0.25, 0.1, 0.03, 0.5).unwrap();
+            sub.region
+                .indexed_iter_mut()
+                .for_each(|((i, _, _), r)| *r = u8::from(i >= 60));
+            let mut md = Monodomain::with_scheme(sub, vec![ms, short], 0.05, scheme).unwrap();
+            let mut lesion = ndarray::Array3::from_elem([120, 100, 1], false);
+            lesion
+                .indexed_iter_mut()
+                .for_each(|((i, j, _), l)| *l = i == 40 && j < 70);
+            md.ablate(&lesion).unwrap();
             md.add_stimulus(Stimulus::train(
                 Site::Disk {
                     centre_mm: [3.0, 3.0, 0.0],
@@ -145,12 +159,23 @@ fn deterministic_for_any_thread_count() {
             ))
             .unwrap();
             md.run(30.0);
-            md.v()
+            (md.v(), md.first_activation_ms().to_vec())
         })
     };
-    let (a, b) = (run(1), run(2));
-    assert!(a.iter().any(|&x| x > 0.5));
-    assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+    for scheme in [DiffusionScheme::Explicit, DiffusionScheme::crank_nicolson()] {
+        let (a, b) = (run(1, scheme), run(2, scheme));
+        assert!(a.0.iter().any(|&x| x > 0.5));
+        assert!(
+            a.0.iter()
+                .zip(&b.0)
+                .all(|(x, y)| x.to_bits() == y.to_bits())
+        );
+        assert!(
+            a.1.iter()
+                .zip(&b.1)
+                .all(|(x, y)| x.to_bits() == y.to_bits())
+        );
+    }
 }
 
 #[test]
@@ -196,4 +221,142 @@ fn bad_inputs_give_clear_errors() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("stimulus.site"), "{err}");
+    // Semi-implicit θ outside [0.5, 1].
+    let sub = Substrate::sheet(10, 10, 0.25, 0.1, 0.02, 0.0).unwrap();
+    let scheme = DiffusionScheme::SemiImplicit {
+        theta: 0.3,
+        rel_tol: 1e-8,
+        max_iter: 100,
+    };
+    let err = Monodomain::with_scheme(sub, vec![ms], 0.05, scheme)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("theta") && err.contains("0.3"), "{err}");
+}
+
+/// A passive membrane (no ionic current): the monodomain reduces to pure
+/// diffusion, whose discrete solution is known exactly.
+#[derive(Debug, Clone, Copy)]
+struct Passive;
+
+impl CellModel for Passive {
+    type State = ();
+    fn name(&self) -> &'static str {
+        "passive"
+    }
+    fn resting(&self) -> (f64, ()) {
+        (0.0, ())
+    }
+    fn step(&self, _v: f64, _s: &mut (), _stim: f64, _dt: f64) -> f64 {
+        0.0
+    }
+    fn v_to_mv(&self, v: f64) -> f64 {
+        v
+    }
+    fn default_stimulus(&self) -> twin_cardiac::cell::StimulusPulse {
+        twin_cardiac::cell::StimulusPulse {
+            amplitude_per_ms: 1.0,
+            duration_ms: 1.0,
+        }
+    }
+    fn max_dt_ms(&self) -> f64 {
+        10.0
+    }
+    fn activation_threshold(&self) -> f64 {
+        0.5
+    }
+}
+
+/// On a strip of N nodes with no-flux ends the discrete Laplacian has the
+/// eigenvectors cos(π(i + ½)/N) with eigenvalue λ = −(4D/h²) sin²(π/2N), so
+/// after n steps the mode is scaled by exactly gⁿ with g = 1 + Δtλ (forward
+/// Euler), 1/(1 − Δtλ) (backward Euler) or (1 + Δtλ/2)/(1 − Δtλ/2)
+/// (Crank–Nicolson). The implicit runs use Δt = 4× the explicit limit.
+#[test]
+fn diffusion_schemes_match_exact_discrete_mode_decay() {
+    let (n, h, d) = (40usize, 0.25, 0.1);
+    let lambda = -4.0 * d / (h * h) * (std::f64::consts::PI / (2.0 * n as f64)).sin().powi(2);
+    let mode: Vec<f64> = (0..n)
+        .map(|i| (std::f64::consts::PI * (i as f64 + 0.5) / n as f64).cos())
+        .collect();
+    let limit = h * h / (2.0 * d);
+    for (scheme, dt, g) in [
+        (
+            DiffusionScheme::Explicit,
+            0.5 * limit,
+            1.0 + 0.5 * limit * lambda,
+        ),
+        (
+            DiffusionScheme::backward_euler(),
+            4.0 * limit,
+            1.0 / (1.0 - 4.0 * limit * lambda),
+        ),
+        (
+            DiffusionScheme::crank_nicolson(),
+            4.0 * limit,
+            (1.0 + 2.0 * limit * lambda) / (1.0 - 2.0 * limit * lambda),
+        ),
+    ] {
+        let sub = Substrate::sheet(n, 1, h, d, d, 0.0).unwrap();
+        let mut md = Monodomain::with_scheme(sub, vec![Passive], dt, scheme).unwrap();
+        assert!((md.explicit_dt_limit_ms() - limit).abs() < 1e-12);
+        md.set_v(&mode).unwrap();
+        let steps = 100;
+        md.run(steps as f64 * dt);
+        let scale = g.powi(steps);
+        let err = md
+            .v()
+            .iter()
+            .zip(&mode)
+            .map(|(v, m)| (v - scale * m).abs())
+            .fold(0.0, f64::max);
+        eprintln!(
+            "{scheme:?}: amplitude {scale:.6}, max error {err:.2e}, last CG {:?}",
+            md.last_solve()
+        );
+        assert!(scale < 0.9 && err < 1e-7 * scale, "{scheme:?}: {err}");
+    }
+}
+
+/// Plane-wave CV with semi-implicit diffusion at 4× the explicit stability
+/// limit agrees with the explicit solution at a small step.
+#[test]
+fn semi_implicit_cv_matches_explicit_above_stability_limit() {
+    let ms = MitchellSchaeffer::default();
+    let (dx, d) = (0.1, 0.1);
+    let explicit = plane_wave_cv(dx, d, 0.005);
+    let nx = (20.0 / dx).round() as usize + 1;
+    let cv = |scheme: DiffusionScheme, dt: f64| {
+        let sub = Substrate::sheet(nx, 3, dx, d, d, 0.0).unwrap();
+        let mut md = Monodomain::with_scheme(sub, vec![ms], dt, scheme).unwrap();
+        assert!(dt > 3.9 * md.explicit_dt_limit_ms());
+        md.add_stimulus(Stimulus::train(
+            Site::Box {
+                min_mm: [0.0, -1.0, -1.0],
+                max_mm: [1.0, 100.0, 1.0],
+            },
+            0.0,
+            1000.0,
+            1,
+            ms.default_stimulus(),
+        ))
+        .unwrap();
+        md.run(20.0 / (d.sqrt() * 0.5) + 10.0);
+        conduction_velocity_between(&md, [6.0, dx, 0.0], [16.0, dx, 0.0]).unwrap()
+    };
+    // The explicit scheme refuses this step.
+    let sub = Substrate::sheet(nx, 3, dx, d, d, 0.0).unwrap();
+    assert!(Monodomain::new(sub, vec![ms], 0.1).is_err());
+    for scheme in [
+        DiffusionScheme::crank_nicolson(),
+        DiffusionScheme::backward_euler(),
+    ] {
+        let c = cv(scheme, 0.1);
+        eprintln!("{scheme:?}: CV {c} vs explicit {explicit}");
+        assert!(
+            (c / explicit - 1.0).abs() < 0.03,
+            "{scheme:?}: {c} vs {explicit}"
+        );
+    }
 }

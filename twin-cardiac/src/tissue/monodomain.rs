@@ -31,6 +31,7 @@ use ndarray::Array3;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::implicit::{CgWork, Operator, SolveStats, solve_theta};
 use super::stencil::{Stencil, split_at_starts};
 use super::substrate::Substrate;
 use crate::cell::CellModel;
@@ -87,6 +88,77 @@ impl Stimulus {
     }
 }
 
+/// How the diffusion term is integrated in time.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub enum DiffusionScheme {
+    /// Forward Euler fused with the cell update; `dt` must respect the
+    /// explicit stability limit `1 / max_n Σ_m |w_nm|` (≈ dx²/(4D) in 2D).
+    #[default]
+    Explicit,
+    /// Godunov splitting: the cell update, then the θ-scheme
+    /// `(I − θΔt L) Vⁿ⁺¹ = (I + (1−θ)Δt L) V*` solved by preconditioned CG.
+    /// Unconditionally stable for θ ≥ ½, so `dt` is limited only by the cell
+    /// model.
+    SemiImplicit {
+        /// 1 = backward Euler (first order, strongly damping), 0.5 =
+        /// Crank–Nicolson (second order); allowed 0.5 ≤ θ ≤ 1.
+        theta: f64,
+        /// CG stops when the residual 2-norm has fallen by this factor
+        /// (0 < rel_tol < 1).
+        rel_tol: f64,
+        /// CG iteration cap per step (≥ 1).
+        max_iter: usize,
+    },
+}
+
+impl DiffusionScheme {
+    /// Crank–Nicolson with CG tolerance 1e-8 and at most 500 iterations.
+    pub fn crank_nicolson() -> Self {
+        Self::SemiImplicit {
+            theta: 0.5,
+            rel_tol: 1e-8,
+            max_iter: 500,
+        }
+    }
+
+    /// Backward Euler with CG tolerance 1e-8 and at most 500 iterations.
+    pub fn backward_euler() -> Self {
+        Self::SemiImplicit {
+            theta: 1.0,
+            rel_tol: 1e-8,
+            max_iter: 500,
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        if let Self::SemiImplicit {
+            theta,
+            rel_tol,
+            max_iter,
+        } = *self
+        {
+            if !(0.5..=1.0).contains(&theta) {
+                return Err(CardiacError::invalid(
+                    "scheme.theta",
+                    theta,
+                    "0.5 <= theta <= 1 (unconditionally stable)",
+                ));
+            }
+            if !(rel_tol > 0.0 && rel_tol < 1.0) {
+                return Err(CardiacError::invalid(
+                    "scheme.rel_tol",
+                    rel_tol,
+                    "0 < rel_tol < 1",
+                ));
+            }
+            if max_iter == 0 {
+                return Err(CardiacError::invalid("scheme.max_iter", max_iter, ">= 1"));
+            }
+        }
+        Ok(())
+    }
+}
+
 #[derive(Clone)]
 struct ResolvedStimulus {
     nodes: Vec<u32>,
@@ -127,6 +199,10 @@ pub struct Monodomain<M: CellModel> {
     t_ms: f64,
     step_no: u64,
     dt_ms: f64,
+    scheme: DiffusionScheme,
+    /// CG work vectors (semi-implicit scheme only).
+    cg: Option<CgWork>,
+    last_solve: SolveStats,
 }
 
 /// Per-step constants of the fused kernel.
@@ -172,11 +248,6 @@ fn fused_segment<M: CellModel, const K: usize>(
         &v[s..s + len]
     });
     let (st, stim) = (&mut st[..len], &stim[..len]);
-    let (last, first, count) = (
-        &mut rec.last[..len],
-        &mut rec.first[..len],
-        &mut rec.count[..len],
-    );
     // The arithmetic pass has no conditional stores, so the compiler
     // vectorises it across nodes; the rare threshold crossings (only at a
     // wavefront) are recorded in a second pass over the segment.
@@ -194,14 +265,25 @@ fn fused_segment<M: CellModel, const K: usize>(
         vn[i] = nv;
     }
     if crossed {
-        for i in 0..len {
-            if centre[i] < c.thr && vn[i] >= c.thr {
-                last[i] = c.t_next;
-                if count[i] == 0 {
-                    first[i] = c.t_next;
-                }
-                count[i] += 1;
+        record_crossings(centre, vn, rec, c);
+    }
+}
+
+/// Record the upward threshold crossings `centre[i] → vn[i]` of a node range.
+fn record_crossings(centre: &[f64], vn: &[f64], rec: Records<'_>, c: StepConsts) {
+    let it = centre
+        .iter()
+        .zip(vn)
+        .zip(rec.last)
+        .zip(rec.first)
+        .zip(rec.count);
+    for ((((&vo, &nv), last), first), count) in it {
+        if vo < c.thr && nv >= c.thr {
+            *last = c.t_next;
+            if *count == 0 {
+                *first = c.t_next;
             }
+            *count += 1;
         }
     }
 }
@@ -210,11 +292,25 @@ fn fused_segment<M: CellModel, const K: usize>(
 pub const NO_NODE: u32 = u32::MAX;
 
 impl<M: CellModel> Monodomain<M> {
-    /// Build the solver. `models[r]` is used where `substrate.region == r`.
-    /// Errors on an invalid substrate, missing models, or a time step above
-    /// the explicit stability limit of the diffusion operator or the cell model.
+    /// Build the solver with explicit diffusion. `models[r]` is used where
+    /// `substrate.region == r`. Errors on an invalid substrate, missing models,
+    /// or a time step above the explicit stability limit of the diffusion
+    /// operator or the cell model.
     pub fn new(substrate: Substrate, models: Vec<M>, dt_ms: f64) -> Result<Self> {
+        Self::with_scheme(substrate, models, dt_ms, DiffusionScheme::Explicit)
+    }
+
+    /// Build the solver with the given diffusion scheme (the semi-implicit
+    /// one allows `dt_ms` above the explicit diffusion limit; the cell-model
+    /// limit still applies).
+    pub fn with_scheme(
+        substrate: Substrate,
+        models: Vec<M>,
+        dt_ms: f64,
+        scheme: DiffusionScheme,
+    ) -> Result<Self> {
         substrate.validate()?;
+        scheme.validate()?;
         if models.is_empty() {
             return Err(CardiacError::invalid(
                 "models",
@@ -313,7 +409,7 @@ impl<M: CellModel> Monodomain<M> {
         // Forward Euler on V' = L V is stable if Δt ρ(L) ≤ 2; Gershgorin gives
         // ρ(L) ≤ 2 max_n Σ_m |w_nm|.
         let max_row = stencil.max_row;
-        if max_row > 0.0 && dt_ms > 1.0 / max_row {
+        if scheme == DiffusionScheme::Explicit && max_row > 0.0 && dt_ms > 1.0 / max_row {
             return Err(CardiacError::invalid(
                 "dt_ms",
                 dt_ms,
@@ -334,7 +430,6 @@ impl<M: CellModel> Monodomain<M> {
         let threshold = models[0].activation_threshold();
         Ok(Self {
             v_next: v.clone(),
-            v,
             state,
             stim_now: vec![0.0; n],
             lesion,
@@ -356,6 +451,16 @@ impl<M: CellModel> Monodomain<M> {
             t_ms: 0.0,
             step_no: 0,
             dt_ms,
+            cg: match scheme {
+                DiffusionScheme::Explicit => None,
+                DiffusionScheme::SemiImplicit { .. } => Some(CgWork::new(v.len())),
+            },
+            v,
+            scheme,
+            last_solve: SolveStats {
+                iterations: 0,
+                relative_residual: 0.0,
+            },
         })
     }
 
@@ -460,11 +565,11 @@ impl<M: CellModel> Monodomain<M> {
     pub fn step(&mut self) {
         self.update_stimuli();
         match self.stencil.k() {
-            2 => self.step_fused::<2>(),
-            4 => self.step_fused::<4>(),
-            6 => self.step_fused::<6>(),
-            8 => self.step_fused::<8>(),
-            18 => self.step_fused::<18>(),
+            2 => self.step_k::<2>(),
+            4 => self.step_k::<4>(),
+            6 => self.step_k::<6>(),
+            8 => self.step_k::<8>(),
+            18 => self.step_k::<18>(),
             k => unreachable!("a 1D/2D/3D stencil has 2, 4, 6, 8 or 18 points, not {k}"),
         }
         std::mem::swap(&mut self.v, &mut self.v_next);
@@ -472,13 +577,75 @@ impl<M: CellModel> Monodomain<M> {
         self.t_ms = self.step_no as f64 * self.dt_ms;
     }
 
-    /// One explicit step `Vⁿ → Vⁿ⁺¹` into `v_next`, chunks in parallel.
-    fn step_fused<const K: usize>(&mut self) {
+    fn step_k<const K: usize>(&mut self) {
         let c = StepConsts {
             dt: self.dt_ms,
             t_next: self.t_ms + self.dt_ms,
             thr: self.threshold,
         };
+        let DiffusionScheme::SemiImplicit {
+            theta,
+            rel_tol,
+            max_iter,
+        } = self.scheme
+        else {
+            self.fused_pass::<K>(c, true);
+            return;
+        };
+        // Reaction: V* = Vⁿ + Δt (I_ion + I_stim) into v_next (no crossing
+        // records yet), then the implicit diffusion solve in place.
+        self.fused_pass::<K>(
+            StepConsts {
+                thr: f64::INFINITY,
+                ..c
+            },
+            false,
+        );
+        let op = Operator {
+            stencil: &self.stencil,
+            chunk_grid: &self.chunk_grid,
+        };
+        if let Some(work) = self.cg.as_mut() {
+            self.last_solve = solve_theta(
+                &op,
+                work,
+                &mut self.v_next,
+                theta * c.dt,
+                c.dt,
+                rel_tol,
+                max_iter,
+            );
+        }
+        self.record_pass(c);
+    }
+
+    /// Record threshold crossings `v → v_next` on all nodes.
+    fn record_pass(&mut self, c: StepConsts) {
+        let (v, vn, sten) = (&self.v, &self.v_next, &self.stencil);
+        let cn = &self.chunk_nodes;
+        let la = split_at_starts(&mut self.last_act, cn);
+        let fa = split_at_starts(&mut self.first_act, cn);
+        let na = split_at_starts(&mut self.n_act, cn);
+        la.into_par_iter()
+            .zip(fa)
+            .zip(na)
+            .enumerate()
+            .for_each(|(ci, ((la, fa), na))| {
+                for seg in &sten.segments[sten.chunks[ci].clone()] {
+                    let (n, g, len) = (seg.n0 - cn[ci], seg.g0, seg.len);
+                    let rec = Records {
+                        last: &mut la[n..n + len],
+                        first: &mut fa[n..n + len],
+                        count: &mut na[n..n + len],
+                    };
+                    record_crossings(&v[g..g + len], &vn[g..g + len], rec, c);
+                }
+            });
+    }
+
+    /// One fused cell (+ explicit diffusion if `diffuse`) pass `Vⁿ → v_next`,
+    /// chunks in parallel.
+    fn fused_pass<const K: usize>(&mut self, c: StepConsts, diffuse: bool) {
         let deltas: [isize; K] = std::array::from_fn(|k| self.stencil.deltas[k]);
         let (v, sten, models, stim) = (&self.v, &self.stencil, &self.models, &self.stim_now);
         let (cn, cg) = (&self.chunk_nodes, &self.chunk_grid);
@@ -501,7 +668,13 @@ impl<M: CellModel> Monodomain<M> {
                         out.copy_from_slice(&v[seg.g0..seg.g0 + len]);
                         continue;
                     }
-                    let w: [f64; K] = std::array::from_fn(|k| sten.wtab[seg.class * K + k]);
+                    let w: [f64; K] = std::array::from_fn(|k| {
+                        if diffuse {
+                            sten.wtab[seg.class * K + k]
+                        } else {
+                            0.0
+                        }
+                    });
                     let rec = Records {
                         last: &mut la[n..n + len],
                         first: &mut fa[n..n + len],
@@ -602,6 +775,20 @@ impl<M: CellModel> Monodomain<M> {
     pub fn dt_ms(&self) -> f64 {
         self.dt_ms
     }
+    /// The diffusion scheme.
+    pub fn scheme(&self) -> DiffusionScheme {
+        self.scheme
+    }
+    /// Convergence of the last semi-implicit diffusion solve (zeros for the
+    /// explicit scheme).
+    pub fn last_solve(&self) -> SolveStats {
+        self.last_solve
+    }
+    /// Explicit diffusion stability limit of this grid and conductivity (ms;
+    /// infinite without coupling).
+    pub fn explicit_dt_limit_ms(&self) -> f64 {
+        1.0 / self.stencil.max_row
+    }
     /// Number of tissue nodes.
     pub fn n_nodes(&self) -> usize {
         self.coords.len()
@@ -621,6 +808,24 @@ impl<M: CellModel> Monodomain<M> {
     /// Membrane variable per node (model units).
     pub fn v(&self) -> Vec<f64> {
         self.gidx.iter().map(|&g| self.v[g as usize]).collect()
+    }
+    /// Set the membrane variable of every node (model units), e.g. an initial
+    /// condition. Errors on a length mismatch or non-finite values.
+    pub fn set_v(&mut self, v: &[f64]) -> Result<()> {
+        if v.len() != self.n_nodes() {
+            return Err(CardiacError::invalid(
+                "v.len",
+                v.len(),
+                format!("= number of nodes {}", self.n_nodes()),
+            ));
+        }
+        if let Some(x) = v.iter().find(|x| !x.is_finite()) {
+            return Err(CardiacError::invalid("v", x, "finite values"));
+        }
+        for (&g, &x) in self.gidx.iter().zip(v) {
+            self.v[g as usize] = x;
+        }
+        Ok(())
     }
     /// Membrane variable of one node (model units).
     pub fn v_at(&self, node: usize) -> f64 {
