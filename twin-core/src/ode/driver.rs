@@ -5,13 +5,22 @@
 use super::dense::{DenseSolution, DenseStep};
 use super::linalg::Lu;
 use super::tableau::{dopri5 as dp, rodas4 as ro};
-use super::{Direction, Event, EventHit, Method, OdeSystem, Solution, SolverOptions, Stats};
+use super::{
+    Direction, Event, EventHit, Method, OdeSystem, Solution, SolverOptions, Stats, Tolerance,
+};
 use crate::error::{CoreError, Result};
 use nalgebra::DMatrix;
 
 /// Hairer's stiffness test: `h·|λ|` above this on [`STIFF_COUNT`] accepted steps.
 const STIFF_HLAMBDA: f64 = 3.25;
 const STIFF_COUNT: usize = 15;
+
+/// Dopri5 PI controller of `dopri5.f`: `fac = err^α / err_old^β / 0.9`, with
+/// `α = 0.2 − 0.75 β`, `β = 0.04`, evaluated as one `exp` of logarithms.
+const PI_ALPHA: f64 = 0.17;
+const PI_BETA: f64 = 0.04;
+/// `ln(1e-4)`: the floor `dopri5.f` puts on the remembered error.
+const LN_FACOLD_MIN: f64 = -9.210_340_371_976_184;
 
 /// An adaptive integrator that advances one accepted step per [`step`](Self::step)
 /// call, exposing the step's dense output. [`solve`] is built on it; use it directly
@@ -37,7 +46,8 @@ pub struct Integrator<'a, S: OdeSystem + ?Sized> {
     lu: Lu,
     dense: DenseStep,
     // step-size controller memory
-    facold: f64,
+    /// `ln(max(err_old, 1e-4))` of the last accepted Dopri5 step (PI controller).
+    ln_facold: f64,
     errold: f64,
     hold: f64,
     first_step: bool,
@@ -93,7 +103,7 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
             dfdt: vec![0.0; n],
             lu: Lu::new(n),
             dense: DenseStep::zeros(n),
-            facold: 1e-4,
+            ln_facold: LN_FACOLD_MIN,
             errold: 1.0,
             hold: 0.0,
             first_step: true,
@@ -109,6 +119,43 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
         };
         it.h = it.h.min(it.opts.h_max);
         Ok(it)
+    }
+
+    /// Continue from a new state `(t0, y0)` to `t_end > t0`, reusing this
+    /// integrator's buffers (no allocation): the way to restart after a
+    /// discontinuity such as a bolus dose. The step-size controller starts
+    /// afresh (Hairer's `hinit`, or `opts.h0`), as in [`Self::new`]; [`Self::stats`]
+    /// keep accumulating over restarts. Errors as [`Self::new`].
+    pub fn restart(&mut self, t0: f64, y0: &[f64], t_end: f64) -> Result<()> {
+        ensure_time("t0", t0)?;
+        ensure_time("t_end", t_end)?;
+        if t_end <= t0 {
+            return Err(CoreError::invalid(
+                "t_end",
+                t_end,
+                format!("a time > t0 = {t0}"),
+            ));
+        }
+        validate_y0(y0, self.n)?;
+        self.t = t0;
+        self.t_end = t_end;
+        self.y.copy_from_slice(y0);
+        self.stiff = self.opts.method == Method::Rodas4;
+        self.jac_current = false;
+        self.ln_facold = LN_FACOLD_MIN;
+        self.errold = 1.0;
+        self.hold = 0.0;
+        self.first_step = true;
+        self.rejected_last = false;
+        self.n_stiff = 0;
+        self.n_nonstiff = 0;
+        self.eval_rhs_into_f(t0)?;
+        self.h = match self.opts.h0 {
+            Some(h0) => h0.min(t_end - t0),
+            None => self.initial_step(),
+        }
+        .min(self.opts.h_max);
+        Ok(())
     }
 
     fn eval_rhs_into_f(&mut self, t: f64) -> Result<()> {
@@ -153,16 +200,23 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
         &self.dense
     }
 
-    /// Weighted RMS norm of `v` with weights `atol_i + rtol·max(|y_i|, |y_new_i|)`.
-    fn err_norm(&self, v: &[f64]) -> f64 {
-        let mut s = 0.0;
-        for i in 0..self.n {
-            let sk =
-                self.opts.atol_of(i) + self.opts.rtol * self.y[i].abs().max(self.y_new[i].abs());
-            let e = v[i] / sk;
-            s += e * e;
-        }
-        let r = (s / self.n as f64).sqrt();
+    /// Square of the weighted RMS norm of `v` with weights
+    /// `atol_i + rtol·max(|y_i|, |y_new_i|)` (squared: the step test `err ≤ 1` and
+    /// the controller's logarithm need no square root).
+    #[inline(always)]
+    fn err_norm_sq(&self, v: &[f64]) -> f64 {
+        let n = self.n;
+        let (y, y_new, v) = (&self.y[..n], &self.y_new[..n], &v[..n]);
+        let rtol = self.opts.rtol;
+        let term = |i: usize, atol: f64| {
+            let e = v[i] / (atol + rtol * y[i].abs().max(y_new[i].abs()));
+            e * e
+        };
+        let s: f64 = match &self.opts.atol {
+            Tolerance::Scalar(a) => (0..n).map(|i| term(i, *a)).sum(),
+            Tolerance::PerComponent(a) => (0..n).map(|i| term(i, a[i])).sum(),
+        };
+        let r = s / n as f64;
         if r.is_nan() { f64::INFINITY } else { r }
     }
 
@@ -227,29 +281,30 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
             if last {
                 h = self.t_end - self.t;
             }
-            let err = if self.stiff {
+            let err_sq = if self.stiff {
                 self.attempt_rodas(h)
             } else {
                 self.attempt_dopri(h)
             };
-            if err <= 1.0 {
-                self.accept(h, err, last)?;
+            if err_sq <= 1.0 {
+                self.accept(h, err_sq, last)?;
                 return Ok(true);
             }
             self.stats.rejected += 1;
             self.rejected_last = true;
             self.h = if self.stiff {
-                h / (err.powf(0.25) / 0.9).clamp(1.0 / 6.0, 5.0)
+                h / (err_sq.sqrt().powf(0.25) / 0.9).clamp(1.0 / 6.0, 5.0)
             } else {
-                h / 5.0_f64.min(err.powf(0.17) / 0.9)
+                h / 5.0_f64.min((0.5 * PI_ALPHA * err_sq.ln()).exp() / 0.9)
             };
-            if !err.is_finite() {
+            if !err_sq.is_finite() {
                 self.h = h / 5.0;
             }
         }
     }
 
-    fn accept(&mut self, h: f64, err: f64, last: bool) -> Result<()> {
+    /// Accept the attempted step of size `h` with squared error norm `err_sq`.
+    fn accept(&mut self, h: f64, err_sq: f64, last: bool) -> Result<()> {
         let n = self.n;
         self.stats.accepted += 1;
         let t_new = if last { self.t_end } else { self.t + h };
@@ -277,6 +332,7 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
                 self.dense.coeffs[4][i] = 0.0;
             }
             // Gustafsson's predictive controller (Hairer & Wanner 1996, eq. IV.8.21).
+            let err = err_sq.sqrt();
             let mut fac = (err.powf(0.25) / 0.9).clamp(1.0 / 6.0, 5.0);
             if !self.first_step {
                 let facgus = (self.hold / h) * (err * err / self.errold).powf(0.25) / 0.9;
@@ -290,27 +346,38 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
         } else {
             // FSAL: k[6] = f(t + h, y_new) was computed as the 7th stage.
             self.f_new.copy_from_slice(&self.k[6]);
-            let k = &self.k;
+            let [k0, _, k2, k3, k4, k5, k6] = &self.k;
+            let (k0, k2, k3, k4, k5, k6) =
+                (&k0[..n], &k2[..n], &k3[..n], &k4[..n], &k5[..n], &k6[..n]);
+            let (y, y_new) = (&self.y[..n], &self.y_new[..n]);
+            let [r0, r1, r2, r3, r4] = &mut self.dense.coeffs;
+            let (r0, r1, r2, r3, r4) = (
+                &mut r0[..n],
+                &mut r1[..n],
+                &mut r2[..n],
+                &mut r3[..n],
+                &mut r4[..n],
+            );
             for i in 0..n {
-                let r1 = self.y_new[i] - self.y[i];
-                let r2 = h * k[0][i] - r1;
-                self.dense.coeffs[0][i] = self.y[i];
-                self.dense.coeffs[1][i] = r1;
-                self.dense.coeffs[2][i] = r2;
-                self.dense.coeffs[3][i] = r1 - h * k[6][i] - r2;
-                self.dense.coeffs[4][i] = h
-                    * (dp::D1 * k[0][i]
-                        + dp::D3 * k[2][i]
-                        + dp::D4 * k[3][i]
-                        + dp::D5 * k[4][i]
-                        + dp::D6 * k[5][i]
-                        + dp::D7 * k[6][i]);
+                let d1 = y_new[i] - y[i];
+                let d2 = h * k0[i] - d1;
+                r0[i] = y[i];
+                r1[i] = d1;
+                r2[i] = d2;
+                r3[i] = d1 - h * k6[i] - d2;
+                r4[i] = h
+                    * (dp::D1 * k0[i]
+                        + dp::D3 * k2[i]
+                        + dp::D4 * k3[i]
+                        + dp::D5 * k4[i]
+                        + dp::D6 * k5[i]
+                        + dp::D7 * k6[i]);
             }
-            // PI controller of `dopri5.f` (beta = 0.04).
-            let fac11 = err.powf(0.17);
-            let fac = (fac11 / self.facold.powf(0.04) / 0.9).clamp(0.1, 5.0);
+            // PI controller of `dopri5.f` (beta = 0.04), err^α / facold^β as one exp.
+            let ln_err = 0.5 * err_sq.ln();
+            let fac = ((PI_ALPHA * ln_err - PI_BETA * self.ln_facold).exp() / 0.9).clamp(0.1, 5.0);
             hnew = h / fac;
-            self.facold = err.max(1e-4);
+            self.ln_facold = ln_err.max(LN_FACOLD_MIN);
             if self.opts.method == Method::Auto {
                 self.stiffness_check(h);
             }
@@ -357,54 +424,66 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
         }
     }
 
-    /// `k_i ← f(t + c·h, stage)`, counting the evaluation.
-    fn stage_rhs(&mut self, t: f64, out: usize) {
-        self.sys.rhs(t, &self.stage, &mut self.k[out]);
-        self.stats.rhs_evals += 1;
-    }
-
     fn attempt_dopri(&mut self, h: f64) -> f64 {
         let (n, t) = (self.n, self.t);
-        self.k[0].copy_from_slice(&self.f);
+        // Field-wise borrows and slices of length n: no bounds checks in the stages.
+        let Self {
+            sys,
+            y,
+            f,
+            y_new,
+            stage,
+            tmp,
+            k,
+            stats,
+            ..
+        } = self;
+        let [k0, k1, k2, k3, k4, k5, k6] = k;
+        let (y, stage) = (&y[..n], &mut stage[..n]);
+        k0[..n].copy_from_slice(&f[..n]);
         macro_rules! stage {
-            ($out:expr, $c:expr, $($a:expr => $j:expr),+) => {{
+            ($out:ident, $c:expr, $($a:expr => $j:ident),+) => {{
+                $(let $j = &$j[..n];)+
                 for i in 0..n {
-                    self.stage[i] = self.y[i] + h * (0.0 $(+ $a * self.k[$j][i])+);
+                    stage[i] = y[i] + h * (0.0 $(+ $a * $j[i])+);
                 }
-                self.stage_rhs(t + $c * h, $out);
+                sys.rhs(t + $c * h, stage, $out);
             }};
         }
-        stage!(1, dp::C2, dp::A21 => 0);
-        stage!(2, dp::C3, dp::A31 => 0, dp::A32 => 1);
-        stage!(3, dp::C4, dp::A41 => 0, dp::A42 => 1, dp::A43 => 2);
-        stage!(4, dp::C5, dp::A51 => 0, dp::A52 => 1, dp::A53 => 2, dp::A54 => 3);
-        stage!(5, 1.0, dp::A61 => 0, dp::A62 => 1, dp::A63 => 2, dp::A64 => 3, dp::A65 => 4);
-        let k = &self.k;
+        stage!(k1, dp::C2, dp::A21 => k0);
+        stage!(k2, dp::C3, dp::A31 => k0, dp::A32 => k1);
+        stage!(k3, dp::C4, dp::A41 => k0, dp::A42 => k1, dp::A43 => k2);
+        stage!(k4, dp::C5, dp::A51 => k0, dp::A52 => k1, dp::A53 => k2, dp::A54 => k3);
+        stage!(k5, 1.0, dp::A61 => k0, dp::A62 => k1, dp::A63 => k2, dp::A64 => k3, dp::A65 => k4);
+        let (k0, k2, k3, k4, k5) = (&k0[..n], &k2[..n], &k3[..n], &k4[..n], &k5[..n]);
+        let y_new = &mut y_new[..n];
         for i in 0..n {
-            self.y_new[i] = self.y[i]
-                + h * (dp::A71 * k[0][i]
-                    + dp::A73 * k[2][i]
-                    + dp::A74 * k[3][i]
-                    + dp::A75 * k[4][i]
-                    + dp::A76 * k[5][i]);
+            y_new[i] = y[i]
+                + h * (dp::A71 * k0[i]
+                    + dp::A73 * k2[i]
+                    + dp::A74 * k3[i]
+                    + dp::A75 * k4[i]
+                    + dp::A76 * k5[i]);
         }
-        self.sys.rhs(t + h, &self.y_new, &mut self.k[6]);
-        self.stats.rhs_evals += 1;
-        let k = &self.k;
+        sys.rhs(t + h, y_new, k6);
+        stats.rhs_evals += 6;
+        let (k6, tmp) = (&k6[..n], &mut tmp[..n]);
+        let mut finite = true;
         for i in 0..n {
-            self.tmp[i] = h
-                * (dp::E1 * k[0][i]
-                    + dp::E3 * k[2][i]
-                    + dp::E4 * k[3][i]
-                    + dp::E5 * k[4][i]
-                    + dp::E6 * k[5][i]
-                    + dp::E7 * k[6][i]);
+            tmp[i] = h
+                * (dp::E1 * k0[i]
+                    + dp::E3 * k2[i]
+                    + dp::E4 * k3[i]
+                    + dp::E5 * k4[i]
+                    + dp::E6 * k5[i]
+                    + dp::E7 * k6[i]);
+            finite &= k6[i].is_finite();
         }
-        if self.k[6].iter().any(|v| !v.is_finite()) {
+        if !finite {
             return f64::INFINITY;
         }
         let tmp = std::mem::take(&mut self.tmp);
-        let e = self.err_norm(&tmp);
+        let e = self.err_norm_sq(&tmp);
         self.tmp = tmp;
         e
     }
@@ -495,7 +574,7 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
             return f64::INFINITY;
         }
         let k6 = std::mem::take(&mut self.k[5]);
-        let e = self.err_norm(&k6);
+        let e = self.err_norm_sq(&k6);
         self.k[5] = k6;
         e
     }
