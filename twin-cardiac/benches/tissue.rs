@@ -11,10 +11,14 @@
 //!   report a per-node-step cost for the ionic model.
 //! * `crn_single_cell_100_beats`: one Courtemanche cell paced at 1 Hz for 100
 //!   beats (dt 0.02 ms, Rush–Larsen) — the peer is Myokit/CVODES
-//!   (`benches/peers/myokit_courtemanche.py`).
+//!   (`benches/peers/myokit_courtemanche.py`, same initial state and
+//!   stimulus). Before timing, the bench prints APD90 of beat 100 at several
+//!   dt so the accuracy can be matched with Myokit's tolerance runs.
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use twin_cardiac::cell::{CellModel, Courtemanche, MitchellSchaeffer, simulate_cell};
+use twin_cardiac::cell::{
+    CellModel, Courtemanche, MitchellSchaeffer, pace_to_steady_state, simulate_cell,
+};
 use twin_cardiac::tissue::{Monodomain, Site, Stimulus, Substrate};
 
 /// A 400 × 400 Mitchell–Schaeffer sheet at 0.25 mm, dt 0.1 ms, with a
@@ -66,6 +70,16 @@ fn ms_sheet(c: &mut Criterion) {
             md.v()[0]
         })
     });
+    for dt in [0.01, 0.02, 0.05] {
+        let t = std::time::Instant::now();
+        let (_, _, ap) = pace_to_steady_state(&crn, 1000.0, 100, dt).unwrap();
+        eprintln!(
+            "Courtemanche 100 beats at 1 Hz, dt {dt} ms: APD90 {:.3} ms, rest {:.3} mV ({:.2} s)",
+            ap.apd90_ms,
+            ap.v_rest_mv,
+            t.elapsed().as_secs_f64()
+        );
+    }
     g.bench_function("crn_single_cell_100_beats", |b| {
         b.iter(|| {
             let (mut v, mut s) = crn.resting();
