@@ -1,6 +1,6 @@
 //! Analysis of simulated electrograms and maps: local activation times,
-//! conduction velocity, phase, phase singularities, dominant frequency and
-//! AF classification.
+//! conduction velocity, phase (time delay or Hilbert transform), phase
+//! singularities, dominant frequency (FFT) and AF classification.
 
 use ndarray::Array3;
 use serde::{Deserialize, Serialize};
@@ -8,6 +8,11 @@ use serde::{Deserialize, Serialize};
 use crate::cell::CellModel;
 use crate::error::{CardiacError, Result};
 use crate::tissue::{Monodomain, NO_NODE};
+
+pub mod spectral;
+pub use spectral::{
+    dominant_frequency_hz, dominant_frequency_map, hilbert_phase, hilbert_phase_frames,
+};
 
 /// Node nearest to a world point (mm), if it lies in tissue.
 pub fn node_at<M: CellModel>(md: &Monodomain<M>, p_mm: [f64; 3]) -> Result<usize> {
@@ -243,8 +248,9 @@ pub fn track_singularities(
 }
 
 /// Activation rate per node (Hz) over a window: number of activations in the
-/// window divided by its length. For regular activity this is the dominant
-/// frequency of the local electrogram.
+/// window divided by its length. A cheap proxy for the dominant frequency
+/// during regular activity; for irregular AF use the spectral
+/// [`dominant_frequency_map`].
 pub fn activation_rate_hz(counts_before: &[u32], counts_after: &[u32], window_ms: f64) -> Vec<f64> {
     counts_before
         .iter()
