@@ -1,26 +1,63 @@
 //! One AF patient end to end: build the twin (2D left-atrial sheet with PV
-//! sleeves, patchy fibrosis, AF-remodelled cells), induce AF, map activation
-//! and phase singularities, then test ablation strategies by pacing from many
-//! sites (PEERP-style) and recommend the strategy with the least ablated area
-//! that renders AF non-inducible.
+//! sleeves, fibrosis, AF-remodelled cells), induce AF and map it, then test
+//! ablation strategies by pacing from many sites (PEERP-style): the standard
+//! line sets, an incomplete PVI (a gap in each circle), and twin-guided
+//! targets added round by round where the induced re-entries circulate
+//! (OPTIMA-like). Recommends the strategy with the least ablated area that
+//! renders AF non-inducible.
 //!
 //! Usage: `cargo run --release --example af_ablation [OUT_DIR]` (default `out/af_ablation`).
 //! The last stdout line is JSON with per-strategy `inducible_fraction`,
 //! `ablated_area_cm2` and the recommendation.
 
 use std::error::Error;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use patient_twin::cardiac::ablation::{
-    InducibilityProtocol, Strategy, StrategyOutcome, inducibility, lesion_set, recommend,
-    rotor_targets,
+    GuideOptions, InducibilityProtocol, LesionOptions, Strategy, StrategyOutcome,
+    ablated_measure_cm, apply_lesions, atrial_body, guided_ablation, inducibility, lesion_set,
+    pace_site, recommend,
 };
 use patient_twin::cardiac::analysis::{activation_map, phase_from_delay, phase_singularities};
-use patient_twin::cardiac::cell::CellModel;
+use patient_twin::cardiac::cell::{CellModel, MitchellSchaeffer};
 use patient_twin::cardiac::fibrosis::FibrosisPattern;
+use patient_twin::cardiac::geometry::AtrialSheet;
 use patient_twin::cardiac::patient::AfPatient;
 use patient_twin::cardiac::plot::map_svg;
 use patient_twin::cardiac::tissue::{Monodomain, Site, Stimulus};
+
+/// Activation map of one paced beat from the body centre after ablation.
+fn after_map(
+    sheet: &AtrialSheet,
+    cells: &[MitchellSchaeffer],
+    lesions: &ndarray::Array3<f64>,
+    path: &Path,
+    title: &str,
+) -> Result<(), Box<dyn Error>> {
+    let mut sub = sheet.substrate.clone();
+    apply_lesions(&mut sub, lesions)?;
+    let mut md = Monodomain::new(atrial_body(&sub)?, cells.to_vec(), 0.1)?;
+    md.add_stimulus(Stimulus::train(
+        Site::Disk {
+            centre_mm: [0.5 * sheet.spec.width_mm, 0.15 * sheet.spec.height_mm, 0.0],
+            radius_mm: 2.0,
+        },
+        0.0,
+        1000.0,
+        1,
+        cells[0].default_stimulus(),
+    ))?;
+    md.run(300.0);
+    map_svg(
+        path,
+        title,
+        &activation_map(&md, true),
+        sheet.spec.dx_mm,
+        Some(&lesions.mapv(|t| t > 0.0)),
+        &[],
+    )?;
+    Ok(())
+}
 
 fn main() -> Result<(), Box<dyn Error>> {
     let out = std::env::args()
@@ -30,140 +67,185 @@ fn main() -> Result<(), Box<dyn Error>> {
     std::fs::create_dir_all(&out)?;
     let patient = AfPatient {
         la_diameter_mm: 44.0,
-        fibrosis_burden: 0.22,
-        fibrosis_pattern: FibrosisPattern::Patchy,
+        fibrosis_burden: 0.2,
+        fibrosis_pattern: FibrosisPattern::Compact,
         fibrosis_seed: 11,
-        remodelling: 0.9,
-        conduction_scale: 0.5,
+        remodelling: 0.6,
+        conduction_scale: 0.8,
     };
     let dx = 0.75;
     let sheet = patient.sheet(dx, |s| patient.true_fibrosis(s))?;
     let cells = patient.cells();
     println!(
-        "patient: LA {:.0} mm, fibrosis {:.0} % ({:?}), remodelling {:.1}; sheet {:.0} × {:.0} mm, {} nodes",
+        "patient: LA {:.0} mm, fibrosis {:.0} % ({:?}), remodelling {:.1}, conduction x{:.1}; sheet {:.0} x {:.0} mm, {} nodes",
         patient.la_diameter_mm,
         100.0 * patient.fibrosis_burden,
         patient.fibrosis_pattern,
         patient.remodelling,
+        patient.conduction_scale,
         sheet.spec.width_mm,
         sheet.spec.height_mm,
         sheet.substrate.domain.n_inside()
     );
-
-    // 1. Induce AF by rapid pacing near the left superior PV and map it.
-    let mut md = Monodomain::new(sheet.substrate.clone(), cells.clone(), 0.1)?;
-    let lspv = sheet.pv_centres_mm[0];
-    let pulse = cells[0].default_stimulus();
-    md.add_stimulus(Stimulus::train(
-        Site::Disk {
-            centre_mm: [lspv[0] + sheet.spec.pv_radius_mm + 3.0, lspv[1], 0.0],
-            radius_mm: 1.5,
-        },
-        0.0,
-        130.0,
-        8,
-        pulse,
-    ))?;
-    md.run(8.0 * 130.0);
-    md.clear_stimuli();
-    md.reset_activation_records();
-    let mut ps_positions = Vec::new();
-    let mut last_ps = Vec::new();
-    let mut delayed = md.v();
-    for _ in 0..50 {
-        md.run(20.0);
-        let now = md.v();
-        let ps = phase_singularities(&md, &phase_from_delay(&now, &delayed, 0.5)?)?;
-        ps_positions.extend(ps.iter().map(|p| [p.x_mm, p.y_mm]));
-        last_ps = ps;
-        delayed = now;
-    }
-    let af_active = md.excited_fraction() > 0.0;
-    println!(
-        "after burst pacing: AF {} at t = {:.0} ms; {} phase-singularity observations",
-        if af_active { "sustained" } else { "terminated" },
-        md.t_ms(),
-        ps_positions.len()
-    );
-    map_svg(
-        &out.join("before_activation.svg"),
-        "last activation (ms), before ablation",
-        &activation_map(&md, false),
-        dx,
-        None,
-        &last_ps,
-    )?;
-    let targets = rotor_targets(&ps_positions, 5.0, 3, 8.0);
-
-    // 2. Strategies.
-    let strategies = vec![
-        Strategy::None,
-        Strategy::Pvi,
-        Strategy::PviRoof,
-        Strategy::PviMitral,
-        Strategy::PviBox,
-        Strategy::PviRotors(targets.clone()),
-    ];
     let protocol = InducibilityProtocol {
-        site_spacing_mm: 15.0,
+        site_spacing_mm: 20.0,
         sustain_ms: 800.0,
         ..InducibilityProtocol::default()
     };
-    let mut outcomes = Vec::new();
-    for s in &strategies {
-        let lesion = lesion_set(&sheet, s)?;
-        let area = sheet
-            .substrate
-            .measure_cm(&(&lesion & &sheet.substrate.domain.mask));
-        let res = inducibility(&sheet.substrate, &cells, &lesion, &protocol)?;
+    let opts = LesionOptions::default();
+    let started = std::time::Instant::now();
+
+    // 1. Before ablation: inducibility, and a map of one induced episode.
+    let none = lesion_set(&sheet, &Strategy::None, &opts)?;
+    let before = inducibility(&sheet.substrate, &cells, &none, &protocol)?;
+    let mut outcomes = vec![StrategyOutcome {
+        strategy: Strategy::None.name(),
+        inducible_fraction: before.inducible_fraction,
+        ablated_area_cm2: 0.0,
+    }];
+    println!(
+        "  {:<26} ablated {:>5.2} cm²  inducible from {}/{} sites ({:.2})",
+        "none",
+        0.0,
+        before.induced.iter().filter(|&&b| b).count(),
+        before.sites_mm.len(),
+        before.inducible_fraction
+    );
+    if let Some(k) = before.induced.iter().position(|&b| b) {
+        let site = before.sites_mm[k];
+        let mut md = pace_site(&sheet.substrate, &cells, site, &protocol)?;
+        md.reset_activation_records();
+        md.run(400.0);
+        let delayed = md.v();
+        md.run(10.0);
+        let ps = phase_singularities(&md, &phase_from_delay(&md.v(), &delayed, 0.6)?)?;
         println!(
-            "  {:<18} ablated {:>5.2} cm²  inducible from {}/{} sites ({:.2})",
-            s.name(),
+            "  AF induced from ({:.0}, {:.0}) mm: {} phase singularities 410 ms after the last beat",
+            site[0],
+            site[1],
+            ps.len()
+        );
+        map_svg(
+            &out.join("before_activation.svg"),
+            "last activation (ms) during induced AF, before ablation",
+            &activation_map(&md, false),
+            dx,
+            None,
+            &ps,
+        )?;
+    }
+
+    // 2. Standard lesion sets and an incomplete PVI.
+    let mut tested: Vec<(Strategy, LesionOptions, String)> = [
+        Strategy::Pvi,
+        Strategy::PviRoof,
+        Strategy::PviMitral,
+        Strategy::PviRoofMitral,
+        Strategy::PviBox,
+    ]
+    .into_iter()
+    .map(|s| {
+        let n = s.name();
+        (s, opts, n)
+    })
+    .collect();
+    tested.push((
+        Strategy::Pvi,
+        LesionOptions {
+            gap_mm: 6.0,
+            ..opts
+        },
+        "PVI (6 mm gaps)".into(),
+    ));
+    let mut best_standard: Option<(Strategy, f64, f64)> = None;
+    for (s, o, name) in &tested {
+        let lesions = lesion_set(&sheet, s, o)?;
+        let area = ablated_measure_cm(&sheet.substrate, &lesions);
+        let res = inducibility(&sheet.substrate, &cells, &lesions, &protocol)?;
+        println!(
+            "  {:<26} ablated {:>5.2} cm²  inducible from {}/{} sites ({:.2})",
+            name,
             area,
             res.induced.iter().filter(|&&b| b).count(),
             res.sites_mm.len(),
             res.inducible_fraction
         );
-        if *s != Strategy::None {
-            let mut after = Monodomain::new(sheet.substrate.clone(), cells.clone(), 0.1)?;
-            after.ablate(&lesion)?;
-            after.add_stimulus(Stimulus::train(
-                Site::Disk {
-                    centre_mm: [0.5 * sheet.spec.width_mm, 0.5 * sheet.spec.height_mm, 0.0],
-                    radius_mm: 1.5,
-                },
-                0.0,
-                1000.0,
-                1,
-                pulse,
-            ))?;
-            after.run(250.0);
-            let name = s.name().replace('+', "_");
-            map_svg(
-                &out.join(format!("after_{name}_activation.svg")),
-                &format!("activation (ms) after {}", s.name()),
-                &activation_map(&after, true),
-                dx,
-                Some(&lesion),
-                &[],
-            )?;
+        if o.gap_mm == 0.0
+            && best_standard
+                .as_ref()
+                .is_none_or(|b| (res.inducible_fraction, area) < (b.1, b.2))
+        {
+            best_standard = Some((s.clone(), res.inducible_fraction, area));
         }
+        after_map(
+            &sheet,
+            &cells,
+            &lesions,
+            &out.join(format!("after_{}_activation.svg", file_name(name))),
+            &format!("activation (ms) after {name}"),
+        )?;
         outcomes.push(StrategyOutcome {
-            strategy: s.name().to_string(),
+            strategy: name.clone(),
             inducible_fraction: res.inducible_fraction,
             ablated_area_cm2: area,
         });
     }
+
+    // 3. Twin-guided targets on top of the best standard set.
+    let (base, base_frac, _) = best_standard.ok_or("no standard strategy")?;
+    let mut guided_targets = Vec::new();
+    if base_frac > 0.0 {
+        let guided = guided_ablation(
+            &sheet,
+            &cells,
+            base,
+            &opts,
+            &protocol,
+            &GuideOptions::default(),
+        )?;
+        for r in &guided.rounds[1..] {
+            let name = r.strategy.name();
+            println!(
+                "  {:<26} ablated {:>5.2} cm²  inducible from {}/{} sites ({:.2})",
+                name,
+                r.ablated_area_cm2,
+                r.result.induced.iter().filter(|&&b| b).count(),
+                r.result.sites_mm.len(),
+                r.result.inducible_fraction
+            );
+            outcomes.push(StrategyOutcome {
+                strategy: name,
+                inducible_fraction: r.result.inducible_fraction,
+                ablated_area_cm2: r.ablated_area_cm2,
+            });
+        }
+        let last = guided.last();
+        if let Strategy::Targeted { targets_mm, .. } = &last.strategy {
+            guided_targets = targets_mm.clone();
+            let name = last.strategy.name();
+            after_map(
+                &sheet,
+                &cells,
+                &lesion_set(&sheet, &last.strategy, &opts)?,
+                &out.join("after_guided_activation.svg"),
+                &format!("activation (ms) after {name}"),
+            )?;
+        }
+    }
     let rec = recommend(&outcomes[1..]).ok_or("no strategy")?;
     println!(
-        "recommendation: {} ({:.2} cm², inducible fraction {:.2})",
-        rec.strategy, rec.ablated_area_cm2, rec.inducible_fraction
+        "recommendation: {} ({:.2} cm², inducible fraction {:.2}); {:.0} s",
+        rec.strategy,
+        rec.ablated_area_cm2,
+        rec.inducible_fraction,
+        started.elapsed().as_secs_f64()
     );
     let summary = serde_json::json!({
         "patient": patient,
-        "rotor_targets_mm": targets,
+        "twin_guided_targets_mm": guided_targets,
         "strategies": outcomes,
         "recommendation": rec.strategy,
+        "recommendation_non_inducible": rec.inducible_fraction == 0.0,
     });
     std::fs::write(
         out.join("af_ablation.json"),
@@ -171,4 +253,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     )?;
     println!("{summary}");
     Ok(())
+}
+
+fn file_name(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
 }

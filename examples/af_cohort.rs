@@ -28,7 +28,9 @@
 use std::error::Error;
 use std::path::PathBuf;
 
-use patient_twin::cardiac::ablation::{InducibilityProtocol, Strategy, inducibility, lesion_set};
+use patient_twin::cardiac::ablation::{
+    InducibilityProtocol, LesionOptions, Strategy, inducibility, lesion_set,
+};
 use patient_twin::cardiac::fibrosis::{FibrosisPattern, burden};
 use patient_twin::cardiac::patient::AfPatient;
 use patient_twin::validate::binary::{accuracy, auc};
@@ -96,7 +98,7 @@ fn draw_patient(rng: &mut ChaCha8Rng, id: u64) -> (AfPatient, Clinical, f64) {
 /// Truth: richer protocol on the true substrate, after PVI.
 fn truth_recurrence(p: &AfPatient) -> Result<bool, Box<dyn Error>> {
     let sheet = p.sheet(0.75, |s| p.true_fibrosis(s))?;
-    let lesion = lesion_set(&sheet, &Strategy::Pvi)?;
+    let lesion = lesion_set(&sheet, &Strategy::Pvi, &LesionOptions::default())?;
     let proto = InducibilityProtocol {
         site_spacing_mm: 15.0,
         sustain_ms: 800.0,
@@ -123,7 +125,7 @@ fn twin_score(
         observed_pct = 100.0 * burden(&s.substrate, &m);
         Ok(m)
     })?;
-    let lesion = lesion_set(&sheet, &Strategy::Pvi)?;
+    let lesion = lesion_set(&sheet, &Strategy::Pvi, &LesionOptions::default())?;
     let proto = InducibilityProtocol {
         site_spacing_mm: 20.0,
         sustain_ms: 600.0,

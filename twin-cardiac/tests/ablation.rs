@@ -1,22 +1,27 @@
-//! Lesions, PV isolation, fibrosis maps.
+//! Lesions (gaps, transmurality), PV isolation, the atrial body after
+//! ablation, twin-guided targets, fibrosis maps.
 
-use twin_cardiac::ablation::{LineLesion, Strategy, lesion_set};
+use ndarray::Array3;
+use twin_cardiac::ablation::{
+    LesionOptions, LineLesion, Strategy, ablated_measure_cm, apply_lesions, atrial_body,
+    lesion_set, rotor_targets,
+};
 use twin_cardiac::analysis::node_at;
 use twin_cardiac::cell::{CellModel, MitchellSchaeffer};
 use twin_cardiac::fibrosis::{FibrosisPattern, burden, fibrosis_map};
 use twin_cardiac::geometry::{AtrialSheet, AtrialSheetSpec, Pv};
-use twin_cardiac::tissue::{Monodomain, Site, Stimulus};
+use twin_cardiac::tissue::{Monodomain, Site, Stimulus, Substrate};
 
 fn sheet() -> AtrialSheet {
     AtrialSheet::new(AtrialSheetSpec::from_la_diameter(40.0, 0.5, 0.1, 0.04)).unwrap()
 }
 
 /// Pace the posterior wall centre and report whether the LSPV centre activates.
-fn lspv_activates(sheet: &AtrialSheet, lesion: Option<&ndarray::Array3<bool>>) -> bool {
+fn lspv_activates(sheet: &AtrialSheet, lesion: Option<&Array3<f64>>) -> bool {
     let ms = MitchellSchaeffer::default();
     let mut sub = sheet.substrate.clone();
     if let Some(l) = lesion {
-        sub.domain.mask.zip_mut_with(l, |m, &x| *m &= !x);
+        apply_lesions(&mut sub, l).unwrap();
     }
     let mut md = Monodomain::new(sub, vec![ms, ms], 0.1).unwrap();
     let c = [0.5 * sheet.spec.width_mm, 0.5 * sheet.spec.height_mm, 0.0];
@@ -31,7 +36,7 @@ fn lspv_activates(sheet: &AtrialSheet, lesion: Option<&ndarray::Array3<bool>>) -
         ms.default_stimulus(),
     ))
     .unwrap();
-    md.run(250.0);
+    md.run(300.0);
     let pv = sheet.pv_centres_mm[Pv::Lspv as usize];
     let n = node_at(&md, [pv[0], pv[1], 0.0]).unwrap();
     md.first_activation_ms()[n].is_finite()
@@ -41,27 +46,194 @@ fn lspv_activates(sheet: &AtrialSheet, lesion: Option<&ndarray::Array3<bool>>) -
 fn complete_pvi_blocks_conduction_into_the_vein_and_a_gap_does_not() {
     let s = sheet();
     assert!(lspv_activates(&s, None));
-    let pvi = lesion_set(&s, &Strategy::Pvi).unwrap();
+    let complete = LesionOptions::default();
+    let pvi = lesion_set(&s, &Strategy::Pvi, &complete).unwrap();
     // The lesion must not cut through the vein itself.
     assert!(
         !pvi.iter()
             .zip(s.pv_mask(Pv::Lspv).iter())
-            .any(|(&l, &v)| l && v)
+            .any(|(&l, &v)| l > 0.0 && v)
     );
     assert!(!lspv_activates(&s, Some(&pvi)));
-    // A 6 mm gap in the left antral circle (upper-right, facing the wall) lets the wave in.
-    let g = s.substrate.domain.grid;
-    let r = s.spec.pv_radius_mm;
-    let (a, b) = (s.pv_centres_mm[0], s.pv_centres_mm[1]);
-    let mut left = LineLesion::ellipse(
-        [0.5 * (a[0] + b[0]), 0.5 * (a[1] + b[1])],
-        1.5 * r + 2.0,
-        0.5 * (a[1] - b[1]) + 1.5 * r + 2.0,
-        4.0,
-    );
-    left.gaps.push((0.125, 6.0));
-    let gapped = left.rasterise(&g).unwrap();
+    // A 6 mm gap on the body side of each antral circle lets the wave in,
+    // and removes 2 × 6 mm × 4 mm of lesion (within rasterisation error).
+    let gapped = lesion_set(
+        &s,
+        &Strategy::Pvi,
+        &LesionOptions {
+            gap_mm: 6.0,
+            ..complete
+        },
+    )
+    .unwrap();
     assert!(lspv_activates(&s, Some(&gapped)));
+    let missing =
+        ablated_measure_cm(&s.substrate, &pvi) - ablated_measure_cm(&s.substrate, &gapped);
+    assert!((missing - 0.48).abs() < 0.1, "gap area {missing} cm²");
+}
+
+/// Activation time (ms) at `x_mm` along a 1D strip (80 mm, D = 0.1 mm²/ms)
+/// paced at x = 0, with a lesion band x ∈ [30, 40] mm of transmurality `t`.
+fn strip_activation(t: f64, x_mm: &[f64]) -> Vec<f64> {
+    let dx = 0.25;
+    let sub = Substrate::sheet(321, 3, dx, 0.1, 0.1, 0.0).unwrap();
+    let g = sub.domain.grid;
+    let band = Array3::from_shape_fn(g.shape, |(i, _, _)| {
+        let x = i as f64 * dx;
+        if (30.0..40.0).contains(&x) { t } else { 0.0 }
+    });
+    let mut sub = sub;
+    apply_lesions(&mut sub, &band).unwrap();
+    let ms = MitchellSchaeffer::default();
+    let mut md = Monodomain::new(sub, vec![ms], 0.05).unwrap();
+    md.add_stimulus(Stimulus::train(
+        Site::Box {
+            min_mm: [0.0, 0.0, -1.0],
+            max_mm: [1.0, 1.0, 1.0],
+        },
+        0.0,
+        1000.0,
+        1,
+        ms.default_stimulus(),
+    ))
+    .unwrap();
+    md.run(400.0);
+    x_mm.iter()
+        .map(|&x| md.first_activation_ms()[node_at(&md, [x, 0.25, 0.0]).unwrap()])
+        .collect()
+}
+
+/// A non-transmural lesion keeps a conducting layer of 1 − t of the wall:
+/// the band conducts at CV √(1 − t) (CV ∝ √D, tested in `tissue.rs`), so
+/// the wave arrives late by (w / CV)(1/√(1 − t) − 1); a transmural band blocks.
+#[test]
+fn transmurality_slows_conduction_as_predicted_and_full_depth_blocks() {
+    let xs = [10.0, 25.0, 60.0];
+    let intact = strip_activation(0.0, &xs);
+    let cv = 15.0 / (intact[1] - intact[0]);
+    let t = 0.75;
+    let partial = strip_activation(t, &xs);
+    let predicted = 10.0 / cv * (1.0 / (1.0 - t).sqrt() - 1.0);
+    let delay = partial[2] - intact[2];
+    assert!(
+        (delay - predicted).abs() < 0.15 * predicted,
+        "delay {delay:.1} ms vs predicted {predicted:.1} ms (CV {cv:.3} mm/ms)"
+    );
+    let full = strip_activation(1.0, &xs);
+    assert!(full[1].is_finite() && full[2].is_nan(), "{full:?}");
+}
+
+#[test]
+fn isolated_antra_leave_the_atrial_body_and_bad_options_are_rejected() {
+    let s = sheet();
+    // No ablation: the whole sheet is one body.
+    assert_eq!(atrial_body(&s.substrate).unwrap(), s.substrate);
+    let mut ablated = s.substrate.clone();
+    apply_lesions(
+        &mut ablated,
+        &lesion_set(&s, &Strategy::Pvi, &LesionOptions::default()).unwrap(),
+    )
+    .unwrap();
+    let body = atrial_body(&ablated).unwrap();
+    for pv in [Pv::Lspv, Pv::Lipv, Pv::Rspv, Pv::Ripv] {
+        assert!(
+            !body
+                .domain
+                .mask
+                .iter()
+                .zip(s.pv_mask(pv).iter())
+                .any(|(&b, &v)| b && v)
+        );
+    }
+    // The body keeps the tissue outside both antral lesion bands: the grid
+    // area minus twice the area enclosed by the outer edge of a band, which
+    // is the offset at w/2 of the centre-line ellipse (semi-axes A, B):
+    // π A B + (w/2) P + π (w/2)² (Steiner's formula; P by Ramanujan's
+    // approximation).
+    let (r, w) = (s.spec.pv_radius_mm, 4.0);
+    let big_a = 1.5 * r + 0.5 * w;
+    let big_b = 0.5 * (s.pv_centres_mm[0][1] - s.pv_centres_mm[1][1]) + big_a;
+    let pi = std::f64::consts::PI;
+    let perimeter =
+        pi * (3.0 * (big_a + big_b) - ((3.0 * big_a + big_b) * (big_a + 3.0 * big_b)).sqrt());
+    let enclosed = pi * big_a * big_b + 0.5 * w * perimeter + pi * 0.25 * w * w;
+    let g = s.substrate.domain.grid;
+    let expected = (g.shape[0] * g.shape[1]) as f64 * 0.25 - 2.0 * enclosed;
+    let got = body.domain.volume_mm3();
+    assert!(
+        (got - expected).abs() < 0.01 * expected,
+        "{got} vs {expected}"
+    );
+    for bad in [
+        LesionOptions {
+            width_mm: 0.0,
+            ..Default::default()
+        },
+        LesionOptions {
+            transmurality: 0.0,
+            ..Default::default()
+        },
+        LesionOptions {
+            transmurality: 1.2,
+            ..Default::default()
+        },
+        LesionOptions {
+            gap_mm: -1.0,
+            ..Default::default()
+        },
+    ] {
+        assert!(lesion_set(&s, &Strategy::Pvi, &bad).is_err());
+    }
+}
+
+#[test]
+fn rotor_targets_pick_the_most_visited_cells_apart_from_earlier_targets() {
+    // 30 visits near (12, 12), 20 near (40, 8), 5 near (13, 14).
+    let mut ps = vec![[12.2, 12.4]; 30];
+    ps.extend(vec![[40.5, 8.1]; 20]);
+    ps.extend(vec![[13.0, 14.2]; 5]);
+    let t = rotor_targets(&ps, 5.0, 2, 8.0, &[]);
+    assert_eq!(t, vec![[12.5, 12.5], [42.5, 7.5]]);
+    // Excluding the first target leaves the second; its close neighbour is skipped.
+    assert_eq!(
+        rotor_targets(&ps, 5.0, 2, 8.0, &[[12.0, 12.0]]),
+        vec![[42.5, 7.5]]
+    );
+}
+
+#[test]
+fn targeted_lesions_join_the_nearest_boundary() {
+    let s = sheet();
+    let opts = LesionOptions::default();
+    let base = lesion_set(&s, &Strategy::PviBox, &opts).unwrap();
+    // A target 6 mm above the annulus (bottom edge): disk + 6 mm line down.
+    let rad = opts.target_radius_mm;
+    let target = [0.5 * s.spec.width_mm, 6.0];
+    let with = lesion_set(
+        &s,
+        &Strategy::Targeted {
+            base: Box::new(Strategy::PviBox),
+            targets_mm: vec![target],
+        },
+        &opts,
+    )
+    .unwrap();
+    let added = ablated_measure_cm(&s.substrate, &with) - ablated_measure_cm(&s.substrate, &base);
+    // Disk plus a 4 mm wide line from y = 6 to the edge (half the disk overlaps
+    // the line, the line's cap at the edge adds half a 2 mm disk).
+    let pi = std::f64::consts::PI;
+    let expected = (pi * rad * rad + 4.0 * (6.0 - rad) + pi * 4.0 / 2.0) / 100.0;
+    assert!(
+        (added - expected).abs() < 0.2 * expected,
+        "{added} vs {expected}"
+    );
+    let g = s.substrate.domain.grid;
+    let idx = g.voxel_coords([target[0], 0.0, 0.0]);
+    assert_eq!(
+        with[[idx[0] as usize, 0, 0]],
+        1.0,
+        "line reaches the annulus edge"
+    );
 }
 
 /// A straight lesion of length L and width w covers L·w + π w²/4 (two caps).

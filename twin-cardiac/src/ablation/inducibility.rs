@@ -1,15 +1,21 @@
 //! AF inducibility: pace from many sites ~1 cm apart at the end of local
 //! refractoriness (the PEERP idea of Azzolin et al. 2021, Europace 23:i169),
 //! stop, and call the site inducible if activity sustains past a set time.
+//!
+//! Only the **atrial body** counts: after ablation, tissue cut off from the
+//! largest connected component (e.g. the isolated PV antra) can neither
+//! be paced from the body nor drive it, and activity confined to it is
+//! dissociated vein activity, not AF. It is removed before pacing.
 
 use ndarray::Array3;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{classify_af, node_at};
+use super::lesion::apply_lesions;
+use crate::analysis::{node_at, phase_from_delay};
 use crate::cell::CellModel;
 use crate::error::{CardiacError, Result};
-use crate::tissue::{Monodomain, Site, Stimulus, Substrate};
+use crate::tissue::{Monodomain, NO_NODE, Site, Stimulus, Substrate};
 
 /// Pacing protocol for inducibility testing.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -26,6 +32,9 @@ pub struct InducibilityProtocol {
     pub dt_ms: f64,
     /// Pacing-site radius (mm).
     pub site_radius_mm: f64,
+    /// Cell size (mm) of the lattice on which re-entry is located (see
+    /// [`reentry_cells`]).
+    pub reentry_cell_mm: f64,
 }
 
 impl Default for InducibilityProtocol {
@@ -37,6 +46,7 @@ impl Default for InducibilityProtocol {
             sustain_ms: 1000.0,
             dt_ms: 0.1,
             site_radius_mm: 1.0,
+            reentry_cell_mm: 5.0,
         }
     }
 }
@@ -44,21 +54,79 @@ impl Default for InducibilityProtocol {
 /// Result of an inducibility test.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InducibilityResult {
-    /// Pacing sites (mm).
+    /// Pacing sites (mm), all in the atrial body.
     pub sites_mm: Vec<[f64; 2]>,
     /// Whether AF sustained after pacing from each site.
     pub induced: Vec<bool>,
     /// Fraction of sites with sustained AF.
     pub inducible_fraction: f64,
+    /// Centres (mm) of the lattice cells around which the phase wound during
+    /// the sustained episodes, one entry per cell and sample (every
+    /// [`PHASE_SAMPLE_MS`] after the first [`REENTRY_SETTLE_MS`]): where re-entry
+    /// circulates or anchors (input to [`super::rotor_targets`]).
+    pub reentry_positions_mm: Vec<[f64; 2]>,
 }
 
-/// Run the inducibility protocol on `substrate` with `lesions` (scar), pacing
-/// from every tissue site of a lattice. Sites run in parallel; each
-/// simulation is itself deterministic, so the result is too.
+/// Sampling interval (ms) of phase singularities during an episode; the
+/// time-delay phase uses the same delay.
+pub const PHASE_SAMPLE_MS: f64 = 10.0;
+/// Phase singularities in the first part of an episode (pacing transients)
+/// are not recorded (ms).
+pub const REENTRY_SETTLE_MS: f64 = 200.0;
+
+/// The atrial body: `sub` restricted to its largest connected tissue
+/// component. Connectivity includes diagonal neighbours (8 in 2D, 26 in 3D),
+/// a superset of the solver's stencil, so nothing removed can couple to the body.
+pub fn atrial_body(sub: &Substrate) -> Result<Substrate> {
+    let mask = &sub.domain.mask;
+    let s = sub.domain.grid.shape;
+    let mut label = Array3::<u32>::zeros(s);
+    let (mut best, mut best_size, mut next) = (0u32, 0usize, 0u32);
+    let mut stack = Vec::new();
+    for (start, &m) in mask.indexed_iter() {
+        if !m || label[start] != 0 {
+            continue;
+        }
+        next += 1;
+        label[start] = next;
+        stack.push(start);
+        let mut size = 0;
+        while let Some((i, j, k)) = stack.pop() {
+            size += 1;
+            for di in -1isize..=1 {
+                for dj in -1isize..=1 {
+                    for dk in -1isize..=1 {
+                        let q = (
+                            i.wrapping_add_signed(di),
+                            j.wrapping_add_signed(dj),
+                            k.wrapping_add_signed(dk),
+                        );
+                        if q.0 < s[0] && q.1 < s[1] && q.2 < s[2] && mask[q] && label[q] == 0 {
+                            label[q] = next;
+                            stack.push(q);
+                        }
+                    }
+                }
+            }
+        }
+        if size > best_size {
+            (best, best_size) = (next, size);
+        }
+    }
+    let mut out = sub.clone();
+    out.domain.mask = label.mapv(|l| l == best && best != 0);
+    out.validate()?;
+    Ok(out)
+}
+
+/// Run the inducibility protocol on `substrate` ablated with the
+/// transmurality map `lesions` (see [`super::lesion`]), pacing from every
+/// atrial-body site of a lattice. Sites run in parallel; each simulation is
+/// itself deterministic, so the result is too.
 pub fn inducibility<M: CellModel + Clone>(
     substrate: &Substrate,
     models: &[M],
-    lesions: &Array3<bool>,
+    lesions: &Array3<f64>,
     protocol: &InducibilityProtocol,
 ) -> Result<InducibilityResult> {
     if !(protocol.site_spacing_mm > 0.0 && protocol.n_beats > 0 && protocol.sustain_ms > 0.0) {
@@ -68,15 +136,11 @@ pub fn inducibility<M: CellModel + Clone>(
             "positive spacing, beats and sustain time",
         ));
     }
-    let mut sub = substrate.clone();
-    sub.domain
-        .grid
-        .check_shape("lesions", lesions)
-        .map_err(crate::tissue::substrate::core_err)?;
-    sub.domain.mask.zip_mut_with(lesions, |m, &l| *m &= !l);
-    sub.validate()?;
-    let g = sub.domain.grid;
-    let probe = Monodomain::new(sub.clone(), models.to_vec(), protocol.dt_ms)?;
+    let mut ablated = substrate.clone();
+    apply_lesions(&mut ablated, lesions)?;
+    let body = atrial_body(&ablated)?;
+    let g = body.domain.grid;
+    let probe = Monodomain::new(body.clone(), models.to_vec(), protocol.dt_ms)?;
     let (lx, ly) = (
         (g.shape[0] - 1) as f64 * g.spacing_mm[0],
         (g.shape[1] - 1) as f64 * g.spacing_mm[1],
@@ -87,32 +151,62 @@ pub fn inducibility<M: CellModel + Clone>(
     while y < ly {
         let mut x = 0.5 * s;
         while x < lx {
-            if node_at(&probe, [x, y, 0.0]).is_ok() {
-                sites.push([x, y]);
+            if let Some(site) = nearest_node_mm(&probe, [x, y], 0.25 * s) {
+                sites.push(site);
             }
             x += s;
         }
         y += s;
     }
     drop(probe);
-    let induced: Vec<bool> = sites
+    let episodes: Vec<Episode> = sites
         .par_iter()
-        .map(|&site| pace_site(&sub, models, site, protocol))
+        .map(|&site| {
+            let mut md = pace_site(&body, models, site, protocol)?;
+            observe_episode(&mut md, protocol.sustain_ms, protocol.reentry_cell_mm)
+        })
         .collect::<Result<_>>()?;
+    let induced: Vec<bool> = episodes.iter().map(|e| e.sustained).collect();
     let frac = induced.iter().filter(|&&b| b).count() as f64 / induced.len().max(1) as f64;
     Ok(InducibilityResult {
         sites_mm: sites,
         induced,
         inducible_fraction: frac,
+        reentry_positions_mm: episodes
+            .into_iter()
+            .filter(|e| e.sustained)
+            .flat_map(|e| e.reentry_positions_mm)
+            .collect(),
     })
 }
 
-fn pace_site<M: CellModel + Clone>(
+/// Centre (mm) of the tissue node nearest to `p` within `radius_mm`, if any
+/// (lattice points that fall on scar or a non-conducting voxel move to the
+/// closest tissue instead of being dropped).
+fn nearest_node_mm<M: CellModel>(
+    md: &Monodomain<M>,
+    p: [f64; 2],
+    radius_mm: f64,
+) -> Option<[f64; 2]> {
+    let g = md.substrate().domain.grid;
+    md.coords()
+        .iter()
+        .map(|c| g.centre_mm(c[0], c[1], c[2]))
+        .map(|q| ((q[0] - p[0]).powi(2) + (q[1] - p[1]).powi(2), [q[0], q[1]]))
+        .filter(|(d2, _)| *d2 <= radius_mm * radius_mm)
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, q)| q)
+}
+
+/// Pace `sub` at `site` (mm) with `protocol.n_beats` beats, each delivered as
+/// soon as the site captures again (end of refractoriness), and return the
+/// simulation right after the last beat has repolarised the site.
+pub fn pace_site<M: CellModel + Clone>(
     sub: &Substrate,
     models: &[M],
     site: [f64; 2],
     p: &InducibilityProtocol,
-) -> Result<bool> {
+) -> Result<Monodomain<M>> {
     let mut md = Monodomain::new(sub.clone(), models.to_vec(), p.dt_ms)?;
     let probe = node_at(&md, [site[0], site[1], 0.0])?;
     let pulse = models[0].default_stimulus();
@@ -155,5 +249,111 @@ fn pace_site<M: CellModel + Clone>(
         }
     }
     md.clear_stimuli();
-    Ok(classify_af(&mut md, p.sustain_ms, 10.0).sustained)
+    Ok(md)
+}
+
+/// An observed episode after pacing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Episode {
+    /// Activity still present after the observation window.
+    pub sustained: bool,
+    /// Re-entry cell centres (mm) sampled every [`PHASE_SAMPLE_MS`] after
+    /// [`REENTRY_SETTLE_MS`] (2D sheets only; empty in 3D), see [`reentry_cells`].
+    pub reentry_positions_mm: Vec<[f64; 2]>,
+}
+
+/// Observe `md` for `window_ms`: sustained if any tissue is still excited at
+/// the end (a quiescent tissue cannot re-excite itself, so the first quiet
+/// sample ends the episode). On 2D sheets, records the re-entry cells of
+/// size `cell_mm`.
+pub fn observe_episode<M: CellModel>(
+    md: &mut Monodomain<M>,
+    window_ms: f64,
+    cell_mm: f64,
+) -> Result<Episode> {
+    let is_2d = md.substrate().domain.grid.is_2d();
+    let v_star = md.activation_threshold();
+    let t0 = md.t_ms();
+    let mut delayed = md.v();
+    let mut reentry_positions_mm = Vec::new();
+    let n = (window_ms / PHASE_SAMPLE_MS).ceil() as usize;
+    for _ in 0..n {
+        md.run(PHASE_SAMPLE_MS);
+        if md.excited_fraction() == 0.0 {
+            return Ok(Episode {
+                sustained: false,
+                reentry_positions_mm: Vec::new(),
+            });
+        }
+        let now = md.v();
+        if is_2d && md.t_ms() - t0 > REENTRY_SETTLE_MS {
+            let phase = phase_from_delay(&now, &delayed, v_star)?;
+            reentry_positions_mm.extend(reentry_cells(md, &phase, cell_mm)?);
+        }
+        delayed = now;
+    }
+    Ok(Episode {
+        sustained: true,
+        reentry_positions_mm,
+    })
+}
+
+/// Centres (mm) of the square cells (side `cell_mm`, a lattice from the
+/// grid origin) of a 2D sheet around whose perimeter the phase winds by
+/// ±2π. Unlike 2 × 2 plaquette phase singularities, a cell loop also
+/// encloses non-conducting obstacles, so re-entry anchored on a fibrotic
+/// cluster or a lesion end is found, not only free rotor cores. Perimeter
+/// nodes outside tissue are skipped (phase is wrapped across the gap);
+/// cells with fewer than half their perimeter in tissue are ignored.
+pub fn reentry_cells<M: CellModel>(
+    md: &Monodomain<M>,
+    phase: &[f64],
+    cell_mm: f64,
+) -> Result<Vec<[f64; 2]>> {
+    let g = md.substrate().domain.grid;
+    let m = (cell_mm / g.spacing_mm[0]).round() as usize;
+    if !(g.is_2d() && m >= 2 && phase.len() == md.n_nodes()) {
+        return Err(CardiacError::invalid(
+            "reentry_cells",
+            format!(
+                "grid {:?}, cell {cell_mm} mm, phase.len {}",
+                g.shape,
+                phase.len()
+            ),
+            "a 2D sheet, a cell of at least 2 voxels and one phase per node",
+        ));
+    }
+    let (idx, lesion) = (md.index(), md.lesion());
+    let tau = std::f64::consts::TAU;
+    let wrap = |d: f64| d - tau * (d / tau).round();
+    let mut out = Vec::new();
+    let mut ring = Vec::with_capacity(4 * m);
+    for i0 in (0..g.shape[0].saturating_sub(m)).step_by(m) {
+        for j0 in (0..g.shape[1].saturating_sub(m)).step_by(m) {
+            // Counter-clockwise perimeter.
+            ring.clear();
+            let perimeter = (0..m)
+                .map(|s| [i0 + s, j0])
+                .chain((0..m).map(|s| [i0 + m, j0 + s]))
+                .chain((0..m).map(|s| [i0 + m - s, j0 + m]))
+                .chain((0..m).map(|s| [i0, j0 + m - s]));
+            for [i, j] in perimeter {
+                let n = idx[[i, j, 0]];
+                if n != NO_NODE && !lesion[n as usize] {
+                    ring.push(phase[n as usize]);
+                }
+            }
+            if ring.len() * 2 < 4 * m {
+                continue;
+            }
+            let s: f64 = (0..ring.len())
+                .map(|q| wrap(ring[(q + 1) % ring.len()] - ring[q]))
+                .sum();
+            if (s / tau).round() != 0.0 {
+                let c = g.centre_mm(i0, j0, 0);
+                out.push([c[0] + 0.5 * cell_mm, c[1] + 0.5 * cell_mm]);
+            }
+        }
+    }
+    Ok(out)
 }

@@ -1,9 +1,13 @@
-//! Atrial geometries: a 2D left-atrial sheet with four pulmonary-vein sleeves
+//! A 2D left-atrial sheet with four pulmonary-vein sleeves
 //! and a rule-based fibre field.
 //!
-//! The sheet is an "unfolded" posterior left atrium: x from the left to the
-//! right PVs, y from the mitral annulus (y = 0, the bottom edge) to the roof
-//! (top edge). Each PV sleeve is a disk of tissue around its ostium; fibres
+//! The sheet is an "unfolded" left atrium in the spirit of universal atrial
+//! coordinates (Roney et al. 2019, Med Image Anal 55:65): the sheet edge
+//! stands for the mitral annulus, the four PV ostia sit in the upper middle
+//! (left pair at 27 %, right pair at 73 % of the width), with the posterior
+//! wall between the pairs, the roof above them, the lateral wall/appendage
+//! and septum to the sides and the floor/anterior wall below. Each PV
+//! sleeve is a disk of tissue around its ostium; fibres
 //! run horizontally (like the septopulmonary bundle) in the body and
 //! circumferentially around each PV within 1.5 PV radii (Ho et al. 1999,
 //! J Cardiovasc Electrophysiol 10:1525). Region 0 = atrial body, region 1 =
@@ -35,12 +39,14 @@ pub struct AtrialSheetSpec {
 }
 
 impl AtrialSheetSpec {
-    /// A sheet scaled to an LA antero-posterior diameter (mm): width ≈ 1.5 ×
-    /// diameter, height ≈ 1.2 × diameter (normal LA diameter ≈ 35–40 mm).
+    /// A sheet scaled to an LA antero-posterior diameter (mm): width 2 ×
+    /// diameter, height 1.6 × diameter (normal LA diameter ≈ 35–40 mm; a
+    /// 40 mm atrium gives 51 cm², of the order of the LA endocardial area
+    /// without appendage and veins).
     pub fn from_la_diameter(la_diameter_mm: f64, dx_mm: f64, d_long: f64, d_trans: f64) -> Self {
         Self {
-            width_mm: 1.5 * la_diameter_mm,
-            height_mm: 1.2 * la_diameter_mm,
+            width_mm: 2.0 * la_diameter_mm,
+            height_mm: 1.6 * la_diameter_mm,
             dx_mm,
             pv_radius_mm: 0.16 * la_diameter_mm,
             d_long_mm2_per_ms: d_long,
@@ -83,17 +89,19 @@ impl AtrialSheet {
             pv_radius_mm: r,
             ..
         } = spec;
-        if !(w > 4.0 * r && h > 4.0 * r && r > 2.0 * dx) {
+        if !(w > 10.0 * r && h > 8.0 * r && r > 2.0 * dx) {
             return Err(CardiacError::invalid(
                 "AtrialSheetSpec",
                 format!("{w} x {h} mm, PV radius {r} mm, dx {dx} mm"),
-                "width and height > 4 PV radii and PV radius > 2 dx",
+                "width > 10 PV radii, height > 8 PV radii and PV radius > 2 dx",
             ));
         }
         let (nx, ny) = ((w / dx).round() as usize + 1, (h / dx).round() as usize + 1);
         let grid = Grid::new_2d(nx, ny, dx, dx).map_err(core_err)?;
-        let cx = [1.6 * r, 1.6 * r, w - 1.6 * r, w - 1.6 * r];
-        let cy = [h - 1.6 * r, h - 4.0 * r, h - 1.6 * r, h - 4.0 * r];
+        let (xl, xr) = (0.27 * w, 0.73 * w);
+        let (ys, yi) = (0.62 * h + 1.2 * r, 0.62 * h - 1.2 * r);
+        let cx = [xl, xl, xr, xr];
+        let cy = [ys, yi, ys, yi];
         let centres = [0, 1, 2, 3].map(|k| [cx[k], cy[k]]);
         let mut fibre = Array4::zeros((nx, ny, 1, 3));
         let mut region = Array3::zeros([nx, ny, 1]);
