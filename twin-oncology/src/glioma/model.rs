@@ -3,12 +3,17 @@
 //!
 //! Diffusion: twin-core's finite-volume operator (harmonic face means), explicit steps;
 //! reaction: the exact logistic flow; Strang splitting. The step is the smaller of
-//! 0.9 × the explicit stability limit and `0.1/ρ` (keeps the splitting error small).
+//! the explicit stability limit and `0.1/ρ` (keeps the splitting error small). Steps
+//! run on the tumour's active sub-box only ([`super::active`]).
 
 use ndarray::Array3;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use twin_core::pde::{DiffusionOperator, DiffusionStepper, Domain, FaceMean, Logistic};
+use twin_core::pde::{Domain, Logistic};
 
+use super::active::{
+    ACTIVE_RELATIVE_DENSITY, ActiveBox, Region, SHELL, box_for, masked_max, still_covers, support,
+};
 use super::params::{
     FLAIR_THRESHOLD, GrowthParams, LqParams, RESPONDER_DAYS_GAINED, T1GD_THRESHOLD,
 };
@@ -68,67 +73,111 @@ impl Trajectory {
 /// model parameters, which the calibration's finite differences need.
 pub fn level_volume_mm3(domain: &Domain, c: &Array3<f64>, threshold: f64) -> Result<f64> {
     domain.grid.check_shape("c", c)?;
+    let c = c.as_standard_layout();
+    let data = c.as_slice().expect("standard layout");
+    let mut partials = vec![[0.0; 2]; domain.grid.shape[0]];
+    Ok(level_volumes(domain, data, [threshold; 2], &mut partials)[0])
+}
+
+/// [`level_volume_mm3`] at two thresholds in one parallel pass over x-planes
+/// (`partials`: one slot per plane, summed in plane order for reproducibility).
+fn level_volumes(
+    domain: &Domain,
+    c: &[f64],
+    thresholds: [f64; 2],
+    partials: &mut [[f64; 2]],
+) -> [f64; 2] {
     let g = &domain.grid;
     let [nx, ny, nz] = g.shape;
-    let h = g.spacing_mm;
-    let mut count = 0.0;
-    for ((i, j, k), &v) in c.indexed_iter() {
-        if !domain.mask[[i, j, k]] {
-            continue;
-        }
-        let d = v - threshold;
-        // Far from the level set the fraction saturates (a voxel would need a jump
-        // > 0.6 across it, i.e. an unresolved front): skip the gradient there.
-        if d.abs() >= 0.3 {
-            count += f64::from(u8::from(d > 0.0));
-            continue;
-        }
-        let at = |ii: usize, jj: usize, kk: usize| {
-            if domain.mask[[ii, jj, kk]] {
-                c[[ii, jj, kk]]
-            } else {
-                v
+    let strides = [ny * nz, nz, 1];
+    let mask = domain.mask.as_slice().expect("standard layout");
+    partials.par_iter_mut().enumerate().for_each(|(i, part)| {
+        let mut sum = [0.0; 2];
+        for j in 0..ny {
+            for k in 0..nz {
+                let p = (i * ny + j) * nz + k;
+                if !mask[p] {
+                    continue;
+                }
+                let v = c[p];
+                // Far from both level sets the fraction saturates (a voxel would need
+                // a jump > 0.6 across it, i.e. an unresolved front): no gradient.
+                let near = thresholds.map(|t| (v - t).abs() < 0.3);
+                if !(near[0] || near[1]) {
+                    for (s, t) in sum.iter_mut().zip(thresholds) {
+                        *s += f64::from(u8::from(v > t));
+                    }
+                    continue;
+                }
+                // Central differences (one-sided at the grid edge; a neighbour
+                // outside the mask counts as `v`): |∂c/∂x_a| h_a per axis.
+                let idx = [i, j, k];
+                let n = [nx, ny, nz];
+                let mut span = 0.0;
+                for a in 0..3 {
+                    let at = |up: bool| {
+                        let ok = if up { idx[a] + 1 < n[a] } else { idx[a] > 0 };
+                        if !ok {
+                            return v;
+                        }
+                        let q = if up { p + strides[a] } else { p - strides[a] };
+                        if mask[q] { c[q] } else { v }
+                    };
+                    let steps = ((idx[a] + 1).min(n[a] - 1) - idx[a].saturating_sub(1)).max(1);
+                    span += (at(true) - at(false)).abs() / steps as f64;
+                }
+                for ((s, t), near) in sum.iter_mut().zip(thresholds).zip(near) {
+                    let d = v - t;
+                    *s += if !near {
+                        f64::from(u8::from(d > 0.0))
+                    } else if span <= 1e-12 {
+                        f64::from(u8::from(d >= 0.0))
+                    } else {
+                        (0.5 + d / span).clamp(0.0, 1.0)
+                    };
+                }
             }
-        };
-        // Central differences (one-sided at the grid edge), in c per mm.
-        let diff = |lo: f64, hi: f64, span: f64| (hi - lo) / span;
-        let gx = diff(
-            at(i.saturating_sub(1), j, k),
-            at((i + 1).min(nx - 1), j, k),
-            h[0] * ((i + 1).min(nx - 1) - i.saturating_sub(1)).max(1) as f64,
-        );
-        let gy = diff(
-            at(i, j.saturating_sub(1), k),
-            at(i, (j + 1).min(ny - 1), k),
-            h[1] * ((j + 1).min(ny - 1) - j.saturating_sub(1)).max(1) as f64,
-        );
-        let gz = diff(
-            at(i, j, k.saturating_sub(1)),
-            at(i, j, (k + 1).min(nz - 1)),
-            h[2] * ((k + 1).min(nz - 1) - k.saturating_sub(1)).max(1) as f64,
-        );
-        // |∇c| h along the gradient direction through a voxel (L1 norm ≈ the
-        // voxel's extent along a general direction).
-        let span = gx.abs() * h[0] + gy.abs() * h[1] + gz.abs() * h[2];
-        count += if span <= 1e-12 {
-            f64::from(u8::from(d >= 0.0))
-        } else {
-            (0.5 + d / span).clamp(0.0, 1.0)
-        };
-    }
-    Ok(count * g.voxel_volume_mm3())
+        }
+        *part = sum;
+    });
+    let vv = g.voxel_volume_mm3();
+    let total = partials
+        .iter()
+        .fold([0.0; 2], |s, p| [s[0] + p[0], s[1] + p[1]]);
+    total.map(|x| x * vv)
 }
 
 /// Volumes and radii of the T1Gd and FLAIR regions of `c`.
 pub fn observe(domain: &Domain, c: &Array3<f64>) -> Result<ImagingSummary> {
-    let t1 = level_volume_mm3(domain, c, T1GD_THRESHOLD)?;
-    let fl = level_volume_mm3(domain, c, FLAIR_THRESHOLD)?;
-    Ok(ImagingSummary {
+    domain.grid.check_shape("c", c)?;
+    let c = c.as_standard_layout();
+    let mut partials = vec![[0.0; 2]; domain.grid.shape[0]];
+    Ok(summary(level_volumes(
+        domain,
+        c.as_slice().expect("standard layout"),
+        [T1GD_THRESHOLD, FLAIR_THRESHOLD],
+        &mut partials,
+    )))
+}
+
+/// [`observe`] of the active box's density.
+fn observe_box(b: &mut ActiveBox) -> ImagingSummary {
+    let u = b.u.as_slice().expect("standard layout");
+    summary(level_volumes(
+        &b.domain,
+        u,
+        [T1GD_THRESHOLD, FLAIR_THRESHOLD],
+        &mut b.partials,
+    ))
+}
+
+fn summary([t1, fl]: [f64; 2]) -> ImagingSummary {
+    ImagingSummary {
         t1gd_volume_mm3: t1,
         flair_volume_mm3: fl,
         t1gd_radius_mm: sphere_radius_mm(t1),
         flair_radius_mm: sphere_radius_mm(fl),
-    })
+    }
 }
 
 /// Label map: 0 normal, 1 FLAIR-only (`0.16 ≤ c < 0.80`), 2 T1Gd (`c ≥ 0.80`).
@@ -198,27 +247,95 @@ pub struct TreatmentOutcome {
 }
 
 /// The forward model on one tissue and one set of growth parameters.
+///
+/// Steps run on the tumour's active sub-box (see [`super::active`]): the density
+/// outside it is below [`ACTIVE_RELATIVE_DENSITY`] × its peak and is carried
+/// unchanged, so the cost follows the tumour, not the atlas.
 #[derive(Debug)]
 pub struct GliomaSim {
-    stepper: DiffusionStepper,
     domain: Domain,
+    diffusivity: Array3<f64>,
+    /// Bounding box of the tissue mask: no active box reaches beyond it.
+    limits: Region,
     reaction: Logistic,
     max_dt_days: f64,
+    active: Option<ActiveBox>,
+}
+
+fn support_of(domain: &Domain, c: &Array3<f64>, threshold: f64) -> Result<Region> {
+    support(domain, c.as_slice().expect("checked layout"), threshold).ok_or_else(|| {
+        OncologyError::invalid("density", "no voxel above the threshold", "a tumour")
+    })
+}
+
+/// `1 / max_p Σ_faces D_face/h²` over the mask (harmonic face means): the operator's
+/// explicit stability limit on the whole grid, hence on every sub-box too.
+fn stable_dt_days(domain: &Domain, d: &Array3<f64>) -> f64 {
+    let [nx, ny, nz] = domain.grid.shape;
+    let inv_h2 = domain.grid.spacing_mm.map(|h| 1.0 / (h * h));
+    let m = &domain.mask;
+    let worst = (0..nx)
+        .into_par_iter()
+        .map(|i| {
+            let mut worst = 0.0f64;
+            for j in 0..ny {
+                for k in 0..nz {
+                    if !m[[i, j, k]] {
+                        continue;
+                    }
+                    let a = d[[i, j, k]];
+                    let mut sum = 0.0;
+                    for (ax, (q, ok)) in [
+                        ([i + 1, j, k], i + 1 < nx),
+                        ([i.wrapping_sub(1), j, k], i > 0),
+                        ([i, j + 1, k], j + 1 < ny),
+                        ([i, j.wrapping_sub(1), k], j > 0),
+                        ([i, j, k + 1], k + 1 < nz),
+                        ([i, j, k.wrapping_sub(1)], k > 0),
+                    ]
+                    .into_iter()
+                    .enumerate()
+                    {
+                        if ok && m[q] {
+                            let b = d[q];
+                            if a > 0.0 && b > 0.0 {
+                                sum += 2.0 * a * b / (a + b) * inv_h2[ax / 2];
+                            }
+                        }
+                    }
+                    worst = worst.max(sum);
+                }
+            }
+            worst
+        })
+        .reduce(|| 0.0, f64::max);
+    if worst > 0.0 {
+        1.0 / worst
+    } else {
+        f64::INFINITY
+    }
 }
 
 impl GliomaSim {
-    /// Build the diffusion operator `D_white (p_wm + p_gm/ratio)` on `tissue`.
+    /// Build the model with diffusivity `D_white (p_wm + p_gm/ratio)` on `tissue`.
+    ///
+    /// The time step is the full explicit stability limit (monotone, no new
+    /// extrema), capped at `0.1/ρ` to keep the splitting error of the fast
+    /// reaction small.
     pub fn new(tissue: &BrainTissue, growth: &GrowthParams) -> Result<Self> {
         growth.validate()?;
-        let d = tissue.diffusivity(growth.diffusion_white_mm2_per_day, growth.white_grey_ratio);
-        let op = DiffusionOperator::scalar(&tissue.domain, &d, FaceMean::Harmonic)?;
-        let stepper = DiffusionStepper::new(op);
-        let max_dt_days = (0.9 * stepper.stable_dt()).min(0.1 / growth.rho_per_day);
+        let domain = tissue.domain.clone();
+        let diffusivity =
+            tissue.diffusivity(growth.diffusion_white_mm2_per_day, growth.white_grey_ratio);
+        let limits = support_of(&domain, &diffusivity, f64::NEG_INFINITY)?;
+        let max_dt_days = stable_dt_days(&domain, &diffusivity).min(0.1 / growth.rho_per_day);
         Ok(Self {
-            stepper,
-            domain: tissue.domain.clone(),
+            domain,
+            diffusivity,
+            limits,
             reaction: Logistic::new(growth.rho_per_day, 1.0)?,
             max_dt_days,
+            active: None,
         })
     }
 
@@ -230,6 +347,11 @@ impl GliomaSim {
     /// Time step used (days).
     pub fn max_dt_days(&self) -> f64 {
         self.max_dt_days
+    }
+
+    /// Voxel bounds `(lo, shape)` of the active box of the last step, if any.
+    pub fn active_box(&self) -> Option<([usize; 3], [usize; 3])> {
+        self.active.as_ref().map(|b| (b.region.lo, b.region.shape))
     }
 
     /// Initial density: a Gaussian of peak `peak` and width `sigma_mm` at `centre_mm`,
@@ -266,13 +388,7 @@ impl GliomaSim {
 
     /// Advance `c` by `days` without treatment.
     pub fn grow(&mut self, c: &mut Array3<f64>, days: f64) -> Result<()> {
-        if days <= 0.0 {
-            return Ok(());
-        }
-        let n = (days / self.max_dt_days).ceil() as usize;
-        self.stepper
-            .strang_explicit(c, days / n as f64, n, &self.reaction)?;
-        Ok(())
+        self.advance(c, days, None)
     }
 
     /// Advance by `days`, appending an observation after every step; `t0` is the time of `c`.
@@ -283,14 +399,103 @@ impl GliomaSim {
         days: f64,
         traj: &mut Trajectory,
     ) -> Result<()> {
-        if days <= 0.0 {
+        self.advance(c, days, Some((t0, traj)))
+    }
+
+    /// [`observe`] of the density left by the last [`Self::grow`] /
+    /// [`Self::grow_recording`] call, computed on the active box only (outside it
+    /// the density is below every imaging threshold, so the result is the same
+    /// as `observe(sim.domain(), &c)`, at a fraction of the cost). Errors before
+    /// the first step.
+    pub fn observe_last(&mut self) -> Result<ImagingSummary> {
+        match &mut self.active {
+            Some(b) => Ok(observe_box(b)),
+            None => Err(OncologyError::invalid(
+                "observe_last",
+                "no simulated state",
+                "a call after grow or grow_recording",
+            )),
+        }
+    }
+
+    /// Put the support of `c` (above `threshold`) into an active box, reusing the
+    /// current one if it still covers it, and load `c` into it.
+    fn activate(&mut self, c: &Array3<f64>, threshold: f64) -> Result<ActiveBox> {
+        let s = support_of(&self.domain, c, threshold)?;
+        let mut b = match self.active.take() {
+            Some(b) if still_covers(&b.region, &s, &self.limits) => b,
+            _ => ActiveBox::build(&self.domain, &self.diffusivity, box_for(&s, &self.limits))?,
+        };
+        b.load(c);
+        Ok(b)
+    }
+
+    /// Strang steps (exact logistic reaction, explicit diffusion) on the active box;
+    /// with `record`, a complete step and an observation per step.
+    fn advance(
+        &mut self,
+        c: &mut Array3<f64>,
+        days: f64,
+        record: Option<(f64, &mut Trajectory)>,
+    ) -> Result<()> {
+        self.domain.grid.check_shape("c", c)?;
+        if !c.is_standard_layout() {
+            return Err(OncologyError::invalid(
+                "c",
+                "a non-standard memory layout",
+                "an array in standard (C) layout",
+            ));
+        }
+        if !(days.is_finite() && days >= 0.0) {
+            return Err(OncologyError::invalid("days", days, "finite and ≥ 0"));
+        }
+        let peak = masked_max(&self.domain, c.as_slice().expect("checked layout"));
+        if days == 0.0 || peak <= 0.0 {
             return Ok(());
         }
+        let threshold = ACTIVE_RELATIVE_DENSITY * peak;
         let n = (days / self.max_dt_days).ceil() as usize;
         let dt = days / n as f64;
+        let mut b = self.activate(c, threshold)?;
+        let result = self.steps(&mut b, c, n, dt, threshold, record);
+        b.store(c);
+        self.active = Some(b);
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn steps(
+        &self,
+        b: &mut ActiveBox,
+        c: &mut Array3<f64>,
+        n: usize,
+        dt: f64,
+        threshold: f64,
+        mut record: Option<(f64, &mut Trajectory)>,
+    ) -> Result<()> {
+        let reaction = &self.reaction;
+        if record.is_none() {
+            // Strang with consecutive half reactions fused: one pass per step.
+            b.stepper.react(&mut b.u, 0.5 * dt, reaction)?;
+        }
         for s in 0..n {
-            self.stepper.strang_explicit(c, dt, 1, &self.reaction)?;
-            traj.push(t0 + (s + 1) as f64 * dt, observe(&self.domain, c)?);
+            match record.as_mut() {
+                Some((t0, traj)) => {
+                    b.stepper.strang_explicit(&mut b.u, dt, 1, reaction)?;
+                    traj.push(*t0 + (s + 1) as f64 * dt, observe_box(b));
+                }
+                None => {
+                    let dt_r = if s + 1 == n { 0.5 * dt } else { dt };
+                    b.stepper.diffuse_then_react(&mut b.u, dt, dt_r, reaction)?;
+                }
+            }
+            if (s + 1) % (SHELL - 1) == 0 && s + 1 < n && b.shell_max(&self.limits) > threshold {
+                // The tail nears the box edge: rebuild the box around the new support.
+                b.store(c);
+                let s = support_of(&self.domain, c, threshold)?;
+                *b = ActiveBox::build(&self.domain, &self.diffusivity, box_for(&s, &self.limits))?;
+                b.load(c);
+            }
         }
         Ok(())
     }
@@ -355,7 +560,7 @@ impl GliomaSim {
         let mut control = history.clone();
         let mut cc = c_start.clone();
         self.grow_recording(&mut cc, t_start, t_follow - t_start, &mut control)?;
-        let control_follow = observe(&self.domain, &cc)?;
+        let control_follow = self.observe_last()?;
         let days_gained = match control.time_t1gd_reaches(follow.t1gd_radius_mm) {
             Some(tc) => (t_follow - tc).max(0.0),
             None => 0.0,

@@ -30,8 +30,10 @@ pub fn virtual_scans(
     let mut c = sim.seed(seed_mm, 0.5, 2.0)?;
     let chunk = 1.0;
     let mut t = 0.0;
-    while observe(sim.domain(), &c)?.t1gd_radius_mm < r1_mm {
+    let mut r = observe(sim.domain(), &c)?.t1gd_radius_mm;
+    while r < r1_mm {
         sim.grow(&mut c, chunk)?;
+        r = sim.observe_last()?.t1gd_radius_mm;
         t += chunk;
         if t > super::twin::MAX_ONSET_DAYS {
             return Err(OncologyError::invalid(

@@ -238,7 +238,7 @@ fn run(
         sim.grow(&mut c, chunk)?;
         t += chunk;
         history.t_days.push(t);
-        history.imaging.push(observe(sim.domain(), &c)?);
+        history.imaging.push(sim.observe_last()?);
         if let Some(tf) = history.time_t1gd_reaches(r1_mm) {
             break tf;
         }
@@ -281,7 +281,7 @@ fn run(
             s.t1gd_radius_mm = r1_mm;
             at_offsets.push(s);
         } else {
-            at_offsets.push(observe(sim.domain(), &c)?);
+            at_offsets.push(sim.observe_last()?);
         }
     }
     Ok(Run {
