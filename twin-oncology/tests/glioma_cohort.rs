@@ -13,7 +13,8 @@ use statrs::distribution::{ContinuousCDF, Normal};
 use twin_core::pde::Grid;
 use twin_oncology::glioma::cohort::{
     ALPHA_PRIOR_LOG_SD, ALPHA_Z, ANATOMY_PERTURBATION, CoverageDesign, RHO_RANGE_PER_DAY,
-    baseline_features, coverage_study, draw_patient, patient_anatomy, responder_probability,
+    SPEED_RANGE_MM_PER_DAY, WIDTH_RANGE_MM, baseline_features, coverage_study, draw_patient,
+    patient_anatomy, responder_probability,
 };
 use twin_oncology::glioma::twin::CalibrationOptions;
 use twin_oncology::glioma::{BrainTissue, LqParams, Segmentation};
@@ -56,8 +57,10 @@ fn virtual_patients_follow_the_stated_distributions_deterministically() {
             (RHO_RANGE_PER_DAY[0]..=RHO_RANGE_PER_DAY[1]).contains(&rho),
             "ρ {rho}"
         );
-        assert!((0.05..=0.6).contains(&g.front_speed_mm_per_day()));
-        assert!((1.0..=4.0).contains(&(d / rho).sqrt()));
+        let v = g.front_speed_mm_per_day();
+        assert!((SPEED_RANGE_MM_PER_DAY[0]..=SPEED_RANGE_MM_PER_DAY[1]).contains(&v));
+        let w = (d / rho).sqrt();
+        assert!((WIDTH_RANGE_MM[0] - 1e-12..=WIDTH_RANGE_MM[1] + 1e-12).contains(&w));
         assert!((5.0..=10.0).contains(&g.white_grey_ratio));
         assert!((5.0..=15.0).contains(&p.lq.alpha_beta_gy));
         assert!(atlas.is_tissue(p.seed_mm), "seed in brain tissue");

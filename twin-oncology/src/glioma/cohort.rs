@@ -5,14 +5,15 @@
 //! **Everything here is in silico.** No longitudinal glioblastoma imaging cohort is
 //! available to this project, so patients are simulated.
 //!
-//! **Virtual patients** ([`draw_patient`]): `D_white` log-uniform on 0.02–1.5 mm²/day and
-//! ρ log-uniform on 0.005–0.2 /day (Harpold, Alvord & Swanson 2007; Rockne et al. 2010),
-//! kept when the front speed `2√(Dρ)` lies in 0.05–0.5 mm/day and the front width
-//! `√(D/ρ)` in 1–4 mm (our bounds: detection within the onset limit, a FLAIR rim of
-//! 6–25 mm that fits the brain, and a front the 2 mm grid resolves); α log-normal around
+//! **Virtual patients** ([`draw_patient`]): ρ log-uniform on [`RHO_RANGE_PER_DAY`] (the
+//! upper part of the published 0.005–0.2 /day, Harpold, Alvord & Swanson 2007) and the
+//! front width `√(D/ρ)` log-uniform on [`WIDTH_RANGE_MM`], so `D_white = ρ w²`; kept when
+//! `D_white` lies in the published 0.02–1.5 mm²/day and the front speed `2√(Dρ)` in
+//! [`SPEED_RANGE_MM_PER_DAY`] (our bounds: detection within the onset limit, a FLAIR rim
+//! of 6–25 mm and a tumour that fit the brain, a front the 2 mm grid resolves); α log-normal around
 //! the ρ-dependent prior median [`LqParams::prior_alpha_for_rho`] (higher ρ, higher α, as
 //! Rockne 2010 report) with log-sd [`ALPHA_PRIOR_LOG_SD`]; seed at a random atlas tissue
-//! voxel; detection when the T1Gd radius reaches 13–17 mm; a second (planning) scan 3–9
+//! voxel; detection when the T1Gd radius reaches 13–17 mm; a second (planning) scan 2–6
 //! weeks later; standard 60 Gy/30 starting 1–3 weeks after it; age ~ N(62, 12) years
 //! (carries no information in this truth: a limitation, stated in the output). Surgery
 //! and temozolomide are not modelled.
@@ -73,9 +74,13 @@ use crate::error::{OncologyError, Result};
 /// ρ–α association but no scatter we could cite).
 pub const ALPHA_PRIOR_LOG_SD: f64 = 0.25;
 /// Range of the virtual patients' ρ (1/day): the upper part of the published 0.005–0.2
-/// (Harpold 2007), where the 100-day boundary lies under the α prior; below 0.02 /day
-/// every virtual patient is a responder (DG ≈ 144 α/ρ days in this model).
+/// (Harpold 2007), where the 100-day boundary lies under the α prior. In this model
+/// DG ≈ 120 α/ρ days, so below ρ ≈ 0.05 /day nearly every virtual patient responds.
 pub const RHO_RANGE_PER_DAY: [f64; 2] = [0.02, 0.2];
+/// Range of the front width `√(D/ρ)` (mm); the FLAIR–T1Gd radius gap is 6.23 × width.
+pub const WIDTH_RANGE_MM: [f64; 2] = [1.0, 4.0];
+/// Accepted front speeds `2√(Dρ)` (mm/day).
+pub const SPEED_RANGE_MM_PER_DAY: [f64; 2] = [0.05, 0.6];
 /// Largest relative change of the white-matter fraction by the anatomy field.
 pub const ANATOMY_PERTURBATION: f64 = 0.3;
 /// Rater noise: sd of each scan's segmentation thresholds on the logit scale.
@@ -125,10 +130,12 @@ pub fn draw_patient(
         (lo.ln() + rng.random::<f64>() * (hi.ln() - lo.ln())).exp()
     };
     let (d, rho) = loop {
-        let d = log_uniform(&mut rng, 0.02, 1.5);
         let rho = log_uniform(&mut rng, RHO_RANGE_PER_DAY[0], RHO_RANGE_PER_DAY[1]);
-        let (v, w) = (2.0 * (d * rho).sqrt(), (d / rho).sqrt());
-        if (0.05..=0.6).contains(&v) && (1.0..=4.0).contains(&w) {
+        let w = log_uniform(&mut rng, WIDTH_RANGE_MM[0], WIDTH_RANGE_MM[1]);
+        let (d, v) = (rho * w * w, 2.0 * rho * w);
+        if (0.02..=1.5).contains(&d)
+            && (SPEED_RANGE_MM_PER_DAY[0]..=SPEED_RANGE_MM_PER_DAY[1]).contains(&v)
+        {
             break (d, rho);
         }
     };
@@ -568,11 +575,19 @@ impl Default for StudyOptions {
             n_test: 20,
             n_train: 60,
             seed: 1,
-            calibration: CalibrationOptions::default(),
-            // A 200-day horizon decides the class: a tumour still invisible then has
-            // gained ≥ 100 days (its control had that radius long before RT).
+            // The fit needs tissue only out to the last FLAIR front (an 8 mm margin is 4
+            // voxels beyond it); Nelder–Mead from the travelling-wave start settles within
+            // 25 iterations on these cases (same estimates as 50 to 3 digits).
+            calibration: CalibrationOptions {
+                crop_margin_mm: 8.0,
+                max_iters: 25,
+                ..CalibrationOptions::default()
+            },
+            // A 120-day horizon decides the class: a tumour still invisible then has
+            // gained ≥ 120 days (its control had that radius before RT), so DG values
+            // above 120 are lower bounds but the label is exact.
             treatment: TreatmentOptions {
-                horizon_days: 200.0,
+                horizon_days: 120.0,
                 ..TreatmentOptions::default()
             },
             bootstrap_replicates: 1000,
