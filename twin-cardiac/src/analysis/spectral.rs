@@ -213,7 +213,7 @@ impl HilbertPlan {
         // the positive frequencies, zero the negative ones.
         let half = n.div_ceil(2);
         for (k, b) in buf.iter_mut().enumerate() {
-            let h = if k == 0 || (n % 2 == 0 && k == n / 2) {
+            let h = if k == 0 || (n.is_multiple_of(2) && k == n / 2) {
                 1.0
             } else if k < half {
                 2.0
