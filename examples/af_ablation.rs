@@ -70,8 +70,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         fibrosis_burden: 0.2,
         fibrosis_pattern: FibrosisPattern::Compact,
         fibrosis_seed: 11,
-        remodelling: 0.6,
-        conduction_scale: 0.8,
+        remodelling: 0.5,
+        conduction_scale: 1.0,
     };
     let dx = 0.75;
     let sheet = patient.sheet(dx, |s| patient.true_fibrosis(s))?;

@@ -7,12 +7,13 @@
 //!   electrical remodelling (more in persistent AF), conduction velocity
 //!   (slower with more fibrosis) and age. 2D atrial sheets are used for every
 //!   patient (no patient meshes are available; the 2D sheet keeps the study
-//!   runnable in minutes).
+//!   runnable in minutes; see `geometry::atrium` for the 3D atrium).
 //! * Ground truth "recurrence" = AF still inducible after PVI under a richer
 //!   model/protocol than the twin uses: the true fibrosis map, the patient's
-//!   true remodelling and conduction, a finer grid (0.75 vs 1.0 mm), denser
-//!   pacing (15 vs 20 mm between sites) and a longer sustain criterion (800 vs
-//!   600 ms).
+//!   true remodelling and conduction, ionic remodelling of fibrotic-zone
+//!   myocytes (40 % less sodium current, after Roney et al. 2016; the twin has
+//!   none), a finer grid (0.75 vs 1.0 mm), denser pacing (15 vs 20 mm between
+//!   sites) and a longer sustain criterion (800 vs 600 ms).
 //! * Twin: the same model family (Mitchell–Schaeffer) built only from what a
 //!   clinic measures: an LGE-like fibrosis map with 25 % of fibrotic voxels
 //!   missed and 3 % false positives, remodelling guessed from AF type
@@ -31,7 +32,7 @@ use std::path::PathBuf;
 use patient_twin::cardiac::ablation::{
     InducibilityProtocol, LesionOptions, Strategy, inducibility, lesion_set,
 };
-use patient_twin::cardiac::fibrosis::{FibrosisPattern, burden};
+use patient_twin::cardiac::fibrosis::{FibrosisEffect, FibrosisPattern, burden};
 use patient_twin::cardiac::patient::AfPatient;
 use patient_twin::validate::binary::{accuracy, auc};
 use patient_twin::validate::bootstrap::{BootstrapConfig, bootstrap, strata_from_labels};
@@ -95,16 +96,21 @@ fn draw_patient(rng: &mut ChaCha8Rng, id: u64) -> (AfPatient, Clinical, f64) {
     )
 }
 
-/// Truth: richer protocol on the true substrate, after PVI.
+/// Truth: richer model and protocol on the true substrate, after PVI.
 fn truth_recurrence(p: &AfPatient) -> Result<bool, Box<dyn Error>> {
-    let sheet = p.sheet(0.75, |s| p.true_fibrosis(s))?;
+    let effect = FibrosisEffect {
+        remodelled_region: Some(2),
+        ..FibrosisEffect::default()
+    };
+    let sheet = p.sheet_with_effect(0.75, |s| p.true_fibrosis(s), effect)?;
     let lesion = lesion_set(&sheet, &Strategy::Pvi, &LesionOptions::default())?;
     let proto = InducibilityProtocol {
         site_spacing_mm: 15.0,
         sustain_ms: 800.0,
         ..InducibilityProtocol::default()
     };
-    Ok(inducibility(&sheet.substrate, &p.cells(), &lesion, &proto)?.inducible_fraction > 0.0)
+    let cells = p.cells_with_fibrotic_remodelling();
+    Ok(inducibility(&sheet.substrate, &cells, &lesion, &proto)?.inducible_fraction > 0.0)
 }
 
 /// Twin: built from clinical observations only; returns (score, observed fibrosis %).

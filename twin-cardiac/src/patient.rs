@@ -135,6 +135,21 @@ impl AfPatient {
         }))
     }
 
+    /// Cells for a substrate whose fibrotic voxels carry region 2
+    /// ([`FibrosisEffect::remodelled_region`] = `Some(2)`): body and PV
+    /// sleeves as in [`AfPatient::cells`], plus fibrotic-zone myocytes with
+    /// 40 % less sodium current (the g_Na reduction used for fibrotic
+    /// remodelling by Roney et al. 2016, Europace 18:iv146), i.e. a slower
+    /// upstroke: τ_in / 0.6.
+    pub fn cells_with_fibrotic_remodelling(&self) -> Vec<MitchellSchaeffer> {
+        let mut cells = self.cells();
+        cells.push(MitchellSchaeffer {
+            tau_in_ms: cells[0].tau_in_ms / 0.6,
+            ..cells[0]
+        });
+        cells
+    }
+
     /// This patient's 2D LA sheet at spacing `dx_mm` with a given fibrosis map
     /// (from [`AfPatient::true_fibrosis`] or [`AfPatient::observed_fibrosis`]
     /// of a sheet with the same spacing), applied with the default
@@ -143,6 +158,16 @@ impl AfPatient {
         &self,
         dx_mm: f64,
         fibrosis: impl FnOnce(&AtrialSheet) -> Result<Array3<bool>>,
+    ) -> Result<AtrialSheet> {
+        self.sheet_with_effect(dx_mm, fibrosis, FibrosisEffect::default())
+    }
+
+    /// As [`AfPatient::sheet`] with an explicit fibrosis effect.
+    pub fn sheet_with_effect(
+        &self,
+        dx_mm: f64,
+        fibrosis: impl FnOnce(&AtrialSheet) -> Result<Array3<bool>>,
+        effect: FibrosisEffect,
     ) -> Result<AtrialSheet> {
         self.validate()?;
         let d_l = 0.1 * self.conduction_scale;
@@ -156,7 +181,7 @@ impl AfPatient {
         apply_fibrosis(
             &mut sheet.substrate,
             &map,
-            FibrosisEffect::default(),
+            effect,
             self.fibrosis_seed ^ 0x5eed,
         )?;
         Ok(sheet)
