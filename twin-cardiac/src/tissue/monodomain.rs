@@ -11,6 +11,9 @@
 //! Time: first-order operator splitting with both operators evaluated at
 //! `Vⁿ` (Godunov splitting in its explicit form): gates by Rush–Larsen (in the
 //! cell model), `Vⁿ⁺¹ = Vⁿ + Δt (∇·D∇Vⁿ − I_ion(Vⁿ, yⁿ)/C_m + I_stim)`.
+//! [`DiffusionScheme::SemiImplicit`] instead follows the cell update with a
+//! θ-scheme diffusion solve (backward Euler or Crank–Nicolson, CG), which is
+//! stable above the explicit limit.
 //!
 //! Why a specialised loop rather than the generic `twin_core::pde` diffusion:
 //! the cell update and the diffusion of one node are fused into a single pass
