@@ -2,12 +2,16 @@
 //!
 //! Truth: proliferation–invasion on a 1 mm atlas crop with known `D_white`, ρ; two
 //! pre-treatment scans 45 days apart with boundary noise. Twin: the 2 mm atlas,
-//! calibrated from the scans (travelling-wave start + PDE fit, Laplace intervals),
-//! then three radiotherapy schedules ranked by Days Gained (Neal 2013).
+//! calibrated from the scans (travelling-wave start + PDE fit with a modest
+//! Nelder–Mead budget, Laplace intervals), then three radiotherapy schedules ranked
+//! by Days Gained (Neal 2013), and an SVG slice of twin vs observed labels.
 
 use std::path::Path;
+use std::time::Instant;
 
-use patient_twin::oncology::glioma::model::TreatmentOptions;
+use ndarray::Array3;
+use patient_twin::core::pde::{Grid, analysis, plot};
+use patient_twin::oncology::glioma::model::{TreatmentOptions, label_map};
 use patient_twin::oncology::glioma::synthetic::virtual_scans;
 use patient_twin::oncology::glioma::twin::{CalibrationOptions, calibrate};
 use patient_twin::oncology::glioma::{BrainTissue, GrowthParams, Schedule, Segmentation};
@@ -16,43 +20,33 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 
 pub fn run(out_dir: &Path) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
-    let atlas = Path::new("data/mni152");
-    let fine = BrainTissue::load_mni152(atlas, 1)?;
-    let coarse = BrainTissue::load_mni152(atlas, 2)?;
+    let t_all = Instant::now();
+    let mut levels = BrainTissue::load_mni152_factors(Path::new("data/mni152"), &[1, 2])?;
+    let (coarse, fine) = (levels.remove(1), levels.remove(0));
+    let t_load = t_all.elapsed().as_secs_f64();
     let truth = GrowthParams {
         diffusion_white_mm2_per_day: 0.4,
         rho_per_day: 0.04,
         white_grey_ratio: 10.0,
     };
     let seed_mm = [-26.0, -12.0, 24.0]; // left centrum semiovale
+    let t = Instant::now();
     let crop = fine.crop(seed_mm, 40.0)?;
     let mut rng = ChaCha8Rng::seed_from_u64(11);
-    let (scans, _) = virtual_scans(&crop, &truth, seed_mm, 8.0, &[45.0], 0.3, &mut rng)?;
-    let o = fine
-        .domain
-        .grid
-        .voxel_coords(crop.domain.grid.origin_mm)
-        .map(|x| x.round() as usize);
+    let (scans, c_true) = virtual_scans(&crop, &truth, seed_mm, 8.0, &[45.0], 0.3, &mut rng)?;
+    // Scans live in atlas space: embed the crop's labels in the full 1 mm grid.
     let scans: Vec<Segmentation> = scans
         .iter()
-        .map(|s| {
-            let mut t1 = ndarray::Array3::from_elem(fine.domain.grid.shape, false);
-            let mut fl = t1.clone();
-            for ((i, j, k), &f) in s.flair.indexed_iter() {
-                fl[[o[0] + i, o[1] + j, o[2] + k]] = f;
-                t1[[o[0] + i, o[1] + j, o[2] + k]] = s.t1gd[[i, j, k]];
-            }
-            Segmentation {
-                day: s.day,
-                grid: fine.domain.grid,
-                t1gd: t1,
-                flair: fl,
-            }
-        })
+        .map(|s| embed(s, &crop.domain.grid, &fine.domain.grid))
         .collect();
-    let twin = calibrate(&coarse, &scans, &CalibrationOptions::default())?;
+    let t_truth = t.elapsed().as_secs_f64();
+    let options = CalibrationOptions {
+        max_iters: 20,
+        ..CalibrationOptions::default()
+    };
+    let twin = calibrate(&coarse, &scans, &options)?;
     println!(
-        "  in silico: truth D {:.3} mm²/day, ρ {:.4}/day; twin D {:.3} [{:.3}, {:.3}], ρ {:.4} [{:.4}, {:.4}] in {:.1} s",
+        "  in silico: truth D {:.3} mm²/day, ρ {:.4}/day; twin D {:.3} [{:.3}, {:.3}], ρ {:.4} [{:.4}, {:.4}]",
         truth.diffusion_white_mm2_per_day,
         truth.rho_per_day,
         twin.growth.diffusion_white_mm2_per_day,
@@ -61,34 +55,79 @@ pub fn run(out_dir: &Path) -> Result<serde_json::Value, Box<dyn std::error::Erro
         twin.growth.rho_per_day,
         twin.intervals[1].lower,
         twin.intervals[1].upper,
-        twin.calibration_seconds
     );
     let schedules = [
         Schedule::standard(),
         Schedule::hypofractionated(),
         Schedule::rockne_2010(),
     ];
+    let t = Instant::now();
     let outcomes = twin.forecast_schedules(
         &coarse,
         scans[1].day + 14.0,
         &schedules,
         &TreatmentOptions::default(),
     )?;
+    let t_forecast = t.elapsed().as_secs_f64();
     for o in &outcomes {
         println!(
             "  {:<10} predicted Days Gained {:6.1}",
             o.schedule, o.days_gained
         );
     }
+    // Coronal slices through the seed at scan 2: observed (1 mm truth) and twin (2 mm).
+    let (twin_crop, c_twin) = twin.density_at(&coarse, scans[1].day, 0.0)?;
+    for (name, tissue, c, h) in [
+        ("observed_scan2.svg", &crop, &c_true, 1.0),
+        ("twin_scan2.svg", &twin_crop, &c_twin, 2.0),
+    ] {
+        let j = tissue.domain.grid.voxel_coords(seed_mm)[1].round() as usize;
+        let labels = analysis::slice(&label_map(c).mapv(f64::from), analysis::SliceAxis::Y, j)?;
+        let mask = analysis::slice(&tissue.domain.mask, analysis::SliceAxis::Y, j)?;
+        let opts = plot::HeatmapOptions {
+            pixel_mm: [h, h],
+            range: Some((0.0, 2.0)),
+            title: format!("{name}: 0 normal, 1 FLAIR, 2 T1Gd"),
+            ..Default::default()
+        };
+        plot::write_heatmap_svg(&out_dir.join(name), &labels, Some(&mask), &opts)?;
+    }
     std::fs::write(
         out_dir.join("glioma_twin.json"),
         serde_json::to_string_pretty(&twin)?,
     )?;
+    let total = t_all.elapsed().as_secs_f64();
+    println!(
+        "  timings: atlas {t_load:.1} s, truth scans {t_truth:.1} s, calibration {:.1} s, 3 forecasts {t_forecast:.1} s, total {total:.1} s",
+        twin.calibration_seconds
+    );
     Ok(json!({
         "in_silico": true,
-        "D_mm2_per_day": {"true": truth.diffusion_white_mm2_per_day, "fitted": twin.growth.diffusion_white_mm2_per_day},
-        "rho_per_day": {"true": truth.rho_per_day, "fitted": twin.growth.rho_per_day},
+        "D_mm2_per_day": {"true": truth.diffusion_white_mm2_per_day, "fitted": twin.growth.diffusion_white_mm2_per_day,
+            "ci95": [twin.intervals[0].lower, twin.intervals[0].upper]},
+        "rho_per_day": {"true": truth.rho_per_day, "fitted": twin.growth.rho_per_day,
+            "ci95": [twin.intervals[1].lower, twin.intervals[1].upper]},
         "calibration_seconds": twin.calibration_seconds,
+        "forecast_seconds": t_forecast,
         "ranking": outcomes.iter().map(|o| json!({"schedule": o.schedule, "days_gained": o.days_gained})).collect::<Vec<_>>(),
     }))
+}
+
+/// Put a segmentation made on a crop into the full atlas grid (same spacing).
+fn embed(s: &Segmentation, crop: &Grid, full: &Grid) -> Segmentation {
+    let o = full
+        .voxel_coords(crop.origin_mm)
+        .map(|x| x.round() as usize);
+    let mut t1 = Array3::from_elem(full.shape, false);
+    let mut fl = t1.clone();
+    for ((i, j, k), &f) in s.flair.indexed_iter() {
+        fl[[o[0] + i, o[1] + j, o[2] + k]] = f;
+        t1[[o[0] + i, o[1] + j, o[2] + k]] = s.t1gd[[i, j, k]];
+    }
+    Segmentation {
+        day: s.day,
+        grid: *full,
+        t1gd: t1,
+        flair: fl,
+    }
 }

@@ -28,7 +28,7 @@ pub(crate) struct Region {
 }
 
 impl Region {
-    fn hi(&self) -> [usize; 3] {
+    pub fn hi(&self) -> [usize; 3] {
         [0, 1, 2].map(|a| self.lo[a] + self.shape[a])
     }
 
@@ -38,7 +38,7 @@ impl Region {
     }
 
     /// Grown by `margin[a]` voxels per side along each axis, clipped to `limits`.
-    fn grown(&self, margin: [usize; 3], limits: &Region) -> Region {
+    pub fn grown(&self, margin: [usize; 3], limits: &Region) -> Region {
         let (h, lh) = (self.hi(), limits.hi());
         let lo = [0, 1, 2].map(|a| self.lo[a].saturating_sub(margin[a]).max(limits.lo[a]));
         let hi = [0, 1, 2].map(|a| (h[a] + margin[a]).min(lh[a]));

@@ -79,8 +79,9 @@ pub fn level_volume_mm3(domain: &Domain, c: &Array3<f64>, threshold: f64) -> Res
     Ok(level_volumes(domain, data, [threshold; 2], &mut partials)[0])
 }
 
-/// [`level_volume_mm3`] at two thresholds in one parallel pass over x-planes
-/// (`partials`: one slot per plane, summed in plane order for reproducibility).
+/// [`level_volume_mm3`] at two thresholds (both > 0; densities ≥ 0) in one
+/// parallel pass over x-planes (`partials`: one slot per plane, summed in plane
+/// order for reproducibility).
 fn level_volumes(
     domain: &Domain,
     c: &[f64],
@@ -91,10 +92,27 @@ fn level_volumes(
     let [nx, ny, nz] = g.shape;
     let strides = [ny * nz, nz, 1];
     let mask = domain.mask.as_slice().expect("standard layout");
+    // A voxel whose value and six neighbours are all ≤ θ/4 (densities ≥ 0) has
+    // |∇c| h ≤ 3θ/4, hence fraction 0: only the box around `c > θ/4`, grown by one
+    // voxel, can contribute.
+    let low = 0.25 * thresholds[0].min(thresholds[1]);
+    let Some(r) = support(domain, c, low) else {
+        return [0.0; 2];
+    };
+    let whole = Region {
+        lo: [0; 3],
+        shape: g.shape,
+    };
+    let r = r.grown([1; 3], &whole);
+    let hi = r.hi();
     partials.par_iter_mut().enumerate().for_each(|(i, part)| {
         let mut sum = [0.0; 2];
-        for j in 0..ny {
-            for k in 0..nz {
+        if !(r.lo[0]..hi[0]).contains(&i) {
+            *part = sum;
+            return;
+        }
+        for j in r.lo[1]..hi[1] {
+            for k in r.lo[2]..hi[2] {
                 let p = (i * ny + j) * nz + k;
                 if !mask[p] {
                     continue;
@@ -328,7 +346,9 @@ impl GliomaSim {
         let diffusivity =
             tissue.diffusivity(growth.diffusion_white_mm2_per_day, growth.white_grey_ratio);
         let limits = support_of(&domain, &diffusivity, f64::NEG_INFINITY)?;
-        let max_dt_days = stable_dt_days(&domain, &diffusivity).min(0.1 / growth.rho_per_day);
+        // (1 − 1e-6): room for round-off differences from twin-core's own bound.
+        let max_dt_days =
+            ((1.0 - 1e-6) * stable_dt_days(&domain, &diffusivity)).min(0.1 / growth.rho_per_day);
         Ok(Self {
             domain,
             diffusivity,

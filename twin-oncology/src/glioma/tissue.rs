@@ -105,8 +105,13 @@ impl BrainTissue {
     /// Load `data/mni152/` (GM, WM probability maps /255 and T1), averaging
     /// `factor³` blocks (`factor` 1 = the 1 mm atlas, 2 = 2 mm).
     pub fn load_mni152(dir: &Path, factor: usize) -> Result<Self> {
-        if !(1..=4).contains(&factor) {
-            return Err(OncologyError::invalid("factor", factor, "1 to 4"));
+        Ok(Self::load_mni152_factors(dir, &[factor])?.remove(0))
+    }
+
+    /// [`Self::load_mni152`] at several block factors, reading the files once.
+    pub fn load_mni152_factors(dir: &Path, factors: &[usize]) -> Result<Vec<Self>> {
+        if let Some(bad) = factors.iter().find(|f| !(1..=4).contains(*f)) {
+            return Err(OncologyError::invalid("factor", bad, "1 to 4"));
         }
         let name = |t: &str| dir.join(format!("mni_icbm152_{t}_tal_nlin_sym_09a_converted.nii.gz"));
         let gm = twin_io::nifti_io::read_probability(name("gm"), 255.0).map_err(io_err)?;
@@ -119,15 +124,20 @@ impl BrainTissue {
                 "identical grids",
             ));
         }
-        let (grid, p_gm) = block_mean(&gm.grid, &gm.data, factor)?;
-        let (_, p_wm) = block_mean(&wm.grid, &wm.data, factor)?;
-        let (_, t1) = block_mean(&t1.grid, &t1.data, factor)?;
-        Self::from_probabilities(
-            grid,
-            p_gm.mapv(|p| p.clamp(0.0, 1.0)),
-            p_wm.mapv(|p| p.clamp(0.0, 1.0)),
-            Some(&t1),
-        )
+        factors
+            .iter()
+            .map(|&factor| {
+                let (grid, p_gm) = block_mean(&gm.grid, &gm.data, factor)?;
+                let (_, p_wm) = block_mean(&wm.grid, &wm.data, factor)?;
+                let (_, t1) = block_mean(&t1.grid, &t1.data, factor)?;
+                Self::from_probabilities(
+                    grid,
+                    p_gm.mapv(|p| p.clamp(0.0, 1.0)),
+                    p_wm.mapv(|p| p.clamp(0.0, 1.0)),
+                    Some(&t1),
+                )
+            })
+            .collect()
     }
 
     /// Diffusivity map `D_white (p_wm + p_gm/ratio)` (mm²/day), zero outside the mask.

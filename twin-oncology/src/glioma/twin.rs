@@ -224,6 +224,7 @@ fn run(
     seed_sigma_mm: f64,
     r1_mm: f64,
     offsets: &[f64],
+    record: bool,
 ) -> Result<Run> {
     let mut sim = GliomaSim::new(tissue, growth)?;
     let mut c = sim.seed(seed_mm, 0.5, seed_sigma_mm)?;
@@ -257,7 +258,11 @@ fn run(
     for &off in offsets {
         let target = t_first + off;
         if target > t {
-            sim.grow_recording(&mut c, t, target - t, &mut history)?;
+            if record {
+                sim.grow_recording(&mut c, t, target - t, &mut history)?;
+            } else {
+                sim.grow(&mut c, target - t)?;
+            }
             t = target;
         }
         // Offset 0: interpolate the recorded trajectory at t_first.
@@ -358,7 +363,7 @@ pub fn calibrate(
             rho_per_day: p[1],
             white_grey_ratio: ratio,
         };
-        let r = run(&crop, &g, seed_mm, sigma_seed, r1, &offsets).map_err(|e| {
+        let r = run(&crop, &g, seed_mm, sigma_seed, r1, &offsets, false).map_err(|e| {
             twin_core::CoreError::invalid("glioma forward model", e, "a successful run")
         })?;
         let mut out = vec![r.at_offsets[0].flair_radius_mm];
@@ -412,7 +417,7 @@ pub fn calibrate(
         rho_per_day: best.estimate[1],
         white_grey_ratio: ratio,
     };
-    let r = run(&crop, &growth, seed_mm, sigma_seed, r1, &[0.0])?;
+    let r = run(&crop, &growth, seed_mm, sigma_seed, r1, &[0.0], false)?;
     Ok(CalibratedTwin {
         growth,
         analytic_start,
@@ -451,6 +456,7 @@ impl CalibratedTwin {
             self.options.seed_sigma_mm,
             r1,
             &[(day - self.first_scan_day).max(0.0)],
+            false,
         )?;
         Ok((crop, r.c))
     }
@@ -487,6 +493,7 @@ impl CalibratedTwin {
             self.options.seed_sigma_mm,
             r1,
             &[off],
+            true,
         )?;
         let mut out = schedules
             .iter()
