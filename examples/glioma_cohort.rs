@@ -68,8 +68,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let r = run_study(&atlas, &opts)?;
     let study_seconds = started.elapsed().as_secs_f64();
     println!(
-        "responders: test {}/{}, training {}/{}; twin calibration failures {}",
-        r.test_responders, r.n, r.train_responders, r.n_train, r.twin_failures
+        "responders: test {}/{}, training {}/{}; twin calibration failures {} \
+         (not scored; both predictors scored on the other {})",
+        r.test_responders, r.n_enrolled, r.train_responders, r.n_train, r.twin_failures, r.n
     );
     println!(
         "{:<10} {:>22} {:>22}",
@@ -216,6 +217,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let summary = serde_json::json!({
         "in_silico": true,
         "n": r.n,
+        "n_enrolled": r.n_enrolled,
         "n_train": r.n_train,
         "seed": seed,
         "test_responders": r.test_responders,

@@ -37,8 +37,10 @@
 //! travelling-wave start + PDE refinement, [`super::twin::calibrate`]); forecast Days Gained
 //! at three α values of the prior given the fitted ρ; as DG increases with α, the
 //! probability of response is `P(α > α*)` under the prior, where `DG(α*) = 100`
-//! (log-linear interpolation). The D, ρ posterior is not propagated (its width is small
-//! next to the α prior's; the study reports both).
+//! (log-linear interpolation). The D, ρ posterior is not propagated: with DG ≈ ∝ α/ρ and
+//! the prior's α ∝ ρ^0.49, a ±35% 95% interval on ρ widens the spread of ln DG by about
+//! 6% over the α prior's alone. Patients whose calibration fails are counted
+//! ([`StudyResult::twin_failures`]) and both predictors are scored on the rest.
 //!
 //! **Baseline** ([`baseline_features`]): logistic regression (twin-validate, IRLS) on the
 //! log T1Gd and FLAIR volumes at the planning scan, the T1Gd volume growth rate between
@@ -610,7 +612,7 @@ pub struct PatientRow {
     pub features: BaselineFeatures,
     /// Twin prediction (None for training patients).
     pub twin: Option<TwinPrediction>,
-    /// Why the twin could not be calibrated (it then scores `p = 0.5`, uninformative).
+    /// Why the twin could not be calibrated (the patient is then not scored).
     pub twin_error: Option<String>,
     /// Baseline probability of response (None for training patients).
     pub baseline_p: Option<f64>,
@@ -628,8 +630,10 @@ pub struct Scored {
 /// Result of the in-silico cohort study.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StudyResult {
-    /// Test patients.
+    /// Test patients scored (the twin calibrated; both predictors scored on these).
     pub n: usize,
+    /// Test patients enrolled (scored + twin failures).
+    pub n_enrolled: usize,
     /// Training patients.
     pub n_train: usize,
     /// Responders among test patients.
@@ -652,7 +656,7 @@ pub struct StudyResult {
     pub delong: DeLongTest,
     /// Baseline logistic coefficients (intercept first).
     pub baseline_coefficients: Vec<(String, f64)>,
-    /// Test patients whose twin could not be calibrated (scored `p = 0.5`).
+    /// Test patients whose twin could not be calibrated (excluded from the scores).
     pub twin_failures: usize,
     /// Fraction of test patients whose fitted `D_white` lies within 15% of the truth.
     pub d_within_15pct: f64,
@@ -773,12 +777,15 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
             Ok(row)
         })
         .collect::<Result<_>>()?;
-    let labels: Vec<bool> = rows.iter().map(|r| r.responder).collect();
-    let twin_p: Vec<f64> = rows
+    // Both predictors are scored on the patients the twin could calibrate (a paired
+    // comparison on the same patients); failures are counted, not imputed.
+    let scored_rows: Vec<&PatientRow> = rows.iter().filter(|r| r.twin.is_some()).collect();
+    let labels: Vec<bool> = scored_rows.iter().map(|r| r.responder).collect();
+    let twin_p: Vec<f64> = scored_rows
         .iter()
-        .map(|r| r.twin.as_ref().map_or(0.5, |t| t.p_responder))
+        .map(|r| r.twin.as_ref().map_or(f64::NAN, |t| t.p_responder))
         .collect();
-    let base_p: Vec<f64> = rows
+    let base_p: Vec<f64> = scored_rows
         .iter()
         .map(|r| r.baseline_p.unwrap_or(f64::NAN))
         .collect();
@@ -788,9 +795,10 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
         ..BootstrapConfig::default()
     };
     let acc = BinaryMetric::Accuracy(0.5);
-    let n = rows.len() as f64;
+    let n = scored_rows.len() as f64;
     let frac = |f: &dyn Fn(&PatientRow, &TwinPrediction) -> bool| {
-        rows.iter()
+        scored_rows
+            .iter()
             .filter(|r| r.twin.as_ref().is_some_and(|t| f(r, t)))
             .count() as f64
             / n
@@ -803,10 +811,11 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
         .collect();
     secs.sort_by(f64::total_cmp);
     Ok(StudyResult {
-        n: rows.len(),
+        n: scored_rows.len(),
+        n_enrolled: rows.len(),
         n_train: train.len(),
         twin_failures: rows.iter().filter(|r| r.twin.is_none()).count(),
-        test_responders: labels.iter().filter(|&&l| l).count(),
+        test_responders: rows.iter().filter(|r| r.responder).count(),
         train_responders: y.iter().filter(|&&l| l).count(),
         twin_accuracy: scored(&labels, &twin_p, acc, &cfg)?,
         baseline_accuracy: scored(&labels, &base_p, acc, &cfg)?,
