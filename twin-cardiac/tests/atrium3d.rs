@@ -40,8 +40,9 @@ fn shell_volume_matches_the_analytic_volume() {
 
 #[test]
 fn atrium_has_four_connected_sleeves_and_the_requested_volume() {
-    let la = atrium(0.5);
+    let la = atrium(0.75);
     let sub = &la.substrate;
+    let voxel = sub.domain.grid.voxel_volume_mm3();
     // One connected piece: the body component is the whole tissue.
     assert_eq!(atrial_body(sub).unwrap().domain.mask, sub.domain.mask);
     // Each sleeve: a tube of inner radius r, wall w, length L beyond the
@@ -50,7 +51,7 @@ fn atrium_has_four_connected_sleeves_and_the_requested_volume() {
     let tube =
         PI * ((s.pv_radius_mm + s.wall_mm).powi(2) - s.pv_radius_mm.powi(2)) * s.pv_length_mm;
     for pv in [Pv::Lspv, Pv::Lipv, Pv::Rspv, Pv::Ripv] {
-        let v = la.pv_mask(pv).iter().filter(|&&m| m).count() as f64 * 0.125;
+        let v = la.pv_mask(pv).iter().filter(|&&m| m).count() as f64 * voxel;
         assert!((v - tube).abs() < 0.2 * tube, "{pv:?}: {v} vs {tube} mm³");
     }
     // Holes: the mitral annulus and the lumens remove tissue from the shell.
@@ -61,7 +62,7 @@ fn atrium_has_four_connected_sleeves_and_the_requested_volume() {
         .zip(&sub.domain.mask)
         .filter(|&(&sh, &m)| sh && !m)
         .count() as f64
-        * 0.125;
+        * voxel;
     let lumens = 4.0 * PI * s.pv_radius_mm.powi(2) * s.wall_mm;
     assert!(
         (missing - mv - lumens).abs() < 0.2 * (mv + lumens),
