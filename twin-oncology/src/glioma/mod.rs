@@ -6,6 +6,7 @@
 //! * [`tissue`] — grey/white/CSF tissue from the atlas, diffusivity map.
 //! * [`radiotherapy`] — LQ survival, fractionation schedules, BED, PTV and dose map.
 //! * [`active`] — the tumour's active sub-box (the PDE is stepped only there).
+//! * [`chemo`] — temozolomide as an extra log-kill per dose (Stupp 2005 schedule).
 //! * [`model`] — the PDE `∂c/∂t = ∇·(D∇c) + ρc(1−c)` with no flux, imaging
 //!   thresholds (Swanson 2008), treatment forecasts and Days Gained (Neal 2013).
 //! * [`twin`] — a patient's twin: analytic start from travelling-wave relations,
@@ -14,6 +15,7 @@
 //! Units: days, mm, mm²/day, Gy. Density `c` is normalised to the carrying capacity.
 
 pub mod active;
+pub mod chemo;
 pub mod cohort;
 pub mod model;
 pub mod params;
