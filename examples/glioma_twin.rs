@@ -24,8 +24,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| PathBuf::from("out/glioma_twin"));
     std::fs::create_dir_all(&out_dir)?;
     let atlas = Path::new("data/mni152");
-    let fine = BrainTissue::load_mni152(atlas, 1)?;
-    let coarse = BrainTissue::load_mni152(atlas, 2)?;
+    let mut levels = BrainTissue::load_mni152_factors(atlas, &[1, 2])?;
+    let (coarse, fine) = (levels.remove(1), levels.remove(0));
     let truth = GrowthParams {
         diffusion_white_mm2_per_day: 0.25,
         rho_per_day: 0.025,
