@@ -6,7 +6,9 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use twin_core::pde::Grid;
 use twin_oncology::glioma::synthetic::virtual_scans;
-use twin_oncology::glioma::twin::{CalibrationOptions, calibrate, wave_gap_factor};
+use twin_oncology::glioma::twin::{
+    CalibrationOptions, calibrate, forward_radii_mm, wave_gap_factor,
+};
 use twin_oncology::glioma::{BrainTissue, GrowthParams};
 
 /// Grey matter beyond x = 44 mm, white matter elsewhere, on a 64 mm cube.
@@ -68,4 +70,30 @@ fn recovers_d_and_rho_within_15_percent() {
             "seed {seed}: D error {ed}, ρ error {er}"
         );
     }
+}
+
+/// Regression (cohort seed 1): parameter vectors beyond the model's range or too slow
+/// to reach the first scan's size made the forward model fail, so the Laplace finite
+/// differences saw non-finite residuals and the calibration errored. They now give the
+/// documented finite penalty (zero radii), while a valid tumour gives growing radii.
+#[test]
+fn forward_model_gives_finite_penalty_where_no_run_exists() {
+    let coarse = tissue(2.0);
+    let seed = [26.0, 32.0, 32.0];
+    let offsets = [0.0, 45.0];
+    let growth = |d, rho| GrowthParams {
+        diffusion_white_mm2_per_day: d,
+        rho_per_day: rho,
+        white_grey_ratio: 10.0,
+    };
+    // D just above the 10 mm²/day limit (a Laplace step from an optimum at the bound),
+    // and a tumour so slow (ρ = 1e-4 /day) it never reaches 7 mm in MAX_ONSET_DAYS.
+    for g in [growth(10.001, 0.05), growth(0.05, 1e-4)] {
+        let r = forward_radii_mm(&coarse, &g, seed, 2.0, 7.0, &offsets);
+        assert_eq!(r, vec![0.0; 3], "{g:?}");
+    }
+    let r = forward_radii_mm(&coarse, &growth(0.4, 0.04), seed, 2.0, 7.0, &offsets);
+    assert!(r.iter().all(|x| x.is_finite()), "{r:?}");
+    // FLAIR beyond T1Gd at the first scan; T1Gd grew past 7 mm by day 45.
+    assert!(r[0] > 7.0 && r[1] > 7.0 && r[2] > r[1], "{r:?}");
 }

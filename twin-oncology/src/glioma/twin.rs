@@ -298,6 +298,49 @@ fn run(
     })
 }
 
+/// The calibration's forward model: FLAIR radius at the first scan, then T1Gd and
+/// FLAIR radii at each later offset (days after the first scan; `offsets[0] = 0`
+/// is the first scan), in mm, for a
+/// tumour seeded at `seed_mm` whose clock starts when its T1Gd radius is `r1_mm`.
+///
+/// Parameters for which no such run exists (outside [`GrowthParams::validate`]'s
+/// ranges, or a tumour that never reaches `r1_mm` within [`MAX_ONSET_DAYS`]) give
+/// zero radii: a finite residual as large as the observed radii, so the optimiser
+/// and the Laplace finite differences see a penalty rather than an error.
+pub fn forward_radii_mm(
+    tissue: &BrainTissue,
+    growth: &GrowthParams,
+    seed_mm: [f64; 3],
+    seed_sigma_mm: f64,
+    r1_mm: f64,
+    offsets: &[f64],
+) -> Vec<f64> {
+    if offsets.is_empty() {
+        return Vec::new();
+    }
+    let n = 2 * offsets.len() - 1;
+    let radii = run(
+        tissue,
+        growth,
+        seed_mm,
+        seed_sigma_mm,
+        r1_mm,
+        offsets,
+        false,
+    )
+    .map(|r| {
+        let mut out = vec![r.at_offsets[0].flair_radius_mm];
+        for s in &r.at_offsets[1..] {
+            out.extend([s.t1gd_radius_mm, s.flair_radius_mm]);
+        }
+        out
+    });
+    match radii {
+        Ok(out) if out.len() == n && out.iter().all(|r| r.is_finite()) => out,
+        _ => vec![0.0; n],
+    }
+}
+
 /// Calibrate a twin from ≥ 2 pre-treatment scans (sorted by day, strictly increasing).
 pub fn calibrate(
     tissue: &BrainTissue,
@@ -363,14 +406,9 @@ pub fn calibrate(
             rho_per_day: p[1],
             white_grey_ratio: ratio,
         };
-        let r = run(&crop, &g, seed_mm, sigma_seed, r1, &offsets, false).map_err(|e| {
-            twin_core::CoreError::invalid("glioma forward model", e, "a successful run")
-        })?;
-        let mut out = vec![r.at_offsets[0].flair_radius_mm];
-        for s in &r.at_offsets[1..] {
-            out.extend([s.t1gd_radius_mm, s.flair_radius_mm]);
-        }
-        Ok(out)
+        Ok(forward_radii_mm(
+            &crop, &g, seed_mm, sigma_seed, r1, &offsets,
+        ))
     };
     let (d0, r0) = (
         analytic_start.diffusion_white_mm2_per_day,
