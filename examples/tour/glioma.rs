@@ -40,8 +40,11 @@ pub fn run(out_dir: &Path) -> Result<serde_json::Value, Box<dyn std::error::Erro
         .map(|s| embed(s, &crop.domain.grid, &fine.domain.grid))
         .collect();
     let t_truth = t.elapsed().as_secs_f64();
+    // Tour budget: a short Nelder–Mead polish of the analytic travelling-wave start
+    // on a tighter crop (the examples/glioma_twin.rs run uses the full defaults).
     let options = CalibrationOptions {
-        max_iters: 20,
+        max_iters: 10,
+        crop_margin_mm: 12.0,
         ..CalibrationOptions::default()
     };
     let twin = calibrate(&coarse, &scans, &options)?;
@@ -66,7 +69,10 @@ pub fn run(out_dir: &Path) -> Result<serde_json::Value, Box<dyn std::error::Erro
         &coarse,
         scans[1].day + 14.0,
         &schedules,
-        &TreatmentOptions::default(),
+        &TreatmentOptions {
+            horizon_days: 180.0,
+            ..TreatmentOptions::default()
+        },
     )?;
     let t_forecast = t.elapsed().as_secs_f64();
     for o in &outcomes {

@@ -12,16 +12,18 @@
 //!    radius reaches the observed one. The data are the remaining spherical-equivalent
 //!    radii (FLAIR at scan 1, T1Gd and FLAIR at later scans) with Gaussian error
 //!    `sigma_radius_mm`; Nelder–Mead in log-parameters (twin-core `calibrate`), then
-//!    Gauss–Newton Laplace 95% intervals.
+//!    Gauss–Newton Laplace 95% intervals in log-parameters at the optimum.
 //! 3. **Radiosensitivity** α from the population prior [`LqParams::prior_alpha_for_rho`].
 
 use std::time::Instant;
 
+use nalgebra::DMatrix;
 use ndarray::Array3;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use twin_core::calibrate::{
-    CovarianceMethod, FitOptions, Interval, Likelihood, Observations, ParameterSpec, Problem,
-    SigmaModel, Transform, fit, laplace,
+    FitOptions, Interval, Likelihood, Observations, ParameterSpec, Problem, SigmaModel, Transform,
+    fit,
 };
 use twin_core::pde::Grid;
 
@@ -214,7 +216,6 @@ struct Run {
     t_first: f64,
     history: Trajectory,
     at_offsets: Vec<ImagingSummary>,
-    sim: GliomaSim,
 }
 
 fn run(
@@ -294,7 +295,6 @@ fn run(
         t_first,
         history,
         at_offsets,
-        sim,
     })
 }
 
@@ -339,6 +339,62 @@ pub fn forward_radii_mm(
         Ok(out) if out.len() == n && out.iter().all(|r| r.is_finite()) => out,
         _ => vec![0.0; n],
     }
+}
+
+/// 95% Gauss–Newton Laplace intervals in log-parameters at the optimum `x`:
+/// `cov(ln x) = σ² (JᵀJ)⁻¹` with `J` the central-difference Jacobian of the radii
+/// in `ln x` (steps as twin-core's `laplace`). Written here rather than calling
+/// twin-core's `laplace` because that first Newton-searches the mode of the density
+/// of `ln x` with finite-difference Hessians, dozens of PDE runs, whereas the data
+/// dominate that shift; the 2p runs of `J` are independent and run in parallel.
+fn log_gauss_newton_intervals(
+    radii: &(impl Fn(&[f64]) -> Vec<f64> + Sync),
+    specs: &[ParameterSpec],
+    x: &[f64],
+    sigma: f64,
+) -> Result<Vec<Interval>> {
+    let p = x.len();
+    let z: Vec<f64> = x.iter().map(|x| x.ln()).collect();
+    let h: Vec<f64> = z.iter().map(|z| 1e-4 * z.abs().max(1.0)).collect();
+    let runs: Vec<Vec<f64>> = (0..2 * p)
+        .into_par_iter()
+        .map(|k| {
+            let mut zk = z.clone();
+            zk[k / 2] += if k % 2 == 0 { h[k / 2] } else { -h[k / 2] };
+            radii(&zk.iter().map(|z| z.exp()).collect::<Vec<_>>())
+        })
+        .collect();
+    let n = runs[0].len();
+    let jac = DMatrix::from_fn(n, p, |i, j| {
+        (runs[2 * j][i] - runs[2 * j + 1][i]) / (2.0 * h[j] * sigma)
+    });
+    let cov = (jac.transpose() * &jac)
+        .cholesky()
+        .ok_or_else(|| {
+            OncologyError::invalid(
+                "Laplace Gauss–Newton matrix",
+                "not positive definite",
+                "scans that inform both D and ρ",
+            )
+        })?
+        .inverse();
+    // Two-sided 95% normal quantile.
+    let q = 1.959_963_984_540_054;
+    Ok(specs
+        .iter()
+        .enumerate()
+        .map(|(j, s)| {
+            let sd = cov[(j, j)].sqrt();
+            Interval {
+                name: s.name.clone(),
+                unit: s.unit.clone(),
+                estimate: x[j],
+                lower: (z[j] - q * sd).exp(),
+                upper: (z[j] + q * sd).exp(),
+                level: 0.95,
+            }
+        })
+        .collect())
 }
 
 /// Calibrate a twin from ≥ 2 pre-treatment scans (sorted by day, strictly increasing).
@@ -400,16 +456,15 @@ pub fn calibrate(
     let r1 = first.t1gd_radius_mm;
     let ratio = options.white_grey_ratio;
     let sigma_seed = options.seed_sigma_mm;
-    let model = |p: &[f64]| -> twin_core::Result<Vec<f64>> {
+    let radii = |p: &[f64]| {
         let g = GrowthParams {
             diffusion_white_mm2_per_day: p[0],
             rho_per_day: p[1],
             white_grey_ratio: ratio,
         };
-        Ok(forward_radii_mm(
-            &crop, &g, seed_mm, sigma_seed, r1, &offsets,
-        ))
+        forward_radii_mm(&crop, &g, seed_mm, sigma_seed, r1, &offsets)
     };
+    let model = |p: &[f64]| -> twin_core::Result<Vec<f64>> { Ok(radii(p)) };
     let (d0, r0) = (
         analytic_start.diffusion_white_mm2_per_day,
         analytic_start.rho_per_day,
@@ -448,7 +503,12 @@ pub fn calibrate(
         ..FitOptions::default()
     };
     let best = fit(&problem, &fit_opts)?;
-    let lap = laplace(&problem, &best, CovarianceMethod::GaussNewton)?;
+    let intervals = log_gauss_newton_intervals(
+        &radii,
+        problem.specs(),
+        &best.estimate,
+        options.sigma_radius_mm,
+    )?;
     let fitted = problem.predict(&best.estimate)?;
     let growth = GrowthParams {
         diffusion_white_mm2_per_day: best.estimate[0],
@@ -459,7 +519,7 @@ pub fn calibrate(
     Ok(CalibratedTwin {
         growth,
         analytic_start,
-        intervals: lap.intervals,
+        intervals,
         lq: LqParams {
             alpha_per_gy: LqParams::prior_alpha_for_rho(growth.rho_per_day),
             ..LqParams::default()
@@ -522,7 +582,6 @@ impl CalibratedTwin {
             c,
             t_first,
             history,
-            mut sim,
             ..
         } = run(
             &crop,
@@ -533,9 +592,20 @@ impl CalibratedTwin {
             &[off],
             true,
         )?;
+        // One simulator per schedule (its active box is a cache): the schedules run in
+        // parallel and each result is independent of the thread schedule.
         let mut out = schedules
-            .iter()
-            .map(|s| sim.forecast_treatment(&c, t_first + off, &history, s, &self.lq, options))
+            .par_iter()
+            .map(|s| {
+                GliomaSim::new(&crop, &self.growth)?.forecast_treatment(
+                    &c,
+                    t_first + off,
+                    &history,
+                    s,
+                    &self.lq,
+                    options,
+                )
+            })
             .collect::<Result<Vec<_>>>()?;
         out.sort_by(|a, b| b.days_gained.total_cmp(&a.days_gained));
         Ok(out)
