@@ -8,7 +8,9 @@ use crate::error::{OncologyError, Result};
 pub const T1GD_THRESHOLD: f64 = 0.80;
 /// T2/FLAIR abnormality: `c ≥ 0.16` (Swanson et al. 2008).
 pub const FLAIR_THRESHOLD: f64 = 0.16;
-/// Days Gained at or above which a patient is a responder (Neal et al. 2013, Cancer Res 73:2976).
+/// Days Gained at or above which a patient is a responder (Neal et al. 2013, PLoS ONE
+/// 8(1):e51951, "Discriminating survival outcomes in patients with glioblastoma using a
+/// simulation-based, patient-specific response metric").
 pub const RESPONDER_DAYS_GAINED: f64 = 100.0;
 
 /// Proliferation–invasion growth parameters.
