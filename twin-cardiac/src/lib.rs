@@ -8,12 +8,13 @@
 //!   ten Tusscher–Panfilov 2006 epicardial — plus single-cell protocols
 //!   (APD90, S1–S2 restitution, effective refractory period).
 //! * [`tissue`]: monodomain `∂V/∂t = ∇·(D∇V) − I_ion/C_m + I_stim` on masked
-//!   2D/3D grids with a fibre-based anisotropic tensor, fused explicit
-//!   operator splitting (Rush–Larsen gates), stimulus protocols (S1 trains,
-//!   burst pacing, S1–S2 cross-field).
-//! * [`analysis`]: activation times, conduction velocity, time-delay phase,
-//!   phase singularities with topological charge, rotor tracking, activation
-//!   rate, AF sustained/terminated.
+//!   2D/3D grids with a fibre-based anisotropic tensor, operator splitting
+//!   (Rush–Larsen gates) with fused explicit diffusion or semi-implicit
+//!   θ-scheme diffusion (Crank–Nicolson / backward Euler, conjugate gradients),
+//!   stimulus protocols (S1 trains, burst pacing, S1–S2 cross-field).
+//! * [`analysis`]: activation times, conduction velocity, time-delay and
+//!   Hilbert-transform phase, phase singularities with topological charge,
+//!   rotor tracking, FFT dominant-frequency maps, AF sustained/terminated.
 //! * [`fibrosis`], [`geometry`], [`patient`]: fibrosis maps, a 2D left-atrial
 //!   sheet with PV sleeves and rule-based fibres, virtual AF patients.
 //! * [`ablation`]: lesion sets (PVI, roof, mitral, box, rotor targets),
