@@ -135,8 +135,8 @@ fn closed_form(p: &[f64], t: f64) -> f64 {
         .sum()
 }
 
-fn bench(c: &mut Criterion) {
-    let pop = population(10_000);
+/// 100 mg bolus every 24 h for 30 days, observed once a day (hours).
+fn daily_doses() -> (Plan<Action>, Vec<f64>) {
     let plan = Plan::repeated(
         0.0,
         24.0,
@@ -147,7 +147,13 @@ fn bench(c: &mut Criterion) {
         },
     )
     .unwrap();
-    let t_out: Vec<f64> = (0..=30).map(|d| 24.0 * d as f64).collect();
+    let t_out = (0..=30).map(|d| 24.0 * d as f64).collect();
+    (plan, t_out)
+}
+
+fn bench(c: &mut Criterion) {
+    let pop = population(10_000);
+    let (plan, t_out) = daily_doses();
     let check = Population {
         values: pop.values[..100].to_vec(),
         ..pop.clone()
@@ -197,17 +203,7 @@ fn best_of(n: usize, mut f: impl FnMut()) -> f64 {
 
 fn summary() {
     let pop = population(10_000);
-    let plan = Plan::repeated(
-        0.0,
-        24.0,
-        30,
-        Action::Bolus {
-            state: 0,
-            amount: 100.0,
-        },
-    )
-    .unwrap();
-    let t_out: Vec<f64> = (0..=30).map(|d| 24.0 * d as f64).collect();
+    let (plan, t_out) = daily_doses();
     let opts = SolverOptions::new(twin_core::ode::Method::Dopri5, 1e-6, 1e-6);
     let t_plan = best_of(3, || {
         run_plan(&pop, &plan, &t_out, &opts);

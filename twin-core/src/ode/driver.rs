@@ -65,6 +65,20 @@ fn ensure_time(field: &str, v: f64) -> Result<()> {
     }
 }
 
+/// The integration span must be finite and run forwards (`t_end > t0`).
+fn ensure_span(t0: f64, t_end: f64) -> Result<()> {
+    ensure_time("t0", t0)?;
+    ensure_time("t_end", t_end)?;
+    if t_end <= t0 {
+        return Err(CoreError::invalid(
+            "t_end",
+            t_end,
+            format!("a time > t0 = {t0}"),
+        ));
+    }
+    Ok(())
+}
+
 impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
     /// Start an integration of `sys` from `(t0, y0)` towards `t_end > t0`.
     pub fn new(sys: &'a S, t0: f64, y0: &[f64], t_end: f64, opts: &SolverOptions) -> Result<Self> {
@@ -73,15 +87,7 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
             return Err(CoreError::invalid("dim", 0, "at least 1 state variable"));
         }
         opts.validate(n)?;
-        ensure_time("t0", t0)?;
-        ensure_time("t_end", t_end)?;
-        if t_end <= t0 {
-            return Err(CoreError::invalid(
-                "t_end",
-                t_end,
-                format!("a time > t0 = {t0}"),
-            ));
-        }
+        ensure_span(t0, t_end)?;
         validate_y0(y0, n)?;
         let mut it = Integrator {
             sys,
@@ -127,15 +133,7 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
     /// afresh (Hairer's `hinit`, or `opts.h0`), as in [`Self::new`]; [`Self::stats`]
     /// keep accumulating over restarts. Errors as [`Self::new`].
     pub fn restart(&mut self, t0: f64, y0: &[f64], t_end: f64) -> Result<()> {
-        ensure_time("t0", t0)?;
-        ensure_time("t_end", t_end)?;
-        if t_end <= t0 {
-            return Err(CoreError::invalid(
-                "t_end",
-                t_end,
-                format!("a time > t0 = {t0}"),
-            ));
-        }
+        ensure_span(t0, t_end)?;
         validate_y0(y0, self.n)?;
         self.t = t0;
         self.t_end = t_end;
