@@ -223,122 +223,87 @@ pub(crate) fn rush_larsen(x: f64, inf: f64, tau: f64, dt: f64) -> f64 {
     inf + (x - inf) * (-dt / tau).exp()
 }
 
-impl CellModel for Courtemanche {
-    type State = CourtemancheState;
+/// Number of purely voltage-gated gates: m, h, j, oa, oi, ua, ui, xr, xs, d,
+/// f, w (the order of [`CourtemancheState::vgates`]).
+pub(crate) const N_VGATES: usize = 12;
 
-    fn name(&self) -> &'static str {
-        "Courtemanche-Ramirez-Nattel 1998"
+impl CourtemancheState {
+    /// The voltage-gated gates (m, h, j, oa, oi, ua, ui, xr, xs, d, f, w).
+    #[inline(always)]
+    pub(crate) fn vgates(&self) -> [f64; N_VGATES] {
+        [
+            self.m, self.h, self.j, self.oa, self.oi, self.ua, self.ui, self.xr, self.xs, self.d,
+            self.f, self.w,
+        ]
     }
 
-    /// Published initial conditions (Courtemanche et al. 1998, appendix;
-    /// identical in the CellML encoding).
-    fn resting(&self) -> (f64, CourtemancheState) {
-        (
-            -81.18,
-            CourtemancheState {
-                m: 2.908e-3,
-                h: 0.9649,
-                j: 0.9775,
-                oa: 3.043e-2,
-                oi: 0.9992,
-                ua: 4.966e-3,
-                ui: 0.9986,
-                xr: 3.296e-5,
-                xs: 1.869e-2,
-                d: 1.367e-4,
-                f: 0.9996,
-                f_ca: 0.7755,
-                u: 0.0,
-                v: 1.0,
-                w: 0.9992,
-                na_i: 11.17,
-                k_i: 139.0,
-                ca_i: 1.013e-4,
-                ca_up: 1.488,
-                ca_rel: 1.488,
-            },
-        )
+    #[inline(always)]
+    pub(crate) fn set_vgates(&mut self, g: [f64; N_VGATES]) {
+        [
+            self.m, self.h, self.j, self.oa, self.oi, self.ua, self.ui, self.xr, self.xs, self.d,
+            self.f, self.w,
+        ] = g;
     }
 
-    fn step(&self, vm: f64, s: &mut CourtemancheState, stim: f64, dt: f64) -> f64 {
-        let rtf = R * T / F;
-        let frt = 1.0 / rtf;
-        let e_na = rtf * (self.na_o_mm / s.na_i).ln();
-        let e_k = rtf * (self.k_o_mm / s.k_i).ln();
-        let e_ca = 0.5 * rtf * (self.ca_o_mm / s.ca_i).ln();
+    /// The Ca²⁺-gated gates (u, v, f_Ca).
+    #[inline(always)]
+    pub(crate) fn cagates(&self) -> [f64; 3] {
+        [self.u, self.v, self.f_ca]
+    }
 
-        // Currents in pA/pF, from the state at the start of the step.
-        let i_na = self.g_na * s.m.powi(3) * s.h * s.j * (vm - e_na);
-        let i_k1 = self.g_k1 * (vm - e_k) / (1.0 + (0.07 * (vm + 80.0)).exp());
-        let i_to = self.g_to * s.oa.powi(3) * s.oi * (vm - e_k);
-        let g_kur = self.g_kur_scale * (0.005 + 0.05 / (1.0 + ((vm - 15.0) / -13.0).exp()));
-        let i_kur = g_kur * s.ua.powi(3) * s.ui * (vm - e_k);
-        let i_kr = self.g_kr * s.xr * (vm - e_k) / (1.0 + ((vm + 15.0) / 22.4).exp());
-        let i_ks = self.g_ks * s.xs * s.xs * (vm - e_k);
-        let i_cal = self.g_cal * s.d * s.f * s.f_ca * (vm - 65.0);
-        let sigma = ((self.na_o_mm / 67.3).exp() - 1.0) / 7.0;
-        let f_nak =
-            1.0 / (1.0 + 0.1245 * (-0.1 * vm * frt).exp() + 0.0365 * sigma * (-vm * frt).exp());
-        let i_nak = self.i_nak_max * f_nak * self.k_o_mm
-            / (self.k_o_mm + 1.5)
-            / (1.0 + (10.0 / s.na_i).powf(1.5));
-        let gamma = 0.35;
-        let e1 = (gamma * vm * frt).exp();
-        let e2 = ((gamma - 1.0) * vm * frt).exp();
-        let i_naca = self.i_naca_max
-            * (e1 * s.na_i.powi(3) * self.ca_o_mm - e2 * self.na_o_mm.powi(3) * s.ca_i)
-            / ((87.5f64.powi(3) + self.na_o_mm.powi(3)) * (1.38 + self.ca_o_mm) * (1.0 + 0.1 * e2));
-        let i_bna = self.g_bna * (vm - e_na);
-        let i_bca = self.g_bca * (vm - e_ca);
-        let i_pca = self.i_pca_max * s.ca_i / (0.0005 + s.ca_i);
+    #[inline(always)]
+    pub(crate) fn set_cagates(&mut self, g: [f64; 3]) {
+        [self.u, self.v, self.f_ca] = g;
+    }
 
-        // SR fluxes (mM/ms).
-        let i_rel = self.k_rel * s.u * s.u * s.v * s.w * (s.ca_rel - s.ca_i);
-        let i_tr = (s.ca_up - s.ca_rel) / 180.0;
-        let i_up = self.i_up_max / (1.0 + 0.00092 / s.ca_i);
-        let i_up_leak = self.i_up_max * s.ca_up / 15.0;
+    /// The concentrations ([Na]i, [K]i, [Ca]i, [Ca]up, [Ca]rel; mM).
+    #[inline(always)]
+    pub(crate) fn conc(&self) -> [f64; 5] {
+        [self.na_i, self.k_i, self.ca_i, self.ca_up, self.ca_rel]
+    }
 
-        let i_ion = i_na
-            + i_k1
-            + i_to
-            + i_kur
-            + i_kr
-            + i_ks
-            + i_cal
-            + i_nak
-            + i_naca
-            + i_bna
-            + i_bca
-            + i_pca;
+    #[inline(always)]
+    pub(crate) fn set_conc(&mut self, c: [f64; 5]) {
+        [self.na_i, self.k_i, self.ca_i, self.ca_up, self.ca_rel] = c;
+    }
+}
 
-        // Concentrations (forward Euler). Currents × Cm give pA; pA/(µm³ · C/mmol) = mM/ms.
-        let i_stim = -stim; // stimulus current (pA/pF), carried by K⁺
-        let d_na = (-3.0 * i_nak - (3.0 * i_naca + i_bna + i_na)) * CM_PF / (V_I * F);
-        let d_k = (2.0 * i_nak - (i_k1 + i_to + i_kur + i_kr + i_ks + i_stim)) * CM_PF / (V_I * F);
-        let b1 = (2.0 * i_naca - (i_pca + i_cal + i_bca)) * CM_PF / (2.0 * V_I * F)
-            + (V_UP * (i_up_leak - i_up) + i_rel * V_REL) / V_I;
-        let b2 = 1.0
-            + 0.07 * 0.0005 / (s.ca_i + 0.0005).powi(2)
-            + 0.05 * 0.00238 / (s.ca_i + 0.00238).powi(2);
-        let d_ca = b1 / b2;
-        let d_ca_up = i_up - (i_up_leak + i_tr * V_REL / V_UP);
-        let d_ca_rel = (i_tr - i_rel) / (1.0 + 10.0 * 0.8 / (s.ca_rel + 0.8).powi(2));
+/// The factors of the ionic currents that depend on V alone (with the
+/// model's constant parameters folded in), so that they can be tabulated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct CurrentFactors {
+    /// g_K1 times the inward rectification 1/(1 + e^{0.07(V+80)}) (nS/pF).
+    pub g_k1: f64,
+    /// Voltage-dependent g_Kur(V) times its scale (nS/pF).
+    pub g_kur: f64,
+    /// g_Kr times the rectification 1/(1 + e^{(V+15)/22.4}) (nS/pF).
+    pub g_kr: f64,
+    /// I_NaK divided by its [Na]i factor 1/(1 + (10/[Na]i)^1.5) (pA/pF).
+    pub nak: f64,
+    /// I_NaCa = `naca_na`·[Na]i³ − `naca_ca`·[Ca]i (pA/pF/mM³ and pA/pF/mM).
+    pub naca_na: f64,
+    /// See `naca_na`.
+    pub naca_ca: f64,
+}
 
-        // SR release gates driven by the Ca²⁺ flux signal Fn.
-        let fn_ = 1e3
-            * (1e-15 * V_REL * i_rel - 1e-15 / (2.0 * F) * (0.5 * i_cal - 0.2 * i_naca) * CM_PF);
-        let u_inf = 1.0 / (1.0 + (-(fn_ - 3.4175e-13) / 1.367e-15).exp());
-        let v_inf = 1.0 - 1.0 / (1.0 + (-(fn_ - 6.835e-14) / 1.367e-15).exp());
-        let tau_v = 1.91 + 2.09 * u_inf;
-        let dw = vm - 7.9;
-        let tau_w = if dw.abs() < 1e-10 {
-            6.0 * 0.2 / 1.3
-        } else {
-            6.0 * (1.0 - (-dw / 5.0).exp()) / ((1.0 + 0.3 * (-dw / 5.0).exp()) * dw)
-        };
-        let w_inf = 1.0 - 1.0 / (1.0 + (-(vm - 40.0) / 17.0).exp());
+/// The right-hand side of the model at one state, apart from the gates'
+/// voltage-dependent rates.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Rhs {
+    /// Ionic dV/dt = −I_ion (mV/ms).
+    pub dvdt: f64,
+    /// d/dt of the concentrations in [`CourtemancheState::conc`] order (mM/ms).
+    pub dconc: [f64; 5],
+    /// Steady states of the Ca²⁺-gated gates u, v, f_Ca.
+    pub ca_inf: [f64; 3],
+    /// Their time constants (ms).
+    pub ca_tau: [f64; 3],
+}
 
-        // Voltage-gated channels.
+impl Courtemanche {
+    /// Steady states and time constants (ms) of the voltage-gated gates at
+    /// `vm`, in [`CourtemancheState::vgates`] order.
+    pub(crate) fn gate_rates(&self, vm: f64) -> ([f64; N_VGATES], [f64; N_VGATES]) {
         let am = if (vm + 47.13).abs() < 1e-10 {
             3.2
         } else {
@@ -370,6 +335,7 @@ impl CellModel for Courtemanche {
         let b_oi = 1.0 / (35.56 + ((vm + 1.26) / -7.44).exp());
         let tau_oi = 1.0 / (a_oi + b_oi) / k_q10;
         let oi_inf = 1.0 / (1.0 + ((vm + 43.1) / 5.3).exp());
+        // I_Kur activation shares the I_to activation rates (Courtemanche 1998).
         let ua_inf = 1.0 / (1.0 + ((vm + 30.3) / -9.6).exp());
         let a_ui = 1.0 / (21.0 + ((vm - 185.0) / -28.0).exp());
         let b_ui = ((vm - 158.0) / 16.0).exp();
@@ -408,30 +374,203 @@ impl CellModel for Courtemanche {
         let ef = (-(vm + 28.0) / 6.9).exp();
         let f_inf = ef / (1.0 + ef);
         let tau_f = 9.0 / (0.0197 * (-0.0337f64.powi(2) * q * q).exp() + 0.02);
-        let f_ca_inf = 1.0 / (1.0 + s.ca_i / 0.00035);
+        let dw = vm - 7.9;
+        let tau_w = if dw.abs() < 1e-10 {
+            6.0 * 0.2 / 1.3
+        } else {
+            6.0 * (1.0 - (-dw / 5.0).exp()) / ((1.0 + 0.3 * (-dw / 5.0).exp()) * dw)
+        };
+        let w_inf = 1.0 - 1.0 / (1.0 + (-(vm - 40.0) / 17.0).exp());
+        (
+            [
+                am / (am + bm),
+                ah / (ah + bh),
+                aj / (aj + bj),
+                oa_inf,
+                oi_inf,
+                ua_inf,
+                ui_inf,
+                xr_inf,
+                xs_inf,
+                d_inf,
+                f_inf,
+                w_inf,
+            ],
+            [
+                1.0 / (am + bm),
+                1.0 / (ah + bh),
+                1.0 / (aj + bj),
+                tau_oa,
+                tau_oi,
+                tau_oa,
+                tau_ui,
+                1.0 / (a_xr + b_xr),
+                0.5 / (a_xs + b_xs),
+                tau_d,
+                tau_f,
+                tau_w,
+            ],
+        )
+    }
 
-        // Rush–Larsen for every gate (rates frozen at V^n).
-        s.m = rush_larsen(s.m, am / (am + bm), 1.0 / (am + bm), dt);
-        s.h = rush_larsen(s.h, ah / (ah + bh), 1.0 / (ah + bh), dt);
-        s.j = rush_larsen(s.j, aj / (aj + bj), 1.0 / (aj + bj), dt);
-        s.oa = rush_larsen(s.oa, oa_inf, tau_oa, dt);
-        s.oi = rush_larsen(s.oi, oi_inf, tau_oi, dt);
-        s.ua = rush_larsen(s.ua, ua_inf, tau_oa, dt);
-        s.ui = rush_larsen(s.ui, ui_inf, tau_ui, dt);
-        s.xr = rush_larsen(s.xr, xr_inf, 1.0 / (a_xr + b_xr), dt);
-        s.xs = rush_larsen(s.xs, xs_inf, 0.5 / (a_xs + b_xs), dt);
-        s.d = rush_larsen(s.d, d_inf, tau_d, dt);
-        s.f = rush_larsen(s.f, f_inf, tau_f, dt);
-        s.f_ca = rush_larsen(s.f_ca, f_ca_inf, 2.0, dt);
-        s.u = rush_larsen(s.u, u_inf, 8.0, dt);
-        s.v = rush_larsen(s.v, v_inf, tau_v, dt);
-        s.w = rush_larsen(s.w, w_inf, tau_w, dt);
-        s.na_i += dt * d_na;
-        s.k_i += dt * d_k;
-        s.ca_i += dt * d_ca;
-        s.ca_up += dt * d_ca_up;
-        s.ca_rel += dt * d_ca_rel;
-        -i_ion
+    /// The voltage-only factors of the currents at `vm`.
+    pub(crate) fn current_factors(&self, vm: f64) -> CurrentFactors {
+        let frt = F / (R * T);
+        let sigma = ((self.na_o_mm / 67.3).exp() - 1.0) / 7.0;
+        let f_nak =
+            1.0 / (1.0 + 0.1245 * (-0.1 * vm * frt).exp() + 0.0365 * sigma * (-vm * frt).exp());
+        let gamma = 0.35;
+        let e1 = (gamma * vm * frt).exp();
+        let e2 = ((gamma - 1.0) * vm * frt).exp();
+        let naca = self.i_naca_max
+            / ((87.5f64.powi(3) + self.na_o_mm.powi(3)) * (1.38 + self.ca_o_mm) * (1.0 + 0.1 * e2));
+        CurrentFactors {
+            g_k1: self.g_k1 / (1.0 + (0.07 * (vm + 80.0)).exp()),
+            g_kur: self.g_kur_scale * (0.005 + 0.05 / (1.0 + ((vm - 15.0) / -13.0).exp())),
+            g_kr: self.g_kr / (1.0 + ((vm + 15.0) / 22.4).exp()),
+            nak: self.i_nak_max * f_nak * self.k_o_mm / (self.k_o_mm + 1.5),
+            naca_na: naca * e1 * self.ca_o_mm,
+            naca_ca: naca * e2 * self.na_o_mm.powi(3),
+        }
+    }
+
+    /// Currents, concentration derivatives and the Ca²⁺-gated gates' rates
+    /// at `(vm, s)`, given the voltage factors `cf` of the currents.
+    #[inline(always)]
+    pub(crate) fn rhs(&self, vm: f64, cf: &CurrentFactors, s: &CourtemancheState, stim: f64) -> Rhs {
+        let rtf = R * T / F;
+        let e_na = rtf * (self.na_o_mm / s.na_i).ln();
+        let e_k = rtf * (self.k_o_mm / s.k_i).ln();
+        let e_ca = 0.5 * rtf * (self.ca_o_mm / s.ca_i).ln();
+
+        // Currents in pA/pF.
+        let i_na = self.g_na * s.m.powi(3) * s.h * s.j * (vm - e_na);
+        let i_k1 = cf.g_k1 * (vm - e_k);
+        let i_to = self.g_to * s.oa.powi(3) * s.oi * (vm - e_k);
+        let i_kur = cf.g_kur * s.ua.powi(3) * s.ui * (vm - e_k);
+        let i_kr = cf.g_kr * s.xr * (vm - e_k);
+        let i_ks = self.g_ks * s.xs * s.xs * (vm - e_k);
+        let i_cal = self.g_cal * s.d * s.f * s.f_ca * (vm - 65.0);
+        let na_ratio = 10.0 / s.na_i;
+        let i_nak = cf.nak / (1.0 + na_ratio * na_ratio.sqrt());
+        let i_naca = cf.naca_na * s.na_i.powi(3) - cf.naca_ca * s.ca_i;
+        let i_bna = self.g_bna * (vm - e_na);
+        let i_bca = self.g_bca * (vm - e_ca);
+        let i_pca = self.i_pca_max * s.ca_i / (0.0005 + s.ca_i);
+
+        // SR fluxes (mM/ms).
+        let i_rel = self.k_rel * s.u * s.u * s.v * s.w * (s.ca_rel - s.ca_i);
+        let i_tr = (s.ca_up - s.ca_rel) / 180.0;
+        let i_up = self.i_up_max / (1.0 + 0.00092 / s.ca_i);
+        let i_up_leak = self.i_up_max * s.ca_up / 15.0;
+
+        let i_ion = i_na
+            + i_k1
+            + i_to
+            + i_kur
+            + i_kr
+            + i_ks
+            + i_cal
+            + i_nak
+            + i_naca
+            + i_bna
+            + i_bca
+            + i_pca;
+
+        // Concentrations. Currents × Cm give pA; pA/(µm³ · C/mmol) = mM/ms.
+        let i_stim = -stim; // stimulus current (pA/pF), carried by K⁺
+        let d_na = (-3.0 * i_nak - (3.0 * i_naca + i_bna + i_na)) * CM_PF / (V_I * F);
+        let d_k = (2.0 * i_nak - (i_k1 + i_to + i_kur + i_kr + i_ks + i_stim)) * CM_PF / (V_I * F);
+        let b1 = (2.0 * i_naca - (i_pca + i_cal + i_bca)) * CM_PF / (2.0 * V_I * F)
+            + (V_UP * (i_up_leak - i_up) + i_rel * V_REL) / V_I;
+        let b2 = 1.0
+            + 0.07 * 0.0005 / (s.ca_i + 0.0005).powi(2)
+            + 0.05 * 0.00238 / (s.ca_i + 0.00238).powi(2);
+        let d_ca_up = i_up - (i_up_leak + i_tr * V_REL / V_UP);
+        let d_ca_rel = (i_tr - i_rel) / (1.0 + 10.0 * 0.8 / (s.ca_rel + 0.8).powi(2));
+
+        // SR release gates driven by the Ca²⁺ flux signal Fn.
+        let fn_ = 1e3
+            * (1e-15 * V_REL * i_rel - 1e-15 / (2.0 * F) * (0.5 * i_cal - 0.2 * i_naca) * CM_PF);
+        let u_inf = 1.0 / (1.0 + (-(fn_ - 3.4175e-13) / 1.367e-15).exp());
+        let v_inf = 1.0 - 1.0 / (1.0 + (-(fn_ - 6.835e-14) / 1.367e-15).exp());
+        Rhs {
+            dvdt: -i_ion,
+            dconc: [d_na, d_k, b1 / b2, d_ca_up, d_ca_rel],
+            ca_inf: [u_inf, v_inf, 1.0 / (1.0 + s.ca_i / 0.00035)],
+            ca_tau: [8.0, 1.91 + 2.09 * u_inf, 2.0],
+        }
+    }
+}
+
+/// One Rush–Larsen / forward-Euler update of `s` over `dt`: the voltage
+/// gates relax towards `inf` by the factors `decay` = e^{−dt/τ}, the Ca²⁺
+/// gates by `ca_decay`, and the concentrations step with `r.dconc`.
+#[inline(always)]
+pub(crate) fn advance(
+    s: &mut CourtemancheState,
+    inf: &[f64; N_VGATES],
+    decay: &[f64; N_VGATES],
+    r: &Rhs,
+    ca_decay: [f64; 3],
+    dt: f64,
+) {
+    let g = s.vgates();
+    s.set_vgates(std::array::from_fn(|i| inf[i] + (g[i] - inf[i]) * decay[i]));
+    let c = s.cagates();
+    s.set_cagates(std::array::from_fn(|i| {
+        r.ca_inf[i] + (c[i] - r.ca_inf[i]) * ca_decay[i]
+    }));
+    let x = s.conc();
+    s.set_conc(std::array::from_fn(|i| x[i] + dt * r.dconc[i]));
+}
+
+impl CellModel for Courtemanche {
+    type State = CourtemancheState;
+
+    fn name(&self) -> &'static str {
+        "Courtemanche-Ramirez-Nattel 1998"
+    }
+
+    /// Published initial conditions (Courtemanche et al. 1998, appendix;
+    /// identical in the CellML encoding).
+    fn resting(&self) -> (f64, CourtemancheState) {
+        (
+            -81.18,
+            CourtemancheState {
+                m: 2.908e-3,
+                h: 0.9649,
+                j: 0.9775,
+                oa: 3.043e-2,
+                oi: 0.9992,
+                ua: 4.966e-3,
+                ui: 0.9986,
+                xr: 3.296e-5,
+                xs: 1.869e-2,
+                d: 1.367e-4,
+                f: 0.9996,
+                f_ca: 0.7755,
+                u: 0.0,
+                v: 1.0,
+                w: 0.9992,
+                na_i: 11.17,
+                k_i: 139.0,
+                ca_i: 1.013e-4,
+                ca_up: 1.488,
+                ca_rel: 1.488,
+            },
+        )
+    }
+
+    /// Rush–Larsen for every gate (rates frozen at V^n), forward Euler for
+    /// the concentrations.
+    fn step(&self, vm: f64, s: &mut CourtemancheState, stim: f64, dt: f64) -> f64 {
+        let (inf, tau) = self.gate_rates(vm);
+        let r = self.rhs(vm, &self.current_factors(vm), s, stim);
+        let decay = tau.map(|t| (-dt / t).exp());
+        let ca_decay = r.ca_tau.map(|t| (-dt / t).exp());
+        advance(s, &inf, &decay, &r, ca_decay, dt);
+        r.dvdt
     }
 
     fn v_to_mv(&self, v: f64) -> f64 {
