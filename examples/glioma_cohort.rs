@@ -1,8 +1,8 @@
 //! In-silico cohort study of the glioblastoma twin (everything here is simulated).
 //!
 //! Usage: `cargo run --release --example glioma_cohort -- --patients N --seed S
-//! [--train M] [--coverage K] [--out DIR]` (defaults: N = 16, S = 1, M = max(60, N),
-//! K = 0, DIR = `out/glioma_cohort`).
+//! [--train M] [--out DIR]` (defaults: N = 16, S = 1, M = max(60, N),
+//! DIR = `out/glioma_cohort`).
 //!
 //! Virtual patients on the 2 mm MNI152 atlas, truth with model error the twin does not
 //! know (patient anatomy ≠ atlas, white/grey ratio 5–10 vs 10, α/β 5–15 vs 10 Gy, α
@@ -11,8 +11,8 @@
 //! The twin calibrates D, ρ from the two pre-treatment scans and integrates over the α
 //! prior; the baseline is a logistic regression on volumes, growth, location and age
 //! fitted on a separate training cohort. Both are scored on the same held-out patients.
-//! `--coverage K` adds the calibration coverage study: K synthetic patients made on the
-//! 1 mm atlas (same ratio, boundary noise), calibrated on the 2 mm atlas.
+//! Twin calibration failures are listed by cause (cohort index only) and excluded from
+//! both predictors' scores. The calibration coverage study is `glioma_coverage`.
 //!
 //! Writes `patients.csv` and `study.json`; the last stdout line is a JSON summary.
 
@@ -21,14 +21,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use patient_twin::oncology::glioma::BrainTissue;
-use patient_twin::oncology::glioma::cohort::{
-    CoverageDesign, StudyOptions, coverage_study, run_study,
-};
-use patient_twin::oncology::glioma::twin::CalibrationOptions;
+use patient_twin::oncology::glioma::cohort::{StudyOptions, run_study};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (mut n, mut seed, mut train, mut coverage) = (16usize, 1u64, None, 0usize);
+    let (mut n, mut seed, mut train) = (16usize, 1u64, None);
     let mut out = PathBuf::from("out/glioma_cohort");
     let mut i = 0;
     while i < args.len() {
@@ -37,7 +34,6 @@ fn main() -> Result<(), Box<dyn Error>> {
             "--patients" => n = val()?.parse()?,
             "--seed" => seed = val()?.parse()?,
             "--train" => train = Some(val()?.parse()?),
-            "--coverage" => coverage = val()?.parse()?,
             "--out" => out = PathBuf::from(val()?),
             other => {
                 out = PathBuf::from(other);
@@ -72,6 +68,14 @@ fn main() -> Result<(), Box<dyn Error>> {
          (not scored; both predictors scored on the other {})",
         r.test_responders, r.n_enrolled, r.train_responders, r.n_train, r.twin_failures, r.n
     );
+    for c in &r.failure_causes {
+        println!(
+            "  twin failed ({} patients, cohort indices {:?}): {}",
+            c.patient_indices.len(),
+            c.patient_indices,
+            c.category
+        );
+    }
     println!(
         "{:<10} {:>22} {:>22}",
         "", "accuracy [95% CI]", "AUC [95% CI]"
@@ -175,41 +179,6 @@ fn main() -> Result<(), Box<dyn Error>> {
     std::fs::write(out.join("patients.csv"), csv.join("\n") + "\n")?;
     std::fs::write(out.join("study.json"), serde_json::to_string_pretty(&r)?)?;
 
-    let cov = if coverage > 0 {
-        let t0 = Instant::now();
-        let fine = BrainTissue::load_mni152(atlas_dir, 1)?;
-        let design = CoverageDesign {
-            seed_mm: [-26.0, -12.0, 24.0], // left centrum semiovale (white matter)
-            first_t1gd_radius_mm: 10.0,
-            gap_days: 60.0,
-            speed_mm_per_day: [0.08, 0.3],
-            width_mm: [1.5, 3.5],
-            flip_probability: 0.3,
-        };
-        // Same crop on both grids: the scans must cover the twin tissue's extent.
-        let truth_tissue = fine.crop(design.seed_mm, 56.0)?;
-        let twin_tissue = atlas.crop(design.seed_mm, 56.0)?;
-        let s = coverage_study(
-            &truth_tissue,
-            &twin_tissue,
-            &design,
-            &CalibrationOptions::default(),
-            coverage,
-            seed,
-        )?;
-        println!(
-            "coverage study (1 mm truth, 2 mm twin, same ratio, boundary noise): {} cases, \
-             D and ρ within 15% in {:.0}%, both 95% intervals cover the truth in {:.0}% ({:.0} s)",
-            s.n,
-            100.0 * s.fraction_within_15pct,
-            100.0 * s.fraction_covered,
-            t0.elapsed().as_secs_f64()
-        );
-        std::fs::write(out.join("coverage.json"), serde_json::to_string_pretty(&s)?)?;
-        Some(s)
-    } else {
-        None
-    };
     println!(
         "wall time {:.0} s (study {study_seconds:.0} s)",
         started.elapsed().as_secs_f64()
@@ -222,6 +191,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         "seed": seed,
         "test_responders": r.test_responders,
         "twin_failures": r.twin_failures,
+        "twin_failure_causes": r.failure_causes.iter()
+            .map(|c| (c.category.clone(), c.patient_indices.len()))
+            .collect::<std::collections::BTreeMap<_, _>>(),
         "twin_accuracy": r.twin_accuracy.estimate,
         "twin_accuracy_ci95": r.twin_accuracy.ci95,
         "baseline_accuracy": r.baseline_accuracy.estimate,
@@ -237,8 +209,6 @@ fn main() -> Result<(), Box<dyn Error>> {
         "delong_p": r.delong.p_value,
         "calibration_d_coverage": r.d_coverage,
         "calibration_rho_coverage": r.rho_coverage,
-        "coverage_study": cov.as_ref().map(|s| serde_json::json!({
-            "n": s.n, "within_15pct": s.fraction_within_15pct, "covered": s.fraction_covered})),
         "seconds": study_seconds,
     });
     println!("{summary}");

@@ -614,6 +614,8 @@ pub struct PatientRow {
     pub twin: Option<TwinPrediction>,
     /// Why the twin could not be calibrated (the patient is then not scored).
     pub twin_error: Option<String>,
+    /// Category of that failure ([`failure_category`]).
+    pub twin_failure_category: Option<String>,
     /// Baseline probability of response (None for training patients).
     pub baseline_p: Option<f64>,
 }
@@ -625,6 +627,45 @@ pub struct Scored {
     pub estimate: f64,
     /// 95% percentile bootstrap interval (class-stratified).
     pub ci95: [f64; 2],
+}
+
+/// Why the twin of a patient could not be calibrated: the offending field of an input
+/// error (e.g. `T1Gd radius growth` when rater noise makes the enhancing region shrink
+/// between the scans), or the engine that failed. Carries no patient data.
+pub fn failure_category(e: &OncologyError) -> String {
+    match e {
+        OncologyError::InvalidInput { field, .. } => field.clone(),
+        OncologyError::Core(_) => "twin-core solver or calibration".into(),
+        OncologyError::Validate(_) => "twin-validate".into(),
+        OncologyError::Table { .. } | OncologyError::Io { .. } => "input file".into(),
+    }
+}
+
+/// Test patients whose twin failed for one reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailureCause {
+    /// [`failure_category`] of the error.
+    pub category: String,
+    /// Cohort indices ([`VirtualPatient::id`]) of those patients.
+    pub patient_indices: Vec<u64>,
+}
+
+fn failure_causes(rows: &[PatientRow]) -> Vec<FailureCause> {
+    let mut causes: Vec<FailureCause> = Vec::new();
+    for r in rows {
+        let Some(cat) = &r.twin_failure_category else {
+            continue;
+        };
+        match causes.iter_mut().find(|c| &c.category == cat) {
+            Some(c) => c.patient_indices.push(r.patient.id),
+            None => causes.push(FailureCause {
+                category: cat.clone(),
+                patient_indices: vec![r.patient.id],
+            }),
+        }
+    }
+    causes.sort_by(|a, b| b.patient_indices.len().cmp(&a.patient_indices.len()));
+    causes
 }
 
 /// Result of the in-silico cohort study.
@@ -658,6 +699,8 @@ pub struct StudyResult {
     pub baseline_coefficients: Vec<(String, f64)>,
     /// Test patients whose twin could not be calibrated (excluded from the scores).
     pub twin_failures: usize,
+    /// Those failures grouped by [`failure_category`], most frequent first.
+    pub failure_causes: Vec<FailureCause>,
     /// Fraction of test patients whose fitted `D_white` lies within 15% of the truth.
     pub d_within_15pct: f64,
     /// Fraction of test patients whose fitted ρ lies within 15% of the truth.
@@ -701,6 +744,7 @@ fn truth_rows(
                     features,
                     twin: None,
                     twin_error: None,
+                    twin_failure_category: None,
                     baseline_p: None,
                 },
                 truth.scans,
@@ -771,7 +815,10 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
                 &opts.treatment,
             ) {
                 Ok(t) => row.twin = Some(t),
-                Err(e) => row.twin_error = Some(e.to_string()),
+                Err(e) => {
+                    row.twin_failure_category = Some(failure_category(&e));
+                    row.twin_error = Some(e.to_string());
+                }
             }
             row.baseline_p = Some(model.predict(&row.features.row())?);
             Ok(row)
@@ -815,6 +862,7 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
         n_enrolled: rows.len(),
         n_train: train.len(),
         twin_failures: rows.iter().filter(|r| r.twin.is_none()).count(),
+        failure_causes: failure_causes(&rows),
         test_responders: rows.iter().filter(|r| r.responder).count(),
         train_responders: y.iter().filter(|&&l| l).count(),
         twin_accuracy: scored(&labels, &twin_p, acc, &cfg)?,
@@ -848,13 +896,19 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
     })
 }
 
-/// Design of a calibration coverage study ([`coverage_study`]): the truth runs
-/// [`super::synthetic::virtual_scans`] on `truth_tissue` (e.g. 1 mm) with the twin's
-/// white/grey ratio, the twin calibrates on `twin_tissue` (e.g. 2 mm).
+/// Design of a calibration coverage study ([`coverage_study`]). Per case the truth runs
+/// [`super::synthetic::virtual_scans`] on the truth atlas (e.g. 1 mm) with the twin's
+/// white/grey ratio; the twin calibrates on the twin atlas (e.g. 2 mm). Truth and twin
+/// differ in grid (discretisation error), in the seed (truth: a 2 mm Gaussian at a random
+/// point; twin: at the noisy T1Gd centroid) and by the segmentations' boundary noise.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CoverageDesign {
-    /// Tumour origin (mm).
-    pub seed_mm: [f64; 3],
+    /// Box (mm, `[low corner, high corner]`) in which tumour origins are drawn uniformly.
+    pub seed_box_mm: [[f64; 3]; 2],
+    /// Smallest white-matter probability of the truth atlas at an accepted origin.
+    pub min_seed_white_fraction: f64,
+    /// Half-width (mm) of the atlas crop around the origin that both truth and twin use.
+    pub crop_half_width_mm: f64,
     /// T1Gd radius at the first scan (mm).
     pub first_t1gd_radius_mm: f64,
     /// Days between the two scans.
@@ -867,52 +921,236 @@ pub struct CoverageDesign {
     pub flip_probability: f64,
 }
 
+/// Fitted value and 95% interval `[estimate, lower, upper]` of one parameter.
+pub type FitInterval = [f64; 3];
+
 /// One case of a coverage study.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CoverageCase {
+    /// Tumour origin of the truth (mm).
+    pub seed_mm: [f64; 3],
     /// True parameters.
     pub truth: GrowthParams,
-    /// Fitted `D_white` and its 95% interval (mm²/day).
-    pub d_fit: [f64; 3],
-    /// Fitted ρ and its 95% interval (1/day).
-    pub rho_fit: [f64; 3],
+    /// Fitted `D_white` and its 95% interval (mm²/day); None if the calibration failed.
+    pub d_fit: Option<FitInterval>,
+    /// Fitted ρ and its 95% interval (1/day); None if the calibration failed.
+    pub rho_fit: Option<FitInterval>,
+    /// Root-mean-square radius residual of the fit (mm).
+    pub rms_residual_mm: Option<f64>,
+    /// [`failure_category`] of a failed calibration.
+    pub failure: Option<String>,
     /// Calibration wall time (s).
     pub seconds: f64,
 }
 
+fn within_15pct(fit: &Option<FitInterval>, truth: f64) -> bool {
+    fit.is_some_and(|f| (f[0] / truth - 1.0).abs() <= 0.15)
+}
+
+fn covers(fit: &Option<FitInterval>, truth: f64) -> bool {
+    fit.is_some_and(|f| f[1] <= truth && truth <= f[2])
+}
+
 impl CoverageCase {
+    /// Fitted `D_white` within 15% of the truth (false if the calibration failed).
+    pub fn d_within_15pct(&self) -> bool {
+        within_15pct(&self.d_fit, self.truth.diffusion_white_mm2_per_day)
+    }
+
+    /// Fitted ρ within 15% of the truth (false if the calibration failed).
+    pub fn rho_within_15pct(&self) -> bool {
+        within_15pct(&self.rho_fit, self.truth.rho_per_day)
+    }
+
+    /// The 95% `D_white` interval contains the truth (false if the calibration failed).
+    pub fn d_covered(&self) -> bool {
+        covers(&self.d_fit, self.truth.diffusion_white_mm2_per_day)
+    }
+
+    /// The 95% ρ interval contains the truth (false if the calibration failed).
+    pub fn rho_covered(&self) -> bool {
+        covers(&self.rho_fit, self.truth.rho_per_day)
+    }
+
     /// Both parameters within 15% of the truth.
     pub fn within_15pct(&self) -> bool {
-        (self.d_fit[0] / self.truth.diffusion_white_mm2_per_day - 1.0).abs() <= 0.15
-            && (self.rho_fit[0] / self.truth.rho_per_day - 1.0).abs() <= 0.15
+        self.d_within_15pct() && self.rho_within_15pct()
     }
 
     /// Both 95% intervals contain the truth.
     pub fn covered(&self) -> bool {
-        let c = |f: &[f64; 3], t: f64| f[1] <= t && t <= f[2];
-        c(&self.d_fit, self.truth.diffusion_white_mm2_per_day)
-            && c(&self.rho_fit, self.truth.rho_per_day)
+        self.d_covered() && self.rho_covered()
     }
 }
 
-/// Summary of a coverage study.
+/// A proportion `k/n` with its 95% Wilson score interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Proportion {
+    /// Successes.
+    pub k: usize,
+    /// Trials.
+    pub n: usize,
+    /// `k/n`.
+    pub estimate: f64,
+    /// 95% Wilson score interval.
+    pub ci95: [f64; 2],
+}
+
+impl Proportion {
+    /// `k` of `n` with the Wilson (1927) score interval at 95%: centre
+    /// `(k + z²/2)/(n + z²)`, half-width `z √(k(n−k)/n + z²/4)/(n + z²)`. Written here
+    /// because twin-validate has no binomial interval; Wilson rather than a bootstrap
+    /// because the coverage is near 1, where the percentile bootstrap collapses to a point.
+    pub fn wilson(k: usize, n: usize) -> Result<Self> {
+        if n == 0 || k > n {
+            return Err(OncologyError::invalid(
+                "proportion k/n",
+                format!("{k}/{n}"),
+                "n ≥ 1 and 0 ≤ k ≤ n",
+            ));
+        }
+        let (kf, nf) = (k as f64, n as f64);
+        let z: f64 = 1.959_963_984_540_054;
+        let z2 = z * z;
+        let centre = (kf + 0.5 * z2) / (nf + z2);
+        let half = z * (kf * (nf - kf) / nf + 0.25 * z2).sqrt() / (nf + z2);
+        Ok(Self {
+            k,
+            n,
+            estimate: kf / nf,
+            ci95: [(centre - half).max(0.0), (centre + half).min(1.0)],
+        })
+    }
+}
+
+/// Summary of a coverage study (failed calibrations count as neither within 15% nor covered).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CoverageSummary {
     /// Cases.
     pub n: usize,
-    /// Fraction with both `D_white` and ρ within 15% of the truth.
-    pub fraction_within_15pct: f64,
-    /// Fraction whose 95% intervals both cover the truth.
-    pub fraction_covered: f64,
+    /// Calibrations that failed.
+    pub failures: usize,
+    /// Fitted `D_white` within 15% of the truth.
+    pub d_within_15pct: Proportion,
+    /// Fitted ρ within 15% of the truth.
+    pub rho_within_15pct: Proportion,
+    /// Both within 15%.
+    pub both_within_15pct: Proportion,
+    /// 95% `D_white` interval covers the truth.
+    pub d_covered: Proportion,
+    /// 95% ρ interval covers the truth.
+    pub rho_covered: Proportion,
+    /// Both intervals cover the truth.
+    pub both_covered: Proportion,
     /// The cases.
     pub cases: Vec<CoverageCase>,
 }
 
-/// Calibrate `n` seeded synthetic patients (parameters drawn from `design`) and count
-/// how often the fit is within 15% and the 95% intervals cover the truth.
+/// Largest number of uniform draws for a tumour origin that meets the design.
+const MAX_SEED_DRAWS: usize = 10_000;
+
+fn draw_origin(
+    atlas: &BrainTissue,
+    design: &CoverageDesign,
+    rng: &mut ChaCha8Rng,
+) -> Result<[f64; 3]> {
+    let [lo, hi] = design.seed_box_mm;
+    let g = &atlas.domain.grid;
+    for _ in 0..MAX_SEED_DRAWS {
+        let p: [f64; 3] = std::array::from_fn(|a| lo[a] + rng.random::<f64>() * (hi[a] - lo[a]));
+        if !atlas.is_tissue(p) {
+            continue;
+        }
+        let v = g.voxel_coords(p).map(|x| x.round() as usize);
+        if atlas.p_wm[v] >= design.min_seed_white_fraction {
+            return Ok(p);
+        }
+    }
+    Err(OncologyError::invalid(
+        "seed_box_mm",
+        format!("{:?}", design.seed_box_mm),
+        format!(
+            "a box with tissue of white-matter probability ≥ {}",
+            design.min_seed_white_fraction
+        ),
+    ))
+}
+
+/// One case: draw the truth, make the scans, calibrate. Errors of the truth (design)
+/// are returned; a failed calibration is recorded in the case.
+fn coverage_case(
+    truth_atlas: &BrainTissue,
+    twin_atlas: &BrainTissue,
+    design: &CoverageDesign,
+    options: &CalibrationOptions,
+    rng: &mut ChaCha8Rng,
+) -> Result<CoverageCase> {
+    let lu = |rng: &mut ChaCha8Rng, r: [f64; 2]| {
+        (r[0].ln() + rng.random::<f64>() * (r[1] / r[0]).ln()).exp()
+    };
+    let (v, w) = (lu(rng, design.speed_mm_per_day), lu(rng, design.width_mm));
+    let truth = GrowthParams {
+        diffusion_white_mm2_per_day: 0.5 * v * w,
+        rho_per_day: 0.5 * v / w,
+        white_grey_ratio: options.white_grey_ratio,
+    };
+    let seed_mm = draw_origin(truth_atlas, design, rng)?;
+    // Same crop of both atlases: the scans (on the truth crop) cover the twin's tissue.
+    let truth_tissue = truth_atlas.crop(seed_mm, design.crop_half_width_mm)?;
+    let twin_tissue = twin_atlas.crop(seed_mm, design.crop_half_width_mm)?;
+    let (scans, _) = super::synthetic::virtual_scans(
+        &truth_tissue,
+        &truth,
+        seed_mm,
+        design.first_t1gd_radius_mm,
+        &[design.gap_days],
+        design.flip_probability,
+        rng,
+    )?;
+    let started = std::time::Instant::now();
+    let mut case = CoverageCase {
+        seed_mm,
+        truth,
+        d_fit: None,
+        rho_fit: None,
+        rms_residual_mm: None,
+        failure: None,
+        seconds: 0.0,
+    };
+    match calibrate(&twin_tissue, &scans, options) {
+        Ok(twin) => {
+            let iv = &twin.intervals;
+            case.d_fit = Some([
+                twin.growth.diffusion_white_mm2_per_day,
+                iv[0].lower,
+                iv[0].upper,
+            ]);
+            case.rho_fit = Some([twin.growth.rho_per_day, iv[1].lower, iv[1].upper]);
+            let n = twin.observed_radii_mm.len() as f64;
+            case.rms_residual_mm = Some(
+                (twin
+                    .observed_radii_mm
+                    .iter()
+                    .zip(&twin.fitted_radii_mm)
+                    .map(|(o, f)| (o - f).powi(2))
+                    .sum::<f64>()
+                    / n)
+                    .sqrt(),
+            );
+        }
+        Err(e) => case.failure = Some(failure_category(&e)),
+    }
+    case.seconds = started.elapsed().as_secs_f64();
+    Ok(case)
+}
+
+/// Calibrate `n` seeded synthetic patients (parameters and origin drawn from `design`,
+/// truth on `truth_atlas`, twin on `twin_atlas`) and count how often the fits are
+/// within 15% and the 95% intervals cover the truth. Cases run in parallel; each has
+/// its own ChaCha8 stream of `seed`, so the result does not depend on the thread count.
 pub fn coverage_study(
-    truth_tissue: &BrainTissue,
-    twin_tissue: &BrainTissue,
+    truth_atlas: &BrainTissue,
+    twin_atlas: &BrainTissue,
     design: &CoverageDesign,
     options: &CalibrationOptions,
     n: usize,
@@ -926,47 +1164,20 @@ pub fn coverage_study(
         .map(|i| {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             rng.set_stream(i);
-            let lu = |rng: &mut ChaCha8Rng, r: [f64; 2]| {
-                (r[0].ln() + rng.random::<f64>() * (r[1] / r[0]).ln()).exp()
-            };
-            let (v, w) = (
-                lu(&mut rng, design.speed_mm_per_day),
-                lu(&mut rng, design.width_mm),
-            );
-            let truth = GrowthParams {
-                diffusion_white_mm2_per_day: 0.5 * v * w,
-                rho_per_day: 0.5 * v / w,
-                white_grey_ratio: options.white_grey_ratio,
-            };
-            let (scans, _) = super::synthetic::virtual_scans(
-                truth_tissue,
-                &truth,
-                design.seed_mm,
-                design.first_t1gd_radius_mm,
-                &[design.gap_days],
-                design.flip_probability,
-                &mut rng,
-            )?;
-            let twin = calibrate(twin_tissue, &scans, options)?;
-            let iv = &twin.intervals;
-            Ok(CoverageCase {
-                truth,
-                d_fit: [
-                    twin.growth.diffusion_white_mm2_per_day,
-                    iv[0].lower,
-                    iv[0].upper,
-                ],
-                rho_fit: [twin.growth.rho_per_day, iv[1].lower, iv[1].upper],
-                seconds: twin.calibration_seconds,
-            })
+            coverage_case(truth_atlas, twin_atlas, design, options, &mut rng)
         })
         .collect::<Result<_>>()?;
-    let frac =
-        |f: fn(&CoverageCase) -> bool| cases.iter().filter(|c| f(c)).count() as f64 / n as f64;
+    let count =
+        |f: fn(&CoverageCase) -> bool| Proportion::wilson(cases.iter().filter(|c| f(c)).count(), n);
     Ok(CoverageSummary {
         n,
-        fraction_within_15pct: frac(CoverageCase::within_15pct),
-        fraction_covered: frac(CoverageCase::covered),
+        failures: cases.iter().filter(|c| c.failure.is_some()).count(),
+        d_within_15pct: count(CoverageCase::d_within_15pct)?,
+        rho_within_15pct: count(CoverageCase::rho_within_15pct)?,
+        both_within_15pct: count(CoverageCase::within_15pct)?,
+        d_covered: count(CoverageCase::d_covered)?,
+        rho_covered: count(CoverageCase::rho_covered)?,
+        both_covered: count(CoverageCase::covered)?,
         cases,
     })
 }
