@@ -4,7 +4,7 @@
 //! rayon, two ways:
 //!
 //! - `plan_*`: the general treatment-plan driver `schedule::simulate_plan`
-//!   (restarts a fresh integration at every dose, collects a `Solution`);
+//!   (one integrator restarted at every dose, outputs collected in a `Solution`);
 //! - `restart_*`: one `ode::Integrator` per patient, restarted in place after
 //!   each bolus (`Integrator::restart`: no allocation per dose), recording only
 //!   the 31 daily values.

@@ -19,9 +19,7 @@
 //! ```
 
 use crate::error::{CoreError, Result};
-use crate::ode::{
-    DenseSolution, Event, OdeSystem, Solution, SolverOptions, Stats, solve_with_events,
-};
+use crate::ode::{Event, Integrator, OdeSystem, Recorder, Solution, SolverOptions};
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
@@ -224,20 +222,24 @@ impl Action {
     }
 }
 
-/// The system plus the infusion rates currently running.
+/// The system plus the infusion rates running during one segment of a plan
+/// (`None` when no infusion runs: the common case costs nothing extra).
 struct WithInputs<'a, S> {
     sys: &'a S,
-    rates: &'a [f64],
+    rates: Option<&'a [f64]>,
 }
 
 impl<S: OdeSystem> OdeSystem for WithInputs<'_, S> {
     fn dim(&self) -> usize {
         self.sys.dim()
     }
+    #[inline]
     fn rhs(&self, t: f64, y: &[f64], dydt: &mut [f64]) {
         self.sys.rhs(t, y, dydt);
-        for (d, r) in dydt.iter_mut().zip(self.rates) {
-            *d += r;
+        if let Some(rates) = self.rates {
+            for (d, r) in dydt.iter_mut().zip(rates) {
+                *d += r;
+            }
         }
     }
     fn jacobian(&self, t: f64, y: &[f64], jac: &mut DMatrix<f64>) -> bool {
@@ -315,47 +317,71 @@ pub fn simulate_plan_with_events<S: OdeSystem + Clone>(
     breaks.sort_by(f64::total_cmp);
     breaks.dedup();
 
-    let mut sys = system.clone();
-    let mut y = y0.to_vec();
-    let mut rates = vec![0.0; n];
-    let mut infusions_running: Vec<(f64, usize, f64)> = Vec::new(); // (end time, state, rate)
-    let mut out = Solution {
-        t: Vec::new(),
-        y: Vec::new(),
-        events: Vec::new(),
-        terminated_by: None,
-        stats: Stats::default(),
-        dense: opts.dense_output.then(|| DenseSolution {
-            steps: Vec::new(),
-            t_end: t0,
-        }),
-    };
+    // Pass 1: the infusion rates and the system version (after parameter changes)
+    // in force on each segment [breaks[b], breaks[b + 1]).
+    let n_seg = breaks.len() - 1;
+    let mut systems = vec![system.clone()];
+    let mut system_of_segment = Vec::with_capacity(n_seg);
+    let mut rates = vec![0.0; n_seg * n];
+    let mut running = vec![0.0; n];
+    let mut infusions: Vec<(f64, usize, f64)> = Vec::new(); // (end time, state, rate)
     let mut next_item = 0;
-    let mut next_out = 0;
-    let every_step = t_out.is_empty();
-    for (b, &tb) in breaks.iter().enumerate() {
+    for (b, &tb) in breaks[..n_seg].iter().enumerate() {
         // Infusions ending now stop before new actions start.
-        infusions_running.retain(|&(end, state, rate)| {
+        infusions.retain(|&(end, state, rate)| {
             if end <= tb {
-                rates[state] -= rate;
-                false
-            } else {
-                true
+                running[state] -= rate;
             }
+            end > tb
         });
+        let mut changed = false;
         while next_item < plan.len() && plan.items()[next_item].t <= tb {
             match plan.items()[next_item].what {
-                Action::Bolus { state, amount } => y[state] += amount,
                 Action::Infusion {
                     state,
                     rate,
                     duration,
                 } => {
-                    rates[state] += rate;
-                    infusions_running.push((tb + duration, state, rate));
+                    running[state] += rate;
+                    infusions.push((tb + duration, state, rate));
                 }
-                Action::SetParameter { index, value } => sys.set_parameter(index, value)?,
+                Action::SetParameter { index, value } => {
+                    if !changed {
+                        systems.push(systems[systems.len() - 1].clone());
+                        changed = true;
+                    }
+                    let last = systems.len() - 1;
+                    systems[last].set_parameter(index, value)?;
+                }
+                Action::Bolus { .. } | Action::ResetState { .. } => {}
+            }
+            next_item += 1;
+        }
+        system_of_segment.push(systems.len() - 1);
+        rates[b * n..(b + 1) * n].copy_from_slice(&running);
+    }
+    let segments: Vec<WithInputs<'_, S>> = (0..n_seg)
+        .map(|b| WithInputs {
+            sys: &systems[system_of_segment[b]],
+            rates: Some(&rates[b * n..(b + 1) * n]).filter(|r| r.iter().any(|&r| r != 0.0)),
+        })
+        .collect();
+
+    // Pass 2: jumps in the state, outputs, and one integrator restarted at every
+    // breakpoint (no allocation per dose).
+    let mut y = y0.to_vec();
+    let mut out = Solution::empty(t_out.len(), opts.dense_output.then_some(t0));
+    let mut integ: Option<Integrator<'_, WithInputs<'_, S>>> = None;
+    let mut rec = Recorder::new(n, events.len());
+    let mut next_item = 0;
+    let mut next_out = 0;
+    let every_step = t_out.is_empty();
+    for (b, &tb) in breaks.iter().enumerate() {
+        while next_item < plan.len() && plan.items()[next_item].t <= tb {
+            match plan.items()[next_item].what {
+                Action::Bolus { state, amount } => y[state] += amount,
                 Action::ResetState { state, value } => y[state] = value,
+                Action::Infusion { .. } | Action::SetParameter { .. } => {}
             }
             next_item += 1;
         }
@@ -368,43 +394,32 @@ pub fn simulate_plan_with_events<S: OdeSystem + Clone>(
             out.t.push(tb);
             out.y.push(y.clone());
         }
-        let Some(&tn) = breaks.get(b + 1) else { break };
-        // Outputs strictly inside (tb, tn); the one at tn is written after tn's actions.
-        let lo = next_out;
-        let hi = lo + t_out[lo..].partition_point(|&t| t < tn);
-        let mut seg_out = t_out[lo..hi].to_vec();
-        if !every_step {
-            seg_out.push(tn); // the segment's end state, carried into the next one
-        }
-        let wrapped = WithInputs {
-            sys: &sys,
-            rates: &rates,
+        let (Some(&tn), Some(seg)) = (breaks.get(b + 1), segments.get(b)) else {
+            break;
         };
-        let seg = solve_with_events(&wrapped, tb, &y, tn, &seg_out, events, opts)?;
-        out.stats.add(&seg.stats);
-        out.events.extend(seg.events.iter().cloned());
-        if let (Some(d), Some(sd)) = (out.dense.as_mut(), seg.dense.as_ref()) {
-            d.steps.extend(sd.steps.iter().cloned());
-            d.t_end = sd.t_end;
-        }
-        // Rows to keep: with every-step output, drop the first (= tb, already written)
-        // and the last (= tn, written after tn's actions) unless a terminal event hit.
-        let len = seg.t.len();
-        let rows = match (every_step, seg.terminated_by.is_some()) {
-            (true, true) => 1..len,
-            (true, false) => 1..len - 1,
-            (false, _) => 0..len.min(hi - lo),
+        let it = match integ.as_mut() {
+            Some(it) => {
+                it.restart_with(seg, tb, &y, tn)?;
+                it
+            }
+            None => integ.insert(Integrator::new(seg, tb, &y, tn, opts)?),
         };
-        for i in rows {
-            out.t.push(seg.t[i]);
-            out.y.push(seg.y[i].clone());
-        }
-        if let Some(e) = seg.terminated_by {
-            out.terminated_by = Some(e);
+        // Outputs strictly inside (tb, tn); the state at tn is written after tn's actions.
+        let hi = next_out + t_out[next_out..].partition_point(|&t| t < tn);
+        rec.run(
+            it,
+            &t_out[next_out..hi],
+            every_step,
+            false,
+            events,
+            &mut out,
+        )?;
+        out.stats = *it.stats();
+        if out.terminated_by.is_some() {
             return Ok(out);
         }
         next_out = hi;
-        y.copy_from_slice(&seg.y[len - 1]);
+        y.copy_from_slice(it.y());
     }
     Ok(out)
 }

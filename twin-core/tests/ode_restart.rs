@@ -1,7 +1,8 @@
 //! `Integrator::restart`: daily IV boluses of a two-compartment model against the
-//! closed-form biexponential superposition, and equivalence with a fresh integrator.
+//! closed-form biexponential superposition, and equivalence with a fresh integrator
+//! (also when `restart_with` switches to another system).
 
-use twin_core::ode::{FnSystem, Integrator, Method, SolverOptions};
+use twin_core::ode::{FnSystem, Integrator, Method, OdeSystem, SolverOptions};
 
 /// Micro-constants (1/h) of a two-compartment model; amounts in mg.
 const K10: f64 = 0.25;
@@ -30,6 +31,23 @@ fn central_closed_form(t: f64) -> f64 {
             100.0 * ((a - K21) * (-a * u).exp() + (K21 - b) * (-b * u).exp()) / (a - b)
         })
         .sum()
+}
+
+/// `dim` independent first-order eliminations, rate `k_per_h` (1/h).
+struct Elimination {
+    k_per_h: f64,
+    dim: usize,
+}
+
+impl OdeSystem for Elimination {
+    fn dim(&self) -> usize {
+        self.dim
+    }
+    fn rhs(&self, _t: f64, y: &[f64], dy: &mut [f64]) {
+        for (d, y) in dy.iter_mut().zip(y) {
+            *d = -self.k_per_h * y;
+        }
+    }
 }
 
 #[test]
@@ -80,4 +98,47 @@ fn restart_rejects_bad_input() {
     assert!(it.restart(0.0, &[1.0], 1.0).is_err());
     assert!(it.restart(0.0, &[f64::NAN, 0.0], 1.0).is_err());
     assert!(it.restart(f64::INFINITY, &[1.0, 0.0], 1.0).is_err());
+    let one_state = Elimination {
+        k_per_h: 1.0,
+        dim: 1,
+    };
+    let three_states = Elimination {
+        k_per_h: 1.0,
+        dim: 3,
+    };
+    let mut it = Integrator::new(&one_state, 0.0, &[1.0], 1.0, &opts).unwrap();
+    assert!(
+        it.restart_with(&three_states, 1.0, &[1.0, 0.0, 0.0], 2.0)
+            .is_err()
+    );
+}
+
+#[test]
+fn restart_with_another_system_equals_a_fresh_integrator() {
+    // First-order elimination at 0.1 /h, then (a parameter change) at 0.3 /h.
+    let slow = Elimination {
+        k_per_h: 0.1,
+        dim: 1,
+    };
+    let fast = Elimination {
+        k_per_h: 0.3,
+        dim: 1,
+    };
+    let opts = SolverOptions::new(Method::Dopri5, 1e-9, 1e-12);
+    let mut a = Integrator::new(&slow, 0.0, &[100.0], 10.0, &opts).unwrap();
+    while a.step().unwrap() {}
+    let y10 = [a.y()[0]];
+    a.restart_with(&fast, 10.0, &y10, 20.0).unwrap();
+    let mut b = Integrator::new(&fast, 10.0, &y10, 20.0, &opts).unwrap();
+    while a.step().unwrap() {
+        assert!(b.step().unwrap());
+        assert_eq!((a.t(), a.y()), (b.t(), b.y()));
+    }
+    // Closed form: 100 e^{-0.1·10} e^{-0.3·10}.
+    let exact = 100.0 * (-1.0f64 - 3.0).exp();
+    assert!(
+        (a.y()[0] / exact - 1.0).abs() < 1e-8,
+        "{} vs {exact}",
+        a.y()[0]
+    );
 }

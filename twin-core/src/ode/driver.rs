@@ -133,8 +133,23 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
     /// afresh (Hairer's `hinit`, or `opts.h0`), as in [`Self::new`]; [`Self::stats`]
     /// keep accumulating over restarts. Errors as [`Self::new`].
     pub fn restart(&mut self, t0: f64, y0: &[f64], t_end: f64) -> Result<()> {
+        self.restart_with(self.sys, t0, y0, t_end)
+    }
+
+    /// [`Self::restart`] with another system of the same dimension, e.g. the
+    /// same model after a parameter change or with an infusion switched on.
+    /// Errors also if `sys.dim()` differs from this integrator's.
+    pub fn restart_with(&mut self, sys: &'a S, t0: f64, y0: &[f64], t_end: f64) -> Result<()> {
+        if sys.dim() != self.n {
+            return Err(CoreError::ShapeMismatch {
+                what: "system".into(),
+                expected: format!("{} state variables", self.n),
+                found: format!("{} state variables", sys.dim()),
+            });
+        }
         ensure_span(t0, t_end)?;
         validate_y0(y0, self.n)?;
+        self.sys = sys;
         self.t = t0;
         self.t_end = t_end;
         self.y.copy_from_slice(y0);
@@ -341,12 +356,25 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
             self.errold = err.max(1e-2);
             self.first_step = false;
             self.jac_current = false;
+            if let Some(i) = self.f_new.iter().position(|v| !v.is_finite()) {
+                return Err(CoreError::NonFinite {
+                    what: format!("dydt[{i}]"),
+                    t: t_new,
+                });
+            }
+            std::mem::swap(&mut self.f, &mut self.f_new);
         } else {
-            // FSAL: k[6] = f(t + h, y_new) was computed as the 7th stage.
-            self.f_new.copy_from_slice(&self.k[6]);
-            let [k0, _, k2, k3, k4, k5, k6] = &self.k;
-            let (k0, k2, k3, k4, k5, k6) =
-                (&k0[..n], &k2[..n], &k3[..n], &k4[..n], &k5[..n], &k6[..n]);
+            // FSAL: k[6] = f(t + h, y_new) was computed (and checked finite) as the
+            // 7th stage; `f` still holds f(t, y), the first stage.
+            let [_, _, k2, k3, k4, k5, k6] = &self.k;
+            let (k0, k2, k3, k4, k5, k6) = (
+                &self.f[..n],
+                &k2[..n],
+                &k3[..n],
+                &k4[..n],
+                &k5[..n],
+                &k6[..n],
+            );
             let (y, y_new) = (&self.y[..n], &self.y_new[..n]);
             let [r0, r1, r2, r3, r4] = &mut self.dense.coeffs;
             let (r0, r1, r2, r3, r4) = (
@@ -379,12 +407,8 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
             if self.opts.method == Method::Auto {
                 self.stiffness_check(h);
             }
-        }
-        if let Some(i) = self.f_new.iter().position(|v| !v.is_finite()) {
-            return Err(CoreError::NonFinite {
-                what: format!("dydt[{i}]"),
-                t: t_new,
-            });
+            // The new derivative becomes the next step's first stage (no copy).
+            std::mem::swap(&mut self.f, &mut self.k[6]);
         }
         if self.rejected_last {
             hnew = hnew.min(h);
@@ -394,7 +418,6 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
         self.dense.h = t_new - self.t;
         self.t = t_new;
         std::mem::swap(&mut self.y, &mut self.y_new);
-        std::mem::swap(&mut self.f, &mut self.f_new);
         self.h = hnew.min(self.opts.h_max);
         Ok(())
     }
@@ -436,9 +459,9 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
             stats,
             ..
         } = self;
-        let [k0, k1, k2, k3, k4, k5, k6] = k;
-        let (y, stage) = (&y[..n], &mut stage[..n]);
-        k0[..n].copy_from_slice(&f[..n]);
+        let [_, k1, k2, k3, k4, k5, k6] = k;
+        // FSAL: the first stage is f(t, y), kept in `f`.
+        let (y, stage, k0) = (&y[..n], &mut stage[..n], &f[..n]);
         macro_rules! stage {
             ($out:ident, $c:expr, $($a:expr => $j:ident),+) => {{
                 $(let $j = &$j[..n];)+
@@ -682,91 +705,141 @@ pub fn solve_with_events<S: OdeSystem + ?Sized>(
 ) -> Result<Solution> {
     let mut integ = Integrator::new(sys, t0, y0, t_end, opts)?;
     validate_t_out(t_out, t0, t_end)?;
-    let n = sys.dim();
-    let every_step = t_out.is_empty();
-    let mut sol = Solution {
-        t: Vec::with_capacity(t_out.len()),
-        y: Vec::with_capacity(t_out.len()),
-        events: Vec::new(),
-        terminated_by: None,
-        stats: Stats::default(),
-        dense: opts.dense_output.then(|| DenseSolution {
-            steps: Vec::new(),
-            t_end: t0,
-        }),
-    };
-    let mut next = 0;
-    while next < t_out.len() && t_out[next] <= t0 {
-        sol.t.push(t_out[next]);
+    let mut sol = Solution::empty(t_out.len(), opts.dense_output.then_some(t0));
+    let first_inside = t_out.partition_point(|&t| t <= t0);
+    for &t in &t_out[..first_inside] {
+        sol.t.push(t);
         sol.y.push(y0.to_vec());
-        next += 1;
     }
-    if every_step {
+    if t_out.is_empty() {
         sol.t.push(t0);
         sol.y.push(y0.to_vec());
     }
-    let mut g_old: Vec<f64> = events.iter().map(|e| (e.function)(t0, y0)).collect();
-    let mut buf = vec![0.0; n];
-    let mut hits: Vec<(f64, usize)> = Vec::new();
-    while integ.step()? {
-        let step = integ.last_step();
-        let (ta, tb) = (step.t_start, integ.t());
-        let mut t_stop = tb;
-        hits.clear();
-        for (e, ev) in events.iter().enumerate() {
-            let g_new = (ev.function)(tb, integ.y());
-            if crosses(ev.direction, g_old[e], g_new) {
-                hits.push((
-                    locate(step, &*ev.function, ta, g_old[e], tb, g_new, &mut buf),
-                    e,
-                ));
-            }
-            g_old[e] = g_new;
+    let mut rec = Recorder::new(sys.dim(), events.len());
+    rec.run(
+        &mut integ,
+        &t_out[first_inside..],
+        t_out.is_empty(),
+        true,
+        events,
+        &mut sol,
+    )?;
+    sol.stats = *integ.stats();
+    Ok(sol)
+}
+
+impl Solution {
+    /// No rows yet; room for `rows` outputs; a dense interpolant starting at
+    /// `dense_from` if given.
+    pub(crate) fn empty(rows: usize, dense_from: Option<f64>) -> Self {
+        Solution {
+            t: Vec::with_capacity(rows),
+            y: Vec::with_capacity(rows),
+            events: Vec::new(),
+            terminated_by: None,
+            stats: Stats::default(),
+            dense: dense_from.map(|t0| DenseSolution {
+                steps: Vec::new(),
+                t_end: t0,
+            }),
         }
-        hits.sort_by(|x, y| x.0.total_cmp(&y.0));
-        for &(te, e) in &hits {
-            step.eval(te, &mut buf);
-            sol.events.push(EventHit {
-                index: e,
-                t: te,
-                y: buf.clone(),
-            });
-            if events[e].terminal {
-                t_stop = te;
-                sol.terminated_by = Some(e);
+    }
+}
+
+/// Steps an [`Integrator`] to its end while writing outputs, event hits and the
+/// dense interpolant into a [`Solution`]; its buffers are reused across the
+/// segments of a treatment plan.
+pub(crate) struct Recorder {
+    g_old: Vec<f64>,
+    buf: Vec<f64>,
+    hits: Vec<(f64, usize)>,
+}
+
+impl Recorder {
+    pub(crate) fn new(dim: usize, n_events: usize) -> Self {
+        Recorder {
+            g_old: Vec::with_capacity(n_events),
+            buf: vec![0.0; dim],
+            hits: Vec::with_capacity(n_events),
+        }
+    }
+
+    /// Run `integ` (freshly started or restarted) to its `t_end`. Writes the
+    /// states at `t_out` (all after the start, sorted), or at every accepted
+    /// step if `every_step`; the step ending at `t_end` is written only if
+    /// `include_end`. Crossings are detected from the start state on, so a
+    /// jump applied before a restart is never reported as one.
+    pub(crate) fn run<S: OdeSystem + ?Sized>(
+        &mut self,
+        integ: &mut Integrator<'_, S>,
+        t_out: &[f64],
+        every_step: bool,
+        include_end: bool,
+        events: &[Event<'_>],
+        sol: &mut Solution,
+    ) -> Result<()> {
+        let Recorder { g_old, buf, hits } = self;
+        g_old.clear();
+        g_old.extend(events.iter().map(|e| (e.function)(integ.t(), integ.y())));
+        let t_end = integ.t_end;
+        let mut next = 0;
+        while integ.step()? {
+            let step = integ.last_step();
+            let (ta, tb) = (step.t_start, integ.t());
+            let mut t_stop = tb;
+            hits.clear();
+            for (e, ev) in events.iter().enumerate() {
+                let g_new = (ev.function)(tb, integ.y());
+                if crosses(ev.direction, g_old[e], g_new) {
+                    hits.push((locate(step, &*ev.function, ta, g_old[e], tb, g_new, buf), e));
+                }
+                g_old[e] = g_new;
+            }
+            hits.sort_by(|x, y| x.0.total_cmp(&y.0));
+            for &(te, e) in hits.iter() {
+                step.eval(te, buf);
+                sol.events.push(EventHit {
+                    index: e,
+                    t: te,
+                    y: buf.clone(),
+                });
+                if events[e].terminal {
+                    t_stop = te;
+                    sol.terminated_by = Some(e);
+                    break;
+                }
+            }
+            let stopped = sol.terminated_by.is_some();
+            while next < t_out.len() && t_out[next] <= t_stop {
+                let t = t_out[next];
+                if t == tb {
+                    sol.y.push(integ.y().to_vec());
+                } else {
+                    step.eval(t, buf);
+                    sol.y.push(buf.clone());
+                }
+                sol.t.push(t);
+                next += 1;
+            }
+            if every_step && (include_end || stopped || t_stop < t_end) {
+                sol.t.push(t_stop);
+                sol.y.push(if t_stop == tb {
+                    integ.y().to_vec()
+                } else {
+                    step.eval(t_stop, buf);
+                    buf.clone()
+                });
+            }
+            if let Some(d) = sol.dense.as_mut() {
+                d.steps.push(step.clone());
+                d.t_end = t_stop;
+            }
+            if stopped {
                 break;
             }
         }
-        while next < t_out.len() && t_out[next] <= t_stop {
-            let t = t_out[next];
-            if t == tb {
-                sol.y.push(integ.y().to_vec());
-            } else {
-                step.eval(t, &mut buf);
-                sol.y.push(buf.clone());
-            }
-            sol.t.push(t);
-            next += 1;
-        }
-        if every_step {
-            step.eval(t_stop, &mut buf);
-            sol.t.push(t_stop);
-            sol.y.push(if t_stop == tb {
-                integ.y().to_vec()
-            } else {
-                buf.clone()
-            });
-        }
-        if let Some(d) = sol.dense.as_mut() {
-            d.steps.push(step.clone());
-            d.t_end = t_stop;
-        }
-        if sol.terminated_by.is_some() {
-            break;
-        }
+        Ok(())
     }
-    sol.stats = *integ.stats();
-    Ok(sol)
 }
 
 /// Error unless the initial state has `n` components, all finite.
