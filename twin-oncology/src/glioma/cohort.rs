@@ -40,7 +40,8 @@
 //! (log-linear interpolation). The D, ρ posterior is not propagated: with DG ≈ ∝ α/ρ and
 //! the prior's α ∝ ρ^0.49, a ±35% 95% interval on ρ widens the spread of ln DG by about
 //! 6% over the α prior's alone. Patients whose calibration fails are counted
-//! ([`StudyResult::twin_failures`]) and both predictors are scored on the rest.
+//! ([`StudyResult::twin_failures`], by cause in [`StudyResult::failure_causes`]) and both
+//! predictors are scored on the rest.
 //!
 //! **Baseline** ([`baseline_features`]): logistic regression (twin-validate, IRLS) on the
 //! log T1Gd and FLAIR volumes at the planning scan, the T1Gd volume growth rate between
@@ -664,7 +665,7 @@ fn failure_causes(rows: &[PatientRow]) -> Vec<FailureCause> {
             }),
         }
     }
-    causes.sort_by(|a, b| b.patient_indices.len().cmp(&a.patient_indices.len()));
+    causes.sort_by_key(|c| std::cmp::Reverse(c.patient_indices.len()));
     causes
 }
 
