@@ -14,10 +14,11 @@ use twin_core::pde::{DiffusionOperator, Domain, FaceMean, Logistic};
 use super::active::{
     ACTIVE_RELATIVE_DENSITY, ActiveBox, Region, SHELL, box_for, masked_max, still_covers, support,
 };
+use super::chemo::{TmzParams, TmzSchedule, apply_tmz_dose};
 use super::params::{
     FLAIR_THRESHOLD, GrowthParams, LqParams, RESPONDER_DAYS_GAINED, T1GD_THRESHOLD,
 };
-use super::radiotherapy::{Schedule, apply_fraction, ptv_mask, uniform_dose_map};
+use super::radiotherapy::{DoseMap, Schedule, apply_fraction, ptv_mask, uniform_dose_map};
 use super::tissue::BrainTissue;
 use crate::error::{OncologyError, Result};
 
@@ -233,13 +234,82 @@ impl Default for TreatmentOptions {
     }
 }
 
+/// Where the radiotherapy dose goes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum DoseDistribution {
+    /// Each fraction's prescribed dose, uniform over the planning target volume:
+    /// the FLAIR-visible region (`c ≥ 0.16`) at the first fraction plus
+    /// [`TreatmentOptions::ptv_margin_mm`].
+    UniformPtv,
+    /// A planned voxel dose map (see [`DoseMap`] for how it splits over fractions).
+    Map(DoseMap),
+}
+
+/// Temozolomide given with radiotherapy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Temozolomide {
+    /// Doses, days counted from the first radiotherapy fraction.
+    pub schedule: TmzSchedule,
+    /// Sensitivity (log-kill per mg/m²).
+    pub params: TmzParams,
+}
+
+impl Temozolomide {
+    /// Stupp et al. 2005 concomitant + adjuvant TMZ for `rt` (daily from the first to
+    /// the last fraction's calendar day) with the default sensitivity.
+    pub fn stupp_2005(rt: &Schedule) -> Result<Self> {
+        Ok(Self {
+            schedule: TmzSchedule::stupp_2005(rt.duration_days() as usize + 1)?,
+            params: TmzParams::default(),
+        })
+    }
+}
+
+/// A treatment a twin can compare: fractionation, dose distribution, optional TMZ.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TreatmentPlan {
+    /// Name in outcomes (the schedule's name, plus `+TMZ` when TMZ is given).
+    pub name: String,
+    /// Fraction days and prescribed doses.
+    pub schedule: Schedule,
+    /// Where the dose goes.
+    pub dose: DoseDistribution,
+    /// Optional temozolomide.
+    pub tmz: Option<Temozolomide>,
+}
+
+impl TreatmentPlan {
+    /// Radiotherapy alone, uniform over the PTV.
+    pub fn radiotherapy(schedule: Schedule) -> Self {
+        Self {
+            name: schedule.name.clone(),
+            schedule,
+            dose: DoseDistribution::UniformPtv,
+            tmz: None,
+        }
+    }
+
+    /// The same plan with temozolomide (the name gains `+TMZ`).
+    pub fn with_tmz(mut self, tmz: Temozolomide) -> Self {
+        self.name = format!("{}+TMZ", self.name);
+        self.tmz = Some(tmz);
+        self
+    }
+
+    /// The same plan with a planned dose map instead of the uniform PTV.
+    pub fn with_dose_map(mut self, map: DoseMap) -> Self {
+        self.dose = DoseDistribution::Map(map);
+        self
+    }
+}
+
 /// Smallest T1Gd radius (mm) counted as visible enhancement when reading Days Gained.
 pub const MIN_VISIBLE_RADIUS_MM: f64 = 3.0;
 
 /// Forecast of one schedule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TreatmentOutcome {
-    /// Schedule name.
+    /// Plan name (the schedule's, `+TMZ` with temozolomide).
     pub schedule: String,
     /// Total dose (Gy).
     pub total_dose_gy: f64,
@@ -475,8 +545,82 @@ impl GliomaSim {
         Ok(())
     }
 
-    /// Forecast `schedule` from the state `c_start` at time `t_start` (first fraction),
-    /// against the untreated control whose earlier history is `history`.
+    /// Deliver `plan` to `c`, whose time is the first fraction (day 0), and grow it
+    /// to day `days`: fractions and TMZ doses on days `< days` are given as
+    /// instantaneous kills (LQ per voxel, TMZ uniform), with growth in between. With
+    /// `record = Some((t0, traj))` an observation per step is appended, `t0` being
+    /// the model time of day 0. `ptv_margin_mm` is used by
+    /// [`DoseDistribution::UniformPtv`].
+    pub fn deliver(
+        &mut self,
+        c: &mut Array3<f64>,
+        plan: &TreatmentPlan,
+        lq: &LqParams,
+        ptv_margin_mm: f64,
+        days: f64,
+        mut record: Option<(f64, &mut Trajectory)>,
+    ) -> Result<()> {
+        lq.validate()?;
+        if let Some(t) = &plan.tmz {
+            t.params.validate()?;
+        }
+        self.domain.grid.check_shape("c", c)?;
+        if !(days.is_finite() && days >= 0.0) {
+            return Err(OncologyError::invalid("days", days, "finite and ≥ 0"));
+        }
+        let relative = match &plan.dose {
+            DoseDistribution::UniformPtv => {
+                uniform_dose_map(&ptv_mask(&self.domain, c, FLAIR_THRESHOLD, ptv_margin_mm)?)
+            }
+            DoseDistribution::Map(m) => m.relative_dose_on(&self.domain.grid, &plan.schedule)?,
+        };
+        // Kills in time order (RT before TMZ on the same day; they commute).
+        let mut events: Vec<(f64, Kill)> = plan
+            .schedule
+            .fractions
+            .iter()
+            .map(|f| (f.day, Kill::Rt(f.dose_gy)))
+            .collect();
+        if let Some(t) = &plan.tmz {
+            events.extend(
+                t.schedule
+                    .doses
+                    .iter()
+                    .map(|d| (d.day, Kill::Tmz(d.dose_mg_m2))),
+            );
+        }
+        events.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut t = 0.0;
+        for (day, kill) in events.into_iter().filter(|(d, _)| *d < days) {
+            self.advance_to(c, &mut t, day, &mut record)?;
+            match kill {
+                Kill::Rt(dose_gy) => apply_fraction(c, &relative, dose_gy, lq)?,
+                Kill::Tmz(mg) => {
+                    apply_tmz_dose(c, mg, &plan.tmz.as_ref().expect("TMZ event").params)?
+                }
+            }
+        }
+        self.advance_to(c, &mut t, days, &mut record)
+    }
+
+    /// Grow `c` from day `*t` to `day`, recording if asked.
+    fn advance_to(
+        &mut self,
+        c: &mut Array3<f64>,
+        t: &mut f64,
+        day: f64,
+        record: &mut Option<(f64, &mut Trajectory)>,
+    ) -> Result<()> {
+        let span = day - *t;
+        match record {
+            Some((t0, traj)) => self.grow_recording(c, *t0 + *t, span, traj)?,
+            None => self.grow(c, span)?,
+        }
+        *t = day;
+        Ok(())
+    }
+
+    /// Forecast `schedule` (uniform PTV dose, no TMZ): [`Self::forecast_plan`].
     pub fn forecast_treatment(
         &mut self,
         c_start: &Array3<f64>,
@@ -486,7 +630,22 @@ impl GliomaSim {
         lq: &LqParams,
         opts: &TreatmentOptions,
     ) -> Result<TreatmentOutcome> {
-        lq.validate()?;
+        let plan = TreatmentPlan::radiotherapy(schedule.clone());
+        self.forecast_plan(c_start, t_start, history, &plan, lq, opts)
+    }
+
+    /// Forecast `plan` from the state `c_start` at time `t_start` (first fraction),
+    /// against the untreated control whose earlier history is `history`.
+    pub fn forecast_plan(
+        &mut self,
+        c_start: &Array3<f64>,
+        t_start: f64,
+        history: &Trajectory,
+        plan: &TreatmentPlan,
+        lq: &LqParams,
+        opts: &TreatmentOptions,
+    ) -> Result<TreatmentOutcome> {
+        let schedule = &plan.schedule;
         if !(opts.followup_days > schedule.duration_days()
             && opts.horizon_days >= opts.followup_days)
         {
@@ -499,23 +658,17 @@ impl GliomaSim {
                 ),
             ));
         }
-        let dose = uniform_dose_map(&ptv_mask(
-            &self.domain,
-            c_start,
-            FLAIR_THRESHOLD,
-            opts.ptv_margin_mm,
-        )?);
-        // Treated.
         let mut c = c_start.clone();
         let mut treated = Trajectory::default();
         treated.push(t_start, observe(&self.domain, &c)?);
-        let mut t = 0.0;
-        for f in &schedule.fractions {
-            self.grow_recording(&mut c, t_start + t, f.day - t, &mut treated)?;
-            t = f.day;
-            apply_fraction(&mut c, &dose, f.dose_gy, lq)?;
-        }
-        self.grow_recording(&mut c, t_start + t, opts.horizon_days - t, &mut treated)?;
+        self.deliver(
+            &mut c,
+            plan,
+            lq,
+            opts.ptv_margin_mm,
+            opts.horizon_days,
+            Some((t_start, &mut treated)),
+        )?;
         // Days Gained is read at the follow-up scan, or, if the enhancing region has
         // vanished then, at its first reappearance (≥ MIN_VISIBLE_RADIUS_MM): after
         // regrowth the treated and control fronts move at the same speed, so the delay
@@ -541,7 +694,7 @@ impl GliomaSim {
             None => 0.0,
         };
         Ok(TreatmentOutcome {
-            schedule: schedule.name.clone(),
+            schedule: plan.name.clone(),
             total_dose_gy: schedule.total_dose_gy(),
             days_gained,
             days_gained_read_at: t_follow - t_start,
@@ -555,6 +708,13 @@ impl GliomaSim {
             treated,
         })
     }
+}
+
+/// An instantaneous kill: an RT fraction (prescribed Gy) or a TMZ dose (mg/m²).
+#[derive(Debug, Clone, Copy)]
+enum Kill {
+    Rt(f64),
+    Tmz(f64),
 }
 
 /// Days from the trajectory's first time until the T1Gd volume exceeds 1.40 × its nadir

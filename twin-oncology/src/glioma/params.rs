@@ -65,6 +65,11 @@ impl GrowthParams {
     }
 }
 
+/// Log-sd of α around the prior median [`LqParams::prior_alpha_for_rho`] (our
+/// assumption: Rockne et al. 2010 report the ρ–α association but no scatter we could
+/// cite). The same value as the in-silico cohort's.
+pub const ALPHA_PRIOR_LOG_SD: f64 = 0.25;
+
 /// Linear–quadratic radiosensitivity.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LqParams {

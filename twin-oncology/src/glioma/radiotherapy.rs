@@ -1,11 +1,16 @@
 //! Radiotherapy: fractionation schedules, the linear–quadratic kill per voxel, the
-//! planning target volume (FLAIR-visible region plus a margin) and its dose map.
+//! planning target volume (FLAIR-visible region plus a margin) and its uniform dose
+//! map, and planned voxel dose maps read from NIfTI ([`DoseMap`]).
+
+use std::path::Path;
 
 use ndarray::Array3;
 use serde::{Deserialize, Serialize};
-use twin_core::pde::Domain;
+use twin_core::pde::{Domain, Grid};
+use twin_io::nifti_io::{self, Volume};
 
 use super::params::LqParams;
+use super::tissue::face_neighbours;
 use crate::error::{OncologyError, Result};
 
 /// One fraction: day after the start of radiotherapy and prescribed dose.
@@ -173,20 +178,10 @@ pub fn ptv_mask(
         if !v {
             continue;
         }
-        let interior = [
-            [1isize, 0, 0],
-            [-1, 0, 0],
-            [0, 1, 0],
-            [0, -1, 0],
-            [0, 0, 1],
-            [0, 0, -1],
-        ]
-        .iter()
-        .all(|o| {
-            let p = [i as isize + o[0], j as isize + o[1], k as isize + o[2]];
-            (0..3).all(|a| p[a] >= 0 && (p[a] as usize) < shape[a])
-                && visible[[p[0] as usize, p[1] as usize, p[2] as usize]]
-        });
+        let interior = face_neighbours(shape, [i, j, k])
+            .filter(|&q| visible[q])
+            .count()
+            == 6;
         if interior {
             continue;
         }
@@ -206,4 +201,177 @@ pub fn ptv_mask(
 /// Uniform prescription: relative dose 1 inside the PTV, 0 elsewhere.
 pub fn uniform_dose_map(ptv: &Array3<bool>) -> Array3<f64> {
     ptv.mapv(|p| if p { 1.0 } else { 0.0 })
+}
+
+/// Largest planned total dose accepted in a voxel (Gy): above any clinical brain plan
+/// (60–80 Gy) with room for boosts and hot spots.
+pub const MAX_TOTAL_DOSE_GY: f64 = 150.0;
+/// Largest number of fractions of a dose map.
+pub const MAX_FRACTIONS: usize = 100;
+/// Tolerance (mm) when comparing grid origins and spacings (NIfTI stores float32).
+pub const GRID_TOLERANCE_MM: f64 = 1e-3;
+
+/// A planned dose distribution, e.g. exported from a treatment-planning system.
+///
+/// **Definition.** `total_dose_gy` is the physical dose each voxel receives over the
+/// whole course, delivered in `n_fractions` fractions. Used with a [`Schedule`] of
+/// `n_fractions` fractions, fraction `f` gives voxel `x` the dose
+/// `D(x) · d_f / Σ d` (`d_f` the schedule's prescribed dose of that fraction), so the
+/// schedule sets the days and the relative weights and the map the spatial dose;
+/// with equal fractions each delivers `D(x) / n_fractions`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoseMap {
+    /// Grid of the map (atlas space, like the tissue).
+    pub grid: Grid,
+    /// Total planned dose per voxel over the course (Gy), `[x, y, z]`.
+    pub total_dose_gy: Array3<f64>,
+    /// Number of fractions the total is delivered in.
+    pub n_fractions: usize,
+}
+
+/// Error unless `grid` is `expected` (same shape, spacing and origin within
+/// [`GRID_TOLERANCE_MM`]).
+fn check_same_grid(what: &str, grid: &Grid, expected: &Grid) -> Result<()> {
+    if grid.shape != expected.shape {
+        return Err(OncologyError::invalid(
+            format!("{what} shape"),
+            format!("{:?}", grid.shape),
+            format!("the model grid's shape {:?}", expected.shape),
+        ));
+    }
+    for (name, a, b) in [
+        ("spacing_mm", grid.spacing_mm, expected.spacing_mm),
+        ("origin_mm", grid.origin_mm, expected.origin_mm),
+    ] {
+        if (0..3).any(|i| (a[i] - b[i]).abs() > GRID_TOLERANCE_MM) {
+            return Err(OncologyError::invalid(
+                format!("{what} {name}"),
+                format!("{a:?}"),
+                format!(
+                    "the model grid's {b:?} (resample the map onto the atlas grid first, e.g. \
+                     twin_io::nifti_io::resample_trilinear)"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl DoseMap {
+    /// A dose map: values finite in `[0, MAX_TOTAL_DOSE_GY]` Gy, `n_fractions` in
+    /// `1..=MAX_FRACTIONS`.
+    pub fn new(grid: Grid, total_dose_gy: Array3<f64>, n_fractions: usize) -> Result<Self> {
+        grid.check_shape("total_dose_gy", &total_dose_gy)?;
+        if !(1..=MAX_FRACTIONS).contains(&n_fractions) {
+            return Err(OncologyError::invalid(
+                "n_fractions",
+                n_fractions,
+                format!("1 to {MAX_FRACTIONS}"),
+            ));
+        }
+        if let Some(((i, j, k), bad)) = total_dose_gy
+            .indexed_iter()
+            .find(|(_, d)| !(d.is_finite() && (0.0..=MAX_TOTAL_DOSE_GY).contains(*d)))
+        {
+            return Err(OncologyError::invalid(
+                format!("total_dose_gy at voxel [{i}, {j}, {k}]"),
+                bad,
+                format!("finite, 0 to {MAX_TOTAL_DOSE_GY} Gy"),
+            ));
+        }
+        Ok(Self {
+            grid,
+            total_dose_gy,
+            n_fractions,
+        })
+    }
+
+    /// Read a total-dose map (Gy, NIfTI-1 via [`twin_io::nifti_io::read_volume`]) that
+    /// must lie on `model_grid` (the atlas grid of the tissue), delivered in
+    /// `n_fractions` fractions.
+    pub fn read_nifti(
+        path: impl AsRef<Path>,
+        n_fractions: usize,
+        model_grid: &Grid,
+    ) -> Result<Self> {
+        let v = nifti_io::read_volume(path).map_err(|e| OncologyError::Io {
+            what: "dose map".into(),
+            message: e.to_string(),
+        })?;
+        check_same_grid("dose map", &v.grid, model_grid)?;
+        Self::new(*model_grid, v.data, n_fractions)
+    }
+
+    /// Write the total-dose map as float32 NIfTI-1 (the fraction count is not stored).
+    pub fn write_nifti(&self, path: impl AsRef<Path>) -> Result<()> {
+        nifti_io::write_volume(
+            path,
+            &Volume {
+                grid: self.grid,
+                data: self.total_dose_gy.clone(),
+            },
+        )
+        .map_err(|e| OncologyError::Io {
+            what: "dose map".into(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Error unless the map lies on `model_grid` (shape, spacing, origin).
+    pub fn check_grid(&self, model_grid: &Grid) -> Result<()> {
+        check_same_grid("dose map", &self.grid, model_grid)
+    }
+
+    /// Dose per fraction `D(x) / n_fractions` (Gy).
+    pub fn fraction_dose_gy(&self) -> Array3<f64> {
+        self.total_dose_gy.mapv(|d| d / self.n_fractions as f64)
+    }
+
+    /// The relative dose on `grid` for [`apply_fraction`] with `schedule`:
+    /// `D(x) / Σ d`, so that a fraction of prescribed dose `d_f` gives `D(x) d_f / Σ d`.
+    /// `grid` is the map's grid or a sub-box of it (same spacing, origin on a voxel
+    /// centre: the cropped tissue a twin runs on). Errors if the schedule has another
+    /// number of fractions.
+    pub fn relative_dose_on(&self, grid: &Grid, schedule: &Schedule) -> Result<Array3<f64>> {
+        if schedule.fractions.len() != self.n_fractions {
+            return Err(OncologyError::invalid(
+                "schedule fractions",
+                schedule.fractions.len(),
+                format!("the dose map's {} fractions", self.n_fractions),
+            ));
+        }
+        let lo = self.sub_box(grid)?;
+        let scale = 1.0 / schedule.total_dose_gy();
+        Ok(Array3::from_shape_fn(grid.shape, |(i, j, k)| {
+            self.total_dose_gy[[lo[0] + i, lo[1] + j, lo[2] + k]] * scale
+        }))
+    }
+
+    /// First voxel of `grid` inside the map's grid, if `grid` is an aligned sub-box.
+    fn sub_box(&self, grid: &Grid) -> Result<[usize; 3]> {
+        let g = &self.grid;
+        let mut lo = [0usize; 3];
+        for a in 0..3 {
+            let off = (grid.origin_mm[a] - g.origin_mm[a]) / g.spacing_mm[a];
+            let n = off.round();
+            let aligned = (grid.spacing_mm[a] - g.spacing_mm[a]).abs() <= GRID_TOLERANCE_MM
+                && (off - n).abs() * g.spacing_mm[a] <= GRID_TOLERANCE_MM;
+            if !aligned || n < 0.0 || n as usize + grid.shape[a] > g.shape[a] {
+                return Err(OncologyError::invalid(
+                    format!("model grid axis {a}"),
+                    format!(
+                        "origin {:.3} mm, spacing {:.3} mm, {} voxels",
+                        grid.origin_mm[a], grid.spacing_mm[a], grid.shape[a]
+                    ),
+                    format!(
+                        "a voxel-aligned part of the dose map's grid (origin {:.3} mm, \
+                         spacing {:.3} mm, {} voxels)",
+                        g.origin_mm[a], g.spacing_mm[a], g.shape[a]
+                    ),
+                ));
+            }
+            lo[a] = n as usize;
+        }
+        Ok(lo)
+    }
 }

@@ -6,10 +6,11 @@
 use ndarray::Array3;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use twin_core::pde::Grid;
 
 use super::model::{GliomaSim, label_map, observe};
 use super::params::GrowthParams;
-use super::tissue::BrainTissue;
+use super::tissue::{BrainTissue, face_neighbours};
 use super::twin::Segmentation;
 use crate::error::{OncologyError, Result};
 
@@ -44,44 +45,46 @@ pub fn virtual_scans(
         }
     }
     let grid = tissue.domain.grid;
-    let mut scans = vec![Segmentation::from_labels(
-        0.0,
-        grid,
-        &noisy(&label_map(&c), flip_probability, rng),
-    )?];
+    let mut scans = vec![noisy_scan(0.0, grid, &c, flip_probability, rng)?];
     let mut day = 0.0;
     for &g in gaps_days {
         sim.grow(&mut c, g)?;
         day += g;
-        scans.push(Segmentation::from_labels(
-            day,
-            grid,
-            &noisy(&label_map(&c), flip_probability, rng),
-        )?);
+        scans.push(noisy_scan(day, grid, &c, flip_probability, rng)?);
     }
     Ok((scans, c))
 }
 
-/// Flip boundary voxels (a 6-neighbour has a different label) to that neighbour's label.
+/// A scan of density `c` on `day`: its label map ([`label_map`]) with boundary noise
+/// (each voxel with a face neighbour of another label takes that label with
+/// probability `flip_probability`).
+pub fn noisy_scan(
+    day: f64,
+    grid: Grid,
+    c: &Array3<f64>,
+    flip_probability: f64,
+    rng: &mut ChaCha8Rng,
+) -> Result<Segmentation> {
+    if !(0.0..=1.0).contains(&flip_probability) {
+        return Err(OncologyError::invalid(
+            "flip_probability",
+            flip_probability,
+            "0 to 1",
+        ));
+    }
+    grid.check_shape("c", c)?;
+    Segmentation::from_labels(day, grid, &noisy(&label_map(c), flip_probability, rng))
+}
+
+/// Flip boundary voxels (a face neighbour has a different label) to that neighbour's label.
 fn noisy(labels: &Array3<u16>, p: f64, rng: &mut ChaCha8Rng) -> Array3<u16> {
     let mut out = labels.clone();
-    let s = labels.shape();
+    let s = labels.dim();
+    let shape = [s.0, s.1, s.2];
     for ((i, j, k), &l) in labels.indexed_iter() {
-        let nb = [
-            [1isize, 0, 0],
-            [-1, 0, 0],
-            [0, 1, 0],
-            [0, -1, 0],
-            [0, 0, 1],
-            [0, 0, -1],
-        ]
-        .iter()
-        .filter_map(|o| {
-            let q = [i as isize + o[0], j as isize + o[1], k as isize + o[2]];
-            ((0..3).all(|a| q[a] >= 0 && (q[a] as usize) < s[a]))
-                .then(|| labels[[q[0] as usize, q[1] as usize, q[2] as usize]])
-        })
-        .find(|&m| m != l);
+        let nb = face_neighbours(shape, [i, j, k])
+            .map(|q| labels[q])
+            .find(|&m| m != l);
         if let Some(m) = nb
             && rng.random::<f64>() < p
         {

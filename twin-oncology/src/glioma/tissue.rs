@@ -215,6 +215,31 @@ impl BrainTissue {
     }
 }
 
+/// Face (6-connected) neighbour offsets, in the order +x, −x, +y, −y, +z, −z.
+const FACE_OFFSETS: [[isize; 3]; 6] = [
+    [1, 0, 0],
+    [-1, 0, 0],
+    [0, 1, 0],
+    [0, -1, 0],
+    [0, 0, 1],
+    [0, 0, -1],
+];
+
+/// The face neighbours of voxel `idx` that lie on a grid of `shape` (six inside,
+/// fewer at the grid edge), in the order +x, −x, +y, −y, +z, −z.
+pub(crate) fn face_neighbours(
+    shape: [usize; 3],
+    idx: [usize; 3],
+) -> impl Iterator<Item = [usize; 3]> {
+    FACE_OFFSETS.into_iter().filter_map(move |o| {
+        let mut q = [0usize; 3];
+        for a in 0..3 {
+            q[a] = idx[a].checked_add_signed(o[a]).filter(|&v| v < shape[a])?;
+        }
+        Some(q)
+    })
+}
+
 /// Mean over `f³` blocks (trailing partial blocks dropped); origin moves to the block centre.
 fn block_mean(grid: &Grid, data: &Array3<f64>, f: usize) -> Result<(Grid, Array3<f64>)> {
     if f == 1 {

@@ -27,11 +27,12 @@ use twin_core::calibrate::{
 };
 use twin_core::pde::Grid;
 
+use super::model::{DoseDistribution, TreatmentPlan};
 use super::model::{
     GliomaSim, ImagingSummary, Trajectory, TreatmentOptions, TreatmentOutcome, observe,
     sphere_radius_mm,
 };
-use super::params::{GrowthParams, LqParams};
+use super::params::{ALPHA_PRIOR_LOG_SD, GrowthParams, LqParams};
 use super::radiotherapy::Schedule;
 use super::tissue::BrainTissue;
 use crate::error::{OncologyError, Result};
@@ -73,7 +74,21 @@ impl Segmentation {
     }
 
     /// Check against the tissue and summarise: (volumes/radii, T1Gd centroid in mm).
+    /// Errors if the enhancing region is empty.
     pub fn summarise(&self, tissue: &BrainTissue) -> Result<(ImagingSummary, [f64; 3])> {
+        let (s, centroid) = self.summarise_checked(tissue)?;
+        let centroid = centroid.ok_or_else(|| {
+            OncologyError::invalid("t1gd", "empty mask", "at least one enhancing voxel")
+        })?;
+        Ok((s, centroid))
+    }
+
+    /// [`Self::summarise`] allowing an empty enhancing region (after treatment it may
+    /// have vanished): the centroid is then `None`.
+    fn summarise_checked(
+        &self,
+        tissue: &BrainTissue,
+    ) -> Result<(ImagingSummary, Option<[f64; 3]>)> {
         let tg = &tissue.domain.grid;
         self.grid.check_shape("t1gd", &self.t1gd)?;
         self.grid.check_shape("flair", &self.flair)?;
@@ -123,13 +138,6 @@ impl Segmentation {
                 }
             }
         }
-        if n_t1 == 0 {
-            return Err(OncologyError::invalid(
-                "t1gd",
-                "empty mask",
-                "at least one enhancing voxel",
-            ));
-        }
         if outside as f64 > MAX_OUTSIDE_FRACTION * n_fl as f64 {
             return Err(OncologyError::invalid(
                 "segmentation",
@@ -145,7 +153,7 @@ impl Segmentation {
                 t1gd_radius_mm: sphere_radius_mm(v1),
                 flair_radius_mm: sphere_radius_mm(v2),
             },
-            sum.map(|s| s / n_t1 as f64),
+            (n_t1 > 0).then(|| sum.map(|s| s / n_t1 as f64)),
         ))
     }
 }
@@ -186,8 +194,13 @@ pub struct CalibratedTwin {
     pub analytic_start: GrowthParams,
     /// 95% Laplace intervals of `D_white` and `ρ`.
     pub intervals: Vec<Interval>,
-    /// Radiosensitivity from the population prior at the fitted ρ.
+    /// Covariance of `(ln D_white, ln ρ)` behind `intervals` (Gauss–Newton Laplace).
+    pub log_covariance: [[f64; 2]; 2],
+    /// Radiosensitivity used by forecasts: α is the population prior median at the
+    /// fitted ρ, or the posterior median after [`CalibratedTwin::update_alpha`].
     pub lq: LqParams,
+    /// The α posterior from a post-treatment scan, if one was used.
+    pub alpha_posterior: Option<AlphaPosterior>,
     /// Seed (T1Gd centroid of the first scan), mm.
     pub seed_mm: [f64; 3],
     /// Simulated days from seed to the first scan.
@@ -341,7 +354,8 @@ pub fn forward_radii_mm(
     }
 }
 
-/// 95% Gauss–Newton Laplace intervals in log-parameters at the optimum `x`:
+/// 95% Gauss–Newton Laplace intervals in log-parameters at the optimum `x`, and the
+/// covariance of the log-parameters:
 /// `cov(ln x) = σ² (JᵀJ)⁻¹` with `J` the central-difference Jacobian of the radii
 /// in `ln x` (steps as twin-core's `laplace`). Written here rather than calling
 /// twin-core's `laplace` because that first Newton-searches the mode of the density
@@ -352,7 +366,7 @@ fn log_gauss_newton_intervals(
     specs: &[ParameterSpec],
     x: &[f64],
     sigma: f64,
-) -> Result<Vec<Interval>> {
+) -> Result<(Vec<Interval>, DMatrix<f64>)> {
     let p = x.len();
     let z: Vec<f64> = x.iter().map(|x| x.ln()).collect();
     let h: Vec<f64> = z.iter().map(|z| 1e-4 * z.abs().max(1.0)).collect();
@@ -378,9 +392,7 @@ fn log_gauss_newton_intervals(
             )
         })?
         .inverse();
-    // Two-sided 95% normal quantile.
-    let q = 1.959_963_984_540_054;
-    Ok(specs
+    let intervals = specs
         .iter()
         .enumerate()
         .map(|(j, s)| {
@@ -389,13 +401,17 @@ fn log_gauss_newton_intervals(
                 name: s.name.clone(),
                 unit: s.unit.clone(),
                 estimate: x[j],
-                lower: (z[j] - q * sd).exp(),
-                upper: (z[j] + q * sd).exp(),
+                lower: (z[j] - Z95 * sd).exp(),
+                upper: (z[j] + Z95 * sd).exp(),
                 level: 0.95,
             }
         })
-        .collect())
+        .collect();
+    Ok((intervals, cov))
 }
+
+/// Two-sided 95% normal quantile.
+const Z95: f64 = 1.959_963_984_540_054;
 
 /// Calibrate a twin from ≥ 2 pre-treatment scans (sorted by day, strictly increasing).
 pub fn calibrate(
@@ -503,7 +519,7 @@ pub fn calibrate(
         ..FitOptions::default()
     };
     let best = fit(&problem, &fit_opts)?;
-    let intervals = log_gauss_newton_intervals(
+    let (intervals, cov) = log_gauss_newton_intervals(
         &radii,
         problem.specs(),
         &best.estimate,
@@ -520,6 +536,8 @@ pub fn calibrate(
         growth,
         analytic_start,
         intervals,
+        log_covariance: [[cov[(0, 0)], cov[(0, 1)]], [cov[(1, 0)], cov[(1, 1)]]],
+        alpha_posterior: None,
         lq: LqParams {
             alpha_per_gy: LqParams::prior_alpha_for_rho(growth.rho_per_day),
             ..LqParams::default()
@@ -559,8 +577,8 @@ impl CalibratedTwin {
         Ok((crop, r.c))
     }
 
-    /// Forecast each schedule, radiotherapy starting `rt_start_day` (scan clock);
-    /// returns outcomes ranked by Days Gained (best first).
+    /// Forecast each schedule (uniform PTV dose, no TMZ), radiotherapy starting
+    /// `rt_start_day` (scan clock); returns outcomes ranked by Days Gained (best first).
     pub fn forecast_schedules(
         &self,
         tissue: &BrainTissue,
@@ -568,40 +586,35 @@ impl CalibratedTwin {
         schedules: &[Schedule],
         options: &TreatmentOptions,
     ) -> Result<Vec<TreatmentOutcome>> {
-        let crop = tissue.crop(self.seed_mm, self.crop_half_width_mm + 20.0)?;
-        let r1 = self.first_t1gd_radius_mm;
-        let off = rt_start_day - self.first_scan_day;
-        if off < 0.0 {
-            return Err(OncologyError::invalid(
-                "rt_start_day",
-                rt_start_day,
-                "on or after the first scan day",
-            ));
-        }
-        let Run {
-            c,
-            t_first,
-            history,
-            ..
-        } = run(
-            &crop,
-            &self.growth,
-            self.seed_mm,
-            self.options.seed_sigma_mm,
-            r1,
-            &[off],
-            true,
-        )?;
-        // One simulator per schedule (its active box is a cache): the schedules run in
+        let plans: Vec<TreatmentPlan> = schedules
+            .iter()
+            .map(|s| TreatmentPlan::radiotherapy(s.clone()))
+            .collect();
+        self.forecast_plans(tissue, rt_start_day, &plans, options)
+    }
+
+    /// Forecast each plan (radiotherapy with a uniform PTV or a dose map on `tissue`'s
+    /// grid, optional temozolomide) from `rt_start_day` (scan clock) with the twin's
+    /// current α; returns outcomes ranked by Days Gained (best first).
+    pub fn forecast_plans(
+        &self,
+        tissue: &BrainTissue,
+        rt_start_day: f64,
+        plans: &[TreatmentPlan],
+        options: &TreatmentOptions,
+    ) -> Result<Vec<TreatmentOutcome>> {
+        check_plans(tissue, plans)?;
+        let (crop, start) = self.state_at(tissue, rt_start_day, true)?;
+        // One simulator per plan (its active box is a cache): the plans run in
         // parallel and each result is independent of the thread schedule.
-        let mut out = schedules
+        let mut out = plans
             .par_iter()
-            .map(|s| {
-                GliomaSim::new(&crop, &self.growth)?.forecast_treatment(
-                    &c,
-                    t_first + off,
-                    &history,
-                    s,
+            .map(|p| {
+                GliomaSim::new(&crop, &self.growth)?.forecast_plan(
+                    &start.c,
+                    start.t_first + (rt_start_day - self.first_scan_day),
+                    &start.history,
+                    p,
                     &self.lq,
                     options,
                 )
@@ -610,4 +623,269 @@ impl CalibratedTwin {
         out.sort_by(|a, b| b.days_gained.total_cmp(&a.days_gained));
         Ok(out)
     }
+
+    /// The forecast tissue (calibration crop + 20 mm) and the run from the seed to `day`.
+    fn state_at(&self, tissue: &BrainTissue, day: f64, record: bool) -> Result<(BrainTissue, Run)> {
+        let off = day - self.first_scan_day;
+        if !(off >= 0.0) {
+            return Err(OncologyError::invalid(
+                "rt_start_day",
+                day,
+                format!("on or after the first scan day {}", self.first_scan_day),
+            ));
+        }
+        let crop = tissue.crop(self.seed_mm, self.crop_half_width_mm + FORECAST_MARGIN_MM)?;
+        let r = run(
+            &crop,
+            &self.growth,
+            self.seed_mm,
+            self.options.seed_sigma_mm,
+            self.first_t1gd_radius_mm,
+            &[off],
+            record,
+        )?;
+        Ok((crop, r))
+    }
+
+    /// Update α from a post-treatment scan, given the plan delivered from
+    /// `rt_start_day`; afterwards [`Self::lq`] holds the posterior median and
+    /// forecasts use it.
+    ///
+    /// **Method.** Prior: log-normal, median [`LqParams::prior_alpha_for_rho`] at the
+    /// fitted ρ, log-sd [`ALPHA_PRIOR_LOG_SD`]. Data: the scan's T1Gd and FLAIR
+    /// spherical-equivalent radii (an enhancing region that vanished counts as radius
+    /// 0). Likelihood: Gaussian with covariance `σ² I + J Σ Jᵀ`, where σ is the
+    /// calibration's `sigma_radius_mm`, Σ the Laplace covariance of `(ln D, ln ρ)` and
+    /// `J` the radii's sensitivity to them (secants over ±1 sd at the first-pass
+    /// posterior median): the D, ρ uncertainty is propagated to first order, D and ρ
+    /// themselves stay at their fitted values. The posterior is evaluated on a
+    /// 1-D grid over the prior's ±3 log-sd: the model runs at [`ALPHA_GRID_NODES`]
+    /// log-spaced α (in parallel) and the radii are interpolated linearly in `ln α`
+    /// between them. The interval is the equal-tailed 95% of that grid posterior.
+    pub fn update_alpha(
+        &mut self,
+        tissue: &BrainTissue,
+        rt_start_day: f64,
+        plan: &TreatmentPlan,
+        scan: &Segmentation,
+        options: &TreatmentOptions,
+    ) -> Result<AlphaPosterior> {
+        check_plans(tissue, std::slice::from_ref(plan))?;
+        if !(scan.day > rt_start_day) {
+            return Err(OncologyError::invalid(
+                "post-treatment scan day",
+                scan.day,
+                format!("after the first fraction (day {rt_start_day})"),
+            ));
+        }
+        let (observed, _) = scan.summarise_checked(tissue)?;
+        let observed = [observed.t1gd_radius_mm, observed.flair_radius_mm];
+        let days = scan.day - rt_start_day;
+        let lq = self.lq;
+        let margin = options.ptv_margin_mm;
+        // Radii at the scan for each α, for growth parameters `g`.
+        let radii_at = |g: &GrowthParams, alphas: &[f64]| -> Result<Vec<[f64; 2]>> {
+            let twin = CalibratedTwin {
+                growth: *g,
+                ..self.clone()
+            };
+            let (crop, start) = twin.state_at(tissue, rt_start_day, false)?;
+            alphas
+                .par_iter()
+                .map(|&a| {
+                    let mut sim = GliomaSim::new(&crop, g)?;
+                    let mut c = start.c.clone();
+                    let lq_a = LqParams {
+                        alpha_per_gy: a,
+                        ..lq
+                    };
+                    sim.deliver(&mut c, plan, &lq_a, margin, days, None)?;
+                    let s = observe(sim.domain(), &c)?;
+                    Ok([s.t1gd_radius_mm, s.flair_radius_mm])
+                })
+                .collect()
+        };
+        let median = LqParams::prior_alpha_for_rho(self.growth.rho_per_day);
+        let (lo, hi) = (
+            median.ln() - 3.0 * ALPHA_PRIOR_LOG_SD,
+            (median.ln() + 3.0 * ALPHA_PRIOR_LOG_SD).min(2f64.ln()),
+        );
+        let node_z: Vec<f64> = (0..ALPHA_GRID_NODES)
+            .map(|i| lo + (hi - lo) * i as f64 / (ALPHA_GRID_NODES - 1) as f64)
+            .collect();
+        let node_alpha: Vec<f64> = node_z.iter().map(|z| z.exp()).collect();
+        let node_radii = radii_at(&self.growth, &node_alpha)?;
+        let fine_z: Vec<f64> = (0..ALPHA_FINE_POINTS)
+            .map(|i| lo + (hi - lo) * i as f64 / (ALPHA_FINE_POINTS - 1) as f64)
+            .collect();
+        let fine_radii: Vec<[f64; 2]> = fine_z
+            .iter()
+            .map(|&z| {
+                let u = (z - lo) / (hi - lo) * (ALPHA_GRID_NODES - 1) as f64;
+                let i = (u.floor() as usize).min(ALPHA_GRID_NODES - 2);
+                let w = u - i as f64;
+                [0, 1].map(|m| node_radii[i][m] * (1.0 - w) + node_radii[i + 1][m] * w)
+            })
+            .collect();
+        let sigma2 = self.options.sigma_radius_mm.powi(2);
+        let posterior_with = |cov: [[f64; 2]; 2]| -> Result<Vec<f64>> {
+            let det = cov[0][0] * cov[1][1] - cov[0][1] * cov[1][0];
+            if !(det > 0.0 && det.is_finite()) {
+                return Err(OncologyError::invalid(
+                    "radius covariance",
+                    format!("determinant {det:e}"),
+                    "positive definite",
+                ));
+            }
+            let log_post: Vec<f64> = fine_z
+                .iter()
+                .zip(&fine_radii)
+                .map(|(&z, r)| {
+                    let e = [r[0] - observed[0], r[1] - observed[1]];
+                    let q = (cov[1][1] * e[0] * e[0] - 2.0 * cov[0][1] * e[0] * e[1]
+                        + cov[0][0] * e[1] * e[1])
+                        / det;
+                    let p = (z - median.ln()) / ALPHA_PRIOR_LOG_SD;
+                    -0.5 * (q + p * p)
+                })
+                .collect();
+            let top = log_post.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let w: Vec<f64> = log_post.iter().map(|l| (l - top).exp()).collect();
+            let total: f64 = w.iter().sum();
+            Ok(w.into_iter().map(|x| x / total).collect())
+        };
+        // Pass 1: D and ρ fixed, for the point at which to linearise.
+        let mass = posterior_with([[sigma2, 0.0], [0.0, sigma2]])?;
+        let a1 = quantile(&fine_z, &mass, 0.5).exp();
+        // Secants of the radii over ±1 sd of ln D and ln ρ at α = a1.
+        let sd = [0, 1].map(|j| self.log_covariance[j][j].sqrt());
+        let perturbed: Vec<GrowthParams> = (0..4)
+            .map(|k| {
+                let f = if k % 2 == 0 { sd[k / 2] } else { -sd[k / 2] }.exp();
+                let mut g = self.growth;
+                if k / 2 == 0 {
+                    g.diffusion_white_mm2_per_day *= f;
+                } else {
+                    g.rho_per_day *= f;
+                }
+                g
+            })
+            .collect();
+        let ends = perturbed
+            .par_iter()
+            .map(|g| radii_at(g, &[a1]).map(|r| r[0]))
+            .collect::<Result<Vec<_>>>()?;
+        let jac =
+            [0, 1].map(|m| [0, 1].map(|j| (ends[2 * j][m] - ends[2 * j + 1][m]) / (2.0 * sd[j])));
+        let s = &self.log_covariance;
+        let mut cov = [[sigma2, 0.0], [0.0, sigma2]];
+        for (m, row) in cov.iter_mut().enumerate() {
+            for (n, c) in row.iter_mut().enumerate() {
+                for a in 0..2 {
+                    for b in 0..2 {
+                        *c += jac[m][a] * s[a][b] * jac[n][b];
+                    }
+                }
+            }
+        }
+        // Pass 2: with the propagated D, ρ uncertainty.
+        let mass = posterior_with(cov)?;
+        let q = |p: f64| quantile(&fine_z, &mass, p).exp();
+        let alpha = q(0.5);
+        let predicted = radii_at(&self.growth, &[alpha])?[0];
+        let interval = |estimate: f64, lower: f64, upper: f64| Interval {
+            name: "alpha_per_gy".into(),
+            unit: "1/Gy".into(),
+            estimate,
+            lower,
+            upper,
+            level: 0.95,
+        };
+        let out = AlphaPosterior {
+            prior: interval(
+                median,
+                (median.ln() - Z95 * ALPHA_PRIOR_LOG_SD).exp(),
+                (median.ln() + Z95 * ALPHA_PRIOR_LOG_SD).exp(),
+            ),
+            posterior: interval(alpha, q(0.025), q(0.975)),
+            scan_day: scan.day,
+            observed_radii_mm: observed,
+            predicted_radii_mm: predicted,
+            growth_sd_mm: [cov[0][0] - sigma2, cov[1][1] - sigma2].map(|v| v.max(0.0).sqrt()),
+            alpha_grid_per_gy: fine_z.iter().map(|z| z.exp()).collect(),
+            posterior_mass: mass,
+        };
+        self.lq.alpha_per_gy = alpha;
+        self.alpha_posterior = Some(out.clone());
+        Ok(out)
+    }
+}
+
+/// Tissue beyond the calibration crop kept for forecasts (mm).
+const FORECAST_MARGIN_MM: f64 = 20.0;
+/// Model runs (α values) of [`CalibratedTwin::update_alpha`].
+pub const ALPHA_GRID_NODES: usize = 13;
+/// Points of the grid the α posterior is evaluated on.
+const ALPHA_FINE_POINTS: usize = 481;
+
+/// Dose maps must lie on `tissue`'s grid.
+fn check_plans(tissue: &BrainTissue, plans: &[TreatmentPlan]) -> Result<()> {
+    for p in plans {
+        if let DoseDistribution::Map(m) = &p.dose {
+            m.check_grid(&tissue.domain.grid)?;
+        }
+    }
+    Ok(())
+}
+
+/// The `p`-quantile of a distribution with probability `mass` on the increasing grid
+/// `x` (mass spread uniformly over each point's cell, linear CDF in between).
+fn quantile(x: &[f64], mass: &[f64], p: f64) -> f64 {
+    let mut cdf = 0.0;
+    for i in 0..x.len() {
+        let next = cdf + mass[i];
+        if next >= p {
+            let (a, b) = (
+                if i == 0 {
+                    x[0]
+                } else {
+                    0.5 * (x[i - 1] + x[i])
+                },
+                if i + 1 == x.len() {
+                    x[i]
+                } else {
+                    0.5 * (x[i] + x[i + 1])
+                },
+            );
+            let w = if mass[i] > 0.0 {
+                (p - cdf) / mass[i]
+            } else {
+                0.5
+            };
+            return a + w * (b - a);
+        }
+        cdf = next;
+    }
+    x[x.len() - 1]
+}
+
+/// Posterior of the radiosensitivity α from a post-treatment scan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlphaPosterior {
+    /// Prior median and 95% interval of α (1/Gy).
+    pub prior: Interval,
+    /// Posterior median and equal-tailed 95% interval of α (1/Gy).
+    pub posterior: Interval,
+    /// Day of the post-treatment scan (scan clock).
+    pub scan_day: f64,
+    /// Observed T1Gd and FLAIR spherical-equivalent radii at the scan (mm).
+    pub observed_radii_mm: [f64; 2],
+    /// Radii predicted at the posterior median α (mm).
+    pub predicted_radii_mm: [f64; 2],
+    /// Standard deviation added to each radius by the D, ρ uncertainty (mm).
+    pub growth_sd_mm: [f64; 2],
+    /// α grid of the posterior (1/Gy).
+    pub alpha_grid_per_gy: Vec<f64>,
+    /// Posterior probability of each grid point (sums to 1).
+    pub posterior_mass: Vec<f64>,
 }
