@@ -217,8 +217,7 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
     /// `atol_i + rtol·max(|y_i|, |y_new_i|)` (squared: the step test `err ≤ 1` and
     /// the controller's logarithm need no square root).
     #[inline(always)]
-    fn err_norm_sq(&self, v: &[f64]) -> f64 {
-        let n = self.n;
+    fn err_norm_sq(&self, v: &[f64], n: usize) -> f64 {
         let (y, y_new, v) = (&self.y[..n], &self.y_new[..n], &v[..n]);
         let rtol = self.opts.rtol;
         let term = |i: usize, atol: f64| {
@@ -364,40 +363,12 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
             }
             std::mem::swap(&mut self.f, &mut self.f_new);
         } else {
-            // FSAL: k[6] = f(t + h, y_new) was computed (and checked finite) as the
-            // 7th stage; `f` still holds f(t, y), the first stage.
-            let [_, _, k2, k3, k4, k5, k6] = &self.k;
-            let (k0, k2, k3, k4, k5, k6) = (
-                &self.f[..n],
-                &k2[..n],
-                &k3[..n],
-                &k4[..n],
-                &k5[..n],
-                &k6[..n],
-            );
-            let (y, y_new) = (&self.y[..n], &self.y_new[..n]);
-            let [r0, r1, r2, r3, r4] = &mut self.dense.coeffs;
-            let (r0, r1, r2, r3, r4) = (
-                &mut r0[..n],
-                &mut r1[..n],
-                &mut r2[..n],
-                &mut r3[..n],
-                &mut r4[..n],
-            );
-            for i in 0..n {
-                let d1 = y_new[i] - y[i];
-                let d2 = h * k0[i] - d1;
-                r0[i] = y[i];
-                r1[i] = d1;
-                r2[i] = d2;
-                r3[i] = d1 - h * k6[i] - d2;
-                r4[i] = h
-                    * (dp::D1 * k0[i]
-                        + dp::D3 * k2[i]
-                        + dp::D4 * k3[i]
-                        + dp::D5 * k4[i]
-                        + dp::D6 * k5[i]
-                        + dp::D7 * k6[i]);
+            match n {
+                1 => self.dopri_dense_n::<1>(h),
+                2 => self.dopri_dense_n::<2>(h),
+                3 => self.dopri_dense_n::<3>(h),
+                4 => self.dopri_dense_n::<4>(h),
+                _ => self.dopri_dense_n::<0>(h),
             }
             // PI controller of `dopri5.f` (beta = 0.04), err^α / facold^β as one exp.
             let ln_err = 0.5 * err_sq.ln();
@@ -420,6 +391,48 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
         std::mem::swap(&mut self.y, &mut self.y_new);
         self.h = hnew.min(self.opts.h_max);
         Ok(())
+    }
+
+    /// Dopri5 interpolant of the accepted step of size `h` (Hairer's `contd5`
+    /// coefficients), for `N` states (`N = 0`: any number). FSAL: k[6] = f(t + h,
+    /// y_new) was computed (and checked finite) as the 7th stage; `f` still holds
+    /// f(t, y), the first stage.
+    #[inline(always)]
+    fn dopri_dense_n<const N: usize>(&mut self, h: f64) {
+        let n = if N == 0 { self.n } else { N };
+        let [_, _, k2, k3, k4, k5, k6] = &self.k;
+        let (k0, k2, k3, k4, k5, k6) = (
+            &self.f[..n],
+            &k2[..n],
+            &k3[..n],
+            &k4[..n],
+            &k5[..n],
+            &k6[..n],
+        );
+        let (y, y_new) = (&self.y[..n], &self.y_new[..n]);
+        let [r0, r1, r2, r3, r4] = &mut self.dense.coeffs;
+        let (r0, r1, r2, r3, r4) = (
+            &mut r0[..n],
+            &mut r1[..n],
+            &mut r2[..n],
+            &mut r3[..n],
+            &mut r4[..n],
+        );
+        for i in 0..n {
+            let d1 = y_new[i] - y[i];
+            let d2 = h * k0[i] - d1;
+            r0[i] = y[i];
+            r1[i] = d1;
+            r2[i] = d2;
+            r3[i] = d1 - h * k6[i] - d2;
+            r4[i] = h
+                * (dp::D1 * k0[i]
+                    + dp::D3 * k2[i]
+                    + dp::D4 * k3[i]
+                    + dp::D5 * k4[i]
+                    + dp::D6 * k5[i]
+                    + dp::D7 * k6[i]);
+        }
     }
 
     /// Hairer's test: `h·‖k7 − k6‖/‖y_new − y_stage6‖` estimates `h·|λ|`.
@@ -445,8 +458,23 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
         }
     }
 
+    /// One Dopri5 attempt; systems of up to four states run loops of
+    /// compile-time length (fully unrolled: the 1–4 compartment models of
+    /// pharmacology otherwise spend most of a step in loop overhead).
     fn attempt_dopri(&mut self, h: f64) -> f64 {
-        let (n, t) = (self.n, self.t);
+        match self.n {
+            1 => self.attempt_dopri_n::<1>(h),
+            2 => self.attempt_dopri_n::<2>(h),
+            3 => self.attempt_dopri_n::<3>(h),
+            4 => self.attempt_dopri_n::<4>(h),
+            _ => self.attempt_dopri_n::<0>(h),
+        }
+    }
+
+    /// [`Self::attempt_dopri`] for `N` states (`N = 0`: any number, `self.n`).
+    #[inline(always)]
+    fn attempt_dopri_n<const N: usize>(&mut self, h: f64) -> f64 {
+        let (n, t) = (if N == 0 { self.n } else { N }, self.t);
         // Field-wise borrows and slices of length n: no bounds checks in the stages.
         let Self {
             sys,
@@ -468,7 +496,7 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
                 for i in 0..n {
                     stage[i] = y[i] + h * (0.0 $(+ $a * $j[i])+);
                 }
-                sys.rhs(t + $c * h, stage, $out);
+                sys.rhs(t + $c * h, stage, &mut $out[..n]);
             }};
         }
         stage!(k1, dp::C2, dp::A21 => k0);
@@ -486,7 +514,7 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
                     + dp::A75 * k4[i]
                     + dp::A76 * k5[i]);
         }
-        sys.rhs(t + h, y_new, k6);
+        sys.rhs(t + h, y_new, &mut k6[..n]);
         stats.rhs_evals += 6;
         let (k6, tmp) = (&k6[..n], &mut tmp[..n]);
         let mut finite = true;
@@ -504,7 +532,7 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
             return f64::INFINITY;
         }
         let tmp = std::mem::take(&mut self.tmp);
-        let e = self.err_norm_sq(&tmp);
+        let e = self.err_norm_sq(&tmp, n);
         self.tmp = tmp;
         e
     }
@@ -595,7 +623,7 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
             return f64::INFINITY;
         }
         let k6 = std::mem::take(&mut self.k[5]);
-        let e = self.err_norm_sq(&k6);
+        let e = self.err_norm_sq(&k6, self.n);
         self.k[5] = k6;
         e
     }
