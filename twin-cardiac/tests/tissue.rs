@@ -5,12 +5,19 @@ use twin_cardiac::analysis::conduction_velocity_between;
 use twin_cardiac::cell::{CellModel, MitchellSchaeffer};
 use twin_cardiac::tissue::{DiffusionScheme, Monodomain, Site, Stimulus, Substrate};
 
-/// Plane-wave CV along x in a strip of length 20 mm stimulated at x = 0.
+/// Plane-wave CV along x in a strip of length 20 mm stimulated at x = 0
+/// (explicit diffusion).
 fn plane_wave_cv(dx: f64, d: f64, dt: f64) -> f64 {
+    plane_wave(dx, d, dt, DiffusionScheme::Explicit).0
+}
+
+/// Plane-wave CV (mm/ms) with a given diffusion scheme, and the explicit
+/// scheme's stability limit (ms) on that strip.
+fn plane_wave(dx: f64, d: f64, dt: f64, scheme: DiffusionScheme) -> (f64, f64) {
     let ms = MitchellSchaeffer::default();
     let nx = (20.0 / dx).round() as usize + 1;
     let sub = Substrate::sheet(nx, 3, dx, d, d, 0.0).unwrap();
-    let mut md = Monodomain::new(sub, vec![ms], dt).unwrap();
+    let mut md = Monodomain::with_scheme(sub, vec![ms], dt, scheme).unwrap();
     md.add_stimulus(Stimulus::train(
         Site::Box {
             min_mm: [0.0, -1.0, -1.0],
@@ -23,7 +30,8 @@ fn plane_wave_cv(dx: f64, d: f64, dt: f64) -> f64 {
     ))
     .unwrap();
     md.run(20.0 / (d.sqrt() * 0.5) + 10.0);
-    conduction_velocity_between(&md, [6.0, dx, 0.0], [16.0, dx, 0.0]).unwrap()
+    let cv = conduction_velocity_between(&md, [6.0, dx, 0.0], [16.0, dx, 0.0]).unwrap();
+    (cv, md.explicit_dt_limit_ms())
 }
 
 /// Time convergence at the benchmark's grid (dx 0.25 mm, D 0.1 mm²/ms): the
@@ -346,24 +354,6 @@ fn semi_implicit_cv_matches_explicit_above_stability_limit() {
     let (dx, d) = (0.1, 0.1);
     let explicit = plane_wave_cv(dx, d, 0.005);
     let nx = (20.0 / dx).round() as usize + 1;
-    let cv = |scheme: DiffusionScheme, dt: f64| {
-        let sub = Substrate::sheet(nx, 3, dx, d, d, 0.0).unwrap();
-        let mut md = Monodomain::with_scheme(sub, vec![ms], dt, scheme).unwrap();
-        assert!(dt > 3.9 * md.explicit_dt_limit_ms());
-        md.add_stimulus(Stimulus::train(
-            Site::Box {
-                min_mm: [0.0, -1.0, -1.0],
-                max_mm: [1.0, 100.0, 1.0],
-            },
-            0.0,
-            1000.0,
-            1,
-            ms.default_stimulus(),
-        ))
-        .unwrap();
-        md.run(20.0 / (d.sqrt() * 0.5) + 10.0);
-        conduction_velocity_between(&md, [6.0, dx, 0.0], [16.0, dx, 0.0]).unwrap()
-    };
     // The explicit scheme refuses this step.
     let sub = Substrate::sheet(nx, 3, dx, d, d, 0.0).unwrap();
     assert!(Monodomain::new(sub, vec![ms], 0.1).is_err());
@@ -371,7 +361,8 @@ fn semi_implicit_cv_matches_explicit_above_stability_limit() {
         DiffusionScheme::crank_nicolson(),
         DiffusionScheme::backward_euler(),
     ] {
-        let c = cv(scheme, 0.1);
+        let (c, explicit_limit_ms) = plane_wave(dx, d, 0.1, scheme);
+        assert!(0.1 > 3.9 * explicit_limit_ms);
         eprintln!("{scheme:?}: CV {c} vs explicit {explicit}");
         assert!(
             (c / explicit - 1.0).abs() < 0.03,
