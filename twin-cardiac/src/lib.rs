@@ -41,6 +41,7 @@
 pub mod ablation;
 pub mod analysis;
 pub mod cell;
+pub mod cohort;
 pub mod error;
 pub mod fibrosis;
 pub mod geometry;

@@ -7,10 +7,12 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::cell::MitchellSchaeffer;
+use crate::analysis::conduction_velocity_between;
+use crate::cell::{CellModel, MitchellSchaeffer};
 use crate::error::{CardiacError, Result};
 use crate::fibrosis::{FibrosisEffect, FibrosisPattern, apply_fibrosis, fibrosis_map};
 use crate::geometry::{AtrialSheet, AtrialSheetSpec};
+use crate::tissue::{Monodomain, Site, Stimulus, Substrate};
 
 /// Patient characteristics used to build an AF twin.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -26,7 +28,8 @@ pub struct AfPatient {
     /// Electrical remodelling, 0 (none) to 1 (long-standing persistent AF):
     /// shortens the APD by scaling τ_close from 150 ms towards 60 ms.
     pub remodelling: f64,
-    /// Conduction scale: longitudinal diffusivity multiplier (1 = 0.1 mm²/ms).
+    /// Conduction scale: longitudinal diffusivity multiplier (1 = 0.1 mm²/ms,
+    /// a plane-wave CV of [`REFERENCE_CV_M_PER_S`]; see [`conduction_scale_for_cv`]).
     pub conduction_scale: f64,
 }
 
@@ -54,11 +57,11 @@ impl AfPatient {
                 "0–1",
             ));
         }
-        if !(0.2..=3.0).contains(&self.conduction_scale) {
+        if !(0.2..=10.0).contains(&self.conduction_scale) {
             return Err(CardiacError::invalid(
                 "conduction_scale",
                 self.conduction_scale,
-                "0.2–3",
+                "0.2–10",
             ));
         }
         Ok(())
@@ -162,6 +165,19 @@ impl AfPatient {
         self.sheet_with_effect(dx_mm, fibrosis, FibrosisEffect::default())
     }
 
+    /// This patient's 2D LA sheet at spacing `dx_mm` without fibrosis
+    /// (geometry and healthy conduction only).
+    pub fn bare_sheet(&self, dx_mm: f64) -> Result<AtrialSheet> {
+        self.validate()?;
+        let d_l = 0.1 * self.conduction_scale;
+        AtrialSheet::new(AtrialSheetSpec::from_la_diameter(
+            self.la_diameter_mm,
+            dx_mm,
+            d_l,
+            0.4 * d_l,
+        ))
+    }
+
     /// As [`AfPatient::sheet`] with an explicit fibrosis effect.
     pub fn sheet_with_effect(
         &self,
@@ -169,14 +185,7 @@ impl AfPatient {
         fibrosis: impl FnOnce(&AtrialSheet) -> Result<Array3<bool>>,
         effect: FibrosisEffect,
     ) -> Result<AtrialSheet> {
-        self.validate()?;
-        let d_l = 0.1 * self.conduction_scale;
-        let mut sheet = AtrialSheet::new(AtrialSheetSpec::from_la_diameter(
-            self.la_diameter_mm,
-            dx_mm,
-            d_l,
-            0.4 * d_l,
-        ))?;
+        let mut sheet = self.bare_sheet(dx_mm)?;
         let map = fibrosis(&sheet)?;
         apply_fibrosis(
             &mut sheet.substrate,
@@ -190,3 +199,77 @@ impl AfPatient {
 
 /// Spacing (mm) of the reference sheet on which true fibrosis is generated.
 pub const REFERENCE_DX_MM: f64 = 0.5;
+
+/// Plane-wave CV (m/s) of the default Mitchell–Schaeffer cell at a
+/// diffusivity of 0.1 mm²/ms (conduction scale 1), converged in dx and dt
+/// (0.339 m/s at dx 0.1 mm, dt 0.02 ms; checked in `tests/cohort.rs`).
+pub const REFERENCE_CV_M_PER_S: f64 = 0.34;
+
+/// Conduction scale giving a longitudinal plane-wave CV of `cv_m_per_s` in
+/// the continuum limit (the model's only length scale is √(D τ), so CV ∝ √D).
+pub fn conduction_scale_for_cv(cv_m_per_s: f64) -> Result<f64> {
+    let scale = (cv_m_per_s / REFERENCE_CV_M_PER_S).powi(2);
+    if !(0.2..=10.0).contains(&scale) {
+        return Err(CardiacError::invalid(
+            "cv_m_per_s",
+            cv_m_per_s,
+            format!(
+                "{:.2}–{:.2} m/s (conduction scale 0.2–10)",
+                REFERENCE_CV_M_PER_S * 0.2f64.sqrt(),
+                REFERENCE_CV_M_PER_S * 10f64.sqrt()
+            ),
+        ));
+    }
+    Ok(scale)
+}
+
+/// Plane-wave CV (m/s) of the default Mitchell–Schaeffer cell along a
+/// 30 mm strip with diffusivity `d_mm2_per_ms` at spacing `dx_mm` and time
+/// step `dt_ms` (explicit diffusion), measured between x ≈ 10 and 25 mm.
+pub fn plane_wave_cv_m_per_s(d_mm2_per_ms: f64, dx_mm: f64, dt_ms: f64) -> Result<f64> {
+    let ms = MitchellSchaeffer::default();
+    let nx = (30.0 / dx_mm).round() as usize + 1;
+    let sub = Substrate::sheet(nx, 3, dx_mm, d_mm2_per_ms, d_mm2_per_ms, 0.0)?;
+    let mut md = Monodomain::new(sub, vec![ms], dt_ms)?;
+    md.add_stimulus(Stimulus::train(
+        Site::Box {
+            min_mm: [0.0, -1.0, -1.0],
+            max_mm: [1.0, 100.0, 1.0],
+        },
+        0.0,
+        1000.0,
+        1,
+        ms.default_stimulus(),
+    ))?;
+    // Until the front has crossed the strip at half the continuum CV.
+    let cv0 = REFERENCE_CV_M_PER_S * (d_mm2_per_ms / 0.1).sqrt();
+    md.run(60.0 / cv0 + 10.0);
+    let at = |x: f64| [(x / dx_mm).round() * dx_mm, dx_mm, 0.0];
+    conduction_velocity_between(&md, at(10.0), at(25.0))
+}
+
+/// Conduction scale whose *discrete* plane-wave CV at spacing `dx_mm` and
+/// step `dt_ms` is `cv_m_per_s` (within 0.5 %): coarse grids propagate
+/// slower than the continuum (≈ 10–13 % at 1 mm for 0.35–0.45 m/s), so the
+/// diffusivity is raised until the grid's CV matches, by fixed-point
+/// iteration D ← D (CV_target / CV_dx)², as openCARP's tuneCV does (Costa et
+/// al. 2013, Comput Cardiol 40:373). Wave-front curvature, source–sink and
+/// obstacle effects of the grid remain.
+pub fn tuned_conduction_scale(cv_m_per_s: f64, dx_mm: f64, dt_ms: f64) -> Result<f64> {
+    let mut scale = conduction_scale_for_cv(cv_m_per_s)?;
+    for _ in 0..8 {
+        let cv = plane_wave_cv_m_per_s(0.1 * scale, dx_mm, dt_ms)?;
+        if (cv / cv_m_per_s - 1.0).abs() < 0.005 {
+            return Ok(scale);
+        }
+        scale *= (cv_m_per_s / cv).powi(2);
+        if !(0.2..=10.0).contains(&scale) {
+            break;
+        }
+    }
+    Err(CardiacError::invalid(
+        "cv_m_per_s",
+        cv_m_per_s,
+        format!("a CV reachable at dx {dx_mm} mm, dt {dt_ms} ms with conduction scale 0.2–10"),
+    ))
+}

@@ -1,0 +1,513 @@
+//! A seeded virtual AF cohort for validating the ablation twin: patients
+//! with their hidden truth, what a clinic observes of them, the in-silico
+//! ground truth of recurrence after pulmonary-vein isolation (PVI), and the
+//! twin's prediction built only from the observations.
+//!
+//! **Truth and twin differ on purpose** (an in-silico truth must never be
+//! the twin's own model with the same settings):
+//!
+//! | | truth ([`TruthSettings`]) | twin ([`TwinSettings`]) |
+//! |---|---|---|
+//! | fibrosis map | the true map | an LGE-like observation ([`LgeObservation`]: misses and false positives) |
+//! | fibrotic myocytes | 40 % less I_Na (region 2, [`AfPatient::cells_with_fibrotic_remodelling`]) | unchanged |
+//! | non-conducting fibrotic voxels | drawn with the patient's seed | drawn with the LGE seed |
+//! | AF remodelling | the patient's own | the cohort mean for the AF type |
+//! | conduction velocity | the patient's own | the cohort mean given age and LGE burden |
+//! | grid spacing | finer | coarser (both with diffusivity tuned to the CV on their grid) |
+//! | pacing | denser sites, more beats, longer sustain | sparser, fewer, shorter |
+//!
+//! Recurrence = AF still inducible from at least one pacing site after PVI
+//! under the truth settings. The twin's score is its own inducible fraction.
+//!
+//! Every patient draws from its own ChaCha8 stream (cohort seed, stream =
+//! patient index), so a patient does not depend on the cohort size, on the
+//! order of generation or on the thread count.
+
+use ndarray::Array3;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::ablation::{InducibilityProtocol, LesionOptions, Strategy, inducibility, lesion_set};
+use crate::error::{CardiacError, Result};
+use crate::fibrosis::{FibrosisEffect, FibrosisPattern, burden};
+use crate::geometry::AtrialSheet;
+use crate::patient::{AfPatient, conduction_scale_for_cv, tuned_conduction_scale};
+
+/// Population from which virtual patients are drawn. Ranges are design
+/// choices in the span of AF-ablation cohorts, not fitted to any data set.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CohortSpec {
+    /// Mean and SD of age (years), truncated to [`CohortSpec::age_range_years`].
+    pub age_mean_sd_years: [f64; 2],
+    /// Allowed age range (years).
+    pub age_range_years: [f64; 2],
+    /// Probability of persistent (vs paroxysmal) AF.
+    pub persistent_probability: f64,
+    /// Mean LA antero-posterior diameter (mm) in paroxysmal and persistent AF.
+    pub la_diameter_mean_mm: [f64; 2],
+    /// SD of LA diameter (mm) within an AF type; clamped to 30–60 mm.
+    pub la_diameter_sd_mm: f64,
+    /// Median fibrosis burden (fraction) at age 60 in paroxysmal and persistent AF.
+    pub fibrosis_median: [f64; 2],
+    /// Relative increase of the median fibrosis burden per year of age above 60.
+    pub fibrosis_per_year: f64,
+    /// SD of log burden; with the medians above the cohort spans Utah stages
+    /// I–IV (< 10 %, 10–20 %, 20–30 %, ≥ 30 %; Marrouche et al. 2014, JAMA
+    /// 311:498). Clamped to [`CohortSpec::fibrosis_range`].
+    pub fibrosis_log_sd: f64,
+    /// Allowed fibrosis burden range (fraction).
+    pub fibrosis_range: [f64; 2],
+    /// Uniform range of electrical remodelling (0–1, see [`AfPatient::remodelling`])
+    /// in paroxysmal AF.
+    pub remodelling_paroxysmal: [f64; 2],
+    /// Uniform range of electrical remodelling in persistent AF.
+    pub remodelling_persistent: [f64; 2],
+    /// Longitudinal CV (m/s) of non-fibrotic tissue at zero burden and age 60.
+    pub cv_base_m_per_s: f64,
+    /// CV change (m/s) per unit fibrosis burden (interstitial fibrosis slows
+    /// conduction also outside the LGE-visible voxels).
+    pub cv_per_burden_m_per_s: f64,
+    /// CV change (m/s) per year of age above 60.
+    pub cv_per_year_m_per_s: f64,
+    /// SD (m/s) of the patient's own CV around that mean; clamped to 0.2–1.0 m/s.
+    pub cv_sd_m_per_s: f64,
+}
+
+impl Default for CohortSpec {
+    fn default() -> Self {
+        Self {
+            age_mean_sd_years: [62.0, 9.0],
+            age_range_years: [40.0, 80.0],
+            persistent_probability: 0.45,
+            la_diameter_mean_mm: [40.0, 45.0],
+            la_diameter_sd_mm: 5.0,
+            fibrosis_median: [0.12, 0.17],
+            fibrosis_per_year: 0.015,
+            fibrosis_log_sd: 0.5,
+            fibrosis_range: [0.02, 0.45],
+            remodelling_paroxysmal: [0.1, 0.5],
+            remodelling_persistent: [0.35, 0.75],
+            cv_base_m_per_s: 0.6,
+            cv_per_burden_m_per_s: -0.8,
+            cv_per_year_m_per_s: -0.002,
+            cv_sd_m_per_s: 0.08,
+        }
+    }
+}
+
+impl CohortSpec {
+    /// Mean remodelling of an AF type (what the twin assumes).
+    pub fn mean_remodelling(&self, persistent_af: bool) -> f64 {
+        let r = if persistent_af {
+            self.remodelling_persistent
+        } else {
+            self.remodelling_paroxysmal
+        };
+        0.5 * (r[0] + r[1])
+    }
+
+    /// Mean CV (m/s) at a given age and fibrosis burden (what the twin assumes).
+    pub fn mean_cv_m_per_s(&self, age_years: f64, fibrosis_burden: f64) -> f64 {
+        (self.cv_base_m_per_s
+            + self.cv_per_burden_m_per_s * fibrosis_burden
+            + self.cv_per_year_m_per_s * (age_years - 60.0))
+            .clamp(CV_RANGE_M_PER_S[0], CV_RANGE_M_PER_S[1])
+    }
+
+    fn validate(&self) -> Result<()> {
+        let ordered = |name: &str, r: [f64; 2], lo: f64, hi: f64| {
+            if r[0] <= r[1] && r[0] >= lo && r[1] <= hi {
+                Ok(())
+            } else {
+                Err(CardiacError::invalid(
+                    name.to_string(),
+                    format!("{r:?}"),
+                    format!("an ordered range within [{lo}, {hi}]"),
+                ))
+            }
+        };
+        ordered("age_range_years", self.age_range_years, 18.0, 100.0)?;
+        ordered("fibrosis_range", self.fibrosis_range, 0.0, 0.6)?;
+        ordered(
+            "remodelling_paroxysmal",
+            self.remodelling_paroxysmal,
+            0.0,
+            1.0,
+        )?;
+        ordered(
+            "remodelling_persistent",
+            self.remodelling_persistent,
+            0.0,
+            1.0,
+        )?;
+        if !(0.0..=1.0).contains(&self.persistent_probability) {
+            return Err(CardiacError::invalid(
+                "persistent_probability",
+                self.persistent_probability,
+                "a probability in [0, 1]",
+            ));
+        }
+        for (name, sd) in [
+            ("age_mean_sd_years[1]", self.age_mean_sd_years[1]),
+            ("la_diameter_sd_mm", self.la_diameter_sd_mm),
+            ("fibrosis_log_sd", self.fibrosis_log_sd),
+            ("cv_sd_m_per_s", self.cv_sd_m_per_s),
+        ] {
+            if !(sd.is_finite() && sd >= 0.0) {
+                return Err(CardiacError::invalid(name, sd, "finite and >= 0"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Range (m/s) to which patients' CVs are clamped.
+pub const CV_RANGE_M_PER_S: [f64; 2] = [0.2, 1.0];
+/// Range (mm) to which LA diameters are clamped.
+pub const LA_DIAMETER_RANGE_MM: [f64; 2] = [30.0, 60.0];
+
+/// One virtual patient: hidden truth plus the seed of their LGE scan.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct VirtualPatient {
+    /// Index in the cohort (also the patient's random stream).
+    pub id: u64,
+    /// Age (years).
+    pub age_years: f64,
+    /// Persistent (true) or paroxysmal AF.
+    pub persistent_af: bool,
+    /// True longitudinal CV (m/s) of non-fibrotic tissue.
+    pub cv_m_per_s: f64,
+    /// True electrophysiological substrate (conduction scale for the
+    /// continuum limit; simulations re-tune it to their grid).
+    pub patient: AfPatient,
+    /// Seed of the LGE observation noise (and of the twin's non-conducting voxels).
+    pub lge_seed: u64,
+}
+
+/// What the clinic knows: the inputs of the clinical-score baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ClinicalRecord {
+    /// Age (years).
+    pub age_years: f64,
+    /// Persistent (true) or paroxysmal AF.
+    pub persistent_af: bool,
+    /// LA diameter (mm), measured exactly (echo).
+    pub la_diameter_mm: f64,
+    /// Fibrosis burden (%) of the LGE map.
+    pub lge_fibrosis_pct: f64,
+}
+
+impl ClinicalRecord {
+    /// Covariates of the baseline logistic model: LA diameter (mm), LGE
+    /// fibrosis (%), persistent AF (0/1), age (years).
+    pub fn features(&self) -> Vec<f64> {
+        vec![
+            self.la_diameter_mm,
+            self.lge_fibrosis_pct,
+            f64::from(u8::from(self.persistent_af)),
+            self.age_years,
+        ]
+    }
+
+    /// Names of [`ClinicalRecord::features`].
+    pub const FEATURE_NAMES: [&'static str; 4] = [
+        "la_diameter_mm",
+        "lge_fibrosis_pct",
+        "persistent_af",
+        "age_years",
+    ];
+}
+
+/// LGE-MRI-like observation of the fibrosis map (voxel-wise errors on the
+/// twin's grid).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LgeObservation {
+    /// Probability that a truly fibrotic voxel is not enhanced.
+    pub miss_rate: f64,
+    /// Probability that a healthy voxel is enhanced.
+    pub false_positive_rate: f64,
+}
+
+impl Default for LgeObservation {
+    /// 20 % misses, 3 % false positives (illustrative for thin-walled atria
+    /// imaged at ~1.25 mm: partial-volume loss of small patches, blood-pool
+    /// and epicardial-fat enhancement).
+    fn default() -> Self {
+        Self {
+            miss_rate: 0.2,
+            false_positive_rate: 0.03,
+        }
+    }
+}
+
+/// How the ground truth is simulated.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TruthSettings {
+    /// Grid spacing (mm).
+    pub dx_mm: f64,
+    /// Pacing protocol.
+    pub protocol: InducibilityProtocol,
+}
+
+impl Default for TruthSettings {
+    fn default() -> Self {
+        Self {
+            dx_mm: 1.0,
+            protocol: InducibilityProtocol {
+                site_spacing_mm: 20.0,
+                n_beats: 4,
+                sustain_ms: 800.0,
+                ..InducibilityProtocol::default()
+            },
+        }
+    }
+}
+
+/// How the twin is simulated.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TwinSettings {
+    /// Grid spacing (mm).
+    pub dx_mm: f64,
+    /// Pacing protocol.
+    pub protocol: InducibilityProtocol,
+    /// LGE observation model.
+    pub lge: LgeObservation,
+}
+
+impl Default for TwinSettings {
+    fn default() -> Self {
+        Self {
+            dx_mm: 1.5,
+            protocol: InducibilityProtocol {
+                site_spacing_mm: 25.0,
+                n_beats: 3,
+                sustain_ms: 600.0,
+                // At least one grid spacing, so a site is more than one node.
+                site_radius_mm: 1.5,
+                ..InducibilityProtocol::default()
+            },
+            lge: LgeObservation::default(),
+        }
+    }
+}
+
+/// Ground truth of one patient.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TruthOutcome {
+    /// AF inducible from at least one site after PVI.
+    pub recurrence: bool,
+    /// Fraction of truth pacing sites from which AF sustained.
+    pub inducible_fraction: f64,
+}
+
+/// The twin's prediction for one patient.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TwinPrediction {
+    /// The clinic's record (with the LGE burden the twin saw).
+    pub record: ClinicalRecord,
+    /// The twin's patient (parameters assumed from the record).
+    pub twin_patient: AfPatient,
+    /// Fraction of twin pacing sites from which AF sustained after PVI.
+    pub inducible_fraction: f64,
+}
+
+/// Draw `n` patients with cohort `seed`. Patient `i` is the same for every
+/// `n > i` and any thread count.
+pub fn virtual_cohort(spec: &CohortSpec, n: usize, seed: u64) -> Result<Vec<VirtualPatient>> {
+    spec.validate()?;
+    (0..n as u64)
+        .into_par_iter()
+        .map(|id| draw_patient(spec, seed, id))
+        .collect()
+}
+
+fn draw_patient(spec: &CohortSpec, seed: u64, id: u64) -> Result<VirtualPatient> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(id);
+    let normal = |mean: f64, sd: f64| {
+        Normal::new(mean, sd).map_err(|e| CardiacError::invalid("normal SD", sd, e.to_string()))
+    };
+    let [a0, a1] = spec.age_range_years;
+    let age = normal(spec.age_mean_sd_years[0], spec.age_mean_sd_years[1])?
+        .sample(&mut rng)
+        .clamp(a0, a1);
+    let persistent = rng.random_bool(spec.persistent_probability);
+    let t = usize::from(persistent);
+    let la = normal(spec.la_diameter_mean_mm[t], spec.la_diameter_sd_mm)?
+        .sample(&mut rng)
+        .clamp(LA_DIAMETER_RANGE_MM[0], LA_DIAMETER_RANGE_MM[1]);
+    let median = spec.fibrosis_median[t] * (1.0 + spec.fibrosis_per_year * (age - 60.0)).max(0.1);
+    let fib = (median.ln() + spec.fibrosis_log_sd * normal(0.0, 1.0)?.sample(&mut rng))
+        .exp()
+        .clamp(spec.fibrosis_range[0], spec.fibrosis_range[1]);
+    let pattern = [
+        FibrosisPattern::Diffuse,
+        FibrosisPattern::Patchy,
+        FibrosisPattern::Compact,
+    ][rng.random_range(0..3)];
+    let r = if persistent {
+        spec.remodelling_persistent
+    } else {
+        spec.remodelling_paroxysmal
+    };
+    let remodelling = if r[0] < r[1] {
+        rng.random_range(r[0]..r[1])
+    } else {
+        r[0]
+    };
+    let cv = (spec.mean_cv_m_per_s(age, fib) + normal(0.0, spec.cv_sd_m_per_s)?.sample(&mut rng))
+        .clamp(CV_RANGE_M_PER_S[0], CV_RANGE_M_PER_S[1]);
+    let patient = AfPatient {
+        la_diameter_mm: la,
+        fibrosis_burden: fib,
+        fibrosis_pattern: pattern,
+        fibrosis_seed: rng.random(),
+        remodelling,
+        conduction_scale: conduction_scale_for_cv(cv)?,
+    };
+    patient.validate()?;
+    Ok(VirtualPatient {
+        id,
+        age_years: age,
+        persistent_af: persistent,
+        cv_m_per_s: cv,
+        patient,
+        lge_seed: rng.random(),
+    })
+}
+
+impl VirtualPatient {
+    /// The LGE-observed fibrosis map on `sheet`'s grid.
+    pub fn lge_map(&self, sheet: &AtrialSheet, lge: &LgeObservation) -> Result<Array3<bool>> {
+        self.patient
+            .observed_fibrosis(sheet, lge.miss_rate, lge.false_positive_rate, self.lge_seed)
+    }
+
+    /// The clinic's record, with the LGE burden measured on a sheet of
+    /// spacing `dx_mm` (the twin's).
+    pub fn clinical_record(&self, dx_mm: f64, lge: &LgeObservation) -> Result<ClinicalRecord> {
+        let sheet = self.patient.bare_sheet(dx_mm)?;
+        let map = self.lge_map(&sheet, lge)?;
+        Ok(ClinicalRecord {
+            age_years: self.age_years,
+            persistent_af: self.persistent_af,
+            la_diameter_mm: self.patient.la_diameter_mm,
+            lge_fibrosis_pct: 100.0 * burden(&sheet.substrate, &map),
+        })
+    }
+
+    /// Ground truth: inducibility after standard PVI on the true substrate
+    /// with fibrotic ionic remodelling, at the truth settings.
+    pub fn true_outcome(&self, truth: &TruthSettings) -> Result<TruthOutcome> {
+        let p = &AfPatient {
+            conduction_scale: tuned_conduction_scale(
+                self.cv_m_per_s,
+                truth.dx_mm,
+                truth.protocol.dt_ms,
+            )?,
+            ..self.patient
+        };
+        let effect = FibrosisEffect {
+            remodelled_region: Some(2),
+            ..FibrosisEffect::default()
+        };
+        let sheet = p.sheet_with_effect(truth.dx_mm, |s| p.true_fibrosis(s), effect)?;
+        let lesion = lesion_set(&sheet, &Strategy::Pvi, &LesionOptions::default())?;
+        let cells = p.cells_with_fibrotic_remodelling();
+        let r = inducibility(&sheet.substrate, &cells, &lesion, &truth.protocol)?;
+        Ok(TruthOutcome {
+            recurrence: r.inducible_fraction > 0.0,
+            inducible_fraction: r.inducible_fraction,
+        })
+    }
+
+    /// The twin's patient: LA size from the record, remodelling and CV
+    /// from the cohort means given what the clinic knows (AF type, age,
+    /// LGE burden); the fibrosis seed is the LGE seed.
+    /// The conduction scale is for the continuum limit; see
+    /// [`VirtualPatient::twin_prediction`] for the grid.
+    pub fn twin_patient(&self, spec: &CohortSpec, record: &ClinicalRecord) -> Result<AfPatient> {
+        let fib = record.lge_fibrosis_pct / 100.0;
+        Ok(AfPatient {
+            la_diameter_mm: record.la_diameter_mm,
+            fibrosis_burden: fib.min(0.6),
+            // Unused by the twin (its map comes from LGE); the record has no pattern.
+            fibrosis_pattern: FibrosisPattern::Patchy,
+            fibrosis_seed: self.lge_seed,
+            remodelling: spec.mean_remodelling(record.persistent_af),
+            conduction_scale: conduction_scale_for_cv(spec.mean_cv_m_per_s(record.age_years, fib))?,
+        })
+    }
+
+    /// The twin's prediction: inducible fraction after PVI on the twin built
+    /// from the clinical record and LGE map only.
+    pub fn twin_prediction(
+        &self,
+        spec: &CohortSpec,
+        twin: &TwinSettings,
+    ) -> Result<TwinPrediction> {
+        let record = self.clinical_record(twin.dx_mm, &twin.lge)?;
+        let mut tp = self.twin_patient(spec, &record)?;
+        tp.conduction_scale = tuned_conduction_scale(
+            spec.mean_cv_m_per_s(record.age_years, record.lge_fibrosis_pct / 100.0),
+            twin.dx_mm,
+            twin.protocol.dt_ms,
+        )?;
+        let sheet = tp.sheet(twin.dx_mm, |s| self.lge_map(s, &twin.lge))?;
+        let lesion = lesion_set(&sheet, &Strategy::Pvi, &LesionOptions::default())?;
+        let r = inducibility(&sheet.substrate, &tp.cells(), &lesion, &twin.protocol)?;
+        Ok(TwinPrediction {
+            record,
+            twin_patient: tp,
+            inducible_fraction: r.inducible_fraction,
+        })
+    }
+}
+
+/// One evaluated patient of a study.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// The patient (hidden truth).
+    pub patient: VirtualPatient,
+    /// The clinic's record (LGE measured on the twin's grid).
+    pub record: ClinicalRecord,
+    /// Ground truth.
+    pub truth: TruthOutcome,
+    /// The twin's inducible fraction (None when the twin was not run).
+    pub twin_inducible_fraction: Option<f64>,
+}
+
+/// Evaluate a cohort in parallel over patients (rayon; each patient's
+/// simulations are deterministic, so the result does not depend on the
+/// thread count): the clinical record and the truth for every patient, and
+/// the twin's prediction when `run_twin` (a training cohort needs only the
+/// records and the truth).
+pub fn evaluate(
+    spec: &CohortSpec,
+    cohort: &[VirtualPatient],
+    truth: &TruthSettings,
+    twin: &TwinSettings,
+    run_twin: bool,
+) -> Result<Vec<Evaluation>> {
+    cohort
+        .par_iter()
+        .map(|vp| {
+            let outcome = vp.true_outcome(truth)?;
+            let (record, fraction) = if run_twin {
+                let p = vp.twin_prediction(spec, twin)?;
+                (p.record, Some(p.inducible_fraction))
+            } else {
+                (vp.clinical_record(twin.dx_mm, &twin.lge)?, None)
+            };
+            Ok(Evaluation {
+                patient: *vp,
+                record,
+                truth: outcome,
+                twin_inducible_fraction: fraction,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,277 @@
+//! Virtual AF cohort: determinism of the generator for any seed and thread
+//! count, patient-parameter ranges and distribution, the LGE observation's
+//! stated error rates, the twin's information (only what the clinic sees),
+//! and the CV calibration and grid error behind the truth–twin differences.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use twin_cardiac::analysis::conduction_velocity_between;
+use twin_cardiac::cell::{CellModel, MitchellSchaeffer};
+use twin_cardiac::cohort::{
+    CV_RANGE_M_PER_S, CohortSpec, LA_DIAMETER_RANGE_MM, LgeObservation, TruthSettings,
+    TwinSettings, VirtualPatient, virtual_cohort,
+};
+use twin_cardiac::fibrosis::{FibrosisPattern, burden};
+use twin_cardiac::patient::{
+    REFERENCE_CV_M_PER_S, conduction_scale_for_cv, tuned_conduction_scale,
+};
+use twin_cardiac::tissue::{Monodomain, Site, Stimulus, Substrate};
+
+fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(f)
+}
+
+#[test]
+fn cohort_is_deterministic_for_any_seed_and_thread_count() {
+    let spec = CohortSpec::default();
+    let mut rng = ChaCha8Rng::seed_from_u64(2024);
+    for _ in 0..3 {
+        let seed: u64 = rng.random();
+        let one = in_pool(1, || virtual_cohort(&spec, 40, seed).unwrap());
+        let three = in_pool(3, || virtual_cohort(&spec, 40, seed).unwrap());
+        assert_eq!(one, three);
+        // Patient i does not depend on the cohort size.
+        assert_eq!(virtual_cohort(&spec, 9, seed).unwrap(), one[..9]);
+        // Another seed gives other patients.
+        let other = virtual_cohort(&spec, 40, seed ^ 1).unwrap();
+        assert!(one.iter().zip(&other).all(|(a, b)| a.patient != b.patient));
+    }
+}
+
+#[test]
+fn patient_parameters_lie_in_their_ranges_and_follow_the_spec() {
+    let spec = CohortSpec::default();
+    let c = virtual_cohort(&spec, 2000, 5).unwrap();
+    let n = c.len() as f64;
+    for vp in &c {
+        let p = &vp.patient;
+        p.validate().unwrap();
+        assert!((spec.age_range_years[0]..=spec.age_range_years[1]).contains(&vp.age_years));
+        assert!((LA_DIAMETER_RANGE_MM[0]..=LA_DIAMETER_RANGE_MM[1]).contains(&p.la_diameter_mm));
+        assert!((spec.fibrosis_range[0]..=spec.fibrosis_range[1]).contains(&p.fibrosis_burden));
+        let r = if vp.persistent_af {
+            spec.remodelling_persistent
+        } else {
+            spec.remodelling_paroxysmal
+        };
+        assert!((r[0]..=r[1]).contains(&p.remodelling));
+        assert!((CV_RANGE_M_PER_S[0]..=CV_RANGE_M_PER_S[1]).contains(&vp.cv_m_per_s));
+        // The substrate's conduction reproduces the patient's CV (CV ∝ √D).
+        let cv = REFERENCE_CV_M_PER_S * p.conduction_scale.sqrt();
+        assert!((cv - vp.cv_m_per_s).abs() < 1e-12);
+    }
+    // Binomial: persistent fraction within 4 SD of the spec.
+    let q = spec.persistent_probability;
+    let pers = c.iter().filter(|v| v.persistent_af).count() as f64 / n;
+    assert!((pers - q).abs() < 4.0 * (q * (1.0 - q) / n).sqrt(), "{pers}");
+    // Persistent AF: larger atria, more fibrosis and remodelling on average.
+    let mean = |f: &dyn Fn(&VirtualPatient) -> f64, pers: bool| {
+        let v: Vec<f64> = c.iter().filter(|p| p.persistent_af == pers).map(f).collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    let la = |v: &VirtualPatient| v.patient.la_diameter_mm;
+    let rem = |v: &VirtualPatient| v.patient.remodelling;
+    let fib = |v: &VirtualPatient| v.patient.fibrosis_burden;
+    assert!((mean(&la, true) - mean(&la, false) - 5.0).abs() < 1.0);
+    assert!((mean(&rem, true) - spec.mean_remodelling(true)).abs() < 0.02);
+    assert!((mean(&rem, false) - spec.mean_remodelling(false)).abs() < 0.02);
+    assert!(mean(&fib, true) > mean(&fib, false));
+    // Every Utah stage (< 10, 10–20, 20–30, ≥ 30 %) holds at least 5 % of patients.
+    for (lo, hi) in [(0.0, 0.1), (0.1, 0.2), (0.2, 0.3), (0.3, 1.0)] {
+        let f = c
+            .iter()
+            .filter(|v| (lo..hi).contains(&v.patient.fibrosis_burden))
+            .count() as f64
+            / n;
+        assert!(f > 0.05, "stage [{lo}, {hi}): {f}");
+    }
+    // All three patterns occur about equally often.
+    for pat in [
+        FibrosisPattern::Diffuse,
+        FibrosisPattern::Patchy,
+        FibrosisPattern::Compact,
+    ] {
+        let f = c
+            .iter()
+            .filter(|v| v.patient.fibrosis_pattern == pat)
+            .count() as f64
+            / n;
+        assert!((f - 1.0 / 3.0).abs() < 4.0 * (2.0 / 9.0 / n).sqrt(), "{pat:?} {f}");
+    }
+}
+
+#[test]
+fn lge_map_differs_from_the_true_map_by_the_stated_error_rates() {
+    let spec = CohortSpec::default();
+    let lge = LgeObservation::default();
+    let twin = TwinSettings::default();
+    let (mut tp, mut fnn, mut fp, mut tn) = (0.0, 0.0, 0.0, 0.0);
+    for vp in virtual_cohort(&spec, 6, 11).unwrap() {
+        let sheet = vp.patient.bare_sheet(twin.dx_mm).unwrap();
+        let truth = vp.patient.true_fibrosis(&sheet).unwrap();
+        let seen = vp.lge_map(&sheet, &lge).unwrap();
+        for ((&m, &t), &s) in sheet.substrate.domain.mask.iter().zip(&truth).zip(&seen) {
+            if m {
+                match (t, s) {
+                    (true, true) => tp += 1.0,
+                    (true, false) => fnn += 1.0,
+                    (false, true) => fp += 1.0,
+                    (false, false) => tn += 1.0,
+                }
+            }
+        }
+        // The record's burden is the LGE map's.
+        let rec = vp.clinical_record(twin.dx_mm, &lge).unwrap();
+        assert!((rec.lge_fibrosis_pct - 100.0 * burden(&sheet.substrate, &seen)).abs() < 1e-9);
+    }
+    let within = |k: f64, n: f64, p: f64| (k / n - p).abs() < 4.0 * (p * (1.0 - p) / n).sqrt();
+    let miss = fnn / (tp + fnn);
+    let fpr = fp / (fp + tn);
+    eprintln!("miss {miss} fpr {fpr} over {} voxels", tp + fnn + fp + tn);
+    assert!(within(fnn, tp + fnn, lge.miss_rate), "miss rate {miss}");
+    assert!(within(fp, fp + tn, lge.false_positive_rate), "FP rate {fpr}");
+}
+
+#[test]
+fn twin_sees_only_the_clinical_record_and_differs_from_truth_as_documented() {
+    let spec = CohortSpec::default();
+    let (truth, twin) = (TruthSettings::default(), TwinSettings::default());
+    let vp = virtual_cohort(&spec, 1, 3).unwrap()[0];
+    let rec = vp.clinical_record(twin.dx_mm, &twin.lge).unwrap();
+    let tp = vp.twin_patient(&spec, &rec).unwrap();
+    // Hidden truth changed, record kept: the twin's patient is the same.
+    let mut hidden = vp;
+    hidden.patient.remodelling = 1.0 - vp.patient.remodelling;
+    hidden.patient.conduction_scale *= 1.5;
+    hidden.patient.fibrosis_seed ^= 0xffff;
+    hidden.cv_m_per_s *= 1.2;
+    assert_eq!(hidden.twin_patient(&spec, &rec).unwrap(), tp);
+    // Its remodelling and CV are the cohort means, not the patient's.
+    assert_eq!(tp.remodelling, spec.mean_remodelling(vp.persistent_af));
+    let cv_twin = REFERENCE_CV_M_PER_S * tp.conduction_scale.sqrt();
+    let cv_mean = spec.mean_cv_m_per_s(rec.age_years, rec.lge_fibrosis_pct / 100.0);
+    assert!((cv_twin - cv_mean).abs() < 1e-12);
+    assert_ne!(tp.remodelling, vp.patient.remodelling);
+    assert_ne!(tp.fibrosis_seed, vp.patient.fibrosis_seed);
+    // Truth cells: fibrotic myocytes with a 40 % smaller inward current.
+    let cells = vp.patient.cells_with_fibrotic_remodelling();
+    assert_eq!(cells.len(), 3);
+    assert!((cells[2].tau_in_ms * 0.6 - cells[0].tau_in_ms).abs() < 1e-12);
+    assert_eq!(tp.cells().len(), 2);
+    // Richer truth protocol on a finer grid.
+    assert!(truth.dx_mm < twin.dx_mm);
+    assert!(truth.protocol.site_spacing_mm < twin.protocol.site_spacing_mm);
+    assert!(truth.protocol.n_beats > twin.protocol.n_beats);
+    assert!(truth.protocol.sustain_ms > twin.protocol.sustain_ms);
+}
+
+/// Plane-wave CV (m/s) along a 40 mm strip of default Mitchell–Schaeffer
+/// cells (independent of the library's tuning helper).
+fn plane_wave_cv(dx: f64, d: f64, dt: f64) -> f64 {
+    let ms = MitchellSchaeffer::default();
+    let nx = (40.0 / dx).round() as usize + 1;
+    let sub = Substrate::sheet(nx, 3, dx, d, d, 0.0).unwrap();
+    let mut md = Monodomain::new(sub, vec![ms], dt).unwrap();
+    md.add_stimulus(Stimulus::train(
+        Site::Box {
+            min_mm: [0.0, -1.0, -1.0],
+            max_mm: [1.0, 100.0, 1.0],
+        },
+        0.0,
+        1000.0,
+        1,
+        ms.default_stimulus(),
+    ))
+    .unwrap();
+    md.run(200.0);
+    let at = |x: f64| [(x / dx).round() * dx, dx, 0.0];
+    conduction_velocity_between(&md, at(12.0), at(36.0)).unwrap()
+}
+
+/// The cohort's CV calibration: CV ∝ √D from REFERENCE_CV_M_PER_S holds for
+/// the converged model (dx 0.1 mm, dt 0.005 ms); the grids of truth and twin
+/// alone would be slow by > 5 % (twin > 10 %), and the tuned diffusivity
+/// restores the target CV on each grid to 1 %.
+#[test]
+fn cv_calibration_and_grid_tuning_of_truth_and_twin() {
+    let (truth, twin) = (TruthSettings::default(), TwinSettings::default());
+    for cv_target in [0.35, 0.5] {
+        let d = 0.1 * conduction_scale_for_cv(cv_target).unwrap();
+        let converged = plane_wave_cv(0.1, d, 0.005);
+        assert!((converged / cv_target - 1.0).abs() < 0.02, "{converged}");
+        for (dx, dt, min_err) in [
+            (truth.dx_mm, truth.protocol.dt_ms, 0.05),
+            (twin.dx_mm, twin.protocol.dt_ms, 0.10),
+        ] {
+            let raw = plane_wave_cv(dx, d, dt);
+            let tuned = plane_wave_cv(dx, 0.1 * tuned_conduction_scale(cv_target, dx, dt).unwrap(), dt);
+            eprintln!("CV {cv_target} m/s, dx {dx}: converged {converged:.3}, grid {raw:.3}, tuned {tuned:.3}");
+            assert!(1.0 - raw / converged > min_err);
+            assert!((tuned / cv_target - 1.0).abs() < 0.01);
+        }
+    }
+    assert!(conduction_scale_for_cv(2.0).is_err());
+    let bad = CohortSpec {
+        persistent_probability: 1.5,
+        ..CohortSpec::default()
+    };
+    assert!(virtual_cohort(&bad, 3, 1).is_err());
+}
+
+#[test]
+#[ignore]
+fn explore_pilot() {
+    use rayon::prelude::*;
+    use twin_cardiac::cohort::*;
+    let n: usize = std::env::var("PILOT_N")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(12);
+    let spec = CohortSpec::default();
+    let truth = TruthSettings::default();
+    let twin = TwinSettings::default();
+    let c = virtual_cohort(&spec, n, 99).unwrap();
+    let t0 = std::time::Instant::now();
+    let rows: Vec<_> = c
+        .par_iter()
+        .map(|vp| {
+            let t = std::time::Instant::now();
+            let tr = vp.true_outcome(&truth).unwrap();
+            let tt = t.elapsed().as_secs_f64();
+            let t = std::time::Instant::now();
+            let tw = vp.twin_prediction(&spec, &twin).unwrap();
+            (
+                vp.clone(),
+                tr,
+                tt,
+                tw.inducible_fraction,
+                t.elapsed().as_secs_f64(),
+            )
+        })
+        .collect();
+    for (vp, tr, tt, tw, twt) in &rows {
+        eprintln!(
+            "{:>2} pers {} la {:.0} fib {:.2} {:?} rem {:.2} cv {:.2} | truth {:.2} ({:.0}s) twin {:.2} ({:.0}s)",
+            vp.id,
+            vp.persistent_af as u8,
+            vp.patient.la_diameter_mm,
+            vp.patient.fibrosis_burden,
+            vp.patient.fibrosis_pattern,
+            vp.patient.remodelling,
+            vp.cv_m_per_s,
+            tr.inducible_fraction,
+            tt,
+            tw,
+            twt
+        );
+    }
+    eprintln!(
+        "total {:.0} s, rate {}",
+        t0.elapsed().as_secs_f64(),
+        rows.iter().filter(|r| r.1.recurrence).count() as f64 / n as f64
+    );
+}
