@@ -57,15 +57,24 @@ fn calibration_recovers_d_and_rho_and_intervals_cover_the_truth() {
     .unwrap();
     for c in &s.cases {
         eprintln!(
-            "true D {:.3} ρ {:.4} | fit D {:.3?} ρ {:.4?} | rms {:.2?} mm | {:.1} s",
+            "true D {:.3} ρ {:.4} | fit D {:.3?} ρ {:.4?} | rms {:.2?} mm | σ to cover {:.2?} | error at truth {:.2?} | {:.1} s",
             c.truth.diffusion_white_mm2_per_day,
             c.truth.rho_per_day,
             c.d_fit,
             c.rho_fit,
             c.rms_residual_mm,
+            c.sigma_to_cover_mm,
+            c.radius_error_at_truth_mm,
             c.seconds
         );
     }
+    for c in &s.cases {
+        // Intervals are linear in σ: the σ that just covers lies within the assumed one.
+        let sc = c.sigma_to_cover_mm.unwrap();
+        assert!(sc > 0.0 && sc <= s.assumed_sigma_radius_mm, "{sc}");
+        assert_eq!(c.radius_error_at_truth_mm.as_ref().unwrap().len(), 3);
+    }
+    assert!(s.rms_radius_error_at_truth_mm.is_finite());
     assert_eq!(s.n, n);
     assert_eq!(s.failures, 0);
     assert_eq!(s.both_within_15pct.k, n, "{:?}", s.both_within_15pct);

@@ -69,7 +69,8 @@ use super::params::{
 use super::radiotherapy::Schedule;
 use super::tissue::BrainTissue;
 use super::twin::{
-    CalibratedTwin, CalibrationOptions, MAX_ONSET_DAYS, Segmentation, calibrate, wave_gap_factor,
+    CalibratedTwin, CalibrationOptions, MAX_ONSET_DAYS, Segmentation, calibrate, forward_radii_mm,
+    wave_gap_factor,
 };
 use crate::error::{OncologyError, Result};
 
@@ -938,6 +939,14 @@ pub struct CoverageCase {
     pub rho_fit: Option<FitInterval>,
     /// Root-mean-square radius residual of the fit (mm).
     pub rms_residual_mm: Option<f64>,
+    /// Observed minus twin-predicted radii at the **true** `D_white`, ρ (mm; same order
+    /// as [`CalibratedTwin::observed_radii_mm`]): the twin's total error (segmentation
+    /// noise plus model error), which the calibration's `sigma_radius_mm` stands for.
+    pub radius_error_at_truth_mm: Option<Vec<f64>>,
+    /// Smallest `sigma_radius_mm` at which both 95% intervals would cover the truth. The
+    /// Gauss–Newton intervals are linear in σ (the least-squares optimum does not depend
+    /// on a common σ), so the interval at σ' covers iff σ' ≥ this value.
+    pub sigma_to_cover_mm: Option<f64>,
     /// [`failure_category`] of a failed calibration.
     pub failure: Option<String>,
     /// Calibration wall time (s).
@@ -1043,6 +1052,14 @@ pub struct CoverageSummary {
     pub rho_covered: Proportion,
     /// Both intervals cover the truth.
     pub both_covered: Proportion,
+    /// `sigma_radius_mm` the calibration assumed.
+    pub assumed_sigma_radius_mm: f64,
+    /// Root-mean-square of all [`CoverageCase::radius_error_at_truth_mm`]: the twin's
+    /// measured total radius error, to compare with the assumed σ.
+    pub rms_radius_error_at_truth_mm: f64,
+    /// Both intervals would cover the truth had the calibration assumed
+    /// σ = `rms_radius_error_at_truth_mm` (from [`CoverageCase::sigma_to_cover_mm`]).
+    pub both_covered_at_measured_sigma: Proportion,
     /// The cases.
     pub cases: Vec<CoverageCase>,
 }
@@ -1115,10 +1132,14 @@ fn coverage_case(
         d_fit: None,
         rho_fit: None,
         rms_residual_mm: None,
+        radius_error_at_truth_mm: None,
+        sigma_to_cover_mm: None,
         failure: None,
         seconds: 0.0,
     };
-    match calibrate(&twin_tissue, &scans, options) {
+    let calibrated = calibrate(&twin_tissue, &scans, options);
+    case.seconds = started.elapsed().as_secs_f64();
+    match calibrated {
         Ok(twin) => {
             let iv = &twin.intervals;
             case.d_fit = Some([
@@ -1138,10 +1159,33 @@ fn coverage_case(
                     / n)
                     .sqrt(),
             );
+            let half_log = |f: &FitInterval, t: f64| {
+                (t / f[0]).ln().abs() / (0.5 * (f[2] / f[1]).ln()) * options.sigma_radius_mm
+            };
+            case.sigma_to_cover_mm = Some(
+                half_log(&case.d_fit.expect("set"), truth.diffusion_white_mm2_per_day)
+                    .max(half_log(&case.rho_fit.expect("set"), truth.rho_per_day)),
+            );
+            let crop = twin_tissue.crop(twin.seed_mm, twin.crop_half_width_mm)?;
+            let offsets: Vec<f64> = scans.iter().map(|s| s.day - scans[0].day).collect();
+            let at_truth = forward_radii_mm(
+                &crop,
+                &truth,
+                twin.seed_mm,
+                options.seed_sigma_mm,
+                twin.first_t1gd_radius_mm,
+                &offsets,
+            );
+            case.radius_error_at_truth_mm = Some(
+                twin.observed_radii_mm
+                    .iter()
+                    .zip(&at_truth)
+                    .map(|(o, p)| o - p)
+                    .collect(),
+            );
         }
         Err(e) => case.failure = Some(failure_category(&e)),
     }
-    case.seconds = started.elapsed().as_secs_f64();
     Ok(case)
 }
 
@@ -1170,6 +1214,16 @@ pub fn coverage_study(
         .collect::<Result<_>>()?;
     let count =
         |f: fn(&CoverageCase) -> bool| Proportion::wilson(cases.iter().filter(|c| f(c)).count(), n);
+    let errors: Vec<f64> = cases
+        .iter()
+        .filter_map(|c| c.radius_error_at_truth_mm.clone())
+        .flatten()
+        .collect();
+    let rms = (errors.iter().map(|e| e * e).sum::<f64>() / errors.len().max(1) as f64).sqrt();
+    let at_rms = cases
+        .iter()
+        .filter(|c| c.sigma_to_cover_mm.is_some_and(|s| s <= rms))
+        .count();
     Ok(CoverageSummary {
         n,
         failures: cases.iter().filter(|c| c.failure.is_some()).count(),
@@ -1179,6 +1233,9 @@ pub fn coverage_study(
         d_covered: count(CoverageCase::d_covered)?,
         rho_covered: count(CoverageCase::rho_covered)?,
         both_covered: count(CoverageCase::covered)?,
+        assumed_sigma_radius_mm: options.sigma_radius_mm,
+        rms_radius_error_at_truth_mm: rms,
+        both_covered_at_measured_sigma: Proportion::wilson(at_rms, n)?,
         cases,
     })
 }
