@@ -281,15 +281,7 @@ pub fn simulate_plan_with_events<S: OdeSystem + Clone>(
     opts: &SolverOptions,
 ) -> Result<Solution> {
     let n = system.dim();
-    crate::error::ensure_finite("t0", t0)?;
-    crate::error::ensure_finite("t_end", t_end)?;
-    if t_end <= t0 {
-        return Err(CoreError::invalid(
-            "t_end",
-            t_end,
-            format!("a time > t0 = {t0}"),
-        ));
-    }
+    crate::ode::ensure_span(t0, t_end)?;
     opts.validate(n)?;
     crate::ode::validate_t_out(t_out, t0, t_end)?;
     for (k, it) in plan.items().iter().enumerate() {

@@ -85,8 +85,9 @@ fn measured_order<S: OdeSystem>(
     (p, errs)
 }
 
-#[test]
-fn dopri5_is_fifth_order() {
+/// Measured global order on the logistic equation and on the non-autonomous
+/// `Rational` system (finite-difference Jacobian and ∂f/∂t for Rodas4).
+fn assert_order(method: Method, want: f64, logistic_steps: &[usize], rational_steps: &[usize]) {
     let logistic = FnSystem::new(1, |_t, y: &[f64], dy: &mut [f64]| {
         dy[0] = y[0] * (1.0 - y[0])
     });
@@ -95,56 +96,44 @@ fn dopri5_is_fifth_order() {
         &[0.1],
         5.0,
         |t| vec![logistic_exact(t)],
-        Method::Dopri5,
-        &[20, 28, 40, 56, 80],
+        method,
+        logistic_steps,
     );
     assert!(
-        (p - 5.0).abs() < 0.3,
-        "logistic: order {p:.3}, errors {errs:?}"
+        (p - want).abs() < 0.3,
+        "{method:?} logistic: order {p:.3}, errors {errs:?}"
     );
     let (p, errs) = measured_order(
         &Rational,
         &[1.0, 0.0],
         4.0,
         |t| rational_exact(t).to_vec(),
-        Method::Dopri5,
-        &[64, 90, 128, 180, 256],
+        method,
+        rational_steps,
     );
     assert!(
-        (p - 5.0).abs() < 0.3,
-        "rational: order {p:.3}, errors {errs:?}"
+        (p - want).abs() < 0.3,
+        "{method:?} rational: order {p:.3}, errors {errs:?}"
+    );
+}
+
+#[test]
+fn dopri5_is_fifth_order() {
+    assert_order(
+        Method::Dopri5,
+        5.0,
+        &[20, 28, 40, 56, 80],
+        &[64, 90, 128, 180, 256],
     );
 }
 
 #[test]
 fn rodas4_is_fourth_order() {
-    let logistic = FnSystem::new(1, |_t, y: &[f64], dy: &mut [f64]| {
-        dy[0] = y[0] * (1.0 - y[0])
-    });
-    let (p, errs) = measured_order(
-        &logistic,
-        &[0.1],
-        5.0,
-        |t| vec![logistic_exact(t)],
+    assert_order(
         Method::Rodas4,
-        &[40, 56, 80, 112, 160],
-    );
-    assert!(
-        (p - 4.0).abs() < 0.3,
-        "logistic: order {p:.3}, errors {errs:?}"
-    );
-    // Non-autonomous, finite-difference Jacobian and ∂f/∂t.
-    let (p, errs) = measured_order(
-        &Rational,
-        &[1.0, 0.0],
         4.0,
-        |t| rational_exact(t).to_vec(),
-        Method::Rodas4,
         &[40, 56, 80, 112, 160],
-    );
-    assert!(
-        (p - 4.0).abs() < 0.3,
-        "rational: order {p:.3}, errors {errs:?}"
+        &[40, 56, 80, 112, 160],
     );
 }
 

@@ -66,7 +66,7 @@ fn ensure_time(field: &str, v: f64) -> Result<()> {
 }
 
 /// The integration span must be finite and run forwards (`t_end > t0`).
-fn ensure_span(t0: f64, t_end: f64) -> Result<()> {
+pub(crate) fn ensure_span(t0: f64, t_end: f64) -> Result<()> {
     ensure_time("t0", t0)?;
     ensure_time("t_end", t_end)?;
     if t_end <= t0 {

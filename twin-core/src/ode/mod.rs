@@ -36,7 +36,7 @@ mod tableau;
 
 pub use dense::{DenseSolution, DenseStep};
 pub use driver::{Integrator, solve, solve_with_events};
-pub(crate) use driver::{Recorder, validate_t_out, validate_y0};
+pub(crate) use driver::{Recorder, ensure_span, validate_t_out, validate_y0};
 
 use crate::error::{CoreError, Result};
 use nalgebra::DMatrix;
