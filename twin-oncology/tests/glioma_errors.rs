@@ -2,8 +2,8 @@
 
 use ndarray::Array3;
 use twin_core::pde::Grid;
-use twin_oncology::glioma::model::GliomaSim;
-use twin_oncology::glioma::radiotherapy::{Fraction, Schedule};
+use twin_oncology::glioma::model::{GliomaSim, TreatmentOptions, TreatmentPlan};
+use twin_oncology::glioma::radiotherapy::{DoseMap, Fraction, Schedule};
 use twin_oncology::glioma::twin::{CalibrationOptions, Segmentation, calibrate};
 use twin_oncology::glioma::{BrainTissue, GrowthParams, LqParams};
 
@@ -122,4 +122,45 @@ fn parameter_and_schedule_errors() {
         )
         .is_err()
     );
+}
+
+/// A calibrated twin given a post-RT scan dated before RT, a dose map on another
+/// grid, or a forecast starting before the first scan: errors that say so.
+#[test]
+fn treatment_input_errors() {
+    let t = tissue();
+    let g = t.domain.grid;
+    let c = [24.0, 20.0, 20.0];
+    let opts = CalibrationOptions {
+        max_iters: 5,
+        ..CalibrationOptions::default()
+    };
+    let mut twin = calibrate(
+        &t,
+        &[scan(0.0, &g, c, 4.0, 7.0), scan(30.0, &g, c, 5.0, 8.0)],
+        &opts,
+    )
+    .unwrap();
+    let plan = TreatmentPlan::radiotherapy(Schedule::standard());
+    let topts = TreatmentOptions::default();
+    let post = scan(40.0, &g, c, 3.0, 6.0);
+    let m = message(twin.update_alpha(&t, 45.0, &plan, &post, &topts));
+    assert!(m.contains("after the first fraction"), "{m}");
+    let m = message(twin.forecast_plans(&t, -5.0, std::slice::from_ref(&plan), &topts));
+    assert!(m.contains("first scan day"), "{m}");
+    let other = Grid::new_3d([10, 10, 10], [4.0; 3]).unwrap();
+    let map = DoseMap::new(other, Array3::from_elem(other.shape, 60.0), 30).unwrap();
+    let with_map = plan.clone().with_dose_map(map);
+    let m = message(twin.forecast_plans(&t, 40.0, std::slice::from_ref(&with_map), &topts));
+    assert!(m.contains("dose map shape"), "{m}");
+    let m = message(twin.update_alpha(&t, 35.0, &with_map, &post, &topts));
+    assert!(m.contains("dose map shape"), "{m}");
+    // The α update accepts a scan whose enhancing region vanished after RT.
+    let mut vanished = scan(150.0, &g, c, 3.0, 6.0);
+    vanished.t1gd.fill(false);
+    let p = twin
+        .update_alpha(&t, 35.0, &plan, &vanished, &topts)
+        .unwrap();
+    assert_eq!(p.observed_radii_mm[0], 0.0);
+    assert!(p.posterior.lower <= p.posterior.estimate && p.posterior.estimate <= p.posterior.upper);
 }

@@ -255,11 +255,13 @@ pub struct Temozolomide {
 }
 
 impl Temozolomide {
-    /// Stupp et al. 2005 concomitant + adjuvant TMZ for `rt` (daily from the first to
-    /// the last fraction's calendar day) with the default sensitivity.
+    /// Stupp et al. 2005 concomitant + adjuvant TMZ for `rt` with the default
+    /// sensitivity: daily over the calendar weeks radiotherapy spans (42 days for
+    /// 60 Gy/30 over six weeks), then the adjuvant cycles ([`TmzSchedule::stupp_2005`]).
     pub fn stupp_2005(rt: &Schedule) -> Result<Self> {
+        let weeks = (rt.duration_days() / 7.0).floor() as usize + 1;
         Ok(Self {
-            schedule: TmzSchedule::stupp_2005(rt.duration_days() as usize + 1)?,
+            schedule: TmzSchedule::stupp_2005(7 * weeks)?,
             params: TmzParams::default(),
         })
     }

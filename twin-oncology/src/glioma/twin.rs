@@ -13,7 +13,12 @@
 //!    radii (FLAIR at scan 1, T1Gd and FLAIR at later scans) with Gaussian error
 //!    `sigma_radius_mm`; Nelder–Mead in log-parameters (twin-core `calibrate`), then
 //!    Gauss–Newton Laplace 95% intervals in log-parameters at the optimum.
-//! 3. **Radiosensitivity** α from the population prior [`LqParams::prior_alpha_for_rho`].
+//! 3. **Radiosensitivity** α from the population prior [`LqParams::prior_alpha_for_rho`]
+//!    (log-sd [`ALPHA_PRIOR_LOG_SD`]); a post-treatment scan updates it
+//!    ([`CalibratedTwin::update_alpha`]: 1-D grid posterior, D and ρ uncertainty
+//!    propagated), and forecasts then use the posterior median.
+//! 4. **Forecasts** of treatment plans ([`TreatmentPlan`]: fractionation, uniform PTV
+//!    or a NIfTI dose map, optional temozolomide), ranked by Days Gained.
 
 use std::time::Instant;
 
@@ -627,7 +632,7 @@ impl CalibratedTwin {
     /// The forecast tissue (calibration crop + 20 mm) and the run from the seed to `day`.
     fn state_at(&self, tissue: &BrainTissue, day: f64, record: bool) -> Result<(BrainTissue, Run)> {
         let off = day - self.first_scan_day;
-        if !(off >= 0.0) {
+        if !(off.is_finite() && off >= 0.0) {
             return Err(OncologyError::invalid(
                 "rt_start_day",
                 day,
@@ -671,7 +676,7 @@ impl CalibratedTwin {
         options: &TreatmentOptions,
     ) -> Result<AlphaPosterior> {
         check_plans(tissue, std::slice::from_ref(plan))?;
-        if !(scan.day > rt_start_day) {
+        if !(scan.day.is_finite() && scan.day > rt_start_day) {
             return Err(OncologyError::invalid(
                 "post-treatment scan day",
                 scan.day,
