@@ -90,6 +90,8 @@ fn main() -> Result<(), Box<dyn Error>> {
             f(c.rho_fit),
             c.rms_residual_mm
                 .map_or(String::new(), |r| format!("{r:.3}")),
+            c.sigma_to_cover_mm
+                .map_or(String::new(), |r| format!("{r:.3}")),
             c.failure.clone().unwrap_or_default(),
             c.seconds
         ));
