@@ -10,12 +10,18 @@
 
 pub mod aliev_panfilov;
 pub mod courtemanche;
+pub mod courtemanche_adaptive;
+pub mod courtemanche_lut;
 pub mod mitchell_schaeffer;
 pub mod protocol;
 pub mod tentusscher;
 
 pub use aliev_panfilov::AlievPanfilov;
 pub use courtemanche::{Courtemanche, CourtemancheState};
+pub use courtemanche_adaptive::{
+    AdaptiveSettings, AdaptiveStats, pace_courtemanche_adaptive, simulate_courtemanche_adaptive,
+};
+pub use courtemanche_lut::CourtemancheLut;
 pub use mitchell_schaeffer::MitchellSchaeffer;
 pub use protocol::{
     ApMeasure, Trace, effective_refractory_period, measure_ap, pace_to_steady_state,
