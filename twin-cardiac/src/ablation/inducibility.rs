@@ -10,6 +10,7 @@
 use ndarray::Array3;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use twin_core::pde::Grid;
 
 use super::lesion::apply_lesions;
 use crate::analysis::{node_at, phase_from_delay};
@@ -35,6 +36,12 @@ pub struct InducibilityProtocol {
     /// Cell size (mm) of the lattice on which re-entry is located (see
     /// [`reentry_cells`]).
     pub reentry_cell_mm: f64,
+    /// Re-entry cells closer than this (mm, beyond the cell's own
+    /// half-diagonal) to the outer boundary of the atrial body (sheet edge,
+    /// lesions, isolated regions; see [`outer_boundary`]) are not recorded:
+    /// a wave end sliding along a boundary has no defined phase there, and a
+    /// target on the boundary cuts nothing.
+    pub edge_margin_mm: f64,
 }
 
 impl Default for InducibilityProtocol {
@@ -47,6 +54,7 @@ impl Default for InducibilityProtocol {
             dt_ms: 0.1,
             site_radius_mm: 1.0,
             reentry_cell_mm: 5.0,
+            edge_margin_mm: 2.0,
         }
     }
 }
@@ -166,6 +174,13 @@ pub fn inducibility<M: CellModel + Clone>(
             observe_episode(&mut md, protocol.sustain_ms, protocol.reentry_cell_mm)
         })
         .collect::<Result<_>>()?;
+    let outer = if g.is_2d() {
+        outer_boundary(&body, lesions)
+    } else {
+        Array3::from_elem(g.shape, false)
+    };
+    let clearance = std::f64::consts::FRAC_1_SQRT_2 * protocol.reentry_cell_mm
+        + protocol.edge_margin_mm.max(0.0);
     let induced: Vec<bool> = episodes.iter().map(|e| e.sustained).collect();
     let frac = induced.iter().filter(|&&b| b).count() as f64 / induced.len().max(1) as f64;
     Ok(InducibilityResult {
@@ -176,8 +191,74 @@ pub fn inducibility<M: CellModel + Clone>(
             .into_iter()
             .filter(|e| e.sustained)
             .flat_map(|e| e.reentry_positions_mm)
+            .filter(|&p| clear_of(&g, &outer, p, clearance))
             .collect(),
     })
+}
+
+/// The outer boundary of the atrial body `body` (2D sheets) ablated with
+/// the transmurality map `lesions`: non-tissue voxels in face-connected
+/// components that touch the grid border or contain an ablated voxel (sheet
+/// edge, lesions and the regions they isolate). Non-conducting fibrosis and
+/// scar inside the body are not boundary: re-entry anchors there.
+pub fn outer_boundary(body: &Substrate, lesions: &Array3<f64>) -> Array3<bool> {
+    let s = body.domain.grid.shape;
+    let hole = body.domain.mask.mapv(|m| !m);
+    let mut out = Array3::from_elem(s, false);
+    let mut seen = Array3::from_elem(s, false);
+    let (mut stack, mut comp) = (Vec::new(), Vec::new());
+    for (start, &h) in hole.indexed_iter() {
+        if !h || seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        stack.push(start);
+        comp.clear();
+        let mut outer = false;
+        while let Some((i, j, k)) = stack.pop() {
+            comp.push((i, j, k));
+            outer |= i == 0 || j == 0 || i + 1 == s[0] || j + 1 == s[1];
+            outer |= lesions.get((i, j, k)).is_some_and(|&t| t > 0.0);
+            for (di, dj) in [(-1isize, 0isize), (1, 0), (0, -1), (0, 1)] {
+                let q = (i.wrapping_add_signed(di), j.wrapping_add_signed(dj), k);
+                if q.0 < s[0] && q.1 < s[1] && hole[q] && !seen[q] {
+                    seen[q] = true;
+                    stack.push(q);
+                }
+            }
+        }
+        if outer {
+            for &q in &comp {
+                out[q] = true;
+            }
+        }
+    }
+    out
+}
+
+/// True if no voxel of `outer` lies within `radius_mm` of `p` (mm) and `p`
+/// is at least `radius_mm` inside the grid's voxel centres.
+fn clear_of(grid: &Grid, outer: &Array3<bool>, p: [f64; 2], radius_mm: f64) -> bool {
+    let s = grid.shape;
+    let lo = grid.centre_mm(0, 0, 0);
+    let hi = grid.centre_mm(s[0] - 1, s[1] - 1, 0);
+    if (0..2).any(|a| p[a] - lo[a] < radius_mm || hi[a] - p[a] < radius_mm) {
+        return false;
+    }
+    let c = grid.voxel_coords([p[0], p[1], 0.0]);
+    let span = [0, 1].map(|a| (radius_mm / grid.spacing_mm[a]).ceil() as isize + 1);
+    let (ci, cj) = (c[0].round() as isize, c[1].round() as isize);
+    for i in (ci - span[0]).max(0)..=(ci + span[0]).min(s[0] as isize - 1) {
+        for j in (cj - span[1]).max(0)..=(cj + span[1]).min(s[1] as isize - 1) {
+            let (i, j) = (i as usize, j as usize);
+            let q = grid.centre_mm(i, j, 0);
+            if outer[[i, j, 0]] && (q[0] - p[0]).powi(2) + (q[1] - p[1]).powi(2) < radius_mm.powi(2)
+            {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// Centre (mm) of the tissue node nearest to `p` within `radius_mm`, if any
@@ -198,9 +279,12 @@ fn nearest_node_mm<M: CellModel>(
         .map(|(_, q)| q)
 }
 
-/// Pace `sub` at `site` (mm) with `protocol.n_beats` beats, each delivered as
-/// soon as the site captures again (end of refractoriness), and return the
-/// simulation right after the last beat has repolarised the site.
+/// Pace `sub` at `site` (mm) with up to `protocol.n_beats` beats, each
+/// delivered as soon as the site captures again (end of refractoriness), and
+/// return the simulation right after the last beat has repolarised the site.
+/// Pacing stops early once the site is re-activated by a wave it did not
+/// start (re-entry has been induced and returns to the site; further beats
+/// would only collide with it), as PEERP stops at induction.
 pub fn pace_site<M: CellModel + Clone>(
     sub: &Substrate,
     models: &[M],
@@ -217,11 +301,13 @@ pub fn pace_site<M: CellModel + Clone>(
         centre_mm: [site[0], site[1], 0.0],
         radius_mm: p.site_radius_mm,
     };
-    for _ in 0..p.n_beats {
-        // Stimulate; if the site does not capture within 30 ms it is still
-        // refractory: wait the margin and try again (pacing at the end of
-        // refractoriness), up to 2 s.
+    let activations = |md: &Monodomain<M>| md.activation_count()[probe];
+    for beat in 0..p.n_beats {
+        // Stimulate; if the site does not capture it is still refractory:
+        // wait the margin and try again (pacing at the end of
+        // refractoriness), for up to 1 s.
         let t_beat = md.t_ms();
+        let mut paced = activations(&md);
         loop {
             md.clear_stimuli();
             md.add_stimulus(Stimulus {
@@ -230,25 +316,43 @@ pub fn pace_site<M: CellModel + Clone>(
                 duration_ms: pulse.duration_ms,
                 amplitude_per_ms: pulse.amplitude_per_ms,
             })?;
+            // Captured once the site crosses the activation threshold; failed
+            // as soon as the site decays after the pulse (a refractory cell
+            // cannot turn around once its potential falls), so a failed
+            // attempt costs ~1 ms of simulation rather than a fixed window.
             let t0 = md.t_ms();
-            let mut captured = false;
-            while md.t_ms() - t0 < 30.0 && !captured {
+            let (mut captured, mut failed, mut prev) = (false, false, f64::INFINITY);
+            while md.t_ms() - t0 < 30.0 && !captured && !failed {
                 md.step();
-                captured = md.v_at(probe) >= thr;
+                let v = md.v_at(probe);
+                captured = v >= thr;
+                failed = md.t_ms() - t0 > pulse.duration_ms && v < prev;
+                prev = v;
             }
-            if captured || md.t_ms() - t_beat > 2000.0 {
+            md.clear_stimuli();
+            if captured {
                 break;
             }
+            if md.t_ms() - t_beat > 1000.0 {
+                // Not captured 1 s after recovery: the site cannot be paced.
+                return Ok(md);
+            }
             md.run(p.coupling_margin_ms);
+            if beat > 0 && activations(&md) > paced {
+                return Ok(md);
+            }
+            paced = activations(&md);
         }
-        md.clear_stimuli();
-        // Wait for local repolarisation.
-        let t0 = md.t_ms();
+        // Wait for local repolarisation; a second activation meanwhile is
+        // re-entry.
+        let (t0, paced) = (md.t_ms(), activations(&md));
         while md.t_ms() - t0 < 2000.0 && md.v_at(probe) >= recovered {
             md.step();
+            if activations(&md) > paced {
+                return Ok(md);
+            }
         }
     }
-    md.clear_stimuli();
     Ok(md)
 }
 
