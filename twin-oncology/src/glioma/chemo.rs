@@ -20,14 +20,17 @@ pub struct TmzParams {
 }
 
 impl Default for TmzParams {
-    /// `k = 5.5e-4` per mg/m². **Derived, not measured**: Stupp et al. 2005 report
+    /// `k = 1.96e-4` per mg/m². **Derived, not measured**: Stupp et al. 2005 report
     /// median progression-free survival 6.9 months with RT + TMZ vs 5.0 months with
     /// RT alone, a delay of ≈ 58 days. In the proliferation regime a uniform log-kill
     /// `L` delays regrowth by `L/ρ`, so at ρ = 0.03/day (mid-range, Harpold 2007)
-    /// `L ≈ 1.74`, spread over the 42 concomitant doses of 75 mg/m² (3150 mg/m²).
+    /// `L ≈ 1.74`, spread over the whole regimen of that arm (42 × 75 + 5 × 150 +
+    /// 25 × 200 = 8900 mg/m², [`TmzSchedule::stupp_2005`]). (Spreading it over the
+    /// concomitant doses alone would triple `k` and, with the adjuvant cycles added,
+    /// give delays several times the trial's.)
     fn default() -> Self {
         Self {
-            log_kill_per_mg_m2: 5.5e-4,
+            log_kill_per_mg_m2: 1.96e-4,
         }
     }
 }

@@ -351,7 +351,7 @@ impl DoseMap {
     fn sub_box(&self, grid: &Grid) -> Result<[usize; 3]> {
         let g = &self.grid;
         let mut lo = [0usize; 3];
-        for a in 0..3 {
+        for (a, l) in lo.iter_mut().enumerate() {
             let off = (grid.origin_mm[a] - g.origin_mm[a]) / g.spacing_mm[a];
             let n = off.round();
             let aligned = (grid.spacing_mm[a] - g.spacing_mm[a]).abs() <= GRID_TOLERANCE_MM
@@ -370,7 +370,7 @@ impl DoseMap {
                     ),
                 ));
             }
-            lo[a] = n as usize;
+            *l = n as usize;
         }
         Ok(lo)
     }

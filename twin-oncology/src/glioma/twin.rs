@@ -723,15 +723,14 @@ impl CalibratedTwin {
         let fine_z: Vec<f64> = (0..ALPHA_FINE_POINTS)
             .map(|i| lo + (hi - lo) * i as f64 / (ALPHA_FINE_POINTS - 1) as f64)
             .collect();
-        let fine_radii: Vec<[f64; 2]> = fine_z
-            .iter()
-            .map(|&z| {
-                let u = (z - lo) / (hi - lo) * (ALPHA_GRID_NODES - 1) as f64;
-                let i = (u.floor() as usize).min(ALPHA_GRID_NODES - 2);
-                let w = u - i as f64;
-                [0, 1].map(|m| node_radii[i][m] * (1.0 - w) + node_radii[i + 1][m] * w)
-            })
-            .collect();
+        // Radii at ln α = z, linear between the nodes.
+        let radii_between_nodes = |z: f64| {
+            let u = ((z - lo) / (hi - lo) * (ALPHA_GRID_NODES - 1) as f64).max(0.0);
+            let i = (u.floor() as usize).min(ALPHA_GRID_NODES - 2);
+            let w = u - i as f64;
+            [0, 1].map(|m| node_radii[i][m] * (1.0 - w) + node_radii[i + 1][m] * w)
+        };
+        let fine_radii: Vec<[f64; 2]> = fine_z.iter().map(|&z| radii_between_nodes(z)).collect();
         let sigma2 = self.options.sigma_radius_mm.powi(2);
         let posterior_with = |cov: [[f64; 2]; 2]| -> Result<Vec<f64>> {
             let det = cov[0][0] * cov[1][1] - cov[0][1] * cov[1][0];
@@ -797,7 +796,7 @@ impl CalibratedTwin {
         let mass = posterior_with(cov)?;
         let q = |p: f64| quantile(&fine_z, &mass, p).exp();
         let alpha = q(0.5);
-        let predicted = radii_at(&self.growth, &[alpha])?[0];
+        let predicted = radii_between_nodes(alpha.ln());
         let interval = |estimate: f64, lower: f64, upper: f64| Interval {
             name: "alpha_per_gy".into(),
             unit: "1/Gy".into(),
@@ -885,7 +884,7 @@ pub struct AlphaPosterior {
     pub scan_day: f64,
     /// Observed T1Gd and FLAIR spherical-equivalent radii at the scan (mm).
     pub observed_radii_mm: [f64; 2],
-    /// Radii predicted at the posterior median α (mm).
+    /// Radii predicted at the posterior median α (mm; interpolated between grid nodes).
     pub predicted_radii_mm: [f64; 2],
     /// Standard deviation added to each radius by the D, ρ uncertainty (mm).
     pub growth_sd_mm: [f64; 2],
