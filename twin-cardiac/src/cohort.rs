@@ -30,7 +30,12 @@ use rand_distr::{Distribution, Normal};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::ablation::{InducibilityProtocol, LesionOptions, Strategy, inducibility, lesion_set};
+use crate::ablation::{
+    InducibilityProtocol, LesionOptions, Strategy, apply_lesions, atrial_body, inducibility,
+    lesion_set, observe_episode, pace_site,
+};
+use crate::cell::CellModel;
+use crate::tissue::Substrate;
 use crate::error::{CardiacError, Result};
 use crate::fibrosis::{FibrosisEffect, FibrosisPattern, burden};
 use crate::geometry::AtrialSheet;
@@ -299,8 +304,10 @@ impl Default for TwinSettings {
 pub struct TruthOutcome {
     /// AF inducible from at least one site after PVI.
     pub recurrence: bool,
-    /// Fraction of truth pacing sites from which AF sustained.
-    pub inducible_fraction: f64,
+    /// Pacing sites of the truth lattice.
+    pub n_sites: usize,
+    /// Sites paced (the search stops at the first inducing site).
+    pub sites_paced: usize,
 }
 
 /// The twin's prediction for one patient.
@@ -400,7 +407,8 @@ impl VirtualPatient {
     }
 
     /// Ground truth: inducibility after standard PVI on the true substrate
-    /// with fibrotic ionic remodelling, at the truth settings.
+    /// with fibrotic ionic remodelling, at the truth settings (sites paced in
+    /// lattice order until one induces AF).
     pub fn true_outcome(&self, truth: &TruthSettings) -> Result<TruthOutcome> {
         let p = &AfPatient {
             conduction_scale: tuned_conduction_scale(
@@ -417,11 +425,7 @@ impl VirtualPatient {
         let sheet = p.sheet_with_effect(truth.dx_mm, |s| p.true_fibrosis(s), effect)?;
         let lesion = lesion_set(&sheet, &Strategy::Pvi, &LesionOptions::default())?;
         let cells = p.cells_with_fibrotic_remodelling();
-        let r = inducibility(&sheet.substrate, &cells, &lesion, &truth.protocol)?;
-        Ok(TruthOutcome {
-            recurrence: r.inducible_fraction > 0.0,
-            inducible_fraction: r.inducible_fraction,
-        })
+        first_inducing_site(&sheet.substrate, &cells, &lesion, &truth.protocol)
     }
 
     /// The twin's patient: LA size from the record, remodelling and CV
@@ -510,4 +514,78 @@ pub fn evaluate(
             })
         })
         .collect()
+}
+
+/// Pace the PEERP site lattice of [`inducibility`] (same lattice, pacing
+/// and sustain criterion) one site at a time in lattice order and stop at
+/// the first site from which AF sustains: recurrence needs one inducing
+/// site, so the rest need not be simulated. Deterministic (sequential).
+pub fn first_inducing_site<M: CellModel + Clone>(
+    substrate: &Substrate,
+    models: &[M],
+    lesions: &Array3<f64>,
+    protocol: &InducibilityProtocol,
+) -> Result<TruthOutcome> {
+    let mut ablated = substrate.clone();
+    apply_lesions(&mut ablated, lesions)?;
+    let body = atrial_body(&ablated)?;
+    let sites = site_lattice(&body, protocol.site_spacing_mm)?;
+    for (k, &site) in sites.iter().enumerate() {
+        let mut md = pace_site(&body, models, site, protocol)?;
+        if observe_episode(&mut md, protocol.sustain_ms, protocol.reentry_cell_mm)?.sustained {
+            return Ok(TruthOutcome {
+                recurrence: true,
+                n_sites: sites.len(),
+                sites_paced: k + 1,
+            });
+        }
+    }
+    Ok(TruthOutcome {
+        recurrence: false,
+        n_sites: sites.len(),
+        sites_paced: sites.len(),
+    })
+}
+
+/// Lattice points (mm) every `spacing_mm` from half a spacing in, each moved
+/// to the nearest tissue node within a quarter spacing (dropped if none), as
+/// in [`inducibility`].
+fn site_lattice(body: &Substrate, spacing_mm: f64) -> Result<Vec<[f64; 2]>> {
+    if !(spacing_mm > 0.0) {
+        return Err(CardiacError::invalid("site_spacing_mm", spacing_mm, "> 0 mm"));
+    }
+    let g = body.domain.grid;
+    let tissue: Vec<[f64; 2]> = body
+        .domain
+        .mask
+        .indexed_iter()
+        .filter(|(_, m)| **m)
+        .map(|((i, j, k), _)| {
+            let c = g.centre_mm(i, j, k);
+            [c[0], c[1]]
+        })
+        .collect();
+    let (lx, ly) = (
+        (g.shape[0] - 1) as f64 * g.spacing_mm[0],
+        (g.shape[1] - 1) as f64 * g.spacing_mm[1],
+    );
+    let r2 = (0.25 * spacing_mm).powi(2);
+    let mut sites = Vec::new();
+    let mut y = 0.5 * spacing_mm;
+    while y < ly {
+        let mut x = 0.5 * spacing_mm;
+        while x < lx {
+            let nearest = tissue
+                .iter()
+                .map(|q| ((q[0] - x).powi(2) + (q[1] - y).powi(2), *q))
+                .filter(|(d2, _)| *d2 <= r2)
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            if let Some((_, q)) = nearest {
+                sites.push(q);
+            }
+            x += spacing_mm;
+        }
+        y += spacing_mm;
+    }
+    Ok(sites)
 }

@@ -222,6 +222,32 @@ fn cv_calibration_and_grid_tuning_of_truth_and_twin() {
     assert!(virtual_cohort(&bad, 3, 1).is_err());
 }
 
+/// The truth's sequential search paces the same site lattice as the
+/// library's `inducibility` and agrees with it on the outcome (a healthy
+/// isotropic sheet with a long APD: nowhere inducible).
+#[test]
+fn first_inducing_site_uses_the_inducibility_lattice() {
+    use twin_cardiac::ablation::{InducibilityProtocol, inducibility};
+    use twin_cardiac::cohort::first_inducing_site;
+    let sub = Substrate::sheet(31, 25, 1.0, 0.1, 0.1, 0.0).unwrap();
+    let lesions = ndarray::Array3::zeros(sub.domain.grid.shape);
+    let protocol = InducibilityProtocol {
+        site_spacing_mm: 10.0,
+        n_beats: 1,
+        // Longer than the last repolarisation after the site's (≈ 100 ms of
+        // spread across the sheet).
+        sustain_ms: 400.0,
+        ..InducibilityProtocol::default()
+    };
+    let cells = [MitchellSchaeffer::default()];
+    let all = inducibility(&sub, &cells, &lesions, &protocol).unwrap();
+    let first = first_inducing_site(&sub, &cells, &lesions, &protocol).unwrap();
+    assert_eq!(first.n_sites, all.sites_mm.len());
+    assert_eq!(first.n_sites, 6);
+    assert_eq!(first.recurrence, all.inducible_fraction > 0.0);
+    assert!(!first.recurrence && first.sites_paced == first.n_sites);
+}
+
 #[test]
 #[ignore]
 fn explore_pilot() {
@@ -263,7 +289,7 @@ fn explore_pilot() {
             vp.patient.fibrosis_pattern,
             vp.patient.remodelling,
             vp.cv_m_per_s,
-            tr.inducible_fraction,
+            tr.sites_paced as f64,
             tt,
             tw,
             twt
