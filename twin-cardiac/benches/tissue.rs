@@ -8,17 +8,11 @@
 //!   cores); the cost per step hardly depends on the activity pattern.
 //!   `_axis_aligned`: the same with fibres along x (5-point stencil).
 //! * `crn_sheet_10k_10ms`: Courtemanche on a 100 × 100 sheet, dt 0.02 ms, to
-//!   report a per-node-step cost for the ionic model.
-//! * `crn_single_cell_100_beats`: one Courtemanche cell paced at 1 Hz for 100
-//!   beats (dt 0.02 ms, Rush–Larsen) — the peer is Myokit/CVODES
-//!   (`benches/peers/myokit_courtemanche.py`, same initial state and
-//!   stimulus). Before timing, the bench prints APD90 of beat 100 at several
-//!   dt so the accuracy can be matched with Myokit's tolerance runs.
+//!   report a per-node-step cost for the ionic model (the single-cell
+//!   Courtemanche benches and the lookup-table sheet are in `benches/cell.rs`).
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use twin_cardiac::cell::{
-    CellModel, Courtemanche, MitchellSchaeffer, pace_to_steady_state, simulate_cell,
-};
+use twin_cardiac::cell::{CellModel, Courtemanche, MitchellSchaeffer};
 use twin_cardiac::tissue::{Monodomain, Site, Stimulus, Substrate};
 
 /// A 400 × 400 Mitchell–Schaeffer sheet at 0.25 mm, dt 0.1 ms, with a
@@ -68,24 +62,6 @@ fn ms_sheet(c: &mut Criterion) {
             let mut md = Monodomain::new(sub.clone(), vec![crn], 0.02).unwrap();
             md.run(10.0);
             md.v()[0]
-        })
-    });
-    for dt in [0.01, 0.02, 0.05] {
-        let t = std::time::Instant::now();
-        let (_, _, ap) = pace_to_steady_state(&crn, 1000.0, 100, dt).unwrap();
-        eprintln!(
-            "Courtemanche 100 beats at 1 Hz, dt {dt} ms: APD90 {:.3} ms, rest {:.3} mV ({:.2} s)",
-            ap.apd90_ms,
-            ap.v_rest_mv,
-            t.elapsed().as_secs_f64()
-        );
-    }
-    g.bench_function("crn_single_cell_100_beats", |b| {
-        b.iter(|| {
-            let (mut v, mut s) = crn.resting();
-            let times: Vec<f64> = (0..100).map(|k| k as f64 * 1000.0).collect();
-            simulate_cell(&crn, &mut v, &mut s, &times, 100_000.0, 0.02, 0).unwrap();
-            v
         })
     });
     g.finish();
