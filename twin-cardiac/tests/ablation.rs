@@ -3,12 +3,15 @@
 
 use ndarray::Array3;
 use twin_cardiac::ablation::{
-    LesionOptions, LineLesion, Strategy, ablated_measure_cm, apply_lesions, atrial_body,
-    lesion_set, rotor_targets,
+    GuideOptions, InducibilityProtocol, LesionOptions, LineLesion, Strategy, ablated_measure_cm,
+    apply_lesions, atrial_body, guided_ablation, inducibility, lesion_set, outer_boundary,
+    rotor_targets,
 };
 use twin_cardiac::analysis::node_at;
 use twin_cardiac::cell::{CellModel, MitchellSchaeffer};
-use twin_cardiac::fibrosis::{FibrosisPattern, burden, fibrosis_map};
+use twin_cardiac::fibrosis::{
+    FibrosisEffect, FibrosisPattern, apply_fibrosis, burden, fibrosis_map,
+};
 use twin_cardiac::geometry::{AtrialSheet, AtrialSheetSpec, Pv};
 use twin_cardiac::tissue::{Monodomain, Site, Stimulus, Substrate};
 
@@ -288,4 +291,114 @@ fn fibrosis_maps_have_the_requested_burden_and_pattern_clustering() {
         fibrosis_map(&s.substrate, 0.2, FibrosisPattern::Patchy, 7).unwrap()
     );
     assert!(fibrosis_map(&s.substrate, 1.5, FibrosisPattern::Patchy, 7).is_err());
+}
+
+/// A small LA sheet (30 mm atrium, 1 mm grid) with long-standing-AF cells
+/// (τ_close 60 ms, τ_open 80 ms, as `AfPatient::cells` at remodelling 1),
+/// optionally with a fibrotic patch of radius 6 mm in the lower body, far
+/// from the veins (conductivity reduced, 30 % of voxels non-conducting).
+fn patch_sheet(with_patch: bool) -> (AtrialSheet, Vec<MitchellSchaeffer>) {
+    let mut s = AtrialSheet::new(AtrialSheetSpec::from_la_diameter(30.0, 1.0, 0.1, 0.04)).unwrap();
+    if with_patch {
+        let g = s.substrate.domain.grid;
+        let patch = Array3::from_shape_fn(g.shape, |(i, j, k)| {
+            let p = g.centre_mm(i, j, k);
+            (p[0] - 30.0).powi(2) + (p[1] - 14.0).powi(2) <= 36.0
+        });
+        apply_fibrosis(&mut s.substrate, &patch, FibrosisEffect::default(), 7).unwrap();
+    }
+    let body = MitchellSchaeffer {
+        tau_close_ms: 60.0,
+        tau_open_ms: 80.0,
+        ..MitchellSchaeffer::default()
+    };
+    let pv = MitchellSchaeffer {
+        tau_close_ms: 0.85 * body.tau_close_ms,
+        ..body
+    };
+    (s, vec![body, pv])
+}
+
+fn patch_protocol() -> InducibilityProtocol {
+    InducibilityProtocol {
+        site_spacing_mm: 15.0,
+        sustain_ms: 600.0,
+        ..InducibilityProtocol::default()
+    }
+}
+
+/// On a substrate where re-entry anchors on a fibrotic patch, PVI alone
+/// leaves AF inducible; the twin-guided target lands on the patch and its
+/// lesion (joined to the nearest boundary) lowers the inducible fraction.
+/// Without the patch PVI suffices, so the patch is what the target must
+/// find. Inducibility is identical with one thread.
+#[test]
+fn guided_target_on_a_fibrotic_anchor_makes_pvi_sufficient() {
+    let (plain, cells) = patch_sheet(false);
+    let proto = patch_protocol();
+    let opts = LesionOptions::default();
+    let pvi_plain = lesion_set(&plain, &Strategy::Pvi, &opts).unwrap();
+    let plain_res = inducibility(&plain.substrate, &cells, &pvi_plain, &proto).unwrap();
+    assert_eq!(plain_res.inducible_fraction, 0.0, "{plain_res:?}");
+
+    let (sheet, cells) = patch_sheet(true);
+    let guide = GuideOptions {
+        max_rounds: 1,
+        ..GuideOptions::default()
+    };
+    let g = guided_ablation(&sheet, &cells, Strategy::Pvi, &opts, &proto, &guide).unwrap();
+    let (pvi, last) = (&g.rounds[0].result, &g.last().result);
+    eprintln!(
+        "PVI {:.2} -> {} {:.2}",
+        pvi.inducible_fraction,
+        g.last().strategy.name(),
+        last.inducible_fraction
+    );
+    assert!(pvi.inducible_fraction > 0.0, "PVI alone must fail here");
+    assert!(last.inducible_fraction < pvi.inducible_fraction);
+    let Strategy::Targeted { targets_mm, .. } = &g.last().strategy else {
+        panic!("no target found");
+    };
+    // The target cell (5 mm) overlaps the 6 mm patch.
+    let t = targets_mm[0];
+    assert!(
+        ((t[0] - 30.0).powi(2) + (t[1] - 14.0).powi(2)).sqrt() < 6.0 + 2.5 * 2f64.sqrt(),
+        "target {t:?}"
+    );
+
+    let pvi_lesions = lesion_set(&sheet, &Strategy::Pvi, &opts).unwrap();
+    let one_thread = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(|| inducibility(&sheet.substrate, &cells, &pvi_lesions, &proto).unwrap());
+    assert_eq!(&one_thread, pvi);
+}
+
+/// The outer boundary holds the lesion ring and what it isolates, not a
+/// non-conducting hole inside the body.
+#[test]
+fn outer_boundary_keeps_lesions_and_isolated_tissue_but_not_interior_holes() {
+    let mut sub = Substrate::sheet(41, 41, 1.0, 0.1, 0.1, 0.0).unwrap();
+    sub.domain.mask[[30, 30, 0]] = false; // a fibrotic hole
+    let g = sub.domain.grid;
+    let ring = LineLesion {
+        points_mm: LineLesion::ellipse([12.0, 12.0], 6.0, 6.0, 2.0).points_mm,
+        width_mm: 2.0,
+        gaps: vec![],
+    }
+    .rasterise(&g)
+    .unwrap();
+    let t = ring.mapv(|b| if b { 1.0 } else { 0.0 });
+    let mut ablated = sub.clone();
+    apply_lesions(&mut ablated, &t).unwrap();
+    let body = atrial_body(&ablated).unwrap();
+    let outer = outer_boundary(&body, &t);
+    assert!(outer[[12, 12, 0]], "isolated centre");
+    assert!(outer[[18, 12, 0]], "ring");
+    assert!(!outer[[30, 30, 0]], "interior hole");
+    assert!(!outer[[25, 25, 0]], "body tissue");
+    // Everything not in the body is either the hole or outer boundary.
+    let n_outer = outer.iter().filter(|&&b| b).count();
+    assert_eq!(n_outer + 1 + body.domain.n_inside(), 41 * 41);
 }
