@@ -16,15 +16,13 @@
 //! Stimulus onsets and offsets are step boundaries, so the discontinuous
 //! stimulus never falls inside a step. The voltage-dependent rates come from
 //! a lookup table (see [`super::CourtemancheLut`]) built once per call
-//! (~12,500 rows, a few ms).
+//! (5,000 rows at the default 0.05 mV, a few ms).
 
 use serde::{Deserialize, Serialize};
 
 use super::courtemanche::{N_VGATES, advance};
 use super::courtemanche_lut::{GateColumn, VoltageTable, check_bin};
-use super::{
-    ApMeasure, CellModel, Courtemanche, CourtemancheLut, CourtemancheState, Trace, measure_ap,
-};
+use super::{ApMeasure, CellModel, Courtemanche, CourtemancheState, Trace, measure_ap};
 use crate::error::{CardiacError, Result};
 
 /// Step-size control of [`simulate_courtemanche_adaptive`].
@@ -40,12 +38,12 @@ pub struct AdaptiveSettings {
     pub dt_max_ms: f64,
     /// Bin width (mV) of the lookup table of the voltage-dependent rates
     /// (see [`super::CourtemancheLut`]; interpolation error < 1e-5 relative
-    /// at 0.02 mV, far below `tol`).
+    /// at 0.02 mV and ~6× that at the default 0.05 mV, far below `tol`).
     pub bin_mv: f64,
 }
 
 impl Default for AdaptiveSettings {
-    /// `tol` 1e-3, steps 1e-4 to 2 ms: APD90 within about 0.1 ms of the
+    /// `tol` 1e-3, steps 1e-4 to 2 ms, 0.05 mV table bins: APD90 within about 0.1 ms of the
     /// converged value at 1 Hz, at beat 1 and at beat 100 (see the
     /// `cell_models` tests and the `cell` bench).
     fn default() -> Self {
@@ -53,7 +51,7 @@ impl Default for AdaptiveSettings {
             tol: 1e-3,
             dt_min_ms: 1e-4,
             dt_max_ms: 2.0,
-            bin_mv: CourtemancheLut::DEFAULT_BIN_MV,
+            bin_mv: 0.05,
         }
     }
 }
@@ -161,6 +159,32 @@ pub fn simulate_courtemanche_adaptive(
     record: bool,
 ) -> Result<(Trace, AdaptiveStats)> {
     settings.validate()?;
+    let table = VoltageTable::new(model, GateColumn::Rate, settings.bin_mv);
+    simulate_with_table(
+        model,
+        &table,
+        v,
+        state,
+        stim_times_ms,
+        duration_ms,
+        settings,
+        record,
+    )
+}
+
+/// [`simulate_courtemanche_adaptive`] with a rate table built by the caller
+/// (settings already validated).
+#[allow(clippy::too_many_arguments)]
+fn simulate_with_table(
+    model: &Courtemanche,
+    table: &VoltageTable,
+    v: &mut f64,
+    state: &mut CourtemancheState,
+    stim_times_ms: &[f64],
+    duration_ms: f64,
+    settings: &AdaptiveSettings,
+    record: bool,
+) -> Result<(Trace, AdaptiveStats)> {
     if !(duration_ms.is_finite() && duration_ms >= 0.0) {
         return Err(CardiacError::invalid(
             "duration_ms",
@@ -178,7 +202,6 @@ pub fn simulate_courtemanche_adaptive(
         .map(|&t| (t, t + pulse.duration_ms))
         .collect();
     pulses.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let table = VoltageTable::new(model, GateColumn::Rate, settings.bin_mv);
 
     let mut trace = Trace {
         t_ms: Vec::new(),
@@ -204,7 +227,7 @@ pub fn simulate_courtemanche_adaptive(
         let boundary = boundary.min(duration_ms);
         let clipped = t + dt >= boundary;
         let h = if clipped { boundary - t } else { dt };
-        let (v_new, s_new, err) = rl2_step(model, &table, *v, state, stim, h, settings.tol);
+        let (v_new, s_new, err) = rl2_step(model, table, *v, state, stim, h, settings.tol);
         let factor = if err > 0.0 {
             (0.9 / err.sqrt()).clamp(0.2, 4.0)
         } else {
@@ -258,10 +281,13 @@ pub fn pace_courtemanche_adaptive(
     if !(bcl_ms.is_finite() && bcl_ms > 10.0) {
         return Err(CardiacError::invalid("bcl_ms", bcl_ms, "> 10 ms"));
     }
+    settings.validate()?;
+    let table = VoltageTable::new(model, GateColumn::Rate, settings.bin_mv);
     let (mut v, mut s) = model.resting();
     let times: Vec<f64> = (0..n_beats - 1).map(|k| k as f64 * bcl_ms).collect();
-    let (_, mut stats) = simulate_courtemanche_adaptive(
+    let (_, mut stats) = simulate_with_table(
         model,
+        &table,
         &mut v,
         &mut s,
         &times,
@@ -269,8 +295,16 @@ pub fn pace_courtemanche_adaptive(
         settings,
         false,
     )?;
-    let (tr, last) =
-        simulate_courtemanche_adaptive(model, &mut v, &mut s, &[0.0], bcl_ms, settings, true)?;
+    let (tr, last) = simulate_with_table(
+        model,
+        &table,
+        &mut v,
+        &mut s,
+        &[0.0],
+        bcl_ms,
+        settings,
+        true,
+    )?;
     stats.accepted += last.accepted;
     stats.rejected += last.rejected;
     let ap = measure_ap(&tr, 0.0, model.activation_threshold()).ok_or_else(|| {
