@@ -15,6 +15,8 @@ pub mod courtemanche_lut;
 pub mod mitchell_schaeffer;
 pub mod protocol;
 pub mod tentusscher;
+pub mod tentusscher_lut;
+mod voltage_table;
 
 pub use aliev_panfilov::AlievPanfilov;
 pub use courtemanche::{Courtemanche, CourtemancheState};
@@ -28,6 +30,7 @@ pub use protocol::{
     s1s2_apd_restitution, simulate_cell,
 };
 pub use tentusscher::{TenTusscher, TenTusscherState};
+pub use tentusscher_lut::TenTusscherLut;
 
 use serde::{Deserialize, Serialize};
 

@@ -104,47 +104,126 @@ pub struct TenTusscherState {
     pub r_prime: f64,
 }
 
-impl CellModel for TenTusscher {
-    type State = TenTusscherState;
+/// Number of purely voltage-gated gates, in table order: m, h, j, xr1, xr2,
+/// xs, r, s, d, f, f2.
+const N_VGATES: usize = 11;
+/// Column of the first current factor in [`VoltageTerms`].
+const CURRENTS: usize = 2 * N_VGATES;
+/// Width of [`VoltageTerms`].
+pub(crate) const N_TERMS: usize = CURRENTS + 6;
 
-    fn name(&self) -> &'static str {
-        "ten Tusscher-Panfilov 2006 (epicardial)"
-    }
+/// Everything a step needs that depends on V and dt alone (and on no
+/// conductance): the gates' steady states, their Rush–Larsen decay factors
+/// e^{−dt/τ}, and six current factors (I_NaK, the two I_NaCa exponentials, the
+/// two GHK factors of I_CaL, I_pK). Tabulated by [`super::TenTusscherLut`].
+pub(crate) type VoltageTerms = [f64; N_TERMS];
 
-    /// Initial values of the original TP06 code (also the Niederer 2011 benchmark).
-    fn resting(&self) -> (f64, TenTusscherState) {
+/// The exact [`VoltageTerms`] at `v` (mV) for steps of `dt` (ms).
+pub(crate) fn voltage_terms(v: f64, dt: f64) -> VoltageTerms {
+    let frt = F / (R * T);
+    let m_inf = 1.0 / (1.0 + ((-56.86 - v) / 9.03).exp()).powi(2);
+    let a_m = 1.0 / (1.0 + ((-60.0 - v) / 5.0).exp());
+    let b_m = 0.1 / (1.0 + ((v + 35.0) / 5.0).exp()) + 0.1 / (1.0 + ((v - 50.0) / 200.0).exp());
+    let tau_m = a_m * b_m;
+    let h_inf = 1.0 / (1.0 + ((v + 71.55) / 7.43).exp()).powi(2);
+    let (a_h, b_h, a_j, b_j) = if v < -40.0 {
         (
-            -85.23,
-            TenTusscherState {
-                ca_i: 0.000126,
-                ca_sr: 3.64,
-                ca_ss: 0.00036,
-                na_i: 8.604,
-                k_i: 136.89,
-                m: 0.00172,
-                h: 0.7444,
-                j: 0.7045,
-                xr1: 0.00621,
-                xr2: 0.4712,
-                xs: 0.0095,
-                r: 2.42e-8,
-                s: 0.999998,
-                d: 3.373e-5,
-                f: 0.7888,
-                f2: 0.9755,
-                f_cass: 0.9953,
-                r_prime: 0.9073,
-            },
+            0.057 * (-(v + 80.0) / 6.8).exp(),
+            2.7 * (0.079 * v).exp() + 3.1e5 * (0.3485 * v).exp(),
+            (-25428.0 * (0.2444 * v).exp() - 6.948e-6 * (-0.04391 * v).exp()) * (v + 37.78)
+                / (1.0 + (0.311 * (v + 79.23)).exp()),
+            0.02424 * (-0.01052 * v).exp() / (1.0 + (-0.1378 * (v + 40.14)).exp()),
         )
+    } else {
+        (
+            0.0,
+            0.77 / (0.13 * (1.0 + ((v + 10.66) / -11.1).exp())),
+            0.0,
+            0.6 * (0.057 * v).exp() / (1.0 + (-0.1 * (v + 32.0)).exp()),
+        )
+    };
+    let tau_xr1 =
+        450.0 / (1.0 + ((-45.0 - v) / 10.0).exp()) * 6.0 / (1.0 + ((v + 30.0) / 11.5).exp());
+    let tau_xr2 =
+        3.0 / (1.0 + ((-60.0 - v) / 20.0).exp()) * 1.12 / (1.0 + ((v - 60.0) / 20.0).exp());
+    let tau_xs =
+        1400.0 / (1.0 + ((5.0 - v) / 6.0).exp()).sqrt() / (1.0 + ((v - 35.0) / 15.0).exp()) + 80.0;
+    let tau_r = 9.5 * (-(v + 40.0).powi(2) / 1800.0).exp() + 0.8;
+    let tau_s =
+        85.0 * (-(v + 45.0).powi(2) / 320.0).exp() + 5.0 / (1.0 + ((v - 20.0) / 5.0).exp()) + 3.0;
+    let tau_d = (1.4 / (1.0 + ((-35.0 - v) / 13.0).exp()) + 0.25)
+        * (1.4 / (1.0 + ((v + 5.0) / 5.0).exp()))
+        + 1.0 / (1.0 + ((50.0 - v) / 20.0).exp());
+    let tau_f = 1102.5 * (-(v + 27.0).powi(2) / 225.0).exp()
+        + 200.0 / (1.0 + ((13.0 - v) / 10.0).exp())
+        + 180.0 / (1.0 + ((v + 30.0) / 10.0).exp())
+        + 20.0;
+    let tau_f2 = 562.0 * (-(v + 27.0).powi(2) / 240.0).exp()
+        + 31.0 / (1.0 + ((25.0 - v) / 10.0).exp())
+        + 80.0 / (1.0 + ((v + 30.0) / 10.0).exp());
+    let gates: [(f64, f64); N_VGATES] = [
+        (m_inf, tau_m),
+        (h_inf, 1.0 / (a_h + b_h)),
+        (h_inf, 1.0 / (a_j + b_j)),
+        (1.0 / (1.0 + ((-26.0 - v) / 7.0).exp()), tau_xr1),
+        (1.0 / (1.0 + ((v + 88.0) / 24.0).exp()), tau_xr2),
+        (1.0 / (1.0 + ((-5.0 - v) / 14.0).exp()), tau_xs),
+        (1.0 / (1.0 + ((20.0 - v) / 6.0).exp()), tau_r),
+        (1.0 / (1.0 + ((v + 20.0) / 5.0).exp()), tau_s),
+        (1.0 / (1.0 + ((-8.0 - v) / 7.5).exp()), tau_d),
+        (1.0 / (1.0 + ((v + 20.0) / 7.0).exp()), tau_f),
+        (0.67 / (1.0 + ((v + 35.0) / 7.0).exp()) + 0.33, tau_f2),
+    ];
+    let mut terms = [0.0; N_TERMS];
+    for (i, (inf, tau)) in gates.into_iter().enumerate() {
+        terms[i] = inf;
+        terms[N_VGATES + i] = (-dt / tau).exp();
     }
+    // GHK factors of I_CaL, 4 (V−15) F²/RT / (e^x − 1) with x = 2 (V−15) F/RT,
+    // times e^x for the subspace term; both tend to 2F as x → 0.
+    let x = 2.0 * (v - 15.0) * frt;
+    let (ghk_ss, ghk_o) = if x.abs() < 1e-9 {
+        (2.0 * F, 2.0 * F)
+    } else {
+        let g = 4.0 * (v - 15.0) * F * frt / (x.exp() - 1.0);
+        (g * x.exp(), g)
+    };
+    terms[CURRENTS..].copy_from_slice(&[
+        1.0 / (1.0 + 0.1245 * (-0.1 * v * frt).exp() + 0.0353 * (-v * frt).exp()),
+        (0.35 * v * frt).exp(),
+        ((0.35 - 1.0) * v * frt).exp(),
+        ghk_ss,
+        ghk_o,
+        1.0 / (1.0 + ((25.0 - v) / 5.98).exp()),
+    ]);
+    terms
+}
 
-    fn step(&self, v: f64, st: &mut TenTusscherState, stim: f64, dt: f64) -> f64 {
+impl TenTusscher {
+    /// One step from `(v, st)` given the voltage terms at `v` for this `dt`;
+    /// returns dV/dt (mV/ms) from the currents at the start of the step.
+    #[inline(always)]
+    pub(crate) fn advance(
+        &self,
+        v: f64,
+        st: &mut TenTusscherState,
+        stim: f64,
+        dt: f64,
+        terms: &VoltageTerms,
+    ) -> f64 {
         let rtf = R * T / F;
-        let frt = 1.0 / rtf;
         let e_na = rtf * (NAO / st.na_i).ln();
         let e_k = rtf * (KO / st.k_i).ln();
         let e_ks = rtf * ((KO + 0.03 * NAO) / (st.k_i + 0.03 * st.na_i)).ln();
         let e_ca = 0.5 * rtf * (CAO / st.ca_i).ln();
+        let [nak, naca_e1, naca_e2, ghk_ss, ghk_o, pk] = [
+            terms[CURRENTS],
+            terms[CURRENTS + 1],
+            terms[CURRENTS + 2],
+            terms[CURRENTS + 3],
+            terms[CURRENTS + 4],
+            terms[CURRENTS + 5],
+        ];
 
         // Currents (pA/pF).
         let i_na = self.g_na * st.m.powi(3) * st.h * st.j * (v - e_na);
@@ -156,33 +235,14 @@ impl CellModel for TenTusscher {
         let i_kr = self.g_kr * g_k1_scale * st.xr1 * st.xr2 * (v - e_k);
         let i_ks = self.g_ks * st.xs * st.xs * (v - e_ks);
         let i_to = self.g_to * st.r * st.s * (v - e_k);
-        let vv = v - 15.0;
-        let ical_den_arg = 2.0 * vv * frt;
-        let i_cal = if ical_den_arg.abs() < 1e-9 {
-            // Limit of x/(e^x − 1) → 1 as x → 0.
-            self.g_cal * st.d * st.f * st.f2 * st.f_cass * 2.0 * F * (0.25 * st.ca_ss - CAO)
-        } else {
-            self.g_cal
-                * st.d
-                * st.f
-                * st.f2
-                * st.f_cass
-                * 4.0
-                * vv
-                * F
-                * frt
-                * (0.25 * st.ca_ss * ical_den_arg.exp() - CAO)
-                / (ical_den_arg.exp() - 1.0)
-        };
-        let i_nak = self.p_nak * KO / (KO + 1.0) * st.na_i
-            / (st.na_i + 40.0)
-            / (1.0 + 0.1245 * (-0.1 * v * frt).exp() + 0.0353 * (-v * frt).exp());
-        let e1 = (0.35 * v * frt).exp();
-        let e2 = ((0.35 - 1.0) * v * frt).exp();
-        let i_naca = self.k_naca * (e1 * st.na_i.powi(3) * CAO - e2 * NAO.powi(3) * st.ca_i * 2.5)
-            / ((87.5f64.powi(3) + NAO.powi(3)) * (1.38 + CAO) * (1.0 + 0.1 * e2));
+        let i_cal =
+            self.g_cal * st.d * st.f * st.f2 * st.f_cass * (0.25 * st.ca_ss * ghk_ss - CAO * ghk_o);
+        let i_nak = self.p_nak * KO / (KO + 1.0) * st.na_i / (st.na_i + 40.0) * nak;
+        let i_naca = self.k_naca
+            * (naca_e1 * st.na_i.powi(3) * CAO - naca_e2 * NAO.powi(3) * st.ca_i * 2.5)
+            / ((87.5f64.powi(3) + NAO.powi(3)) * (1.38 + CAO) * (1.0 + 0.1 * naca_e2));
         let i_pca = 0.1238 * st.ca_i / (st.ca_i + 0.0005);
-        let i_pk = 0.0146 * (v - e_k) / (1.0 + ((25.0 - v) / 5.98).exp());
+        let i_pk = 0.0146 * (v - e_k) * pk;
         let i_bca = 0.000592 * (v - e_ca);
         let i_bna = 0.00029 * (v - e_na);
         let i_ion = i_na
@@ -221,73 +281,31 @@ impl CellModel for TenTusscher {
         let i_stim = -stim;
         let d_k = -(i_k1 + i_to + i_kr + i_ks + i_pk + i_stim - 2.0 * i_nak) * CM_PF / (VC * F);
 
-        // Gates.
-        let m_inf = 1.0 / (1.0 + ((-56.86 - v) / 9.03).exp()).powi(2);
-        let a_m = 1.0 / (1.0 + ((-60.0 - v) / 5.0).exp());
-        let b_m = 0.1 / (1.0 + ((v + 35.0) / 5.0).exp()) + 0.1 / (1.0 + ((v - 50.0) / 200.0).exp());
-        let tau_m = a_m * b_m;
-        let h_inf = 1.0 / (1.0 + ((v + 71.55) / 7.43).exp()).powi(2);
-        let (a_h, b_h, a_j, b_j) = if v < -40.0 {
-            (
-                0.057 * (-(v + 80.0) / 6.8).exp(),
-                2.7 * (0.079 * v).exp() + 3.1e5 * (0.3485 * v).exp(),
-                (-25428.0 * (0.2444 * v).exp() - 6.948e-6 * (-0.04391 * v).exp()) * (v + 37.78)
-                    / (1.0 + (0.311 * (v + 79.23)).exp()),
-                0.02424 * (-0.01052 * v).exp() / (1.0 + (-0.1378 * (v + 40.14)).exp()),
-            )
-        } else {
-            (
-                0.0,
-                0.77 / (0.13 * (1.0 + ((v + 10.66) / -11.1).exp())),
-                0.0,
-                0.6 * (0.057 * v).exp() / (1.0 + (-0.1 * (v + 32.0)).exp()),
-            )
-        };
-        let xr1_inf = 1.0 / (1.0 + ((-26.0 - v) / 7.0).exp());
-        let tau_xr1 =
-            450.0 / (1.0 + ((-45.0 - v) / 10.0).exp()) * 6.0 / (1.0 + ((v + 30.0) / 11.5).exp());
-        let xr2_inf = 1.0 / (1.0 + ((v + 88.0) / 24.0).exp());
-        let tau_xr2 =
-            3.0 / (1.0 + ((-60.0 - v) / 20.0).exp()) * 1.12 / (1.0 + ((v - 60.0) / 20.0).exp());
-        let xs_inf = 1.0 / (1.0 + ((-5.0 - v) / 14.0).exp());
-        let tau_xs =
-            1400.0 / (1.0 + ((5.0 - v) / 6.0).exp()).sqrt() / (1.0 + ((v - 35.0) / 15.0).exp())
-                + 80.0;
-        let r_inf = 1.0 / (1.0 + ((20.0 - v) / 6.0).exp());
-        let tau_r = 9.5 * (-(v + 40.0).powi(2) / 1800.0).exp() + 0.8;
-        let s_inf = 1.0 / (1.0 + ((v + 20.0) / 5.0).exp());
-        let tau_s = 85.0 * (-(v + 45.0).powi(2) / 320.0).exp()
-            + 5.0 / (1.0 + ((v - 20.0) / 5.0).exp())
-            + 3.0;
-        let d_inf = 1.0 / (1.0 + ((-8.0 - v) / 7.5).exp());
-        let tau_d = (1.4 / (1.0 + ((-35.0 - v) / 13.0).exp()) + 0.25)
-            * (1.4 / (1.0 + ((v + 5.0) / 5.0).exp()))
-            + 1.0 / (1.0 + ((50.0 - v) / 20.0).exp());
-        let f_inf = 1.0 / (1.0 + ((v + 20.0) / 7.0).exp());
-        let tau_f = 1102.5 * (-(v + 27.0).powi(2) / 225.0).exp()
-            + 200.0 / (1.0 + ((13.0 - v) / 10.0).exp())
-            + 180.0 / (1.0 + ((v + 30.0) / 10.0).exp())
-            + 20.0;
-        let f2_inf = 0.67 / (1.0 + ((v + 35.0) / 7.0).exp()) + 0.33;
-        let tau_f2 = 562.0 * (-(v + 27.0).powi(2) / 240.0).exp()
-            + 31.0 / (1.0 + ((25.0 - v) / 10.0).exp())
-            + 80.0 / (1.0 + ((v + 30.0) / 10.0).exp());
+        // Gates: voltage gates from the terms, f_Cass from subspace Ca²⁺.
+        let gates = [
+            &mut st.m,
+            &mut st.h,
+            &mut st.j,
+            &mut st.xr1,
+            &mut st.xr2,
+            &mut st.xs,
+            &mut st.r,
+            &mut st.s,
+            &mut st.d,
+            &mut st.f,
+            &mut st.f2,
+        ];
+        for (i, g) in gates.into_iter().enumerate() {
+            let inf = terms[i];
+            *g = inf + (*g - inf) * terms[N_VGATES + i];
+        }
         let cr = (st.ca_ss / 0.05).powi(2);
-        let fcass_inf = 0.6 / (1.0 + cr) + 0.4;
-        let tau_fcass = 80.0 / (1.0 + cr) + 2.0;
-
-        st.m = rush_larsen(st.m, m_inf, tau_m, dt);
-        st.h = rush_larsen(st.h, h_inf, 1.0 / (a_h + b_h), dt);
-        st.j = rush_larsen(st.j, h_inf, 1.0 / (a_j + b_j), dt);
-        st.xr1 = rush_larsen(st.xr1, xr1_inf, tau_xr1, dt);
-        st.xr2 = rush_larsen(st.xr2, xr2_inf, tau_xr2, dt);
-        st.xs = rush_larsen(st.xs, xs_inf, tau_xs, dt);
-        st.r = rush_larsen(st.r, r_inf, tau_r, dt);
-        st.s = rush_larsen(st.s, s_inf, tau_s, dt);
-        st.d = rush_larsen(st.d, d_inf, tau_d, dt);
-        st.f = rush_larsen(st.f, f_inf, tau_f, dt);
-        st.f2 = rush_larsen(st.f2, f2_inf, tau_f2, dt);
-        st.f_cass = rush_larsen(st.f_cass, fcass_inf, tau_fcass, dt);
+        st.f_cass = rush_larsen(
+            st.f_cass,
+            0.6 / (1.0 + cr) + 0.4,
+            80.0 / (1.0 + cr) + 2.0,
+            dt,
+        );
         st.r_prime += dt * d_rp;
         st.ca_i += dt * d_cai;
         st.ca_ss += dt * d_cass;
@@ -295,6 +313,45 @@ impl CellModel for TenTusscher {
         st.na_i += dt * d_na;
         st.k_i += dt * d_k;
         -i_ion
+    }
+}
+
+impl CellModel for TenTusscher {
+    type State = TenTusscherState;
+
+    fn name(&self) -> &'static str {
+        "ten Tusscher-Panfilov 2006 (epicardial)"
+    }
+
+    /// Initial values of the original TP06 code (also the Niederer 2011 benchmark).
+    fn resting(&self) -> (f64, TenTusscherState) {
+        (
+            -85.23,
+            TenTusscherState {
+                ca_i: 0.000126,
+                ca_sr: 3.64,
+                ca_ss: 0.00036,
+                na_i: 8.604,
+                k_i: 136.89,
+                m: 0.00172,
+                h: 0.7444,
+                j: 0.7045,
+                xr1: 0.00621,
+                xr2: 0.4712,
+                xs: 0.0095,
+                r: 2.42e-8,
+                s: 0.999998,
+                d: 3.373e-5,
+                f: 0.7888,
+                f2: 0.9755,
+                f_cass: 0.9953,
+                r_prime: 0.9073,
+            },
+        )
+    }
+
+    fn step(&self, v: f64, st: &mut TenTusscherState, stim: f64, dt: f64) -> f64 {
+        self.advance(v, st, stim, dt, &voltage_terms(v, dt))
     }
 
     fn v_to_mv(&self, v: f64) -> f64 {
