@@ -21,7 +21,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::courtemanche::{N_VGATES, advance};
-use super::courtemanche_lut::{GateColumn, VoltageTable, check_bin};
+use super::courtemanche_lut::{GateColumn, GateTable, check_bin};
 use super::{ApMeasure, CellModel, Courtemanche, CourtemancheState, Trace, measure_ap};
 use crate::error::{CardiacError, Result};
 
@@ -89,7 +89,7 @@ impl AdaptiveSettings {
 /// the step meets `tol`).
 fn rl2_step(
     model: &Courtemanche,
-    table: &VoltageTable,
+    table: &GateTable,
     v: f64,
     s: &CourtemancheState,
     stim: f64,
@@ -159,7 +159,7 @@ pub fn simulate_courtemanche_adaptive(
     record: bool,
 ) -> Result<(Trace, AdaptiveStats)> {
     settings.validate()?;
-    let table = VoltageTable::new(model, GateColumn::Rate, settings.bin_mv);
+    let table = GateTable::new(model, GateColumn::Rate, settings.bin_mv);
     simulate_with_table(
         model,
         &table,
@@ -177,7 +177,7 @@ pub fn simulate_courtemanche_adaptive(
 #[allow(clippy::too_many_arguments)]
 fn simulate_with_table(
     model: &Courtemanche,
-    table: &VoltageTable,
+    table: &GateTable,
     v: &mut f64,
     state: &mut CourtemancheState,
     stim_times_ms: &[f64],
@@ -282,7 +282,7 @@ pub fn pace_courtemanche_adaptive(
         return Err(CardiacError::invalid("bcl_ms", bcl_ms, "> 10 ms"));
     }
     settings.validate()?;
-    let table = VoltageTable::new(model, GateColumn::Rate, settings.bin_mv);
+    let table = GateTable::new(model, GateColumn::Rate, settings.bin_mv);
     let (mut v, mut s) = model.resting();
     let times: Vec<f64> = (0..n_beats - 1).map(|k| k as f64 * bcl_ms).collect();
     let (_, mut stats) = simulate_with_table(

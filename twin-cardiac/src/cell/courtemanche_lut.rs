@@ -15,9 +15,8 @@
 //! model's own h/j rate formulas jump. Voltages outside the table (−150 to +100 mV) and
 //! steps with another `dt` than the table's fall back to the exact formulas.
 
-use std::sync::Arc;
-
 use super::courtemanche::{CurrentFactors, N_VGATES, advance};
+use super::voltage_table::VoltageTable;
 use super::{CellModel, Courtemanche, CourtemancheState, StimulusPulse};
 use crate::error::{CardiacError, Result};
 
@@ -36,42 +35,30 @@ pub(crate) enum GateColumn {
     Rate,
 }
 
-/// A uniform table of the voltage-only terms of one parameter set on
+/// The voltage-only terms of one parameter set tabulated on
 /// [`CourtemancheLut::V_MIN_MV`, `V_MAX_MV`]. Cloning shares the rows.
 #[derive(Debug, Clone)]
-pub(crate) struct VoltageTable {
+pub(crate) struct GateTable {
     column: GateColumn,
     bin_mv: f64,
-    rows: Arc<Vec<Row>>,
+    table: VoltageTable<N_COL>,
 }
 
-impl VoltageTable {
+impl GateTable {
     /// Tabulate `model` on bins of `bin_mv` (checked by the callers).
     pub(crate) fn new(model: &Courtemanche, column: GateColumn, bin_mv: f64) -> Self {
         let (lo, hi) = (CourtemancheLut::V_MIN_MV, CourtemancheLut::V_MAX_MV);
-        let n = ((hi - lo) / bin_mv).ceil() as usize + 1;
-        let rows = (0..n)
-            .map(|k| exact_row(model, lo + k as f64 * bin_mv, column))
-            .collect();
         Self {
             column,
             bin_mv,
-            rows: Arc::new(rows),
+            table: VoltageTable::new(lo, hi, bin_mv, |vm| exact_row(model, vm, column)),
         }
     }
 
     /// The interpolated row at `vm`, or `None` outside the table.
     #[inline(always)]
     fn lookup(&self, vm: f64) -> Option<Row> {
-        let x = (vm - CourtemancheLut::V_MIN_MV) / self.bin_mv;
-        // Also rejects NaN.
-        if !(x >= 0.0 && x < (self.rows.len() - 1) as f64) {
-            return None;
-        }
-        let k = x as usize;
-        let w = x - k as f64;
-        let (r0, r1) = (&self.rows[k], &self.rows[k + 1]);
-        Some(std::array::from_fn(|c| r0[c] + w * (r1[c] - r0[c])))
+        self.table.lookup(vm)
     }
 
     /// Gate steady states, the gate column, and the current factors at `vm`:
@@ -124,7 +111,7 @@ fn exact_row(model: &Courtemanche, vm: f64, column: GateColumn) -> Row {
 pub struct CourtemancheLut {
     model: Courtemanche,
     dt_ms: f64,
-    table: VoltageTable,
+    table: GateTable,
     /// e^{−dt/τ} of the u and f_Ca gates (constant τ of 8 and 2 ms).
     decay_u: f64,
     decay_f_ca: f64,
@@ -153,7 +140,7 @@ impl CourtemancheLut {
         Ok(Self {
             model,
             dt_ms,
-            table: VoltageTable::new(&model, GateColumn::Decay(dt_ms), bin_mv),
+            table: GateTable::new(&model, GateColumn::Decay(dt_ms), bin_mv),
             decay_u: (-dt_ms / 8.0).exp(),
             decay_f_ca: (-dt_ms / 2.0).exp(),
         })
@@ -231,7 +218,7 @@ mod tests {
     /// |exact| + 1e-3, over off-grid voltages from −120 to +80 mV in steps of
     /// 0.00731 mV, skipping the bin that straddles the −40 mV jump of the
     /// h/j rate formulas.
-    fn worst_error(model: &Courtemanche, table: &VoltageTable) -> f64 {
+    fn worst_error(model: &Courtemanche, table: &GateTable) -> f64 {
         let mut worst = 0.0f64;
         let mut vm: f64 = -120.0;
         while vm < 80.0 {
@@ -257,8 +244,8 @@ mod tests {
         let model = Courtemanche::chronic_af();
         let bin = CourtemancheLut::DEFAULT_BIN_MV;
         for column in [GateColumn::Decay(0.02), GateColumn::Rate] {
-            let fine = worst_error(&model, &VoltageTable::new(&model, column, bin));
-            let coarse = worst_error(&model, &VoltageTable::new(&model, column, 10.0 * bin));
+            let fine = worst_error(&model, &GateTable::new(&model, column, bin));
+            let coarse = worst_error(&model, &GateTable::new(&model, column, 10.0 * bin));
             eprintln!("{column:?}: worst {fine:e} at {bin} mV, {coarse:e} at 10x");
             assert!(fine < 1e-5, "{column:?}: worst relative error {fine}");
             let ratio = coarse / fine;
