@@ -2,21 +2,24 @@
 //! sleeves, fibrosis, AF-remodelled cells), induce AF and map it, then test
 //! ablation strategies by pacing from many sites (PEERP-style): the standard
 //! line sets, an incomplete PVI (a gap in each circle), and twin-guided
-//! targets added round by round where the induced re-entries circulate
-//! (OPTIMA-like). Recommends the strategy with the least ablated area that
-//! renders AF non-inducible.
+//! targets added to PVI round by round where the induced re-entries
+//! circulate inside the atrial body (OPTIMA-like). Recommends the strategy
+//! with the least ablated area that renders AF non-inducible.
 //!
 //! Usage: `cargo run --release --example af_ablation [OUT_DIR]` (default `out/af_ablation`).
-//! The last stdout line is JSON with per-strategy `inducible_fraction`,
-//! `ablated_area_cm2` and the recommendation.
+//! Writes SVG maps (activation before/after each strategy with its lesions,
+//! phase singularities during induced AF, re-entry cells after PVI with the
+//! guided lesions) and `af_ablation.json`. The last stdout line is JSON with
+//! per-strategy `inducible_fraction`, `ablated_area_cm2` and the recommendation.
 
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
+use ndarray::Array3;
 use patient_twin::cardiac::ablation::{
-    GuideOptions, InducibilityProtocol, LesionOptions, Strategy, StrategyOutcome,
-    ablated_measure_cm, apply_lesions, atrial_body, guided_ablation, inducibility, lesion_set,
-    pace_site, recommend,
+    GuideOptions, InducibilityProtocol, InducibilityResult, LesionOptions, Strategy,
+    StrategyOutcome, ablated_measure_cm, apply_lesions, atrial_body, guided_ablation, inducibility,
+    lesion_set, pace_site, recommend,
 };
 use patient_twin::cardiac::analysis::{activation_map, phase_from_delay, phase_singularities};
 use patient_twin::cardiac::cell::{CellModel, MitchellSchaeffer};
@@ -26,11 +29,11 @@ use patient_twin::cardiac::patient::AfPatient;
 use patient_twin::cardiac::plot::map_svg;
 use patient_twin::cardiac::tissue::{Monodomain, Site, Stimulus};
 
-/// Activation map of one paced beat from the body centre after ablation.
+/// Activation map of one paced beat from the lower body after ablation.
 fn after_map(
     sheet: &AtrialSheet,
     cells: &[MitchellSchaeffer],
-    lesions: &ndarray::Array3<f64>,
+    lesions: &Array3<f64>,
     path: &Path,
     title: &str,
 ) -> Result<(), Box<dyn Error>> {
@@ -59,21 +62,50 @@ fn after_map(
     Ok(())
 }
 
+/// Visits per re-entry cell (NaN where none) on the sheet's grid.
+fn reentry_map(sheet: &AtrialSheet, res: &InducibilityResult, cell_mm: f64) -> Array3<f64> {
+    let g = sheet.substrate.domain.grid;
+    let mut out = Array3::from_elem(g.shape, f64::NAN);
+    for p in &res.reentry_positions_mm {
+        for ((i, j, k), x) in out.indexed_iter_mut() {
+            let c = g.centre_mm(i, j, k);
+            if (c[0] - p[0]).abs() < 0.5 * cell_mm && (c[1] - p[1]).abs() < 0.5 * cell_mm {
+                *x = if x.is_nan() { 1.0 } else { *x + 1.0 };
+            }
+        }
+    }
+    out
+}
+
+fn line(name: &str, area: f64, r: &InducibilityResult) {
+    println!(
+        "  {:<26} ablated {:>5.2} cm²  inducible from {:>2}/{:<2} sites ({:.2})",
+        name,
+        area,
+        r.induced.iter().filter(|&&b| b).count(),
+        r.sites_mm.len(),
+        r.inducible_fraction
+    );
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
     let out = std::env::args()
         .nth(1)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("out/af_ablation"));
     std::fs::create_dir_all(&out)?;
+    let started = std::time::Instant::now();
     let patient = AfPatient {
-        la_diameter_mm: 44.0,
-        fibrosis_burden: 0.2,
+        la_diameter_mm: 32.0,
+        fibrosis_burden: 0.1,
         fibrosis_pattern: FibrosisPattern::Compact,
-        fibrosis_seed: 11,
-        remodelling: 0.5,
+        fibrosis_seed: 3,
+        remodelling: 1.0,
         conduction_scale: 1.0,
     };
-    let dx = 0.75;
+    // 1 mm grid: plane-wave CV within 2–4 % of the 0.75 mm grid for healthy
+    // tissue (13–19 % below the converged value, as at 0.75 mm: 11–16 %).
+    let dx = 1.0;
     let sheet = patient.sheet(dx, |s| patient.true_fibrosis(s))?;
     let cells = patient.cells();
     println!(
@@ -88,164 +120,159 @@ fn main() -> Result<(), Box<dyn Error>> {
         sheet.substrate.domain.n_inside()
     );
     let protocol = InducibilityProtocol {
-        site_spacing_mm: 20.0,
+        site_spacing_mm: 15.0,
         sustain_ms: 800.0,
         ..InducibilityProtocol::default()
     };
     let opts = LesionOptions::default();
-    let started = std::time::Instant::now();
 
-    // 1. Before ablation: inducibility, and a map of one induced episode.
+    // 1. Before ablation: inducibility, and maps of one induced episode.
     let none = lesion_set(&sheet, &Strategy::None, &opts)?;
     let before = inducibility(&sheet.substrate, &cells, &none, &protocol)?;
+    line("none", 0.0, &before);
     let mut outcomes = vec![StrategyOutcome {
         strategy: Strategy::None.name(),
         inducible_fraction: before.inducible_fraction,
         ablated_area_cm2: 0.0,
     }];
-    println!(
-        "  {:<26} ablated {:>5.2} cm²  inducible from {}/{} sites ({:.2})",
-        "none",
-        0.0,
-        before.induced.iter().filter(|&&b| b).count(),
-        before.sites_mm.len(),
-        before.inducible_fraction
-    );
+    let mut n_ps_before = 0;
     if let Some(k) = before.induced.iter().position(|&b| b) {
         let site = before.sites_mm[k];
         let mut md = pace_site(&sheet.substrate, &cells, site, &protocol)?;
         md.reset_activation_records();
-        md.run(400.0);
-        let delayed = md.v();
-        md.run(10.0);
-        let ps = phase_singularities(&md, &phase_from_delay(&md.v(), &delayed, 0.6)?)?;
+        // Snapshot with the most phase singularities 200–600 ms after pacing.
+        md.run(200.0);
+        let (mut ps, mut snapshot, mut t_snap) = (Vec::new(), md.clone(), 0.0);
+        let mut delayed = md.v();
+        for _ in 0..40 {
+            md.run(10.0);
+            let now = md.v();
+            let found = phase_singularities(&md, &phase_from_delay(&now, &delayed, 0.6)?)?;
+            if found.len() > ps.len() || t_snap == 0.0 {
+                (ps, snapshot, t_snap) = (found, md.clone(), md.t_ms());
+            }
+            delayed = now;
+        }
+        let md = snapshot;
+        n_ps_before = ps.len();
         println!(
-            "  AF induced from ({:.0}, {:.0}) mm: {} phase singularities 410 ms after the last beat",
+            "  AF induced from ({:.0}, {:.0}) mm: {} phase singularities at t = {:.0} ms",
             site[0],
             site[1],
-            ps.len()
+            ps.len(),
+            t_snap
         );
         map_svg(
             &out.join("before_activation.svg"),
-            "last activation (ms) during induced AF, before ablation",
+            "last activation (ms) during induced AF, with phase singularities",
             &activation_map(&md, false),
+            dx,
+            None,
+            &ps,
+        )?;
+        map_svg(
+            &out.join("before_vm.svg"),
+            "Vm (mV) during induced AF, with phase singularities",
+            &md.to_grid(&md.v_mv()),
             dx,
             None,
             &ps,
         )?;
     }
 
-    // 2. Standard lesion sets and an incomplete PVI.
-    let mut tested: Vec<(Strategy, LesionOptions, String)> = [
+    // 2. PVI, then twin-guided targets added to it (round 0 is PVI itself).
+    let guided = guided_ablation(
+        &sheet,
+        &cells,
         Strategy::Pvi,
-        Strategy::PviRoof,
-        Strategy::PviMitral,
-        Strategy::PviRoofMitral,
-        Strategy::PviBox,
-    ]
-    .into_iter()
-    .map(|s| {
-        let n = s.name();
-        (s, opts, n)
-    })
-    .collect();
-    tested.push((
+        &opts,
+        &protocol,
+        &GuideOptions {
+            max_rounds: 2,
+            ..GuideOptions::default()
+        },
+    )?;
+    let mut tested = Vec::new();
+    for r in &guided.rounds {
+        tested.push((
+            r.strategy.name(),
+            r.strategy.clone(),
+            opts,
+            r.ablated_area_cm2,
+        ));
+        line(&r.strategy.name(), r.ablated_area_cm2, &r.result);
+        outcomes.push(StrategyOutcome {
+            strategy: r.strategy.name(),
+            inducible_fraction: r.result.inducible_fraction,
+            ablated_area_cm2: r.ablated_area_cm2,
+        });
+    }
+    let last = guided.last();
+    let pvi_lesions = lesion_set(&sheet, &Strategy::Pvi, &opts)?;
+    map_svg(
+        &out.join("pvi_reentry_cells.svg"),
+        "re-entry cell visits after PVI (the guided targets), PVI lesions",
+        &reentry_map(&sheet, &guided.rounds[0].result, protocol.reentry_cell_mm),
+        dx,
+        Some(&pvi_lesions.mapv(|t| t > 0.0)),
+        &[],
+    )?;
+
+    // 3. Standard line sets and an incomplete PVI.
+    let mut standard: Vec<(String, Strategy, LesionOptions)> =
+        [Strategy::PviRoof, Strategy::PviMitral, Strategy::PviBox]
+            .into_iter()
+            .map(|s| (s.name(), s, opts))
+            .collect();
+    standard.push((
+        "PVI (6 mm gaps)".into(),
         Strategy::Pvi,
         LesionOptions {
             gap_mm: 6.0,
             ..opts
         },
-        "PVI (6 mm gaps)".into(),
     ));
-    let mut best_standard: Option<(Strategy, f64, f64)> = None;
-    for (s, o, name) in &tested {
-        let lesions = lesion_set(&sheet, s, o)?;
+    for (name, s, o) in standard {
+        let lesions = lesion_set(&sheet, &s, &o)?;
         let area = ablated_measure_cm(&sheet.substrate, &lesions);
         let res = inducibility(&sheet.substrate, &cells, &lesions, &protocol)?;
-        println!(
-            "  {:<26} ablated {:>5.2} cm²  inducible from {}/{} sites ({:.2})",
-            name,
-            area,
-            res.induced.iter().filter(|&&b| b).count(),
-            res.sites_mm.len(),
-            res.inducible_fraction
-        );
-        if o.gap_mm == 0.0
-            && best_standard
-                .as_ref()
-                .is_none_or(|b| (res.inducible_fraction, area) < (b.1, b.2))
-        {
-            best_standard = Some((s.clone(), res.inducible_fraction, area));
-        }
-        after_map(
-            &sheet,
-            &cells,
-            &lesions,
-            &out.join(format!("after_{}_activation.svg", file_name(name))),
-            &format!("activation (ms) after {name}"),
-        )?;
+        line(&name, area, &res);
         outcomes.push(StrategyOutcome {
             strategy: name.clone(),
             inducible_fraction: res.inducible_fraction,
             ablated_area_cm2: area,
         });
+        tested.push((name, s, o, area));
     }
-
-    // 3. Twin-guided targets on top of the best standard set.
-    let (base, base_frac, _) = best_standard.ok_or("no standard strategy")?;
-    let mut guided_targets = Vec::new();
-    if base_frac > 0.0 {
-        let guided = guided_ablation(
+    for (name, s, o, _) in &tested {
+        after_map(
             &sheet,
             &cells,
-            base,
-            &opts,
-            &protocol,
-            &GuideOptions::default(),
+            &lesion_set(&sheet, s, o)?,
+            &out.join(format!("after_{}_activation.svg", file_name(name))),
+            &format!("activation (ms) after {name}"),
         )?;
-        for r in &guided.rounds[1..] {
-            let name = r.strategy.name();
-            println!(
-                "  {:<26} ablated {:>5.2} cm²  inducible from {}/{} sites ({:.2})",
-                name,
-                r.ablated_area_cm2,
-                r.result.induced.iter().filter(|&&b| b).count(),
-                r.result.sites_mm.len(),
-                r.result.inducible_fraction
-            );
-            outcomes.push(StrategyOutcome {
-                strategy: name,
-                inducible_fraction: r.result.inducible_fraction,
-                ablated_area_cm2: r.ablated_area_cm2,
-            });
-        }
-        let last = guided.last();
-        if let Strategy::Targeted { targets_mm, .. } = &last.strategy {
-            guided_targets = targets_mm.clone();
-            let name = last.strategy.name();
-            after_map(
-                &sheet,
-                &cells,
-                &lesion_set(&sheet, &last.strategy, &opts)?,
-                &out.join("after_guided_activation.svg"),
-                &format!("activation (ms) after {name}"),
-            )?;
-        }
     }
     let rec = recommend(&outcomes[1..]).ok_or("no strategy")?;
+    let runtime_s = started.elapsed().as_secs_f64();
     println!(
         "recommendation: {} ({:.2} cm², inducible fraction {:.2}); {:.0} s",
-        rec.strategy,
-        rec.ablated_area_cm2,
-        rec.inducible_fraction,
-        started.elapsed().as_secs_f64()
+        rec.strategy, rec.ablated_area_cm2, rec.inducible_fraction, runtime_s
     );
+    let targets = match &last.strategy {
+        Strategy::Targeted { targets_mm, .. } => targets_mm.clone(),
+        _ => Vec::new(),
+    };
     let summary = serde_json::json!({
         "patient": patient,
-        "twin_guided_targets_mm": guided_targets,
+        "dx_mm": dx,
+        "protocol": protocol,
+        "phase_singularities_before": n_ps_before,
+        "twin_guided_targets_mm": targets,
         "strategies": outcomes,
         "recommendation": rec.strategy,
         "recommendation_non_inducible": rec.inducible_fraction == 0.0,
+        "runtime_s": runtime_s,
     });
     std::fs::write(
         out.join("af_ablation.json"),
