@@ -943,6 +943,9 @@ pub struct CoverageCase {
     /// as [`CalibratedTwin::observed_radii_mm`]): the twin's total error (segmentation
     /// noise plus model error), which the calibration's `sigma_radius_mm` stands for.
     pub radius_error_at_truth_mm: Option<Vec<f64>>,
+    /// As `radius_error_at_truth_mm` but with the twin seeded at the true origin instead
+    /// of the T1Gd centroid: the part of the error the seed position does not explain.
+    pub radius_error_at_truth_and_origin_mm: Option<Vec<f64>>,
     /// Smallest `sigma_radius_mm` at which both 95% intervals would cover the truth. The
     /// Gauss–Newton intervals are linear in σ (the least-squares optimum does not depend
     /// on a common σ), so the interval at σ' covers iff σ' ≥ this value.
@@ -1057,6 +1060,8 @@ pub struct CoverageSummary {
     /// Root-mean-square of all [`CoverageCase::radius_error_at_truth_mm`]: the twin's
     /// measured total radius error, to compare with the assumed σ.
     pub rms_radius_error_at_truth_mm: f64,
+    /// Root-mean-square of all [`CoverageCase::radius_error_at_truth_and_origin_mm`].
+    pub rms_radius_error_at_truth_and_origin_mm: f64,
     /// Both intervals would cover the truth had the calibration assumed
     /// σ = `rms_radius_error_at_truth_mm` (from [`CoverageCase::sigma_to_cover_mm`]).
     pub both_covered_at_measured_sigma: Proportion,
@@ -1133,6 +1138,7 @@ fn coverage_case(
         rho_fit: None,
         rms_residual_mm: None,
         radius_error_at_truth_mm: None,
+        radius_error_at_truth_and_origin_mm: None,
         sigma_to_cover_mm: None,
         failure: None,
         seconds: 0.0,
@@ -1166,23 +1172,26 @@ fn coverage_case(
                 half_log(&case.d_fit.expect("set"), truth.diffusion_white_mm2_per_day)
                     .max(half_log(&case.rho_fit.expect("set"), truth.rho_per_day)),
             );
-            let crop = twin_tissue.crop(twin.seed_mm, twin.crop_half_width_mm)?;
             let offsets: Vec<f64> = scans.iter().map(|s| s.day - scans[0].day).collect();
-            let at_truth = forward_radii_mm(
-                &crop,
-                &truth,
-                twin.seed_mm,
-                options.seed_sigma_mm,
-                twin.first_t1gd_radius_mm,
-                &offsets,
-            );
-            case.radius_error_at_truth_mm = Some(
-                twin.observed_radii_mm
+            let error_seeded_at = |origin: [f64; 3]| -> Result<Vec<f64>> {
+                let crop = twin_tissue.crop(origin, twin.crop_half_width_mm)?;
+                let at_truth = forward_radii_mm(
+                    &crop,
+                    &truth,
+                    origin,
+                    options.seed_sigma_mm,
+                    twin.first_t1gd_radius_mm,
+                    &offsets,
+                );
+                Ok(twin
+                    .observed_radii_mm
                     .iter()
                     .zip(&at_truth)
                     .map(|(o, p)| o - p)
-                    .collect(),
-            );
+                    .collect())
+            };
+            case.radius_error_at_truth_mm = Some(error_seeded_at(twin.seed_mm)?);
+            case.radius_error_at_truth_and_origin_mm = Some(error_seeded_at(seed_mm)?);
         }
         Err(e) => case.failure = Some(failure_category(&e)),
     }
@@ -1214,12 +1223,15 @@ pub fn coverage_study(
         .collect::<Result<_>>()?;
     let count =
         |f: fn(&CoverageCase) -> bool| Proportion::wilson(cases.iter().filter(|c| f(c)).count(), n);
-    let errors: Vec<f64> = cases
-        .iter()
-        .filter_map(|c| c.radius_error_at_truth_mm.clone())
-        .flatten()
-        .collect();
-    let rms = (errors.iter().map(|e| e * e).sum::<f64>() / errors.len().max(1) as f64).sqrt();
+    let rms_of = |f: fn(&CoverageCase) -> &Option<Vec<f64>>| {
+        let e: Vec<f64> = cases
+            .iter()
+            .filter_map(|c| f(c).clone())
+            .flatten()
+            .collect();
+        (e.iter().map(|e| e * e).sum::<f64>() / e.len().max(1) as f64).sqrt()
+    };
+    let rms = rms_of(|c| &c.radius_error_at_truth_mm);
     let at_rms = cases
         .iter()
         .filter(|c| c.sigma_to_cover_mm.is_some_and(|s| s <= rms))
@@ -1235,6 +1247,7 @@ pub fn coverage_study(
         both_covered: count(CoverageCase::covered)?,
         assumed_sigma_radius_mm: options.sigma_radius_mm,
         rms_radius_error_at_truth_mm: rms,
+        rms_radius_error_at_truth_and_origin_mm: rms_of(|c| &c.radius_error_at_truth_and_origin_mm),
         both_covered_at_measured_sigma: Proportion::wilson(at_rms, n)?,
         cases,
     })
