@@ -74,11 +74,19 @@ fn main() -> Result<(), Box<dyn Error>> {
         TwinSettings::default(),
     );
     println!("truth vs twin (what differs):");
-    println!("  fibrosis map      true map            | LGE: {:.0} % of fibrotic voxels missed, {:.0} % of healthy voxels enhanced",
-        100.0 * twin.lge.miss_rate, 100.0 * twin.lge.false_positive_rate);
+    println!(
+        "  fibrosis map      true map            | LGE: {:.0} % of fibrotic voxels missed, {:.0} % of healthy voxels enhanced",
+        100.0 * twin.lge.miss_rate,
+        100.0 * twin.lge.false_positive_rate
+    );
     println!("  fibrotic cells    I_Na −40 % (τ_in/0.6) | unchanged");
-    println!("  remodelling, CV   patient's own       | cohort mean for AF type; for age and LGE burden");
-    println!("  grid              dx {} mm            | dx {} mm", truth.dx_mm, twin.dx_mm);
+    println!(
+        "  remodelling, CV   patient's own       | cohort mean for AF type; for age and LGE burden"
+    );
+    println!(
+        "  grid              dx {} mm            | dx {} mm",
+        truth.dx_mm, twin.dx_mm
+    );
     println!(
         "  pacing            sites every {} mm, {} beats, sustain {} ms | every {} mm, {} beats, {} ms",
         truth.protocol.site_spacing_mm,
@@ -173,7 +181,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     })?;
     let delong = delong_test(&labels, &twin_score, &base)?;
     let correct = |v: &[f64], thr: f64| -> Vec<bool> {
-        v.iter().zip(&labels).map(|(&p, &y)| (p >= thr) == y).collect()
+        v.iter()
+            .zip(&labels)
+            .map(|(&p, &y)| (p >= thr) == y)
+            .collect()
     };
     let mc = mcnemar(
         &correct(&twin_score, TWIN_THRESHOLD),
@@ -181,7 +192,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     )
     .ok();
 
-    let show = |name: &str, a: &patient_twin::validate::bootstrap::BootstrapCi, u: &patient_twin::validate::bootstrap::BootstrapCi| {
+    let show = |name: &str,
+                a: &patient_twin::validate::bootstrap::BootstrapCi,
+                u: &patient_twin::validate::bootstrap::BootstrapCi| {
         println!(
             "{name:<9} accuracy {:.3} [{:.3}, {:.3}]  AUC {:.3} [{:.3}, {:.3}]",
             a.estimate, a.percentile.0, a.percentile.1, u.estimate, u.percentile.0, u.percentile.1

@@ -35,11 +35,11 @@ use crate::ablation::{
     lesion_set, observe_episode, pace_site,
 };
 use crate::cell::CellModel;
-use crate::tissue::Substrate;
 use crate::error::{CardiacError, Result};
 use crate::fibrosis::{FibrosisEffect, FibrosisPattern, burden};
 use crate::geometry::AtrialSheet;
 use crate::patient::{AfPatient, conduction_scale_for_cv, tuned_conduction_scale};
+use crate::tissue::Substrate;
 
 /// Population from which virtual patients are drawn. Ranges are design
 /// choices in the span of AF-ablation cohorts, not fitted to any data set.
@@ -551,8 +551,12 @@ pub fn first_inducing_site<M: CellModel + Clone>(
 /// to the nearest tissue node within a quarter spacing (dropped if none), as
 /// in [`inducibility`].
 fn site_lattice(body: &Substrate, spacing_mm: f64) -> Result<Vec<[f64; 2]>> {
-    if !(spacing_mm > 0.0) {
-        return Err(CardiacError::invalid("site_spacing_mm", spacing_mm, "> 0 mm"));
+    if spacing_mm.is_nan() || spacing_mm <= 0.0 {
+        return Err(CardiacError::invalid(
+            "site_spacing_mm",
+            spacing_mm,
+            "> 0 mm",
+        ));
     }
     let g = body.domain.grid;
     let tissue: Vec<[f64; 2]> = body

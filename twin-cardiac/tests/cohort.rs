@@ -67,10 +67,17 @@ fn patient_parameters_lie_in_their_ranges_and_follow_the_spec() {
     // Binomial: persistent fraction within 4 SD of the spec.
     let q = spec.persistent_probability;
     let pers = c.iter().filter(|v| v.persistent_af).count() as f64 / n;
-    assert!((pers - q).abs() < 4.0 * (q * (1.0 - q) / n).sqrt(), "{pers}");
+    assert!(
+        (pers - q).abs() < 4.0 * (q * (1.0 - q) / n).sqrt(),
+        "{pers}"
+    );
     // Persistent AF: larger atria, more fibrosis and remodelling on average.
     let mean = |f: &dyn Fn(&VirtualPatient) -> f64, pers: bool| {
-        let v: Vec<f64> = c.iter().filter(|p| p.persistent_af == pers).map(f).collect();
+        let v: Vec<f64> = c
+            .iter()
+            .filter(|p| p.persistent_af == pers)
+            .map(f)
+            .collect();
         v.iter().sum::<f64>() / v.len() as f64
     };
     let la = |v: &VirtualPatient| v.patient.la_diameter_mm;
@@ -100,7 +107,10 @@ fn patient_parameters_lie_in_their_ranges_and_follow_the_spec() {
             .filter(|v| v.patient.fibrosis_pattern == pat)
             .count() as f64
             / n;
-        assert!((f - 1.0 / 3.0).abs() < 4.0 * (2.0 / 9.0 / n).sqrt(), "{pat:?} {f}");
+        assert!(
+            (f - 1.0 / 3.0).abs() < 4.0 * (2.0 / 9.0 / n).sqrt(),
+            "{pat:?} {f}"
+        );
     }
 }
 
@@ -133,7 +143,10 @@ fn lge_map_differs_from_the_true_map_by_the_stated_error_rates() {
     let fpr = fp / (fp + tn);
     eprintln!("miss {miss} fpr {fpr} over {} voxels", tp + fnn + fp + tn);
     assert!(within(fnn, tp + fnn, lge.miss_rate), "miss rate {miss}");
-    assert!(within(fp, fp + tn, lge.false_positive_rate), "FP rate {fpr}");
+    assert!(
+        within(fp, fp + tn, lge.false_positive_rate),
+        "FP rate {fpr}"
+    );
 }
 
 #[test]
@@ -208,8 +221,14 @@ fn cv_calibration_and_grid_tuning_of_truth_and_twin() {
             (twin.dx_mm, twin.protocol.dt_ms, 0.10),
         ] {
             let raw = plane_wave_cv(dx, d, dt);
-            let tuned = plane_wave_cv(dx, 0.1 * tuned_conduction_scale(cv_target, dx, dt).unwrap(), dt);
-            eprintln!("CV {cv_target} m/s, dx {dx}: converged {converged:.3}, grid {raw:.3}, tuned {tuned:.3}");
+            let tuned = plane_wave_cv(
+                dx,
+                0.1 * tuned_conduction_scale(cv_target, dx, dt).unwrap(),
+                dt,
+            );
+            eprintln!(
+                "CV {cv_target} m/s, dx {dx}: converged {converged:.3}, grid {raw:.3}, tuned {tuned:.3}"
+            );
             assert!(1.0 - raw / converged > min_err);
             assert!((tuned / cv_target - 1.0).abs() < 0.01);
         }
@@ -246,58 +265,4 @@ fn first_inducing_site_uses_the_inducibility_lattice() {
     assert_eq!(first.n_sites, 6);
     assert_eq!(first.recurrence, all.inducible_fraction > 0.0);
     assert!(!first.recurrence && first.sites_paced == first.n_sites);
-}
-
-#[test]
-#[ignore]
-fn explore_pilot() {
-    use rayon::prelude::*;
-    use twin_cardiac::cohort::*;
-    let n: usize = std::env::var("PILOT_N")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(12);
-    let spec = CohortSpec::default();
-    let truth = TruthSettings::default();
-    let twin = TwinSettings::default();
-    let c = virtual_cohort(&spec, n, 99).unwrap();
-    let t0 = std::time::Instant::now();
-    let rows: Vec<_> = c
-        .par_iter()
-        .map(|vp| {
-            let t = std::time::Instant::now();
-            let tr = vp.true_outcome(&truth).unwrap();
-            let tt = t.elapsed().as_secs_f64();
-            let t = std::time::Instant::now();
-            let tw = vp.twin_prediction(&spec, &twin).unwrap();
-            (
-                vp.clone(),
-                tr,
-                tt,
-                tw.inducible_fraction,
-                t.elapsed().as_secs_f64(),
-            )
-        })
-        .collect();
-    for (vp, tr, tt, tw, twt) in &rows {
-        eprintln!(
-            "{:>2} pers {} la {:.0} fib {:.2} {:?} rem {:.2} cv {:.2} | truth {:.2} ({:.0}s) twin {:.2} ({:.0}s)",
-            vp.id,
-            vp.persistent_af as u8,
-            vp.patient.la_diameter_mm,
-            vp.patient.fibrosis_burden,
-            vp.patient.fibrosis_pattern,
-            vp.patient.remodelling,
-            vp.cv_m_per_s,
-            tr.sites_paced as f64,
-            tt,
-            tw,
-            twt
-        );
-    }
-    eprintln!(
-        "total {:.0} s, rate {}",
-        t0.elapsed().as_secs_f64(),
-        rows.iter().filter(|r| r.1.recurrence).count() as f64 / n as f64
-    );
 }
