@@ -20,6 +20,9 @@
 //! The study measures the twin's actual radius error at the true parameters (rater noise
 //! plus model error) and, since the Gauss–Newton intervals scale linearly with σ, also
 //! reports the coverage the intervals would have had at that measured σ.
+//! A second diagnostic seeds the twin at the true origin instead of the T1Gd centroid: on
+//! the atlas most of the twin's radius error, and the upward bias of `D_white` in slow,
+//! wide-front tumours, comes from that seed position (the twin does not fit the origin).
 //!
 //! Writes `coverage.json` and `cases.csv`; the last stdout line is a JSON summary.
 
