@@ -253,6 +253,50 @@ fn main() -> Result<(), Box<dyn Error>> {
             &format!("activation (ms) after {name}"),
         )?;
     }
+    // 4. A second patient whose LGE shows one compact fibrotic patch (6 mm
+    // radius) on the floor: re-entry anchors on it, so PVI alone fails and
+    // a twin-guided target on the patch added to PVI is what is needed.
+    let patient_b = AfPatient {
+        la_diameter_mm: 30.0,
+        fibrosis_burden: 0.0,
+        ..patient
+    };
+    let sheet_b = patient_b.sheet(dx, |s| {
+        let g = s.substrate.domain.grid;
+        Ok(Array3::from_shape_fn(g.shape, |(i, j, k)| {
+            let p = g.centre_mm(i, j, k);
+            (p[0] - 30.0).powi(2) + (p[1] - 14.0).powi(2) <= 36.0
+        }))
+    })?;
+    println!("patient B: LA 30 mm, one 6 mm fibrotic patch on the floor");
+    let guided_b = guided_ablation(
+        &sheet_b,
+        &patient_b.cells(),
+        Strategy::Pvi,
+        &opts,
+        &protocol,
+        &GuideOptions::default(),
+    )?;
+    let mut outcomes_b = Vec::new();
+    for r in &guided_b.rounds {
+        line(&r.strategy.name(), r.ablated_area_cm2, &r.result);
+        outcomes_b.push(StrategyOutcome {
+            strategy: r.strategy.name(),
+            inducible_fraction: r.result.inducible_fraction,
+            ablated_area_cm2: r.ablated_area_cm2,
+        });
+    }
+    after_map(
+        &sheet_b,
+        &patient_b.cells(),
+        &lesion_set(&sheet_b, &guided_b.last().strategy, &opts)?,
+        &out.join("patient_b_after_guided_activation.svg"),
+        &format!(
+            "patient B: activation (ms) after {}",
+            guided_b.last().strategy.name()
+        ),
+    )?;
+    let rec_b = recommend(&outcomes_b).ok_or("no strategy")?;
     let rec = recommend(&outcomes[1..]).ok_or("no strategy")?;
     let runtime_s = started.elapsed().as_secs_f64();
     println!(
@@ -272,6 +316,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         "strategies": outcomes,
         "recommendation": rec.strategy,
         "recommendation_non_inducible": rec.inducible_fraction == 0.0,
+        "patient_b": {
+            "strategies": outcomes_b,
+            "recommendation": rec_b.strategy,
+            "recommendation_non_inducible": rec_b.inducible_fraction == 0.0,
+        },
         "runtime_s": runtime_s,
     });
     std::fs::write(
