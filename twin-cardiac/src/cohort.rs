@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ablation::{
     InducibilityProtocol, LesionOptions, Strategy, apply_lesions, atrial_body, inducibility,
-    lesion_set, observe_episode, pace_site,
+    lesion_set, observe_episode, pace_site, pacing_sites,
 };
 use crate::cell::CellModel;
 use crate::error::{CardiacError, Result};
@@ -529,7 +529,7 @@ pub fn first_inducing_site<M: CellModel + Clone>(
     let mut ablated = substrate.clone();
     apply_lesions(&mut ablated, lesions)?;
     let body = atrial_body(&ablated)?;
-    let sites = site_lattice(&body, protocol.site_spacing_mm)?;
+    let sites = pacing_sites(&body, protocol.site_spacing_mm)?;
     for (k, &site) in sites.iter().enumerate() {
         let mut md = pace_site(&body, models, site, protocol)?;
         if observe_episode(&mut md, protocol.sustain_ms, protocol.reentry_cell_mm)?.sustained {
@@ -545,51 +545,4 @@ pub fn first_inducing_site<M: CellModel + Clone>(
         n_sites: sites.len(),
         sites_paced: sites.len(),
     })
-}
-
-/// Lattice points (mm) every `spacing_mm` from half a spacing in, each moved
-/// to the nearest tissue node within a quarter spacing (dropped if none), as
-/// in [`inducibility`].
-fn site_lattice(body: &Substrate, spacing_mm: f64) -> Result<Vec<[f64; 2]>> {
-    if spacing_mm.is_nan() || spacing_mm <= 0.0 {
-        return Err(CardiacError::invalid(
-            "site_spacing_mm",
-            spacing_mm,
-            "> 0 mm",
-        ));
-    }
-    let g = body.domain.grid;
-    let tissue: Vec<[f64; 2]> = body
-        .domain
-        .mask
-        .indexed_iter()
-        .filter(|(_, m)| **m)
-        .map(|((i, j, k), _)| {
-            let c = g.centre_mm(i, j, k);
-            [c[0], c[1]]
-        })
-        .collect();
-    let (lx, ly) = (
-        (g.shape[0] - 1) as f64 * g.spacing_mm[0],
-        (g.shape[1] - 1) as f64 * g.spacing_mm[1],
-    );
-    let r2 = (0.25 * spacing_mm).powi(2);
-    let mut sites = Vec::new();
-    let mut y = 0.5 * spacing_mm;
-    while y < ly {
-        let mut x = 0.5 * spacing_mm;
-        while x < lx {
-            let nearest = tissue
-                .iter()
-                .map(|q| ((q[0] - x).powi(2) + (q[1] - y).powi(2), *q))
-                .filter(|(d2, _)| *d2 <= r2)
-                .min_by(|a, b| a.0.total_cmp(&b.0));
-            if let Some((_, q)) = nearest {
-                sites.push(q);
-            }
-            x += spacing_mm;
-        }
-        y += spacing_mm;
-    }
-    Ok(sites)
 }

@@ -148,25 +148,7 @@ pub fn inducibility<M: CellModel + Clone>(
     apply_lesions(&mut ablated, lesions)?;
     let body = atrial_body(&ablated)?;
     let g = body.domain.grid;
-    let probe = Monodomain::new(body.clone(), models.to_vec(), protocol.dt_ms)?;
-    let (lx, ly) = (
-        (g.shape[0] - 1) as f64 * g.spacing_mm[0],
-        (g.shape[1] - 1) as f64 * g.spacing_mm[1],
-    );
-    let s = protocol.site_spacing_mm;
-    let mut sites = Vec::new();
-    let mut y = 0.5 * s;
-    while y < ly {
-        let mut x = 0.5 * s;
-        while x < lx {
-            if let Some(site) = nearest_node_mm(&probe, [x, y], 0.25 * s) {
-                sites.push(site);
-            }
-            x += s;
-        }
-        y += s;
-    }
-    drop(probe);
+    let sites = pacing_sites(&body, protocol.site_spacing_mm)?;
     let episodes: Vec<Episode> = sites
         .par_iter()
         .map(|&site| {
@@ -261,22 +243,52 @@ fn clear_of(grid: &Grid, outer: &Array3<bool>, p: [f64; 2], radius_mm: f64) -> b
     true
 }
 
-/// Centre (mm) of the tissue node nearest to `p` within `radius_mm`, if any
-/// (lattice points that fall on scar or a non-conducting voxel move to the
-/// closest tissue instead of being dropped).
-fn nearest_node_mm<M: CellModel>(
-    md: &Monodomain<M>,
-    p: [f64; 2],
-    radius_mm: f64,
-) -> Option<[f64; 2]> {
-    let g = md.substrate().domain.grid;
-    md.coords()
-        .iter()
-        .map(|c| g.centre_mm(c[0], c[1], c[2]))
-        .map(|q| ((q[0] - p[0]).powi(2) + (q[1] - p[1]).powi(2), [q[0], q[1]]))
-        .filter(|(d2, _)| *d2 <= radius_mm * radius_mm)
-        .min_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, q)| q)
+/// The pacing sites of [`inducibility`]: lattice points (mm) every
+/// `spacing_mm` from half a spacing in, each moved to the nearest tissue node
+/// of `body` within a quarter spacing (dropped if none). Errors unless
+/// `spacing_mm > 0`.
+pub fn pacing_sites(body: &Substrate, spacing_mm: f64) -> Result<Vec<[f64; 2]>> {
+    if spacing_mm.is_nan() || spacing_mm <= 0.0 {
+        return Err(CardiacError::invalid(
+            "site_spacing_mm",
+            spacing_mm,
+            "> 0 mm",
+        ));
+    }
+    let g = body.domain.grid;
+    let tissue: Vec<[f64; 2]> = body
+        .domain
+        .mask
+        .indexed_iter()
+        .filter(|(_, m)| **m)
+        .map(|((i, j, k), _)| {
+            let c = g.centre_mm(i, j, k);
+            [c[0], c[1]]
+        })
+        .collect();
+    let (lx, ly) = (
+        (g.shape[0] - 1) as f64 * g.spacing_mm[0],
+        (g.shape[1] - 1) as f64 * g.spacing_mm[1],
+    );
+    let r2 = (0.25 * spacing_mm).powi(2);
+    let mut sites = Vec::new();
+    let mut y = 0.5 * spacing_mm;
+    while y < ly {
+        let mut x = 0.5 * spacing_mm;
+        while x < lx {
+            let nearest = tissue
+                .iter()
+                .map(|q| ((q[0] - x).powi(2) + (q[1] - y).powi(2), *q))
+                .filter(|(d2, _)| *d2 <= r2)
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            if let Some((_, q)) = nearest {
+                sites.push(q);
+            }
+            x += spacing_mm;
+        }
+        y += spacing_mm;
+    }
+    Ok(sites)
 }
 
 /// Pace `sub` at `site` (mm) with up to `protocol.n_beats` beats, each

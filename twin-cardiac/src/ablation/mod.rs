@@ -11,7 +11,7 @@ pub mod strategy;
 pub use guided::{GuideOptions, GuidedAblation, guided_ablation};
 pub use inducibility::{
     Episode, InducibilityProtocol, InducibilityResult, atrial_body, inducibility, observe_episode,
-    outer_boundary, pace_site,
+    outer_boundary, pace_site, pacing_sites,
 };
 pub use lesion::{
     LesionOptions, LineLesion, ablated_measure_cm, apply_lesions, depth_map, disk_lesion, union,
