@@ -12,10 +12,11 @@ use rand_chacha::ChaCha8Rng;
 use statrs::distribution::{ContinuousCDF, Normal};
 use twin_core::pde::Grid;
 use twin_oncology::glioma::cohort::{
-    ALPHA_PRIOR_LOG_SD, ALPHA_Z, ANATOMY_PERTURBATION, Proportion, RHO_RANGE_PER_DAY,
-    SPEED_RANGE_MM_PER_DAY, WIDTH_RANGE_MM, baseline_features, draw_patient, failure_category,
-    patient_anatomy, responder_probability,
+    ALPHA_Z, ANATOMY_PERTURBATION, Proportion, RHO_RANGE_PER_DAY, SPEED_RANGE_MM_PER_DAY,
+    WIDTH_RANGE_MM, baseline_features, draw_patient, failure_category, patient_anatomy,
+    responder_probability,
 };
+use twin_oncology::glioma::params::ALPHA_PRIOR_LOG_SD;
 use twin_oncology::glioma::twin::{CalibrationOptions, calibrate};
 use twin_oncology::glioma::{BrainTissue, LqParams, Segmentation};
 

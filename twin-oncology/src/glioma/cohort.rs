@@ -27,8 +27,8 @@
 //! * the truth's `D_white/D_grey` is drawn on 5–10 (Swanson et al. 2000); the twin assumes 10;
 //! * the truth's α/β is drawn log-uniform on 5–15 Gy; the twin assumes 10 Gy (Rockne 2010);
 //! * the truth's α scatters around the population prior; the twin knows only the prior;
-//! * the truth's seed is a 1.5 mm Gaussian at a random point; the twin seeds 2 mm at the
-//!   T1Gd centroid;
+//! * the truth's seed is a 1.5 mm Gaussian at a random point; the twin seeds a 2 mm
+//!   Gaussian at the origin it fits to the noisy scans' centroids;
 //! * segmentations carry rater noise: per-scan threshold jitter (logit sd
 //!   [`THRESHOLD_LOGIT_SD`]) and boundary voxels flipped with probability
 //!   [`BOUNDARY_FLIP_PROBABILITY`].
@@ -64,7 +64,8 @@ use twin_validate::delong::{DeLongTest, delong_test};
 
 use super::model::{GliomaSim, ImagingSummary, Trajectory, TreatmentOptions, observe};
 use super::params::{
-    FLAIR_THRESHOLD, GrowthParams, LqParams, RESPONDER_DAYS_GAINED, T1GD_THRESHOLD,
+    ALPHA_PRIOR_LOG_SD, FLAIR_THRESHOLD, GrowthParams, LqParams, RESPONDER_DAYS_GAINED,
+    T1GD_THRESHOLD,
 };
 use super::radiotherapy::Schedule;
 use super::tissue::BrainTissue;
@@ -74,9 +75,6 @@ use super::twin::{
 };
 use crate::error::{OncologyError, Result};
 
-/// Log-sd of α around the prior median given ρ (our assumption; Rockne 2010 report the
-/// ρ–α association but no scatter we could cite).
-pub const ALPHA_PRIOR_LOG_SD: f64 = 0.25;
 /// Range of the virtual patients' ρ (1/day): the upper part of the published 0.005–0.2
 /// (Harpold 2007), where the 100-day boundary lies under the α prior. In this model
 /// DG ≈ 120 α/ρ days, so below ρ ≈ 0.05 /day nearly every virtual patient responds.
@@ -902,7 +900,8 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
 /// [`super::synthetic::virtual_scans`] on the truth atlas (e.g. 1 mm) with the twin's
 /// white/grey ratio; the twin calibrates on the twin atlas (e.g. 2 mm). Truth and twin
 /// differ in grid (discretisation error), in the seed (truth: a 2 mm Gaussian at a random
-/// point; twin: at the noisy T1Gd centroid) and by the segmentations' boundary noise.
+/// point; twin: a 2 mm Gaussian at the origin it fits to the noisy scans) and by the
+/// segmentations' boundary noise.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CoverageDesign {
     /// Box (mm, `[low corner, high corner]`) in which tumour origins are drawn uniformly.
@@ -944,12 +943,15 @@ pub struct CoverageCase {
     /// noise plus model error), which the calibration's `sigma_radius_mm` stands for.
     pub radius_error_at_truth_mm: Option<Vec<f64>>,
     /// As `radius_error_at_truth_mm` but with the twin seeded at the true origin instead
-    /// of the T1Gd centroid: the part of the error the seed position does not explain.
+    /// of its fitted seed: the part of the error the seed position does not explain.
     pub radius_error_at_truth_and_origin_mm: Option<Vec<f64>>,
     /// Smallest `sigma_radius_mm` at which both 95% intervals would cover the truth. The
     /// Gauss–Newton intervals are linear in σ (the least-squares optimum does not depend
     /// on a common σ), so the interval at σ' covers iff σ' ≥ this value.
     pub sigma_to_cover_mm: Option<f64>,
+    /// Distance (mm) from the true origin of the first scan's T1Gd centroid and of
+    /// the twin's fitted seed.
+    pub seed_error_mm: Option<[f64; 2]>,
     /// [`failure_category`] of a failed calibration.
     pub failure: Option<String>,
     /// Calibration wall time (s).
@@ -1062,6 +1064,9 @@ pub struct CoverageSummary {
     pub rms_radius_error_at_truth_mm: f64,
     /// Root-mean-square of all [`CoverageCase::radius_error_at_truth_and_origin_mm`].
     pub rms_radius_error_at_truth_and_origin_mm: f64,
+    /// Root-mean-square of [`CoverageCase::seed_error_mm`]: `[T1Gd centroid, fitted
+    /// seed]` distance from the true origin (mm).
+    pub rms_seed_error_mm: [f64; 2],
     /// Both intervals would cover the truth had the calibration assumed
     /// σ = `rms_radius_error_at_truth_mm` (from [`CoverageCase::sigma_to_cover_mm`]).
     pub both_covered_at_measured_sigma: Proportion,
@@ -1140,6 +1145,7 @@ fn coverage_case(
         radius_error_at_truth_mm: None,
         radius_error_at_truth_and_origin_mm: None,
         sigma_to_cover_mm: None,
+        seed_error_mm: None,
         failure: None,
         seconds: 0.0,
     };
@@ -1174,7 +1180,7 @@ fn coverage_case(
             );
             let offsets: Vec<f64> = scans.iter().map(|s| s.day - scans[0].day).collect();
             let error_seeded_at = |origin: [f64; 3]| -> Result<Vec<f64>> {
-                let crop = twin_tissue.crop(origin, twin.crop_half_width_mm)?;
+                let crop = twin_tissue.crop(twin.crop_centre_mm, twin.crop_half_width_mm)?;
                 let at_truth = forward_radii_mm(
                     &crop,
                     &truth,
@@ -1190,6 +1196,14 @@ fn coverage_case(
                     .map(|(o, p)| o - p)
                     .collect())
             };
+            let from_origin = |p: [f64; 3]| {
+                (0..3)
+                    .map(|a| (p[a] - seed_mm[a]).powi(2))
+                    .sum::<f64>()
+                    .sqrt()
+            };
+            case.seed_error_mm =
+                Some([from_origin(twin.crop_centre_mm), from_origin(twin.seed_mm)]);
             case.radius_error_at_truth_mm = Some(error_seeded_at(twin.seed_mm)?);
             case.radius_error_at_truth_and_origin_mm = Some(error_seeded_at(seed_mm)?);
         }
@@ -1249,6 +1263,14 @@ pub fn coverage_study(
         rms_radius_error_at_truth_mm: rms,
         rms_radius_error_at_truth_and_origin_mm: rms_of(|c| &c.radius_error_at_truth_and_origin_mm),
         both_covered_at_measured_sigma: Proportion::wilson(at_rms, n)?,
+        rms_seed_error_mm: [0, 1].map(|m| {
+            let e: Vec<f64> = cases
+                .iter()
+                .filter_map(|c| c.seed_error_mm)
+                .map(|e| e[m])
+                .collect();
+            (e.iter().map(|e| e * e).sum::<f64>() / e.len().max(1) as f64).sqrt()
+        }),
         cases,
     })
 }

@@ -24,8 +24,11 @@ pub mod synthetic;
 pub mod tissue;
 pub mod twin;
 
-pub use model::{GliomaSim, ImagingSummary, Trajectory, TreatmentOutcome};
+pub use model::{
+    DoseDistribution, GliomaSim, ImagingSummary, Temozolomide, Trajectory, TreatmentOptions,
+    TreatmentOutcome, TreatmentPlan,
+};
 pub use params::{GrowthParams, LqParams};
-pub use radiotherapy::{Fraction, Schedule};
+pub use radiotherapy::{DoseMap, Fraction, Schedule};
 pub use tissue::BrainTissue;
-pub use twin::{CalibratedTwin, CalibrationOptions, Segmentation};
+pub use twin::{CalibratedTwin, CalibrationOptions, Segmentation, calibrate};

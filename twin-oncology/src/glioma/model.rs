@@ -199,6 +199,31 @@ fn summary([t1, fl]: [f64; 2]) -> ImagingSummary {
     }
 }
 
+/// Centroids (mm) of the T1Gd (`c ≥ 0.80`) and FLAIR (`c ≥ 0.16`) regions of `c`
+/// in the tissue mask, `[t1gd, flair]`; `None` for an empty region. Voxels count
+/// whole, as in a segmentation, so this is the model's counterpart of a label map's
+/// centroid.
+pub fn region_centroids_mm(domain: &Domain, c: &Array3<f64>) -> Result<[Option<[f64; 3]>; 2]> {
+    domain.grid.check_shape("c", c)?;
+    let mut sums = [[0.0; 3]; 2];
+    let mut counts = [0usize; 2];
+    for ((i, j, k), &v) in c.indexed_iter() {
+        if v < FLAIR_THRESHOLD || !domain.mask[[i, j, k]] {
+            continue;
+        }
+        let p = domain.grid.centre_mm(i, j, k);
+        for (r, threshold) in [T1GD_THRESHOLD, FLAIR_THRESHOLD].into_iter().enumerate() {
+            if v >= threshold {
+                counts[r] += 1;
+                for a in 0..3 {
+                    sums[r][a] += p[a];
+                }
+            }
+        }
+    }
+    Ok([0, 1].map(|r| (counts[r] > 0).then(|| sums[r].map(|s| s / counts[r] as f64))))
+}
+
 /// Label map: 0 normal, 1 FLAIR-only (`0.16 ≤ c < 0.80`), 2 T1Gd (`c ≥ 0.80`).
 pub fn label_map(c: &Array3<f64>) -> Array3<u16> {
     c.mapv(|v| {

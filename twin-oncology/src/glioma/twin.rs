@@ -6,13 +6,17 @@
 //!    ln(0.80^{-1/2} − 1)] ≈ 6.23`, from the Ablowitz–Zeppetella (1979) closed-form
 //!    profile `c(ξ) = (1 + e^{ξ/√6})^{-2}` (ξ in units of `√(D/ρ)`), which is within
 //!    2% of the minimal-speed wave. Hence `D = (v/2)(g/κ)`, `ρ = (v/2)/(g/κ)`.
-//! 2. **PDE-constrained refinement** of `D_white` and `ρ` on the tissue around the
-//!    lesion: the seed sits at the T1Gd centroid of the first scan, and the (unknown)
-//!    time since onset is eliminated by starting the clock when the simulated T1Gd
-//!    radius reaches the observed one. The data are the remaining spherical-equivalent
+//! 2. **PDE-constrained refinement** of `D_white`, `ρ` and the seed on the tissue
+//!    around the lesion. The (unknown) time since onset is eliminated by starting the
+//!    clock when the simulated T1Gd radius reaches the observed one (and reported as
+//!    [`CalibratedTwin::onset_to_first_scan_days`]). The seed origin is fitted to the
+//!    scans' T1Gd and FLAIR centroids (a tumour drifts towards white matter, so its
+//!    centroid is not its origin); D and ρ to the remaining spherical-equivalent
 //!    radii (FLAIR at scan 1, T1Gd and FLAIR at later scans) with Gaussian error
-//!    `sigma_radius_mm`; Nelder–Mead in log-parameters (twin-core `calibrate`), then
-//!    Gauss–Newton Laplace 95% intervals in log-parameters at the optimum.
+//!    `sigma_radius_mm`, by Nelder–Mead in log-parameters (twin-core `calibrate`);
+//!    seed and growth alternate (seed, growth, seed, and growth again if the seed
+//!    moved). Gauss–Newton Laplace 95% intervals in log-parameters at the optimum,
+//!    conditional on the fitted seed.
 //! 3. **Radiosensitivity** α from the population prior [`LqParams::prior_alpha_for_rho`]
 //!    (log-sd [`ALPHA_PRIOR_LOG_SD`]); a post-treatment scan updates it
 //!    ([`CalibratedTwin::update_alpha`]: 1-D grid posterior, D and ρ uncertainty
@@ -35,7 +39,7 @@ use twin_core::pde::Grid;
 use super::model::{DoseDistribution, TreatmentPlan};
 use super::model::{
     GliomaSim, ImagingSummary, Trajectory, TreatmentOptions, TreatmentOutcome, observe,
-    sphere_radius_mm,
+    region_centroids_mm, sphere_radius_mm,
 };
 use super::params::{ALPHA_PRIOR_LOG_SD, GrowthParams, LqParams};
 use super::radiotherapy::Schedule;
@@ -81,19 +85,19 @@ impl Segmentation {
     /// Check against the tissue and summarise: (volumes/radii, T1Gd centroid in mm).
     /// Errors if the enhancing region is empty.
     pub fn summarise(&self, tissue: &BrainTissue) -> Result<(ImagingSummary, [f64; 3])> {
-        let (s, centroid) = self.summarise_checked(tissue)?;
-        let centroid = centroid.ok_or_else(|| {
+        let (s, [t1gd, _]) = self.summarise_checked(tissue)?;
+        let centroid = t1gd.ok_or_else(|| {
             OncologyError::invalid("t1gd", "empty mask", "at least one enhancing voxel")
         })?;
         Ok((s, centroid))
     }
 
     /// [`Self::summarise`] allowing an empty enhancing region (after treatment it may
-    /// have vanished): the centroid is then `None`.
+    /// have vanished), with the T1Gd and FLAIR centroids (mm; `None` if empty).
     fn summarise_checked(
         &self,
         tissue: &BrainTissue,
-    ) -> Result<(ImagingSummary, Option<[f64; 3]>)> {
+    ) -> Result<(ImagingSummary, [Option<[f64; 3]>; 2])> {
         let tg = &tissue.domain.grid;
         self.grid.check_shape("t1gd", &self.t1gd)?;
         self.grid.check_shape("flair", &self.flair)?;
@@ -118,7 +122,8 @@ impl Segmentation {
             }
         }
         let vv = self.grid.voxel_volume_mm3();
-        let (mut n_t1, mut n_fl, mut outside, mut sum) = (0usize, 0usize, 0usize, [0.0; 3]);
+        let (mut n_t1, mut n_fl, mut outside) = (0usize, 0usize, 0usize);
+        let (mut sum_t1, mut sum_fl) = ([0.0; 3], [0.0; 3]);
         for ((i, j, k), &f) in self.flair.indexed_iter() {
             let t = self.t1gd[[i, j, k]];
             if t && !f {
@@ -136,10 +141,13 @@ impl Segmentation {
             if !tissue.is_tissue(p) {
                 outside += 1;
             }
+            for a in 0..3 {
+                sum_fl[a] += p[a];
+            }
             if t {
                 n_t1 += 1;
                 for a in 0..3 {
-                    sum[a] += p[a];
+                    sum_t1[a] += p[a];
                 }
             }
         }
@@ -158,7 +166,8 @@ impl Segmentation {
                 t1gd_radius_mm: sphere_radius_mm(v1),
                 flair_radius_mm: sphere_radius_mm(v2),
             },
-            (n_t1 > 0).then(|| sum.map(|s| s / n_t1 as f64)),
+            [(sum_t1, n_t1), (sum_fl, n_fl)]
+                .map(|(sum, n)| (n > 0).then(|| sum.map(|s| s / n as f64))),
         ))
     }
 }
@@ -206,8 +215,11 @@ pub struct CalibratedTwin {
     pub lq: LqParams,
     /// The α posterior from a post-treatment scan, if one was used.
     pub alpha_posterior: Option<AlphaPosterior>,
-    /// Seed (T1Gd centroid of the first scan), mm.
+    /// Fitted seed origin (mm): where the simulated tumour's T1Gd and FLAIR centroids
+    /// match the scans' (see [`calibrate`]).
     pub seed_mm: [f64; 3],
+    /// Centre of the tissue crop the twin runs on (mm): the first scan's T1Gd centroid.
+    pub crop_centre_mm: [f64; 3],
     /// Simulated days from seed to the first scan.
     pub onset_to_first_scan_days: f64,
     /// Day of the first scan.
@@ -234,6 +246,9 @@ struct Run {
     t_first: f64,
     history: Trajectory,
     at_offsets: Vec<ImagingSummary>,
+    /// T1Gd and FLAIR centroids at each offset (mm; at offset 0 those of the first
+    /// recorded state at or after the anchor, at most four steps later).
+    centroids: Vec<[Option<[f64; 3]>; 2]>,
 }
 
 fn run(
@@ -274,6 +289,7 @@ fn run(
         }
     };
     let mut at_offsets = Vec::with_capacity(offsets.len());
+    let mut centroids = Vec::with_capacity(offsets.len());
     for &off in offsets {
         let target = t_first + off;
         if target > t {
@@ -307,12 +323,14 @@ fn run(
         } else {
             at_offsets.push(sim.observe_last()?);
         }
+        centroids.push(region_centroids_mm(sim.domain(), &c)?);
     }
     Ok(Run {
         c,
         t_first,
         history,
         at_offsets,
+        centroids,
     })
 }
 
@@ -415,6 +433,82 @@ fn log_gauss_newton_intervals(
     Ok((intervals, cov))
 }
 
+/// A seed move below which D and ρ are not refitted (mm).
+const SEED_REFIT_MM: f64 = 0.5;
+/// Fixed-point iterations per seed fit.
+const SEED_ITERATIONS: usize = 4;
+/// Largest seed move per iteration (mm).
+const SEED_MAX_STEP_MM: f64 = 3.0;
+/// Seed moves below this end a seed fit (mm).
+const SEED_TOLERANCE_MM: f64 = 0.1;
+
+fn distance_mm(a: [f64; 3], b: [f64; 3]) -> f64 {
+    (0..3).map(|i| (a[i] - b[i]).powi(2)).sum::<f64>().sqrt()
+}
+
+/// The seed-origin fit. A tumour grows faster into white matter than into grey, so
+/// its centroid drifts away from its origin; seeding at the observed centroid puts
+/// the seed on the wrong side of that drift and biases `D_white`. The fit moves the
+/// seed until the simulated T1Gd and FLAIR centroids at the scans match the observed
+/// ones on average: the fixed-point iteration `seed ← seed + mean(observed −
+/// simulated)`, whose map has a Jacobian close to the identity (the drift changes
+/// slowly with the origin), with steps capped at [`SEED_MAX_STEP_MM`].
+struct SeedFit<'a> {
+    tissue: &'a BrainTissue,
+    sigma_mm: f64,
+    r1_mm: f64,
+    offsets: &'a [f64],
+    /// T1Gd and FLAIR centroids per scan (mm).
+    observed_centroids: &'a [[[f64; 3]; 2]],
+}
+
+impl SeedFit<'_> {
+    /// The seed after at most [`SEED_ITERATIONS`] iterations from `start`; a run that
+    /// fails (a seed outside tissue, a tumour too slow) ends the fit at the last good seed.
+    fn fit(&self, growth: &GrowthParams, start: [f64; 3]) -> [f64; 3] {
+        let mut seed = start;
+        for _ in 0..SEED_ITERATIONS {
+            let Ok(r) = run(
+                self.tissue,
+                growth,
+                seed,
+                self.sigma_mm,
+                self.r1_mm,
+                self.offsets,
+                false,
+            ) else {
+                break;
+            };
+            let mut shift = [0.0; 3];
+            let mut n = 0.0;
+            for (sim, obs) in r.centroids.iter().zip(self.observed_centroids) {
+                for (s, o) in sim.iter().zip(obs) {
+                    if let Some(s) = s {
+                        for a in 0..3 {
+                            shift[a] += o[a] - s[a];
+                        }
+                        n += 1.0;
+                    }
+                }
+            }
+            if n == 0.0 {
+                break;
+            }
+            let length = distance_mm(shift, [0.0; 3]) / n;
+            let scale = (SEED_MAX_STEP_MM / length).min(1.0) / n;
+            let next = std::array::from_fn(|a| seed[a] + scale * shift[a]);
+            if !self.tissue.is_tissue(next) {
+                break;
+            }
+            seed = next;
+            if length < SEED_TOLERANCE_MM {
+                break;
+            }
+        }
+        seed
+    }
+}
+
 /// Two-sided 95% normal quantile.
 const Z95: f64 = 1.959_963_984_540_054;
 
@@ -441,11 +535,22 @@ pub fn calibrate(
             ));
         }
     }
-    let summaries: Vec<(ImagingSummary, [f64; 3])> = scans
+    let summaries: Vec<(ImagingSummary, [Option<[f64; 3]>; 2])> = scans
         .iter()
-        .map(|s| s.summarise(tissue))
+        .map(|s| s.summarise_checked(tissue))
         .collect::<Result<_>>()?;
-    let seed_mm = summaries[0].1;
+    let observed_centroids: Vec<[[f64; 3]; 2]> = summaries
+        .iter()
+        .map(|(_, [t1, fl])| match (t1, fl) {
+            (Some(t1), Some(fl)) => Ok([*t1, *fl]),
+            _ => Err(OncologyError::invalid(
+                "t1gd",
+                "empty mask",
+                "at least one enhancing voxel in every pre-treatment scan",
+            )),
+        })
+        .collect::<Result<_>>()?;
+    let crop_centre_mm = observed_centroids[0][0];
     let (first, last) = (&summaries[0].0, &summaries[summaries.len() - 1].0);
     let dt = scans[scans.len() - 1].day - scans[0].day;
     let v = (last.t1gd_radius_mm - first.t1gd_radius_mm) / dt;
@@ -462,30 +567,38 @@ pub fn calibrate(
         .sum::<f64>()
         / summaries.len() as f64;
     let width = (gap / wave_gap_factor()).max(0.1);
+    let ratio = options.white_grey_ratio;
     let analytic_start = GrowthParams {
         diffusion_white_mm2_per_day: (0.5 * v * width).clamp(1e-3, 5.0),
         rho_per_day: (0.5 * v / width).clamp(1e-3, 0.5),
-        white_grey_ratio: options.white_grey_ratio,
+        white_grey_ratio: ratio,
     };
     let half_width = last.flair_radius_mm + options.crop_margin_mm;
-    let crop = tissue.crop(seed_mm, half_width)?;
+    let crop = tissue.crop(crop_centre_mm, half_width)?;
     let offsets: Vec<f64> = scans.iter().map(|s| s.day - scans[0].day).collect();
     let mut observed = vec![first.flair_radius_mm];
     for (s, _) in &summaries[1..] {
         observed.extend([s.t1gd_radius_mm, s.flair_radius_mm]);
     }
     let r1 = first.t1gd_radius_mm;
-    let ratio = options.white_grey_ratio;
     let sigma_seed = options.seed_sigma_mm;
-    let radii = |p: &[f64]| {
-        let g = GrowthParams {
-            diffusion_white_mm2_per_day: p[0],
-            rho_per_day: p[1],
-            white_grey_ratio: ratio,
-        };
-        forward_radii_mm(&crop, &g, seed_mm, sigma_seed, r1, &offsets)
+    let seed_fit = SeedFit {
+        tissue: &crop,
+        sigma_mm: sigma_seed,
+        r1_mm: r1,
+        offsets: &offsets,
+        observed_centroids: &observed_centroids,
     };
-    let model = |p: &[f64]| -> twin_core::Result<Vec<f64>> { Ok(radii(p)) };
+    let growth_of = |p: &[f64]| GrowthParams {
+        diffusion_white_mm2_per_day: p[0],
+        rho_per_day: p[1],
+        white_grey_ratio: ratio,
+    };
+    let radii_from = |seed_mm: [f64; 3]| {
+        let crop = &crop;
+        let offsets = &offsets;
+        move |p: &[f64]| forward_radii_mm(crop, &growth_of(p), seed_mm, sigma_seed, r1, offsets)
+    };
     let (d0, r0) = (
         analytic_start.diffusion_white_mm2_per_day,
         analytic_start.rho_per_day,
@@ -508,34 +621,45 @@ pub fn calibrate(
     ];
     let n_obs = observed.len();
     let obs = Observations::new(observed.clone(), vec![options.sigma_radius_mm; n_obs])?;
-    let problem = Problem::new(
-        model,
-        specs,
-        obs,
-        Likelihood::Gaussian {
-            sigma: SigmaModel::Known,
-        },
-    )?;
-    let fit_opts = FitOptions {
-        n_starts: 1,
-        max_iters: options.max_iters,
-        tolerance: 1e-6,
-        initial: Some(vec![d0, r0]),
-        ..FitOptions::default()
+    let problem_at = |seed_mm: [f64; 3]| {
+        let radii = radii_from(seed_mm);
+        Problem::new(
+            move |p: &[f64]| -> twin_core::Result<Vec<f64>> { Ok(radii(p)) },
+            specs.clone(),
+            obs.clone(),
+            Likelihood::Gaussian {
+                sigma: SigmaModel::Known,
+            },
+        )
     };
-    let best = fit(&problem, &fit_opts)?;
+    let fit_from = |seed_mm: [f64; 3], initial: Vec<f64>| {
+        let fit_opts = FitOptions {
+            n_starts: 1,
+            max_iters: options.max_iters,
+            tolerance: 1e-6,
+            initial: Some(initial),
+            ..FitOptions::default()
+        };
+        fit(&problem_at(seed_mm)?, &fit_opts)
+    };
+    // Seed and growth alternately: the seed at the analytic start, D and ρ at that
+    // seed, the seed again at the fit, and D and ρ once more if it moved.
+    let mut seed_mm = seed_fit.fit(&analytic_start, crop_centre_mm);
+    let mut best = fit_from(seed_mm, vec![d0, r0])?;
+    let moved = seed_fit.fit(&growth_of(&best.estimate), seed_mm);
+    if distance_mm(moved, seed_mm) > SEED_REFIT_MM {
+        seed_mm = moved;
+        best = fit_from(seed_mm, best.estimate.clone())?;
+    }
+    let problem = problem_at(seed_mm)?;
     let (intervals, cov) = log_gauss_newton_intervals(
-        &radii,
+        &radii_from(seed_mm),
         problem.specs(),
         &best.estimate,
         options.sigma_radius_mm,
     )?;
     let fitted = problem.predict(&best.estimate)?;
-    let growth = GrowthParams {
-        diffusion_white_mm2_per_day: best.estimate[0],
-        rho_per_day: best.estimate[1],
-        white_grey_ratio: ratio,
-    };
+    let growth = growth_of(&best.estimate);
     let r = run(&crop, &growth, seed_mm, sigma_seed, r1, &[0.0], false)?;
     Ok(CalibratedTwin {
         growth,
@@ -548,6 +672,7 @@ pub fn calibrate(
             ..LqParams::default()
         },
         seed_mm,
+        crop_centre_mm,
         onset_to_first_scan_days: r.t_first,
         first_scan_day: scans[0].day,
         first_t1gd_radius_mm: r1,
@@ -568,7 +693,10 @@ impl CalibratedTwin {
         day: f64,
         extra_margin_mm: f64,
     ) -> Result<(BrainTissue, Array3<f64>)> {
-        let crop = tissue.crop(self.seed_mm, self.crop_half_width_mm + extra_margin_mm)?;
+        let crop = tissue.crop(
+            self.crop_centre_mm,
+            self.crop_half_width_mm + extra_margin_mm,
+        )?;
         let r1 = self.first_t1gd_radius_mm;
         let r = run(
             &crop,
@@ -639,7 +767,10 @@ impl CalibratedTwin {
                 format!("on or after the first scan day {}", self.first_scan_day),
             ));
         }
-        let crop = tissue.crop(self.seed_mm, self.crop_half_width_mm + FORECAST_MARGIN_MM)?;
+        let crop = tissue.crop(
+            self.crop_centre_mm,
+            self.crop_half_width_mm + FORECAST_MARGIN_MM,
+        )?;
         let r = run(
             &crop,
             &self.growth,
