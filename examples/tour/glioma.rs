@@ -9,12 +9,11 @@
 use std::path::Path;
 use std::time::Instant;
 
-use ndarray::Array3;
-use patient_twin::core::pde::{Grid, analysis, plot};
+use patient_twin::core::pde::{analysis, plot};
 use patient_twin::oncology::glioma::model::{TreatmentOptions, label_map};
 use patient_twin::oncology::glioma::synthetic::virtual_scans;
 use patient_twin::oncology::glioma::twin::{CalibrationOptions, calibrate};
-use patient_twin::oncology::glioma::{BrainTissue, GrowthParams, Schedule, Segmentation};
+use patient_twin::oncology::glioma::{BrainTissue, GrowthParams, Schedule};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
@@ -35,10 +34,10 @@ pub fn run(out_dir: &Path) -> Result<serde_json::Value, Box<dyn std::error::Erro
     let mut rng = ChaCha8Rng::seed_from_u64(11);
     let (scans, c_true) = virtual_scans(&crop, &truth, seed_mm, 8.0, &[45.0], 0.3, &mut rng)?;
     // Scans live in atlas space: embed the crop's labels in the full 1 mm grid.
-    let scans: Vec<Segmentation> = scans
+    let scans = scans
         .iter()
-        .map(|s| embed(s, &crop.domain.grid, &fine.domain.grid))
-        .collect();
+        .map(|s| s.embed(&fine.domain.grid))
+        .collect::<Result<Vec<_>, _>>()?;
     let t_truth = t.elapsed().as_secs_f64();
     // Tour budget: a short Nelder–Mead polish of the analytic travelling-wave start
     // on a tighter crop (the examples/glioma_twin.rs run uses the full defaults).
@@ -117,23 +116,4 @@ pub fn run(out_dir: &Path) -> Result<serde_json::Value, Box<dyn std::error::Erro
         "forecast_seconds": t_forecast,
         "ranking": outcomes.iter().map(|o| json!({"schedule": o.schedule, "days_gained": o.days_gained})).collect::<Vec<_>>(),
     }))
-}
-
-/// Put a segmentation made on a crop into the full atlas grid (same spacing).
-fn embed(s: &Segmentation, crop: &Grid, full: &Grid) -> Segmentation {
-    let o = full
-        .voxel_coords(crop.origin_mm)
-        .map(|x| x.round() as usize);
-    let mut t1 = Array3::from_elem(full.shape, false);
-    let mut fl = t1.clone();
-    for ((i, j, k), &f) in s.flair.indexed_iter() {
-        fl[[o[0] + i, o[1] + j, o[2] + k]] = f;
-        t1[[o[0] + i, o[1] + j, o[2] + k]] = s.t1gd[[i, j, k]];
-    }
-    Segmentation {
-        day: s.day,
-        grid: *full,
-        t1gd: t1,
-        flair: fl,
-    }
 }

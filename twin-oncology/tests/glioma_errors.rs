@@ -164,3 +164,30 @@ fn treatment_input_errors() {
     assert_eq!(p.observed_radii_mm[0], 0.0);
     assert!(p.posterior.lower <= p.posterior.estimate && p.posterior.estimate <= p.posterior.upper);
 }
+
+#[test]
+fn segmentations_round_trip_through_nifti_and_reject_foreign_labels() {
+    let t = tissue();
+    let g = t.domain.grid;
+    let dir = std::env::temp_dir().join(format!("twin-oncology-seg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let s = scan(12.5, &g, [24.0, 20.0, 20.0], 5.0, 8.0);
+    let path = dir.join("scan.nii.gz");
+    s.write_nifti(&path).unwrap();
+    let back = Segmentation::read_nifti(&path, 12.5).unwrap();
+    assert_eq!(back.t1gd, s.t1gd);
+    assert_eq!(back.flair, s.flair);
+    assert_eq!(back.grid.shape, g.shape);
+    assert_eq!(back.summarise(&t).unwrap(), s.summarise(&t).unwrap());
+    // A BraTS-style map (enhancing = 4) must be remapped, not read as something else.
+    let mut labels = s.labels();
+    labels[[12, 10, 10]] = 4;
+    let brats = dir.join("brats.nii.gz");
+    twin_io::nifti_io::write_labels(&brats, &twin_io::nifti_io::LabelMap { grid: g, labels })
+        .unwrap();
+    let m = message(Segmentation::read_nifti(&brats, 0.0));
+    assert!(m.contains("[12, 10, 10]") && m.contains("2 T1Gd"), "{m}");
+    let m = message(Segmentation::read_nifti(dir.join("missing.nii.gz"), 0.0));
+    assert!(m.contains("segmentation"), "{m}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -56,7 +56,6 @@ use rand_distr::{Distribution, Normal};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal as StatNormal};
-use twin_core::pde::Grid;
 use twin_validate::baseline::logistic::{LogisticOptions, LogisticRegression};
 use twin_validate::bootstrap::{BootstrapConfig, bootstrap, strata_from_labels};
 use twin_validate::compare::{BinaryMetric, PairedComparison, compare_binary};
@@ -278,18 +277,6 @@ fn rater_labels(c: &Array3<f64>, mask: &Array3<bool>, rng: &mut ChaCha8Rng) -> A
     out
 }
 
-/// Embed a label map made on `crop` into the `full` grid (same spacing, aligned voxels).
-fn embed(labels: &Array3<u16>, crop: &Grid, full: &Grid, day: f64) -> Result<Segmentation> {
-    let o = full
-        .voxel_coords(crop.origin_mm)
-        .map(|x| x.round() as usize);
-    let mut big = Array3::<u16>::zeros(full.shape);
-    for ((i, j, k), &l) in labels.indexed_iter() {
-        big[[o[0] + i, o[1] + j, o[2] + k]] = l;
-    }
-    Segmentation::from_labels(day, *full, &big)
-}
-
 fn push(traj: &mut Trajectory, t: f64, s: ImagingSummary) {
     traj.t_days.push(t);
     traj.imaging.push(s);
@@ -338,21 +325,21 @@ pub fn simulate_truth(
     let onset_days = t;
     let mask = tissue.domain.mask.clone();
     let (crop_grid, full_grid) = (tissue.domain.grid, atlas.domain.grid);
-    let mut scans = vec![embed(
-        &rater_labels(&c, &mask, &mut rng),
-        &crop_grid,
-        &full_grid,
-        0.0,
-    )?];
+    let mut scans = vec![
+        Segmentation::from_labels(0.0, crop_grid, &rater_labels(&c, &mask, &mut rng))?
+            .embed(&full_grid)?,
+    ];
     let mut true_imaging = vec![*history.imaging.last().expect("recorded")];
     sim.grow_recording(&mut c, t, p.scan_gap_days, &mut history)?;
     t += p.scan_gap_days;
-    scans.push(embed(
-        &rater_labels(&c, &mask, &mut rng),
-        &crop_grid,
-        &full_grid,
-        p.scan_gap_days,
-    )?);
+    scans.push(
+        Segmentation::from_labels(
+            p.scan_gap_days,
+            crop_grid,
+            &rater_labels(&c, &mask, &mut rng),
+        )?
+        .embed(&full_grid)?,
+    );
     true_imaging.push(observe(sim.domain(), &c)?);
     sim.grow_recording(&mut c, t, p.rt_delay_days, &mut history)?;
     t += p.rt_delay_days;

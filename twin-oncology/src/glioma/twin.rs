@@ -82,6 +82,90 @@ impl Segmentation {
         })
     }
 
+    /// Read a segmentation scanned on `day` from a NIfTI-1 label map in atlas space:
+    /// 0 normal, 1 FLAIR abnormality without enhancement, 2 enhancing (T1Gd). Other
+    /// labels are an error (remap first, e.g. BraTS' 1/2/4 to 1/1/2).
+    pub fn read_nifti(path: impl AsRef<std::path::Path>, day: f64) -> Result<Self> {
+        let path = path.as_ref();
+        let m = twin_io::nifti_io::read_labels(path).map_err(|e| OncologyError::Io {
+            what: "segmentation".into(),
+            message: e.to_string(),
+        })?;
+        if let Some(((i, j, k), bad)) = m.labels.indexed_iter().find(|(_, l)| **l > 2) {
+            return Err(OncologyError::invalid(
+                format!("segmentation label at voxel [{i}, {j}, {k}]"),
+                bad,
+                "0 normal, 1 FLAIR only, 2 T1Gd",
+            ));
+        }
+        if !day.is_finite() {
+            return Err(OncologyError::invalid("scan day", day, "a finite day"));
+        }
+        Self::from_labels(day, m.grid, &m.labels)
+    }
+
+    /// This segmentation (made on a crop of `full`) placed into the `full` grid: same
+    /// spacing, voxel-aligned, labels outside the crop normal. Errors if the crop does
+    /// not lie on `full`.
+    pub fn embed(&self, full: &Grid) -> Result<Self> {
+        self.grid.check_shape("t1gd", &self.t1gd)?;
+        self.grid.check_shape("flair", &self.flair)?;
+        let v = full.voxel_coords(self.grid.origin_mm);
+        let aligned = (0..3).all(|a| {
+            (self.grid.spacing_mm[a] - full.spacing_mm[a]).abs() < 1e-6
+                && (v[a] - v[a].round()).abs() < 1e-3
+                && v[a].round() >= 0.0
+                && v[a].round() as usize + self.grid.shape[a] <= full.shape[a]
+        });
+        if !aligned {
+            return Err(OncologyError::invalid(
+                "segmentation grid",
+                format!(
+                    "origin {:?} mm, spacing {:?} mm, shape {:?}",
+                    self.grid.origin_mm, self.grid.spacing_mm, self.grid.shape
+                ),
+                "a voxel-aligned crop of the target grid with its spacing",
+            ));
+        }
+        let o = v.map(|x| x.round() as usize);
+        let place = |m: &Array3<bool>| {
+            let mut big = Array3::from_elem(full.shape, false);
+            for ((i, j, k), &x) in m.indexed_iter() {
+                big[[o[0] + i, o[1] + j, o[2] + k]] = x;
+            }
+            big
+        };
+        Ok(Self {
+            day: self.day,
+            grid: *full,
+            t1gd: place(&self.t1gd),
+            flair: place(&self.flair),
+        })
+    }
+
+    /// The label map (0 normal, 1 FLAIR only, 2 T1Gd).
+    pub fn labels(&self) -> Array3<u16> {
+        Array3::from_shape_fn(self.t1gd.dim(), |idx| {
+            if self.t1gd[idx] {
+                2
+            } else {
+                u16::from(self.flair[idx])
+            }
+        })
+    }
+
+    /// Write the label map ([`Self::labels`]) as uint16 NIfTI-1; the day is not stored.
+    pub fn write_nifti(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        let m = twin_io::nifti_io::LabelMap {
+            grid: self.grid,
+            labels: self.labels(),
+        };
+        twin_io::nifti_io::write_labels(path, &m).map_err(|e| OncologyError::Io {
+            what: "segmentation".into(),
+            message: e.to_string(),
+        })
+    }
+
     /// Check against the tissue and summarise: (volumes/radii, T1Gd centroid in mm).
     /// Errors if the enhancing region is empty.
     pub fn summarise(&self, tissue: &BrainTissue) -> Result<(ImagingSummary, [f64; 3])> {
