@@ -15,8 +15,8 @@
 //!   `--post` is a scan after 60 Gy/30 started on `--rt-day` (default: last scan + 14).
 //!
 //! The twin runs on the **2 mm** atlas; it forecasts 60 Gy/30, 40 Gy/15, 61.2 Gy/34 and
-//! 60 Gy/30 + temozolomide (Stupp 2005) with the prior α, then the delivered plan with
-//! the posterior α. Writes the scans (in-silico run), `observed_last_scan.svg` and
+//! 60 Gy/30 + temozolomide (Stupp 2005) with the prior α and 95% prediction intervals
+//! (α, D and ρ uncertainty), then the delivered plan with the posterior α. Writes the scans (in-silico run), `observed_last_scan.svg` and
 //! `twin_last_scan.svg` (coronal slices through the fitted seed) and `twin.json`. The
 //! last stdout line is a JSON summary (`true` values are null for your own scans).
 
@@ -137,18 +137,22 @@ fn main() -> Result<(), Error> {
     ];
     let treatment = TreatmentOptions::default();
     let t = Instant::now();
-    let outcomes = twin.forecast_plans(&coarse, input.rt_day, &plans, &treatment)?;
+    let forecasts =
+        twin.forecast_plans_with_intervals(&coarse, input.rt_day, &plans, &treatment)?;
     println!(
-        "forecasts from day {} with the prior α = {:.4}/Gy ({:.1} s), best first:",
+        "forecasts from day {} with the prior α = {:.4}/Gy, 95% prediction intervals from α, D and ρ ({:.1} s), best first:",
         input.rt_day,
         twin.lq.alpha_per_gy,
         t.elapsed().as_secs_f64()
     );
-    for o in &outcomes {
+    for f in &forecasts {
+        let o = &f.outcome;
         println!(
-            "  {:<14} Days Gained {:6.1}  time to progression {:?} days",
+            "  {:<14} Days Gained {:6.1} [{:6.1}, {:6.1}]  time to progression {:?} days",
             o.schedule,
             o.days_gained,
+            f.days_gained_ci95[0],
+            f.days_gained_ci95[1],
             o.time_to_progression_days.map(|t| t.round())
         );
     }
@@ -171,8 +175,8 @@ fn main() -> Result<(), Error> {
             "fitted": twin.growth.rho_per_day, "ci95": iv(1)},
         "seed_mm": twin.seed_mm,
         "calibration_seconds": twin.calibration_seconds,
-        "days_gained": outcomes.iter()
-            .map(|o| (o.schedule.clone(), json!(o.days_gained)))
+        "days_gained": forecasts.iter()
+            .map(|f| (f.outcome.schedule.clone(), json!({"estimate": f.outcome.days_gained, "ci95": f.days_gained_ci95})))
             .collect::<serde_json::Map<_, _>>(),
         "alpha_true_per_gy": truth.map(|t| t.lq.alpha_per_gy),
         "alpha_update": alpha,

@@ -180,7 +180,7 @@ fn wilson_interval_matches_newcombe_1998() {
 
 #[test]
 fn failed_calibration_is_categorised_without_patient_data() {
-    // Rater noise can make the enhancing region shrink between scans: the twin refuses,
+    // Rater noise can make a slow tumour look as if it shrank between scans: the twin refuses,
     // and the cohort reports the cause by the offending field only.
     let tissue = cube(2.0, 64.0);
     let grid = tissue.domain.grid;
@@ -196,5 +196,5 @@ fn failed_calibration_is_categorised_without_patient_data() {
         Segmentation::from_labels(30.0, grid, &ball(6.0)).unwrap(),
     ];
     let e = calibrate(&tissue, &scans, &CalibrationOptions::default()).unwrap_err();
-    assert_eq!(failure_category(&e), "T1Gd radius growth");
+    assert_eq!(failure_category(&e), "radius growth");
 }

@@ -320,3 +320,107 @@ fn post_rt_scan_narrows_alpha_and_covers_truth() {
         assert_eq!(twin.lq.alpha_per_gy, po.estimate);
     }
 }
+
+/// The prediction interval of Days Gained is assembled from the forecasts it names:
+/// with no D, ρ uncertainty it is exactly Days Gained at α's 95% prior ends (DG rises
+/// with α); with the Laplace covariance it widens by the secant formula, recomputed
+/// here from independent `forecast_plans` calls.
+#[test]
+fn days_gained_intervals_combine_alpha_ends_and_growth_secants() {
+    let (fine, coarse) = (cube_tissue(1.0), cube_tissue(2.0));
+    let truth = GrowthParams {
+        diffusion_white_mm2_per_day: 0.15,
+        rho_per_day: 0.06,
+        white_grey_ratio: 10.0,
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let (scans, _) = virtual_scans(
+        &fine,
+        &truth,
+        [30.0, 32.0, 32.0],
+        7.0,
+        &[45.0],
+        0.3,
+        &mut rng,
+    )
+    .unwrap();
+    let twin = calibrate(&coarse, &scans, &CalibrationOptions::default()).unwrap();
+    let (rt_day, opts) = (59.0, TreatmentOptions::default());
+    let plans = [
+        TreatmentPlan::radiotherapy(Schedule::standard()),
+        TreatmentPlan::radiotherapy(Schedule::hypofractionated()),
+    ];
+    let dg_with = |t: &twin_oncology::glioma::CalibratedTwin| -> Vec<(String, f64)> {
+        t.forecast_plans(&coarse, rt_day, &plans, &opts)
+            .unwrap()
+            .into_iter()
+            .map(|o| (o.schedule, o.days_gained))
+            .collect()
+    };
+    let find = |v: &[(String, f64)], name: &str| v.iter().find(|(n, _)| n == name).unwrap().1;
+    let [a_lo, a_hi] = twin.alpha_interval();
+    let prior = LqParams::prior_alpha_for_rho(twin.growth.rho_per_day);
+    assert!((a_lo / prior - (-1.959964 * 0.25f64).exp()).abs() < 1e-6);
+    let at_alpha = |a: f64| {
+        let mut t = twin.clone();
+        t.lq.alpha_per_gy = a;
+        dg_with(&t)
+    };
+    let (lo, hi) = (at_alpha(a_lo), at_alpha(a_hi));
+    // No D, ρ uncertainty: the α ends exactly.
+    let mut certain = twin.clone();
+    certain.log_covariance = [[1e-300, 0.0], [0.0, 1e-300]];
+    for f in certain
+        .forecast_plans_with_intervals(&coarse, rt_day, &plans, &opts)
+        .unwrap()
+    {
+        let name = &f.outcome.schedule;
+        assert!((f.days_gained_ci95[0] - find(&lo, name).max(0.0)).abs() < 1e-6);
+        assert!((f.days_gained_ci95[1] - find(&hi, name)).abs() < 1e-6);
+        assert!(f.days_gained_ci95[0] < f.outcome.days_gained);
+        assert!(f.outcome.days_gained < f.days_gained_ci95[1]);
+    }
+    // With the Laplace covariance: the growth sd is the secant formula.
+    let sd = [0, 1].map(|j| twin.log_covariance[j][j].sqrt());
+    let shifted = |j: usize, sign: f64| {
+        let mut t = twin.clone();
+        let f = (sign * sd[j]).exp();
+        if j == 0 {
+            t.growth.diffusion_white_mm2_per_day *= f;
+        } else {
+            t.growth.rho_per_day *= f;
+        }
+        dg_with(&t)
+    };
+    let runs = [
+        shifted(0, 1.0),
+        shifted(0, -1.0),
+        shifted(1, 1.0),
+        shifted(1, -1.0),
+    ];
+    let forecasts = twin
+        .forecast_plans_with_intervals(&coarse, rt_day, &plans, &opts)
+        .unwrap();
+    assert!(forecasts[0].outcome.days_gained >= forecasts[1].outcome.days_gained);
+    for f in &forecasts {
+        let name = &f.outcome.schedule;
+        let g = [0, 1]
+            .map(|j| (find(&runs[2 * j], name) - find(&runs[2 * j + 1], name)) / (2.0 * sd[j]));
+        let c = &twin.log_covariance;
+        let sd_dg =
+            (g[0] * g[0] * c[0][0] + 2.0 * g[0] * g[1] * c[0][1] + g[1] * g[1] * c[1][1]).sqrt();
+        eprintln!(
+            "{name}: DG {:.1} [{:.1}, {:.1}], α ends {:.1?}, growth sd {:.1}",
+            f.outcome.days_gained,
+            f.days_gained_ci95[0],
+            f.days_gained_ci95[1],
+            f.days_gained_alpha_ends,
+            f.days_gained_growth_sd
+        );
+        assert!((f.days_gained_growth_sd - sd_dg).abs() < 1e-6 * (1.0 + sd_dg));
+        assert!(f.days_gained_growth_sd > 0.0);
+        let up =
+            ((find(&hi, name) - f.outcome.days_gained).powi(2) + (1.959964 * sd_dg).powi(2)).sqrt();
+        assert!((f.days_gained_ci95[1] - (f.outcome.days_gained + up)).abs() < 1e-3);
+    }
+}

@@ -31,4 +31,4 @@ pub use model::{
 pub use params::{GrowthParams, LqParams};
 pub use radiotherapy::{DoseMap, Fraction, Schedule};
 pub use tissue::BrainTissue;
-pub use twin::{CalibratedTwin, CalibrationOptions, Segmentation, calibrate};
+pub use twin::{CalibratedTwin, CalibrationOptions, PlanForecast, Segmentation, calibrate};

@@ -323,15 +323,14 @@ pub struct CalibratedTwin {
 }
 
 /// Simulate from the seed until T1Gd reaches `r1`, then follow `offsets` (days after
-/// that moment); returns the state at the last offset, the time of the first scan
-/// on the model clock, the history, and observations at each offset.
+/// that moment, increasing, ≥ 0); returns the state at the last offset, the time of
+/// the first scan on the model clock, the history, and observations at each offset.
 struct Run {
     c: Array3<f64>,
     t_first: f64,
     history: Trajectory,
     at_offsets: Vec<ImagingSummary>,
-    /// T1Gd and FLAIR centroids at each offset (mm; at offset 0 those of the first
-    /// recorded state at or after the anchor, at most four steps later).
+    /// T1Gd and FLAIR centroids at each offset (mm).
     centroids: Vec<[Option<[f64; 3]>; 2]>,
 }
 
@@ -349,11 +348,13 @@ fn run(
     let mut history = Trajectory::default();
     history.t_days.push(0.0);
     history.imaging.push(observe(sim.domain(), &c)?);
+    // Observe every 4 steps (observation costs about as much as a step); the radius
+    // grows smoothly, so interpolating between records locates the anchor accurately.
+    let chunk = 4.0 * sim.max_dt_days();
+    let mut before_chunk = c.clone();
     let mut t = 0.0;
     let t_first = loop {
-        // Observe every 4 steps (observation costs about as much as a step); the
-        // radius grows smoothly, so interpolating between records is accurate.
-        let chunk = 4.0 * sim.max_dt_days();
+        before_chunk.assign(&c);
         sim.grow(&mut c, chunk)?;
         t += chunk;
         history.t_days.push(t);
@@ -372,8 +373,25 @@ fn run(
             ));
         }
     };
+    // Back to the anchor: the last chunk overshot it by up to 4 steps, which can be
+    // longer than the gap to the next scan (slow tumours take steps of weeks), so
+    // re-run that chunk from its start up to `t_first` exactly.
+    let chunk_start = (t - chunk).max(0.0);
+    c = before_chunk;
+    history.t_days.pop();
+    history.imaging.pop();
+    if t_first > chunk_start {
+        sim.grow(&mut c, t_first - chunk_start)?;
+    }
+    t = t_first;
+    let at_anchor = observe(sim.domain(), &c)?;
+    if t_first > chunk_start {
+        history.t_days.push(t_first);
+        history.imaging.push(at_anchor);
+    }
     let mut at_offsets = Vec::with_capacity(offsets.len());
     let mut centroids = Vec::with_capacity(offsets.len());
+    let mut latest = at_anchor;
     for &off in offsets {
         let target = t_first + off;
         if target > t {
@@ -383,30 +401,9 @@ fn run(
                 sim.grow(&mut c, target - t)?;
             }
             t = target;
+            latest = sim.observe_last()?;
         }
-        // Offset 0: interpolate the recorded trajectory at t_first.
-        if off == 0.0 {
-            let i = history
-                .t_days
-                .iter()
-                .position(|&x| x >= t_first)
-                .unwrap_or(0);
-            let lerp = |f: fn(&ImagingSummary) -> f64| {
-                if i == 0 {
-                    return f(&history.imaging[0]);
-                }
-                let (ta, tb) = (history.t_days[i - 1], history.t_days[i]);
-                let w = (t_first - ta) / (tb - ta);
-                f(&history.imaging[i - 1]) * (1.0 - w) + f(&history.imaging[i]) * w
-            };
-            let r = lerp(|s| s.flair_radius_mm);
-            let mut s = history.imaging[i];
-            s.flair_radius_mm = r;
-            s.t1gd_radius_mm = r1_mm;
-            at_offsets.push(s);
-        } else {
-            at_offsets.push(sim.observe_last()?);
-        }
+        at_offsets.push(latest);
         centroids.push(region_centroids_mm(sim.domain(), &c)?);
     }
     Ok(Run {
@@ -637,14 +634,24 @@ pub fn calibrate(
     let crop_centre_mm = observed_centroids[0][0];
     let (first, last) = (&summaries[0].0, &summaries[summaries.len() - 1].0);
     let dt = scans[scans.len() - 1].day - scans[0].day;
-    let v = (last.t1gd_radius_mm - first.t1gd_radius_mm) / dt;
+    // Both fronts of a travelling wave move at its speed: their mean halves the
+    // segmentation noise of one front (an enhancing radius can even shrink between
+    // close scans while the FLAIR front grows).
+    let v = 0.5
+        * ((last.t1gd_radius_mm - first.t1gd_radius_mm)
+            + (last.flair_radius_mm - first.flair_radius_mm))
+        / dt;
     if v.is_nan() || v <= 0.0 {
         return Err(OncologyError::invalid(
-            "T1Gd radius growth",
-            format!("{v:.4} mm/day"),
+            "radius growth",
+            format!("{v:.4} mm/day (mean of the T1Gd and FLAIR fronts)"),
             "> 0 between pre-treatment scans (a growing tumour)",
         ));
     }
+    // A start so slow that no run reaches the first scan's size would leave the
+    // optimiser on a flat penalty: start at least fast enough to get there in half
+    // the onset limit.
+    let v = v.max(2.0 * first.t1gd_radius_mm / MAX_ONSET_DAYS);
     let gap = summaries
         .iter()
         .map(|(s, _)| s.flair_radius_mm - s.t1gd_radius_mm)
@@ -841,6 +848,117 @@ impl CalibratedTwin {
         Ok(out)
     }
 
+    /// [`Self::forecast_plans`] with 95% prediction intervals of Days Gained, ranked
+    /// by the central forecast (best first).
+    ///
+    /// **Method** (first order, 7 forecasts per plan, all in parallel): Days Gained
+    /// increases monotonically with α, so its α-only interval is Days Gained at the
+    /// ends of α's 95% interval (the posterior's after [`Self::update_alpha`], else
+    /// the prior's: median × exp(±1.96 × [`ALPHA_PRIOR_LOG_SD`])). The D, ρ
+    /// uncertainty enters through secants over ±1 sd of `ln D`, `ln ρ` (Laplace
+    /// covariance): `s² = gᵀ Σ g`. Each side of the interval combines both in
+    /// quadrature, `DG₀ ∓ √(ΔDG_α² + (1.96 s)²)`, floored at 0 days. After an α
+    /// update this is conservative: the posterior's width already carries the D, ρ
+    /// uncertainty of the post-treatment radii.
+    pub fn forecast_plans_with_intervals(
+        &self,
+        tissue: &BrainTissue,
+        rt_start_day: f64,
+        plans: &[TreatmentPlan],
+        options: &TreatmentOptions,
+    ) -> Result<Vec<PlanForecast>> {
+        check_plans(tissue, plans)?;
+        let (sd, secants) = self.growth_secant_points();
+        let growths: Vec<GrowthParams> = std::iter::once(self.growth).chain(secants).collect();
+        let starts = growths
+            .par_iter()
+            .map(|g| {
+                CalibratedTwin {
+                    growth: *g,
+                    ..self.clone()
+                }
+                .state_at(tissue, rt_start_day, true)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let [alpha_lo, alpha_hi] = self.alpha_interval();
+        let lq_at = |a: f64| LqParams {
+            alpha_per_gy: a,
+            ..self.lq
+        };
+        // Per plan: (growth variant, α): central, α ends, then the 4 growth secants.
+        let variants: Vec<(usize, LqParams)> =
+            [(0, self.lq), (0, lq_at(alpha_lo)), (0, lq_at(alpha_hi))]
+                .into_iter()
+                .chain((1..5).map(|g| (g, self.lq)))
+                .collect();
+        let jobs: Vec<(&TreatmentPlan, usize, LqParams)> = plans
+            .iter()
+            .flat_map(|p| variants.iter().map(move |&(g, lq)| (p, g, lq)))
+            .collect();
+        let outcomes = jobs
+            .par_iter()
+            .map(|&(plan, g, lq)| {
+                let (crop, start) = &starts[g];
+                GliomaSim::new(crop, &growths[g])?.forecast_plan(
+                    &start.c,
+                    start.t_first + (rt_start_day - self.first_scan_day),
+                    &start.history,
+                    plan,
+                    &lq,
+                    options,
+                )
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut out: Vec<PlanForecast> = outcomes
+            .chunks(variants.len())
+            .map(|o| {
+                let dg: Vec<f64> = o.iter().map(|o| o.days_gained).collect();
+                let g = [0, 1].map(|j| (dg[3 + 2 * j] - dg[4 + 2 * j]) / (2.0 * sd[j]));
+                let s = &self.log_covariance;
+                let var =
+                    g[0] * g[0] * s[0][0] + 2.0 * g[0] * g[1] * s[0][1] + g[1] * g[1] * s[1][1];
+                let growth_sd = var.max(0.0).sqrt();
+                let side = |alpha_end: f64| {
+                    ((alpha_end - dg[0]).powi(2) + (Z95 * growth_sd).powi(2)).sqrt()
+                };
+                PlanForecast {
+                    outcome: o[0].clone(),
+                    days_gained_ci95: [(dg[0] - side(dg[1])).max(0.0), dg[0] + side(dg[2])],
+                    days_gained_alpha_ends: [dg[1], dg[2]],
+                    days_gained_growth_sd: growth_sd,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| b.outcome.days_gained.total_cmp(&a.outcome.days_gained));
+        Ok(out)
+    }
+
+    /// The Laplace sds of `(ln D, ln ρ)` and the growth parameters at +1 sd and −1 sd
+    /// of `ln D`, then of `ln ρ` (the points of the first-order propagations).
+    fn growth_secant_points(&self) -> ([f64; 2], [GrowthParams; 4]) {
+        let sd = [0, 1].map(|j| self.log_covariance[j][j].sqrt());
+        let points = std::array::from_fn(|k| {
+            let f = if k % 2 == 0 { sd[k / 2] } else { -sd[k / 2] }.exp();
+            let mut g = self.growth;
+            if k / 2 == 0 {
+                g.diffusion_white_mm2_per_day *= f;
+            } else {
+                g.rho_per_day *= f;
+            }
+            g
+        });
+        (sd, points)
+    }
+
+    /// 95% interval of α (1/Gy): the posterior's if a post-treatment scan was used,
+    /// else the prior's at the fitted ρ.
+    pub fn alpha_interval(&self) -> [f64; 2] {
+        match &self.alpha_posterior {
+            Some(p) => [p.posterior.lower, p.posterior.upper],
+            None => [-Z95, Z95].map(|z| self.lq.alpha_per_gy * (z * ALPHA_PRIOR_LOG_SD).exp()),
+        }
+    }
+
     /// The forecast tissue (calibration crop + 20 mm) and the run from the seed to `day`.
     fn state_at(&self, tissue: &BrainTissue, day: f64, record: bool) -> Result<(BrainTissue, Run)> {
         let off = day - self.first_scan_day;
@@ -977,19 +1095,7 @@ impl CalibratedTwin {
         let mass = posterior_with([[sigma2, 0.0], [0.0, sigma2]])?;
         let a1 = quantile(&fine_z, &mass, 0.5).exp();
         // Secants of the radii over ±1 sd of ln D and ln ρ at α = a1.
-        let sd = [0, 1].map(|j| self.log_covariance[j][j].sqrt());
-        let perturbed: Vec<GrowthParams> = (0..4)
-            .map(|k| {
-                let f = if k % 2 == 0 { sd[k / 2] } else { -sd[k / 2] }.exp();
-                let mut g = self.growth;
-                if k / 2 == 0 {
-                    g.diffusion_white_mm2_per_day *= f;
-                } else {
-                    g.rho_per_day *= f;
-                }
-                g
-            })
-            .collect();
+        let (sd, perturbed) = self.growth_secant_points();
         let ends = perturbed
             .par_iter()
             .map(|g| radii_at(g, &[a1]).map(|r| r[0]))
@@ -1086,6 +1192,20 @@ fn quantile(x: &[f64], mass: &[f64], p: f64) -> f64 {
         cdf = next;
     }
     x[x.len() - 1]
+}
+
+/// A plan's forecast with its 95% prediction interval
+/// ([`CalibratedTwin::forecast_plans_with_intervals`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanForecast {
+    /// The central forecast: fitted D and ρ, α at its median.
+    pub outcome: TreatmentOutcome,
+    /// 95% prediction interval of Days Gained (days).
+    pub days_gained_ci95: [f64; 2],
+    /// Days Gained at the ends of α's 95% interval, D and ρ at their fit (days).
+    pub days_gained_alpha_ends: [f64; 2],
+    /// Standard deviation of Days Gained from the D, ρ uncertainty (days, first order).
+    pub days_gained_growth_sd: f64,
 }
 
 /// Posterior of the radiosensitivity α from a post-treatment scan.
