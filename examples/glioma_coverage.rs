@@ -121,6 +121,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     line("D_white 95% CI covers truth", &s.d_covered);
     line("rho 95% CI covers truth", &s.rho_covered);
     line("both CIs cover truth", &s.both_covered);
+    line("seed CIs cover the origin", &s.seed_covered);
     println!(
         "  assumed radius sd {:.2} mm; measured twin radius error at the true parameters: \
          rms {:.2} mm",
@@ -158,6 +159,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "d_coverage": p(&s.d_covered),
         "rho_coverage": p(&s.rho_covered),
         "both_coverage": p(&s.both_covered),
+        "seed_coverage": p(&s.seed_covered),
         "assumed_sigma_radius_mm": s.assumed_sigma_radius_mm,
         "rms_radius_error_at_truth_mm": s.rms_radius_error_at_truth_mm,
         "rms_radius_error_at_truth_and_origin_mm": s.rms_radius_error_at_truth_and_origin_mm,

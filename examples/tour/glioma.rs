@@ -47,8 +47,12 @@ pub fn run(out_dir: &Path) -> Result<serde_json::Value, Box<dyn std::error::Erro
         ..CalibrationOptions::default()
     };
     let twin = calibrate(&coarse, &scans, &options)?;
+    let seed_error_mm = (0..3)
+        .map(|a| (twin.seed_mm[a] - seed_mm[a]).powi(2))
+        .sum::<f64>()
+        .sqrt();
     println!(
-        "  in silico: truth D {:.3} mm²/day, ρ {:.4}/day; twin D {:.3} [{:.3}, {:.3}], ρ {:.4} [{:.4}, {:.4}]",
+        "  in silico: truth D {:.3} mm²/day, ρ {:.4}/day; twin D {:.3} [{:.3}, {:.3}], ρ {:.4} [{:.4}, {:.4}], seed {seed_error_mm:.1} mm from the true origin",
         truth.diffusion_white_mm2_per_day,
         truth.rho_per_day,
         twin.growth.diffusion_white_mm2_per_day,
@@ -112,6 +116,7 @@ pub fn run(out_dir: &Path) -> Result<serde_json::Value, Box<dyn std::error::Erro
             "ci95": [twin.intervals[0].lower, twin.intervals[0].upper]},
         "rho_per_day": {"true": truth.rho_per_day, "fitted": twin.growth.rho_per_day,
             "ci95": [twin.intervals[1].lower, twin.intervals[1].upper]},
+        "seed_error_mm": seed_error_mm,
         "calibration_seconds": twin.calibration_seconds,
         "forecast_seconds": t_forecast,
         "ranking": outcomes.iter().map(|o| json!({"schedule": o.schedule, "days_gained": o.days_gained})).collect::<Vec<_>>(),

@@ -118,6 +118,23 @@ fn seed_origin_is_fitted_where_the_tumour_drifts_away_from_grey_matter() {
     );
     assert!(centroid > 1.0, "no drift to fit");
     assert!(fitted < 0.5 * centroid && fitted < 1.0);
+    // Intervals: D, ρ, seed x, y, z, onset; the true origin lies in the seed's.
+    assert_eq!(twin.intervals.len(), 6);
+    for (a, iv) in twin.intervals[2..5].iter().enumerate() {
+        eprintln!(
+            "{}: [{:.2}, {:.2}] (true {})",
+            iv.name, iv.lower, iv.upper, origin[a]
+        );
+        assert!(iv.lower <= origin[a] && origin[a] <= iv.upper);
+        assert!(iv.upper - iv.lower < 4.0);
+    }
+    let onset = &twin.intervals[5];
+    eprintln!(
+        "onset {:.0} [{:.0}, {:.0}] days",
+        onset.estimate, onset.lower, onset.upper
+    );
+    assert!(onset.lower < onset.estimate && onset.estimate < onset.upper);
+    assert_eq!(onset.estimate, twin.onset_to_first_scan_days);
     let rel = |f: f64, t: f64| (f / t - 1.0).abs();
     assert!(rel(twin.growth.diffusion_white_mm2_per_day, 0.2) < 0.15);
     assert!(rel(twin.growth.rho_per_day, 0.04) < 0.15);

@@ -512,18 +512,21 @@ pub fn twin_predict(
 ) -> Result<TwinPrediction> {
     let twin = calibrate(atlas, scans, calibration)?;
     let alpha_median = twin.lq.alpha_per_gy;
-    let mut dg = [0.0; 3];
-    for (z, out) in ALPHA_Z.iter().zip(&mut dg) {
-        let mut t: CalibratedTwin = twin.clone();
-        t.lq.alpha_per_gy = alpha_median * (ALPHA_PRIOR_LOG_SD * z).exp();
-        *out = t.forecast_schedules(
-            atlas,
-            rt_start_day,
-            std::slice::from_ref(schedule),
-            treatment,
-        )?[0]
-            .days_gained;
-    }
+    let dg: Vec<f64> = ALPHA_Z
+        .par_iter()
+        .map(|z| {
+            let mut t: CalibratedTwin = twin.clone();
+            t.lq.alpha_per_gy = alpha_median * (ALPHA_PRIOR_LOG_SD * z).exp();
+            Ok(t.forecast_schedules(
+                atlas,
+                rt_start_day,
+                std::slice::from_ref(schedule),
+                treatment,
+            )?[0]
+                .days_gained)
+        })
+        .collect::<Result<_>>()?;
+    let dg = [dg[0], dg[1], dg[2]];
     let p_responder = responder_probability(&dg);
     let ci = |i: usize| [twin.intervals[i].lower, twin.intervals[i].upper];
     Ok(TwinPrediction {
@@ -617,8 +620,8 @@ pub struct Scored {
 }
 
 /// Why the twin of a patient could not be calibrated: the offending field of an input
-/// error (e.g. `T1Gd radius growth` when rater noise makes the enhancing region shrink
-/// between the scans), or the engine that failed. Carries no patient data.
+/// error (e.g. `radius growth` when rater noise makes a slow tumour look as if it
+/// shrank between the scans), or the engine that failed. Carries no patient data.
 pub fn failure_category(e: &OncologyError) -> String {
     match e {
         OncologyError::InvalidInput { field, .. } => field.clone(),
@@ -939,6 +942,8 @@ pub struct CoverageCase {
     /// Distance (mm) from the true origin of the first scan's T1Gd centroid and of
     /// the twin's fitted seed.
     pub seed_error_mm: Option<[f64; 2]>,
+    /// The twin's 95% seed intervals cover the true origin on all three axes.
+    pub seed_covered: Option<bool>,
     /// [`failure_category`] of a failed calibration.
     pub failure: Option<String>,
     /// Calibration wall time (s).
@@ -1051,6 +1056,9 @@ pub struct CoverageSummary {
     pub rms_radius_error_at_truth_mm: f64,
     /// Root-mean-square of all [`CoverageCase::radius_error_at_truth_and_origin_mm`].
     pub rms_radius_error_at_truth_and_origin_mm: f64,
+    /// The seed intervals cover the true origin on all three axes
+    /// ([`CoverageCase::seed_covered`]).
+    pub seed_covered: Proportion,
     /// Root-mean-square of [`CoverageCase::seed_error_mm`]: `[T1Gd centroid, fitted
     /// seed]` distance from the true origin (mm).
     pub rms_seed_error_mm: [f64; 2],
@@ -1133,6 +1141,7 @@ fn coverage_case(
         radius_error_at_truth_and_origin_mm: None,
         sigma_to_cover_mm: None,
         seed_error_mm: None,
+        seed_covered: None,
         failure: None,
         seconds: 0.0,
     };
@@ -1191,6 +1200,12 @@ fn coverage_case(
             };
             case.seed_error_mm =
                 Some([from_origin(twin.crop_centre_mm), from_origin(twin.seed_mm)]);
+            case.seed_covered = Some(
+                iv[2..5]
+                    .iter()
+                    .zip(seed_mm)
+                    .all(|(i, x)| i.lower <= x && x <= i.upper),
+            );
             case.radius_error_at_truth_mm = Some(error_seeded_at(twin.seed_mm)?);
             case.radius_error_at_truth_and_origin_mm = Some(error_seeded_at(seed_mm)?);
         }
@@ -1246,6 +1261,7 @@ pub fn coverage_study(
         d_covered: count(CoverageCase::d_covered)?,
         rho_covered: count(CoverageCase::rho_covered)?,
         both_covered: count(CoverageCase::covered)?,
+        seed_covered: count(|c| c.seed_covered == Some(true))?,
         assumed_sigma_radius_mm: options.sigma_radius_mm,
         rms_radius_error_at_truth_mm: rms,
         rms_radius_error_at_truth_and_origin_mm: rms_of(|c| &c.radius_error_at_truth_and_origin_mm),

@@ -1,7 +1,8 @@
 //! One patient's glioma twin, calibrated from two or more pre-treatment scans.
 //!
-//! 1. **Analytic start** from travelling-wave relations: the T1Gd radius grows at the
-//!    front speed `v = 2√(Dρ)` (Fisher 1937), and the FLAIR–T1Gd radius gap of a
+//! 1. **Analytic start** from travelling-wave relations: the T1Gd and FLAIR radii grow
+//!    at the front speed `v = 2√(Dρ)` (Fisher 1937; `v` is their mean growth between
+//!    the first and last scans), and the FLAIR–T1Gd radius gap of a
 //!    travelling wave is `g = κ √(D/ρ)` with `κ = √6 · [ln(0.16^{-1/2} − 1) −
 //!    ln(0.80^{-1/2} − 1)] ≈ 6.23`, from the Ablowitz–Zeppetella (1979) closed-form
 //!    profile `c(ξ) = (1 + e^{ξ/√6})^{-2}` (ξ in units of `√(D/ρ)`), which is within
@@ -10,13 +11,14 @@
 //!    around the lesion. The (unknown) time since onset is eliminated by starting the
 //!    clock when the simulated T1Gd radius reaches the observed one (and reported as
 //!    [`CalibratedTwin::onset_to_first_scan_days`]). The seed origin is fitted to the
-//!    scans' T1Gd and FLAIR centroids (a tumour drifts towards white matter, so its
-//!    centroid is not its origin); D and ρ to the remaining spherical-equivalent
+//!    scans' T1Gd and FLAIR centroids (D differs between white and grey matter, so a
+//!    tumour's centroid is not its origin); D and ρ to the remaining spherical-equivalent
 //!    radii (FLAIR at scan 1, T1Gd and FLAIR at later scans) with Gaussian error
 //!    `sigma_radius_mm`, by Nelder–Mead in log-parameters (twin-core `calibrate`);
 //!    seed and growth alternate (seed, growth, seed, and growth again if the seed
 //!    moved). Gauss–Newton Laplace 95% intervals in log-parameters at the optimum,
-//!    conditional on the fitted seed.
+//!    conditional on the fitted seed; intervals of the seed's coordinates from the
+//!    centroid residuals and the grid's resolution; the onset time's from D and ρ's.
 //! 3. **Radiosensitivity** α from the population prior [`LqParams::prior_alpha_for_rho`]
 //!    (log-sd [`ALPHA_PRIOR_LOG_SD`]); a post-treatment scan updates it
 //!    ([`CalibratedTwin::update_alpha`]: 1-D grid posterior, D and ρ uncertainty
@@ -290,7 +292,9 @@ pub struct CalibratedTwin {
     pub growth: GrowthParams,
     /// Travelling-wave analytic start.
     pub analytic_start: GrowthParams,
-    /// 95% Laplace intervals of `D_white` and `ρ`.
+    /// 95% intervals, in this order: `D_white` and `ρ` (Laplace), the seed's x, y, z
+    /// (mm; from the centroid residuals) and the days from seed to the first scan
+    /// (D, ρ uncertainty propagated).
     pub intervals: Vec<Interval>,
     /// Covariance of `(ln D_white, ln ρ)` behind `intervals` (Gauss–Newton Laplace).
     pub log_covariance: [[f64; 2]; 2],
@@ -527,13 +531,14 @@ fn distance_mm(a: [f64; 3], b: [f64; 3]) -> f64 {
     (0..3).map(|i| (a[i] - b[i]).powi(2)).sum::<f64>().sqrt()
 }
 
-/// The seed-origin fit. A tumour grows faster into white matter than into grey, so
-/// its centroid drifts away from its origin; seeding at the observed centroid puts
-/// the seed on the wrong side of that drift and biases `D_white`. The fit moves the
-/// seed until the simulated T1Gd and FLAIR centroids at the scans match the observed
-/// ones on average: the fixed-point iteration `seed ← seed + mean(observed −
-/// simulated)`, whose map has a Jacobian close to the identity (the drift changes
-/// slowly with the origin), with steps capped at [`SEED_MAX_STEP_MM`].
+/// The seed-origin fit. D differs between white and grey matter, so a tumour grows
+/// asymmetrically and its centroid drifts away from its origin; seeding at the
+/// observed centroid puts the seed on the wrong side of that drift and biases
+/// `D_white`. The fit moves the seed until the simulated T1Gd and FLAIR centroids at
+/// the scans match the observed ones on average: the fixed-point iteration `seed ←
+/// seed + mean(observed − simulated)`, whose map has a Jacobian close to the
+/// identity (the drift changes slowly with the origin), with steps capped at
+/// [`SEED_MAX_STEP_MM`].
 struct SeedFit<'a> {
     tissue: &'a BrainTissue,
     sigma_mm: f64,
@@ -751,8 +756,8 @@ pub fn calibrate(
     )?;
     let fitted = problem.predict(&best.estimate)?;
     let growth = growth_of(&best.estimate);
-    let r = run(&crop, &growth, seed_mm, sigma_seed, r1, &[0.0], false)?;
-    Ok(CalibratedTwin {
+    let r = run(&crop, &growth, seed_mm, sigma_seed, r1, &offsets, false)?;
+    let mut twin = CalibratedTwin {
         growth,
         analytic_start,
         intervals,
@@ -772,7 +777,65 @@ pub fn calibrate(
         calibration_seconds: start.elapsed().as_secs_f64(),
         options: *options,
         crop_half_width_mm: half_width,
-    })
+    };
+    twin.intervals.extend(seed_intervals(
+        crop.domain.grid.spacing_mm,
+        seed_mm,
+        &r.centroids,
+        &observed_centroids,
+    )?);
+    twin.intervals.push(twin.onset_interval(&crop)?);
+    twin.calibration_seconds = start.elapsed().as_secs_f64();
+    Ok(twin)
+}
+
+/// 95% intervals of the seed's coordinates (mm). The seed fit makes the mean
+/// centroid residual (observed − simulated, T1Gd and FLAIR at each scan) vanish, so
+/// the seed is a mean of `n` centroid measurements with standard error `s/√n` (`s`
+/// the residuals' sample sd). Those measurements share one tumour and one grid, so
+/// they understate the error: the model's grid resolves a position to a voxel, which
+/// adds the sd of a uniform position within it, `h/√12`. Per axis: `seed ± 1.96 ·
+/// √(s²/n + h²/12)`.
+fn seed_intervals(
+    spacing_mm: [f64; 3],
+    seed_mm: [f64; 3],
+    simulated: &[[Option<[f64; 3]>; 2]],
+    observed: &[[[f64; 3]; 2]],
+) -> Result<Vec<Interval>> {
+    let residuals: Vec<[f64; 3]> = simulated
+        .iter()
+        .zip(observed)
+        .flat_map(|(sim, obs)| {
+            sim.iter()
+                .zip(obs)
+                .filter_map(|(s, o)| s.map(|s| std::array::from_fn(|a| o[a] - s[a])))
+        })
+        .collect();
+    let n = residuals.len();
+    if n < 2 {
+        return Err(OncologyError::invalid(
+            "simulated centroids",
+            n,
+            "at least 2 (a tumour visible at the scans)",
+        ));
+    }
+    Ok(["seed_x_mm", "seed_y_mm", "seed_z_mm"]
+        .iter()
+        .enumerate()
+        .map(|(a, name)| {
+            let mean = residuals.iter().map(|r| r[a]).sum::<f64>() / n as f64;
+            let var = residuals.iter().map(|r| (r[a] - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+            let half = Z95 * (var / n as f64 + spacing_mm[a].powi(2) / 12.0).sqrt();
+            Interval {
+                name: (*name).into(),
+                unit: "mm".into(),
+                estimate: seed_mm[a],
+                lower: seed_mm[a] - half,
+                upper: seed_mm[a] + half,
+                level: 0.95,
+            }
+        })
+        .collect())
 }
 
 impl CalibratedTwin {
@@ -931,6 +994,50 @@ impl CalibratedTwin {
             .collect();
         out.sort_by(|a, b| b.outcome.days_gained.total_cmp(&a.outcome.days_gained));
         Ok(out)
+    }
+
+    /// 95% interval of the days from seed to the first scan, from the D, ρ
+    /// uncertainty to first order (secants over ±1 sd, `s² = gᵀ Σ g`, estimate ±
+    /// 1.96 s, floored at 0). A secant point from which the tumour never reaches the
+    /// first scan's size within [`MAX_ONSET_DAYS`] makes the upper end infinite.
+    fn onset_interval(&self, crop: &BrainTissue) -> Result<Interval> {
+        let (sd, points) = self.growth_secant_points();
+        let onsets: Vec<Option<f64>> = points
+            .par_iter()
+            .map(|g| {
+                run(
+                    crop,
+                    g,
+                    self.seed_mm,
+                    self.options.seed_sigma_mm,
+                    self.first_t1gd_radius_mm,
+                    &[0.0],
+                    false,
+                )
+                .ok()
+                .map(|r| r.t_first)
+            })
+            .collect();
+        let t0 = self.onset_to_first_scan_days;
+        let (lower, upper) = match onsets[..] {
+            [Some(a), Some(b), Some(c), Some(d)] => {
+                let g = [(a - b) / (2.0 * sd[0]), (c - d) / (2.0 * sd[1])];
+                let s = &self.log_covariance;
+                let var =
+                    g[0] * g[0] * s[0][0] + 2.0 * g[0] * g[1] * s[0][1] + g[1] * g[1] * s[1][1];
+                let half = Z95 * var.max(0.0).sqrt();
+                ((t0 - half).max(0.0), t0 + half)
+            }
+            _ => (0.0, f64::INFINITY),
+        };
+        Ok(Interval {
+            name: "onset_to_first_scan_days".into(),
+            unit: "day".into(),
+            estimate: t0,
+            lower,
+            upper,
+            level: 0.95,
+        })
     }
 
     /// The Laplace sds of `(ln D, ln ρ)` and the growth parameters at +1 sd and −1 sd
