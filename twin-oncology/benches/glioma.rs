@@ -3,8 +3,9 @@
 //!
 //! * `grow_365_days_1mm`: one year from a 3 mm seed on the full 1 mm MNI152 atlas
 //!   (default parameters, explicit Strang steps on the tumour's active sub-box).
-//! * `calibrate_two_scans_2mm`: the twin's calibration (travelling-wave start,
-//!   Nelder–Mead on the PDE, Gauss–Newton intervals; default options) on the **2 mm**
+//! * `calibrate_two_scans_2mm`: the twin's calibration (travelling-wave start, seed
+//!   origin fit, Nelder–Mead on the PDE, Gauss–Newton intervals, seed and onset
+//!   intervals; default options) on the **2 mm**
 //!   atlas, which is the twin's working grid, from two noisy scans made once, outside
 //!   the timing, by a 1 mm truth (D 0.25 mm²/day, ρ 0.025 /day, T1Gd radius 10 mm, then
 //!   60 days later) as in `examples/glioma_twin.rs`.
