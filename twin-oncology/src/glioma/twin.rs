@@ -977,10 +977,7 @@ impl CalibratedTwin {
             .map(|o| {
                 let dg: Vec<f64> = o.iter().map(|o| o.days_gained).collect();
                 let g = [0, 1].map(|j| (dg[3 + 2 * j] - dg[4 + 2 * j]) / (2.0 * sd[j]));
-                let s = &self.log_covariance;
-                let var =
-                    g[0] * g[0] * s[0][0] + 2.0 * g[0] * g[1] * s[0][1] + g[1] * g[1] * s[1][1];
-                let growth_sd = var.max(0.0).sqrt();
+                let growth_sd = self.growth_sd(g);
                 let side = |alpha_end: f64| {
                     ((alpha_end - dg[0]).powi(2) + (Z95 * growth_sd).powi(2)).sqrt()
                 };
@@ -1022,10 +1019,7 @@ impl CalibratedTwin {
         let (lower, upper) = match onsets[..] {
             [Some(a), Some(b), Some(c), Some(d)] => {
                 let g = [(a - b) / (2.0 * sd[0]), (c - d) / (2.0 * sd[1])];
-                let s = &self.log_covariance;
-                let var =
-                    g[0] * g[0] * s[0][0] + 2.0 * g[0] * g[1] * s[0][1] + g[1] * g[1] * s[1][1];
-                let half = Z95 * var.max(0.0).sqrt();
+                let half = Z95 * self.growth_sd(g);
                 ((t0 - half).max(0.0), t0 + half)
             }
             _ => (0.0, f64::INFINITY),
@@ -1038,6 +1032,15 @@ impl CalibratedTwin {
             upper,
             level: 0.95,
         })
+    }
+
+    /// First-order sd `√(gᵀ Σ g)` of a quantity with gradient `g` in `(ln D, ln ρ)`
+    /// (Σ the Laplace covariance).
+    fn growth_sd(&self, g: [f64; 2]) -> f64 {
+        let s = &self.log_covariance;
+        (g[0] * g[0] * s[0][0] + 2.0 * g[0] * g[1] * s[0][1] + g[1] * g[1] * s[1][1])
+            .max(0.0)
+            .sqrt()
     }
 
     /// The Laplace sds of `(ln D, ln ρ)` and the growth parameters at +1 sd and −1 sd
