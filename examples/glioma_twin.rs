@@ -295,7 +295,8 @@ fn update_alpha(
 }
 
 /// Coronal slices through the fitted seed at the last scan: the observed labels (scan
-/// grid) and the twin's (2 mm).
+/// grid) and the twin's (2 mm), over the same field of view; grey outside the atlas
+/// tissue mask.
 fn write_slices(
     out: &Path,
     atlas: &BrainTissue,
@@ -319,21 +320,22 @@ fn write_slices(
     let mut view = scan.grid;
     view.shape = std::array::from_fn(|a| hi[a] - lo[a] + 1);
     view.origin_mm = scan.grid.centre_mm(lo[0], lo[1], lo[2]);
+    let view_mask = ndarray::Array3::from_shape_fn(view.shape, |(i, j, k)| {
+        atlas.is_tissue(view.centre_mm(i, j, k))
+    });
     let twin_labels = label_map(&c).mapv(f64::from);
     for (name, grid, labels, mask) in [
-        ("observed_last_scan.svg", &view, &observed, None),
+        ("observed_last_scan.svg", &view, &observed, &view_mask),
         (
             "twin_last_scan.svg",
             &crop.domain.grid,
             &twin_labels,
-            Some(&crop.domain.mask),
+            &crop.domain.mask,
         ),
     ] {
         let j = grid.voxel_coords(twin.seed_mm)[1].round() as usize;
         let slice = analysis::slice(labels, analysis::SliceAxis::Y, j)?;
-        let mask = mask
-            .map(|m| analysis::slice(m, analysis::SliceAxis::Y, j))
-            .transpose()?;
+        let mask = analysis::slice(mask, analysis::SliceAxis::Y, j)?;
         let h = grid.spacing_mm[0];
         let opts = plot::HeatmapOptions {
             pixel_mm: [h, h],
@@ -341,7 +343,7 @@ fn write_slices(
             title: format!("{name} (day {}): 0 normal, 1 FLAIR, 2 T1Gd", scan.day),
             ..Default::default()
         };
-        plot::write_heatmap_svg(&out.join(name), &slice, mask.as_ref(), &opts)?;
+        plot::write_heatmap_svg(&out.join(name), &slice, Some(&mask), &opts)?;
     }
     Ok(())
 }
