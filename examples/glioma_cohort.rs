@@ -109,6 +109,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         100.0 * r.rho_coverage,
         r.median_calibration_seconds
     );
+    println!(
+        "twin 95% Days Gained prediction interval covers the true Days Gained: {:.0}%",
+        100.0 * r.days_gained_coverage
+    );
     // Plain CSV (all fields numeric or true/false, no quoting needed).
     let mut csv = vec![
         [
@@ -209,6 +213,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "delong_p": r.delong.p_value,
         "calibration_d_coverage": r.d_coverage,
         "calibration_rho_coverage": r.rho_coverage,
+        "days_gained_interval_coverage": r.days_gained_coverage,
         "seconds": study_seconds,
     });
     println!("{summary}");

@@ -33,13 +33,16 @@
 //!   [`THRESHOLD_LOGIT_SD`]) and boundary voxels flipped with probability
 //!   [`BOUNDARY_FLIP_PROBABILITY`].
 //!
-//! **Twin** ([`twin_predict`]): calibrate `D_white`, ρ from the two scans (analytic
-//! travelling-wave start + PDE refinement, [`super::twin::calibrate`]); forecast Days Gained
-//! at three α values of the prior given the fitted ρ; as DG increases with α, the
-//! probability of response is `P(α > α*)` under the prior, where `DG(α*) = 100`
-//! (log-linear interpolation). The D, ρ posterior is not propagated: with DG ≈ ∝ α/ρ and
-//! the prior's α ∝ ρ^0.49, a ±35% 95% interval on ρ widens the spread of ln DG by about
-//! 6% over the α prior's alone. Patients whose calibration fails are counted
+//! **Twin** ([`twin_predict`]): calibrate `D_white`, ρ and the seed from the two scans
+//! (analytic travelling-wave start + PDE refinement, [`super::twin::calibrate`]); forecast
+//! Days Gained with its 95% prediction interval (α, D and ρ uncertainty), which includes
+//! DG at the α prior's median and ±1.96 sd given the fitted ρ ([`ALPHA_Z`]); as DG
+//! increases with α, the probability of response is `P(α > α*)` under the prior, where
+//! `DG(α*) = 100` (log-linear interpolation). The response probability leaves out the
+//! D, ρ uncertainty: with DG ≈ ∝ α/ρ and the prior's α ∝ ρ^0.49, a ±35% 95% interval
+//! on ρ widens the spread of ln DG by about 6% over the α prior's alone. The study
+//! reports how often the prediction interval covers the true DG. Patients whose
+//! calibration fails are counted
 //! ([`StudyResult::twin_failures`], by cause in [`StudyResult::failure_causes`]) and both
 //! predictors are scored on the rest.
 //!
@@ -61,7 +64,9 @@ use twin_validate::bootstrap::{BootstrapConfig, bootstrap, strata_from_labels};
 use twin_validate::compare::{BinaryMetric, PairedComparison, compare_binary};
 use twin_validate::delong::{DeLongTest, delong_test};
 
-use super::model::{GliomaSim, ImagingSummary, Trajectory, TreatmentOptions, observe};
+use super::model::{
+    GliomaSim, ImagingSummary, Trajectory, TreatmentOptions, TreatmentPlan, observe,
+};
 use super::params::{
     ALPHA_PRIOR_LOG_SD, FLAIR_THRESHOLD, GrowthParams, LqParams, RESPONDER_DAYS_GAINED,
     T1GD_THRESHOLD,
@@ -69,7 +74,7 @@ use super::params::{
 use super::radiotherapy::Schedule;
 use super::tissue::BrainTissue;
 use super::twin::{
-    CalibratedTwin, CalibrationOptions, MAX_ONSET_DAYS, Segmentation, calibrate, forward_radii_mm,
+    CalibrationOptions, MAX_ONSET_DAYS, Segmentation, Z95, calibrate, forward_radii_mm,
     wave_gap_factor,
 };
 use crate::error::{OncologyError, Result};
@@ -469,8 +474,12 @@ pub struct TwinPrediction {
     pub rho_ci95: [f64; 2],
     /// Prior median α at the fitted ρ (1/Gy).
     pub alpha_median_per_gy: f64,
-    /// Predicted Days Gained at α × exp(−1.5σ), α, α × exp(+1.5σ) (σ = [`ALPHA_PRIOR_LOG_SD`]).
+    /// Predicted Days Gained at α × exp(−1.96σ), α, α × exp(+1.96σ) (σ =
+    /// [`ALPHA_PRIOR_LOG_SD`]), D and ρ at their fit.
     pub days_gained: [f64; 3],
+    /// 95% prediction interval of Days Gained (α, D and ρ uncertainty;
+    /// [`super::twin::CalibratedTwin::forecast_plans_with_intervals`]).
+    pub days_gained_ci95: [f64; 2],
     /// Probability of response, `P(α > α*)` under the prior.
     pub p_responder: f64,
     /// Calibration wall time (s).
@@ -479,7 +488,7 @@ pub struct TwinPrediction {
 
 /// Prior z-scores (in units of [`ALPHA_PRIOR_LOG_SD`] around the median) at which the
 /// twin forecasts Days Gained.
-pub const ALPHA_Z: [f64; 3] = [-1.5, 0.0, 1.5];
+pub const ALPHA_Z: [f64; 3] = [-Z95, 0.0, Z95];
 
 /// Probability of response from Days Gained forecast at α = median × exp(σ z), z in
 /// [`ALPHA_Z`]: `P(z > z*)` for a standard-normal z, where `DG(z*) = 100` on the
@@ -512,21 +521,17 @@ pub fn twin_predict(
 ) -> Result<TwinPrediction> {
     let twin = calibrate(atlas, scans, calibration)?;
     let alpha_median = twin.lq.alpha_per_gy;
-    let dg: Vec<f64> = ALPHA_Z
-        .par_iter()
-        .map(|z| {
-            let mut t: CalibratedTwin = twin.clone();
-            t.lq.alpha_per_gy = alpha_median * (ALPHA_PRIOR_LOG_SD * z).exp();
-            Ok(t.forecast_schedules(
-                atlas,
-                rt_start_day,
-                std::slice::from_ref(schedule),
-                treatment,
-            )?[0]
-                .days_gained)
-        })
-        .collect::<Result<_>>()?;
-    let dg = [dg[0], dg[1], dg[2]];
+    // The α ends of the forecast's interval are the prior's ±1.96 sd: ALPHA_Z.
+    let f = twin
+        .forecast_plans_with_intervals(
+            atlas,
+            rt_start_day,
+            &[TreatmentPlan::radiotherapy(schedule.clone())],
+            treatment,
+        )?
+        .remove(0);
+    let [lo, hi] = f.days_gained_alpha_ends;
+    let dg = [lo, f.outcome.days_gained, hi];
     let p_responder = responder_probability(&dg);
     let ci = |i: usize| [twin.intervals[i].lower, twin.intervals[i].upper];
     Ok(TwinPrediction {
@@ -536,6 +541,7 @@ pub fn twin_predict(
         rho_ci95: ci(1),
         alpha_median_per_gy: alpha_median,
         days_gained: dg,
+        days_gained_ci95: f.days_gained_ci95,
         p_responder,
         calibration_seconds: twin.calibration_seconds,
     })
@@ -699,6 +705,9 @@ pub struct StudyResult {
     pub d_coverage: f64,
     /// Fraction whose 95% ρ interval covers the truth.
     pub rho_coverage: f64,
+    /// Fraction whose 95% Days Gained prediction interval covers the true Days Gained
+    /// (both read with the study's horizon, so values at the horizon are lower bounds).
+    pub days_gained_coverage: f64,
     /// Median calibration time (s).
     pub median_calibration_seconds: f64,
     /// Test patients (training rows are not kept).
@@ -881,6 +890,7 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
             )
         }),
         rho_coverage: frac(&|r, t| covers(t.rho_ci95, r.patient.growth.rho_per_day)),
+        days_gained_coverage: frac(&|r, t| covers(t.days_gained_ci95, r.true_days_gained)),
         median_calibration_seconds: secs.get(secs.len() / 2).copied().unwrap_or(f64::NAN),
         rows,
     })

@@ -596,7 +596,7 @@ impl SeedFit<'_> {
 }
 
 /// Two-sided 95% normal quantile.
-const Z95: f64 = 1.959_963_984_540_054;
+pub(crate) const Z95: f64 = 1.959_963_984_540_054;
 
 /// Calibrate a twin from ≥ 2 pre-treatment scans (sorted by day, strictly increasing).
 pub fn calibrate(
@@ -931,18 +931,25 @@ impl CalibratedTwin {
         options: &TreatmentOptions,
     ) -> Result<Vec<PlanForecast>> {
         check_plans(tissue, plans)?;
-        let (sd, secants) = self.growth_secant_points();
+        let (step, secants) = self.growth_secant_points();
         let growths: Vec<GrowthParams> = std::iter::once(self.growth).chain(secants).collect();
-        let starts = growths
+        // Start states per growth variant; a secant point whose run fails is `None`.
+        let starts: Vec<Option<(BrainTissue, Run)>> = growths
             .par_iter()
-            .map(|g| {
-                CalibratedTwin {
-                    growth: *g,
+            .enumerate()
+            .map(|(g, growth)| {
+                let state = CalibratedTwin {
+                    growth: *growth,
                     ..self.clone()
                 }
-                .state_at(tissue, rt_start_day, true)
+                .state_at(tissue, rt_start_day, true);
+                if g == 0 {
+                    state.map(Some)
+                } else {
+                    Ok(state.ok())
+                }
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<_>>()?;
         let [alpha_lo, alpha_hi] = self.alpha_interval();
         let lq_at = |a: f64| LqParams {
             alpha_per_gy: a,
@@ -958,37 +965,61 @@ impl CalibratedTwin {
             .iter()
             .flat_map(|p| variants.iter().map(move |&(g, lq)| (p, g, lq)))
             .collect();
-        let outcomes = jobs
+        // The central and α-end forecasts must succeed; a growth secant point whose
+        // run fails (a tumour too slow to reach the first scan, or parameters out of
+        // range) leaves the D, ρ effect unbounded.
+        let outcomes: Vec<Option<TreatmentOutcome>> = jobs
             .par_iter()
             .map(|&(plan, g, lq)| {
-                let (crop, start) = &starts[g];
-                GliomaSim::new(crop, &growths[g])?.forecast_plan(
-                    &start.c,
-                    start.t_first + (rt_start_day - self.first_scan_day),
-                    &start.history,
-                    plan,
-                    &lq,
-                    options,
-                )
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let mut out: Vec<PlanForecast> = outcomes
-            .chunks(variants.len())
-            .map(|o| {
-                let dg: Vec<f64> = o.iter().map(|o| o.days_gained).collect();
-                let g = [0, 1].map(|j| (dg[3 + 2 * j] - dg[4 + 2 * j]) / (2.0 * sd[j]));
-                let growth_sd = self.growth_sd(g);
-                let side = |alpha_end: f64| {
-                    ((alpha_end - dg[0]).powi(2) + (Z95 * growth_sd).powi(2)).sqrt()
+                let Some((crop, start)) = &starts[g] else {
+                    return Ok(None);
                 };
-                PlanForecast {
-                    outcome: o[0].clone(),
-                    days_gained_ci95: [(dg[0] - side(dg[1])).max(0.0), dg[0] + side(dg[2])],
-                    days_gained_alpha_ends: [dg[1], dg[2]],
-                    days_gained_growth_sd: growth_sd,
+                let outcome = GliomaSim::new(crop, &growths[g]).and_then(|mut sim| {
+                    sim.forecast_plan(
+                        &start.c,
+                        start.t_first + (rt_start_day - self.first_scan_day),
+                        &start.history,
+                        plan,
+                        &lq,
+                        options,
+                    )
+                });
+                if g == 0 {
+                    outcome.map(Some)
+                } else {
+                    Ok(outcome.ok())
                 }
             })
-            .collect();
+            .collect::<Result<_>>()?;
+        let mut out = Vec::with_capacity(plans.len());
+        for o in outcomes.chunks(variants.len()) {
+            let [Some(central), Some(lo), Some(hi)] = [&o[0], &o[1], &o[2]] else {
+                return Err(OncologyError::invalid(
+                    "forecast",
+                    "a central or α-end forecast missing",
+                    "all three (internal error)",
+                ));
+            };
+            let dg = [central.days_gained, lo.days_gained, hi.days_gained];
+            let secant: Vec<f64> = o[3..]
+                .iter()
+                .filter_map(|r| r.as_ref().map(|r| r.days_gained))
+                .collect();
+            let growth_sd = match secant[..] {
+                [a, b, c, d] => {
+                    self.growth_sd([(a - b) / (2.0 * step[0]), (c - d) / (2.0 * step[1])])
+                }
+                _ => f64::INFINITY,
+            };
+            let side =
+                |alpha_end: f64| ((alpha_end - dg[0]).powi(2) + (Z95 * growth_sd).powi(2)).sqrt();
+            out.push(PlanForecast {
+                outcome: central.clone(),
+                days_gained_ci95: [(dg[0] - side(dg[1])).max(0.0), dg[0] + side(dg[2])],
+                days_gained_alpha_ends: [dg[1], dg[2]],
+                days_gained_growth_sd: growth_sd,
+            });
+        }
         out.sort_by(|a, b| b.outcome.days_gained.total_cmp(&a.outcome.days_gained));
         Ok(out)
     }
@@ -1043,10 +1074,11 @@ impl CalibratedTwin {
             .sqrt()
     }
 
-    /// The Laplace sds of `(ln D, ln ρ)` and the growth parameters at +1 sd and −1 sd
-    /// of `ln D`, then of `ln ρ` (the points of the first-order propagations).
+    /// The secant half-steps in `(ln D, ln ρ)`, the Laplace sds capped at
+    /// [`MAX_SECANT_LOG_STEP`], and the growth parameters at + and − one step of
+    /// `ln D`, then of `ln ρ` (the points of the first-order propagations).
     fn growth_secant_points(&self) -> ([f64; 2], [GrowthParams; 4]) {
-        let sd = [0, 1].map(|j| self.log_covariance[j][j].sqrt());
+        let sd = [0, 1].map(|j| self.log_covariance[j][j].sqrt().min(MAX_SECANT_LOG_STEP));
         let points = std::array::from_fn(|k| {
             let f = if k % 2 == 0 { sd[k / 2] } else { -sd[k / 2] }.exp();
             let mut g = self.growth;
@@ -1255,6 +1287,11 @@ impl CalibratedTwin {
         Ok(out)
     }
 }
+
+/// Largest secant half-step in `ln D` or `ln ρ` of the first-order propagations: a
+/// poorly identified parameter (sd beyond ×1.65) still gets a local slope, scaled by
+/// its full covariance, instead of a secant to parameters far from its fit.
+const MAX_SECANT_LOG_STEP: f64 = 0.5;
 
 /// Tissue beyond the calibration crop kept for forecasts (mm).
 const FORECAST_MARGIN_MM: f64 = 20.0;
