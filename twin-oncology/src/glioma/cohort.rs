@@ -74,8 +74,8 @@ use super::params::{
 use super::radiotherapy::Schedule;
 use super::tissue::BrainTissue;
 use super::twin::{
-    CalibrationOptions, MAX_ONSET_DAYS, Segmentation, Z95, calibrate, forward_radii_mm,
-    wave_gap_factor,
+    CalibrationOptions, MAX_ONSET_DAYS, Segmentation, Z95, calibrate, distance_mm,
+    forward_radii_mm, wave_gap_factor,
 };
 use crate::error::{OncologyError, Result};
 
@@ -1202,14 +1202,10 @@ fn coverage_case(
                     .map(|(o, p)| o - p)
                     .collect())
             };
-            let from_origin = |p: [f64; 3]| {
-                (0..3)
-                    .map(|a| (p[a] - seed_mm[a]).powi(2))
-                    .sum::<f64>()
-                    .sqrt()
-            };
-            case.seed_error_mm =
-                Some([from_origin(twin.crop_centre_mm), from_origin(twin.seed_mm)]);
+            case.seed_error_mm = Some([
+                distance_mm(twin.crop_centre_mm, seed_mm),
+                distance_mm(twin.seed_mm, seed_mm),
+            ]);
             case.seed_covered = Some(
                 iv[2..5]
                     .iter()

@@ -419,6 +419,21 @@ fn run(
     })
 }
 
+/// The radii the calibration fits, from the imaging at each scan: FLAIR at the first,
+/// then T1Gd and FLAIR at each later one (mm).
+fn calibration_radii(imaging: &[ImagingSummary]) -> Vec<f64> {
+    let Some((first, later)) = imaging.split_first() else {
+        return Vec::new();
+    };
+    std::iter::once(first.flair_radius_mm)
+        .chain(
+            later
+                .iter()
+                .flat_map(|s| [s.t1gd_radius_mm, s.flair_radius_mm]),
+        )
+        .collect()
+}
+
 /// The calibration's forward model: FLAIR radius at the first scan, then T1Gd and
 /// FLAIR radii at each later offset (days after the first scan; `offsets[0] = 0`
 /// is the first scan), in mm, for a
@@ -449,13 +464,7 @@ pub fn forward_radii_mm(
         offsets,
         false,
     )
-    .map(|r| {
-        let mut out = vec![r.at_offsets[0].flair_radius_mm];
-        for s in &r.at_offsets[1..] {
-            out.extend([s.t1gd_radius_mm, s.flair_radius_mm]);
-        }
-        out
-    });
+    .map(|r| calibration_radii(&r.at_offsets));
     match radii {
         Ok(out) if out.len() == n && out.iter().all(|r| r.is_finite()) => out,
         _ => vec![0.0; n],
@@ -527,7 +536,8 @@ const SEED_MAX_STEP_MM: f64 = 3.0;
 /// Seed moves below this end a seed fit (mm).
 const SEED_TOLERANCE_MM: f64 = 0.1;
 
-fn distance_mm(a: [f64; 3], b: [f64; 3]) -> f64 {
+/// Euclidean distance of two points (mm).
+pub(crate) fn distance_mm(a: [f64; 3], b: [f64; 3]) -> f64 {
     (0..3).map(|i| (a[i] - b[i]).powi(2)).sum::<f64>().sqrt()
 }
 
@@ -672,10 +682,8 @@ pub fn calibrate(
     let half_width = last.flair_radius_mm + options.crop_margin_mm;
     let crop = tissue.crop(crop_centre_mm, half_width)?;
     let offsets: Vec<f64> = scans.iter().map(|s| s.day - scans[0].day).collect();
-    let mut observed = vec![first.flair_radius_mm];
-    for (s, _) in &summaries[1..] {
-        observed.extend([s.t1gd_radius_mm, s.flair_radius_mm]);
-    }
+    let imaging: Vec<ImagingSummary> = summaries.iter().map(|(s, _)| *s).collect();
+    let observed = calibration_radii(&imaging);
     let r1 = first.t1gd_radius_mm;
     let sigma_seed = options.seed_sigma_mm;
     let seed_fit = SeedFit {
@@ -747,16 +755,16 @@ pub fn calibrate(
         seed_mm = moved;
         best = fit_from(seed_mm, best.estimate.clone())?;
     }
-    let problem = problem_at(seed_mm)?;
     let (intervals, cov) = log_gauss_newton_intervals(
         &radii_from(seed_mm),
-        problem.specs(),
+        &specs,
         &best.estimate,
         options.sigma_radius_mm,
     )?;
-    let fitted = problem.predict(&best.estimate)?;
     let growth = growth_of(&best.estimate);
+    // One run at the optimum gives the fitted radii, the onset and the centroids.
     let r = run(&crop, &growth, seed_mm, sigma_seed, r1, &offsets, false)?;
+    let fitted = calibration_radii(&r.at_offsets);
     let mut twin = CalibratedTwin {
         growth,
         analytic_start,
