@@ -69,6 +69,13 @@ def obs(b, subj, d, code, display, value, unit):
                                  "valueQuantity": {"value": round(value, 3), "unit": unit, "system": UCUM, "code": unit}})
 
 
+def local_obs(b, subj, d, code, display, value, unit):
+    """A quantity under the project's local code system (no LOINC code we are sure of)."""
+    return b.add("Observation", {"status": "final", "code": cc(LOCAL, code, display), "subject": {"reference": subj},
+                                 "effectiveDateTime": dt(d) + "T08:30:00Z",
+                                 "valueQuantity": {"value": round(value, 3), "unit": unit, "system": UCUM, "code": unit}})
+
+
 def bp(b, subj, d, sys, dia):
     b.add("Observation", {"status": "final", "code": cc(LOINC, "85354-9", "Blood pressure panel"),
                           "subject": {"reference": subj}, "effectiveDateTime": dt(d) + "T08:35:00Z",
@@ -231,6 +238,9 @@ def atrial_fibrillation():
                                            {"url": EXT + "segmentation-label",
                                             "extension": [{"url": "value", "valueInteger": v}, {"url": "name", "valueString": n}]}
                                            for v, n in [(1, "left atrial wall"), (2, "fibrosis (LGE)"), (3, "blood pool")]]}]})
+    # Read off the LGE scan and the echo before ablation (the AF twin's calibration data).
+    local_obs(b, p, d0 - timedelta(days=30), "la-fibrosis-burden", "Left atrial fibrosis burden (LGE-MRI)", 18.5, "%")
+    local_obs(b, p, d0 - timedelta(days=35), "la-diameter", "Left atrial antero-posterior diameter (echocardiography)", 44, "mm")
     b.add("Procedure", {"status": "completed", "code": cc(LOCAL, "af-catheter-ablation", "Catheter ablation for atrial fibrillation"),
                         "subject": {"reference": p}, "performedDateTime": dt(d0) + "T13:00:00Z", "bodySite": [{"text": "left atrium"}],
                         "extension": [{"url": EXT + "ablation-lesion", "valueString": s}

@@ -19,6 +19,9 @@ pub enum CardiacError {
         /// The allowed range or set, in words.
         allowed: String,
     },
+    /// A twin-core computation (calibration, ranking) failed.
+    #[error(transparent)]
+    Core(#[from] twin_core::CoreError),
     /// Reading or writing a file failed (e.g. a NIfTI label map).
     #[error("file input/output: {0}")]
     Io(#[from] twin_io::IoError),

@@ -42,6 +42,7 @@ pub mod ablation;
 pub mod analysis;
 pub mod cell;
 pub mod cohort;
+pub mod digital;
 pub mod error;
 pub mod fibrosis;
 pub mod geometry;
@@ -49,4 +50,5 @@ pub mod patient;
 pub mod plot;
 pub mod tissue;
 
+pub use digital::AfTwin;
 pub use error::{CardiacError, Result};

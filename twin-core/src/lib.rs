@@ -8,7 +8,7 @@
 //! |---|---|
 //! | [`ode`] | `dy/dt = f(t, y)`: Dormand–Prince 5(4) (non-stiff) and RODAS4 (stiff, L-stable Rosenbrock), automatic stiffness switching, dense output, events |
 //! | [`schedule`] | treatment [`schedule::Plan`]s (bolus, infusion, parameter change, reset); integration restarts at every intervention |
-//! | [`twin`] | the traits every twin implements: [`twin::DiseaseModel`], [`twin::Observation`], [`twin::Trajectory`], [`twin::Forecast`] |
+//! | [`twin`] | the shape of every twin: the model traits ([`twin::DiseaseModel`], [`twin::Observation`], [`twin::Forecast`]) and the one patient-twin interface [`twin::DigitalTwin`] → [`twin::TwinResult`] (versioned JSON schema, ranking with a stated objective) |
 //! | [`pk`] | a one-compartment oral PK model: the pattern later twins follow |
 //! | [`pde`] | `∂u/∂t = ∇·(D(x)∇u) + R(u)` on masked 2D/3D grids: heterogeneous and anisotropic diffusion (flux form, no-flux mask boundary), explicit and implicit (PCG) steps, Strang splitting, analysis tools |
 //! | [`calibrate`] | fit parameters to a patient: bounded transforms, priors, likelihoods, multi-start optimisation (argmin), Laplace intervals, ensemble MCMC, identifiability |
@@ -54,3 +54,9 @@ pub mod sensitivity;
 pub mod twin;
 
 pub use error::{CoreError, Result};
+
+// The linear-algebra and array crates in twin-core's public signatures (e.g.
+// `OdeSystem::jacobian` takes a `nalgebra::DMatrix`, grids are `ndarray` arrays),
+// re-exported so an implementer uses exactly the versions twin-core was built with.
+pub use nalgebra;
+pub use ndarray;

@@ -19,6 +19,12 @@ pub enum MetabolicError {
         /// The allowed range or set, in words.
         allowed: String,
     },
+    /// A twin-core computation (calibration, ranking) failed.
+    #[error(transparent)]
+    Core(#[from] twin_core::CoreError),
+    /// Reading a patient record failed.
+    #[error(transparent)]
+    Io(#[from] twin_io::IoError),
 }
 
 impl MetabolicError {

@@ -120,6 +120,7 @@
 #![warn(missing_docs)]
 
 mod check;
+pub mod digital;
 pub mod drugs;
 pub mod error;
 pub mod glycaemia;
@@ -133,6 +134,7 @@ pub mod trial;
 pub mod twin;
 pub mod weight;
 
+pub use digital::T2dTwin;
 pub use drugs::{Drug, DrugOrder};
 pub use error::{MetabolicError, Result};
 pub use history::History;

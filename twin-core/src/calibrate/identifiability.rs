@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::laplace::{Interval, Laplace};
+use super::laplace::{Laplace, ParameterEstimate};
 use super::parameters::ParameterSpec;
 use crate::error::{CoreError, Result};
 
@@ -84,7 +84,7 @@ pub fn from_posterior(
 pub fn report(
     specs: &[ParameterSpec],
     correlation: &[Vec<f64>],
-    intervals: &[Interval],
+    intervals: &[ParameterEstimate],
 ) -> Result<IdentifiabilityReport> {
     let p = specs.len();
     if correlation.len() != p || intervals.len() != p || correlation.iter().any(|r| r.len() != p) {

@@ -22,9 +22,10 @@ pub enum CovarianceMethod {
     GaussNewton,
 }
 
-/// A per-parameter interval in natural units.
+/// One calibrated parameter: estimate and interval in natural units. The one
+/// parameter-estimate type of every twin ([`crate::twin::Calibration`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Interval {
+pub struct ParameterEstimate {
     /// Parameter name.
     pub name: String,
     /// Parameter unit.
@@ -58,7 +59,7 @@ pub struct Laplace {
     pub correlation: Vec<Vec<f64>>,
     /// 95% intervals: `z ± 1.96 sd_z` mapped to natural units (exact under the
     /// monotone transform, so always inside the bounds of a Logit parameter).
-    pub intervals: Vec<Interval>,
+    pub intervals: Vec<ParameterEstimate>,
     /// Method used.
     pub method: CovarianceMethod,
 }
@@ -282,7 +283,7 @@ fn build(
             .map(|i| (0..p).map(|j| cov[(i, j)] / (sd_z[i] * sd_z[j])).collect())
             .collect(),
         intervals: (0..p)
-            .map(|i| Interval {
+            .map(|i| ParameterEstimate {
                 name: specs[i].name.clone(),
                 unit: specs[i].unit.clone(),
                 estimate: fit.estimate[i],

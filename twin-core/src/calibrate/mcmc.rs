@@ -15,7 +15,7 @@ use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::laplace::{Interval, Laplace};
+use super::laplace::{Laplace, ParameterEstimate};
 use super::objective::{Model, Problem};
 use crate::error::{CoreError, Result};
 
@@ -70,7 +70,7 @@ pub struct Posterior {
     /// Posterior means.
     pub mean: Vec<f64>,
     /// Median and central 95% interval per parameter.
-    pub intervals: Vec<Interval>,
+    pub intervals: Vec<ParameterEstimate>,
     /// Diagnostics.
     pub diagnostics: McmcDiagnostics,
 }
@@ -199,7 +199,7 @@ pub fn sample_posterior<M: Model>(
         .map(|j| {
             let mut v: Vec<f64> = samples.iter().map(|x| x[j]).collect();
             v.sort_by(f64::total_cmp);
-            Interval {
+            ParameterEstimate {
                 name: names[j].clone(),
                 unit: problem.specs()[j].unit.clone(),
                 estimate: quantile_sorted(&v, 0.5),

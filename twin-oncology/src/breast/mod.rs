@@ -13,8 +13,10 @@
 //!   RECIST scans, dose delays/reductions).
 //! * [`recist`] — RECIST 1.1 categories and progression-free survival.
 //! * [`twin`] — calibration of one patient and regimen ranking.
+//! * [`digital`] — [`BreastTwin`]: the same twin behind the one patient-twin interface.
 //! * [`relapse`] — the Rotterdam-validated relapse twin.
 
+pub mod digital;
 pub mod friberg;
 pub mod growth;
 pub mod pk;
@@ -25,3 +27,5 @@ pub mod simeoni;
 pub mod simulate;
 pub mod therapy;
 pub mod twin;
+
+pub use digital::BreastTwin;

@@ -17,6 +17,7 @@
 pub mod active;
 pub mod chemo;
 pub mod cohort;
+pub mod digital;
 pub mod model;
 pub mod params;
 pub mod radiotherapy;
@@ -28,6 +29,7 @@ pub use model::{
     DoseDistribution, GliomaSim, ImagingSummary, Temozolomide, Trajectory, TreatmentOptions,
     TreatmentOutcome, TreatmentPlan,
 };
+pub use digital::{GliomaInput, GliomaTwin};
 pub use params::{GrowthParams, LqParams};
 pub use radiotherapy::{DoseMap, Fraction, Schedule};
 pub use tissue::BrainTissue;

@@ -1,14 +1,47 @@
-//! The patient-twin traits every disease crate implements.
+//! The shape every twin has, written down once.
 //!
-//! A twin is a [`DiseaseModel`] (mechanistic equations with physiological
-//! parameters), an [`Observation`] (what can be measured of its state), a patient's
-//! data and a calibration. What-if questions run the same model under each candidate
-//! [`Plan`] and return a [`Forecast`] with prediction bands.
-//! [`crate::pk::OneCompartmentOral`] is the worked pattern.
+//! Two levels:
+//!
+//! 1. **The model** — [`DiseaseModel`] (mechanistic equations with physiological
+//!    parameters, simulated under a [`Plan`]) and [`Observation`] (what can be
+//!    measured of its state), returning a [`Trajectory`]; uncertainty over time is a
+//!    [`Forecast`] (central trajectory + bands). [`crate::pk::OneCompartmentOral`]
+//!    is the worked pattern.
+//! 2. **The patient's twin** — [`DigitalTwin`], implemented by every disease twin
+//!    (glioma, breast, AF, T2D):
+//!
+//! ```text
+//! Input (twin_io record + images)
+//!   └─ DigitalTwin::calibrate(input, &CalibrateOptions) ─► twin   (parameters with intervals)
+//!        ├─ calibration()      → Calibration { parameters: [ParameterEstimate], fit: [FitSeries] }
+//!        ├─ candidate_plans()  → [Plan]
+//!        ├─ forecast(plans)    → [PlanForecast<Plan> { outcomes: [Outcome ± interval], trajectory, warnings }]
+//!        ├─ objective()        → Objective { outcome, better, limits, tie_break }
+//!        ├─ domain_warnings()  → applicability domain
+//!        └─ what_if(plans)     → TwinResult<Plan>   (ranked by `rank`, schema RESULT_SCHEMA)
+//! ```
+//!
+//! [`TwinResult`] is the one JSON schema of every twin ([`RESULT_SCHEMA`],
+//! versioned); the command-line tool, the patient report page and the Python
+//! package read nothing else. Ranking is one rule for all twins ([`rank`]): the
+//! objective's outcome, hard limits, a tie-break, and an explanation that says
+//! whether the first two plans' intervals overlap.
 
 use crate::error::{CoreError, Result};
 use crate::schedule::Plan;
 use serde::{Deserialize, Serialize};
+
+mod interface;
+mod ranking;
+mod result;
+
+pub use crate::calibrate::ParameterEstimate;
+pub use interface::{CalibrateOptions, DigitalTwin};
+pub use ranking::{Better, Limit, Objective, RankedPlan, Ranking, rank};
+pub use result::{
+    Calibration, CredibilityItem, Evidence, FitSeries, Outcome, PlanForecast, RESULT_SCHEMA,
+    TwinResult,
+};
 
 /// A model of one patient's disease: parameters + state + how it evolves under a plan.
 pub trait DiseaseModel {

@@ -1,0 +1,256 @@
+//! The glioblastoma twin behind the one patient-twin interface
+//! ([`twin_core::twin::DigitalTwin`]): ≥ 2 pre-treatment segmentations in atlas
+//! space (+ the record for age and markers) → proliferation–invasion calibration
+//! (D_white, ρ, seed origin, onset with 95 % intervals) → Days Gained of each
+//! radiotherapy plan with its 95 % prediction interval → ranking by Days Gained.
+
+use super::model::{TreatmentOptions, TreatmentPlan};
+use super::radiotherapy::Schedule;
+use super::tissue::BrainTissue;
+use super::twin::{CalibratedTwin, CalibrationOptions, Segmentation, calibrate};
+use super::Temozolomide;
+use crate::error::{OncologyError, Result};
+use twin_core::twin::{
+    Better, CalibrateOptions, Calibration, CredibilityItem, DigitalTwin, Evidence, FitSeries,
+    Objective, Outcome, PatientId, PlanForecast,
+};
+
+/// What the glioma twin is built from.
+#[derive(Debug, Clone)]
+pub struct GliomaInput {
+    /// The de-identified record (age, MGMT/IDH status).
+    pub record: twin_io::record::PatientRecord,
+    /// The twin's brain (e.g. the 2 mm MNI152 atlas, [`BrainTissue::load_mni152`]).
+    pub tissue: BrainTissue,
+    /// ≥ 2 pre-treatment segmentations (0 normal, 1 FLAIR, 2 T1Gd) in atlas space,
+    /// days on the record's clock, increasing.
+    pub scans: Vec<Segmentation>,
+    /// First radiotherapy fraction (record clock, days); `None`: 14 days after the
+    /// last scan.
+    pub rt_start_day: Option<f64>,
+}
+
+/// The calibrated glioma twin of one patient.
+#[derive(Debug, Clone)]
+pub struct GliomaTwin {
+    /// The calibrated growth model.
+    pub twin: CalibratedTwin,
+    /// The brain it runs on.
+    pub tissue: BrainTissue,
+    /// Days of the scans it was calibrated on.
+    pub scan_days: Vec<f64>,
+    /// First radiotherapy fraction (days, scan clock).
+    pub rt_start_day: f64,
+    /// Age at the index date (years), if the record has it.
+    pub age_years: Option<f64>,
+    /// MGMT promoter methylation (`true` methylated), if the record has it.
+    pub mgmt_methylated: Option<bool>,
+    /// IDH mutant (`true`) or wild-type (`false`), if the record has it.
+    pub idh_mutant: Option<bool>,
+    quick: bool,
+    patient: PatientId,
+}
+
+/// Status of a local-code marker in the record (`Methylated`, `Wildtype`, …).
+fn marker(record: &twin_io::record::PatientRecord, code: &str) -> Option<String> {
+    record
+        .biomarkers
+        .iter()
+        .rfind(|b| b.code.code == code)
+        .map(|b| b.status.to_ascii_lowercase())
+}
+
+impl DigitalTwin for GliomaTwin {
+    type Input = GliomaInput;
+    type Plan = TreatmentPlan;
+    type Error = OncologyError;
+    const DISEASE: &'static str = "glioma";
+    const TIME_UNIT: &'static str = "d";
+
+    fn calibrate(input: &GliomaInput, options: &CalibrateOptions) -> Result<Self> {
+        let patient = PatientId::new(&input.record.patient_id)?;
+        let opts = if options.quick {
+            // A short Nelder–Mead polish of the travelling-wave start on a tighter crop.
+            CalibrationOptions {
+                max_iters: 10,
+                crop_margin_mm: 12.0,
+                ..CalibrationOptions::default()
+            }
+        } else {
+            CalibrationOptions::default()
+        };
+        let twin = calibrate(&input.tissue, &input.scans, &opts)?;
+        let last = input.scans.last().map_or(0.0, |s| s.day);
+        let rt_start_day = input.rt_start_day.unwrap_or(last + 14.0);
+        if !(rt_start_day >= last) {
+            return Err(OncologyError::invalid(
+                "rt_start_day",
+                rt_start_day,
+                format!("on or after the last pre-treatment scan (day {last})"),
+            ));
+        }
+        Ok(GliomaTwin {
+            twin,
+            tissue: input.tissue.clone(),
+            scan_days: input.scans.iter().map(|s| s.day).collect(),
+            rt_start_day,
+            age_years: input
+                .record
+                .demographics
+                .age
+                .map(|a| f64::from(a.years_lower_bound())),
+            mgmt_methylated: marker(&input.record, "MGMT-promoter-methylation")
+                .map(|s| s.starts_with("methylated") || s == "positive"),
+            idh_mutant: marker(&input.record, "IDH-status")
+                .map(|s| s.contains("mutant") || s == "positive"),
+            quick: options.quick,
+            patient,
+        })
+    }
+
+    fn patient(&self) -> &PatientId {
+        &self.patient
+    }
+
+    fn calibration(&self) -> Calibration {
+        // observed_radii_mm: FLAIR at scan 1, then T1Gd and FLAIR per later scan; the
+        // first T1Gd radius is the clock's anchor (fitted exactly by construction).
+        let (obs, fit) = (&self.twin.observed_radii_mm, &self.twin.fitted_radii_mm);
+        let mut t1 = (vec![self.scan_days[0]], vec![self.twin.first_t1gd_radius_mm]);
+        let mut t1_fit = vec![self.twin.first_t1gd_radius_mm];
+        let mut fl = (vec![self.scan_days[0]], vec![obs.first().copied().unwrap_or(f64::NAN)]);
+        let mut fl_fit = vec![fit.first().copied().unwrap_or(f64::NAN)];
+        for (k, &day) in self.scan_days.iter().enumerate().skip(1) {
+            let (i, j) = (2 * k - 1, 2 * k);
+            if let (Some(&o1), Some(&f1), Some(&o2), Some(&f2)) =
+                (obs.get(i), fit.get(i), obs.get(j), fit.get(j))
+            {
+                t1.0.push(day);
+                t1.1.push(o1);
+                t1_fit.push(f1);
+                fl.0.push(day);
+                fl.1.push(o2);
+                fl_fit.push(f2);
+            }
+        }
+        let fit = [
+            FitSeries::new("T1Gd radius", "mm", t1.0, t1.1, t1_fit),
+            FitSeries::new("FLAIR radius", "mm", fl.0, fl.1, fl_fit),
+        ]
+        .into_iter()
+        .filter_map(|s| s.ok())
+        .collect();
+        Calibration {
+            parameters: self.twin.intervals.clone(),
+            fit,
+            method: "proliferation–invasion PDE on the atlas fitted to the scans' T1Gd/FLAIR radii (travelling-wave start, Nelder–Mead, seed origin by centroid fixed point); 95 % Laplace intervals (D, ρ), centroid residuals (seed), secants (onset)".into(),
+        }
+    }
+
+    fn candidate_plans(&self) -> Vec<TreatmentPlan> {
+        let standard = Schedule::standard();
+        let mut plans = vec![
+            TreatmentPlan::radiotherapy(standard.clone()),
+            TreatmentPlan::radiotherapy(Schedule::hypofractionated()),
+            TreatmentPlan::radiotherapy(Schedule::rockne_2010()),
+        ];
+        if let Ok(tmz) = Temozolomide::stupp_2005(&standard) {
+            plans.push(TreatmentPlan::radiotherapy(standard).with_tmz(tmz));
+        }
+        plans
+    }
+
+    fn forecast(
+        &self,
+        plans: &[TreatmentPlan],
+        options: &CalibrateOptions,
+    ) -> Result<Vec<PlanForecast<TreatmentPlan>>> {
+        let treatment = TreatmentOptions {
+            horizon_days: if self.quick || options.quick { 180.0 } else { 365.0 },
+            ..TreatmentOptions::default()
+        };
+        let forecasts =
+            self.twin
+                .forecast_plans_with_intervals(&self.tissue, self.rt_start_day, plans, &treatment)?;
+        plans
+            .iter()
+            .map(|plan| {
+                let f = forecasts
+                    .iter()
+                    .find(|f| f.outcome.schedule == plan.name)
+                    .ok_or_else(|| OncologyError::invalid("plan name", &plan.name, "unique names"))?;
+                let o = &f.outcome;
+                let mut outcomes = vec![
+                    Outcome::new("days_gained", "d", o.days_gained, f.days_gained_ci95, 0.95)?,
+                    Outcome::exact("total_dose_gy", "Gy", o.total_dose_gy)?,
+                ];
+                if let Some(ttp) = o.time_to_progression_days {
+                    outcomes.push(Outcome::exact("time_to_progression_days", "d", ttp)?);
+                }
+                let mut pf = PlanForecast::new(plan.name.clone(), plan.clone(), outcomes);
+                if f.days_gained_ci95[1].is_infinite() {
+                    pf.warnings.push("the upper end of the Days Gained interval is unbounded: the scans do not pin down growth (near-singular Laplace matrix)".into());
+                }
+                Ok(pf)
+            })
+            .collect()
+    }
+
+    fn objective(&self) -> Objective {
+        Objective {
+            outcome: "days_gained".into(),
+            better: Better::Higher,
+            limits: Vec::new(),
+            tie_break: Some(("total_dose_gy".into(), Better::Lower)),
+            description: "most Days Gained (Neal 2013: delay of the T1Gd radius against the untreated twin at the follow-up scan), then the lower total dose".into(),
+        }
+    }
+
+    fn domain_warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        match self.age_years {
+            Some(a) if !(18.0..=70.0).contains(&a) => w.push(format!(
+                "age {a:.0} years lies outside 18–70 years, the Stupp 2005 population the radiotherapy schedules come from"
+            )),
+            None => w.push("age missing in the record".into()),
+            _ => {}
+        }
+        if self.idh_mutant == Some(true) {
+            w.push("IDH-mutant tumour: the growth and radiosensitivity priors are for IDH-wild-type glioblastoma".into());
+        }
+        if self.mgmt_methylated.is_none() {
+            w.push("MGMT status missing: the temozolomide effect is the population default".into());
+        }
+        w.push("radiosensitivity α comes from a population prior linked to ρ unless a post-treatment scan updates it; temozolomide sensitivity does not depend on MGMT status in this model".into());
+        w
+    }
+
+    fn credibility() -> Vec<CredibilityItem> {
+        vec![
+            CredibilityItem {
+                kind: Evidence::Verification,
+                claim: "Fisher–KPP front speed on the masked 3D grid equals 2√(Dρ)".into(),
+                figure: "within 2 %".into(),
+                source: "cargo test --release -p twin-oncology --test glioma_model".into(),
+            },
+            CredibilityItem {
+                kind: Evidence::Verification,
+                claim: "uniform tumour burden follows the logistic closed form; one fraction kills exp(−αd−βd²)".into(),
+                figure: "to 1e-12 and 1e-14".into(),
+                source: "cargo test --release -p twin-oncology --test glioma_model --test glioma_treatment".into(),
+            },
+            CredibilityItem {
+                kind: Evidence::Uncertainty,
+                claim: "calibration recovery on synthetic scans (truth on the 1 mm atlas with boundary noise, twin on 2 mm), 100 cases".into(),
+                figure: "D and ρ within 15 %: 100/100 [0.96, 1.00]; both intervals cover 100/100".into(),
+                source: "cargo run --release --example glioma_coverage -- --cases 100 --seed 2".into(),
+            },
+            CredibilityItem {
+                kind: Evidence::Validation,
+                claim: "in-silico cohort (truth ≠ twin in anatomy, white/grey ratio, α/β), 100 held-out patients: responder prediction".into(),
+                figure: "twin AUC 0.973 [0.941, 0.994] vs logistic baseline 0.918 [0.866, 0.963]; no real-patient validation yet".into(),
+                source: "cargo run --release --example glioma_cohort -- --patients 100 --seed 1".into(),
+            },
+        ]
+    }
+}
