@@ -6,6 +6,7 @@
 //! | module | job |
 //! |---|---|
 //! | [`record`] | the record model (observations by LOINC code with value + UCUM unit, conditions, medications with dose and schedule, procedures, responses, imaging references, variants, biomarkers) and its documented JSON schema |
+//! | [`loinc`] | the LOINC codes the twins use (also at `record::loinc`) |
 //! | [`fhir`] | FHIR R4 `Bundle` import (a focused serde model; why not a FHIR crate is explained there) |
 //! | [`table`] | CSV long (`patient_id,time,code,value,unit`) and wide cohort tables, both ways |
 //! | [`nifti_io`] | NIfTI-1 read/write on [`twin_core::pde::Grid`], label and probability maps, trilinear / nearest resampling (registration is out of scope) |
@@ -47,6 +48,7 @@
 pub mod date;
 pub mod error;
 pub mod fhir;
+pub mod loinc;
 pub mod nifti_io;
 pub mod privacy;
 pub mod record;

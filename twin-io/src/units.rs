@@ -26,7 +26,7 @@
 //! naming the code and the unit.
 
 use crate::error::{IoError, Result};
-use crate::record::loinc;
+use crate::loinc;
 
 /// Physical dimension of a unit; conversion is only linear within one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,11 +3,13 @@
 
 mod implicit;
 pub mod monodomain;
+mod node;
 pub mod protocol;
 mod stencil;
 pub mod substrate;
 
 pub use implicit::SolveStats;
-pub use monodomain::{DiffusionScheme, Monodomain, NO_NODE, Site, Stimulus};
+pub use monodomain::{DiffusionScheme, Monodomain, Site, Stimulus};
+pub use node::NO_NODE;
 pub use protocol::cross_field_s1s2;
 pub use substrate::{Substrate, diffusivity_mm2_per_ms};

@@ -35,6 +35,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::implicit::{CgWork, Operator, SolveStats, solve_theta};
+pub use super::node::NO_NODE;
 use super::stencil::{Stencil, split_at_starts};
 use super::substrate::Substrate;
 use crate::cell::CellModel;
@@ -290,9 +291,6 @@ fn record_crossings(centre: &[f64], vn: &[f64], rec: Records<'_>, c: StepConsts)
         }
     }
 }
-
-/// Marker for "no tissue" in the grid → node index map.
-pub const NO_NODE: u32 = u32::MAX;
 
 impl<M: CellModel> Monodomain<M> {
     /// Build the solver with explicit diffusion. `models[r]` is used where

@@ -14,7 +14,7 @@ use std::ops::Range;
 
 use ndarray::Array3;
 
-use super::monodomain::NO_NODE;
+use super::node::NO_NODE;
 use super::substrate::Substrate;
 
 /// Nodes per parallel work item (chunks are cut at segment boundaries).

@@ -29,14 +29,23 @@
 //! ```
 
 mod dense;
+mod dopri5;
 mod driver;
+mod events;
+mod integrator;
 mod linalg;
 pub mod problems;
+mod recorder;
+mod rodas4;
+mod switching;
 mod tableau;
 
 pub use dense::{DenseSolution, DenseStep};
-pub use driver::{Integrator, solve, solve_with_events};
-pub(crate) use driver::{Recorder, ensure_span, validate_t_out, validate_y0};
+pub(crate) use driver::validate_t_out;
+pub use driver::{solve, solve_with_events};
+pub use integrator::Integrator;
+pub(crate) use integrator::{ensure_span, validate_y0};
+pub(crate) use recorder::Recorder;
 
 use crate::error::{CoreError, Result};
 use nalgebra::DMatrix;
