@@ -208,3 +208,90 @@ pub fn write_report(
     std::fs::write(&html, page).map_err(|e| AppError::Output(e.to_string()))?;
     Ok((json, html))
 }
+
+/// Numeric columns of a CSV with a header (`label,prob` or `time,event,risk`).
+fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<Vec<f64>>, AppError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| AppError::Input(format!("cannot read the CSV file: {e}")))?;
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header: Vec<&str> = lines
+        .next()
+        .ok_or_else(|| AppError::Input("empty CSV".into()))?
+        .split(',')
+        .map(str::trim)
+        .collect();
+    let index: Vec<usize> = names
+        .iter()
+        .map(|n| {
+            header.iter().position(|h| h == n).ok_or_else(|| {
+                AppError::Input(format!("CSV header lacks column `{n}` (needs {})", names.join(",")))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let mut columns = vec![Vec::new(); names.len()];
+    for (row, line) in lines.enumerate() {
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        for (c, &i) in index.iter().enumerate() {
+            let v: f64 = fields
+                .get(i)
+                .and_then(|f| f.parse().ok())
+                .filter(|v: &f64| v.is_finite())
+                .ok_or_else(|| {
+                    AppError::Input(format!(
+                        "CSV line {}, column `{}`: not a finite number",
+                        row + 2,
+                        names[c]
+                    ))
+                })?;
+            columns[c].push(v);
+        }
+    }
+    Ok(columns)
+}
+
+fn binary_flag(values: &[f64], column: &str) -> Result<Vec<bool>, AppError> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(k, &v)| match v {
+            0.0 => Ok(false),
+            1.0 => Ok(true),
+            _ => Err(AppError::Input(format!(
+                "CSV line {}, column `{column}` = {v}: allowed 0 or 1",
+                k + 2
+            ))),
+        })
+        .collect()
+}
+
+/// Metrics with 95 % CIs of held-out predictions: binary (`label,prob`: AUC with
+/// DeLong CI, Brier score) or survival (`time,event,risk`: Harrell's C with a
+/// 1,000-replicate percentile bootstrap CI).
+pub fn validate_csv(path: &Path, survival: bool) -> Result<serde_json::Value, AppError> {
+    use crate::validate::{binary, bootstrap, delong, survival as surv};
+    let bad = |e: crate::validate::ValidateError| AppError::Input(e.to_string());
+    if survival {
+        let c = read_columns(path, &["time", "event", "risk"])?;
+        let event = binary_flag(&c[1], "event")?;
+        let harrell = surv::harrell_c(&c[0], &event, &c[2]).map_err(bad)?;
+        let ci = bootstrap::bootstrap(c[0].len(), None, &bootstrap::BootstrapConfig::default(), |idx| {
+            let pick = |v: &[f64]| idx.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+            let ev: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
+            Ok(surv::harrell_c(&pick(&c[0]), &ev, &pick(&c[2]))?.c_index)
+        })
+        .map_err(bad)?;
+        Ok(serde_json::json!({
+            "kind": "survival", "n": c[0].len(), "events": event.iter().filter(|&&e| e).count(),
+            "harrell_c": harrell.c_index, "harrell_c_ci95": [ci.percentile.0, ci.percentile.1],
+        }))
+    } else {
+        let c = read_columns(path, &["label", "prob"])?;
+        let labels = binary_flag(&c[0], "label")?;
+        let auc = delong::auc_delong(&labels, &c[1], 0.95).map_err(bad)?;
+        let brier = binary::brier_score(&labels, &c[1]).map_err(bad)?;
+        Ok(serde_json::json!({
+            "kind": "binary", "n": labels.len(), "positives": labels.iter().filter(|&&l| l).count(),
+            "auc": auc.auc, "auc_ci95_delong": [auc.ci_low, auc.ci_high], "brier": brier,
+        }))
+    }
+}

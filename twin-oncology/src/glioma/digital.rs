@@ -47,7 +47,6 @@ pub struct GliomaTwin {
     pub mgmt_methylated: Option<bool>,
     /// IDH mutant (`true`) or wild-type (`false`), if the record has it.
     pub idh_mutant: Option<bool>,
-    quick: bool,
     patient: PatientId,
 }
 
@@ -103,7 +102,6 @@ impl DigitalTwin for GliomaTwin {
                 .map(|s| s.starts_with("methylated") || s == "positive"),
             idh_mutant: marker(&input.record, "IDH-status")
                 .map(|s| s.contains("mutant") || s == "positive"),
-            quick: options.quick,
             patient,
         })
     }
@@ -165,10 +163,10 @@ impl DigitalTwin for GliomaTwin {
         plans: &[TreatmentPlan],
         options: &CalibrateOptions,
     ) -> Result<Vec<PlanForecast<TreatmentPlan>>> {
-        let treatment = TreatmentOptions {
-            horizon_days: if self.quick || options.quick { 180.0 } else { 365.0 },
-            ..TreatmentOptions::default()
-        };
+        // The full 365-day horizon also in quick mode: a shorter one saturates Days
+        // Gained for responsive tumours and would tie the plans.
+        let _ = options;
+        let treatment = TreatmentOptions::default();
         let forecasts =
             self.twin
                 .forecast_plans_with_intervals(&self.tissue, self.rt_start_day, plans, &treatment)?;
