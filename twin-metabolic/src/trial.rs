@@ -48,6 +48,7 @@ use rand::Rng;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 use twin_core::cohort::{Design, Factor, Marginal, PopulationSpec, patient_rng};
+use twin_core::stats::Z95;
 
 /// A background drug taken by a fraction of the cohort (and kept in every arm).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -672,9 +673,14 @@ fn ls_slope(x: &[f64], y: &[f64]) -> f64 {
     sxy / sxx
 }
 
-/// Wilson 95 % interval for k events out of n.
+/// Wilson 95 % interval for k events out of n (`(0, 1)` for `n = 0`).
+///
+/// Written in the proportion form `(p + z²/2n)/(1 + z²/n) ± …`; the shared
+/// [`twin_core::stats::wilson_interval`] computes the same interval in the count form,
+/// which rounds differently in the last bit for about half of all `(k, n)`, so this
+/// copy is kept to leave the trial's reported intervals bit-for-bit unchanged.
 pub fn wilson95(k: usize, n: usize) -> (f64, f64) {
-    let (k, n, z) = (k as f64, n as f64, 1.959_963_984_540_054);
+    let (k, n, z) = (k as f64, n as f64, Z95);
     let p = k / n;
     let den = 1.0 + z * z / n;
     let centre = (p + z * z / (2.0 * n)) / den;

@@ -59,6 +59,7 @@ use rand_distr::{Distribution, Normal};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal as StatNormal};
+use twin_core::stats::{Z95, wilson_interval};
 use twin_validate::baseline::logistic::{LogisticOptions, LogisticRegression};
 use twin_validate::bootstrap::{BootstrapConfig, bootstrap, strata_from_labels};
 use twin_validate::compare::{BinaryMetric, PairedComparison, compare_binary};
@@ -74,8 +75,8 @@ use super::params::{
 use super::radiotherapy::Schedule;
 use super::tissue::BrainTissue;
 use super::twin::{
-    CalibrationOptions, MAX_ONSET_DAYS, Segmentation, Z95, calibrate, distance_mm,
-    forward_radii_mm, wave_gap_factor,
+    CalibrationOptions, MAX_ONSET_DAYS, Segmentation, calibrate, distance_mm, forward_radii_mm,
+    wave_gap_factor,
 };
 use crate::error::{OncologyError, Result};
 
@@ -1014,9 +1015,9 @@ pub struct Proportion {
 }
 
 impl Proportion {
-    /// `k` of `n` with the Wilson (1927) score interval at 95%: centre
-    /// `(k + z²/2)/(n + z²)`, half-width `z √(k(n−k)/n + z²/4)/(n + z²)`. Written here
-    /// because twin-validate has no binomial interval; Wilson rather than a bootstrap
+    /// `k` of `n` with the Wilson (1927) score interval at 95%
+    /// ([`twin_core::stats::wilson_interval`]): centre `(k + z²/2)/(n + z²)`,
+    /// half-width `z √(k(n−k)/n + z²/4)/(n + z²)`. Wilson rather than a bootstrap
     /// because the coverage is near 1, where the percentile bootstrap collapses to a point.
     pub fn wilson(k: usize, n: usize) -> Result<Self> {
         if n == 0 || k > n {
@@ -1026,16 +1027,12 @@ impl Proportion {
                 "n ≥ 1 and 0 ≤ k ≤ n",
             ));
         }
-        let (kf, nf) = (k as f64, n as f64);
-        let z: f64 = 1.959_963_984_540_054;
-        let z2 = z * z;
-        let centre = (kf + 0.5 * z2) / (nf + z2);
-        let half = z * (kf * (nf - kf) / nf + 0.25 * z2).sqrt() / (nf + z2);
+        let (lo, hi) = wilson_interval(k, n, Z95);
         Ok(Self {
             k,
             n,
-            estimate: kf / nf,
-            ci95: [(centre - half).max(0.0), (centre + half).min(1.0)],
+            estimate: k as f64 / n as f64,
+            ci95: [lo, hi],
         })
     }
 }

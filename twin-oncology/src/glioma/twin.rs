@@ -37,6 +37,7 @@ use twin_core::calibrate::{
     fit,
 };
 use twin_core::pde::Grid;
+use twin_core::stats::Z95;
 
 use super::model::{DoseDistribution, TreatmentPlan};
 use super::model::{
@@ -604,9 +605,6 @@ impl SeedFit<'_> {
         seed
     }
 }
-
-/// Two-sided 95% normal quantile.
-pub(crate) const Z95: f64 = 1.959_963_984_540_054;
 
 /// Calibrate a twin from ≥ 2 pre-treatment scans (sorted by day, strictly increasing).
 pub fn calibrate(
