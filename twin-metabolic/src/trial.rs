@@ -41,7 +41,8 @@ use crate::drugs::DrugOrder;
 use crate::error::{MetabolicError, Result};
 use crate::kidney::Sex;
 use crate::model::{
-    Baseline, Constants, DAYS_PER_YEAR, PatientModel, PatientParams, StepOptions, Trajectory,
+    Baseline, Constants, DAYS_PER_YEAR, MetabolicTrajectory, PatientModel, PatientParams,
+    StepOptions,
 };
 use crate::plan::Plan;
 use rand::Rng;
@@ -293,7 +294,7 @@ pub struct TrialResult {
 
 /// One sampled virtual patient.
 #[derive(Debug, Clone, PartialEq)]
-pub struct VirtualPatient {
+pub struct VirtualT2dPatient {
     /// Baseline.
     pub baseline: Baseline,
     /// Parameters.
@@ -337,7 +338,7 @@ pub fn sample_cohort(
     var: &Variability,
     n: usize,
     seed: u64,
-) -> Result<Vec<VirtualPatient>> {
+) -> Result<Vec<VirtualT2dPatient>> {
     crate::check::in_range("female_fraction", cohort.female_fraction, 0.0, 1.0, "")?;
     for b in &cohort.background_drugs {
         crate::check::in_range("background_drugs.fraction", b.fraction, 0.0, 1.0, "")?;
@@ -454,7 +455,7 @@ pub fn sample_cohort(
             constants.sensitivity_decline_per_year *= m(v[d_cov + 4]);
             constants.weight_sensitivity_elasticity *= m(v[d_cov + 5]);
             constants.egfr_per_ln_uacr *= m(v[d_cov + 6]);
-            Ok(VirtualPatient {
+            Ok(VirtualT2dPatient {
                 baseline,
                 params,
                 constants,
@@ -571,7 +572,7 @@ pub fn run_trial(spec: &TrialSpec) -> Result<TrialResult> {
             .enumerate()
             .map(|(i, vp)| -> Result<Outcome> {
                 let (pm, mut s) = PatientModel::new(vp.baseline.clone(), vp.params, vp.constants)?;
-                let mut tr = Trajectory::default();
+                let mut tr = MetabolicTrajectory::default();
                 let mut flags = Vec::new();
                 pm.run(
                     &mut s,

@@ -9,7 +9,7 @@ use super::{Twin, segments, simulate_history};
 use crate::drugs::Drug;
 use crate::error::Result;
 use crate::kidney::{KfreHorizon, kfre_4var};
-use crate::model::{DAYS_PER_YEAR, PatientModel, State, StepOptions, Trajectory};
+use crate::model::{DAYS_PER_YEAR, MetabolicTrajectory, PatientModel, State, StepOptions};
 use crate::plan::Plan;
 use crate::risk::{CvRiskFactors, ukpds_chd_risk};
 
@@ -45,7 +45,7 @@ impl Twin {
                     .filter(|(_, f)| f.is_none())
                     .map(|(plan, _)| {
                         let mut state = s0.clone();
-                        let mut tr = Trajectory::default();
+                        let mut tr = MetabolicTrajectory::default();
                         let mut flags = Vec::new();
                         pm.run(
                             &mut state,
@@ -89,7 +89,7 @@ impl Twin {
         pm: &PatientModel,
         s0: &State,
         s: &State,
-        tr: &Trajectory,
+        tr: &MetabolicTrajectory,
         years: f64,
     ) -> Result<Outcomes> {
         let age_now = self.baseline.age_years + s0.t_days / DAYS_PER_YEAR;
@@ -155,7 +155,7 @@ pub struct Outcomes {
 
 struct Sim {
     outcomes: Outcomes,
-    tr: Trajectory,
+    tr: MetabolicTrajectory,
     flags: usize,
     first_flag: Option<String>,
 }
@@ -205,7 +205,7 @@ pub struct Band {
     pub p95: Vec<f64>,
 }
 
-fn band(sims: &[&Sim], f: impl Fn(&Trajectory) -> &Vec<f64>) -> Band {
+fn band(sims: &[&Sim], f: impl Fn(&MetabolicTrajectory) -> &Vec<f64>) -> Band {
     let t0 = sims[0].tr.t_days[0];
     let n = f(&sims[0].tr).len();
     let mut b = Band::default();

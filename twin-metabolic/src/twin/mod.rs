@@ -18,7 +18,7 @@ use crate::error::Result;
 use crate::history::History;
 use crate::kidney::KfreRegion;
 use crate::model::{
-    Baseline, Constants, PatientModel, PatientParams, State, StepOptions, Trajectory,
+    Baseline, Constants, MetabolicTrajectory, PatientModel, PatientParams, State, StepOptions,
 };
 use crate::plan::Plan;
 
@@ -185,9 +185,9 @@ fn simulate_history(
     params: PatientParams,
     segs: &[(f64, Plan)],
     span_days: f64,
-) -> Result<(Trajectory, State, PatientModel)> {
+) -> Result<(MetabolicTrajectory, State, PatientModel)> {
     let (pm, mut state) = PatientModel::new(baseline.clone(), params, Constants::default())?;
-    let mut tr = Trajectory::default();
+    let mut tr = MetabolicTrajectory::default();
     let mut flags = Vec::new();
     let opts = StepOptions {
         dt_days: 7.0,
@@ -200,7 +200,7 @@ fn simulate_history(
         if dur <= 0.0 {
             continue;
         }
-        let mut part = Trajectory::default();
+        let mut part = MetabolicTrajectory::default();
         pm.run(&mut state, plan, dur, opts, &mut part, &mut flags)?;
         let skip = usize::from(!tr.t_days.is_empty());
         tr.t_days.extend_from_slice(&part.t_days[skip..]);

@@ -21,6 +21,6 @@ pub fn failure_category(e: &OncologyError) -> String {
 pub struct FailureCause {
     /// [`failure_category`] of the error.
     pub category: String,
-    /// Cohort indices ([`VirtualPatient::id`](super::VirtualPatient::id)) of those patients.
+    /// Cohort indices ([`VirtualGliomaPatient::id`](super::VirtualGliomaPatient::id)) of those patients.
     pub patient_indices: Vec<u64>,
 }

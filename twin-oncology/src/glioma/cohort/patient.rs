@@ -23,7 +23,7 @@ pub const MAX_DRAW_ATTEMPTS: u64 = 8;
 
 /// One virtual patient's true parameters and timeline.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct VirtualPatient {
+pub struct VirtualGliomaPatient {
     /// Index in the cohort.
     pub id: u64,
     /// Age at diagnosis (years).
@@ -52,7 +52,7 @@ pub fn draw_patient(
     cohort_seed: u64,
     id: u64,
     attempt: u64,
-) -> Result<VirtualPatient> {
+) -> Result<VirtualGliomaPatient> {
     let mut rng = ChaCha8Rng::seed_from_u64(cohort_seed);
     rng.set_stream(id * MAX_DRAW_ATTEMPTS + attempt);
     let log_uniform = |rng: &mut ChaCha8Rng, lo: f64, hi: f64| {
@@ -86,7 +86,7 @@ pub fn draw_patient(
         .nth(pick)
         .expect("pick < number of tissue voxels");
     let age: f64 = Normal::new(62.0, 12.0).expect("valid").sample(&mut rng);
-    Ok(VirtualPatient {
+    Ok(VirtualGliomaPatient {
         id,
         age_years: age.clamp(20.0, 90.0),
         seed_mm: atlas.domain.grid.centre_mm(idx.0, idx.1, idx.2),

@@ -11,7 +11,7 @@ use twin_validate::delong::{DeLongTest, delong_test};
 
 use super::baseline::{BaselineFeatures, baseline_features};
 use super::failure::{FailureCause, failure_category};
-use super::patient::{MAX_DRAW_ATTEMPTS, VirtualPatient, draw_patient};
+use super::patient::{MAX_DRAW_ATTEMPTS, VirtualGliomaPatient, draw_patient};
 use super::prediction::{TwinPrediction, twin_predict};
 use super::truth::simulate_truth;
 use crate::error::{OncologyError, Result};
@@ -70,7 +70,7 @@ impl Default for StudyOptions {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatientRow {
     /// True parameters and timeline.
-    pub patient: VirtualPatient,
+    pub patient: VirtualGliomaPatient,
     /// True Days Gained of 60 Gy/30.
     pub true_days_gained: f64,
     /// `true_days_gained ≥ 100`.

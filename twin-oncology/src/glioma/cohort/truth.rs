@@ -6,9 +6,11 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
-use super::patient::VirtualPatient;
+use super::patient::VirtualGliomaPatient;
 use crate::error::{OncologyError, Result};
-use crate::glioma::model::{GliomaSim, ImagingSummary, Trajectory, TreatmentOptions, observe};
+use crate::glioma::model::{
+    GliomaSim, GrowthTrajectory, ImagingSummary, TreatmentOptions, observe,
+};
 use crate::glioma::params::{FLAIR_THRESHOLD, T1GD_THRESHOLD};
 use crate::glioma::radiotherapy::Schedule;
 use crate::glioma::tissue::BrainTissue;
@@ -122,7 +124,7 @@ fn rater_labels(c: &Array3<f64>, mask: &Array3<bool>, rng: &mut ChaCha8Rng) -> A
     out
 }
 
-fn push(traj: &mut Trajectory, t: f64, s: ImagingSummary) {
+fn push(traj: &mut GrowthTrajectory, t: f64, s: ImagingSummary) {
     traj.t_days.push(t);
     traj.imaging.push(s);
 }
@@ -132,7 +134,7 @@ fn push(traj: &mut Trajectory, t: f64, s: ImagingSummary) {
 /// Days Gained against the untreated truth.
 pub fn simulate_truth(
     atlas: &BrainTissue,
-    p: &VirtualPatient,
+    p: &VirtualGliomaPatient,
     schedule: &Schedule,
     treatment: &TreatmentOptions,
 ) -> Result<TruthRun> {
@@ -147,7 +149,7 @@ pub fn simulate_truth(
     let tissue = patient_anatomy(&atlas.crop(p.seed_mm, half)?, &mut rng);
     let mut sim = GliomaSim::new(&tissue, g)?;
     let mut c = sim.seed(p.seed_mm, 0.5, TRUTH_SEED_SIGMA_MM)?;
-    let mut history = Trajectory::default();
+    let mut history = GrowthTrajectory::default();
     push(&mut history, 0.0, observe(sim.domain(), &c)?);
     let mut t = 0.0;
     loop {

@@ -5,7 +5,9 @@ use ndarray::Array3;
 
 use super::CalibratedTwin;
 use crate::error::{OncologyError, Result};
-use crate::glioma::model::{GliomaSim, ImagingSummary, Trajectory, observe, region_centroids_mm};
+use crate::glioma::model::{
+    GliomaSim, GrowthTrajectory, ImagingSummary, observe, region_centroids_mm,
+};
 use crate::glioma::params::GrowthParams;
 use crate::glioma::tissue::BrainTissue;
 
@@ -21,7 +23,7 @@ const FORECAST_MARGIN_MM: f64 = 20.0;
 pub(super) struct Run {
     pub(super) c: Array3<f64>,
     pub(super) t_first: f64,
-    pub(super) history: Trajectory,
+    pub(super) history: GrowthTrajectory,
     pub(super) at_offsets: Vec<ImagingSummary>,
     /// T1Gd and FLAIR centroids at each offset (mm).
     pub(super) centroids: Vec<[Option<[f64; 3]>; 2]>,
@@ -38,7 +40,7 @@ pub(super) fn run(
 ) -> Result<Run> {
     let mut sim = GliomaSim::new(tissue, growth)?;
     let mut c = sim.seed(seed_mm, 0.5, seed_sigma_mm)?;
-    let mut history = Trajectory::default();
+    let mut history = GrowthTrajectory::default();
     history.t_days.push(0.0);
     history.imaging.push(observe(sim.domain(), &c)?);
     // Observe every 4 steps (observation costs about as much as a step); the radius
