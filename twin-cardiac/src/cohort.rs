@@ -176,7 +176,7 @@ pub const LA_DIAMETER_RANGE_MM: [f64; 2] = [30.0, 60.0];
 
 /// One virtual patient: hidden truth plus the seed of their LGE scan.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct VirtualPatient {
+pub struct VirtualAfPatient {
     /// Index in the cohort (also the patient's random stream).
     pub id: u64,
     /// Age (years).
@@ -323,7 +323,7 @@ pub struct TwinPrediction {
 
 /// Draw `n` patients with cohort `seed`. Patient `i` is the same for every
 /// `n > i` and any thread count.
-pub fn virtual_cohort(spec: &CohortSpec, n: usize, seed: u64) -> Result<Vec<VirtualPatient>> {
+pub fn virtual_cohort(spec: &CohortSpec, n: usize, seed: u64) -> Result<Vec<VirtualAfPatient>> {
     spec.validate()?;
     (0..n as u64)
         .into_par_iter()
@@ -331,7 +331,7 @@ pub fn virtual_cohort(spec: &CohortSpec, n: usize, seed: u64) -> Result<Vec<Virt
         .collect()
 }
 
-fn draw_patient(spec: &CohortSpec, seed: u64, id: u64) -> Result<VirtualPatient> {
+fn draw_patient(spec: &CohortSpec, seed: u64, id: u64) -> Result<VirtualAfPatient> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(id);
     let normal = |mean: f64, sd: f64| {
@@ -376,7 +376,7 @@ fn draw_patient(spec: &CohortSpec, seed: u64, id: u64) -> Result<VirtualPatient>
         conduction_scale: conduction_scale_for_cv(cv)?,
     };
     patient.validate()?;
-    Ok(VirtualPatient {
+    Ok(VirtualAfPatient {
         id,
         age_years: age,
         persistent_af: persistent,
@@ -386,7 +386,7 @@ fn draw_patient(spec: &CohortSpec, seed: u64, id: u64) -> Result<VirtualPatient>
     })
 }
 
-impl VirtualPatient {
+impl VirtualAfPatient {
     /// The LGE-observed fibrosis map on `sheet`'s grid.
     pub fn lge_map(&self, sheet: &AtrialSheet, lge: &LgeObservation) -> Result<Array3<bool>> {
         self.patient
@@ -432,7 +432,7 @@ impl VirtualPatient {
     /// from the cohort means given what the clinic knows (AF type, age,
     /// LGE burden); the fibrosis seed is the LGE seed.
     /// The conduction scale is for the continuum limit; see
-    /// [`VirtualPatient::twin_prediction`] for the grid.
+    /// [`VirtualAfPatient::twin_prediction`] for the grid.
     pub fn twin_patient(&self, spec: &CohortSpec, record: &ClinicalRecord) -> Result<AfPatient> {
         let fib = record.lge_fibrosis_pct / 100.0;
         Ok(AfPatient {
@@ -475,7 +475,7 @@ impl VirtualPatient {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
     /// The patient (hidden truth).
-    pub patient: VirtualPatient,
+    pub patient: VirtualAfPatient,
     /// The clinic's record (LGE measured on the twin's grid).
     pub record: ClinicalRecord,
     /// Ground truth.
@@ -491,7 +491,7 @@ pub struct Evaluation {
 /// records and the truth).
 pub fn evaluate(
     spec: &CohortSpec,
-    cohort: &[VirtualPatient],
+    cohort: &[VirtualAfPatient],
     truth: &TruthSettings,
     twin: &TwinSettings,
     run_twin: bool,

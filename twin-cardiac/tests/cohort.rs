@@ -9,7 +9,7 @@ use twin_cardiac::analysis::conduction_velocity_between;
 use twin_cardiac::cell::{CellModel, MitchellSchaeffer};
 use twin_cardiac::cohort::{
     CV_RANGE_M_PER_S, CohortSpec, LA_DIAMETER_RANGE_MM, LgeObservation, TruthSettings,
-    TwinSettings, VirtualPatient, virtual_cohort,
+    TwinSettings, VirtualAfPatient, virtual_cohort,
 };
 use twin_cardiac::fibrosis::{FibrosisPattern, burden};
 use twin_cardiac::patient::{
@@ -72,7 +72,7 @@ fn patient_parameters_lie_in_their_ranges_and_follow_the_spec() {
         "{pers}"
     );
     // Persistent AF: larger atria, more fibrosis and remodelling on average.
-    let mean = |f: &dyn Fn(&VirtualPatient) -> f64, pers: bool| {
+    let mean = |f: &dyn Fn(&VirtualAfPatient) -> f64, pers: bool| {
         let v: Vec<f64> = c
             .iter()
             .filter(|p| p.persistent_af == pers)
@@ -80,9 +80,9 @@ fn patient_parameters_lie_in_their_ranges_and_follow_the_spec() {
             .collect();
         v.iter().sum::<f64>() / v.len() as f64
     };
-    let la = |v: &VirtualPatient| v.patient.la_diameter_mm;
-    let rem = |v: &VirtualPatient| v.patient.remodelling;
-    let fib = |v: &VirtualPatient| v.patient.fibrosis_burden;
+    let la = |v: &VirtualAfPatient| v.patient.la_diameter_mm;
+    let rem = |v: &VirtualAfPatient| v.patient.remodelling;
+    let fib = |v: &VirtualAfPatient| v.patient.fibrosis_burden;
     assert!((mean(&la, true) - mean(&la, false) - 5.0).abs() < 1.0);
     assert!((mean(&rem, true) - spec.mean_remodelling(true)).abs() < 0.02);
     assert!((mean(&rem, false) - spec.mean_remodelling(false)).abs() < 0.02);

@@ -14,6 +14,7 @@
 //! | [`calibrate`] | fit parameters to a patient: bounded transforms, priors, likelihoods, multi-start optimisation (argmin), Laplace intervals, ensemble MCMC, identifiability |
 //! | [`cohort`] | virtual populations (correlated marginals, LHS, Sobol), simulated in parallel, reproducible by seed |
 //! | [`sensitivity`] | global sensitivity: Sobol first-order/total indices (Saltelli, Jansen) and Morris screening |
+//! | [`stats`] | shared small statistics: the 95 % normal quantile, type-7 sample quantiles, the Wilson score interval |
 //!
 //! Units are the model's own and are named in every API (`t_h`, `t_days`, `t_ms`,
 //! `spacing_mm`). All randomness takes an explicit seed (`rand_chacha`), and
@@ -51,6 +52,7 @@ pub mod pde;
 pub mod pk;
 pub mod schedule;
 pub mod sensitivity;
+pub mod stats;
 pub mod twin;
 
 pub use error::{CoreError, Result};

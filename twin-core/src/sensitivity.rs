@@ -23,9 +23,9 @@ use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::calibrate::mcmc::quantile_sorted;
 use crate::cohort::{Factor, Marginal, patient_rng, sobol_points};
 use crate::error::{CoreError, Result};
+use crate::stats::quantile_sorted;
 
 /// Settings of [`sobol_indices`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -16,7 +16,8 @@ use twin_core::cohort::Marginal;
 use twin_metabolic::plan::candidate_plans;
 use twin_metabolic::trial::{BackgroundDrug, CohortSpec, Variability, sample_cohort};
 use twin_metabolic::{
-    Drug, DrugOrder, History, PatientModel, Plan, StepOptions, Trajectory, Twin, TwinOptions,
+    Drug, DrugOrder, History, MetabolicTrajectory, PatientModel, Plan, StepOptions, Twin,
+    TwinOptions,
 };
 
 fn tn(mean: f64, sd: f64, lower: f64, upper: f64) -> Marginal {
@@ -91,7 +92,7 @@ fn bench_cohort(c: &mut Criterion) {
                             plan,
                             5.0 * 365.25,
                             opts,
-                            &mut Trajectory::default(),
+                            &mut MetabolicTrajectory::default(),
                             &mut Vec::new(),
                         )
                         .unwrap();

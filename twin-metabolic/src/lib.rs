@@ -100,7 +100,7 @@
 //! ## Example
 //! ```
 //! use twin_metabolic::kidney::{Sex, egfr_ckd_epi_2021_cr};
-//! use twin_metabolic::{Baseline, Constants, Drug, PatientModel, PatientParams, Plan, StepOptions, Trajectory};
+//! use twin_metabolic::{Baseline, Constants, Drug, PatientModel, PatientParams, Plan, StepOptions, MetabolicTrajectory};
 //! // CKD-EPI 2021: male, 55 y, creatinine 1.2 mg/dL -> 71.4 mL/min/1.73 m²
 //! assert_eq!(format!("{:.1}", egfr_ckd_epi_2021_cr(1.2, 55.0, Sex::Male).unwrap()), "71.4");
 //! let baseline = Baseline {
@@ -112,7 +112,7 @@
 //! };
 //! let (model, mut state) = PatientModel::new(baseline, PatientParams::default(), Constants::default()).unwrap();
 //! let plan = Plan::drugs("metformin + semaglutide", &[(Drug::Metformin, 2000.0), (Drug::Semaglutide, 1.0)]);
-//! let mut traj = Trajectory::default();
+//! let mut traj = MetabolicTrajectory::default();
 //! model.run(&mut state, &plan, 365.25, StepOptions::default(), &mut traj, &mut vec![]).unwrap();
 //! assert!(state.hba1c_percent < 7.0 && state.weight_kg < 86.0);
 //! ```
@@ -139,7 +139,8 @@ pub use drugs::{Drug, DrugOrder};
 pub use error::{MetabolicError, Result};
 pub use history::History;
 pub use model::{
-    Baseline, Constants, PatientModel, PatientParams, SafetyFlag, State, StepOptions, Trajectory,
+    Baseline, Constants, MetabolicTrajectory, PatientModel, PatientParams, SafetyFlag, State,
+    StepOptions,
 };
 pub use plan::Plan;
 pub use twin::{Twin, TwinOptions};

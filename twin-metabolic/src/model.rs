@@ -297,7 +297,7 @@ pub struct PatientModel {
 
 /// Output of one simulation, sampled every `record_every_days`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Trajectory {
+pub struct MetabolicTrajectory {
     /// Times, days from the model origin.
     pub t_days: Vec<f64>,
     /// HbA1c, %.
@@ -314,7 +314,7 @@ pub struct Trajectory {
     pub insulin_u_per_day: Vec<f64>,
 }
 
-impl Trajectory {
+impl MetabolicTrajectory {
     fn push(&mut self, s: &State) {
         self.t_days.push(s.t_days);
         self.hba1c_percent.push(s.hba1c_percent);
@@ -568,7 +568,7 @@ impl PatientModel {
         plan: &Plan,
         duration_days: f64,
         opts: StepOptions,
-        out: &mut Trajectory,
+        out: &mut MetabolicTrajectory,
         flags: &mut Vec<SafetyFlag>,
     ) -> Result<()> {
         check::in_range("dt_days", opts.dt_days, 0.01, 60.0, "days")?;

@@ -41,13 +41,15 @@ use crate::drugs::DrugOrder;
 use crate::error::{MetabolicError, Result};
 use crate::kidney::Sex;
 use crate::model::{
-    Baseline, Constants, DAYS_PER_YEAR, PatientModel, PatientParams, StepOptions, Trajectory,
+    Baseline, Constants, DAYS_PER_YEAR, MetabolicTrajectory, PatientModel, PatientParams,
+    StepOptions,
 };
 use crate::plan::Plan;
 use rand::Rng;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 use twin_core::cohort::{Design, Factor, Marginal, PopulationSpec, patient_rng};
+use twin_core::stats::Z95;
 
 /// A background drug taken by a fraction of the cohort (and kept in every arm).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -292,7 +294,7 @@ pub struct TrialResult {
 
 /// One sampled virtual patient.
 #[derive(Debug, Clone, PartialEq)]
-pub struct VirtualPatient {
+pub struct VirtualT2dPatient {
     /// Baseline.
     pub baseline: Baseline,
     /// Parameters.
@@ -336,7 +338,7 @@ pub fn sample_cohort(
     var: &Variability,
     n: usize,
     seed: u64,
-) -> Result<Vec<VirtualPatient>> {
+) -> Result<Vec<VirtualT2dPatient>> {
     crate::check::in_range("female_fraction", cohort.female_fraction, 0.0, 1.0, "")?;
     for b in &cohort.background_drugs {
         crate::check::in_range("background_drugs.fraction", b.fraction, 0.0, 1.0, "")?;
@@ -453,7 +455,7 @@ pub fn sample_cohort(
             constants.sensitivity_decline_per_year *= m(v[d_cov + 4]);
             constants.weight_sensitivity_elasticity *= m(v[d_cov + 5]);
             constants.egfr_per_ln_uacr *= m(v[d_cov + 6]);
-            Ok(VirtualPatient {
+            Ok(VirtualT2dPatient {
                 baseline,
                 params,
                 constants,
@@ -570,7 +572,7 @@ pub fn run_trial(spec: &TrialSpec) -> Result<TrialResult> {
             .enumerate()
             .map(|(i, vp)| -> Result<Outcome> {
                 let (pm, mut s) = PatientModel::new(vp.baseline.clone(), vp.params, vp.constants)?;
-                let mut tr = Trajectory::default();
+                let mut tr = MetabolicTrajectory::default();
                 let mut flags = Vec::new();
                 pm.run(
                     &mut s,
@@ -672,9 +674,14 @@ fn ls_slope(x: &[f64], y: &[f64]) -> f64 {
     sxy / sxx
 }
 
-/// Wilson 95 % interval for k events out of n.
+/// Wilson 95 % interval for k events out of n (`(0, 1)` for `n = 0`).
+///
+/// Written in the proportion form `(p + z²/2n)/(1 + z²/n) ± …`; the shared
+/// [`twin_core::stats::wilson_interval`] computes the same interval in the count form,
+/// which rounds differently in the last bit for about half of all `(k, n)`, so this
+/// copy is kept to leave the trial's reported intervals bit-for-bit unchanged.
 pub fn wilson95(k: usize, n: usize) -> (f64, f64) {
-    let (k, n, z) = (k as f64, n as f64, 1.959_963_984_540_054);
+    let (k, n, z) = (k as f64, n as f64, Z95);
     let p = k / n;
     let den = 1.0 + z * z / n;
     let centre = (p + z * z / (2.0 * n)) / den;

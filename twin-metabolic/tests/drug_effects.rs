@@ -6,8 +6,8 @@
 
 use twin_metabolic::kidney::Sex;
 use twin_metabolic::{
-    Baseline, Constants, Drug, DrugOrder, PatientModel, PatientParams, Plan, StepOptions,
-    Trajectory,
+    Baseline, Constants, Drug, DrugOrder, MetabolicTrajectory, PatientModel, PatientParams, Plan,
+    StepOptions,
 };
 
 fn baseline(hba1c: f64, egfr: f64, weight: f64, current: &[(Drug, f64)]) -> Baseline {
@@ -44,11 +44,11 @@ fn placebo_adjusted(
     active: &Plan,
     placebo: &Plan,
     weeks: f64,
-) -> (f64, f64, Trajectory) {
+) -> (f64, f64, MetabolicTrajectory) {
     let run = |plan: &Plan| {
         let (pm, mut s) =
             PatientModel::new(b.clone(), PatientParams::default(), Constants::default()).unwrap();
-        let mut tr = Trajectory::default();
+        let mut tr = MetabolicTrajectory::default();
         let mut flags = vec![];
         pm.run(
             &mut s,
@@ -180,7 +180,7 @@ fn basal_insulin_treat_to_target_reproduces_riddle_2003() {
         &plan,
         24.0 * 7.0,
         StepOptions::default(),
-        &mut Trajectory::default(),
+        &mut MetabolicTrajectory::default(),
         &mut vec![],
     )
     .unwrap();
@@ -200,7 +200,7 @@ fn untreated_drift_is_near_ukpds() {
     // roughly 0.2 points per year. Check the mean drift over years 1–4 from HbA1c 7.5 %.
     let b = baseline(7.5, 90.0, 85.0, &[]);
     let (pm, mut s) = PatientModel::new(b, PatientParams::default(), Constants::default()).unwrap();
-    let mut tr = Trajectory::default();
+    let mut tr = MetabolicTrajectory::default();
     let opts = StepOptions {
         dt_days: 7.0,
         record_every_days: 364.0,

@@ -4,8 +4,8 @@
 use twin_metabolic::kidney::Sex;
 use twin_metabolic::trial::{TrialSpec, run_trial};
 use twin_metabolic::{
-    Baseline, Constants, Drug, DrugOrder, PatientModel, PatientParams, Plan, StepOptions,
-    Trajectory,
+    Baseline, Constants, Drug, DrugOrder, MetabolicTrajectory, PatientModel, PatientParams, Plan,
+    StepOptions,
 };
 
 fn baseline(egfr: f64, current: &[(Drug, f64)]) -> Baseline {
@@ -53,7 +53,7 @@ fn run(
         plan,
         5.0 * 364.0,
         opts,
-        &mut Trajectory::default(),
+        &mut MetabolicTrajectory::default(),
         &mut flags,
     )
     .unwrap();
@@ -112,7 +112,7 @@ fn metformin_is_stopped_when_egfr_falls_below_30() {
         &Plan::drugs("m", &[(Drug::Metformin, 1000.0)]),
         3.0 * 365.0,
         StepOptions::default(),
-        &mut Trajectory::default(),
+        &mut MetabolicTrajectory::default(),
         &mut flags,
     )
     .unwrap();

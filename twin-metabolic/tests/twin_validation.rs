@@ -14,7 +14,8 @@ use twin_core::cohort::{Marginal, patient_rng};
 use twin_metabolic::history::MedicationEpisode;
 use twin_metabolic::trial::{BackgroundDrug, CohortSpec, Variability, sample_cohort};
 use twin_metabolic::{
-    Drug, DrugOrder, History, PatientModel, Plan, StepOptions, Trajectory, Twin, TwinOptions,
+    Drug, DrugOrder, History, MetabolicTrajectory, PatientModel, Plan, StepOptions, Twin,
+    TwinOptions,
 };
 
 fn tn(mean: f64, sd: f64, lower: f64, upper: f64) -> Marginal {
@@ -75,7 +76,7 @@ fn twin_beats_locf_on_unseen_virtual_patients_with_model_error() {
             ],
             ..Plan::drugs("truth", &[])
         };
-        let mut tr = Trajectory::default();
+        let mut tr = MetabolicTrajectory::default();
         pm.run(
             &mut s,
             &plan,

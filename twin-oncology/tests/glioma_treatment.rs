@@ -212,7 +212,7 @@ fn forecast_with_tmz_gains_days() {
     };
     let mut sim = GliomaSim::new(&coarse, &growth).unwrap();
     let mut c = sim.seed([26.0, 32.0, 32.0], 0.5, 2.0).unwrap();
-    let mut history = twin_oncology::glioma::Trajectory::default();
+    let mut history = twin_oncology::glioma::GrowthTrajectory::default();
     sim.grow_recording(&mut c, 0.0, 250.0, &mut history)
         .unwrap();
     let rt = TreatmentPlan::radiotherapy(Schedule::standard());

@@ -7,6 +7,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
+use twin_core::stats::quantile_sorted;
 
 use crate::check;
 use crate::error::{Result, ValidateError};
@@ -85,13 +86,6 @@ pub fn strata_from_labels(labels: &[bool]) -> Vec<Vec<usize>> {
     let pos = (0..labels.len()).filter(|&i| labels[i]).collect();
     let neg = (0..labels.len()).filter(|&i| !labels[i]).collect();
     vec![neg, pos]
-}
-
-/// Linear-interpolated quantile (type 7) of sorted data.
-pub(crate) fn quantile_sorted(x: &[f64], q: f64) -> f64 {
-    let h = (x.len() - 1) as f64 * q;
-    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
-    x[lo] + (h - lo as f64) * (x[hi] - x[lo])
 }
 
 /// Bootstrap `statistic` (called with the indices of the resampled patients) over `n`
@@ -247,15 +241,6 @@ impl MetricCi {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quantile_is_numpy_linear() {
-        // numpy.percentile([1, 2, 3, 4], [25, 50, 90]) = [1.75, 2.5, 3.7].
-        let x = [1.0, 2.0, 3.0, 4.0];
-        for (q, want) in [(0.25, 1.75), (0.5, 2.5), (0.9, 3.7)] {
-            assert!((quantile_sorted(&x, q) - want).abs() < 1e-15);
-        }
-    }
 
     #[test]
     fn stratified_resampling_keeps_stratum_sizes() {

@@ -4,10 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ChiSquared, ContinuousCDF};
+use twin_core::stats::quantile_sorted;
 
 use crate::baseline::logistic::logit;
 use crate::baseline::{LogisticOptions, LogisticRegression};
-use crate::bootstrap::quantile_sorted;
 use crate::check;
 use crate::error::{Result, ValidateError};
 

@@ -3,8 +3,8 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::mcmc::quantile_sorted;
 use crate::error::{CoreError, Result};
+use crate::stats::quantile_sorted;
 
 /// Pointwise central trajectory and prediction band of a forecast.
 ///

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::objective::{Likelihood, Model, Problem, SigmaModel};
 use super::optimise::Fit;
-use super::parameters::{ParameterSpec, Z95};
+use super::parameters::ParameterSpec;
 use crate::error::{CoreError, Result};
+use crate::stats::Z95;
 
 /// How the curvature at the optimum is obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

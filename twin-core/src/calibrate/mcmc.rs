@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::laplace::{Laplace, ParameterEstimate};
 use super::objective::{Model, Problem};
 use crate::error::{CoreError, Result};
+use crate::stats::quantile_sorted;
 
 /// Settings of [`sample_posterior`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -220,18 +221,6 @@ pub fn sample_posterior<M: Model>(
             r_hat: per_param.iter().map(|c| split_r_hat(c)).collect(),
         },
     })
-}
-
-/// Linear-interpolation quantile (type 7) of sorted data.
-pub(crate) fn quantile_sorted(v: &[f64], q: f64) -> f64 {
-    let h = (v.len() - 1) as f64 * q;
-    let i = h.floor() as usize;
-    let f = h - i as f64;
-    if i + 1 < v.len() {
-        v[i] + f * (v[i + 1] - v[i])
-    } else {
-        v[i]
-    }
 }
 
 fn split(chains: &[Vec<f64>]) -> Vec<&[f64]> {

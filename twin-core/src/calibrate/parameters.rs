@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
+use crate::stats::Z95;
 
 /// Map between a parameter's natural value `x` and the unconstrained value `z`
 /// the optimisers and samplers work with.
@@ -46,9 +47,6 @@ pub enum Prior {
 }
 
 const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
-
-/// Two-sided 95% standard-normal quantile.
-pub(crate) const Z95: f64 = 1.959_963_984_540_054;
 
 impl Prior {
     /// Check the prior's own parameters.

@@ -59,7 +59,7 @@ impl Default for SimSettings {
 
 /// Simulated time courses on the output grid.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Trajectory {
+pub struct ResponseTrajectory {
     /// Times, days.
     pub t_days: Vec<f64>,
     /// Sum of target-lesion diameters, mm.
@@ -85,8 +85,8 @@ pub struct Outcome {
     pub relative_dose_intensity: f64,
     /// Administrations actually given.
     pub doses: Vec<DoseGiven>,
-    /// Trajectory, when requested.
-    pub trajectory: Option<Trajectory>,
+    /// Response trajectory, when requested.
+    pub trajectory: Option<ResponseTrajectory>,
 }
 
 /// The ODE between two administrations.
@@ -145,7 +145,7 @@ struct Runner<'a> {
     y: [f64; 6],
     modes: [f64; 3],
     gut_mg: f64,
-    traj: Trajectory,
+    traj: ResponseTrajectory,
     next_grid: f64,
     next_scan: f64,
     nadir: (f64, f64),
@@ -381,7 +381,7 @@ fn start<'a>(p: &'a PatientParams, regimen: &'a Regimen, s: &SimSettings) -> Res
         y: [c0, c0, c0, c0, c0, p.tumour.baseline_mm.ln()],
         modes: [0.0; 3],
         gut_mg: 0.0,
-        traj: Trajectory::default(),
+        traj: ResponseTrajectory::default(),
         next_grid: 0.0,
         next_scan: s.scan_interval_days,
         nadir: (f64::INFINITY, 0.0),

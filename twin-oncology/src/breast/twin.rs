@@ -29,6 +29,7 @@ use twin_core::calibrate::{
     CovarianceMethod, FitOptions, Laplace, Likelihood, Observations, Optimiser, ParameterSpec,
     Prior, Problem, SigmaModel, Transform, fit, laplace,
 };
+use twin_core::stats::quantile_sorted;
 
 /// Log-normal observation SD of a RECIST sum.
 pub const SIGMA_LOG_SIZE: f64 = 0.1;
@@ -298,12 +299,6 @@ pub struct Ranking {
     pub n_draws: usize,
 }
 
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    let h = (sorted.len() - 1) as f64 * q;
-    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-}
-
 impl PatientTwin {
     /// `n` posterior draws as full parameter sets (seeded).
     pub fn draws(&self, n: usize, seed: u64) -> Result<Vec<PatientParams>> {
@@ -352,8 +347,8 @@ impl PatientTwin {
                 let g4 = outs.iter().filter(|o| o.worst_grade >= 4).count() as f64 / n;
                 Ok(RegimenForecast {
                     regimen: r.name.clone(),
-                    pfs_median_days: percentile(&pfs, 0.5),
-                    pfs_interval_days: (percentile(&pfs, 0.05), percentile(&pfs, 0.95)),
+                    pfs_median_days: quantile_sorted(&pfs, 0.5),
+                    pfs_interval_days: (quantile_sorted(&pfs, 0.05), quantile_sorted(&pfs, 0.95)),
                     pfs_mean_days: pfs.iter().sum::<f64>() / n,
                     grade4_neutropenia_probability: g4,
                     grade3plus_neutropenia_probability: outs

@@ -26,7 +26,7 @@ pub mod tissue;
 pub mod twin;
 
 pub use model::{
-    DoseDistribution, GliomaSim, ImagingSummary, Temozolomide, Trajectory, TreatmentOptions,
+    DoseDistribution, GliomaSim, GrowthTrajectory, ImagingSummary, Temozolomide, TreatmentOptions,
     TreatmentOutcome, TreatmentPlan,
 };
 pub use digital::{GliomaInput, GliomaTwin};

@@ -42,14 +42,14 @@ pub fn sphere_radius_mm(v_mm3: f64) -> f64 {
 
 /// Imaging time series.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Trajectory {
+pub struct GrowthTrajectory {
     /// Times (days since the model's t = 0).
     pub t_days: Vec<f64>,
     /// Observation at each time.
     pub imaging: Vec<ImagingSummary>,
 }
 
-impl Trajectory {
+impl GrowthTrajectory {
     fn push(&mut self, t: f64, s: ImagingSummary) {
         self.t_days.push(t);
         self.imaging.push(s);
@@ -358,7 +358,7 @@ pub struct TreatmentOutcome {
     /// `None` if not within the horizon.
     pub time_to_progression_days: Option<f64>,
     /// Treated trajectory from the first fraction (days since the model's t = 0).
-    pub treated: Trajectory,
+    pub treated: GrowthTrajectory,
 }
 
 /// The forward model on one tissue and one set of growth parameters.
@@ -469,7 +469,7 @@ impl GliomaSim {
         c: &mut Array3<f64>,
         t0: f64,
         days: f64,
-        traj: &mut Trajectory,
+        traj: &mut GrowthTrajectory,
     ) -> Result<()> {
         self.advance(c, days, Some((t0, traj)))
     }
@@ -508,7 +508,7 @@ impl GliomaSim {
         &mut self,
         c: &mut Array3<f64>,
         days: f64,
-        record: Option<(f64, &mut Trajectory)>,
+        record: Option<(f64, &mut GrowthTrajectory)>,
     ) -> Result<()> {
         self.domain.grid.check_shape("c", c)?;
         if !c.is_standard_layout() {
@@ -543,7 +543,7 @@ impl GliomaSim {
         n: usize,
         dt: f64,
         threshold: f64,
-        mut record: Option<(f64, &mut Trajectory)>,
+        mut record: Option<(f64, &mut GrowthTrajectory)>,
     ) -> Result<()> {
         let reaction = &self.reaction;
         if record.is_none() {
@@ -585,7 +585,7 @@ impl GliomaSim {
         lq: &LqParams,
         ptv_margin_mm: f64,
         days: f64,
-        mut record: Option<(f64, &mut Trajectory)>,
+        mut record: Option<(f64, &mut GrowthTrajectory)>,
     ) -> Result<()> {
         lq.validate()?;
         if let Some(t) = &plan.tmz {
@@ -636,7 +636,7 @@ impl GliomaSim {
         c: &mut Array3<f64>,
         t: &mut f64,
         day: f64,
-        record: &mut Option<(f64, &mut Trajectory)>,
+        record: &mut Option<(f64, &mut GrowthTrajectory)>,
     ) -> Result<()> {
         let span = day - *t;
         match record {
@@ -652,7 +652,7 @@ impl GliomaSim {
         &mut self,
         c_start: &Array3<f64>,
         t_start: f64,
-        history: &Trajectory,
+        history: &GrowthTrajectory,
         schedule: &Schedule,
         lq: &LqParams,
         opts: &TreatmentOptions,
@@ -667,7 +667,7 @@ impl GliomaSim {
         &mut self,
         c_start: &Array3<f64>,
         t_start: f64,
-        history: &Trajectory,
+        history: &GrowthTrajectory,
         plan: &TreatmentPlan,
         lq: &LqParams,
         opts: &TreatmentOptions,
@@ -686,7 +686,7 @@ impl GliomaSim {
             ));
         }
         let mut c = c_start.clone();
-        let mut treated = Trajectory::default();
+        let mut treated = GrowthTrajectory::default();
         treated.push(t_start, observe(&self.domain, &c)?);
         self.deliver(
             &mut c,
@@ -746,7 +746,7 @@ enum Kill {
 
 /// Days from the trajectory's first time until the T1Gd volume exceeds 1.40 × its nadir
 /// after `t_end_rt` (the nadir floored at a just-visible 3 mm sphere).
-fn time_to_progression(treated: &Trajectory, t_end_rt: f64) -> Option<f64> {
+fn time_to_progression(treated: &GrowthTrajectory, t_end_rt: f64) -> Option<f64> {
     let t0 = *treated.t_days.first()?;
     let mut nadir = f64::INFINITY;
     for (t, s) in treated.t_days.iter().zip(&treated.imaging) {

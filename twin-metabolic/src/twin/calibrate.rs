@@ -1,0 +1,301 @@
+//! Calibration of a twin to the record's history: population priors, a twin-core fit
+//! with a Laplace posterior, and the applicability-domain check.
+
+use twin_core::calibrate::{
+    CovarianceMethod, FitOptions, Likelihood, Observations, ParameterSpec, Prior, Problem,
+    SigmaModel, Transform, fit, laplace,
+};
+
+use super::{ParameterEstimate, Twin, TwinOptions, active_at, segments, simulate_history};
+use crate::error::{MetabolicError, Result};
+use crate::history::History;
+use crate::model::{Baseline, DAYS_PER_YEAR, PatientParams};
+
+/// The calibrated parameters' names, units, priors and bounds. Log/Logit transforms keep
+/// every posterior sample inside the range the model accepts.
+pub fn parameter_specs() -> Vec<ParameterSpec> {
+    vec![
+        // prior median 0.07/yr (UKPDS drift ≈ 0.2 %/yr), spread as the trial cohorts
+        ParameterSpec::new("beta_decline_per_year", "1/yr", 0.005, 0.6, Transform::Log).with_prior(
+            Prior::LogNormal {
+                mu_log: 0.07f64.ln(),
+                sigma_log: 0.6,
+            },
+        ),
+        // trial-average response 1, between-patient SD of ln response 0.3
+        ParameterSpec::new("drug_response", "", 0.1, 4.0, Transform::Log).with_prior(
+            Prior::LogNormal {
+                mu_log: 0.0,
+                sigma_log: 0.3,
+            },
+        ),
+        ParameterSpec::new(
+            "egfr_slope_offset_per_year",
+            "mL/min/1.73 m²/yr",
+            -4.0,
+            12.0,
+            Transform::Logit,
+        )
+        .with_prior(Prior::Normal { mean: 0.0, sd: 1.5 }),
+        ParameterSpec::new(
+            "ln_uacr_drift_per_year",
+            "1/yr",
+            -0.9,
+            0.9,
+            Transform::Logit,
+        )
+        .with_prior(Prior::Normal { mean: 0.0, sd: 0.1 }),
+        ParameterSpec::new(
+            "intake_change_kcal_per_day",
+            "kcal/day",
+            -600.0,
+            600.0,
+            Transform::Logit,
+        )
+        .with_prior(Prior::Normal {
+            mean: 0.0,
+            sd: 100.0,
+        }),
+    ]
+}
+
+fn params_from(x: &[f64]) -> PatientParams {
+    PatientParams {
+        beta_decline_per_year: x[0],
+        drug_response: x[1],
+        egfr_slope_offset_per_year: x[2],
+        ln_uacr_drift_per_year: x[3],
+        intake_change_kcal_per_day: x[4],
+    }
+}
+
+/// Ranges of the populations behind the model's parameters (trial inclusion criteria
+/// of the calibration and validation trials); outside them the twin extrapolates.
+pub const DOMAIN: [(&str, f64, f64); 6] = [
+    ("age_years", 30.0, 80.0),
+    ("bmi_kg_m2", 20.0, 50.0),
+    ("hba1c_percent", 6.0, 12.0),
+    ("egfr", 25.0, 130.0),
+    ("uacr_mg_g", 1.0, 5000.0),
+    ("diabetes_duration_years", 0.0, 25.0),
+];
+
+fn nearest(v: &[(f64, f64)], t: f64) -> Option<f64> {
+    v.iter()
+        .min_by(|a, b| (a.0 - t).abs().total_cmp(&(b.0 - t).abs()))
+        .filter(|x| (x.0 - t).abs() <= 120.0)
+        .map(|x| x.1)
+}
+
+/// Flattened observations: (kind, t_days relative to origin, value).
+#[derive(Clone, Copy)]
+enum Kind {
+    Hba1c,
+    Fpg,
+    Weight,
+    Egfr,
+    LnUacr,
+}
+
+impl Twin {
+    /// Calibrate a twin to a patient's history.
+    pub fn calibrate(history: History, options: TwinOptions) -> Result<Twin> {
+        crate::check::in_range(
+            "n_posterior",
+            options.n_posterior as f64,
+            10.0,
+            100_000.0,
+            "samples",
+        )?;
+        let (t0, t_end) = history.span_days();
+        let age0 = history.age_years_at_index + t0 / DAYS_PER_YEAR;
+        let current0 = active_at(&history, t0);
+        let duration0 = history
+            .diabetes_onset_days
+            .map_or(0.0, |d| ((t0 - d) / DAYS_PER_YEAR).max(0.0));
+        let baseline = Baseline {
+            age_years: age0,
+            sex: history.sex,
+            height_m: history.height_m,
+            weight_kg: nearest(&history.weight_kg, t0).unwrap_or(history.weight_kg[0].1),
+            hba1c_percent: history.hba1c_percent[0].1,
+            fpg_mmol_l: nearest(&history.fpg_mmol_l, t0),
+            fasting_insulin_uu_ml: None,
+            egfr: nearest(&history.egfr, t0).unwrap_or(history.egfr[0].1),
+            uacr_mg_g: nearest(&history.uacr_mg_g, t0).unwrap_or(10.0),
+            sbp_mmhg: if history.sbp_mmhg.is_empty() {
+                135.0
+            } else {
+                history.sbp_mmhg.iter().map(|x| x.1).sum::<f64>() / history.sbp_mmhg.len() as f64
+            },
+            tc_hdl_ratio: options.tc_hdl_ratio,
+            smoker: options.smoker,
+            afro_caribbean: false,
+            diabetes_duration_years: duration0,
+            current_drugs: current0,
+        };
+        baseline.validate()?;
+        // observations after the origin
+        let mut obs: Vec<(Kind, f64, f64)> = Vec::new();
+        let sd = options.sd;
+        for &(t, v) in history.hba1c_percent.iter().skip(1) {
+            obs.push((Kind::Hba1c, t - t0, v));
+        }
+        for &(t, v) in history.fpg_mmol_l.iter().filter(|x| x.0 > t0) {
+            obs.push((Kind::Fpg, t - t0, v));
+        }
+        for &(t, v) in history.weight_kg.iter().filter(|x| x.0 > t0) {
+            obs.push((Kind::Weight, t - t0, v));
+        }
+        for &(t, v) in history.egfr.iter().filter(|x| x.0 > t0) {
+            obs.push((Kind::Egfr, t - t0, v));
+        }
+        for &(t, v) in history.uacr_mg_g.iter().filter(|x| x.0 > t0) {
+            obs.push((Kind::LnUacr, t - t0, v.ln()));
+        }
+        if obs.len() < 3 {
+            return Err(MetabolicError::invalid(
+                "history",
+                obs.len(),
+                "at least 3 observations after the first HbA1c",
+            ));
+        }
+        let segs = segments(&history, t0, t_end);
+        let span = t_end - t0;
+        let values: Vec<f64> = obs.iter().map(|o| o.2).collect();
+        let sigma: Vec<f64> = obs
+            .iter()
+            .map(|o| match o.0 {
+                Kind::Hba1c => sd.hba1c_percent,
+                Kind::Fpg => sd.fpg_mmol_l,
+                Kind::Weight => sd.weight_kg,
+                Kind::Egfr => sd.egfr,
+                Kind::LnUacr => sd.ln_uacr,
+            })
+            .collect();
+        let b2 = baseline.clone();
+        let obs2 = obs.clone();
+        let model = move |x: &[f64]| -> twin_core::Result<Vec<f64>> {
+            let tr = simulate_history(&b2, params_from(x), &segs, span)
+                .map_err(|e| twin_core::CoreError::invalid("twin model", e, "valid parameters"))?
+                .0;
+            Ok(obs2
+                .iter()
+                .map(|&(k, t, _)| {
+                    let i = ((t / 7.0).round() as usize).min(tr.t_days.len() - 1);
+                    match k {
+                        Kind::Hba1c => tr.hba1c_percent[i],
+                        Kind::Fpg => tr.fpg_mmol_l[i],
+                        Kind::Weight => tr.weight_kg[i],
+                        Kind::Egfr => tr.egfr[i],
+                        Kind::LnUacr => tr.uacr_mg_g[i].ln(),
+                    }
+                })
+                .collect())
+        };
+        let specs = parameter_specs();
+        let problem = Problem::new(
+            model,
+            specs.clone(),
+            Observations::new(values.clone(), sigma.clone()).map_err(core_err)?,
+            Likelihood::Gaussian {
+                sigma: SigmaModel::Known,
+            },
+        )
+        .map_err(core_err)?;
+        let fit_opts = FitOptions {
+            n_starts: options.fit_starts,
+            seed: options.seed,
+            max_iters: options.fit_max_iters,
+            tolerance: 1e-8,
+            initial: Some(vec![0.07, 1.0, 0.0, 0.0, 0.0]),
+            ..FitOptions::default()
+        };
+        let f = fit(&problem, &fit_opts).map_err(core_err)?;
+        let lap = laplace(&problem, &f, CovarianceMethod::GaussNewton).map_err(core_err)?;
+        let draws = lap
+            .sample(options.n_posterior, options.seed)
+            .map_err(core_err)?;
+        let posterior: Vec<PatientParams> = draws.iter().map(|x| params_from(x)).collect();
+        let pred = problem.predict(&f.estimate).map_err(core_err)?;
+        let rms = (values
+            .iter()
+            .zip(&pred)
+            .zip(&sigma)
+            .map(|((y, p), s)| ((y - p) / s).powi(2))
+            .sum::<f64>()
+            / values.len() as f64)
+            .sqrt();
+        let parameters = specs
+            .iter()
+            .zip(&lap.intervals)
+            .zip(&f.estimate)
+            .map(|((s, iv), &est)| {
+                let (plo, phi) = s
+                    .prior
+                    .map(|p| p.interval95())
+                    .unwrap_or((s.lower, s.upper));
+                ParameterEstimate {
+                    name: s.name.clone(),
+                    unit: s.unit.clone(),
+                    estimate: est,
+                    lo: iv.lower,
+                    hi: iv.upper,
+                    prior_lo: plo,
+                    prior_hi: phi,
+                }
+            })
+            .collect::<Vec<_>>();
+        let mut warnings = domain_warnings(&baseline);
+        for p in &parameters {
+            if p.estimate < p.prior_lo || p.estimate > p.prior_hi {
+                warnings.push(format!(
+                    "calibrated {} = {:.3} lies outside the population's 95 % range [{:.3}, {:.3}]: the patient is unlike the calibration population",
+                    p.name, p.estimate, p.prior_lo, p.prior_hi
+                ));
+            }
+        }
+        if rms > 2.5 {
+            warnings.push(format!(
+                "poor fit to the history (RMS standardised residual {rms:.2} > 2.5)"
+            ));
+        }
+        let current_drugs = active_at(&history, t_end);
+        Ok(Twin {
+            baseline,
+            history,
+            parameters,
+            posterior,
+            warnings,
+            rms_standardised_residual: rms,
+            objective: f.objective,
+            origin_days: t_end,
+            current_drugs,
+            options,
+        })
+    }
+}
+
+fn core_err(e: twin_core::CoreError) -> MetabolicError {
+    MetabolicError::invalid("calibration", e, "a solvable calibration problem")
+}
+
+/// Applicability-domain warnings for a baseline.
+pub fn domain_warnings(b: &Baseline) -> Vec<String> {
+    let vals = [
+        b.age_years,
+        b.bmi(),
+        b.hba1c_percent,
+        b.egfr,
+        b.uacr_mg_g,
+        b.diabetes_duration_years,
+    ];
+    DOMAIN
+        .iter()
+        .zip(vals)
+        .filter(|((_, lo, hi), v)| v < lo || v > hi)
+        .map(|((name, lo, hi), v)| {
+            format!("{name} = {v:.1} is outside the calibration population's range [{lo}, {hi}]: forecasts extrapolate")
+        })
+        .collect()
+}

@@ -1,0 +1,85 @@
+//! In-silico cohort study: does the glioma twin, calibrated on two pre-treatment scans,
+//! predict who responds to standard radiotherapy (Days Gained ≥ 100, Neal et al. 2013)
+//! better than a logistic regression on the imaging features a clinician has?
+//!
+//! **Everything here is in silico.** No longitudinal glioblastoma imaging cohort is
+//! available to this project, so patients are simulated.
+//!
+//! **Virtual patients** ([`draw_patient`]): ρ log-uniform on [`RHO_RANGE_PER_DAY`] (the
+//! upper part of the published 0.005–0.2 /day, Harpold, Alvord & Swanson 2007) and the
+//! front width `√(D/ρ)` log-uniform on [`WIDTH_RANGE_MM`], so `D_white = ρ w²`; kept when
+//! `D_white` lies in the published 0.02–1.5 mm²/day and the front speed `2√(Dρ)` in
+//! [`SPEED_RANGE_MM_PER_DAY`] (our bounds: detection within the onset limit, a FLAIR rim
+//! of 6–25 mm and a tumour that fit the brain, a front the 2 mm grid resolves); α log-normal around
+//! the ρ-dependent prior median [`LqParams::prior_alpha_for_rho`] (higher ρ, higher α, as
+//! Rockne 2010 report) with log-sd [`ALPHA_PRIOR_LOG_SD`]; seed at a random atlas tissue
+//! voxel; detection when the T1Gd radius reaches 13–17 mm; a second (planning) scan 2–6
+//! weeks later; standard 60 Gy/30 starting 1–3 weeks after it; age ~ N(62, 12) years
+//! (carries no information in this truth: a limitation, stated in the output). Surgery
+//! and temozolomide are not modelled.
+//!
+//! **Truth ≠ twin.** The truth runs the same proliferation–invasion equation on the same
+//! 2 mm atlas grid (a 1 mm truth is too slow for a 100-patient study on 2 cores), but with
+//! model error the twin does not know about:
+//! * the patient's anatomy is not the atlas: white/grey fractions are moved by a smooth
+//!   random field (±[`ANATOMY_PERTURBATION`] of the white fraction, wavelengths 15–40 mm),
+//!   i.e. spatial noise in D;
+//! * the truth's `D_white/D_grey` is drawn on 5–10 (Swanson et al. 2000); the twin assumes 10;
+//! * the truth's α/β is drawn log-uniform on 5–15 Gy; the twin assumes 10 Gy (Rockne 2010);
+//! * the truth's α scatters around the population prior; the twin knows only the prior;
+//! * the truth's seed is a 1.5 mm Gaussian at a random point; the twin seeds a 2 mm
+//!   Gaussian at the origin it fits to the noisy scans' centroids;
+//! * segmentations carry rater noise: per-scan threshold jitter (logit sd
+//!   [`THRESHOLD_LOGIT_SD`]) and boundary voxels flipped with probability
+//!   [`BOUNDARY_FLIP_PROBABILITY`].
+//!
+//! **Twin** ([`twin_predict`]): calibrate `D_white`, ρ and the seed from the two scans
+//! (analytic travelling-wave start + PDE refinement, [`super::twin::calibrate`]); forecast
+//! Days Gained with its 95% prediction interval (α, D and ρ uncertainty), which includes
+//! DG at the α prior's median and ±1.96 sd given the fitted ρ ([`ALPHA_Z`]); as DG
+//! increases with α, the probability of response is `P(α > α*)` under the prior, where
+//! `DG(α*) = 100` (log-linear interpolation). The response probability leaves out the
+//! D, ρ uncertainty: with DG ≈ ∝ α/ρ and the prior's α ∝ ρ^0.49, a ±35% 95% interval
+//! on ρ widens the spread of ln DG by about 6% over the α prior's alone. The study
+//! reports how often the prediction interval covers the true DG. Patients whose
+//! calibration fails are counted
+//! ([`StudyResult::twin_failures`], by cause in [`StudyResult::failure_causes`]) and both
+//! predictors are scored on the rest.
+//!
+//! **Baseline** ([`baseline_features`]): logistic regression (twin-validate, IRLS) on the
+//! log T1Gd and FLAIR volumes at the planning scan, the T1Gd volume growth rate between
+//! the scans, the white-matter fraction around the lesion, the distance from the lesion to
+//! the nearest non-tissue voxel (CSF or brain surface), and age — fitted on a separate
+//! training cohort (different seed) with its own truth labels.
+//!
+//! One job per file: `patient` (drawing virtual patients), `truth` (their simulated
+//! truth and noisy scans), `baseline` (the clinician's features), `prediction` (the
+//! twin's prediction), `study` (the twin-versus-baseline study), `failure` (why a twin
+//! failed) and `coverage` (the calibration coverage study).
+//!
+//! [`LqParams::prior_alpha_for_rho`]: crate::glioma::LqParams::prior_alpha_for_rho
+//! [`ALPHA_PRIOR_LOG_SD`]: crate::glioma::params::ALPHA_PRIOR_LOG_SD
+
+mod baseline;
+mod coverage;
+mod failure;
+mod patient;
+mod prediction;
+mod study;
+mod truth;
+
+pub use baseline::{BaselineFeatures, baseline_features};
+pub use coverage::{
+    CoverageCase, CoverageDesign, CoverageSummary, FitInterval, Proportion, coverage_study,
+};
+pub use failure::{FailureCause, failure_category};
+pub use patient::{
+    MAX_DRAW_ATTEMPTS, RHO_RANGE_PER_DAY, SPEED_RANGE_MM_PER_DAY, VirtualGliomaPatient,
+    WIDTH_RANGE_MM, draw_patient,
+};
+pub use prediction::{ALPHA_Z, TwinPrediction, responder_probability, twin_predict};
+pub use study::{PatientRow, Scored, StudyOptions, StudyResult, TRAIN_SEED_XOR, run_study};
+pub use truth::{
+    ANATOMY_PERTURBATION, BOUNDARY_FLIP_PROBABILITY, THRESHOLD_LOGIT_SD, TRUTH_SEED_SIGMA_MM,
+    TruthRun, patient_anatomy, simulate_truth,
+};
