@@ -94,7 +94,7 @@ impl DigitalTwin for T2dTwin {
                     level: 0.95,
                 })
                 .collect(),
-            fit: Vec::new(), // MERGE-PENDING
+            fit: self.twin.fit.clone(),
             method: "posterior mode of β-cell decline, drug responsiveness, eGFR-slope offset, UACR drift and intake change under population priors (multi-start Nelder–Mead); 95 % Gauss–Newton Laplace intervals; posterior samples for forecasts".into(),
         }
     }

@@ -1,6 +1,7 @@
 //! Calibration of a twin to the record's history: population priors, a twin-core fit
 //! with a Laplace posterior, and the applicability-domain check.
 
+use twin_core::twin::FitSeries;
 use twin_core::calibrate::{
     CovarianceMethod, FitOptions, Likelihood, Observations, ParameterSpec, Prior, Problem,
     SigmaModel, Transform, fit, laplace,
@@ -261,6 +262,7 @@ impl Twin {
             ));
         }
         let current_drugs = active_at(&history, t_end);
+        let fit = fit_series(&obs, &pred, t0)?;
         Ok(Twin {
             baseline,
             history,
@@ -271,9 +273,35 @@ impl Twin {
             objective: f.objective,
             origin_days: t_end,
             current_drugs,
+            fit,
             options,
         })
     }
+}
+
+/// Observed and fitted values grouped by quantity (UACR back on its natural scale).
+fn fit_series(obs: &[(Kind, f64, f64)], pred: &[f64], t0: f64) -> Result<Vec<FitSeries>> {
+    let kinds = [
+        (Kind::Hba1c, "HbA1c", "%"),
+        (Kind::Fpg, "fasting glucose", "mmol/L"),
+        (Kind::Weight, "weight", "kg"),
+        (Kind::Egfr, "eGFR", "mL/min/1.73m2"),
+        (Kind::LnUacr, "UACR", "mg/g"),
+    ];
+    let mut out = Vec::new();
+    for (kind, name, unit) in kinds {
+        let natural = |v: f64| if matches!(kind, Kind::LnUacr) { v.exp() } else { v };
+        let (mut t, mut y, mut f) = (Vec::new(), Vec::new(), Vec::new());
+        for (o, &p) in obs.iter().zip(pred).filter(|(o, _)| o.0 as u8 == kind as u8) {
+            t.push(o.1 + t0);
+            y.push(natural(o.2));
+            f.push(natural(p));
+        }
+        if !t.is_empty() {
+            out.push(FitSeries::new(name, unit, t, y, f)?);
+        }
+    }
+    Ok(out)
 }
 
 fn core_err(e: twin_core::CoreError) -> MetabolicError {

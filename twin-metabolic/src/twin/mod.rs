@@ -131,6 +131,9 @@ pub struct Twin {
     pub origin_days: f64,
     /// Drugs taken at the forecast origin.
     pub current_drugs: Vec<DrugOrder>,
+    /// The observations after the first HbA1c against the fit at the posterior
+    /// mode, one series per quantity (times: days on the record axis).
+    pub fit: Vec<twin_core::twin::FitSeries>,
     options: TwinOptions,
 }
 
