@@ -54,8 +54,9 @@ mod tests {
     fn z95_is_the_975_percent_normal_quantile() {
         use statrs::distribution::{ContinuousCDF, Normal};
         let phi = Normal::standard();
-        assert!((phi.cdf(Z95) - 0.975).abs() < 1e-15);
-        assert!((phi.inverse_cdf(0.975) - Z95).abs() < 1e-9);
+        // statrs' inverse CDF agrees to the last bit or two; its CDF (erfc) to ~1e-12.
+        assert!((phi.inverse_cdf(0.975) - Z95).abs() < 1e-14);
+        assert!((phi.cdf(Z95) - 0.975).abs() < 1e-11);
     }
 
     #[test]
