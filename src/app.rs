@@ -155,7 +155,9 @@ pub fn run(
 ) -> Result<Output, AppError> {
     let record = load_record(&sources.record, sources.key.as_deref())?;
     if disease != Disease::Glioma && !sources.scans.is_empty() {
-        return Err(AppError::Input("--scan is only used by the glioma twin".into()));
+        return Err(AppError::Input(
+            "--scan is only used by the glioma twin".into(),
+        ));
     }
     match disease {
         Disease::Breast => run_twin::<crate::oncology::breast::BreastTwin>(&record, step, options),
@@ -224,7 +226,10 @@ fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<Vec<f64>>, AppError> 
         .iter()
         .map(|n| {
             header.iter().position(|h| h == n).ok_or_else(|| {
-                AppError::Input(format!("CSV header lacks column `{n}` (needs {})", names.join(",")))
+                AppError::Input(format!(
+                    "CSV header lacks column `{n}` (needs {})",
+                    names.join(",")
+                ))
             })
         })
         .collect::<Result<_, _>>()?;
@@ -274,11 +279,16 @@ pub fn validate_csv(path: &Path, survival: bool) -> Result<serde_json::Value, Ap
         let c = read_columns(path, &["time", "event", "risk"])?;
         let event = binary_flag(&c[1], "event")?;
         let harrell = surv::harrell_c(&c[0], &event, &c[2]).map_err(bad)?;
-        let ci = bootstrap::bootstrap(c[0].len(), None, &bootstrap::BootstrapConfig::default(), |idx| {
-            let pick = |v: &[f64]| idx.iter().map(|&i| v[i]).collect::<Vec<f64>>();
-            let ev: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
-            Ok(surv::harrell_c(&pick(&c[0]), &ev, &pick(&c[2]))?.c_index)
-        })
+        let ci = bootstrap::bootstrap(
+            c[0].len(),
+            None,
+            &bootstrap::BootstrapConfig::default(),
+            |idx| {
+                let pick = |v: &[f64]| idx.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+                let ev: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
+                Ok(surv::harrell_c(&pick(&c[0]), &ev, &pick(&c[2]))?.c_index)
+            },
+        )
         .map_err(bad)?;
         Ok(serde_json::json!({
             "kind": "survival", "n": c[0].len(), "events": event.iter().filter(|&&e| e).count(),

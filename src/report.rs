@@ -52,7 +52,11 @@ fn esc(s: &str) -> String {
 /// Number for tables: 4 significant figures, `∞` for infinities.
 fn num(v: f64) -> String {
     if v.is_infinite() {
-        return if v > 0.0 { "∞".into() } else { "−∞".into() };
+        return if v > 0.0 {
+            "∞".into()
+        } else {
+            "−∞".into()
+        };
     }
     let a = v.abs();
     if a == 0.0 || (1e-3..1e6).contains(&a) {
@@ -115,7 +119,9 @@ fn fit_svg(s: &FitSeries, time_unit: &str) -> Result<String, ReportError> {
             .draw_series(LineSeries::new(fitted.clone(), COLOURS[0].stroke_width(2)))
             .map_err(|x| e(x.to_string()))?
             .label("twin fit")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], COLOURS[0].stroke_width(2)));
+            .legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], COLOURS[0].stroke_width(2))
+            });
         chart
             .draw_series(fitted.iter().map(|&p| Cross::new(p, 4, COLOURS[0])))
             .map_err(|x| e(x.to_string()))?;
@@ -144,8 +150,15 @@ fn forest_svg<P>(rows: &[&PlanForecast<P>], outcome: &str) -> Result<Option<Stri
     let points: Vec<(String, f64, f64, f64, String)> = rows
         .iter()
         .filter_map(|f| {
-            f.outcome(outcome)
-                .map(|o| (f.plan_name.clone(), o.central, o.lower, o.upper, o.unit.clone()))
+            f.outcome(outcome).map(|o| {
+                (
+                    f.plan_name.clone(),
+                    o.central,
+                    o.lower,
+                    o.upper,
+                    o.unit.clone(),
+                )
+            })
         })
         .collect();
     if points.is_empty() {
@@ -157,8 +170,7 @@ fn forest_svg<P>(rows: &[&PlanForecast<P>], outcome: &str) -> Result<Option<Stri
     let n = points.len();
     let mut svg = String::new();
     {
-        let root =
-            SVGBackend::with_string(&mut svg, (720, 90 + 34 * n as u32)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (720, 90 + 34 * n as u32)).into_drawing_area();
         root.fill(&WHITE).map_err(|x| e(x.to_string()))?;
         let names: Vec<String> = points.iter().map(|p| p.0.clone()).collect();
         let mut chart = ChartBuilder::on(&root)
@@ -194,7 +206,11 @@ fn forest_svg<P>(rows: &[&PlanForecast<P>], outcome: &str) -> Result<Option<Stri
                 )))
                 .map_err(|x| e(x.to_string()))?;
             chart
-                .draw_series(std::iter::once(Circle::new((p.1, y), 5, COLOURS[1].filled())))
+                .draw_series(std::iter::once(Circle::new(
+                    (p.1, y),
+                    5,
+                    COLOURS[1].filled(),
+                )))
                 .map_err(|x| e(x.to_string()))?;
         }
         root.present().map_err(|x| e(x.to_string()))?;
@@ -242,7 +258,8 @@ fn band_svg<P>(rows: &[&PlanForecast<P>]) -> Result<Option<String>, ReportError>
             .map_err(|x| e(x.to_string()))?;
         for (k, (name, t)) in with.iter().enumerate() {
             let c = COLOURS[k];
-            let mut poly: Vec<(f64, f64)> = t.t.iter().zip(&t.upper).map(|(&x, r)| (x, r[0])).collect();
+            let mut poly: Vec<(f64, f64)> =
+                t.t.iter().zip(&t.upper).map(|(&x, r)| (x, r[0])).collect();
             poly.extend(t.t.iter().zip(&t.lower).rev().map(|(&x, r)| (x, r[0])));
             chart
                 .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.15).filled())))
@@ -254,7 +271,9 @@ fn band_svg<P>(rows: &[&PlanForecast<P>]) -> Result<Option<String>, ReportError>
                 ))
                 .map_err(|x| e(x.to_string()))?
                 .label(name.to_string())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2))
+                });
         }
         chart
             .configure_series_labels()
@@ -308,7 +327,7 @@ pub fn patient_page<P: Serialize>(result: &TwinResult<P>) -> Result<String, Repo
     let r = &result.ranking;
     let _ = write!(
         h,
-        "<h2>Ranking</h2><p><b>Objective:</b> {}</p><p>{}</p><table><tr><th>rank</th><th>plan</th><th>{}</th><th>why</th></tr>",
+        "<h2>Ranking</h2><p><b>Objective:</b> {}.</p><p>{}</p><table><tr><th>rank</th><th>plan</th><th>{}</th><th>why</th></tr>",
         esc(&r.objective.description),
         esc(&r.explanation),
         esc(&r.objective.outcome)
@@ -357,10 +376,17 @@ pub fn patient_page<P: Serialize>(result: &TwinResult<P>) -> Result<String, Repo
             let _ = write!(h, "<div class=\"warn\">{}</div>", esc(w));
         }
         if !f.outcomes.is_empty() {
-            h.push_str("<table><tr><th>outcome</th><th>central</th><th>interval</th><th>unit</th></tr>");
+            h.push_str(
+                "<table><tr><th>outcome</th><th>central</th><th>interval</th><th>unit</th></tr>",
+            );
             for o in &f.outcomes {
                 let interval = if o.level > 0.0 {
-                    format!("[{}, {}] ({:.0} %)", num(o.lower), num(o.upper), 100.0 * o.level)
+                    format!(
+                        "[{}, {}] ({:.0} %)",
+                        num(o.lower),
+                        num(o.upper),
+                        100.0 * o.level
+                    )
                 } else {
                     "exact / no interval".into()
                 };
@@ -376,15 +402,25 @@ pub fn patient_page<P: Serialize>(result: &TwinResult<P>) -> Result<String, Repo
             h.push_str("</table>");
         }
         let plan = serde_json::to_string_pretty(&f.plan)?;
-        let _ = write!(h, "<details><summary>plan details</summary><pre>{}</pre></details>", esc(&plan));
+        let _ = write!(
+            h,
+            "<details><summary>plan details</summary><pre>{}</pre></details>",
+            esc(&plan)
+        );
     }
     // Calibration.
     let c = &result.calibration;
-    let _ = write!(h, "<h2>Calibration</h2><p>{}</p><div class=\"plots\">", esc(&c.method));
+    let _ = write!(
+        h,
+        "<h2>Calibration</h2><p>{}</p><div class=\"plots\">",
+        esc(&c.method)
+    );
     for s in &c.fit {
         let _ = write!(h, "<figure>{}</figure>", fit_svg(s, &result.time_unit)?);
     }
-    h.push_str("</div><table><tr><th>parameter</th><th>estimate</th><th>interval</th><th>unit</th></tr>");
+    h.push_str(
+        "</div><table><tr><th>parameter</th><th>estimate</th><th>interval</th><th>unit</th></tr>",
+    );
     for p in &c.parameters {
         let _ = write!(
             h,

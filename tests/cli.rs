@@ -32,8 +32,16 @@ fn json(out: &Output) -> Value {
 
 /// Identifiers of the synthetic bundles (names, MRNs, phone, birth dates).
 const IDENTIFIERS: [&str; 10] = [
-    "Susan", "Fictional", "SYN-T2D", "Peter", "SYN-AF", "Alan", "Testperson", "SYN-GBM", "1957-02-11",
-    "7946",
+    "Susan",
+    "Fictional",
+    "SYN-T2D",
+    "Peter",
+    "SYN-AF",
+    "Alan",
+    "Testperson",
+    "SYN-GBM",
+    "1957-02-11",
+    "+44 20 7946",
 ];
 
 fn assert_no_identifiers(text: &str) {
@@ -64,8 +72,8 @@ fn assert_ranking_follows_forecasts(r: &Value) {
             .iter()
             .find(|f| f["plan_name"] == p["plan_name"])
             .expect("every ranked plan was forecast");
-        let eligible = f["infeasible"].is_null()
-            && !p["reason"].as_str().unwrap().starts_with("over a limit");
+        let eligible =
+            f["infeasible"].is_null() && !p["reason"].as_str().unwrap().starts_with("over a limit");
         if !eligible {
             last = None;
             continue;
@@ -80,7 +88,10 @@ fn assert_ranking_follows_forecasts(r: &Value) {
             .unwrap();
         assert_eq!(p["value"].as_f64().unwrap(), value);
         if let Some(prev) = last {
-            assert!(if higher { prev >= value } else { prev <= value }, "{prev} then {value}");
+            assert!(
+                if higher { prev >= value } else { prev <= value },
+                "{prev} then {value}"
+            );
         }
         last = Some(value);
     }
@@ -88,7 +99,13 @@ fn assert_ranking_follows_forecasts(r: &Value) {
 
 #[test]
 fn t2d_plans_are_ranked_by_their_forecast_score_in_the_v1_schema() {
-    let out = run(&["t2d", "plans", "--record", "data/synthetic/t2d_patient.json", "--quick"]);
+    let out = run(&[
+        "t2d",
+        "plans",
+        "--record",
+        "data/synthetic/t2d_patient.json",
+        "--quick",
+    ]);
     let r = json(&out);
     assert_eq!(r["schema"], patient_twin::core::twin::RESULT_SCHEMA);
     assert_eq!(r["disease"], "t2d");
@@ -118,7 +135,11 @@ fn t2d_plans_are_ranked_by_their_forecast_score_in_the_v1_schema() {
         .sum::<f64>()
         / hba1c.t.len() as f64)
         .sqrt();
-    assert!(hba1c.t.len() >= 15 && rms < 0.5, "n {} rms {rms}", hba1c.t.len());
+    assert!(
+        hba1c.t.len() >= 15 && rms < 0.5,
+        "n {} rms {rms}",
+        hba1c.t.len()
+    );
     assert_no_identifiers(&String::from_utf8_lossy(&out.stdout));
 }
 
@@ -134,7 +155,11 @@ fn breast_report_writes_a_page_with_every_plot_and_no_identifier() {
         "--out",
         dir.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
     let result: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("result.json")).unwrap()).unwrap();
@@ -149,17 +174,27 @@ fn breast_report_writes_a_page_with_every_plot_and_no_identifier() {
         .iter()
         .position(|p| p["reason"].as_str().unwrap().starts_with("over a limit"));
     if let Some(k) = over {
-        assert!(plans[k..]
-            .iter()
-            .all(|p| !p["reason"].as_str().unwrap().starts_with("p")));
+        assert!(
+            plans[k..]
+                .iter()
+                .all(|p| !p["reason"].as_str().unwrap().starts_with("p"))
+        );
     }
-    assert!(!page.contains("http://") && !page.contains("https://"), "no network references");
+    // Self-contained: nothing is fetched (the SVG namespace URI is a name, not a fetch).
+    for fetch in ["src=\"http", "href=\"http", "url(http", "@import", "<link"] {
+        assert!(!page.contains(fetch), "network reference {fetch}");
+    }
     assert_no_identifiers(&page);
 }
 
 #[test]
 fn af_calibration_shrinks_the_measured_burden_towards_the_population() {
-    let out = run(&["af", "calibrate", "--record", "data/synthetic/af_patient.json"]);
+    let out = run(&[
+        "af",
+        "calibrate",
+        "--record",
+        "data/synthetic/af_patient.json",
+    ]);
     let r = json(&out);
     let p = r["calibration"]["parameters"].as_array().unwrap();
     let burden = &p[0];
@@ -199,15 +234,28 @@ fn glioma_calibration_recovers_the_in_silico_truth_of_the_shipped_scans() {
     let r = json(&out);
     let p = r["calibration"]["parameters"].as_array().unwrap();
     for (k, truth) in [(0, 0.25), (1, 0.025)] {
-        let (lo, hi) = (p[k]["lower"].as_f64().unwrap(), p[k]["upper"].as_f64().unwrap());
-        assert!(lo <= truth && truth <= hi, "{}: [{lo}, {hi}] vs {truth}", p[k]["name"]);
+        let (lo, hi) = (
+            p[k]["lower"].as_f64().unwrap(),
+            p[k]["upper"].as_f64().unwrap(),
+        );
+        assert!(
+            lo <= truth && truth <= hi,
+            "{}: [{lo}, {hi}] vs {truth}",
+            p[k]["name"]
+        );
         let est = p[k]["estimate"].as_f64().unwrap();
         assert!((est / truth - 1.0).abs() < 0.15, "{}: {est}", p[k]["name"]);
     }
     for s in r["calibration"]["fit"].as_array().unwrap() {
-        let (o, f) = (s["observed"].as_array().unwrap(), s["fitted"].as_array().unwrap());
+        let (o, f) = (
+            s["observed"].as_array().unwrap(),
+            s["fitted"].as_array().unwrap(),
+        );
         for (o, f) in o.iter().zip(f) {
-            assert!((o.as_f64().unwrap() - f.as_f64().unwrap()).abs() < 1.0, "{s}");
+            assert!(
+                (o.as_f64().unwrap() - f.as_f64().unwrap()).abs() < 1.0,
+                "{s}"
+            );
         }
     }
 }
@@ -218,15 +266,31 @@ fn validate_reproduces_known_metric_values() {
     // AUC of the classic 4-patient example (scikit-learn docs): 0.75.
     let bin = dir.join("binary.csv");
     std::fs::write(&bin, "label,prob\n0,0.1\n0,0.4\n1,0.35\n1,0.8\n").unwrap();
-    let r = json(&run(&["validate", "--kind", "binary", "--csv", bin.to_str().unwrap()]));
+    let r = json(&run(&[
+        "validate",
+        "--kind",
+        "binary",
+        "--csv",
+        bin.to_str().unwrap(),
+    ]));
     assert!((r["auc"].as_f64().unwrap() - 0.75).abs() < 1e-12);
     // Brier = mean((p − y)²) = (0.01 + 0.16 + 0.4225 + 0.04) / 4.
     assert!((r["brier"].as_f64().unwrap() - 0.158_125).abs() < 1e-12);
     // Harrell's C by hand: comparable pairs (i event, t_i < t_j): (1,2),(1,3),(1,4),(3,4);
     // concordant when risk_i > risk_j: (1,2),(1,4),(3,4) concordant, (1,3) discordant → 3/4.
     let surv = dir.join("survival.csv");
-    std::fs::write(&surv, "time,event,risk\n1,1,0.9\n2,0,0.5\n3,1,0.95\n4,1,0.1\n").unwrap();
-    let r = json(&run(&["validate", "--kind", "survival", "--csv", surv.to_str().unwrap()]));
+    std::fs::write(
+        &surv,
+        "time,event,risk\n1,1,0.9\n2,0,0.5\n3,1,0.95\n4,1,0.1\n",
+    )
+    .unwrap();
+    let r = json(&run(&[
+        "validate",
+        "--kind",
+        "survival",
+        "--csv",
+        surv.to_str().unwrap(),
+    ]));
     assert!((r["harrell_c"].as_f64().unwrap() - 0.75).abs() < 1e-12);
     let ci = r["harrell_c_ci95"].as_array().unwrap();
     assert!(ci[0].as_f64().unwrap() <= ci[1].as_f64().unwrap());
@@ -259,15 +323,18 @@ fn bad_input_gives_exit_codes_and_messages_without_identifiers() {
     // Not JSON.
     let garbage = dir.join("garbage.json");
     std::fs::write(&garbage, "{ not json").unwrap();
-    assert_eq!(failure(&["breast", "plans", "--record", garbage.to_str().unwrap()]).0, 3);
+    assert_eq!(
+        failure(&["breast", "plans", "--record", garbage.to_str().unwrap()]).0,
+        3
+    );
     // A bundle whose HbA1c history is gone: the T2D twin cannot calibrate (exit 3 or 4,
     // message naming what is missing), and no identifier of the bundle leaks.
     let text = std::fs::read_to_string(root().join("data/synthetic/t2d_patient.json")).unwrap();
     let mut bundle: Value = serde_json::from_str(&text).unwrap();
-    bundle["entry"]
-        .as_array_mut()
-        .unwrap()
-        .retain(|e| !e["resource"]["code"].to_string().contains("4548-4") && !e["resource"]["code"].to_string().contains("59261-8"));
+    bundle["entry"].as_array_mut().unwrap().retain(|e| {
+        !e["resource"]["code"].to_string().contains("4548-4")
+            && !e["resource"]["code"].to_string().contains("59261-8")
+    });
     let stripped = dir.join("no_hba1c.json");
     std::fs::write(&stripped, bundle.to_string()).unwrap();
     let (code, msg) = failure(&["t2d", "plans", "--record", stripped.to_str().unwrap()]);
@@ -275,26 +342,67 @@ fn bad_input_gives_exit_codes_and_messages_without_identifiers() {
     assert!(msg.to_lowercase().contains("hba1c"), "{msg}");
     assert_no_identifiers(&msg);
     // The breast record given to the AF twin: no AF diagnosis.
-    let (code, msg) = failure(&["af", "calibrate", "--record", "data/synthetic/metastatic_breast_patient.json"]);
+    let (code, msg) = failure(&[
+        "af",
+        "calibrate",
+        "--record",
+        "data/synthetic/metastatic_breast_patient.json",
+    ]);
     assert_eq!(code, 4, "{msg}");
     assert!(msg.contains("I48"), "{msg}");
     assert_no_identifiers(&msg);
+    // An AF record without LGE burden and LA diameter: nothing to calibrate on.
+    let text = std::fs::read_to_string(root().join("data/synthetic/af_patient.json")).unwrap();
+    let mut bundle: Value = serde_json::from_str(&text).unwrap();
+    bundle["entry"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|e| !e["resource"]["code"].to_string().contains("la-"));
+    let bare = dir.join("af_bare.json");
+    std::fs::write(&bare, bundle.to_string()).unwrap();
+    let (code, msg) = failure(&["af", "calibrate", "--record", bare.to_str().unwrap()]);
+    assert_eq!(code, 4, "{msg}");
+    assert!(msg.contains("la-fibrosis-burden"), "{msg}");
     // Glioma with one scan; a non-numeric scan day; out-of-range draws.
     let (code, msg) = failure(&[
-        "glioma", "plans", "--record", "data/synthetic/glioblastoma_patient.json",
-        "--scan", "data/synthetic/glioma_scan_day0.nii.gz", "0",
+        "glioma",
+        "plans",
+        "--record",
+        "data/synthetic/glioblastoma_patient.json",
+        "--scan",
+        "data/synthetic/glioma_scan_day0.nii.gz",
+        "0",
     ]);
     assert_eq!(code, 3, "{msg}");
     assert!(msg.contains("at least 2"), "{msg}");
     assert_eq!(
-        failure(&["glioma", "plans", "--record", "x.json", "--scan", "a.nii.gz", "day-one"]).0,
+        failure(&[
+            "glioma", "plans", "--record", "x.json", "--scan", "a.nii.gz", "day-one"
+        ])
+        .0,
         3
     );
-    let (code, msg) = failure(&["breast", "plans", "--record", "data/synthetic/metastatic_breast_patient.json", "--draws", "0"]);
+    let (code, msg) = failure(&[
+        "breast",
+        "plans",
+        "--record",
+        "data/synthetic/metastatic_breast_patient.json",
+        "--draws",
+        "0",
+    ]);
     assert_eq!(code, 4, "{msg}");
     assert!(msg.contains("draws"), "{msg}");
     // report without --out; unknown twin (clap usage error, exit 2).
-    assert_eq!(failure(&["t2d", "report", "--record", "data/synthetic/t2d_patient.json"]).0, 3);
+    assert_eq!(
+        failure(&[
+            "t2d",
+            "report",
+            "--record",
+            "data/synthetic/t2d_patient.json"
+        ])
+        .0,
+        3
+    );
     assert_eq!(failure(&["liver", "plans", "--record", "x.json"]).0, 2);
     let _ = Path::new(&dir);
 }

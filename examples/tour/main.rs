@@ -15,6 +15,7 @@ mod cardiac;
 mod glioma;
 mod metabolic;
 mod pk;
+mod reports;
 
 type Section = fn(&Path) -> Result<serde_json::Value, Box<dyn Error>>;
 
@@ -27,6 +28,8 @@ fn sections() -> Vec<(&'static str, Section)> {
         ("metabolic", metabolic::run),
         ("cardiac", cardiac::run),
         ("glioma", glioma::run),
+        // Every twin through the one interface, one patient report page each.
+        ("reports", reports::run),
     ]
 }
 

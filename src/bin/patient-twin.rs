@@ -23,7 +23,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "patient-twin", version, about = "Digital patient twins: calibrate, forecast and rank plans for one patient")]
+#[command(
+    name = "patient-twin",
+    version,
+    about = "Digital patient twins: calibrate, forecast and rank plans for one patient"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -141,11 +145,13 @@ fn twin(disease: Disease, a: TwinArgs) -> Result<(), AppError> {
         .scan
         .chunks(2)
         .map(|pair| {
-            let day: f64 = pair[1]
-                .parse()
-                .map_err(|_| AppError::Input(format!("--scan DAY `{}` is not a number", pair[1])))?;
+            let day: f64 = pair[1].parse().map_err(|_| {
+                AppError::Input(format!("--scan DAY `{}` is not a number", pair[1]))
+            })?;
             if !day.is_finite() {
-                return Err(AppError::Input(format!("--scan DAY {day}: a finite number of days")));
+                return Err(AppError::Input(format!(
+                    "--scan DAY {day}: a finite number of days"
+                )));
             }
             Ok((PathBuf::from(&pair[0]), day))
         })
@@ -155,7 +161,9 @@ fn twin(disease: Disease, a: TwinArgs) -> Result<(), AppError> {
             std::fs::read(path)
                 .map_err(|e| AppError::Input(format!("cannot read --key-file: {e}")))?,
         ),
-        None => std::env::var("PATIENT_TWIN_KEY").ok().map(String::into_bytes),
+        None => std::env::var("PATIENT_TWIN_KEY")
+            .ok()
+            .map(String::into_bytes),
     };
     let sources = Sources {
         record: a.record,
@@ -212,11 +220,10 @@ fn main() -> ExitCode {
         Command::Af(a) => twin(Disease::Af, a),
         Command::T2d(a) => twin(Disease::T2d, a),
         Command::Trial { spec, out } => trial(&spec, out.as_deref()),
-        Command::Validate { kind, csv, out } => app::validate_csv(
-            &csv,
-            matches!(kind, Kind::Survival),
-        )
-        .and_then(|v| emit(&v, out.as_deref())),
+        Command::Validate { kind, csv, out } => {
+            app::validate_csv(&csv, matches!(kind, Kind::Survival))
+                .and_then(|v| emit(&v, out.as_deref()))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

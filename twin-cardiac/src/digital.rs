@@ -20,8 +20,8 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use twin_core::calibrate::{
-    CovarianceMethod, FitOptions, Laplace, Likelihood, Observations, ParameterSpec, Prior,
-    Problem, SigmaModel, Transform, fit, laplace,
+    CovarianceMethod, FitOptions, Laplace, Likelihood, Observations, ParameterSpec, Prior, Problem,
+    SigmaModel, Transform, fit, laplace,
 };
 use twin_core::twin::{
     Better, CalibrateOptions, Calibration, CredibilityItem, DigitalTwin, Evidence, FitSeries,
@@ -71,7 +71,9 @@ impl AfFindings {
             .demographics
             .age
             .map(|a| f64::from(a.years_lower_bound()))
-            .ok_or_else(|| CardiacError::invalid("demographics.age", "missing", "an age in years"))?;
+            .ok_or_else(|| {
+                CardiacError::invalid("demographics.age", "missing", "an age in years")
+            })?;
         let af: Vec<&str> = record
             .conditions
             .iter()
@@ -188,7 +190,13 @@ impl AfTwin {
     }
 
     /// Inducible fraction and ablated area of `strategy` at parameter vector `x`.
-    fn simulate(&self, x: &[f64], strategy: &Strategy, seed: u64, quick: bool) -> Result<(f64, f64)> {
+    fn simulate(
+        &self,
+        x: &[f64],
+        strategy: &Strategy,
+        seed: u64,
+        quick: bool,
+    ) -> Result<(f64, f64)> {
         let (dx, protocol) = settings(quick);
         let mut p = self.patient_at(x, seed);
         p.conduction_scale = tuned_conduction_scale(x[2], dx, protocol.dt_ms)?;
@@ -222,16 +230,28 @@ impl DigitalTwin for AfTwin {
             spec.remodelling_paroxysmal
         };
         let specs = vec![
-            ParameterSpec::new(PARAMETERS[0].0, PARAMETERS[0].1, 0.005, 0.6, Transform::Logit)
-                .with_prior(Prior::LogNormal {
-                    mu_log: fib_prior.ln(),
-                    sigma_log: spec.fibrosis_log_sd,
-                }),
-            ParameterSpec::new(PARAMETERS[1].0, PARAMETERS[1].1, 20.0, 80.0, Transform::Identity)
-                .with_prior(Prior::Normal {
-                    mean: spec.la_diameter_mean_mm[t],
-                    sd: spec.la_diameter_sd_mm,
-                }),
+            ParameterSpec::new(
+                PARAMETERS[0].0,
+                PARAMETERS[0].1,
+                0.005,
+                0.6,
+                Transform::Logit,
+            )
+            .with_prior(Prior::LogNormal {
+                mu_log: fib_prior.ln(),
+                sigma_log: spec.fibrosis_log_sd,
+            }),
+            ParameterSpec::new(
+                PARAMETERS[1].0,
+                PARAMETERS[1].1,
+                20.0,
+                80.0,
+                Transform::Identity,
+            )
+            .with_prior(Prior::Normal {
+                mean: spec.la_diameter_mean_mm[t],
+                sd: spec.la_diameter_sd_mm,
+            }),
             ParameterSpec::new(PARAMETERS[2].0, PARAMETERS[2].1, 0.2, 1.0, Transform::Logit)
                 .with_prior(Prior::Normal {
                     mean: spec.mean_cv_m_per_s(findings.age_years, observed_fib),
@@ -270,14 +290,22 @@ impl DigitalTwin for AfTwin {
                 codes::LA_DIAMETER
             )),
         }
+        if data.is_empty() {
+            return Err(CardiacError::invalid(
+                "record observations",
+                format!(
+                    "neither {} nor {}",
+                    codes::FIBROSIS_BURDEN,
+                    codes::LA_DIAMETER
+                ),
+                "the LGE fibrosis burden (%) and/or the LA diameter (mm): the twin has nothing to calibrate on",
+            ));
+        }
         calibration_warnings.push("conduction velocity and electrical remodelling are not measured in the record: they stay at the population priors given AF type, age and burden".into());
         let idx = index.clone();
         let model = move |x: &[f64]| -> twin_core::Result<Vec<f64>> {
             Ok(idx.iter().map(|&i| x[i]).collect())
         };
-        // With no measurement at all the posterior is the prior: one pseudo-datum of
-        // zero weight would be a trick, so the model then observes nothing and the
-        // Laplace curvature comes from the priors alone.
         let problem = Problem::new(
             model,
             specs,
@@ -313,7 +341,13 @@ impl DigitalTwin for AfTwin {
         let x = &self.posterior.estimate;
         let mut fit = Vec::new();
         if let Some((t, v)) = self.findings.fibrosis_pct
-            && let Ok(s) = FitSeries::new("LGE fibrosis burden", "%", vec![t], vec![v], vec![100.0 * x[0]])
+            && let Ok(s) = FitSeries::new(
+                "LGE fibrosis burden",
+                "%",
+                vec![t],
+                vec![v],
+                vec![100.0 * x[0]],
+            )
         {
             fit.push(s);
         }
@@ -355,7 +389,12 @@ impl DigitalTwin for AfTwin {
         let results: Vec<(f64, f64)> = jobs
             .par_iter()
             .map(|&(s, k)| {
-                self.simulate(&points[k], &plans[s], options.seed ^ (k as u64 + 1), options.quick)
+                self.simulate(
+                    &points[k],
+                    &plans[s],
+                    options.seed ^ (k as u64 + 1),
+                    options.quick,
+                )
             })
             .collect::<Result<_>>()?;
         let per = points.len();

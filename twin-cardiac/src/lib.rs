@@ -20,6 +20,25 @@
 //! * [`ablation`]: lesion sets (PVI, roof, mitral, box, rotor targets),
 //!   PEERP-style inducibility, strategy recommendation. [`plot`]: SVG maps.
 //!
+//! ## The twin of one patient, from record to ranked strategies ([`digital`])
+//! [`AfTwin`] implements `twin_core::twin::DigitalTwin`: the record (AF type from
+//! ICD-10 I48.x, age, LGE fibrosis burden, LA diameter) → calibration through
+//! `twin_core::calibrate` (burden, LA diameter, conduction velocity and remodelling
+//! with population priors; CV and remodelling are not measured and stay at their
+//! priors) → per strategy (PVI, PVI+roof, +mitral, +box, +roof+mitral) the
+//! inducible fraction on the patient's LA sheet at the posterior mode and draws →
+//! ranked by least inducible, then least ablated area.
+//!
+//! ```no_run
+//! use twin_cardiac::AfTwin;
+//! use twin_core::twin::{CalibrateOptions, DigitalTwin};
+//! # fn demo(record: twin_io::record::PatientRecord) -> twin_cardiac::Result<()> {
+//! let twin = AfTwin::calibrate(&record, &CalibrateOptions::default())?;
+//! let result = twin.what_if(&[], &CalibrateOptions::default())?; // candidate strategies
+//! println!("{}", result.ranking.explanation);
+//! # Ok(()) }
+//! ```
+//!
 //! References: Mitchell & Schaeffer 2003 (Bull Math Biol 65:767); Aliev &
 //! Panfilov 1996 (Chaos Solitons Fractals 7:293); Courtemanche et al. 1998
 //! (Am J Physiol 275:H301); ten Tusscher & Panfilov 2006 (Am J Physiol

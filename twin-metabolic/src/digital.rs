@@ -4,10 +4,10 @@
 //! forecasts of candidate plans with 90 % intervals → ranking by the expected
 //! complication score of [`crate::twin::score_terms`].
 
+use crate::error::{MetabolicError, Result};
 use crate::history::History;
 use crate::plan::{Plan, candidate_plans};
 use crate::twin::{Band, PlanForecast as T2dForecast, Summary, Twin, TwinOptions};
-use crate::error::{MetabolicError, Result};
 use twin_core::calibrate::ParameterEstimate;
 use twin_core::twin::{
     Better, CalibrateOptions, Calibration, CredibilityItem, DigitalTwin, Evidence, Forecast,
@@ -39,9 +39,14 @@ fn bands(f: &T2dForecast) -> Result<Forecast> {
     ];
     let n = f.hba1c_band.t_years.len();
     if series.iter().any(|(_, b)| b.median.len() != n) {
-        return Err(MetabolicError::invalid("forecast bands", "unequal lengths", "one time grid"));
+        return Err(MetabolicError::invalid(
+            "forecast bands",
+            "unequal lengths",
+            "one time grid",
+        ));
     }
-    let row = |k: usize, pick: fn(&Band) -> &Vec<f64>| series.iter().map(|(_, b)| pick(b)[k]).collect();
+    let row =
+        |k: usize, pick: fn(&Band) -> &Vec<f64>| series.iter().map(|(_, b)| pick(b)[k]).collect();
     Ok(Forecast {
         t: f.hba1c_band.t_years.clone(),
         names: series.iter().map(|s| s.0.to_string()).collect(),

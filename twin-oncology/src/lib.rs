@@ -10,6 +10,23 @@
 //!   regimen ranking; and a relapse twin for early breast cancer validated on
 //!   the Rotterdam cohort against a Cox model.
 //!
+//! * [`glioma`] — glioblastoma under radiotherapy (± temozolomide):
+//!   proliferation–invasion on the MNI152 atlas (white/grey diffusion, CSF
+//!   barrier), linear–quadratic cell kill per voxel, T1Gd/FLAIR visibility
+//!   thresholds, calibration to ≥ 2 segmentations (D_white, ρ, seed origin,
+//!   onset with intervals), Days Gained (Neal 2013) of each schedule with 95 %
+//!   prediction intervals, α updated from a post-treatment scan.
+//!
+//! ## From record to ranked plans
+//! Both twins implement `twin_core::twin::DigitalTwin`:
+//! [`breast::BreastTwin`] (input: the `twin_io` record; plans: chemotherapy
+//! [`breast::therapy::Regimen`]s ranked by median PFS under a grade-4
+//! neutropenia limit) and [`glioma::GliomaTwin`] (input: [`glioma::GliomaInput`] =
+//! record + atlas + scans; plans: [`glioma::TreatmentPlan`]s ranked by Days
+//! Gained). `DigitalTwin::calibrate` → `what_if` gives the versioned
+//! `TwinResult`: parameters with intervals, the data against the fit, each plan's
+//! outcomes with intervals, warnings, the ranking and why.
+//!
 //! Time is in days throughout; tumour size is the RECIST sum of target-lesion
 //! diameters in mm; neutrophils in 10⁹ cells/L.
 //!

@@ -308,7 +308,7 @@ fn post_rt_scan_narrows_alpha_and_covers_truth() {
             p.predicted_radii_mm,
             p.growth_sd_mm
         );
-        let width = |i: &twin_core::calibrate::Interval| (i.upper / i.lower).ln();
+        let width = |i: &twin_core::calibrate::ParameterEstimate| (i.upper / i.lower).ln();
         eprintln!("width ratio {:.3}", width(po) / width(pr));
         assert!(
             po.lower <= alpha_true && alpha_true <= po.upper,

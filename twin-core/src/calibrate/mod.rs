@@ -45,9 +45,6 @@ mod parameters;
 
 pub use forecast::{PredictionBand, forecast_from_draws, prediction_band};
 pub use laplace::{CovarianceMethod, Laplace, ParameterEstimate, laplace};
-
-/// Former name of [`ParameterEstimate`], kept while the glioma twin migrates.
-pub type Interval = ParameterEstimate;
 pub use mcmc::{McmcDiagnostics, McmcOptions, Posterior, sample_posterior};
 pub use objective::{Likelihood, Model, Observations, Problem, SigmaModel};
 pub use optimise::{Fit, FitOptions, Optimiser, StartReport, fit};

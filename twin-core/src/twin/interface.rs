@@ -35,7 +35,11 @@ impl Default for CalibrateOptions {
 
 impl CalibrateOptions {
     /// The number of draws: `draws` if set (checked against `allowed`), else `default`.
-    pub fn draws_or(&self, default: usize, allowed: std::ops::RangeInclusive<usize>) -> Result<usize> {
+    pub fn draws_or(
+        &self,
+        default: usize,
+        allowed: std::ops::RangeInclusive<usize>,
+    ) -> Result<usize> {
         let n = self.draws.unwrap_or(default);
         if allowed.contains(&n) {
             Ok(n)
@@ -69,7 +73,10 @@ pub trait DigitalTwin: Sized {
     const TIME_UNIT: &'static str;
 
     /// Calibrate the twin to one patient.
-    fn calibrate(input: &Self::Input, options: &CalibrateOptions) -> std::result::Result<Self, Self::Error>;
+    fn calibrate(
+        input: &Self::Input,
+        options: &CalibrateOptions,
+    ) -> std::result::Result<Self, Self::Error>;
 
     /// The patient's pseudonymous id.
     fn patient(&self) -> &PatientId;

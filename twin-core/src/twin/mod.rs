@@ -29,6 +29,7 @@
 
 use crate::error::{CoreError, Result};
 use crate::schedule::Plan;
+use crate::stats::quantile_sorted;
 use serde::{Deserialize, Serialize};
 
 mod interface;
@@ -211,14 +212,6 @@ impl Forecast {
             out_of_domain: Vec::new(),
         })
     }
-}
-
-/// Linear-interpolation quantile (type 7 of Hyndman & Fan 1996) of sorted data.
-fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
-    let pos = p * (sorted.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    sorted[lo] + (pos - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
 #[cfg(test)]

@@ -142,7 +142,11 @@ pub fn rank<P>(forecasts: &[PlanForecast<P>], objective: &Objective) -> Result<R
             reason: reason.clone(),
         })
         .collect();
-    let explanation = explain(forecasts, objective, &rows.iter().map(|r| (r.0, r.3)).collect::<Vec<_>>());
+    let explanation = explain(
+        forecasts,
+        objective,
+        &rows.iter().map(|r| (r.0, r.3)).collect::<Vec<_>>(),
+    );
     Ok(Ranking {
         objective: objective.clone(),
         plans,
@@ -151,13 +155,17 @@ pub fn rank<P>(forecasts: &[PlanForecast<P>], objective: &Objective) -> Result<R
 }
 
 /// The first plan, its lead over the second and whether their intervals overlap.
-fn explain<P>(forecasts: &[PlanForecast<P>], objective: &Objective, order: &[(u8, usize)]) -> String {
+fn explain<P>(
+    forecasts: &[PlanForecast<P>],
+    objective: &Objective,
+    order: &[(u8, usize)],
+) -> String {
     let eligible: Vec<&PlanForecast<P>> = order
         .iter()
         .filter(|(tier, _)| *tier == 0)
         .map(|(_, i)| &forecasts[*i])
         .collect();
-    let mut text = format!("Objective: {}. ", objective.description);
+    let mut text = String::new();
     let Some(first) = eligible.first() else {
         text.push_str("No plan meets every limit; plans are listed by how they fail.");
         return text;
@@ -173,25 +181,32 @@ fn explain<P>(forecasts: &[PlanForecast<P>], objective: &Objective, order: &[(u8
             o.unit,
             100.0 * o.level
         ),
+        Some(o) if o.unit == "1" => format!("{} {}", o.name, fmt(o.central)),
         Some(o) => format!("{} {} {}", o.name, fmt(o.central), o.unit),
         None => String::new(),
     };
-    text.push_str(&format!("`{}` ranks first: {}.", first.plan_name, describe(o)));
+    text.push_str(&format!(
+        "`{}` ranks first: {}.",
+        first.plan_name,
+        describe(o)
+    ));
     if let Some(second) = eligible.get(1) {
         let p = second.outcome(&objective.outcome);
         text.push_str(&format!(" Next: `{}`, {}.", second.plan_name, describe(p)));
         if let (Some(a), Some(b)) = (o, p) {
             let overlap = a.lower <= b.upper && b.lower <= a.upper;
-            if a.level > 0.0 && overlap {
+            if a.central == b.central {
+                text.push_str(" Equal on the objective");
+                if let Some((name, _)) = &objective.tie_break {
+                    text.push_str(&format!("; ordered by {name}"));
+                }
+                text.push('.');
+            } else if a.level > 0.0 && overlap {
                 text.push_str(
                     " Their intervals overlap, so the twin cannot tell them apart with confidence.",
                 );
             } else if a.level > 0.0 {
                 text.push_str(" Their intervals do not overlap.");
-            } else if a.central == b.central {
-                if let Some((name, _)) = &objective.tie_break {
-                    text.push_str(&format!(" Equal on the objective; ordered by {name}."));
-                }
             }
         }
     }
@@ -259,9 +274,16 @@ mod tests {
         let r = rank(&plans, &objective()).unwrap();
         let order: Vec<&str> = r.plans.iter().map(|p| p.plan_name.as_str()).collect();
         assert_eq!(order, ["C", "A", "B", "D"]);
-        assert_eq!(r.plans[2].reason, "over a limit: p_grade4 0.700 > limit 0.500");
+        assert_eq!(
+            r.plans[2].reason,
+            "over a limit: p_grade4 0.700 > limit 0.500"
+        );
         // C 250 [220, 280] and A 200 [170, 230] overlap.
-        assert!(r.explanation.contains("`C` ranks first"), "{}", r.explanation);
+        assert!(
+            r.explanation.contains("`C` ranks first"),
+            "{}",
+            r.explanation
+        );
         assert!(r.explanation.contains("overlap"), "{}", r.explanation);
     }
 

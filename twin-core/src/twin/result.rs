@@ -1,8 +1,8 @@
 //! The serialisable result every disease twin returns: calibration, forecasts per
 //! plan, ranking, warnings and credibility, under one versioned JSON schema.
 
-use super::{Forecast, PatientId};
 use super::ranking::Ranking;
+use super::{Forecast, PatientId};
 use crate::calibrate::ParameterEstimate;
 use crate::error::{CoreError, Result};
 use serde::{Deserialize, Serialize};

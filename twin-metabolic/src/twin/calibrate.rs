@@ -1,11 +1,11 @@
 //! Calibration of a twin to the record's history: population priors, a twin-core fit
 //! with a Laplace posterior, and the applicability-domain check.
 
-use twin_core::twin::FitSeries;
 use twin_core::calibrate::{
     CovarianceMethod, FitOptions, Likelihood, Observations, ParameterSpec, Prior, Problem,
     SigmaModel, Transform, fit, laplace,
 };
+use twin_core::twin::FitSeries;
 
 use super::{ParameterEstimate, Twin, TwinOptions, active_at, segments, simulate_history};
 use crate::error::{MetabolicError, Result};
@@ -290,9 +290,19 @@ fn fit_series(obs: &[(Kind, f64, f64)], pred: &[f64], t0: f64) -> Result<Vec<Fit
     ];
     let mut out = Vec::new();
     for (kind, name, unit) in kinds {
-        let natural = |v: f64| if matches!(kind, Kind::LnUacr) { v.exp() } else { v };
+        let natural = |v: f64| {
+            if matches!(kind, Kind::LnUacr) {
+                v.exp()
+            } else {
+                v
+            }
+        };
         let (mut t, mut y, mut f) = (Vec::new(), Vec::new(), Vec::new());
-        for (o, &p) in obs.iter().zip(pred).filter(|(o, _)| o.0 as u8 == kind as u8) {
+        for (o, &p) in obs
+            .iter()
+            .zip(pred)
+            .filter(|(o, _)| o.0 as u8 == kind as u8)
+        {
             t.push(o.1 + t0);
             y.push(natural(o.2));
             f.push(natural(p));

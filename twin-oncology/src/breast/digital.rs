@@ -5,11 +5,13 @@
 
 use super::simulate::SimSettings;
 use super::therapy::{DoseRules, Regimen};
-use super::twin::{PARAMETERS, PatientTwin, calibrate, predict_observations, record_from_io, standard_regimens};
+use super::twin::{
+    PARAMETERS, PatientTwin, calibrate, predict_observations, record_from_io, standard_regimens,
+};
 use crate::error::{OncologyError, Result};
 use serde::{Deserialize, Serialize};
 use twin_core::twin::{
-    Better, Calibration, CalibrateOptions, CredibilityItem, DigitalTwin, Evidence, FitSeries,
+    Better, CalibrateOptions, Calibration, CredibilityItem, DigitalTwin, Evidence, FitSeries,
     Limit, Objective, Outcome, PatientId, PlanForecast,
 };
 
@@ -107,7 +109,9 @@ impl DigitalTwin for BreastTwin {
                     .forecasts
                     .iter()
                     .find(|f| f.regimen == plan.name)
-                    .ok_or_else(|| OncologyError::invalid("regimen name", &plan.name, "unique names"))?;
+                    .ok_or_else(|| {
+                        OncologyError::invalid("regimen name", &plan.name, "unique names")
+                    })?;
                 let (lo, hi) = f.pfs_interval_days;
                 Ok(PlanForecast::new(
                     plan.name.clone(),

@@ -4,11 +4,11 @@
 //! (D_white, ρ, seed origin, onset with 95 % intervals) → Days Gained of each
 //! radiotherapy plan with its 95 % prediction interval → ranking by Days Gained.
 
+use super::Temozolomide;
 use super::model::{TreatmentOptions, TreatmentPlan};
 use super::radiotherapy::Schedule;
 use super::tissue::BrainTissue;
 use super::twin::{CalibratedTwin, CalibrationOptions, Segmentation, calibrate};
-use super::Temozolomide;
 use crate::error::{OncologyError, Result};
 use twin_core::twin::{
     Better, CalibrateOptions, Calibration, CredibilityItem, DigitalTwin, Evidence, FitSeries,
@@ -81,7 +81,7 @@ impl DigitalTwin for GliomaTwin {
         let twin = calibrate(&input.tissue, &input.scans, &opts)?;
         let last = input.scans.last().map_or(0.0, |s| s.day);
         let rt_start_day = input.rt_start_day.unwrap_or(last + 14.0);
-        if !(rt_start_day >= last) {
+        if !rt_start_day.is_finite() || rt_start_day < last {
             return Err(OncologyError::invalid(
                 "rt_start_day",
                 rt_start_day,
@@ -114,9 +114,15 @@ impl DigitalTwin for GliomaTwin {
         // observed_radii_mm: FLAIR at scan 1, then T1Gd and FLAIR per later scan; the
         // first T1Gd radius is the clock's anchor (fitted exactly by construction).
         let (obs, fit) = (&self.twin.observed_radii_mm, &self.twin.fitted_radii_mm);
-        let mut t1 = (vec![self.scan_days[0]], vec![self.twin.first_t1gd_radius_mm]);
+        let mut t1 = (
+            vec![self.scan_days[0]],
+            vec![self.twin.first_t1gd_radius_mm],
+        );
         let mut t1_fit = vec![self.twin.first_t1gd_radius_mm];
-        let mut fl = (vec![self.scan_days[0]], vec![obs.first().copied().unwrap_or(f64::NAN)]);
+        let mut fl = (
+            vec![self.scan_days[0]],
+            vec![obs.first().copied().unwrap_or(f64::NAN)],
+        );
         let mut fl_fit = vec![fit.first().copied().unwrap_or(f64::NAN)];
         for (k, &day) in self.scan_days.iter().enumerate().skip(1) {
             let (i, j) = (2 * k - 1, 2 * k);
@@ -167,9 +173,12 @@ impl DigitalTwin for GliomaTwin {
         // Gained for responsive tumours and would tie the plans.
         let _ = options;
         let treatment = TreatmentOptions::default();
-        let forecasts =
-            self.twin
-                .forecast_plans_with_intervals(&self.tissue, self.rt_start_day, plans, &treatment)?;
+        let forecasts = self.twin.forecast_plans_with_intervals(
+            &self.tissue,
+            self.rt_start_day,
+            plans,
+            &treatment,
+        )?;
         plans
             .iter()
             .map(|plan| {

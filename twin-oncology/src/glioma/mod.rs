@@ -25,11 +25,11 @@ pub mod synthetic;
 pub mod tissue;
 pub mod twin;
 
+pub use digital::{GliomaInput, GliomaTwin};
 pub use model::{
     DoseDistribution, GliomaSim, GrowthTrajectory, ImagingSummary, Temozolomide, TreatmentOptions,
     TreatmentOutcome, TreatmentPlan,
 };
-pub use digital::{GliomaInput, GliomaTwin};
 pub use params::{GrowthParams, LqParams};
 pub use radiotherapy::{DoseMap, Fraction, Schedule};
 pub use tissue::BrainTissue;

@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use twin_core::calibrate::Interval;
+use twin_core::calibrate::ParameterEstimate;
 use twin_core::stats::Z95;
 
 use super::CalibratedTwin;
@@ -162,7 +162,7 @@ impl CalibratedTwin {
         let q = |p: f64| quantile(&fine_z, &mass, p).exp();
         let alpha = q(0.5);
         let predicted = radii_between_nodes(alpha.ln());
-        let interval = |estimate: f64, lower: f64, upper: f64| Interval {
+        let interval = |estimate: f64, lower: f64, upper: f64| ParameterEstimate {
             name: "alpha_per_gy".into(),
             unit: "1/Gy".into(),
             estimate,
@@ -225,9 +225,9 @@ fn quantile(x: &[f64], mass: &[f64], p: f64) -> f64 {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlphaPosterior {
     /// Prior median and 95% interval of α (1/Gy).
-    pub prior: Interval,
+    pub prior: ParameterEstimate,
     /// Posterior median and equal-tailed 95% interval of α (1/Gy).
-    pub posterior: Interval,
+    pub posterior: ParameterEstimate,
     /// Day of the post-treatment scan (scan clock).
     pub scan_day: f64,
     /// Observed T1Gd and FLAIR spherical-equivalent radii at the scan (mm).

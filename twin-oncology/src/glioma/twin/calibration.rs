@@ -8,8 +8,8 @@ use nalgebra::DMatrix;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use twin_core::calibrate::{
-    FitOptions, Interval, Likelihood, Observations, ParameterSpec, Problem, SigmaModel, Transform,
-    fit,
+    FitOptions, Likelihood, Observations, ParameterEstimate, ParameterSpec, Problem, SigmaModel,
+    Transform, fit,
 };
 use twin_core::stats::Z95;
 
@@ -119,7 +119,7 @@ fn log_gauss_newton_intervals(
     specs: &[ParameterSpec],
     x: &[f64],
     sigma: f64,
-) -> Result<(Vec<Interval>, DMatrix<f64>)> {
+) -> Result<(Vec<ParameterEstimate>, DMatrix<f64>)> {
     let p = x.len();
     let z: Vec<f64> = x.iter().map(|x| x.ln()).collect();
     let h: Vec<f64> = z.iter().map(|z| 1e-4 * z.abs().max(1.0)).collect();
@@ -150,7 +150,7 @@ fn log_gauss_newton_intervals(
         .enumerate()
         .map(|(j, s)| {
             let sd = cov[(j, j)].sqrt();
-            Interval {
+            ParameterEstimate {
                 name: s.name.clone(),
                 unit: s.unit.clone(),
                 estimate: x[j],
@@ -442,7 +442,7 @@ fn seed_intervals(
     seed_mm: [f64; 3],
     simulated: &[[Option<[f64; 3]>; 2]],
     observed: &[[[f64; 3]; 2]],
-) -> Result<Vec<Interval>> {
+) -> Result<Vec<ParameterEstimate>> {
     let residuals: Vec<[f64; 3]> = simulated
         .iter()
         .zip(observed)
@@ -467,7 +467,7 @@ fn seed_intervals(
             let mean = residuals.iter().map(|r| r[a]).sum::<f64>() / n as f64;
             let var = residuals.iter().map(|r| (r[a] - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
             let half = Z95 * (var / n as f64 + spacing_mm[a].powi(2) / 12.0).sqrt();
-            Interval {
+            ParameterEstimate {
                 name: (*name).into(),
                 unit: "mm".into(),
                 estimate: seed_mm[a],
@@ -484,7 +484,7 @@ impl CalibratedTwin {
     /// uncertainty to first order (secants over ±1 sd, `s² = gᵀ Σ g`, estimate ±
     /// 1.96 s, floored at 0). A secant point from which the tumour never reaches the
     /// first scan's size within [`MAX_ONSET_DAYS`] makes the upper end infinite.
-    fn onset_interval(&self, crop: &BrainTissue) -> Result<Interval> {
+    fn onset_interval(&self, crop: &BrainTissue) -> Result<ParameterEstimate> {
         let (sd, points) = self.growth_secant_points();
         let onsets: Vec<Option<f64>> = points
             .par_iter()
@@ -511,7 +511,7 @@ impl CalibratedTwin {
             }
             _ => (0.0, f64::INFINITY),
         };
-        Ok(Interval {
+        Ok(ParameterEstimate {
             name: "onset_to_first_scan_days".into(),
             unit: "day".into(),
             estimate: t0,

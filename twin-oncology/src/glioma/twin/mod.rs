@@ -41,7 +41,7 @@ mod segmentation;
 mod simulation;
 
 use serde::{Deserialize, Serialize};
-use twin_core::calibrate::Interval;
+use twin_core::calibrate::ParameterEstimate;
 
 use super::params::{GrowthParams, LqParams};
 
@@ -62,7 +62,7 @@ pub struct CalibratedTwin {
     /// 95% intervals, in this order: `D_white` and `ρ` (Laplace), the seed's x, y, z
     /// (mm; from the centroid residuals) and the days from seed to the first scan
     /// (D, ρ uncertainty propagated).
-    pub intervals: Vec<Interval>,
+    pub intervals: Vec<ParameterEstimate>,
     /// Covariance of `(ln D_white, ln ρ)` behind `intervals` (Gauss–Newton Laplace).
     pub log_covariance: [[f64; 2]; 2],
     /// Radiosensitivity used by forecasts: α is the population prior median at the
