@@ -331,6 +331,17 @@ pub fn virtual_cohort(spec: &CohortSpec, n: usize, seed: u64) -> Result<Vec<Virt
         .collect()
 }
 
+impl twin_core::cohort::VirtualCohort for CohortSpec {
+    type Patient = VirtualAfPatient;
+    type Error = CardiacError;
+
+    /// Patient `index` of the cohort `seed` (the same as [`virtual_cohort`]'s).
+    fn draw(&self, seed: u64, index: u64) -> Result<VirtualAfPatient> {
+        self.validate()?;
+        draw_patient(self, seed, index)
+    }
+}
+
 fn draw_patient(spec: &CohortSpec, seed: u64, id: u64) -> Result<VirtualAfPatient> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(id);

@@ -36,6 +36,11 @@ fn cohort_is_deterministic_for_any_seed_and_thread_count() {
         assert_eq!(one, three);
         // Patient i does not depend on the cohort size.
         assert_eq!(virtual_cohort(&spec, 9, seed).unwrap(), one[..9]);
+        // The VirtualCohort face draws the same patients one at a time.
+        for i in [0u64, 17, 39] {
+            let p = twin_core::cohort::VirtualCohort::draw(&spec, seed, i).unwrap();
+            assert_eq!(p, one[i as usize]);
+        }
         // Another seed gives other patients.
         let other = virtual_cohort(&spec, 40, seed ^ 1).unwrap();
         assert!(one.iter().zip(&other).all(|(a, b)| a.patient != b.patient));

@@ -377,3 +377,20 @@ where
         .map(|(i, p)| f(i, p))
         .collect()
 }
+
+/// A virtual population an in-silico study draws its patients from, one at a time.
+///
+/// Contract: patient `index` depends only on `(seed, index)` — its own random stream
+/// (e.g. [`patient_rng`]) — so a study is identical for any cohort size, chunking or
+/// thread count. Implemented by the disease crates' cohort generators (AF
+/// `twin_cardiac::cohort::CohortSpec`, glioma `twin_oncology::glioma::cohort::GliomaCohort`)
+/// and driven by one study runner, `twin_validate::study::run_study`.
+pub trait VirtualCohort: Sync {
+    /// One virtual patient (hidden truth and what a clinic would observe of it).
+    type Patient: Send;
+    /// The disease crate's error type.
+    type Error: Send;
+
+    /// Draw patient `index` of the cohort with `seed`.
+    fn draw(&self, seed: u64, index: u64) -> std::result::Result<Self::Patient, Self::Error>;
+}

@@ -51,6 +51,7 @@ pub mod error;
 pub mod plots;
 pub mod report;
 pub mod resampling;
+pub mod study;
 pub mod subgroup;
 pub mod survival;
 

@@ -74,8 +74,8 @@ pub use coverage::{
 };
 pub use failure::{FailureCause, failure_category};
 pub use patient::{
-    MAX_DRAW_ATTEMPTS, RHO_RANGE_PER_DAY, SPEED_RANGE_MM_PER_DAY, VirtualGliomaPatient,
-    WIDTH_RANGE_MM, draw_patient,
+    GliomaCohort, MAX_DRAW_ATTEMPTS, RHO_RANGE_PER_DAY, SPEED_RANGE_MM_PER_DAY,
+    VirtualGliomaPatient, WIDTH_RANGE_MM, draw_patient,
 };
 pub use prediction::{ALPHA_Z, TwinPrediction, responder_probability, twin_predict};
 pub use study::{PatientRow, Scored, StudyOptions, StudyResult, TRAIN_SEED_XOR, run_study};

@@ -105,3 +105,20 @@ pub fn draw_patient(
         noise_seed: rng.random(),
     })
 }
+
+/// The glioma study population on an atlas: patient `index` is
+/// [`draw_patient`]`(atlas, seed, index, 0)` (first attempt).
+#[derive(Debug, Clone, Copy)]
+pub struct GliomaCohort<'a> {
+    /// The atlas the truth is simulated on.
+    pub atlas: &'a BrainTissue,
+}
+
+impl twin_core::cohort::VirtualCohort for GliomaCohort<'_> {
+    type Patient = VirtualGliomaPatient;
+    type Error = crate::error::OncologyError;
+
+    fn draw(&self, seed: u64, index: u64) -> Result<VirtualGliomaPatient> {
+        draw_patient(self.atlas, seed, index, 0)
+    }
+}
