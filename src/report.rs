@@ -12,6 +12,7 @@
 //! errors in `data-errors`: a headless browser reads both (tests/report_browser.rs).
 
 use crate::core::twin::{FitSeries, Forecast, PlanForecast, TwinResult};
+use crate::validate::plots::COLOURS;
 use plotters::prelude::*;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -31,15 +32,6 @@ pub enum ReportError {
     #[error("plan serialisation: {0}")]
     Json(#[from] serde_json::Error),
 }
-
-const COLOURS: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(214, 39, 40),
-    RGBColor(44, 160, 44),
-    RGBColor(148, 103, 189),
-    RGBColor(255, 127, 14),
-    RGBColor(23, 190, 207),
-];
 
 /// Escape text for HTML element content and attribute values.
 fn esc(s: &str) -> String {

@@ -18,7 +18,8 @@ pub struct Series {
     pub reference: bool,
 }
 
-const COLOURS: [RGBColor; 5] = [
+/// The colour-blind-safe palette (Okabe & Ito 2008) of every plot of the project.
+pub const COLOURS: [RGBColor; 5] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
     RGBColor(0, 158, 115),

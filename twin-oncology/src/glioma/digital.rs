@@ -167,11 +167,10 @@ impl DigitalTwin for GliomaTwin {
     fn forecast(
         &self,
         plans: &[TreatmentPlan],
-        options: &CalibrateOptions,
+        _options: &CalibrateOptions,
     ) -> Result<Vec<PlanForecast<TreatmentPlan>>> {
         // The full 365-day horizon also in quick mode: a shorter one saturates Days
         // Gained for responsive tumours and would tie the plans.
-        let _ = options;
         let treatment = TreatmentOptions::default();
         let forecasts = self.twin.forecast_plans_with_intervals(
             &self.tissue,
