@@ -312,13 +312,36 @@ impl PopulationSpec {
 
     /// Sample `n` virtual patients.
     pub fn sample(&self, n: usize, design: Design, seed: u64) -> Result<Population> {
+        self.sample_design(0, n, design, seed)
+    }
+
+    /// Patients `first .. first + count` of the [`Design::Random`] population with
+    /// `seed`: patient `i` comes from its own stream [`patient_rng`]`(seed, i)`, so
+    /// any split of a cohort into ranges (chunks on a cluster, say) reproduces
+    /// `sample(n, Design::Random, seed)` exactly. The stratified designs couple all
+    /// patients and have no such ranges.
+    pub fn sample_range(&self, first: u64, count: usize, seed: u64) -> Result<Population> {
+        let first = usize::try_from(first)
+            .ok()
+            .filter(|f| f.checked_add(count).is_some())
+            .ok_or_else(|| CoreError::invalid("first", first, "first + count <= usize::MAX"))?;
+        self.sample_design(first, count, Design::Random, seed)
+    }
+
+    fn sample_design(
+        &self,
+        first: usize,
+        n: usize,
+        design: Design,
+        seed: u64,
+    ) -> Result<Population> {
         let l = self.cholesky()?;
         let d = self.factors.len();
         if n == 0 {
             return Err(CoreError::invalid("n", 0, ">= 1 patient"));
         }
         let scores: Vec<Vec<f64>> = match design {
-            Design::Random => (0..n)
+            Design::Random => (first..first + n)
                 .into_par_iter()
                 .map(|i| {
                     let mut rng = patient_rng(seed, i as u64);

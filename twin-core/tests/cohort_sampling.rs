@@ -194,6 +194,33 @@ fn cohorts_are_bitwise_reproducible_for_any_thread_count() {
 }
 
 #[test]
+fn ranges_of_a_random_cohort_concatenate_to_the_whole_cohort() {
+    // Correlated factors, so the Cholesky step is inside what must be reproduced.
+    let mut spec = PopulationSpec::independent(factors());
+    let d = spec.factors.len();
+    let mut c = vec![vec![0.0; d]; d];
+    for (i, row) in c.iter_mut().enumerate() {
+        row[i] = 1.0;
+    }
+    c[0][1] = 0.6;
+    c[1][0] = 0.6;
+    spec.correlation = Some(c);
+    let whole = spec.sample(1_000, Design::Random, 5).unwrap();
+    let mut pieces = Vec::new();
+    for (first, count) in [(0_u64, 1_usize), (1, 332), (333, 667)] {
+        let part = spec.sample_range(first, count, 5).unwrap();
+        assert_eq!(part.values.len(), count);
+        pieces.extend(part.values);
+    }
+    assert_eq!(pieces, whole.values);
+    // A range far out is its own patients, not a copy of the first ones.
+    let far = spec.sample_range(1 << 40, 2, 5).unwrap();
+    assert_ne!(far.values[..], whole.values[..2]);
+    assert!(spec.sample_range(u64::MAX, 2, 5).is_err());
+    assert!(spec.sample_range(0, 0, 5).is_err());
+}
+
+#[test]
 fn bad_populations_are_rejected() {
     let f = factors();
     let bad_shape = PopulationSpec {

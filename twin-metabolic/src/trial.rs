@@ -48,7 +48,7 @@ use crate::plan::Plan;
 use rand::Rng;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
-use twin_core::cohort::{Design, Factor, Marginal, PopulationSpec, patient_rng};
+use twin_core::cohort::{Factor, Marginal, PopulationSpec, patient_rng};
 use twin_core::stats::Z95;
 
 /// A background drug taken by a fraction of the cohort (and kept in every arm).
@@ -339,6 +339,19 @@ pub fn sample_cohort(
     n: usize,
     seed: u64,
 ) -> Result<Vec<VirtualT2dPatient>> {
+    sample_cohort_range(cohort, var, 0, n, seed)
+}
+
+/// Patients `first .. first + count` of the cohort [`sample_cohort`] draws with
+/// `seed`: patient `i` depends only on `(seed, i)`, so chunks of a cohort (tasks on
+/// a cluster) concatenate to exactly the cohort sampled in one go.
+pub fn sample_cohort_range(
+    cohort: &CohortSpec,
+    var: &Variability,
+    first: u64,
+    count: usize,
+    seed: u64,
+) -> Result<Vec<VirtualT2dPatient>> {
     crate::check::in_range("female_fraction", cohort.female_fraction, 0.0, 1.0, "")?;
     for b in &cohort.background_drugs {
         crate::check::in_range("background_drugs.fraction", b.fraction, 0.0, 1.0, "")?;
@@ -397,7 +410,7 @@ pub fn sample_cohort(
         factors,
         correlation,
     }
-    .sample(n, Design::Random, seed)
+    .sample_range(first, count, seed)
     .map_err(|e| MetabolicError::invalid("cohort", e, "a valid population spec"))?;
     let phi = |z: f64| 0.5 * (1.0 + erf(z / std::f64::consts::SQRT_2));
     pop.values
@@ -525,8 +538,93 @@ fn first_confirmed(
 /// Salt of the measurement-noise streams (kept apart from the cohort's streams).
 const NOISE_SALT: u64 = 0x9e37_79b9_7f4a_7c15;
 
-/// Run the trial. Deterministic given the spec's seed, for any thread count.
-pub fn run_trial(spec: &TrialSpec) -> Result<TrialResult> {
+/// One patient's measured course in one arm: the model run, the visit noise of
+/// patient `index` (the same stream in every arm: common random numbers) and the
+/// endpoint times.
+fn simulate_outcome(
+    spec: &TrialSpec,
+    arm: &Plan,
+    vp: &VirtualT2dPatient,
+    index: u64,
+    opts: StepOptions,
+) -> Result<Outcome> {
+    let duration = spec.years * DAYS_PER_YEAR;
+    let noise = spec.noise;
+    let (pm, mut s) = PatientModel::new(vp.baseline.clone(), vp.params, vp.constants)?;
+    let mut tr = MetabolicTrajectory::default();
+    let mut flags = Vec::new();
+    pm.run(
+        &mut s,
+        &arm_plan(arm, &vp.baseline),
+        duration,
+        opts,
+        &mut tr,
+        &mut flags,
+    )?;
+    // same noise stream for this patient in every arm (common random numbers)
+    let mut rng = patient_rng(spec.seed ^ NOISE_SALT, index);
+    let mut z = || -> f64 { rng.sample(StandardNormal) };
+    let n = tr.t_days.len();
+    let mut a1c = Vec::with_capacity(n);
+    let mut fpg = Vec::with_capacity(n);
+    let mut egfr = Vec::with_capacity(n);
+    for k in 0..n {
+        a1c.push(tr.hba1c_percent[k] + noise.hba1c_sd_percent * z());
+        fpg.push(tr.fpg_mmol_l[k] * (1.0 + noise.fpg_cv * z()));
+        egfr.push(tr.egfr[k] * (1.0 + noise.egfr_cv * z()));
+    }
+    let events = spec
+        .endpoints
+        .iter()
+        .map(|e| match e {
+            Endpoint::Hba1cAbove {
+                threshold_percent,
+                sustained_months,
+                ..
+            } => first_confirmed(
+                &tr.t_days,
+                |k| a1c[k] >= *threshold_percent,
+                1.0,
+                sustained_months * DAYS_PER_YEAR / 12.0,
+            ),
+            Endpoint::FpgAboveConfirmed {
+                threshold_mmol_l,
+                from_day,
+                ..
+            } => first_confirmed(
+                &tr.t_days,
+                |k| fpg[k] > *threshold_mmol_l,
+                from_day.max(1.0),
+                0.0,
+            ),
+            Endpoint::EgfrDecline { fraction, .. } => first_confirmed(
+                &tr.t_days,
+                |k| egfr[k] <= (1.0 - fraction) * egfr[0],
+                1.0,
+                0.0,
+            ),
+            Endpoint::KidneyFailure { .. } => {
+                first_confirmed(&tr.t_days, |k| egfr[k] < 15.0, 1.0, 0.0)
+            }
+        })
+        .collect();
+    Ok(Outcome {
+        weight_change: tr
+            .weight_kg
+            .iter()
+            .map(|w| w - vp.baseline.weight_kg)
+            .collect(),
+        ln_uacr: tr.uacr_mg_g.iter().map(|u| u.ln()).collect(),
+        hba1c: tr.hba1c_percent,
+        egfr: tr.egfr,
+        events,
+        hypo: s.hypo_events,
+        flags: flags.len(),
+    })
+}
+
+/// Check the spec's ranges; the integration options of its visits.
+fn check_spec(spec: &TrialSpec) -> Result<StepOptions> {
     crate::check::in_range("years", spec.years, 0.1, 20.0, "years")?;
     crate::check::in_range(
         "visit_every_days",
@@ -545,6 +643,11 @@ pub fn run_trial(spec: &TrialSpec) -> Result<TrialResult> {
     if spec.arms.is_empty() {
         return Err(MetabolicError::invalid("arms", "[]", "at least one arm"));
     }
+    for arm in &spec.arms {
+        for o in &arm.drugs {
+            o.drug.check_dose(o.dose)?;
+        }
+    }
     for y in &spec.report_years {
         crate::check::in_range(
             "report_years",
@@ -554,95 +657,23 @@ pub fn run_trial(spec: &TrialSpec) -> Result<TrialResult> {
             "years within follow-up",
         )?;
     }
-    let patients = sample_cohort(&spec.cohort, &spec.variability, spec.n_per_arm, spec.seed)?;
-    let opts = StepOptions {
+    Ok(StepOptions {
         dt_days: 7.0,
         record_every_days: spec.visit_every_days,
-    };
-    let duration = spec.years * DAYS_PER_YEAR;
-    let noise = spec.noise;
+    })
+}
+
+/// Run the trial. Deterministic given the spec's seed, for any thread count.
+pub fn run_trial(spec: &TrialSpec) -> Result<TrialResult> {
+    let opts = check_spec(spec)?;
+    let patients = sample_cohort(&spec.cohort, &spec.variability, spec.n_per_arm, spec.seed)?;
     let mut arms = Vec::with_capacity(spec.arms.len());
     for arm in &spec.arms {
-        for o in &arm.drugs {
-            o.drug.check_dose(o.dose)?;
-        }
         use rayon::prelude::*;
         let outcomes: Vec<Outcome> = patients
             .par_iter()
             .enumerate()
-            .map(|(i, vp)| -> Result<Outcome> {
-                let (pm, mut s) = PatientModel::new(vp.baseline.clone(), vp.params, vp.constants)?;
-                let mut tr = MetabolicTrajectory::default();
-                let mut flags = Vec::new();
-                pm.run(
-                    &mut s,
-                    &arm_plan(arm, &vp.baseline),
-                    duration,
-                    opts,
-                    &mut tr,
-                    &mut flags,
-                )?;
-                // same noise stream for this patient in every arm (common random numbers)
-                let mut rng = patient_rng(spec.seed ^ NOISE_SALT, i as u64);
-                let mut z = || -> f64 { rng.sample(StandardNormal) };
-                let n = tr.t_days.len();
-                let mut a1c = Vec::with_capacity(n);
-                let mut fpg = Vec::with_capacity(n);
-                let mut egfr = Vec::with_capacity(n);
-                for k in 0..n {
-                    a1c.push(tr.hba1c_percent[k] + noise.hba1c_sd_percent * z());
-                    fpg.push(tr.fpg_mmol_l[k] * (1.0 + noise.fpg_cv * z()));
-                    egfr.push(tr.egfr[k] * (1.0 + noise.egfr_cv * z()));
-                }
-                let events = spec
-                    .endpoints
-                    .iter()
-                    .map(|e| match e {
-                        Endpoint::Hba1cAbove {
-                            threshold_percent,
-                            sustained_months,
-                            ..
-                        } => first_confirmed(
-                            &tr.t_days,
-                            |k| a1c[k] >= *threshold_percent,
-                            1.0,
-                            sustained_months * DAYS_PER_YEAR / 12.0,
-                        ),
-                        Endpoint::FpgAboveConfirmed {
-                            threshold_mmol_l,
-                            from_day,
-                            ..
-                        } => first_confirmed(
-                            &tr.t_days,
-                            |k| fpg[k] > *threshold_mmol_l,
-                            from_day.max(1.0),
-                            0.0,
-                        ),
-                        Endpoint::EgfrDecline { fraction, .. } => first_confirmed(
-                            &tr.t_days,
-                            |k| egfr[k] <= (1.0 - fraction) * egfr[0],
-                            1.0,
-                            0.0,
-                        ),
-                        Endpoint::KidneyFailure { .. } => {
-                            first_confirmed(&tr.t_days, |k| egfr[k] < 15.0, 1.0, 0.0)
-                        }
-                    })
-                    .collect();
-                Ok(Outcome {
-                    weight_change: tr
-                        .weight_kg
-                        .iter()
-                        .map(|w| w - vp.baseline.weight_kg)
-                        .collect(),
-                    ln_uacr: tr.uacr_mg_g.iter().map(|u| u.ln()).collect(),
-                    hba1c: tr.hba1c_percent,
-                    egfr: tr.egfr,
-                    events,
-                    hypo: s.hypo_events,
-                    flags: flags.len(),
-                })
-            })
+            .map(|(i, vp)| simulate_outcome(spec, arm, vp, i as u64, opts))
             .collect::<Result<_>>()?;
         arms.push(summarise(arm, spec, &outcomes));
     }
@@ -651,6 +682,128 @@ pub fn run_trial(spec: &TrialSpec) -> Result<TrialResult> {
         n_per_arm: spec.n_per_arm,
         arms,
     })
+}
+
+/// Largest number of patients [`simulate_patients`] takes in one call.
+pub const MAX_PATIENTS_PER_CALL: usize = 10_000_000;
+
+/// One named column of per-patient values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Column {
+    /// Column name, with its unit (`hba1c_end_percent`); endpoint columns are
+    /// `days_to_<endpoint name>` (NaN: no event during follow-up).
+    pub name: String,
+    /// One value per row.
+    pub values: Vec<f64>,
+}
+
+/// Per-patient trial results in columns, one row per patient and arm (arm-major).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatientTable {
+    /// Patient index in the cohort (the patient's random stream).
+    pub patient: Vec<u64>,
+    /// Arm index into the spec's arms.
+    pub arm: Vec<u32>,
+    /// The spec's arm names.
+    pub arm_names: Vec<String>,
+    /// Baseline covariates, then outcomes at the end of follow-up (model values, no
+    /// visit noise), then endpoint times (from the noisy visits, as the trial reads them).
+    pub columns: Vec<Column>,
+}
+
+/// `days_to_` + the endpoint's name in lower case, each run of other characters as
+/// one `_` (`"eGFR decline >= 40 %"` → `days_to_egfr_decline_40`).
+pub fn endpoint_column(name: &str) -> String {
+    let mut slug = String::from("days_to");
+    for word in name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        slug.push('_');
+        slug.push_str(&word.to_ascii_lowercase());
+    }
+    slug
+}
+
+/// Simulate patients `first .. first + count` of the trial's cohort in every arm:
+/// the per-patient rows that [`run_trial`] summarises, for a cohort split into
+/// chunks (tasks of a distributed runner). Patient `i` draws its baseline and its
+/// visit noise from its own streams of `spec.seed`, so the rows are identical for
+/// any chunking and thread count, and patients `0 .. n_per_arm` are exactly those
+/// of [`run_trial`]. `spec.n_per_arm` is not used beyond its range check.
+pub fn simulate_patients(spec: &TrialSpec, first: u64, count: usize) -> Result<PatientTable> {
+    let opts = check_spec(spec)?;
+    if count == 0 || count > MAX_PATIENTS_PER_CALL {
+        return Err(MetabolicError::invalid(
+            "count",
+            count,
+            format!("1 to {MAX_PATIENTS_PER_CALL} patients per call"),
+        ));
+    }
+    let patients = sample_cohort_range(&spec.cohort, &spec.variability, first, count, spec.seed)?;
+    let rows = count * spec.arms.len();
+    let mut table = PatientTable {
+        patient: Vec::with_capacity(rows),
+        arm: Vec::with_capacity(rows),
+        arm_names: spec.arms.iter().map(|a| a.name.clone()).collect(),
+        columns: Vec::new(),
+    };
+    let mut names: Vec<String> = [
+        "age_years",
+        "female",
+        "bmi_kg_m2",
+        "diabetes_duration_years",
+        "hba1c_baseline_percent",
+        "egfr_baseline",
+        "hba1c_end_percent",
+        "weight_change_end_kg",
+        "egfr_end",
+        "uacr_end_mg_g",
+        "severe_hypo_events",
+        "safety_flags",
+    ]
+    .map(String::from)
+    .to_vec();
+    names.extend(spec.endpoints.iter().map(|e| endpoint_column(e.name())));
+    let mut values: Vec<Vec<f64>> = vec![Vec::with_capacity(rows); names.len()];
+    for (a, arm) in spec.arms.iter().enumerate() {
+        use rayon::prelude::*;
+        let outcomes: Vec<Outcome> = patients
+            .par_iter()
+            .enumerate()
+            .map(|(k, vp)| simulate_outcome(spec, arm, vp, first + k as u64, opts))
+            .collect::<Result<_>>()?;
+        for (k, (vp, o)) in patients.iter().zip(&outcomes).enumerate() {
+            let b = &vp.baseline;
+            let last = |v: &[f64]| v.last().copied().unwrap_or(f64::NAN);
+            let row = [
+                b.age_years,
+                f64::from(u8::from(b.sex == Sex::Female)),
+                b.bmi(),
+                b.diabetes_duration_years,
+                b.hba1c_percent,
+                b.egfr,
+                last(&o.hba1c),
+                last(&o.weight_change),
+                last(&o.egfr),
+                last(&o.ln_uacr).exp(),
+                o.hypo,
+                o.flags as f64,
+            ];
+            let events = o.events.iter().map(|e| e.unwrap_or(f64::NAN));
+            for (column, v) in values.iter_mut().zip(row.into_iter().chain(events)) {
+                column.push(v);
+            }
+            table.patient.push(first + k as u64);
+            table.arm.push(a as u32);
+        }
+    }
+    table.columns = names
+        .into_iter()
+        .zip(values)
+        .map(|(name, values)| Column { name, values })
+        .collect();
+    Ok(table)
 }
 
 fn mean_over(outcomes: &[Outcome], f: impl Fn(&Outcome) -> &Vec<f64>) -> Vec<f64> {
