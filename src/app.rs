@@ -104,7 +104,8 @@ pub enum Output {
     Result(Box<TwinResult<serde_json::Value>>),
 }
 
-fn erase<P: Serialize>(r: TwinResult<P>) -> Result<TwinResult<serde_json::Value>, AppError> {
+/// The result with its plans as JSON values: one type for every twin's result.
+pub fn erase<P: Serialize>(r: TwinResult<P>) -> Result<TwinResult<serde_json::Value>, AppError> {
     let value = serde_json::to_value(&r).map_err(|e| AppError::Output(e.to_string()))?;
     serde_json::from_value(value).map_err(|e| AppError::Output(e.to_string()))
 }
@@ -164,36 +165,49 @@ pub fn run(
         Disease::Af => run_twin::<crate::cardiac::AfTwin>(&record, step, options),
         Disease::T2d => run_twin::<crate::metabolic::T2dTwin>(&record, step, options),
         Disease::Glioma => {
-            if sources.scans.len() < 2 {
-                return Err(AppError::Input(format!(
-                    "the glioma twin needs at least 2 pre-treatment scans (--scan FILE DAY), got {}",
-                    sources.scans.len()
-                )));
-            }
-            let scans = sources
-                .scans
-                .iter()
-                .enumerate()
-                .map(|(k, (path, day))| {
-                    Segmentation::read_nifti(path, *day)
-                        .map_err(|e| AppError::Input(format!("scan {}: {e}", k + 1)))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let atlas = sources
-                .atlas
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("data/mni152"));
-            let tissue = BrainTissue::load_mni152(&atlas, 2)
-                .map_err(|e| AppError::Input(format!("atlas: {e}")))?;
-            let input = GliomaInput {
+            let input = glioma_input(
                 record,
-                tissue,
-                scans,
-                rt_start_day: sources.rt_start_day,
-            };
+                &sources.scans,
+                sources.atlas.as_deref(),
+                sources.rt_start_day,
+            )?;
             run_twin::<GliomaTwin>(&input, step, options)
         }
     }
+}
+
+/// The glioma twin's input: the record, ≥ 2 pre-treatment segmentations (NIfTI
+/// label maps in MNI152 space, with their days) and the atlas at 2 mm (`atlas`:
+/// the MNI152 folder, default `data/mni152`).
+pub fn glioma_input(
+    record: PatientRecord,
+    scans: &[(PathBuf, f64)],
+    atlas: Option<&Path>,
+    rt_start_day: Option<f64>,
+) -> Result<GliomaInput, AppError> {
+    if scans.len() < 2 {
+        return Err(AppError::Input(format!(
+            "the glioma twin needs at least 2 pre-treatment scans (--scan FILE DAY), got {}",
+            scans.len()
+        )));
+    }
+    let scans = scans
+        .iter()
+        .enumerate()
+        .map(|(k, (path, day))| {
+            Segmentation::read_nifti(path, *day)
+                .map_err(|e| AppError::Input(format!("scan {}: {e}", k + 1)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let atlas = atlas.unwrap_or(Path::new("data/mni152"));
+    let tissue =
+        BrainTissue::load_mni152(atlas, 2).map_err(|e| AppError::Input(format!("atlas: {e}")))?;
+    Ok(GliomaInput {
+        record,
+        tissue,
+        scans,
+        rt_start_day,
+    })
 }
 
 /// Write `result.json` and `report.html` (the patient page) into `dir`.

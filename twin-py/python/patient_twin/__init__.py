@@ -1,0 +1,153 @@
+"""patient-twin for Python: digital patient twins built in Rust.
+
+Load a record, calibrate a twin of one of four diseases to it, forecast and rank
+candidate plans with intervals, validate predictions, run in-silico trials::
+
+    import patient_twin as pt
+    record = pt.Record.load("data/synthetic/t2d_patient.json")
+    twin = pt.Twin.calibrate("t2d", record, seed=1, quick=True)
+    result = twin.what_if()
+    result.ranking, result.outcomes(), result.trajectory(0)
+
+Arrays go in and come out as numpy; cohort and trial tables as pyarrow Tables
+(``table.to_pandas()``, ``polars.from_arrow(table)``). Errors are
+``PatientTwinError`` subclasses (``InputError``, ``TwinError``, ``OutputError``)
+with the Rust messages. Long computations release the GIL. Records, twins and
+results pickle. ``patient_twin.distributed`` runs trials on Dask.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+import numpy as np
+import pyarrow as pa
+
+from ._native import (
+    InputError,
+    OutputError,
+    PatientTwinError,
+    Record,
+    Twin,
+    TwinError,
+    TwinResult,
+    fisher_kpp_1d,
+    harrell_c as _harrell_c,
+    read_labels,
+    read_volume,
+    run_trial as _run_trial,
+    survival_metrics as _survival_metrics,
+    trial_patients as _trial_patients,
+    uno_c as _uno_c,
+    binary_metrics as _binary_metrics,
+    egfr_ckd_epi_2021 as _egfr,
+)
+
+__all__ = [
+    "InputError",
+    "OutputError",
+    "PatientTwinError",
+    "Record",
+    "Twin",
+    "TwinError",
+    "TwinResult",
+    "binary_metrics",
+    "egfr_ckd_epi_2021",
+    "fisher_kpp_1d",
+    "harrell_c",
+    "read_labels",
+    "read_volume",
+    "run_trial",
+    "survival_metrics",
+    "trial_table",
+    "uno_c",
+]
+
+
+def _floats(x: Any) -> np.ndarray:
+    return np.ascontiguousarray(x, dtype=np.float64)
+
+
+def _flags(x: Any, name: str) -> np.ndarray:
+    a = np.asarray(x)
+    if a.dtype != np.bool_:
+        if not np.all(np.isin(a, (0, 1))):
+            raise InputError(f"{name}: allowed booleans or 0/1, got values outside {{0, 1}}")
+        a = a.astype(np.bool_)
+    return np.ascontiguousarray(a)
+
+
+def _spec_json(spec: str | Mapping[str, Any]) -> str:
+    """A trial spec as JSON text: a dict, a JSON string, or a path to a JSON file."""
+    if isinstance(spec, Mapping):
+        return json.dumps(spec)
+    text = str(spec)
+    if text.lstrip().startswith("{"):
+        return text
+    with open(text, encoding="utf-8") as f:
+        return f.read()
+
+
+def binary_metrics(labels: Any, probs: Any, level: float = 0.95) -> dict[str, Any]:
+    """AUC (DeLong interval at ``level``), Brier score, log-loss and calibration slope
+    of predicted probabilities ``probs`` against outcomes ``labels`` (bool or 0/1)."""
+    return _binary_metrics(_flags(labels, "labels"), _floats(probs), level)
+
+
+def harrell_c(time: Any, event: Any, risk: Any) -> dict[str, Any]:
+    """Harrell's C of ``risk`` (higher = shorter survival) with pair counts."""
+    return _harrell_c(_floats(time), _flags(event, "event"), _floats(risk))
+
+
+def uno_c(time: Any, event: Any, risk: Any, tau: float | None = None) -> dict[str, Any]:
+    """Uno's IPCW C, events weighted only before ``tau`` (``time``'s unit)."""
+    return _uno_c(_floats(time), _flags(event, "event"), _floats(risk), tau)
+
+
+def survival_metrics(
+    time: Any, event: Any, risk: Any, replicates: int = 1000, seed: int = 20_240_601
+) -> dict[str, Any]:
+    """Harrell's C with a seeded percentile-bootstrap 95 % interval."""
+    return _survival_metrics(
+        _floats(time), _flags(event, "event"), _floats(risk), replicates, seed
+    )
+
+
+def egfr_ckd_epi_2021(creatinine_mg_dl: Any, age_years: Any, female: Any) -> np.ndarray:
+    """CKD-EPI 2021 creatinine eGFR (mL/min/1.73 m²) over arrays; NaN creatinine → NaN."""
+    cr, age = np.broadcast_arrays(_floats(creatinine_mg_dl), _floats(age_years))
+    sex = np.broadcast_to(_flags(female, "female"), cr.shape)
+    return _egfr(_floats(cr), _floats(age), np.ascontiguousarray(sex))
+
+
+def run_trial(spec: str | Mapping[str, Any]) -> dict[str, Any]:
+    """Run an in-silico T2D trial (spec: dict, JSON text or path) → arm summaries."""
+    return _run_trial(_spec_json(spec))
+
+
+def trial_table(spec: str | Mapping[str, Any], first: int = 0, count: int | None = None) -> pa.Table:
+    """Per-patient rows of patients ``first .. first + count`` (default: the spec's
+    ``n_per_arm``) in every arm, as a pyarrow Table (``arm`` a dictionary column of
+    the arm names). Identical rows for any split of the cohort into ranges."""
+    text = _spec_json(spec)
+    if count is None:
+        count = int(json.loads(text)["n_per_arm"])
+    columns = _trial_patients(text, first, count)
+    return columns_to_table(columns)
+
+
+def columns_to_table(columns: dict[str, Any]) -> pa.Table:
+    """The native column dict (``trial_patients``) as a pyarrow Table; endpoint
+    columns ``days_to_*`` are null where the patient had no event."""
+    columns = dict(columns)
+    names = columns.pop("arm_names")
+    arm = pa.DictionaryArray.from_arrays(
+        pa.array(columns.pop("arm"), pa.int32()), pa.array(names, pa.string())
+    )
+    fields = {"patient": pa.array(columns.pop("patient"), pa.uint64()), "arm": arm}
+    # Endpoint times: NaN ("no event during follow-up") becomes null, SQL's missing.
+    fields.update(
+        {k: pa.array(v, pa.float64(), from_pandas=k.startswith("days_to_")) for k, v in columns.items()}
+    )
+    return pa.table(fields)
