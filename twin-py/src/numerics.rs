@@ -40,6 +40,13 @@ pub fn egfr_ckd_epi_2021<'py>(
         .into_pyarray(py))
 }
 
+/// `(t_days, x_mm, u)`: times, cell centres and the density (times × cells).
+type FrontHistory<'py> = (
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray2<f64>>,
+);
+
 /// A Fisher–KPP front `u_t = D u_xx + ρ u (1 − u)` on a strip `[0, length_mm]`
 /// (no-flux ends), starting from `u = 1` on `[0, seed_mm)`: twin-core's reaction–
 /// diffusion stepper (Strang splitting, explicit diffusion at 0.9 of its stability
@@ -48,7 +55,7 @@ pub fn egfr_ckd_epi_2021<'py>(
 /// speed tends to `2 √(D ρ)` (Fisher 1937; KPP 1937).
 #[pyfunction]
 #[pyo3(signature = (diffusion_mm2_per_day, rho_per_day, length_mm, dx_mm, t_end_days, record_every_days, seed_mm))]
-#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+#[allow(clippy::too_many_arguments)]
 pub fn fisher_kpp_1d<'py>(
     py: Python<'py>,
     diffusion_mm2_per_day: f64,
@@ -58,11 +65,7 @@ pub fn fisher_kpp_1d<'py>(
     t_end_days: f64,
     record_every_days: f64,
     seed_mm: f64,
-) -> PyResult<(
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray2<f64>>,
-)> {
+) -> PyResult<FrontHistory<'py>> {
     let positive = |name: &str, v: f64| {
         if v.is_finite() && v > 0.0 {
             Ok(())

@@ -25,6 +25,9 @@ pub struct Record {
     pub(crate) inner: PatientRecord,
 }
 
+/// `(t_days, values)` numpy arrays.
+type TimeSeries<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
+
 fn pseudonymiser(key: Option<&[u8]>) -> PyResult<Pseudonymiser> {
     let random;
     let key = match key {
@@ -107,7 +110,7 @@ impl Record {
         py: Python<'py>,
         code: &str,
         unit: Option<&str>,
-    ) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
+    ) -> PyResult<TimeSeries<'py>> {
         let pairs: Vec<(f64, f64)> = match unit {
             Some(u) => self.inner.series_in(code, u).map_err(errors::input)?,
             None => self

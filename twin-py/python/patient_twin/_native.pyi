@@ -1,0 +1,141 @@
+"""Type stubs of the Rust extension module ``patient_twin._native``.
+
+Times are in days unless a name says otherwise; arrays are numpy float64 unless
+typed otherwise. Every error is a ``PatientTwinError``.
+"""
+
+from os import PathLike
+from typing import Any, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+_Path = str | PathLike[str]
+_F64 = npt.NDArray[np.float64]
+_Bool = npt.NDArray[np.bool_]
+
+class PatientTwinError(Exception):
+    """Base class of every patient-twin error."""
+
+class InputError(PatientTwinError):
+    """The input is unreadable or outside its allowed range (message names field, value, range)."""
+
+class TwinError(PatientTwinError):
+    """The twin could not calibrate or forecast this patient."""
+
+class OutputError(PatientTwinError):
+    """Writing or serialising a result failed."""
+
+class Record:
+    """One patient's de-identified record. Picklable."""
+
+    @staticmethod
+    def load(path: _Path, key: bytes | None = None) -> Record:
+        """FHIR R4 bundle (pseudonymised with ``key``, >= 16 bytes; random if None) or record JSON."""
+    @staticmethod
+    def from_json(text: str) -> Record: ...
+    @staticmethod
+    def read_csv(path: _Path, layout: str = "long", key: bytes | None = None) -> list[Record]:
+        """Every patient of a long (``patient_id,time,code,value,unit``) or wide CSV, pseudonymised."""
+    def to_json(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    @property
+    def patient_id(self) -> str:
+        """The pseudonymous patient id."""
+    def series(self, code: str, unit: str | None = None) -> tuple[_F64, _F64]:
+        """``(t_days, values)`` of LOINC ``code``, converted to UCUM ``unit`` if given."""
+    def counts(self) -> dict[str, int]: ...
+
+class TwinResult:
+    """Calibration, forecasts with intervals, ranking, warnings, credibility. Picklable."""
+
+    @staticmethod
+    def from_json(text: str) -> TwinResult: ...
+    def to_json(self, indent: bool = False) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    @property
+    def disease(self) -> str: ...
+    @property
+    def patient_id(self) -> str: ...
+    @property
+    def time_unit(self) -> str: ...
+    @property
+    def ranking(self) -> list[str]:
+        """Plan names, best first."""
+    @property
+    def explanation(self) -> str: ...
+    @property
+    def warnings(self) -> list[str]: ...
+    @property
+    def plan_names(self) -> list[str]: ...
+    def outcomes(self) -> list[dict[str, Any]]:
+        """Rows ``plan, name, unit, central, lower, upper, level``."""
+    def trajectory(self, plan: int | str) -> dict[str, Any] | None:
+        """``t``, ``names``, ``central``/``lower``/``upper`` (times x quantities), ``level``."""
+    def write_report(self, directory: _Path) -> tuple[str, str]:
+        """Write ``result.json`` and ``report.html``; returns both paths."""
+
+class Twin:
+    """A twin calibrated to one patient. Pickles as its inputs; re-calibrates on load."""
+
+    @staticmethod
+    def calibrate(
+        disease: str,
+        record: Record,
+        *,
+        scans: Sequence[tuple[_Path, float]] | None = None,
+        atlas: _Path | None = None,
+        rt_start_day: float | None = None,
+        seed: int = 1,
+        draws: int | None = None,
+        quick: bool = False,
+    ) -> Twin:
+        """``disease``: "glioma" (needs >= 2 scans), "breast", "af" or "t2d"."""
+    @property
+    def disease(self) -> str: ...
+    @property
+    def time_unit(self) -> str: ...
+    @property
+    def patient_id(self) -> str: ...
+    def calibration(self) -> dict[str, Any]:
+        """``parameters`` (estimate, lower, upper, unit), ``fit``, ``method``."""
+    def fit_series(self) -> list[dict[str, Any]]:
+        """``name``, ``unit`` and arrays ``t``, ``observed``, ``fitted`` per series."""
+    def candidate_plans(self) -> list[Any]: ...
+    def domain_warnings(self) -> list[str]: ...
+    def what_if(self, plans: Sequence[int] | None = None) -> TwinResult:
+        """Forecast the plans (indices into ``candidate_plans()``; None: all) and rank them."""
+
+def _restore_twin(
+    disease: str,
+    record_json: str,
+    scans: Sequence[tuple[_Path, float]],
+    atlas: _Path | None,
+    rt_start_day: float | None,
+    seed: int,
+    draws: int | None,
+    quick: bool,
+) -> Twin: ...
+def read_volume(path: _Path) -> tuple[_F64, dict[str, list[float]]]:
+    """NIfTI scalar volume indexed [x, y, z] and its ``shape``, ``spacing_mm``, ``origin_mm``."""
+def read_labels(path: _Path) -> tuple[npt.NDArray[np.uint16], dict[str, list[float]]]: ...
+def binary_metrics(labels: _Bool, probs: _F64, level: float = 0.95) -> dict[str, Any]: ...
+def harrell_c(time: _F64, event: _Bool, risk: _F64) -> dict[str, float]: ...
+def uno_c(time: _F64, event: _Bool, risk: _F64, tau: float | None = None) -> dict[str, float]: ...
+def survival_metrics(
+    time: _F64, event: _Bool, risk: _F64, replicates: int = 1000, seed: int = 20240601
+) -> dict[str, Any]: ...
+def egfr_ckd_epi_2021(creatinine_mg_dl: _F64, age_years: _F64, female: _Bool) -> _F64: ...
+def fisher_kpp_1d(
+    diffusion_mm2_per_day: float,
+    rho_per_day: float,
+    length_mm: float,
+    dx_mm: float,
+    t_end_days: float,
+    record_every_days: float,
+    seed_mm: float,
+) -> tuple[_F64, _F64, _F64]:
+    """``(t_days, x_mm, u)`` with ``u`` of shape (times x cells)."""
+def run_trial(spec_json: str) -> dict[str, Any]: ...
+def trial_patients(spec_json: str, first: int, count: int) -> dict[str, Any]:
+    """Columns ``patient``, ``arm``, covariates, outcomes, ``days_to_*`` and ``arm_names``."""
