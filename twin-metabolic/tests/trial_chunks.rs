@@ -52,10 +52,7 @@ fn chunks_concatenate_to_one_call_and_summarise_to_run_trial() {
             .filter(|&i| whole.arm[i] == a as u32)
             .collect();
         for (e, endpoint) in arm.endpoints.iter().enumerate() {
-            let days = column(
-                &whole,
-                &endpoint_column(&spec.endpoints[e].name().to_string()),
-            );
+            let days = column(&whole, &endpoint_column(spec.endpoints[e].name()));
             for at in &endpoint.at_report_years {
                 let k = in_arm
                     .iter()
