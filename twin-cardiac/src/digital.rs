@@ -217,6 +217,8 @@ impl DigitalTwin for AfTwin {
 
     fn calibrate(record: &Self::Input, options: &CalibrateOptions) -> Result<Self> {
         let patient = PatientId::new(&record.patient_id)?;
+        // A record built in code has not passed an importer: check it here too.
+        record.validate()?;
         let findings = AfFindings::from_record(record)?;
         let spec = CohortSpec::default();
         let t = usize::from(findings.persistent_af);

@@ -168,3 +168,55 @@ fn solver_failures_are_typed() {
         "{err}"
     );
 }
+
+/// A right-hand side that returns NaN from t = 3 on (component 1 only) is reported as
+/// `NonFinite` naming that component and a time just before 3, by every method; it
+/// is not mistaken for stiffness (issue 23).
+#[test]
+fn nan_right_hand_side_is_reported_as_non_finite() {
+    let broken = FnSystem::new(2, |t, y: &[f64], dy: &mut [f64]| {
+        dy[0] = -y[0];
+        dy[1] = if t < 3.0 { -0.5 * y[1] } else { f64::NAN };
+    });
+    for method in [Method::Dopri5, Method::Rodas4, Method::Auto] {
+        let o = SolverOptions {
+            method,
+            ..Default::default()
+        };
+        match solve(&broken, 0.0, &[1.0, 1.0], 5.0, &[], &o).unwrap_err() {
+            CoreError::NonFinite { what, t } => {
+                assert!(what.starts_with("dydt[1]"), "{method:?}: {what}");
+                assert!(t < 3.0 && t > 2.999, "{method:?}: t = {t}");
+            }
+            other => panic!("{method:?}: expected NonFinite, got {other}"),
+        }
+    }
+}
+
+/// Declared linear invariants must have one finite coefficient per state variable.
+#[test]
+fn malformed_linear_invariants_are_rejected() {
+    struct Bad(Vec<f64>);
+    impl twin_core::ode::OdeSystem for Bad {
+        fn dim(&self) -> usize {
+            2
+        }
+        fn rhs(&self, _t: f64, y: &[f64], dy: &mut [f64]) {
+            dy[0] = -y[0];
+            dy[1] = y[0];
+        }
+        fn linear_invariants(&self) -> Vec<Vec<f64>> {
+            vec![self.0.clone()]
+        }
+    }
+    let o = SolverOptions::default();
+    let e = solve(&Bad(vec![1.0]), 0.0, &[1.0, 0.0], 1.0, &[], &o).unwrap_err();
+    assert!(e.to_string().contains("linear_invariants()[0]"), "{e}");
+    let e = solve(&Bad(vec![0.0, 0.0]), 0.0, &[1.0, 0.0], 1.0, &[], &o).unwrap_err();
+    assert!(e.to_string().contains("not all zero"), "{e}");
+    // The right one: y1 + y2 is conserved to rounding at every output.
+    let sol = solve(&Bad(vec![1.0, 1.0]), 0.0, &[1.0, 0.0], 5.0, &[1.0, 5.0], &o).unwrap();
+    for y in &sol.y {
+        assert!((y[0] + y[1] - 1.0).abs() < 1e-15, "{y:?}");
+    }
+}

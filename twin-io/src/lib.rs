@@ -51,6 +51,7 @@ pub mod fhir;
 pub mod loinc;
 pub mod nifti_io;
 pub mod privacy;
+pub mod ranges;
 pub mod record;
 pub mod table;
 pub mod units;

@@ -110,14 +110,17 @@ fn check_header(h: &NiftiHeader, n_bytes: usize) -> Result<([usize; 3], [[f64; 4
             "only single-file NIfTI-1 (n+1) is supported",
         ));
     }
-    let nd = h.dim[0];
+    // NIfTI-1 stores dim[] as signed 16-bit integers; the nifti crate hands them over
+    // as u16, so a negative entry would read as e.g. 65023: reinterpret the bits.
+    let signed = h.dim.map(|d| d as i16);
+    let nd = signed[0];
     if !(2..=7).contains(&nd) {
         return Err(IoError::nifti(
             "dim[0]",
-            format!("{nd} dimensions; allowed 2 to 4 (extra dimensions of size 1)"),
+            format!("{nd} dimensions; allowed 2 to 7 (dimensions beyond the third of size 1)"),
         ));
     }
-    let dims = &h.dim[1..=nd as usize];
+    let dims = &signed[1..=nd as usize];
     if dims.iter().any(|&d| d < 1) {
         return Err(IoError::nifti(
             "dim",

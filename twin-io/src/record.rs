@@ -483,9 +483,12 @@ impl PatientRecord {
             .collect()
     }
 
-    /// Check invariants: finite times and values, VAF within 0–1, known schema version.
+    /// Check invariants: times finite and within 150 years of the index date, values
+    /// finite and, for the LOINC codes of [`crate::ranges`], physiologically plausible
+    /// (converted to the range's unit first), doses ≥ 0, VAF within 0–1, known schema
+    /// version. Every importer (FHIR, CSV, record JSON) ends with this check.
     ///
-    /// Errors name the list, index and field.
+    /// Errors name the list, index and field, the value and the allowed range.
     pub fn validate(&self) -> Result<()> {
         if self.schema_version != SCHEMA_VERSION {
             return Err(IoError::invalid(
@@ -494,8 +497,11 @@ impl PatientRecord {
                 format!("{SCHEMA_VERSION}"),
             ));
         }
+        // Every field named `*_days` is a time relative to the index date.
         let finite = |field: String, x: f64| {
-            if x.is_finite() {
+            if field.ends_with("_days") {
+                crate::ranges::check_t_days(&field, x)
+            } else if x.is_finite() {
                 Ok(())
             } else {
                 Err(IoError::invalid(field, x, "a finite number"))
@@ -504,7 +510,12 @@ impl PatientRecord {
         let opt = |field: String, x: Option<f64>| x.map_or(Ok(()), |x| finite(field, x));
         for (i, o) in self.observations.iter().enumerate() {
             finite(format!("observations[{i}].t_days"), o.t_days)?;
-            finite(format!("observations[{i}].value"), o.value)?;
+            let field = format!("observations[{i}].value");
+            if o.code.system == systems::LOINC {
+                crate::ranges::check_value(&field, &o.code.code, o.value, &o.unit)?;
+            } else {
+                finite(field, o.value)?;
+            }
         }
         for (i, c) in self.conditions.iter().enumerate() {
             opt(format!("conditions[{i}].onset_days"), c.onset_days)?;
@@ -513,10 +524,15 @@ impl PatientRecord {
         for (i, m) in self.medications.iter().enumerate() {
             finite(format!("medications[{i}].start_days"), m.start_days)?;
             opt(format!("medications[{i}].end_days"), m.end_days)?;
-            opt(
-                format!("medications[{i}].dose.value"),
-                m.dose.as_ref().map(|d| d.value),
-            )?;
+            if let Some(d) = &m.dose
+                && !(d.value.is_finite() && d.value >= 0.0)
+            {
+                return Err(IoError::invalid(
+                    format!("medications[{i}].dose.value"),
+                    d.value,
+                    "a finite dose >= 0",
+                ));
+            }
             if let Some(iv) = m.interval_days
                 && !(iv.is_finite() && iv > 0.0)
             {

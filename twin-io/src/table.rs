@@ -58,10 +58,51 @@ fn from_csv(e: csv::Error) -> IoError {
     csv_err(line, "?", message)
 }
 
+/// A decimal number in the plain grammar `[+-]digits[.digits][e[+-]digits]`:
+/// Rust's `f64::from_str` also takes `0.`, `.5`, `inf` and `NaN`, but a cell cut
+/// off at `0.` is a truncated value, not zero.
+fn is_plain_decimal(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i > start
+    };
+    if !digits(&mut i) {
+        return false;
+    }
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    if i < b.len() && matches!(b[i], b'e' | b'E') {
+        i += 1;
+        if i < b.len() && matches!(b[i], b'+' | b'-') {
+            i += 1;
+        }
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
 fn parse_f64(line: u64, column: &str, field: &[u8]) -> Result<f64> {
     let s = std::str::from_utf8(field).map_err(|_| csv_err(line, column, "not valid UTF-8"))?;
+    let s = s.trim();
+    if !is_plain_decimal(s) {
+        return Err(csv_err(
+            line,
+            column,
+            "not a decimal number (digits on both sides of a decimal point)",
+        ));
+    }
     let v: f64 = s
-        .trim()
         .parse()
         .map_err(|_| csv_err(line, column, "not a number"))?;
     if v.is_finite() {
@@ -69,6 +110,23 @@ fn parse_f64(line: u64, column: &str, field: &[u8]) -> Result<f64> {
     } else {
         Err(csv_err(line, column, "not a finite number"))
     }
+}
+
+/// Range checks of [`crate::ranges`] for one cell, reported with its line and column.
+fn check_cell(
+    line: u64,
+    column: &str,
+    t_days: f64,
+    code: &Code,
+    value: f64,
+    unit: &str,
+) -> Result<()> {
+    let located = |e: IoError| csv_err(line, column, e.to_string());
+    crate::ranges::check_t_days("time", t_days).map_err(located)?;
+    if code.system == systems::LOINC {
+        crate::ranges::check_value("value", &code.code, value, unit).map_err(located)?;
+    }
+    Ok(())
 }
 
 fn text<'a>(line: u64, column: &str, field: &'a [u8]) -> Result<&'a str> {
@@ -186,6 +244,7 @@ pub fn read_long<R: Read>(input: R) -> Result<Vec<PatientRecord>> {
                 k
             }
         };
+        check_cell(line, "value", t_days, &code, value, &unit)?;
         g.records[k].observations.push(Observation {
             t_days,
             code,
@@ -273,6 +332,7 @@ pub fn read_wide<R: Read>(input: R) -> Result<Vec<PatientRecord>> {
                 continue;
             }
             let value = parse_f64(line, name, &row[*j])?;
+            check_cell(line, name, t_days, code, value, unit)?;
             rec.observations.push(Observation {
                 t_days,
                 code: code.clone(),

@@ -144,6 +144,21 @@ fn flips_oblique_and_wrong_dimensions() {
     b[50..52].copy_from_slice(&1i16.to_le_bytes());
     let e = volume_from_bytes(b).unwrap_err().to_string();
     assert!(e.contains("dim"), "{e}");
+    // A negative dim[0] (a signed 16-bit field) is reported as the negative number it
+    // is, not as its unsigned reading 65023 (issue 23). Out of 1..=7 the reader also
+    // tries the other byte order, which turns -513 into -3: either is negative.
+    let mut b = base.clone();
+    b[40..42].copy_from_slice(&(-513i16).to_le_bytes());
+    let e = volume_from_bytes(b).unwrap_err().to_string();
+    assert!(
+        e.contains("dim[0]") && (e.contains("-3 dim") || e.contains("-513 dim")),
+        "{e}"
+    );
+    // A negative extent is reported as such.
+    let mut b = base.clone();
+    b[44..46].copy_from_slice(&(-4i16).to_le_bytes());
+    let e = volume_from_bytes(b).unwrap_err().to_string();
+    assert!(e.contains("-4"), "{e}");
     // Truncated data.
     let e = volume_from_bytes(base[..base.len() - 5].to_vec())
         .unwrap_err()

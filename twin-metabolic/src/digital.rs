@@ -67,6 +67,8 @@ impl DigitalTwin for T2dTwin {
 
     fn calibrate(record: &Self::Input, options: &CalibrateOptions) -> Result<Self> {
         let patient = PatientId::new(&record.patient_id)?;
+        // A record built in code has not passed an importer: check it here too.
+        record.validate()?;
         let history = History::from_record(record)?;
         let n_posterior = options.draws_or(if options.quick { 100 } else { 400 }, 10..=100_000)?;
         let twin = Twin::calibrate(

@@ -290,6 +290,12 @@ pub struct TrialResult {
     pub n_per_arm: usize,
     /// Arms.
     pub arms: Vec<ArmResult>,
+    /// Where the cohort leaves the model's ground: covariates set to the model's hard
+    /// limits (clamped, with the count), and covariates outside the populations the
+    /// model was calibrated on ([`crate::twin::DOMAIN`]; reported when ≥ 1 % of the
+    /// cohort lies outside). Empty when the cohort is inside.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// One sampled virtual patient.
@@ -301,7 +307,25 @@ pub struct VirtualT2dPatient {
     pub params: PatientParams,
     /// Constants (perturbed by the model-error multipliers).
     pub constants: Constants,
+    /// Covariates whose sampled value lay outside the model's hard limits
+    /// ([`HARD_LIMITS`]) and was set to the nearest limit.
+    pub clamped: Vec<&'static str>,
 }
+
+/// Hard limits of the model's covariates (name, lower, upper): a sampled value
+/// outside is set to the limit and reported ([`VirtualT2dPatient::clamped`],
+/// [`TrialResult::warnings`]); adult heights and body sizes beyond them are not
+/// represented by the model's equations.
+pub const HARD_LIMITS: [(&str, f64, f64); 8] = [
+    ("age_years", 18.0, 95.0),
+    ("bmi_kg_m2", 17.0, 70.0),
+    ("diabetes_duration_years", 0.0, 50.0),
+    ("hba1c_percent", 5.0, 16.0),
+    ("fpg_mmol_l", 4.0, 25.0),
+    ("egfr", 8.0, 150.0),
+    ("uacr_mg_g", 1.0, 15_000.0),
+    ("sbp_mmhg", 90.0, 220.0),
+];
 
 const COVARIATES: [&str; 8] = [
     "age_years",
@@ -425,8 +449,18 @@ pub fn sample_cohort_range(
                 1.755 + 0.075 * v[d_cov + 8]
             }
             .clamp(1.4, 2.05);
-            let bmi = v[1].clamp(17.0, 70.0);
-            let hba1c = v[3].clamp(5.0, 16.0);
+            // Covariates in COVARIATES order, each kept within HARD_LIMITS.
+            let mut clamped = Vec::new();
+            let mut limit = |k: usize| {
+                let (name, lo, hi) = HARD_LIMITS[k];
+                if v[k] < lo || v[k] > hi {
+                    clamped.push(name);
+                }
+                v[k].clamp(lo, hi)
+            };
+            let (age, bmi, duration, hba1c) = (limit(0), limit(1), limit(2), limit(3));
+            let fpg = cohort.fpg_mmol_l.map(|_| limit(4));
+            let (egfr, uacr, sbp) = (limit(5), limit(6), limit(7));
             let current_drugs = cohort
                 .background_drugs
                 .iter()
@@ -435,20 +469,20 @@ pub fn sample_cohort_range(
                 .map(|(_, b)| b.order)
                 .collect();
             let baseline = Baseline {
-                age_years: v[0].clamp(18.0, 95.0),
+                age_years: age,
                 sex,
                 height_m,
                 weight_kg: bmi * height_m * height_m,
                 hba1c_percent: hba1c,
-                fpg_mmol_l: cohort.fpg_mmol_l.map(|_| v[4].clamp(4.0, 25.0)),
+                fpg_mmol_l: fpg,
                 fasting_insulin_uu_ml: None,
-                egfr: v[5].clamp(8.0, 150.0),
-                uacr_mg_g: v[6].clamp(1.0, 15_000.0),
-                sbp_mmhg: v[7].clamp(90.0, 220.0),
+                egfr,
+                uacr_mg_g: uacr,
+                sbp_mmhg: sbp,
                 tc_hdl_ratio: 4.0,
                 smoker: false,
                 afro_caribbean: false,
-                diabetes_duration_years: v[2].clamp(0.0, 50.0),
+                diabetes_duration_years: duration,
                 current_drugs,
             };
             let params = PatientParams {
@@ -472,6 +506,7 @@ pub fn sample_cohort_range(
                 baseline,
                 params,
                 constants,
+                clamped,
             })
         })
         .collect()
@@ -681,7 +716,59 @@ pub fn run_trial(spec: &TrialSpec) -> Result<TrialResult> {
         name: spec.name.clone(),
         n_per_arm: spec.n_per_arm,
         arms,
+        warnings: cohort_warnings(&patients),
     })
+}
+
+/// Share of the cohort outside the calibration populations above which a trial
+/// result carries a domain warning.
+pub const DOMAIN_WARNING_FRACTION: f64 = 0.01;
+
+/// The cohort's clamped covariates and its share outside [`crate::twin::DOMAIN`].
+pub fn cohort_warnings(patients: &[VirtualT2dPatient]) -> Vec<String> {
+    let n = patients.len().max(1) as f64;
+    let mut warnings = Vec::new();
+    for (name, lo, hi) in HARD_LIMITS {
+        let k = patients
+            .iter()
+            .filter(|p| p.clamped.contains(&name))
+            .count();
+        if k > 0 {
+            warnings.push(format!(
+                "{name}: {k} of {} sampled values ({:.1} %) lay outside the model's limits [{lo}, {hi}] and were set to the nearest limit",
+                patients.len(),
+                100.0 * k as f64 / n
+            ));
+        }
+    }
+    for (d, (name, lo, hi)) in crate::twin::DOMAIN.iter().enumerate() {
+        let outside = patients
+            .iter()
+            .filter(|p| {
+                let v = domain_values(&p.baseline)[d];
+                v < *lo || v > *hi
+            })
+            .count();
+        if outside as f64 / n >= DOMAIN_WARNING_FRACTION {
+            warnings.push(format!(
+                "{name}: {:.1} % of the cohort lies outside the calibration populations' range [{lo}, {hi}]: results for them extrapolate",
+                100.0 * outside as f64 / n
+            ));
+        }
+    }
+    warnings
+}
+
+/// A baseline's values in [`crate::twin::DOMAIN`] order.
+fn domain_values(b: &Baseline) -> [f64; 6] {
+    [
+        b.age_years,
+        b.bmi(),
+        b.hba1c_percent,
+        b.egfr,
+        b.uacr_mg_g,
+        b.diabetes_duration_years,
+    ]
 }
 
 /// Largest number of patients [`simulate_patients`] takes in one call.
@@ -707,7 +794,9 @@ pub struct PatientTable {
     /// The spec's arm names.
     pub arm_names: Vec<String>,
     /// Baseline covariates, then outcomes at the end of follow-up (model values, no
-    /// visit noise), then endpoint times (from the noisy visits, as the trial reads them).
+    /// visit noise), the patient's counts of clamped covariates and of covariates
+    /// outside the calibration domain, then endpoint times (from the noisy visits, as
+    /// the trial reads them).
     pub columns: Vec<Column>,
 }
 
@@ -761,6 +850,8 @@ pub fn simulate_patients(spec: &TrialSpec, first: u64, count: usize) -> Result<P
         "uacr_end_mg_g",
         "severe_hypo_events",
         "safety_flags",
+        "covariates_clamped",
+        "covariates_outside_domain",
     ]
     .map(String::from)
     .to_vec();
@@ -789,6 +880,12 @@ pub fn simulate_patients(spec: &TrialSpec, first: u64, count: usize) -> Result<P
                 last(&o.ln_uacr).exp(),
                 o.hypo,
                 o.flags as f64,
+                vp.clamped.len() as f64,
+                domain_values(b)
+                    .iter()
+                    .zip(crate::twin::DOMAIN)
+                    .filter(|(v, (_, lo, hi))| **v < *lo || **v > *hi)
+                    .count() as f64,
             ];
             let events = o.events.iter().map(|e| e.unwrap_or(f64::NAN));
             for (column, v) in values.iter_mut().zip(row.into_iter().chain(events)) {

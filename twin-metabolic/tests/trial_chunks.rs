@@ -83,3 +83,38 @@ fn chunk_arguments_are_checked() {
         "days_to_egfr_decline_40"
     );
 }
+
+#[test]
+fn a_youth_cohort_is_flagged_not_silently_made_adult() {
+    // Issue 23: ages 10-17 used to become 18 without a word.
+    let mut youth = spec(200);
+    youth.cohort.age_years = twin_core::cohort::Marginal::TruncatedNormal {
+        mean: 14.0,
+        sd: 2.0,
+        lower: 10.0,
+        upper: 17.0,
+    };
+    let r = run_trial(&youth).unwrap();
+    let joined = r.warnings.join("\n");
+    assert!(
+        joined.contains("age_years: 200 of 200 sampled values (100.0 %)"),
+        "{joined}"
+    );
+    assert!(
+        joined.contains("age_years: 100.0 % of the cohort lies outside"),
+        "{joined}"
+    );
+    let rows = simulate_patients(&youth, 0, 20).unwrap();
+    assert!(
+        column(&rows, "covariates_clamped")
+            .iter()
+            .all(|&c| c >= 1.0)
+    );
+    // The adult default cohort is inside on age.
+    let adult = run_trial(&spec(200)).unwrap();
+    assert!(
+        adult.warnings.iter().all(|w| !w.starts_with("age_years")),
+        "{:?}",
+        adult.warnings
+    );
+}

@@ -62,5 +62,14 @@ impl OncologyError {
     }
 }
 
+/// A record that fails `PatientRecord::validate` (its message names the field,
+/// value and range).
+pub fn record_error(e: twin_io::IoError) -> OncologyError {
+    OncologyError::Io {
+        what: "patient record".into(),
+        message: e.to_string(),
+    }
+}
+
 /// Result alias for `twin-oncology`.
 pub type Result<T> = std::result::Result<T, OncologyError>;

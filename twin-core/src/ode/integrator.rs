@@ -43,6 +43,12 @@ pub struct Integrator<'a, S: OdeSystem + ?Sized> {
     pub(super) rejected_last: bool,
     pub(super) n_stiff: usize,
     pub(super) n_nonstiff: usize,
+    /// First component of the right-hand side found NaN/±inf in the last rejected
+    /// attempt (cleared by an accepted step): reported as `NonFinite` if the step
+    /// size then underflows, since no smaller step avoided it.
+    pub(super) nonfinite_component: Option<usize>,
+    /// Declared linear invariants `c` with their values `cᵀy0` at the (re)start.
+    pub(super) invariants: Vec<(Vec<f64>, f64)>,
     pub(super) stats: Stats,
 }
 
@@ -69,6 +75,36 @@ pub(crate) fn ensure_span(t0: f64, t_end: f64) -> Result<()> {
 }
 
 /// Error unless the initial state has `n` components, all finite.
+/// The system's declared linear invariants with their values at `y0`.
+fn invariants_at<S: OdeSystem + ?Sized>(
+    sys: &S,
+    n: usize,
+    y0: &[f64],
+) -> Result<Vec<(Vec<f64>, f64)>> {
+    sys.linear_invariants()
+        .into_iter()
+        .enumerate()
+        .map(|(k, c)| {
+            if c.len() != n {
+                return Err(CoreError::ShapeMismatch {
+                    what: format!("linear_invariants()[{k}]"),
+                    expected: format!("{n} coefficients"),
+                    found: format!("{}", c.len()),
+                });
+            }
+            if c.iter().any(|v| !v.is_finite()) || c.iter().all(|v| *v == 0.0) {
+                return Err(CoreError::invalid(
+                    format!("linear_invariants()[{k}]"),
+                    format!("{c:?}"),
+                    "finite coefficients, not all zero",
+                ));
+            }
+            let value = c.iter().zip(y0).map(|(a, b)| a * b).sum();
+            Ok((c, value))
+        })
+        .collect()
+}
+
 pub(crate) fn validate_y0(y0: &[f64], n: usize) -> Result<()> {
     if y0.len() != n {
         return Err(CoreError::ShapeMismatch {
@@ -120,8 +156,11 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
             rejected_last: false,
             n_stiff: 0,
             n_nonstiff: 0,
+            nonfinite_component: None,
+            invariants: Vec::new(),
             stats: Stats::default(),
         };
+        it.invariants = invariants_at(sys, n, y0)?;
         it.eval_rhs_into_f(t0)?;
         it.h = match opts.h0 {
             Some(h0) => h0.min(t_end - t0),
@@ -132,7 +171,8 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
     }
 
     /// Continue from a new state `(t0, y0)` to `t_end > t0`, reusing this
-    /// integrator's buffers (no allocation): the way to restart after a
+    /// integrator's buffers (no allocation unless the system declares
+    /// [`OdeSystem::linear_invariants`]): the way to restart after a
     /// discontinuity such as a bolus dose. The step-size controller starts
     /// afresh (Hairer's `hinit`, or `opts.h0`), as in [`Self::new`]; [`Self::stats`]
     /// keep accumulating over restarts. Errors as [`Self::new`].
@@ -166,6 +206,8 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
         self.rejected_last = false;
         self.n_stiff = 0;
         self.n_nonstiff = 0;
+        self.nonfinite_component = None;
+        self.invariants = invariants_at(sys, self.n, y0)?;
         self.eval_rhs_into_f(t0)?;
         self.h = match self.opts.h0 {
             Some(h0) => h0.min(t_end - t0),
@@ -291,6 +333,14 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
             }
             let mut h = self.h;
             if h <= 16.0 * f64::EPSILON * self.t.abs().max(f64::MIN_POSITIVE) || h < 1e-300 {
+                if let Some(i) = self.nonfinite_component {
+                    return Err(CoreError::NonFinite {
+                        what: format!(
+                            "dydt[{i}]: the right-hand side returned NaN or ±inf at every step size down to h = {h:e}"
+                        ),
+                        t: self.t,
+                    });
+                }
                 return Err(CoreError::StepSizeUnderflow { t: self.t, h });
             }
             let last = self.t + 1.01 * h >= self.t_end;
@@ -315,6 +365,43 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
             };
             if !err_sq.is_finite() {
                 self.h = h / 5.0;
+                if !self.stiff {
+                    self.nonfinite_component = self.first_nonfinite_stage();
+                }
+            } else {
+                self.nonfinite_component = None;
+            }
+        }
+    }
+
+    /// First non-finite component among Dormand–Prince's stage derivatives `k1..k6`
+    /// of the last attempt (Rodas4 records its own as it evaluates).
+    fn first_nonfinite_stage(&self) -> Option<usize> {
+        let n = self.n;
+        self.k[1..]
+            .iter()
+            .find_map(|v| v[..n].iter().position(|x| !x.is_finite()))
+    }
+
+    /// Project `y_new` onto the declared invariants `cᵀy = cᵀy0`: the correction
+    /// `−W c (cᵀy − cᵀy0)/(cᵀWc)` with `W = diag(sᵢ²)`, `sᵢ = atolᵢ + rtol·|yᵢ|`, moves
+    /// each component in proportion to its tolerance (one pass over the invariants:
+    /// exact for one invariant or for invariants orthogonal in `W`).
+    fn project_onto_invariants(&mut self) {
+        let (n, rtol) = (self.n, self.opts.rtol);
+        for (c, target) in &self.invariants {
+            let (mut residual, mut denom) = (-*target, 0.0);
+            for i in 0..n {
+                let s = self.opts.atol_of(i) + rtol * self.y_new[i].abs();
+                residual += c[i] * self.y_new[i];
+                denom += c[i] * c[i] * s * s;
+            }
+            if denom > 0.0 && residual != 0.0 {
+                let scale = residual / denom;
+                for i in 0..n {
+                    let s = self.opts.atol_of(i) + rtol * self.y_new[i].abs();
+                    self.y_new[i] -= scale * c[i] * s * s;
+                }
             }
         }
     }
@@ -322,6 +409,8 @@ impl<'a, S: OdeSystem + ?Sized> Integrator<'a, S> {
     /// Accept the attempted step of size `h` with squared error norm `err_sq`.
     fn accept(&mut self, h: f64, err_sq: f64, last: bool) -> Result<()> {
         self.stats.accepted += 1;
+        self.project_onto_invariants();
+        self.nonfinite_component = None;
         let t_new = if last { self.t_end } else { self.t + h };
         let mut hnew = if self.stiff {
             self.accept_rodas(h, err_sq, t_new)?

@@ -96,8 +96,17 @@ impl<S: OdeSystem + ?Sized> Integrator<'_, S> {
 
     pub(super) fn attempt_rodas(&mut self, h: f64) -> f64 {
         let (n, t) = (self.n, self.t);
+        self.nonfinite_component = None;
         if !self.jac_current {
             self.update_jacobian();
+        }
+        // A NaN/±inf derivative is recorded where it appears: after an LU solve it
+        // would be everywhere.
+        let nonfinite_row = (0..n)
+            .find(|&i| !self.dfdt[i].is_finite() || (0..n).any(|j| !self.jac[(i, j)].is_finite()));
+        if nonfinite_row.is_some() {
+            self.nonfinite_component = nonfinite_row;
+            return f64::INFINITY;
         }
         self.stats.lu_decomps += 1;
         if !self.lu.factor_shifted(1.0 / (ro::GAMMA * h), &self.jac) {
@@ -115,6 +124,10 @@ impl<S: OdeSystem + ?Sized> Integrator<'_, S> {
                 }
                 self.sys.rhs(t + $c * h, &self.stage, &mut self.tmp);
                 self.stats.rhs_evals += 1;
+                if let Some(i) = self.tmp[..n].iter().position(|v| !v.is_finite()) {
+                    self.nonfinite_component = Some(i);
+                    return f64::INFINITY;
+                }
                 for i in 0..n {
                     self.k[$out][i] = self.tmp[i] + h * $d * self.dfdt[i] + (0.0 $(+ $cc * self.k[$jc][i])+) / h;
                 }
@@ -132,6 +145,10 @@ impl<S: OdeSystem + ?Sized> Integrator<'_, S> {
         }
         self.sys.rhs(t + h, &self.stage, &mut self.tmp);
         self.stats.rhs_evals += 1;
+        if let Some(i) = self.tmp[..n].iter().position(|v| !v.is_finite()) {
+            self.nonfinite_component = Some(i);
+            return f64::INFINITY;
+        }
         for i in 0..n {
             let k = &self.k;
             self.k[5][i] = self.tmp[i]

@@ -8,7 +8,7 @@ use super::therapy::{DoseRules, Regimen};
 use super::twin::{
     PARAMETERS, PatientTwin, calibrate, predict_observations, record_from_io, standard_regimens,
 };
-use crate::error::{OncologyError, Result};
+use crate::error::{OncologyError, Result, record_error};
 use serde::{Deserialize, Serialize};
 use twin_core::twin::{
     Better, CalibrateOptions, Calibration, CredibilityItem, DigitalTwin, Evidence, FitSeries,
@@ -37,6 +37,8 @@ impl DigitalTwin for BreastTwin {
 
     fn calibrate(record: &Self::Input, options: &CalibrateOptions) -> Result<Self> {
         let patient = PatientId::new(&record.patient_id)?;
+        // A record built in code has not passed an importer: check it here too.
+        record.validate().map_err(record_error)?;
         let (own, decision_day) = record_from_io(record)?;
         let twin = calibrate(&own, options.seed)?;
         Ok(BreastTwin {

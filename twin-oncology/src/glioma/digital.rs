@@ -68,6 +68,11 @@ impl DigitalTwin for GliomaTwin {
 
     fn calibrate(input: &GliomaInput, options: &CalibrateOptions) -> Result<Self> {
         let patient = PatientId::new(&input.record.patient_id)?;
+        // A record built in code has not passed an importer: check it here too.
+        input
+            .record
+            .validate()
+            .map_err(crate::error::record_error)?;
         let opts = if options.quick {
             // A short Nelder–Mead polish of the travelling-wave start on a tighter crop.
             CalibrationOptions {

@@ -191,7 +191,7 @@ pub fn compare(
         surv_5y: test
             .iter()
             .map(|p| twin_model.survival(p, FIVE_YEARS_DAYS))
-            .collect(),
+            .collect::<Result<_>>()?,
         risk: Vec::new(),
     };
     // The twin's risk score is its predicted probability of an event by 5 years.

@@ -67,6 +67,35 @@ const COLUMNS: [&str; 15] = [
     "rtime", "recur", "dtime", "death",
 ];
 
+impl RotterdamPatient {
+    /// Check the covariates against the ranges the CSV reader enforces (age 0–120
+    /// years, nodes 0–1000, receptors 0–10⁶ fmol/l, grade 1–3, year 1900–2100) and a
+    /// follow-up time > 0 days.
+    pub fn validate(&self) -> Result<()> {
+        let range = |field: &str, v: f64, lo: f64, hi: f64| {
+            if v.is_finite() && (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(OncologyError::invalid(field, v, format!("{lo} to {hi}")))
+            }
+        };
+        range("year", self.year, 1900.0, 2100.0)?;
+        range("age_years", self.age_years, 0.0, 120.0)?;
+        range("grade", f64::from(self.grade), 1.0, 3.0)?;
+        range("nodes", self.nodes, 0.0, 1000.0)?;
+        range("pgr_fmol_per_l", self.pgr_fmol_per_l, 0.0, 1e6)?;
+        range("er_fmol_per_l", self.er_fmol_per_l, 0.0, 1e6)?;
+        if !(self.rfs_days.is_finite() && self.rfs_days > 0.0) {
+            return Err(OncologyError::invalid(
+                "rfs_days",
+                self.rfs_days,
+                "a finite time > 0 days",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Read a Rotterdam-layout CSV file.
 pub fn read_rotterdam_csv(path: &Path) -> Result<Vec<RotterdamPatient>> {
     let name = path

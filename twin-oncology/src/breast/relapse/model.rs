@@ -117,10 +117,62 @@ pub struct RelapseParams {
 }
 
 impl RelapseParams {
-    /// Recurrence-free survival probability at `t_days`.
-    pub fn survival(&self, t_days: f64) -> f64 {
+    /// Check the parameters: θ ≥ 0, median and σ > 0, mortality hazard ≥ 0, all finite.
+    pub fn validate(&self) -> Result<()> {
+        let check = |field: &str, v: f64, ok: bool, allowed: &str| {
+            if v.is_finite() && ok {
+                Ok(())
+            } else {
+                Err(OncologyError::invalid(field, v, allowed))
+            }
+        };
+        check(
+            "theta",
+            self.theta,
+            self.theta >= 0.0,
+            "a finite number >= 0",
+        )?;
+        check(
+            "median_detection_days",
+            self.median_detection_days,
+            self.median_detection_days > 0.0,
+            "a finite number of days > 0",
+        )?;
+        check("sigma", self.sigma, self.sigma > 0.0, "a finite number > 0")?;
+        check(
+            "mortality_hazard_per_day",
+            self.mortality_hazard_per_day,
+            self.mortality_hazard_per_day >= 0.0,
+            "a finite hazard >= 0 per day",
+        )?;
+        check(
+            "mortality_growth_per_day",
+            self.mortality_growth_per_day,
+            true,
+            "a finite rate per day",
+        )
+    }
+
+    /// Recurrence-free survival probability at `t_days` after surgery (≥ 0), in
+    /// [0, 1]; an error for invalid parameters or a negative or non-finite time.
+    pub fn survival(&self, t_days: f64) -> Result<f64> {
+        self.validate()?;
+        if !(t_days.is_finite() && t_days >= 0.0) {
+            return Err(OncologyError::invalid(
+                "t_days",
+                t_days,
+                "a finite time >= 0 days after surgery",
+            ));
+        }
+        Ok(self.survival_unchecked(t_days))
+    }
+
+    /// [`Self::survival`] for parameters and a time already checked.
+    fn survival_unchecked(&self, t_days: f64) -> f64 {
         let f = lognormal_cdf(t_days, self.median_detection_days.ln(), self.sigma);
-        (-self.theta * f - self.cumulative_mortality(t_days)).exp()
+        (-self.theta * f - self.cumulative_mortality(t_days))
+            .exp()
+            .clamp(0.0, 1.0)
     }
 
     /// Probability of ever relapsing absent other-cause death, `1 − e^(−θ)`.
@@ -129,6 +181,9 @@ impl RelapseParams {
     }
 
     fn cumulative_mortality(&self, t: f64) -> f64 {
+        if self.mortality_hazard_per_day == 0.0 {
+            return 0.0; // not 0 · ∞ when e^{kt} overflows
+        }
         let k = self.mortality_growth_per_day;
         let growth = if (k * t).abs() < 1e-8 {
             t
@@ -331,8 +386,10 @@ impl RelapseModel {
         params_at(&self.packed(), &xb, &xg, p.age_years)
     }
 
-    /// Predicted recurrence-free survival of `p` at `t_days`.
-    pub fn survival(&self, p: &RotterdamPatient, t_days: f64) -> f64 {
+    /// Predicted recurrence-free survival of `p` at `t_days` (≥ 0) after surgery, in
+    /// [0, 1]; an error names an out-of-range patient field or time.
+    pub fn survival(&self, p: &RotterdamPatient, t_days: f64) -> Result<f64> {
+        p.validate()?;
         self.params(p).survival(t_days)
     }
 
@@ -363,13 +420,17 @@ mod tests {
             mortality_hazard_per_day: 0.0,
             mortality_growth_per_day: 0.0,
         };
-        assert_relative_eq!(p.survival(0.0), 1.0);
+        assert_relative_eq!(p.survival(0.0).unwrap(), 1.0);
         // As t → ∞ only the cure fraction e^{−θ} survives.
-        assert_relative_eq!(p.survival(1e9), (-0.7f64).exp(), max_relative = 1e-9);
+        assert_relative_eq!(
+            p.survival(1e9).unwrap(),
+            (-0.7f64).exp(),
+            max_relative = 1e-9
+        );
         // Density integrates: −dS/dt from the likelihood matches a finite difference.
         let t = 700.0;
         let h = 1e-3;
-        let dens = -(p.survival(t + h) - p.survival(t - h)) / (2.0 * h);
+        let dens = -(p.survival(t + h).unwrap() - p.survival(t - h).unwrap()) / (2.0 * h);
         assert_relative_eq!(p.log_likelihood(t, true), dens.ln(), max_relative = 1e-6);
         // Gompertz cumulative hazard: ∫ h0 e^{kt} = h0 (e^{kt} − 1)/k.
         let q = RelapseParams {
@@ -379,7 +440,7 @@ mod tests {
             ..p
         };
         assert_relative_eq!(
-            q.survival(1000.0),
+            q.survival(1000.0).unwrap(),
             (-1e-4 * ((0.2f64).exp() - 1.0) / 2e-4).exp(),
             max_relative = 1e-12
         );
@@ -407,7 +468,7 @@ mod tests {
             // Inverse-transform sampling of S(t) on a grid.
             let u: f64 = rng.random();
             let mut t = 1.0;
-            while t < 7000.0 && truth.survival(t) > u {
+            while t < 7000.0 && truth.survival(t).unwrap() > u {
                 t += 5.0;
             }
             let cens = rng.random_range(1000.0..6000.0);
@@ -439,11 +500,11 @@ mod tests {
                 mortality_hazard_per_day: (-4.6f64).exp() / DAYS_PER_YEAR,
                 mortality_growth_per_day: 0.9 / 3652.5,
             };
-            let s = m.survival(&p, 1826.0);
+            let s = m.survival(&p, 1826.0).unwrap();
             assert!(
-                (s - truth.survival(1826.0)).abs() < 0.06,
+                (s - truth.survival(1826.0).unwrap()).abs() < 0.06,
                 "nodes {nodes}: {s} vs {}",
-                truth.survival(1826.0)
+                truth.survival(1826.0).unwrap()
             );
         }
         assert!((m.sigma - 0.7).abs() < 0.15, "sigma {}", m.sigma);

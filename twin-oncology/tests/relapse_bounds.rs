@@ -1,0 +1,78 @@
+//! Relapse-free survival is a probability for every input, or an error naming the
+//! bad field; never NaN, never above 1 (issue 23).
+
+use std::sync::OnceLock;
+
+use proptest::prelude::*;
+use twin_oncology::breast::relapse::data::{RotterdamPatient, read_rotterdam_csv};
+use twin_oncology::breast::relapse::model::{RelapseModel, RelapseParams};
+
+fn data() -> &'static (RelapseModel, RotterdamPatient) {
+    static FIT: OnceLock<(RelapseModel, RotterdamPatient)> = OnceLock::new();
+    FIT.get_or_init(|| {
+        let path = format!(
+            "{}/../data/breast/rotterdam.csv",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let patients = read_rotterdam_csv(std::path::Path::new(&path)).unwrap();
+        let model = RelapseModel::fit(&patients[..600]).unwrap();
+        (model, patients[0])
+    })
+}
+
+#[test]
+fn the_reported_failures_are_errors_naming_the_field() {
+    let (model, p) = data();
+    let mut bad = *p;
+    bad.nodes = -1.0;
+    let e = model.survival(&bad, 365.0).unwrap_err().to_string();
+    assert!(e.contains("nodes"), "{e}");
+    bad = *p;
+    bad.age_years = f64::NAN;
+    assert!(
+        model
+            .survival(&bad, 365.0)
+            .unwrap_err()
+            .to_string()
+            .contains("age_years")
+    );
+    let e = model.survival(p, -1.0).unwrap_err().to_string();
+    assert!(e.contains("t_days"), "{e}");
+    // At surgery everyone is relapse-free; later the probability falls.
+    assert_eq!(model.survival(p, 0.0).unwrap(), 1.0);
+    assert!(model.survival(p, 1826.0).unwrap() < model.survival(p, 365.0).unwrap());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn model_survival_is_a_probability_or_an_error(
+        age in prop::num::f64::ANY, nodes in prop::num::f64::ANY,
+        pgr in prop::num::f64::ANY, t in prop::num::f64::ANY,
+    ) {
+        let (model, p) = data();
+        let q = RotterdamPatient { age_years: age, nodes, pgr_fmol_per_l: pgr, ..*p };
+        if let Ok(s) = model.survival(&q, t) {
+            prop_assert!((0.0..=1.0).contains(&s), "S = {s}");
+        }
+    }
+
+    #[test]
+    fn params_survival_is_a_probability_or_an_error(
+        theta in prop::num::f64::ANY, median in prop::num::f64::ANY,
+        sigma in prop::num::f64::ANY, hazard in prop::num::f64::ANY,
+        growth in prop::num::f64::ANY, t in prop::num::f64::ANY,
+    ) {
+        let p = RelapseParams {
+            theta,
+            median_detection_days: median,
+            sigma,
+            mortality_hazard_per_day: hazard,
+            mortality_growth_per_day: growth,
+        };
+        if let Ok(s) = p.survival(t) {
+            prop_assert!((0.0..=1.0).contains(&s), "S = {s}");
+        }
+    }
+}
