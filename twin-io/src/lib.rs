@@ -10,13 +10,15 @@
 //! | [`fhir`] | FHIR R4 `Bundle` import (a focused serde model; why not a FHIR crate is explained there) |
 //! | [`table`] | CSV long (`patient_id,time,code,value,unit`) and wide cohort tables, both ways |
 //! | [`nifti_io`] | NIfTI-1 read/write on [`twin_core::pde::Grid`], label and probability maps, trilinear / nearest resampling (registration is out of scope) |
+//! | [`ranges`] | physiological plausibility limits per LOINC code and time limits: the one validation layer every importer ends with (refuses, never clamps) |
 //! | [`units`] | UCUM conversions: glucose and creatinine mass ↔ molar, HbA1c NGSP ↔ IFCC (Hoelzel 2004), lb ↔ kg, dose per body-surface area (Mosteller 1987, Du Bois 1916) |
 //! | [`privacy`] | HMAC-SHA256 pseudonyms stable across files, per-patient date shifts, age ≥ 90 band; identifiers only on opt-in |
 //! | [`date`] | calendar dates and FHIR date/dateTime parsing |
 //!
 //! Time in a record is `t_days`, days since the record's (shifted) index date, so
 //! pseudonymisation never changes the intervals a model is fitted to. Errors name
-//! the line, column, entry, resource and field, never a value from patient data.
+//! the line, column, entry, resource and field, the offending measurement and its
+//! allowed range, and never an identifier (name, id, birth date, address).
 //!
 //! ```
 //! use twin_io::{fhir::read_bundle, ImportOptions, Pseudonymiser, record::loinc};

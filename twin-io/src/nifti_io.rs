@@ -165,7 +165,8 @@ fn check_header(h: &NiftiHeader, n_bytes: usize) -> Result<([usize; 3], [[f64; 4
             format!("{off}; allowed >= 352 for single-file NIfTI"),
         ));
     }
-    let needed = off as u64 + (nvox * bpv) as u64;
+    // `off` may be any float up to 3.4e38 (saturating to u64::MAX): add with a check.
+    let needed = (off as u64).saturating_add((nvox * bpv) as u64);
     if needed > n_bytes as u64 {
         return Err(IoError::nifti(
             "data",

@@ -154,6 +154,11 @@ fn flips_oblique_and_wrong_dimensions() {
         e.contains("dim[0]") && (e.contains("-3 dim") || e.contains("-513 dim")),
         "{e}"
     );
+    // A vox_offset near f32::MAX is an error, not an overflow (found by fuzzing).
+    let mut b = base.clone();
+    set_f32(&mut b, 108, 3.0e38);
+    let e = volume_from_bytes(b).unwrap_err().to_string();
+    assert!(e.contains("data") && e.contains("header needs"), "{e}");
     // A negative extent is reported as such.
     let mut b = base.clone();
     b[44..46].copy_from_slice(&(-4i16).to_le_bytes());

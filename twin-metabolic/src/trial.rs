@@ -31,6 +31,13 @@
 //! Every arm sees the same virtual patients and the same measurement noise (common
 //! random numbers), so arm differences are not blurred by sampling noise.
 //!
+//! A sampled covariate outside the model's hard limits ([`HARD_LIMITS`], e.g. age
+//! 18–95) is set to the limit and counted: [`TrialResult::warnings`] says how many,
+//! and also which covariates put ≥ 1 % of the cohort outside the populations the model
+//! was calibrated on ([`crate::twin::DOMAIN`]) — a youth cohort is flagged twice.
+//! [`simulate_patients`] gives the per-patient rows of any range of the cohort
+//! (identical for any chunking: the distributed runner's task).
+//!
 //! Endpoint kinds: `hba1c_above` (HbA1c ≥ threshold at consecutive visits spanning
 //! `sustained_months`, e.g. a rescue-insulin criterion), `fpg_above_confirmed` (two
 //! consecutive visits above the threshold, e.g. ADOPT monotherapy failure),

@@ -13,7 +13,8 @@ fn one_dose_reduces_density_by_its_surviving_fraction() {
     let mut c = c0.clone();
     apply_tmz_dose(&mut c, 150.0, &tmz).unwrap();
     let sf = (-6e-4f64 * 150.0).exp();
-    assert!((tmz.surviving_fraction(150.0) - sf).abs() < 1e-15);
+    assert!((tmz.surviving_fraction(150.0).unwrap() - sf).abs() < 1e-15);
+    assert!(tmz.surviving_fraction(-1.0).is_err());
     for (a, b) in c.iter().zip(c0.iter()) {
         assert!((a / b - sf).abs() < 1e-14);
     }

@@ -113,11 +113,14 @@ fn responder_probability_integrates_the_alpha_prior() {
     let phi = Normal::standard();
     for (z_star, slope) in [(0.0, 40.0), (1.0, 30.0), (-0.7, 80.0), (2.5, 20.0)] {
         let dg = ALPHA_Z.map(|z| 100.0 + slope * (z - z_star));
-        let p = responder_probability(&dg);
+        let p = responder_probability(&dg).unwrap();
         assert!((p - phi.sf(z_star)).abs() < 1e-12, "z* {z_star}: {p}");
     }
-    assert_eq!(responder_probability(&[0.0, 0.0, 0.0]), 0.0);
-    assert_eq!(responder_probability(&[150.0, 150.0, 150.0]), 1.0);
+    assert_eq!(responder_probability(&[0.0, 0.0, 0.0]).unwrap(), 0.0);
+    assert_eq!(responder_probability(&[150.0, 150.0, 150.0]).unwrap(), 1.0);
+    // Decreasing in alpha or non-finite: an error, not a number (issue 23).
+    assert!(responder_probability(&[150.0, 100.0, 50.0]).is_err());
+    assert!(responder_probability(&[f64::NAN, 100.0, 150.0]).is_err());
 }
 
 #[test]

@@ -141,14 +141,14 @@ fn temozolomide_adds_the_kill_of_its_term() {
         let mut ev: Vec<(f64, f64)> = schedule
             .fractions
             .iter()
-            .map(|f| (f.day, lq.surviving_fraction(f.dose_gy)))
+            .map(|f| (f.day, lq.surviving_fraction(f.dose_gy).unwrap()))
             .collect();
         if with_tmz {
             ev.extend(
                 tmz.schedule
                     .doses
                     .iter()
-                    .map(|d| (d.day, tmz.params.surviving_fraction(d.dose_mg_m2))),
+                    .map(|d| (d.day, tmz.params.surviving_fraction(d.dose_mg_m2).unwrap())),
             );
         }
         ev.sort_by(|a, b| a.0.total_cmp(&b.0));

@@ -49,9 +49,18 @@ impl TmzParams {
         Ok(())
     }
 
-    /// Surviving fraction after one dose of `dose_mg_m2`: `exp(−k d)`.
-    pub fn surviving_fraction(&self, dose_mg_m2: f64) -> f64 {
-        (-self.log_kill_per_mg_m2 * dose_mg_m2).exp()
+    /// Surviving fraction after one dose of `dose_mg_m2` (finite, ≥ 0): `exp(−k d)`,
+    /// in (0, 1]; an error for an invalid rate or dose.
+    pub fn surviving_fraction(&self, dose_mg_m2: f64) -> Result<f64> {
+        self.validate()?;
+        if !(dose_mg_m2.is_finite() && dose_mg_m2 >= 0.0) {
+            return Err(OncologyError::invalid(
+                "dose_mg_m2",
+                dose_mg_m2,
+                "finite and ≥ 0",
+            ));
+        }
+        Ok((-self.log_kill_per_mg_m2 * dose_mg_m2).exp())
     }
 }
 
@@ -134,15 +143,7 @@ impl TmzSchedule {
 
 /// One dose: `c ← c · exp(−k d)` on every voxel.
 pub fn apply_tmz_dose(c: &mut Array3<f64>, dose_mg_m2: f64, tmz: &TmzParams) -> Result<()> {
-    tmz.validate()?;
-    if !(dose_mg_m2.is_finite() && dose_mg_m2 >= 0.0) {
-        return Err(OncologyError::invalid(
-            "dose_mg_m2",
-            dose_mg_m2,
-            "finite and ≥ 0",
-        ));
-    }
-    let sf = tmz.surviving_fraction(dose_mg_m2);
+    let sf = tmz.surviving_fraction(dose_mg_m2)?;
     c.mapv_inplace(|v| v * sf);
     Ok(())
 }

@@ -113,8 +113,23 @@ impl LqParams {
         self.alpha_per_gy / self.alpha_beta_gy
     }
 
-    /// Surviving fraction after one fraction of `dose_gy`: `exp(−αd − βd²)`.
-    pub fn surviving_fraction(&self, dose_gy: f64) -> f64 {
+    /// Surviving fraction after one fraction of `dose_gy` (finite, ≥ 0):
+    /// `exp(−αd − βd²)`, in (0, 1]; an error for invalid parameters or dose.
+    pub fn surviving_fraction(&self, dose_gy: f64) -> Result<f64> {
+        self.validate()?;
+        if !(dose_gy.is_finite() && dose_gy >= 0.0) {
+            return Err(OncologyError::invalid(
+                "dose_gy",
+                dose_gy,
+                "a finite dose >= 0 Gy",
+            ));
+        }
+        Ok(self.surviving_fraction_unchecked(dose_gy))
+    }
+
+    /// [`Self::surviving_fraction`] for parameters and a dose already checked (the
+    /// per-voxel loop of [`crate::glioma::radiotherapy::apply_fraction`]).
+    pub(crate) fn surviving_fraction_unchecked(&self, dose_gy: f64) -> f64 {
         (-self.alpha_per_gy * dose_gy - self.beta_per_gy2() * dose_gy * dose_gy).exp()
     }
 

@@ -126,9 +126,26 @@ pub fn apply_fraction(
             format!("the density's shape {:?}", c.shape()),
         ));
     }
+    if !(dose_gy.is_finite() && dose_gy >= 0.0) {
+        return Err(OncologyError::invalid(
+            "dose_gy",
+            dose_gy,
+            "a finite dose >= 0 Gy",
+        ));
+    }
+    if let Some(r) = relative_dose
+        .iter()
+        .find(|r| !(r.is_finite() && **r >= 0.0))
+    {
+        return Err(OncologyError::invalid(
+            "relative_dose",
+            r,
+            "finite values >= 0 in every voxel",
+        ));
+    }
     ndarray::Zip::from(c)
         .and(relative_dose)
-        .for_each(|c, &r| *c *= lq.surviving_fraction(dose_gy * r));
+        .for_each(|c, &r| *c *= lq.surviving_fraction_unchecked(dose_gy * r));
     Ok(())
 }
 

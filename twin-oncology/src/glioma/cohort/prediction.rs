@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal as StatNormal};
 use twin_core::stats::Z95;
 
-use crate::error::Result;
+use crate::error::{OncologyError, Result};
 use crate::glioma::model::{TreatmentOptions, TreatmentPlan};
 use crate::glioma::params::RESPONDER_DAYS_GAINED;
 use crate::glioma::radiotherapy::Schedule;
@@ -48,8 +48,19 @@ pub const ALPHA_Z: [f64; 3] = [-Z95, 0.0, Z95];
 /// Probability of response from Days Gained forecast at α = median × exp(σ z), z in
 /// [`ALPHA_Z`]: `P(z > z*)` for a standard-normal z, where `DG(z*) = 100` on the
 /// piecewise-linear interpolation of DG in z (end segments extrapolated). DG must not
-/// decrease with α; a flat segment gives probability 0 or 1.
-pub fn responder_probability(days_gained: &[f64; 3]) -> f64 {
+/// decrease with α (an error otherwise, or for a non-finite value); a flat segment
+/// gives probability 0 or 1.
+pub fn responder_probability(days_gained: &[f64; 3]) -> Result<f64> {
+    if days_gained.iter().any(|d| !d.is_finite())
+        || days_gained[1] < days_gained[0]
+        || days_gained[2] < days_gained[1]
+    {
+        return Err(OncologyError::invalid(
+            "days_gained",
+            format!("{days_gained:?}"),
+            "three finite values, non-decreasing in alpha",
+        ));
+    }
     let (zs, dg, target) = (ALPHA_Z, days_gained, RESPONDER_DAYS_GAINED);
     // Segment containing the crossing, else the nearer end segment (extrapolation).
     let seg = if dg[1] >= target { 0 } else { 1 };
@@ -61,7 +72,7 @@ pub fn responder_probability(days_gained: &[f64; 3]) -> f64 {
     } else {
         f64::INFINITY
     };
-    StatNormal::standard().sf(z_star)
+    Ok(StatNormal::standard().sf(z_star))
 }
 
 /// Calibrate a twin on `scans` and predict the response to `schedule` starting on
@@ -87,7 +98,7 @@ pub fn twin_predict(
         .remove(0);
     let [lo, hi] = f.days_gained_alpha_ends;
     let dg = [lo, f.outcome.days_gained, hi];
-    let p_responder = responder_probability(&dg);
+    let p_responder = responder_probability(&dg)?;
     let ci = |i: usize| [twin.intervals[i].lower, twin.intervals[i].upper];
     Ok(TwinPrediction {
         diffusion_white_mm2_per_day: twin.growth.diffusion_white_mm2_per_day,

@@ -1,5 +1,7 @@
-//! Relapse-free survival is a probability for every input, or an error naming the
-//! bad field; never NaN, never above 1 (issue 23).
+//! Functions of twin-oncology that return a probability (relapse-free survival,
+//! radiotherapy and temozolomide surviving fractions, responder probability) give a
+//! value in [0, 1] for every input, or an error naming the bad field; never NaN,
+//! never above 1 (issue 23).
 
 use std::sync::OnceLock;
 
@@ -73,6 +75,36 @@ proptest! {
         };
         if let Ok(s) = p.survival(t) {
             prop_assert!((0.0..=1.0).contains(&s), "S = {s}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn surviving_fractions_are_probabilities_or_errors(
+        alpha in prop::num::f64::ANY, ab in prop::num::f64::ANY,
+        k in prop::num::f64::ANY, dose in prop::num::f64::ANY,
+    ) {
+        use twin_oncology::glioma::{chemo::TmzParams, params::LqParams};
+        let lq = LqParams { alpha_per_gy: alpha, alpha_beta_gy: ab };
+        if let Ok(s) = lq.surviving_fraction(dose) {
+            prop_assert!((0.0..=1.0).contains(&s), "LQ S = {s}");
+        }
+        let tmz = TmzParams { log_kill_per_mg_m2: k };
+        if let Ok(s) = tmz.surviving_fraction(dose) {
+            prop_assert!((0.0..=1.0).contains(&s), "TMZ S = {s}");
+        }
+    }
+
+    #[test]
+    fn responder_probability_is_a_probability_or_an_error(
+        a in prop::num::f64::ANY, b in prop::num::f64::ANY, c in prop::num::f64::ANY,
+    ) {
+        use twin_oncology::glioma::cohort::responder_probability;
+        if let Ok(p) = responder_probability(&[a, b, c]) {
+            prop_assert!((0.0..=1.0).contains(&p), "P = {p}");
         }
     }
 }
