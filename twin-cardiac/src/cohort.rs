@@ -527,7 +527,7 @@ pub fn evaluate(
         .collect()
 }
 
-/// Pace the PEERP site lattice of [`inducibility`] (same lattice, pacing
+/// Pace the PEERP site lattice of [`inducibility()`] (same lattice, pacing
 /// and sustain criterion) one site at a time in lattice order and stop at
 /// the first site from which AF sustains: recurrence needs one inducing
 /// site, so the rest need not be simulated. Deterministic (sequential).

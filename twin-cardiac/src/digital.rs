@@ -13,7 +13,7 @@
 //! forecasts.
 //!
 //! **Forecast**: per ablation strategy, the fraction of pacing sites from which AF
-//! is induced and sustained (PEERP-style, [`inducibility`]) on the twin's 2D LA
+//! is induced and sustained (PEERP-style, [`inducibility()`]) on the twin's 2D LA
 //! sheet, at the posterior mode and at posterior draws; the interval is the range
 //! over the draws. **Ranking**: least inducible, then least ablated area.
 

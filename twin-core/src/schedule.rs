@@ -266,7 +266,7 @@ pub fn simulate_plan<S: OdeSystem + Clone>(
     simulate_plan_with_events(system, plan, t0, y0, t_end, t_out, &[], opts)
 }
 
-/// [`simulate_plan`] with events (see [`solve_with_events`]). A crossing caused by
+/// [`simulate_plan`] with events (see [`solve_with_events`](crate::ode::solve_with_events)). A crossing caused by
 /// the jump of an intervention itself is not reported; crossings between
 /// interventions are. A terminal event ends the whole plan.
 #[allow(clippy::too_many_arguments)]

@@ -15,7 +15,8 @@
 //!   barrier), linear–quadratic cell kill per voxel, T1Gd/FLAIR visibility
 //!   thresholds, calibration to ≥ 2 segmentations (D_white, ρ, seed origin,
 //!   onset with intervals), Days Gained (Neal 2013) of each schedule with 95 %
-//!   prediction intervals, α updated from a post-treatment scan.
+//!   prediction intervals, α updated from a post-treatment scan; the PREDICT-GBM
+//!   benchmark's interface and plan-coverage metric ([`glioma::benchmark`]).
 //!
 //! ## From record to ranked plans
 //! Both twins implement `twin_core::twin::DigitalTwin`:

@@ -17,7 +17,7 @@
 //!
 //! Conservation laws a system declares ([`OdeSystem::linear_invariants`]) are kept by
 //! projecting every accepted step onto them; a right-hand side that returns NaN or ±inf
-//! at every step size is reported as [`CoreError::NonFinite`](crate::CoreError::NonFinite)
+//! at every step size is reported as [`CoreError::NonFinite`]
 //! naming the component, not as a step-size underflow. Verified against the stiff
 //! test-set problems in [`problems`] (Robertson, Van der Pol, HIRES, E5, OREGO, POLLU;
 //! `tests/ode_reference.rs`, `tests/ode_stiff_testset.rs`).

@@ -2,14 +2,14 @@
 //!
 //! Creatinine (Inker et al. 2021, NEJM 385:1737, Table 2, "eGFRcr"):
 //!
-//! eGFR = 142 · min(Scr/κ, 1)^α · max(Scr/κ, 1)^−1.200 · 0.9938^age · 1.012 [female]
+//! eGFR = 142 · min(Scr/κ, 1)^α · max(Scr/κ, 1)^−1.200 · 0.9938^age · 1.012 (if female)
 //!
 //! with κ = 0.7 (female) / 0.9 (male), α = −0.241 (female) / −0.302 (male).
 //!
 //! Creatinine + cystatin C (same paper, "eGFRcr-cys"):
 //!
 //! eGFR = 135 · min(Scr/κ, 1)^α · max(Scr/κ, 1)^−0.544 · min(Scys/0.8, 1)^−0.323
-//!        · max(Scys/0.8, 1)^−0.778 · 0.9961^age · 0.963 [female]
+//!        · max(Scys/0.8, 1)^−0.778 · 0.9961^age · 0.963 (if female)
 //!
 //! with κ as above and α = −0.219 (female) / −0.144 (male).
 //! All results in mL/min/1.73 m².

@@ -11,10 +11,14 @@
 //!   thresholds (Swanson 2008), treatment forecasts and Days Gained (Neal 2013).
 //! * [`twin`] — a patient's twin: analytic start from travelling-wave relations,
 //!   PDE-constrained fit of `D_white` and `ρ`, Laplace intervals, schedule ranking.
+//! * [`benchmark`] — PREDICT-GBM (Zimmer et al. 2025): its patient-folder layout, the
+//!   single-scan twin's density output, the plan-coverage metric (standard 15 mm plan
+//!   vs the model's plan of the same volume), and an in-silico recurrence study.
 //!
 //! Units: days, mm, mm²/day, Gy. Density `c` is normalised to the carrying capacity.
 
 pub mod active;
+pub mod benchmark;
 pub mod chemo;
 pub mod cohort;
 pub mod digital;

@@ -79,6 +79,7 @@ pub use patient::{
 };
 pub use prediction::{ALPHA_Z, TwinPrediction, responder_probability, twin_predict};
 pub use study::{PatientRow, Scored, StudyOptions, StudyResult, TRAIN_SEED_XOR, run_study};
+pub(crate) use truth::rater_labels;
 pub use truth::{
     ANATOMY_PERTURBATION, BOUNDARY_FLIP_PROBABILITY, THRESHOLD_LOGIT_SD, TRUTH_SEED_SIGMA_MM,
     TruthRun, patient_anatomy, simulate_truth,

@@ -86,7 +86,11 @@ pub fn patient_anatomy(crop: &BrainTissue, rng: &mut ChaCha8Rng) -> BrainTissue 
 
 /// Label map with rater noise: thresholds jittered on the logit scale (one draw per scan
 /// and region), then boundary voxels flipped to a differing 6-neighbour's label.
-fn rater_labels(c: &Array3<f64>, mask: &Array3<bool>, rng: &mut ChaCha8Rng) -> Array3<u16> {
+pub(crate) fn rater_labels(
+    c: &Array3<f64>,
+    mask: &Array3<bool>,
+    rng: &mut ChaCha8Rng,
+) -> Array3<u16> {
     let jitter = |rng: &mut ChaCha8Rng, th: f64| {
         let z: f64 = Normal::new(0.0, THRESHOLD_LOGIT_SD)
             .expect("valid")
