@@ -9,13 +9,16 @@
 //! - [`validate`]: discrimination, calibration and survival metrics with CIs;
 //! - [`trial`]: in-silico T2D trials, whole or as per-patient columns of any range of
 //!   patients (the distributed runner's task);
-//! - [`numerics`]: CKD-EPI eGFR over arrays, a Fisher–KPP front on a 1-D strip.
+//! - [`numerics`]: CKD-EPI eGFR over arrays, a Fisher–KPP front on a 1-D strip;
+//! - [`benchmark`]: PREDICT-GBM patient folders (single-scan glioma twin, plan
+//!   coverage) and NIfTI writers for numpy volumes.
 //!
 //! Every error is a Python exception of the hierarchy in [`errors`] carrying the Rust
 //! message; long computations release the GIL.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod benchmark;
 pub mod errors;
 pub mod numerics;
 pub mod record;
@@ -29,6 +32,8 @@ use pyo3::prelude::*;
 /// The native module (`patient_twin._native`).
 #[pymodule(name = "_native")]
 mod native {
+    #[pymodule_export]
+    use crate::benchmark::{predict_gbm, predict_gbm_score, write_labels, write_volume};
     #[pymodule_export]
     use crate::errors::{InputError, OutputError, PatientTwinError, TwinError};
     #[pymodule_export]

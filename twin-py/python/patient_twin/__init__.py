@@ -34,6 +34,10 @@ from ._native import (
     TwinResult,
     fisher_kpp_1d,
     harrell_c as _harrell_c,
+    predict_gbm,
+    predict_gbm_score as _predict_gbm_score,
+    write_labels as _write_labels,
+    write_volume as _write_volume,
     read_labels,
     read_volume,
     run_trial as _run_trial,
@@ -56,12 +60,16 @@ __all__ = [
     "egfr_ckd_epi_2021",
     "fisher_kpp_1d",
     "harrell_c",
+    "predict_gbm",
+    "predict_gbm_score",
     "read_labels",
     "read_volume",
     "run_trial",
     "survival_metrics",
     "trial_table",
     "uno_c",
+    "write_labels",
+    "write_volume",
 ]
 
 
@@ -151,3 +159,26 @@ def columns_to_table(columns: dict[str, Any]) -> pa.Table:
         {k: pa.array(v, pa.float64(), from_pandas=k.startswith("days_to_")) for k, v in columns.items()}
     )
     return pa.table(fields)
+
+
+def predict_gbm_score(patient_dir: Any, density: Any, recurrence_path: Any) -> dict[str, Any]:
+    """PREDICT-GBM plan coverage of a recurrence by the standard 15 mm plan and by the
+    plan of ``density`` (numpy on the patient's grid) of the same volume."""
+    return _predict_gbm_score(str(patient_dir), _floats(density), str(recurrence_path))
+
+
+def write_volume(
+    path: Any, data: Any, spacing_mm: tuple = (1.0, 1.0, 1.0), origin_mm: tuple = (0.0, 0.0, 0.0)
+) -> None:
+    """Write a float volume indexed [x, y, z] as NIfTI-1 (float32)."""
+    _write_volume(str(path), _floats(data), tuple(spacing_mm), tuple(origin_mm))
+
+
+def write_labels(
+    path: Any, labels: Any, spacing_mm: tuple = (1.0, 1.0, 1.0), origin_mm: tuple = (0.0, 0.0, 0.0)
+) -> None:
+    """Write an integer label map indexed [x, y, z] as NIfTI-1."""
+    a = np.asarray(labels)
+    if a.size and (a.min() < 0 or a.max() > 65535 or not np.all(a == np.round(a))):
+        raise InputError("labels: allowed integers 0 to 65535")
+    _write_labels(str(path), np.ascontiguousarray(a, dtype=np.uint16), tuple(spacing_mm), tuple(origin_mm))

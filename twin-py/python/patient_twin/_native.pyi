@@ -139,3 +139,17 @@ def fisher_kpp_1d(
 def run_trial(spec_json: str) -> dict[str, Any]: ...
 def trial_patients(spec_json: str, first: int, count: int) -> dict[str, Any]:
     """Columns ``patient``, ``arm``, covariates, outcomes, ``days_to_*`` and ``arm_names``."""
+def predict_gbm(patient_dir: _Path, out_dir: _Path, rho_per_day: float = 0.05) -> dict[str, Any]:
+    """Single-scan glioma twin on a PREDICT-GBM folder; writes ``<out_dir>/<id>.nii.gz``.
+
+    Returns ``id``, ``density_path`` (pathlib.Path), ``density`` (numpy [x, y, z]) and ``fit``."""
+def predict_gbm_score(patient_dir: _Path, density: _F64, recurrence_path: _Path) -> dict[str, Any]:
+    """``enhancing`` and ``all`` coverage dicts (``standard``, ``model``, voxel counts)."""
+def write_volume(
+    path: _Path, data: _F64, spacing_mm: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    origin_mm: tuple[float, float, float] = (0.0, 0.0, 0.0),
+) -> None: ...
+def write_labels(
+    path: _Path, labels: npt.NDArray[np.uint16], spacing_mm: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    origin_mm: tuple[float, float, float] = (0.0, 0.0, 0.0),
+) -> None: ...
