@@ -7,7 +7,8 @@
 //! with the least ablated area that renders AF non-inducible.
 //!
 //! Usage: `cargo run --release --example af_ablation [OUT_DIR]` (default `out/af_ablation`).
-//! Writes SVG maps (activation before/after each strategy with its lesions,
+//! Writes `before_af.vti` (activation, Vm and phase during induced AF, for ParaView)
+//! and SVG maps (activation before/after each strategy with its lesions,
 //! phase singularities during induced AF, re-entry cells after PVI with the
 //! guided lesions) and `af_ablation.json`. The last stdout line is JSON with
 //! per-strategy `inducible_fraction`, `ablated_area_cm2` and the recommendation.
@@ -28,6 +29,7 @@ use patient_twin::cardiac::geometry::AtrialSheet;
 use patient_twin::cardiac::patient::AfPatient;
 use patient_twin::cardiac::plot::map_svg;
 use patient_twin::cardiac::tissue::{Monodomain, Site, Stimulus};
+use patient_twin::io::vtk::write_vti;
 
 /// Activation map of one paced beat from the lower body after ablation.
 fn after_map(
@@ -143,13 +145,15 @@ fn main() -> Result<(), Box<dyn Error>> {
         // Snapshot with the most phase singularities 200–600 ms after pacing.
         md.run(200.0);
         let (mut ps, mut snapshot, mut t_snap) = (Vec::new(), md.clone(), 0.0);
+        let mut phase_snap = Vec::new();
         let mut delayed = md.v();
         for _ in 0..40 {
             md.run(10.0);
             let now = md.v();
-            let found = phase_singularities(&md, &phase_from_delay(&now, &delayed, 0.6)?)?;
+            let phase = phase_from_delay(&now, &delayed, 0.6)?;
+            let found = phase_singularities(&md, &phase)?;
             if found.len() > ps.len() || t_snap == 0.0 {
-                (ps, snapshot, t_snap) = (found, md.clone(), md.t_ms());
+                (ps, snapshot, t_snap, phase_snap) = (found, md.clone(), md.t_ms(), phase);
             }
             delayed = now;
         }
@@ -177,6 +181,16 @@ fn main() -> Result<(), Box<dyn Error>> {
             dx,
             None,
             &ps,
+        )?;
+        // The same snapshot for ParaView: activation, Vm and phase maps.
+        write_vti(
+            out.join("before_af.vti"),
+            &sheet.substrate.domain.grid,
+            &[
+                ("last_activation_ms", &activation_map(&md, false)),
+                ("vm_mv", &md.to_grid(&md.v_mv())),
+                ("phase_rad", &md.to_grid(&phase_snap)),
+            ],
         )?;
     }
 

@@ -12,6 +12,7 @@
 //! | [`nifti_io`] | NIfTI-1 read/write on [`twin_core::pde::Grid`], label and probability maps, trilinear / nearest resampling (registration is out of scope) |
 //! | [`ranges`] | physiological plausibility limits per LOINC code and time limits: the one validation layer every importer ends with (refuses, never clamps) |
 //! | [`units`] | UCUM conversions: glucose and creatinine mass ↔ molar, HbA1c NGSP ↔ IFCC (Hoelzel 2004), lb ↔ kg, dose per body-surface area (Mosteller 1987, Du Bois 1916) |
+//! | [`vtk`] | VTK ImageData (`.vti`) output of voxel fields for ParaView (activation and phase maps, densities) |
 //! | [`privacy`] | HMAC-SHA256 pseudonyms stable across files, per-patient date shifts, age ≥ 90 band; identifiers only on opt-in |
 //! | [`date`] | calendar dates and FHIR date/dateTime parsing |
 //!
@@ -57,6 +58,7 @@ pub mod ranges;
 pub mod record;
 pub mod table;
 pub mod units;
+pub mod vtk;
 
 pub use date::Date;
 pub use error::{IoError, Result};
