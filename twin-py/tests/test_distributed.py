@@ -91,3 +91,16 @@ def test_shards_are_readable_by_other_engines(spec, tmp_path):
 def test_bad_chunking_is_an_input_error(spec, tmp_path):
     with pytest.raises(pt.InputError, match="chunk_size = 0"):
         distributed.run_trial(spec, str(tmp_path), chunk_size=0)
+
+
+def test_a_youth_cohort_is_flagged_in_the_summary_and_in_run_trial(spec, tmp_path):
+    # Issue 23: ages 10-17 are set to the model's limit 18 and reported, never silently.
+    youth = json.loads(json.dumps(spec))
+    youth["n_per_arm"] = 40
+    youth["cohort"]["age_years"] = {"TruncatedNormal": {"mean": 14, "sd": 2, "lower": 10, "upper": 17}}
+    distributed.run_trial(youth, str(tmp_path), chunk_size=17)
+    summary = distributed.summarise(distributed.read_table(str(tmp_path)), youth)
+    assert all(arm["fraction_clamped"] == 1.0 for arm in summary)
+    assert all(arm["fraction_outside_domain"] == 1.0 for arm in summary)
+    warnings = pt.run_trial(youth)["warnings"]
+    assert any(w.startswith("age_years: 40 of 40 sampled values") for w in warnings), warnings

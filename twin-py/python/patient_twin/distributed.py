@@ -137,7 +137,8 @@ def _wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]
 
 
 def summarise(table: pa.Table, spec: str | Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Per arm: patients, mean end-of-follow-up HbA1c and weight change, and each
+    """Per arm: patients, the fractions with a clamped covariate or outside the
+    calibration domain, mean end-of-follow-up HbA1c and weight change, and each
     endpoint's cumulative incidence at the spec's report years with Wilson 95 %
     intervals (the same definitions as ``run_trial``)."""
     parsed = json.loads(_spec_json(spec))
@@ -153,6 +154,12 @@ def summarise(table: pa.Table, spec: str | Mapping[str, Any]) -> list[dict[str, 
         entry: dict[str, Any] = {
             "arm": name,
             "n": n,
+            # Applicability domain (as run_trial's warnings): patients with a covariate
+            # set to the model's hard limits, and outside the calibration populations.
+            "fraction_clamped": float(np.mean(table["covariates_clamped"].to_numpy()[rows] > 0)),
+            "fraction_outside_domain": float(
+                np.mean(table["covariates_outside_domain"].to_numpy()[rows] > 0)
+            ),
             "mean_hba1c_end_percent": float(table["hba1c_end_percent"].to_numpy()[rows].mean()),
             "mean_weight_change_end_kg": float(
                 table["weight_change_end_kg"].to_numpy()[rows].mean()
