@@ -52,6 +52,19 @@ pub struct Sources {
     pub key: Option<Vec<u8>>,
 }
 
+/// The pseudonymiser of `key` (≥ 16 bytes), or of a random per-call key if `None`.
+pub fn pseudonymiser(key: Option<&[u8]>) -> Result<Pseudonymiser, AppError> {
+    let random;
+    let key = match key {
+        Some(k) => k,
+        None => {
+            random = rand::random::<[u8; 32]>();
+            &random
+        }
+    };
+    Pseudonymiser::new(key).map_err(|e| AppError::Input(e.to_string()))
+}
+
 /// Read a record: a FHIR bundle is imported (identifiers dropped, pseudonymised with
 /// `key`), a `twin_io` record JSON is read and validated as it is.
 pub fn load_record(path: &Path, key: Option<&[u8]>) -> Result<PatientRecord, AppError> {
@@ -66,15 +79,7 @@ pub fn load_record(path: &Path, key: Option<&[u8]>) -> Result<PatientRecord, App
     if !is_bundle {
         return PatientRecord::from_json(&text).map_err(|e| AppError::Input(e.to_string()));
     }
-    let random;
-    let key = match key {
-        Some(k) => k,
-        None => {
-            random = rand::random::<[u8; 32]>();
-            &random
-        }
-    };
-    let pseudo = Pseudonymiser::new(key).map_err(|e| AppError::Input(e.to_string()))?;
+    let pseudo = pseudonymiser(key)?;
     let import = crate::io::fhir::read_bundle(&text, &pseudo, ImportOptions::default())
         .map_err(|e| AppError::Input(e.to_string()))?;
     let mut records = import.records.into_iter();
@@ -283,27 +288,38 @@ fn binary_flag(values: &[f64], column: &str) -> Result<Vec<bool>, AppError> {
         .collect()
 }
 
+/// Harrell's C of `risk` with a percentile bootstrap over patients (`config`).
+pub fn harrell_c_with_ci(
+    time: &[f64],
+    event: &[bool],
+    risk: &[f64],
+    config: &crate::validate::bootstrap::BootstrapConfig,
+) -> crate::validate::Result<(
+    crate::validate::survival::Concordance,
+    crate::validate::bootstrap::BootstrapCi,
+)> {
+    use crate::validate::{bootstrap, survival as surv};
+    let harrell = surv::harrell_c(time, event, risk)?;
+    let ci = bootstrap::bootstrap(time.len(), None, config, |idx| {
+        let pick = |v: &[f64]| idx.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+        let ev: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
+        Ok(surv::harrell_c(&pick(time), &ev, &pick(risk))?.c_index)
+    })?;
+    Ok((harrell, ci))
+}
+
 /// Metrics with 95 % CIs of held-out predictions: binary (`label,prob`: AUC with
 /// DeLong CI, Brier score) or survival (`time,event,risk`: Harrell's C with a
 /// 1,000-replicate percentile bootstrap CI).
 pub fn validate_csv(path: &Path, survival: bool) -> Result<serde_json::Value, AppError> {
-    use crate::validate::{binary, bootstrap, delong, survival as surv};
+    use crate::validate::{binary, bootstrap, delong};
     let bad = |e: crate::validate::ValidateError| AppError::Input(e.to_string());
     if survival {
         let c = read_columns(path, &["time", "event", "risk"])?;
         let event = binary_flag(&c[1], "event")?;
-        let harrell = surv::harrell_c(&c[0], &event, &c[2]).map_err(bad)?;
-        let ci = bootstrap::bootstrap(
-            c[0].len(),
-            None,
-            &bootstrap::BootstrapConfig::default(),
-            |idx| {
-                let pick = |v: &[f64]| idx.iter().map(|&i| v[i]).collect::<Vec<f64>>();
-                let ev: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
-                Ok(surv::harrell_c(&pick(&c[0]), &ev, &pick(&c[2]))?.c_index)
-            },
-        )
-        .map_err(bad)?;
+        let (harrell, ci) =
+            harrell_c_with_ci(&c[0], &event, &c[2], &bootstrap::BootstrapConfig::default())
+                .map_err(bad)?;
         Ok(serde_json::json!({
             "kind": "survival", "n": c[0].len(), "events": event.iter().filter(|&&e| e).count(),
             "harrell_c": harrell.c_index, "harrell_c_ci95": [ci.percentile.0, ci.percentile.1],

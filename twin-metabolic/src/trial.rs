@@ -748,13 +748,10 @@ pub fn cohort_warnings(patients: &[VirtualT2dPatient]) -> Vec<String> {
             ));
         }
     }
-    for (d, (name, lo, hi)) in crate::twin::DOMAIN.iter().enumerate() {
+    for (name, lo, hi) in crate::twin::DOMAIN {
         let outside = patients
             .iter()
-            .filter(|p| {
-                let v = domain_values(&p.baseline)[d];
-                v < *lo || v > *hi
-            })
+            .filter(|p| crate::twin::outside_domain(&p.baseline).any(|(n, ..)| n == name))
             .count();
         if outside as f64 / n >= DOMAIN_WARNING_FRACTION {
             warnings.push(format!(
@@ -764,18 +761,6 @@ pub fn cohort_warnings(patients: &[VirtualT2dPatient]) -> Vec<String> {
         }
     }
     warnings
-}
-
-/// A baseline's values in [`crate::twin::DOMAIN`] order.
-fn domain_values(b: &Baseline) -> [f64; 6] {
-    [
-        b.age_years,
-        b.bmi(),
-        b.hba1c_percent,
-        b.egfr,
-        b.uacr_mg_g,
-        b.diabetes_duration_years,
-    ]
 }
 
 /// Largest number of patients [`simulate_patients`] takes in one call.
@@ -888,11 +873,7 @@ pub fn simulate_patients(spec: &TrialSpec, first: u64, count: usize) -> Result<P
                 o.hypo,
                 o.flags as f64,
                 vp.clamped.len() as f64,
-                domain_values(b)
-                    .iter()
-                    .zip(crate::twin::DOMAIN)
-                    .filter(|(v, (_, lo, hi))| **v < *lo || **v > *hi)
-                    .count() as f64,
+                crate::twin::outside_domain(b).count() as f64,
             ];
             let events = o.events.iter().map(|e| e.unwrap_or(f64::NAN));
             for (column, v) in values.iter_mut().zip(row.into_iter().chain(events)) {

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use numpy::{IntoPyArray, PyArray1, PyArray3};
 use patient_twin::io::nifti_io;
-use patient_twin::io::privacy::Pseudonymiser;
 use patient_twin::io::record::PatientRecord;
 use patient_twin::io::table;
 use pyo3::prelude::*;
@@ -27,18 +26,6 @@ pub struct Record {
 
 /// `(t_days, values)` numpy arrays.
 type TimeSeries<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
-
-fn pseudonymiser(key: Option<&[u8]>) -> PyResult<Pseudonymiser> {
-    let random;
-    let key = match key {
-        Some(k) => k,
-        None => {
-            random = rand::random::<[u8; 32]>();
-            &random
-        }
-    };
-    Pseudonymiser::new(key).map_err(errors::input)
-}
 
 #[pymethods]
 impl Record {
@@ -78,7 +65,7 @@ impl Record {
             }
         }
         .map_err(errors::input)?;
-        let pseudo = pseudonymiser(key.as_deref())?;
+        let pseudo = patient_twin::app::pseudonymiser(key.as_deref()).map_err(errors::app)?;
         for r in &mut records {
             pseudo.apply(r).map_err(errors::input)?;
         }

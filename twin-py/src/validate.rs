@@ -104,15 +104,7 @@ pub fn survival_metrics<'py>(
         ..Default::default()
     };
     let (c, ci) = py
-        .detach(|| -> patient_twin::validate::Result<_> {
-            let c = survival::harrell_c(t, e, r)?;
-            let ci = bootstrap::bootstrap(t.len(), None, &config, |idx| {
-                let pick = |v: &[f64]| idx.iter().map(|&i| v[i]).collect::<Vec<f64>>();
-                let ev: Vec<bool> = idx.iter().map(|&i| e[i]).collect();
-                Ok(survival::harrell_c(&pick(t), &ev, &pick(r))?.c_index)
-            })?;
-            Ok((c, ci))
-        })
+        .detach(|| patient_twin::app::harrell_c_with_ci(t, e, r, &config))
         .map_err(errors::input)?;
     let d = PyDict::new(py);
     d.set_item("n", t.len())?;

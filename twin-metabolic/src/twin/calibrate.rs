@@ -318,8 +318,8 @@ fn core_err(e: twin_core::CoreError) -> MetabolicError {
     MetabolicError::invalid("calibration", e, "a solvable calibration problem")
 }
 
-/// Applicability-domain warnings for a baseline.
-pub fn domain_warnings(b: &Baseline) -> Vec<String> {
+/// The [`DOMAIN`] entries `(name, lower, upper, value)` that `b` lies outside.
+pub(crate) fn outside_domain(b: &Baseline) -> impl Iterator<Item = (&'static str, f64, f64, f64)> {
     let vals = [
         b.age_years,
         b.bmi(),
@@ -329,10 +329,16 @@ pub fn domain_warnings(b: &Baseline) -> Vec<String> {
         b.diabetes_duration_years,
     ];
     DOMAIN
-        .iter()
+        .into_iter()
         .zip(vals)
         .filter(|((_, lo, hi), v)| v < lo || v > hi)
-        .map(|((name, lo, hi), v)| {
+        .map(|((name, lo, hi), v)| (name, lo, hi, v))
+}
+
+/// Applicability-domain warnings for a baseline.
+pub fn domain_warnings(b: &Baseline) -> Vec<String> {
+    outside_domain(b)
+        .map(|(name, lo, hi, v)| {
             format!("{name} = {v:.1} is outside the calibration population's range [{lo}, {hi}]: forecasts extrapolate")
         })
         .collect()

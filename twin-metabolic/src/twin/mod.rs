@@ -22,6 +22,7 @@ use crate::model::{
 };
 use crate::plan::Plan;
 
+pub(crate) use calibrate::outside_domain;
 pub use calibrate::{DOMAIN, domain_warnings, parameter_specs};
 pub use forecast::{Band, Outcomes, PlanForecast, Summary};
 pub use rank::{explain, objective, rank, score_terms};
