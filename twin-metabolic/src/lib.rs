@@ -128,6 +128,7 @@ pub mod history;
 pub mod kidney;
 pub mod model;
 pub mod plan;
+pub mod progression;
 pub mod report;
 pub mod risk;
 pub mod trial;
@@ -143,4 +144,5 @@ pub use model::{
     StepOptions,
 };
 pub use plan::Plan;
+pub use progression::ProgressionLaw;
 pub use twin::{Twin, TwinOptions};

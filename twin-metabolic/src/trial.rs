@@ -52,6 +52,7 @@ use crate::model::{
     StepOptions,
 };
 use crate::plan::Plan;
+use crate::progression::ProgressionLaw;
 use rand::Rng;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
@@ -101,10 +102,9 @@ pub struct CohortSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Variability {
-    /// Median β-cell decline, per year.
-    pub beta_decline_median_per_year: f64,
-    /// SD of ln β-cell decline.
-    pub beta_decline_sd_ln: f64,
+    /// Population law of the β-cell decline rate (age at diagnosis, BMI, sex and a
+    /// residual spread; [`crate::progression`]).
+    pub progression: ProgressionLaw,
     /// SD of ln drug response.
     pub drug_response_sd_ln: f64,
     /// SD of the eGFR slope offset, mL/min/1.73 m²/yr.
@@ -119,8 +119,7 @@ pub struct Variability {
 impl Default for Variability {
     fn default() -> Self {
         Self {
-            beta_decline_median_per_year: 0.07,
-            beta_decline_sd_ln: 0.6,
+            progression: ProgressionLaw::default(),
             drug_response_sd_ln: 0.3,
             egfr_slope_offset_sd: 1.5,
             ln_uacr_drift_sd: 0.1,
@@ -383,6 +382,7 @@ pub fn sample_cohort_range(
     count: usize,
     seed: u64,
 ) -> Result<Vec<VirtualT2dPatient>> {
+    var.progression.validate()?;
     crate::check::in_range("female_fraction", cohort.female_fraction, 0.0, 1.0, "")?;
     for b in &cohort.background_drugs {
         crate::check::in_range("background_drugs.fraction", b.fraction, 0.0, 1.0, "")?;
@@ -493,9 +493,7 @@ pub fn sample_cohort_range(
                 current_drugs,
             };
             let params = PatientParams {
-                beta_decline_per_year: (var.beta_decline_median_per_year
-                    * (var.beta_decline_sd_ln * v[d_cov]).exp())
-                .min(0.45),
+                beta_decline_per_year: var.progression.decline_per_year(&baseline, v[d_cov]),
                 drug_response: (var.drug_response_sd_ln * v[d_cov + 1])
                     .exp()
                     .clamp(0.1, 4.0),
@@ -668,6 +666,7 @@ fn simulate_outcome(
 /// Check the spec's ranges; the integration options of its visits.
 fn check_spec(spec: &TrialSpec) -> Result<StepOptions> {
     crate::check::in_range("years", spec.years, 0.1, 20.0, "years")?;
+    spec.variability.progression.validate()?;
     crate::check::in_range(
         "visit_every_days",
         spec.visit_every_days,

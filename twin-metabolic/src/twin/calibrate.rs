@@ -11,16 +11,19 @@ use super::{ParameterEstimate, Twin, TwinOptions, active_at, segments, simulate_
 use crate::error::{MetabolicError, Result};
 use crate::history::History;
 use crate::model::{Baseline, DAYS_PER_YEAR, PatientParams};
+use crate::progression::ProgressionLaw;
 
-/// The calibrated parameters' names, units, priors and bounds. Log/Logit transforms keep
-/// every posterior sample inside the range the model accepts.
-pub fn parameter_specs() -> Vec<ParameterSpec> {
+/// The calibrated parameters' names, units, priors and bounds for a patient with this
+/// baseline. Log/Logit transforms keep every posterior sample inside the range the model
+/// accepts.
+pub fn parameter_specs(baseline: &Baseline, law: &ProgressionLaw) -> Vec<ParameterSpec> {
     vec![
-        // prior median 0.07/yr (UKPDS drift ≈ 0.2 %/yr), spread as the trial cohorts
+        // prior: the population law for patients like this one (age at diagnosis, BMI,
+        // sex) with the law's residual spread
         ParameterSpec::new("beta_decline_per_year", "1/yr", 0.005, 0.6, Transform::Log).with_prior(
             Prior::LogNormal {
-                mu_log: 0.07f64.ln(),
-                sigma_log: 0.6,
+                mu_log: law.mu_log(baseline),
+                sigma_log: law.residual_sd_ln.max(0.05),
             },
         ),
         // trial-average response 1, between-patient SD of ln response 0.3
@@ -194,7 +197,8 @@ impl Twin {
                 })
                 .collect())
         };
-        let specs = parameter_specs();
+        options.progression.validate()?;
+        let specs = parameter_specs(&baseline, &options.progression);
         let problem = Problem::new(
             model,
             specs.clone(),

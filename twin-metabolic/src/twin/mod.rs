@@ -11,6 +11,7 @@ mod calibrate;
 mod forecast;
 mod rank;
 
+use crate::progression::ProgressionLaw;
 use serde::{Deserialize, Serialize};
 
 use crate::drugs::DrugOrder;
@@ -75,6 +76,9 @@ pub struct TwinOptions {
     pub fit_starts: usize,
     /// Iteration budget per start.
     pub fit_max_iters: u64,
+    /// Population law behind the prior of the β-cell decline rate.
+    #[serde(default)]
+    pub progression: ProgressionLaw,
 }
 
 impl Default for TwinOptions {
@@ -88,6 +92,7 @@ impl Default for TwinOptions {
             kfre_region: KfreRegion::NorthAmerica,
             fit_starts: 3,
             fit_max_iters: 500,
+            progression: ProgressionLaw::default(),
         }
     }
 }
