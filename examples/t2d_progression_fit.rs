@@ -42,7 +42,11 @@ fn law(x: &[f64]) -> ProgressionLaw {
 }
 
 fn column<'a>(t: &'a PatientTable, name: &str) -> &'a [f64] {
-    &t.columns.iter().find(|c| c.name == name).expect(name).values
+    &t.columns
+        .iter()
+        .find(|c| c.name == name)
+        .expect(name)
+        .values
 }
 
 /// The six summaries of a simulated ADOPT.
@@ -66,7 +70,10 @@ fn summaries(spec: &TrialSpec) -> patient_twin::metabolic::Result<Vec<f64>> {
     // pooled over arms, as in Kahn 2011 Table 1
     let by4 = |i: usize| event[i] <= 4.0 * DAYS_PER_YEAR;
     let mean = |v: &[f64], f: bool| {
-        let s: Vec<f64> = (0..v.len()).filter(|&i| by4(i) == f).map(|i| v[i]).collect();
+        let s: Vec<f64> = (0..v.len())
+            .filter(|&i| by4(i) == f)
+            .map(|i| v[i])
+            .collect();
         s.iter().sum::<f64>() / s.len().max(1) as f64
     };
     out.push(mean(age, false) - mean(age, true));
@@ -83,12 +90,23 @@ fn main() -> Result<(), Box<dyn Error>> {
     let model = |x: &[f64]| {
         let mut spec = base.clone();
         spec.variability.progression = law(x);
-        summaries(&spec)
-            .map_err(|e| patient_twin::core::CoreError::invalid("progression law", format!("{x:?}"), e.to_string()))
+        summaries(&spec).map_err(|e| {
+            patient_twin::core::CoreError::invalid(
+                "progression law",
+                format!("{x:?}"),
+                e.to_string(),
+            )
+        })
     };
     let d = ProgressionLaw::default();
     let params = vec![
-        ParameterSpec::new("reference_decline_per_year", "1/yr", 0.02, 0.3, Transform::Log),
+        ParameterSpec::new(
+            "reference_decline_per_year",
+            "1/yr",
+            0.02,
+            0.3,
+            Transform::Log,
+        ),
         ParameterSpec::new("residual_sd_ln", "", 0.05, 1.6, Transform::Logit),
         ParameterSpec::new("ln_per_decade_younger", "", -1.0, 1.5, Transform::Identity),
         ParameterSpec::new("ln_per_5_bmi", "", -1.0, 1.0, Transform::Identity),
@@ -123,19 +141,27 @@ fn main() -> Result<(), Box<dyn Error>> {
         base.seed,
         started.elapsed().as_secs_f64()
     );
-    println!("{:40} {:>8} {:>8} {:>8}", "target", "reported", "fitted", "z");
+    println!(
+        "{:40} {:>8} {:>8} {:>8}",
+        "target", "reported", "fitted", "z"
+    );
     let mut rows = Vec::new();
     for ((name, rep, se), f) in TARGETS.iter().zip(&fitted) {
         println!("{name:40} {rep:8.3} {f:8.3} {:8.2}", (f - rep) / se);
         rows.push(json!({"target": name, "reported": rep, "se": se, "fitted": f}));
     }
     let l = law(&best.estimate);
-    println!("\nfitted law: {l:?}\nobjective (½ Σ z²) {:.3}", best.objective);
+    println!(
+        "\nfitted law: {l:?}\nobjective (½ Σ z²) {:.3}",
+        best.objective
+    );
     let out = std::path::Path::new("out/t2d_progression_fit");
     std::fs::create_dir_all(out)?;
     std::fs::write(
         out.join("fit.json"),
-        serde_json::to_string_pretty(&json!({"law": l, "targets": rows, "objective": best.objective}))?,
+        serde_json::to_string_pretty(
+            &json!({"law": l, "targets": rows, "objective": best.objective}),
+        )?,
     )?;
     Ok(())
 }

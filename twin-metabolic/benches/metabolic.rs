@@ -53,6 +53,7 @@ fn cohort() -> CohortSpec {
             },
             fraction: 1.0,
         }],
+        black_fraction: 0.0,
     }
 }
 

@@ -143,6 +143,6 @@ pub use model::{
     Baseline, Constants, MetabolicTrajectory, PatientModel, PatientParams, SafetyFlag, State,
     StepOptions,
 };
-pub use plan::Plan;
+pub use plan::{Plan, RescueMarker, RescueStep};
 pub use progression::ProgressionLaw;
 pub use twin::{Twin, TwinOptions};

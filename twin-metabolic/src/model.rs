@@ -30,7 +30,7 @@ use crate::glycaemia::equations::{
     fpg_from_beta_sensitivity, hba1c_from_eag_mg_dl,
 };
 use crate::kidney::Sex;
-use crate::plan::Plan;
+use crate::plan::{Plan, RescueMarker};
 use crate::risk::{microvascular_rate_per_year, severe_hypo_rate_per_year};
 use crate::weight::{Adherence, HallParams, activity_kcal_per_day};
 use serde::{Deserialize, Serialize};
@@ -232,6 +232,40 @@ impl Default for PatientParams {
     }
 }
 
+/// Fire the plan's next rescue step when its marker has stayed above the threshold
+/// long enough: its drugs start at `t`. Steps whose drugs are all ordered already are
+/// passed over.
+fn rescue(plan: &Plan, state: &mut State, orders: &mut [Option<DrugOrder>; N_DRUGS], t: f64) {
+    while let Some(step) = plan.rescue.get(state.rescue_steps_fired) {
+        if step.add.iter().all(|o| orders[o.drug as usize].is_some()) {
+            state.rescue_steps_fired += 1;
+            continue;
+        }
+        let value = match step.marker {
+            RescueMarker::Hba1cPercent => state.hba1c_percent,
+            RescueMarker::FpgMmolL => state.fpg_mmol_l,
+        };
+        if value <= step.threshold {
+            state.rescue_above_since_days = None;
+            return;
+        }
+        let since = *state.rescue_above_since_days.get_or_insert(t);
+        if t - since < step.sustained_days {
+            return;
+        }
+        for o in &step.add {
+            orders[o.drug as usize].get_or_insert(DrugOrder {
+                start_day: t,
+                stop_day: None,
+                ..*o
+            });
+        }
+        state.first_rescue_days.get_or_insert(t);
+        state.rescue_steps_fired += 1;
+        state.rescue_above_since_days = None;
+    }
+}
+
 /// Model state at one time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct State {
@@ -269,6 +303,15 @@ pub struct State {
     pub microvascular_hazard: f64,
     /// Cumulative HbA1c burden above 7 %, %·years.
     pub hba1c_burden: f64,
+    /// Rescue steps of the plan fired so far ([`Plan::rescue`]).
+    #[serde(default)]
+    pub rescue_steps_fired: usize,
+    /// Since when the marker of the next rescue step has been above its threshold, days.
+    #[serde(default)]
+    pub rescue_above_since_days: Option<f64>,
+    /// When a rescue step first added drugs, days.
+    #[serde(default)]
+    pub first_rescue_days: Option<f64>,
 }
 
 /// A safety event found while simulating (drug stopped by label rule, dose reduced…).
@@ -411,6 +454,9 @@ impl PatientModel {
             hypo_events: 0.0,
             microvascular_hazard: 0.0,
             hba1c_burden: 0.0,
+            rescue_steps_fired: 0,
+            rescue_above_since_days: None,
+            first_rescue_days: None,
         };
         for o in &baseline.current_drugs {
             // at steady state: started long ago
@@ -589,6 +635,16 @@ impl PatientModel {
             o.stop_day = o.stop_day.map(|s| s + t0);
             orders[o.drug as usize] = Some(o);
         }
+        // drugs of rescue steps fired in an earlier run continue
+        for step in plan.rescue.iter().take(state.rescue_steps_fired) {
+            for o in &step.add {
+                orders[o.drug as usize].get_or_insert(DrugOrder {
+                    start_day: t0,
+                    stop_day: None,
+                    ..*o
+                });
+            }
+        }
         for d in Drug::ALL {
             let i = d as usize;
             match orders[i] {
@@ -619,6 +675,7 @@ impl PatientModel {
         let a1c_decay = (-dt / c.hba1c_tau_days).exp();
         for k in 0..n_steps {
             let t = state.t_days;
+            rescue(plan, state, &mut orders, t);
             // starts, stops and label rules
             for d in Drug::ALL {
                 let i = d as usize;

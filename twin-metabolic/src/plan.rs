@@ -23,7 +23,40 @@ pub struct Plan {
     /// Fasting-glucose target of basal-insulin titration, mmol/L (Riddle 2003 protocol: 5.6).
     #[serde(default = "default_fpg_target")]
     pub insulin_fpg_target_mmol_l: f64,
+    /// Intensification ladder: each step adds its drugs once the patient's marker has
+    /// stayed above its threshold for `sustained_days` (steps fire in order; a step whose
+    /// drugs are all in the regimen already is passed over).
+    #[serde(default)]
+    pub rescue: Vec<RescueStep>,
 }
+
+/// The glycaemic marker a rescue step watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RescueMarker {
+    /// HbA1c, %.
+    Hba1cPercent,
+    /// Fasting plasma glucose, mmol/L.
+    FpgMmolL,
+}
+
+/// One step of an intensification ladder, e.g. GRADE's rescue (basal insulin within
+/// weeks of a confirmed HbA1c > 7.5 %) or UKPDS 33's (drugs added when FPG > 15 mmol/L).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RescueStep {
+    /// Marker watched.
+    pub marker: RescueMarker,
+    /// Threshold (the marker's unit); the step fires above it.
+    pub threshold: f64,
+    /// Days the marker must stay above the threshold (0 = at once).
+    #[serde(default)]
+    pub sustained_days: f64,
+    /// Drugs added when the step fires (their `start_day` is ignored: they start then).
+    pub add: Vec<DrugOrder>,
+}
+
+/// Most rescue steps per plan.
+pub const MAX_RESCUE_STEPS: usize = 8;
 
 fn default_fpg_target() -> f64 {
     5.6
@@ -46,7 +79,34 @@ impl Plan {
             diet_kcal_per_day: 0.0,
             activity_min_per_week: 0.0,
             insulin_fpg_target_mmol_l: default_fpg_target(),
+            rescue: Vec::new(),
         }
+    }
+
+    /// Builder: append a rescue step adding `drugs` when `marker` stays above
+    /// `threshold` for `sustained_days`.
+    pub fn with_rescue(
+        mut self,
+        marker: RescueMarker,
+        threshold: f64,
+        sustained_days: f64,
+        drugs: &[(Drug, f64)],
+    ) -> Plan {
+        self.rescue.push(RescueStep {
+            marker,
+            threshold,
+            sustained_days,
+            add: drugs
+                .iter()
+                .map(|&(drug, dose)| DrugOrder {
+                    drug,
+                    dose,
+                    start_day: 0.0,
+                    stop_day: None,
+                })
+                .collect(),
+        });
+        self
     }
 
     /// Builder: add a diet change (kcal/day) and activity (min/week).
@@ -126,6 +186,50 @@ impl Plan {
             10.0,
             "mmol/L",
         )?;
+        self.validate_rescue()
+    }
+
+    /// Check the rescue ladder: at most [`MAX_RESCUE_STEPS`] steps, thresholds within the
+    /// marker's clinical range, waits of 0–730 days, valid doses.
+    pub fn validate_rescue(&self) -> Result<()> {
+        if self.rescue.len() > MAX_RESCUE_STEPS {
+            return Err(MetabolicError::invalid(
+                format!("plan `{}` rescue", self.name),
+                self.rescue.len(),
+                format!("at most {MAX_RESCUE_STEPS} steps"),
+            ));
+        }
+        for r in &self.rescue {
+            match r.marker {
+                RescueMarker::Hba1cPercent => {
+                    crate::check::in_range("rescue threshold", r.threshold, 5.0, 15.0, "% HbA1c")?
+                }
+                RescueMarker::FpgMmolL => crate::check::in_range(
+                    "rescue threshold",
+                    r.threshold,
+                    4.0,
+                    25.0,
+                    "mmol/L FPG",
+                )?,
+            };
+            crate::check::in_range(
+                "rescue sustained_days",
+                r.sustained_days,
+                0.0,
+                730.0,
+                "days",
+            )?;
+            if r.add.is_empty() {
+                return Err(MetabolicError::invalid(
+                    "rescue add",
+                    "[]",
+                    "at least one drug",
+                ));
+            }
+            for o in &r.add {
+                o.drug.check_dose(o.dose)?;
+            }
+        }
         Ok(())
     }
 }

@@ -96,6 +96,11 @@ pub struct CohortSpec {
     /// Background drugs.
     #[serde(default)]
     pub background_drugs: Vec<BackgroundDrug>,
+    /// Fraction of Black (African, Afro-Caribbean or African-American) patients (0–1);
+    /// sets [`Baseline::afro_caribbean`] (UKPDS risk engine) and the cohort's ethnicity
+    /// check against the populations the progression law was fitted and validated on.
+    #[serde(default)]
+    pub black_fraction: f64,
 }
 
 /// Between-patient variability of the model (the virtual population's truth).
@@ -257,6 +262,39 @@ pub struct EndpointResult {
     pub at_report_years: Vec<FractionAt>,
     /// Median time to the endpoint, years (none if fewer than half had it).
     pub median_years: Option<f64>,
+    /// Events per 100 patient-years over follow-up (time at risk ends at the event),
+    /// with an exact (Garwood) Poisson 95 % interval.
+    pub rate_per_100_patient_years: RateCi,
+}
+
+/// An incidence rate with its 95 % interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RateCi {
+    /// Rate.
+    pub rate: f64,
+    /// Lower 95 % bound.
+    pub lo: f64,
+    /// Upper 95 % bound.
+    pub hi: f64,
+}
+
+/// Exact (Garwood 1936) Poisson interval of `events` over `exposure`, scaled by
+/// `scale`: χ²-quantiles from statrs.
+pub fn poisson_rate_ci(events: usize, exposure: f64, scale: f64) -> RateCi {
+    use statrs::distribution::{ChiSquared, ContinuousCDF};
+    let k = events as f64;
+    let q = |p: f64, dof: f64| {
+        ChiSquared::new(dof)
+            .map(|c| c.inverse_cdf(p) / 2.0)
+            .unwrap_or(f64::NAN)
+    };
+    let lo = if events == 0 { 0.0 } else { q(0.025, 2.0 * k) };
+    let hi = q(0.975, 2.0 * k + 2.0);
+    RateCi {
+        rate: scale * k / exposure,
+        lo: scale * lo / exposure,
+        hi: scale * hi / exposure,
+    }
 }
 
 /// Result of one arm.
@@ -285,6 +323,11 @@ pub struct ArmResult {
     pub endpoints: Vec<EndpointResult>,
     /// Number of label safety flags raised in the arm.
     pub safety_flags: usize,
+    /// Median over patients of their mean HbA1c over follow-up (model values at the
+    /// visits after baseline), % — the UKPDS summary.
+    pub median_mean_hba1c_percent: f64,
+    /// Fraction of patients whose plan's rescue ladder added a drug during follow-up.
+    pub rescue_fraction: f64,
 }
 
 /// Result of a trial.
@@ -384,6 +427,7 @@ pub fn sample_cohort_range(
 ) -> Result<Vec<VirtualT2dPatient>> {
     var.progression.validate()?;
     crate::check::in_range("female_fraction", cohort.female_fraction, 0.0, 1.0, "")?;
+    crate::check::in_range("black_fraction", cohort.black_fraction, 0.0, 1.0, "")?;
     for b in &cohort.background_drugs {
         crate::check::in_range("background_drugs.fraction", b.fraction, 0.0, 1.0, "")?;
         b.order.drug.check_dose(b.order.dose)?;
@@ -405,6 +449,7 @@ pub fn sample_cohort_range(
         "z_c3",
         "u_sex",
         "u_height",
+        "u_black",
     ] {
         factors.push(Factor::new(name, "", std));
     }
@@ -472,7 +517,7 @@ pub fn sample_cohort_range(
                 .background_drugs
                 .iter()
                 .enumerate()
-                .filter(|(i, b)| phi(v[d_cov + 9 + i]) < b.fraction)
+                .filter(|(i, b)| phi(v[d_cov + 10 + i]) < b.fraction)
                 .map(|(_, b)| b.order)
                 .collect();
             let baseline = Baseline {
@@ -488,7 +533,7 @@ pub fn sample_cohort_range(
                 sbp_mmhg: sbp,
                 tc_hdl_ratio: 4.0,
                 smoker: false,
-                afro_caribbean: false,
+                afro_caribbean: phi(v[d_cov + 9]) < cohort.black_fraction,
                 diabetes_duration_years: duration,
                 current_drugs,
             };
@@ -543,6 +588,7 @@ struct Outcome {
     events: Vec<Option<f64>>,
     hypo: f64,
     flags: usize,
+    first_rescue_days: Option<f64>,
 }
 
 fn first_confirmed(
@@ -660,6 +706,7 @@ fn simulate_outcome(
         events,
         hypo: s.hypo_events,
         flags: flags.len(),
+        first_rescue_days: s.first_rescue_days,
     })
 }
 
@@ -688,6 +735,7 @@ fn check_spec(spec: &TrialSpec) -> Result<StepOptions> {
         for o in &arm.drugs {
             o.drug.check_dose(o.dose)?;
         }
+        arm.validate_rescue()?;
     }
     for y in &spec.report_years {
         crate::check::in_range(
@@ -759,6 +807,19 @@ pub fn cohort_warnings(patients: &[VirtualT2dPatient]) -> Vec<String> {
             ));
         }
     }
+    let black = patients
+        .iter()
+        .filter(|p| p.baseline.afro_caribbean)
+        .count() as f64
+        / n;
+    let limit = crate::progression::ETHNICITY_DOMAIN_BLACK_FRACTION;
+    if black > limit + 0.02 {
+        warnings.push(format!(
+            "ethnicity: {:.1} % of the cohort is Black, above the {:.0} % of the populations the progression law was fitted and validated on (ADOPT, GRADE): results for them extrapolate",
+            100.0 * black,
+            100.0 * limit
+        ));
+    }
     warnings
 }
 
@@ -784,10 +845,11 @@ pub struct PatientTable {
     pub arm: Vec<u32>,
     /// The spec's arm names.
     pub arm_names: Vec<String>,
-    /// Baseline covariates, then outcomes at the end of follow-up (model values, no
-    /// visit noise), the patient's counts of clamped covariates and of covariates
-    /// outside the calibration domain, then endpoint times (from the noisy visits, as
-    /// the trial reads them).
+    /// Baseline covariates (`fpg_baseline_mmol_l` NaN when the cohort has no FPG), then
+    /// outcomes at the end of follow-up (model values, no visit noise), the patient's
+    /// counts of clamped covariates and of covariates outside the calibration domain,
+    /// the day the plan's rescue ladder first added a drug (NaN: never), then endpoint
+    /// times (from the noisy visits, as the trial reads them).
     pub columns: Vec<Column>,
 }
 
@@ -834,6 +896,7 @@ pub fn simulate_patients(spec: &TrialSpec, first: u64, count: usize) -> Result<P
         "bmi_kg_m2",
         "diabetes_duration_years",
         "hba1c_baseline_percent",
+        "fpg_baseline_mmol_l",
         "egfr_baseline",
         "hba1c_end_percent",
         "weight_change_end_kg",
@@ -843,6 +906,7 @@ pub fn simulate_patients(spec: &TrialSpec, first: u64, count: usize) -> Result<P
         "safety_flags",
         "covariates_clamped",
         "covariates_outside_domain",
+        "days_to_first_rescue",
     ]
     .map(String::from)
     .to_vec();
@@ -864,6 +928,7 @@ pub fn simulate_patients(spec: &TrialSpec, first: u64, count: usize) -> Result<P
                 b.bmi(),
                 b.diabetes_duration_years,
                 b.hba1c_percent,
+                b.fpg_mmol_l.unwrap_or(f64::NAN),
                 b.egfr,
                 last(&o.hba1c),
                 last(&o.weight_change),
@@ -873,6 +938,7 @@ pub fn simulate_patients(spec: &TrialSpec, first: u64, count: usize) -> Result<P
                 o.flags as f64,
                 vp.clamped.len() as f64,
                 crate::twin::outside_domain(b).count() as f64,
+                o.first_rescue_days.unwrap_or(f64::NAN),
             ];
             let events = o.events.iter().map(|e| e.unwrap_or(f64::NAN));
             for (column, v) in values.iter_mut().zip(row.into_iter().chain(events)) {
@@ -971,11 +1037,15 @@ fn summarise(arm: &Plan, spec: &TrialSpec, outcomes: &[Outcome]) -> ArmResult {
             } else {
                 None
             };
+            let end_days = spec.years * DAYS_PER_YEAR;
+            let exposure_years =
+                (times.iter().sum::<f64>() + (n - times.len()) as f64 * end_days) / DAYS_PER_YEAR;
             EndpointResult {
                 name: ep.name().to_string(),
                 cumulative_incidence,
                 at_report_years,
                 median_years,
+                rate_per_100_patient_years: poisson_rate_ci(times.len(), exposure_years, 100.0),
             }
         })
         .collect();
@@ -995,7 +1065,25 @@ fn summarise(arm: &Plan, spec: &TrialSpec, outcomes: &[Outcome]) -> ArmResult {
             / (n as f64 * spec.years),
         endpoints,
         safety_flags: outcomes.iter().map(|o| o.flags).sum(),
+        median_mean_hba1c_percent: median_of_means(outcomes),
+        rescue_fraction: outcomes
+            .iter()
+            .filter(|o| o.first_rescue_days.is_some())
+            .count() as f64
+            / n as f64,
     }
+}
+
+fn median_of_means(outcomes: &[Outcome]) -> f64 {
+    let mut means: Vec<f64> = outcomes
+        .iter()
+        .map(|o| {
+            let v = &o.hba1c[1.min(o.hba1c.len() - 1)..];
+            v.iter().sum::<f64>() / v.len() as f64
+        })
+        .collect();
+    means.sort_by(f64::total_cmp);
+    twin_core::stats::quantile_sorted(&means, 0.5)
 }
 
 #[cfg(test)]

@@ -1,20 +1,10 @@
 //! The twin of the synthetic T2D patient (`data/synthetic/t2d_patient.json`, a FHIR R4
 //! bundle written by twin-io's generator): calibration, forecasts, ranking, safety.
 
-use twin_io::{ImportOptions, Pseudonymiser, fhir::read_bundle};
+mod common;
+pub use common::history;
 use twin_metabolic::twin::{Twin, TwinOptions, explain};
-use twin_metabolic::{Drug, History, Plan};
-
-pub fn history() -> History {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../data/synthetic/t2d_patient.json"
-    );
-    let json = std::fs::read_to_string(path).unwrap();
-    let key = Pseudonymiser::new(b"twin-metabolic-test-key-0123456789").unwrap();
-    let imp = read_bundle(&json, &key, ImportOptions::default()).unwrap();
-    History::from_record(&imp.records[0]).unwrap()
-}
+use twin_metabolic::{Drug, Plan};
 
 fn plans() -> Vec<Plan> {
     use Drug::*;

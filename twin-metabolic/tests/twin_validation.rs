@@ -52,6 +52,7 @@ fn twin_beats_locf_on_unseen_virtual_patients_with_model_error() {
             },
             fraction: 1.0,
         }],
+        black_fraction: 0.0,
     };
     let n = 12;
     let patients = sample_cohort(&cohort, &Variability::default(), n, 99).unwrap();

@@ -74,14 +74,17 @@ fn params_from(x: &[f64]) -> PatientParams {
 }
 
 /// Ranges of the populations behind the model's parameters (trial inclusion criteria
-/// of the calibration and validation trials); outside them the twin extrapolates.
-pub const DOMAIN: [(&str, f64, f64); 6] = [
+/// of the calibration and validation trials); outside them the twin extrapolates. Age
+/// at diagnosis: the progression law's populations (ADOPT 30–75 years at entry,
+/// ≤ 3 years' duration; GRADE ≥ 30 at diagnosis).
+pub const DOMAIN: [(&str, f64, f64); 7] = [
     ("age_years", 30.0, 80.0),
     ("bmi_kg_m2", 20.0, 50.0),
     ("hba1c_percent", 6.0, 12.0),
     ("egfr", 25.0, 130.0),
     ("uacr_mg_g", 1.0, 5000.0),
     ("diabetes_duration_years", 0.0, 25.0),
+    ("age_at_diagnosis_years", 30.0, 75.0),
 ];
 
 fn nearest(v: &[(f64, f64)], t: f64) -> Option<f64> {
@@ -331,6 +334,7 @@ pub(crate) fn outside_domain(b: &Baseline) -> impl Iterator<Item = (&'static str
         b.egfr,
         b.uacr_mg_g,
         b.diabetes_duration_years,
+        b.age_years - b.diabetes_duration_years,
     ];
     DOMAIN
         .into_iter()
