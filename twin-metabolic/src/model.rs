@@ -207,8 +207,9 @@ impl Baseline {
 /// The calibrated, patient-specific parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PatientParams {
-    /// Untreated β-cell function decline, per year (prior median 0.07 gives the UKPDS
-    /// drift of ~+0.2 HbA1c points/yr at HbA1c 8 %).
+    /// Untreated β-cell function decline, per year (the default 0.07 gives the UKPDS
+    /// drift of ~+0.2 HbA1c points/yr at HbA1c 8 %; twins and virtual cohorts draw it
+    /// from [`crate::progression::ProgressionLaw`]).
     pub beta_decline_per_year: f64,
     /// Multiplier of every drug's glucose-lowering mechanism effect (1 = trial average).
     pub drug_response: f64,
