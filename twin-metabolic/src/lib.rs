@@ -63,9 +63,10 @@
 //! long-term weight effects stay at a few kg.
 //!
 //! ## Glycaemic progression across populations ([`progression`])
-//! The untreated β-cell decline of a patient follows a population law: ln r = ln r_ref
-//! + a_age·(55 − age at diagnosis)/10 + a_bmi·(BMI − 30)/5 + a_male + σz, the directions
-//! from ADOPT, GoDARTS, RISE and GRADE (sources in the module). It draws the virtual
+//! The untreated β-cell decline of a patient follows a population law,
+//! ln r = ln r_ref + a_age·(55 − age at diagnosis)/10 + a_bmi·(BMI − 30)/5 + a_male + σz
+//! (the directions
+//! from ADOPT, GoDARTS, RISE and GRADE; sources in the module). It draws the virtual
 //! cohorts' patients and is the single-patient twin's prior, so forecasts depend on
 //! who the patient is. **Fitted to ADOPT only** (`cargo run --release --example
 //! t2d_progression_fit`, weighted least squares on six targets, objective ½Σz² = 0.29):
