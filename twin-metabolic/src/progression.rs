@@ -2,7 +2,7 @@
 //! function declines, given who the patient is.
 //!
 //! ## The law
-//! ln r = ln r_ref + a_age·(55 − age at diagnosis)/10 + a_bmi·(BMI − 30)/5 + a_male·[male]
+//! ln r = ln r_ref + a_age·(55 − age at diagnosis)/10 + a_bmi·(BMI − 30)/5 + a_male·1{male}
 //!        + σ·z,  z ~ N(0, 1),
 //! where r is the patient's untreated β-cell decline (1/yr, [`crate::PatientParams`]),
 //! age at diagnosis = age − diabetes duration, and σ the between-patient spread left
