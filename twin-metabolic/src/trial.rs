@@ -848,7 +848,8 @@ pub struct PatientTable {
     /// Baseline covariates (`fpg_baseline_mmol_l` NaN when the cohort has no FPG), then
     /// outcomes at the end of follow-up (model values, no visit noise), the patient's
     /// counts of clamped covariates and of covariates outside the calibration domain,
-    /// the day the plan's rescue ladder first added a drug (NaN: never), then endpoint
+    /// `first_rescue_day` (when the plan's rescue ladder first added a drug; NaN: never),
+    /// then endpoint
     /// times (from the noisy visits, as the trial reads them).
     pub columns: Vec<Column>,
 }
@@ -906,7 +907,7 @@ pub fn simulate_patients(spec: &TrialSpec, first: u64, count: usize) -> Result<P
         "safety_flags",
         "covariates_clamped",
         "covariates_outside_domain",
-        "days_to_first_rescue",
+        "first_rescue_day",
     ]
     .map(String::from)
     .to_vec();

@@ -139,7 +139,7 @@ fn ukpds26_failure_falls_with_baseline_fpg_band_held_out() {
     let spec: TrialSpec = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let t = simulate_patients(&spec, 0, spec.n_per_arm).unwrap();
     let col = |n: &str| &t.columns.iter().find(|c| c.name == n).unwrap().values;
-    let (fpg, rescue) = (col("fpg_baseline_mmol_l"), col("days_to_first_rescue"));
+    let (fpg, rescue) = (col("fpg_baseline_mmol_l"), col("first_rescue_day"));
     let band = |lo: f64, hi: f64| {
         let rows: Vec<usize> = (0..t.arm.len())
             .filter(|&i| t.arm[i] == 1 && fpg[i] >= lo && fpg[i] < hi)
