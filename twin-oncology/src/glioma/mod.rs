@@ -27,6 +27,7 @@ pub mod params;
 pub mod radiotherapy;
 pub mod synthetic;
 pub mod tissue;
+pub mod trial;
 pub mod twin;
 
 pub use digital::{GliomaInput, GliomaTwin};

@@ -146,18 +146,18 @@ def trial_table(spec: str | Mapping[str, Any], first: int = 0, count: int | None
 
 
 def columns_to_table(columns: dict[str, Any]) -> pa.Table:
-    """The native column dict (``trial_patients``) as a pyarrow Table; endpoint
-    columns ``days_to_*`` are null where the patient had no event."""
+    """The native column dict (``trial_patients``) as a pyarrow Table; NaN values
+    become null: endpoint columns ``days_to_*`` where the patient had no event,
+    ``first_rescue_day`` where no rescue drug was added, ``fpg_baseline_mmol_l`` where
+    the cohort has no fasting glucose."""
     columns = dict(columns)
     names = columns.pop("arm_names")
     arm = pa.DictionaryArray.from_arrays(
         pa.array(columns.pop("arm"), pa.int32()), pa.array(names, pa.string())
     )
     fields = {"patient": pa.array(columns.pop("patient"), pa.uint64()), "arm": arm}
-    # Endpoint times: NaN ("no event during follow-up") becomes null, SQL's missing.
-    fields.update(
-        {k: pa.array(v, pa.float64(), from_pandas=k.startswith("days_to_")) for k, v in columns.items()}
-    )
+    # NaN ("no event during follow-up", "not measured") becomes null, SQL's missing.
+    fields.update({k: pa.array(v, pa.float64(), from_pandas=True) for k, v in columns.items()})
     return pa.table(fields)
 
 

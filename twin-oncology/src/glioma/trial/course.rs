@@ -1,0 +1,257 @@
+//! One virtual patient's course in one trial arm: surgery, radiotherapy ± temozolomide,
+//! scans, progression and death.
+//!
+//! ## From tumour burden to progression and death (the link trial emulation needs)
+//! * **Diagnosis and surgery** (day −`rt_start_after_surgery_days`): the tumour is a
+//!   travelling-wave profile whose T1-Gd edge (c = 0.8) encloses the pre-operative
+//!   volume; surgery removes every cell inside the sphere holding the resected fraction
+//!   of that volume (biopsy: nothing).
+//! * **Treatment** (day 0 = first fraction = randomisation): each fraction multiplies
+//!   the density by the LQ surviving fraction (the planning volume covers the tumour:
+//!   uniform kill); each temozolomide dose by `exp(−k d)`; adjuvant temozolomide stops
+//!   at progression. Salvage treatment after progression is not modelled.
+//! * **Progression** (Macdonald 1990 / RANO 2010): on a scan (the first `28` days after
+//!   radiotherapy, then every `scan_every_days`), a T1-Gd volume ≥ 1.40 × the smallest
+//!   volume so far (a 25 % increase of the product of two diameters of a sphere is a
+//!   1.25^1.5 = 1.40-fold volume) and ≥ 1 cm³ (a measurable lesion, ≥ 10 mm across).
+//!   The post-operative volume is the first reference. Pseudoprogression is not
+//!   modelled. PFS = the first progression scan or death.
+//! * **Death**: the day the T1-Gd volume reaches the patient's lethal volume
+//!   ([`super::GbmPopulation::lethal_volume_cm3_at_56`]).
+
+use serde::{Deserialize, Serialize};
+
+use super::population::VirtualGbmPatient;
+use super::radial::RadialTumour;
+use crate::error::{OncologyError, Result};
+use crate::glioma::params::T1GD_THRESHOLD;
+
+/// Volume ratio of RANO/Macdonald progression: (1.25)^(3/2) for a sphere.
+pub const PROGRESSION_VOLUME_RATIO: f64 = 1.397_542_485_937_368_8;
+/// Smallest measurable enhancing volume, cm³ (a sphere of ≈ 12 mm diameter; RANO's
+/// measurable lesion is ≥ 10 mm in two diameters).
+pub const MEASURABLE_VOLUME_CM3: f64 = 1.0;
+
+/// A trial arm: radiotherapy, optional temozolomide (Stupp 2005 schedule shape).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GbmArm {
+    /// Name in reports.
+    pub name: String,
+    /// Number of radiotherapy fractions (five a week).
+    pub rt_fractions: usize,
+    /// Dose per fraction, Gy.
+    pub rt_dose_per_fraction_gy: f64,
+    /// Concomitant temozolomide, mg/m² daily (7 days a week) during radiotherapy
+    /// (0 = none).
+    #[serde(default)]
+    pub tmz_concomitant_mg_m2: f64,
+    /// Adjuvant temozolomide cycles (5 days every 28, from 4 weeks after radiotherapy;
+    /// 150 mg/m² in cycle 1, 200 after).
+    #[serde(default)]
+    pub tmz_adjuvant_cycles: usize,
+}
+
+impl GbmArm {
+    /// Check the arm's ranges.
+    pub fn validate(&self) -> Result<()> {
+        if !(1..=60).contains(&self.rt_fractions) {
+            return Err(OncologyError::invalid(
+                "rt_fractions",
+                self.rt_fractions,
+                "1 to 60",
+            ));
+        }
+        let d = self.rt_dose_per_fraction_gy;
+        if !(d.is_finite() && d > 0.0 && d <= 20.0) {
+            return Err(OncologyError::invalid(
+                "rt_dose_per_fraction_gy",
+                d,
+                "0 < d ≤ 20 Gy",
+            ));
+        }
+        let t = self.tmz_concomitant_mg_m2;
+        if !(t.is_finite() && (0.0..=200.0).contains(&t)) {
+            return Err(OncologyError::invalid(
+                "tmz_concomitant_mg_m2",
+                t,
+                "0 to 200 mg/m²",
+            ));
+        }
+        if self.tmz_adjuvant_cycles > 24 {
+            return Err(OncologyError::invalid(
+                "tmz_adjuvant_cycles",
+                self.tmz_adjuvant_cycles,
+                "0 to 24",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Calendar day (from the first fraction) of fraction `i`.
+    fn fraction_day(i: usize) -> usize {
+        7 * (i / 5) + i % 5
+    }
+
+    /// Last radiotherapy day.
+    pub fn rt_end_day(&self) -> usize {
+        Self::fraction_day(self.rt_fractions - 1)
+    }
+
+    /// Temozolomide dose on `day` (mg/m²), 0 if none.
+    fn tmz_dose_on(&self, day: usize) -> f64 {
+        let end = self.rt_end_day();
+        if day <= end {
+            return self.tmz_concomitant_mg_m2;
+        }
+        let start = end + 1 + 28;
+        if day < start {
+            return 0.0;
+        }
+        let (cycle, in_cycle) = ((day - start) / 28, (day - start) % 28);
+        if cycle < self.tmz_adjuvant_cycles && in_cycle < 5 {
+            if cycle == 0 { 150.0 } else { 200.0 }
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Numerical and scheduling options of a course.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CourseOptions {
+    /// Days from surgery to the first fraction (Stupp 2005: within 6 weeks).
+    pub rt_start_after_surgery_days: usize,
+    /// Days between scans after the first post-radiotherapy scan (Stupp 2005: 3 months).
+    pub scan_every_days: usize,
+    /// Follow-up, years.
+    pub follow_up_years: f64,
+    /// Shell width of the radial grid, mm.
+    pub dr_mm: f64,
+    /// Outer radius of the radial grid, mm.
+    pub outer_radius_mm: f64,
+}
+
+impl Default for CourseOptions {
+    fn default() -> Self {
+        Self {
+            rt_start_after_surgery_days: 28,
+            scan_every_days: 91,
+            follow_up_years: 5.0,
+            dr_mm: 0.5,
+            outer_radius_mm: 80.0,
+        }
+    }
+}
+
+impl CourseOptions {
+    /// Check ranges: surgery-to-radiotherapy 0–180 days, scans every 7–365 days,
+    /// follow-up 0.1–20 years, Δr 0.05–5 mm, outer radius 20–200 mm.
+    pub fn validate(&self) -> Result<()> {
+        let check = |name: &str, v: f64, lo: f64, hi: f64| {
+            if v.is_finite() && (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(OncologyError::invalid(name, v, format!("{lo} to {hi}")))
+            }
+        };
+        check(
+            "rt_start_after_surgery_days",
+            self.rt_start_after_surgery_days as f64,
+            0.0,
+            180.0,
+        )?;
+        check("scan_every_days", self.scan_every_days as f64, 7.0, 365.0)?;
+        check("follow_up_years", self.follow_up_years, 0.1, 20.0)?;
+        check("dr_mm", self.dr_mm, 0.05, 5.0)?;
+        check("outer_radius_mm", self.outer_radius_mm, 20.0, 200.0)
+    }
+}
+
+/// Outcome of one course (days from the first fraction).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Course {
+    /// Progression-free survival, days (progression scan or death; follow-up if neither).
+    pub pfs_days: f64,
+    /// Progression or death observed before the end of follow-up.
+    pub pfs_event: bool,
+    /// Overall survival, days (follow-up if alive).
+    pub os_days: f64,
+    /// Died before the end of follow-up.
+    pub died: bool,
+}
+
+fn sphere_radius_mm(volume_cm3: f64) -> f64 {
+    (3.0 * volume_cm3 * 1000.0 / (4.0 * std::f64::consts::PI)).cbrt()
+}
+
+/// Simulate one patient in one arm (one-day steps).
+pub fn simulate_course(
+    p: &VirtualGbmPatient,
+    arm: &GbmArm,
+    alpha_beta_gy: f64,
+    opts: &CourseOptions,
+) -> Result<Course> {
+    arm.validate()?;
+    opts.validate()?;
+    let n = (opts.outer_radius_mm / opts.dr_mm).round() as usize;
+    let mut tumour = RadialTumour::new(n, opts.dr_mm)?;
+    let (d, rho) = (p.diffusion_mm2_per_day, p.rho_per_day);
+    tumour.set_front(sphere_radius_mm(p.preop_volume_cm3), T1GD_THRESHOLD, d, rho);
+    if p.extent_of_resection > 0.0 {
+        tumour.resect(sphere_radius_mm(p.extent_of_resection * p.preop_volume_cm3));
+    }
+    for _ in 0..opts.rt_start_after_surgery_days {
+        tumour.step(d, rho, 1.0);
+    }
+    let lethal_mm3 = p.lethal_volume_cm3 * 1000.0;
+    let t1 = |t: &RadialTumour| t.volume_above_mm3(T1GD_THRESHOLD);
+    let mut nadir_mm3 = t1(&tumour);
+    let beta = p.alpha_per_gy / alpha_beta_gy;
+    let sf_rt = (-p.alpha_per_gy * arm.rt_dose_per_fraction_gy
+        - beta * arm.rt_dose_per_fraction_gy * arm.rt_dose_per_fraction_gy)
+        .exp();
+    let fraction_days: Vec<usize> = (0..arm.rt_fractions).map(GbmArm::fraction_day).collect();
+    let first_scan = arm.rt_end_day() + 28;
+    let last_day = (opts.follow_up_years * 365.25).round() as usize;
+    let mut progressed: Option<usize> = None;
+    for day in 0..=last_day {
+        if fraction_days.binary_search(&day).is_ok() {
+            tumour.kill(sf_rt);
+        }
+        if progressed.is_none() {
+            let dose = arm.tmz_dose_on(day);
+            if dose > 0.0 {
+                tumour.kill((-p.tmz_log_kill_per_mg_m2 * dose).exp());
+            }
+        }
+        tumour.step(d, rho, 1.0);
+        let v = t1(&tumour);
+        if v >= lethal_mm3 {
+            let t = day as f64 + 1.0;
+            return Ok(Course {
+                pfs_days: progressed.map_or(t, |s| s as f64),
+                pfs_event: true,
+                os_days: t,
+                died: true,
+            });
+        }
+        if progressed.is_none()
+            && day >= first_scan
+            && (day - first_scan).is_multiple_of(opts.scan_every_days)
+        {
+            if v >= PROGRESSION_VOLUME_RATIO * nadir_mm3 && v >= MEASURABLE_VOLUME_CM3 * 1000.0 {
+                progressed = Some(day);
+            } else {
+                nadir_mm3 = nadir_mm3.min(v);
+            }
+        }
+    }
+    let end = last_day as f64 + 1.0;
+    Ok(Course {
+        pfs_days: progressed.map_or(end, |s| s as f64),
+        pfs_event: progressed.is_some(),
+        os_days: end,
+        died: false,
+    })
+}

@@ -1,0 +1,266 @@
+//! Trial emulation: a cohort from a baseline table, arms as treatment plans, and the
+//! summaries trials report — median OS and PFS (Kaplan–Meier, Brookmeyer–Crowley 95 %
+//! intervals), survival at fixed years, hazard ratios against the first arm (Cox, Wald
+//! 95 % intervals), the same by MGMT status, and the hazard ratio of death per decade
+//! of age.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use twin_validate::baseline::{CoxOptions, CoxPh};
+use twin_validate::survival::kaplan_meier;
+
+use super::course::{Course, CourseOptions, GbmArm, simulate_course};
+use super::population::{GbmCohortSpec, GbmPopulation, VirtualGbmPatient, sample_patients};
+use crate::error::{OncologyError, Result};
+
+/// Days per month (365.25/12).
+pub const DAYS_PER_MONTH: f64 = 30.4375;
+
+/// A GBM trial specification (JSON: `data/trials/gbm/*.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GbmTrialSpec {
+    /// Trial name.
+    pub name: String,
+    /// Seed of the virtual cohort.
+    pub seed: u64,
+    /// Virtual patients per arm (the same patients in every arm).
+    pub n_per_arm: usize,
+    /// Baseline table.
+    pub cohort: GbmCohortSpec,
+    /// Arms; hazard ratios are against the first.
+    pub arms: Vec<GbmArm>,
+    /// Years at which overall survival is reported.
+    #[serde(default)]
+    pub report_years: Vec<f64>,
+    /// Scheduling and numerical options.
+    #[serde(default)]
+    pub options: CourseOptions,
+}
+
+/// A median with its 95 % interval, months (`None`: not reached).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MedianMonths {
+    /// Median, months.
+    pub median: Option<f64>,
+    /// Lower 95 % bound, months.
+    pub lo: Option<f64>,
+    /// Upper 95 % bound, months.
+    pub hi: Option<f64>,
+}
+
+/// A hazard ratio with its Wald 95 % interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct HazardRatio {
+    /// exp(β).
+    pub hr: f64,
+    /// Lower 95 % bound.
+    pub lo: f64,
+    /// Upper 95 % bound.
+    pub hi: f64,
+}
+
+/// Summaries of one arm (or of one MGMT stratum of it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GbmArmSummary {
+    /// Patients.
+    pub n: usize,
+    /// Median overall survival.
+    pub os: MedianMonths,
+    /// Median progression-free survival.
+    pub pfs: MedianMonths,
+    /// Overall survival at the spec's report years (fraction alive).
+    pub os_at_years: Vec<f64>,
+}
+
+/// Result of one arm.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GbmArmResult {
+    /// Arm name.
+    pub name: String,
+    /// All patients.
+    pub all: GbmArmSummary,
+    /// MGMT-methylated patients.
+    pub methylated: GbmArmSummary,
+    /// MGMT-unmethylated patients.
+    pub unmethylated: GbmArmSummary,
+    /// OS hazard ratio vs the first arm (none for the first arm).
+    pub os_hr_vs_first: Option<HazardRatio>,
+    /// PFS hazard ratio vs the first arm.
+    pub pfs_hr_vs_first: Option<HazardRatio>,
+    /// OS hazard ratio per decade of age within the arm.
+    pub os_hr_per_decade_of_age: HazardRatio,
+}
+
+/// Result of a GBM trial emulation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GbmTrialResult {
+    /// Trial name.
+    pub name: String,
+    /// Report years of `os_at_years`.
+    pub report_years: Vec<f64>,
+    /// Arms in spec order.
+    pub arms: Vec<GbmArmResult>,
+}
+
+/// Run the trial: every arm on the same virtual patients (common random numbers),
+/// in parallel over patients; deterministic given the seed for any thread count.
+pub fn run_gbm_trial(spec: &GbmTrialSpec, pop: &GbmPopulation) -> Result<GbmTrialResult> {
+    if spec.arms.is_empty() {
+        return Err(OncologyError::invalid("arms", 0, "at least one arm"));
+    }
+    spec.options.validate()?;
+    for arm in &spec.arms {
+        arm.validate()?;
+    }
+    for y in &spec.report_years {
+        if !(y.is_finite() && *y > 0.0 && *y <= spec.options.follow_up_years) {
+            return Err(OncologyError::invalid(
+                "report_years",
+                y,
+                "within follow-up",
+            ));
+        }
+    }
+    let patients = sample_patients(&spec.cohort, pop, spec.n_per_arm, spec.seed)?;
+    let courses: Vec<Vec<Course>> = spec
+        .arms
+        .iter()
+        .map(|arm| {
+            patients
+                .par_iter()
+                .map(|p| simulate_course(p, arm, pop.alpha_beta_gy, &spec.options))
+                .collect::<Result<Vec<_>>>()
+        })
+        .collect::<Result<_>>()?;
+    let arms = spec
+        .arms
+        .iter()
+        .enumerate()
+        .map(|(a, arm)| {
+            let c = &courses[a];
+            let all: Vec<usize> = (0..patients.len()).collect();
+            let meth: Vec<usize> = all
+                .iter()
+                .copied()
+                .filter(|&i| patients[i].mgmt_methylated)
+                .collect();
+            let unmeth: Vec<usize> = all
+                .iter()
+                .copied()
+                .filter(|&i| !patients[i].mgmt_methylated)
+                .collect();
+            let (os_hr, pfs_hr) = if a == 0 {
+                (None, None)
+            } else {
+                (
+                    Some(arm_hazard_ratio(&courses[0], c, |x| (x.os_days, x.died))?),
+                    Some(arm_hazard_ratio(&courses[0], c, |x| {
+                        (x.pfs_days, x.pfs_event)
+                    })?),
+                )
+            };
+            Ok(GbmArmResult {
+                name: arm.name.clone(),
+                all: summarise(c, &all, &spec.report_years)?,
+                methylated: summarise(c, &meth, &spec.report_years)?,
+                unmethylated: summarise(c, &unmeth, &spec.report_years)?,
+                os_hr_vs_first: os_hr,
+                pfs_hr_vs_first: pfs_hr,
+                os_hr_per_decade_of_age: age_hazard_ratio(&patients, c)?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(GbmTrialResult {
+        name: spec.name.clone(),
+        report_years: spec.report_years.clone(),
+        arms,
+    })
+}
+
+fn median_months(time: &[f64], event: &[bool]) -> Result<MedianMonths> {
+    let km = kaplan_meier(time, event, 0.95)
+        .map_err(|e| OncologyError::invalid("Kaplan-Meier", e, "valid survival data"))?;
+    // Brookmeyer–Crowley: the times where the pointwise band's ends cross 0.5
+    let first = |v: &[f64]| {
+        v.iter()
+            .position(|&s| s <= 0.5)
+            .map(|i| km.times[i] / DAYS_PER_MONTH)
+    };
+    Ok(MedianMonths {
+        median: km.median().map(|t| t / DAYS_PER_MONTH),
+        lo: first(&km.ci_low),
+        hi: first(&km.ci_high),
+    })
+}
+
+fn summarise(c: &[Course], rows: &[usize], years: &[f64]) -> Result<GbmArmSummary> {
+    if rows.is_empty() {
+        return Ok(GbmArmSummary {
+            n: 0,
+            os: MedianMonths {
+                median: None,
+                lo: None,
+                hi: None,
+            },
+            pfs: MedianMonths {
+                median: None,
+                lo: None,
+                hi: None,
+            },
+            os_at_years: vec![f64::NAN; years.len()],
+        });
+    }
+    let os_t: Vec<f64> = rows.iter().map(|&i| c[i].os_days).collect();
+    let os_e: Vec<bool> = rows.iter().map(|&i| c[i].died).collect();
+    let pfs_t: Vec<f64> = rows.iter().map(|&i| c[i].pfs_days).collect();
+    let pfs_e: Vec<bool> = rows.iter().map(|&i| c[i].pfs_event).collect();
+    let n = rows.len() as f64;
+    Ok(GbmArmSummary {
+        n: rows.len(),
+        os: median_months(&os_t, &os_e)?,
+        pfs: median_months(&pfs_t, &pfs_e)?,
+        // no censoring before the end of follow-up: the fraction alive is the KM value
+        os_at_years: years
+            .iter()
+            .map(|y| os_t.iter().filter(|&&t| t > y * 365.25).count() as f64 / n)
+            .collect(),
+    })
+}
+
+fn cox_hr(rows: Vec<Vec<f64>>, time: Vec<f64>, event: Vec<bool>) -> Result<HazardRatio> {
+    let fit = CoxPh::fit(&rows, &time, &event, &CoxOptions::default())
+        .map_err(|e| OncologyError::invalid("Cox fit", e, "estimable hazard ratio"))?;
+    let b = &fit.coefficients[0];
+    let z = twin_core::stats::Z95;
+    Ok(HazardRatio {
+        hr: b.estimate.exp(),
+        lo: (b.estimate - z * b.se).exp(),
+        hi: (b.estimate + z * b.se).exp(),
+    })
+}
+
+fn arm_hazard_ratio(
+    reference: &[Course],
+    arm: &[Course],
+    f: impl Fn(&Course) -> (f64, bool),
+) -> Result<HazardRatio> {
+    let mut rows = Vec::new();
+    let (mut time, mut event) = (Vec::new(), Vec::new());
+    for (x, c) in [(0.0, reference), (1.0, arm)] {
+        for course in c {
+            let (t, e) = f(course);
+            rows.push(vec![x]);
+            time.push(t);
+            event.push(e);
+        }
+    }
+    cox_hr(rows, time, event)
+}
+
+fn age_hazard_ratio(patients: &[VirtualGbmPatient], c: &[Course]) -> Result<HazardRatio> {
+    cox_hr(
+        patients.iter().map(|p| vec![p.age_years / 10.0]).collect(),
+        c.iter().map(|x| x.os_days).collect(),
+        c.iter().map(|x| x.died).collect(),
+    )
+}

@@ -1,0 +1,294 @@
+//! The virtual glioblastoma population: growth, radiosensitivity, temozolomide and
+//! MGMT, and the burden at death — published values and fitted values in one place,
+//! each with its source — and the sampling of a trial's cohort from its baseline table.
+
+use rand::Rng;
+use rand_distr::StandardNormal;
+use serde::{Deserialize, Serialize};
+use twin_core::cohort::{Marginal, patient_rng};
+
+use crate::error::{OncologyError, Result};
+use crate::glioma::params::{ALPHA_PRIOR_LOG_SD, LqParams};
+
+/// Population constants of the trial model.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GbmPopulation {
+    /// Median diffusivity D, mm²/day. With ρ's median it gives the median front speed
+    /// 2√(Dρ) = 36 mm/yr, the ≈ 3 mm/month of high-grade gliomas (Swanson et al. 2003,
+    /// J Neurol Sci 216:1); 0.081 mm²/day (30 mm²/yr) lies inside the 15–73 mm²/yr of
+    /// Rockne et al. 2009/2010's patient groups.
+    pub diffusion_median_mm2_per_day: f64,
+    /// SD of ln D between patients (assumption: reported D spans two decades).
+    pub diffusion_sd_ln: f64,
+    /// Median net proliferation ρ, 1/day (0.03/day = 11/yr, inside Rockne's 7–37/yr).
+    pub rho_median_per_day: f64,
+    /// SD of ln ρ (assumption).
+    pub rho_sd_ln: f64,
+    /// α/β, Gy (Rockne et al. 2010, Phys Med Biol 55:3271).
+    pub alpha_beta_gy: f64,
+    /// Multiplier of α in MGMT-methylated tumours. MGMT methylation predicts response to
+    /// radiotherapy alone (Rivera et al. 2010, Neuro-Oncology 12:116); FITTED to Hegi
+    /// 2005's radiotherapy-alone methylated median survival (15.3 months).
+    pub alpha_multiplier_methylated: f64,
+    /// Temozolomide log-kill per mg/m² of an unmethylated-average tumour before the MGMT
+    /// factors ([`crate::glioma::chemo::TmzParams`]'s default).
+    pub tmz_log_kill_per_mg_m2: f64,
+    /// Temozolomide effect multiplier for MGMT-methylated tumours (Hegi et al. 2005:
+    /// benefit confined mostly to methylated tumours); FITTED to Hegi's 21.7 months.
+    pub tmz_factor_methylated: f64,
+    /// Temozolomide effect multiplier for unmethylated tumours; FITTED to Stupp's overall
+    /// 14.6 months given 45 % methylated.
+    pub tmz_factor_unmethylated: f64,
+    /// T1-Gd volume at which a 56-year-old patient dies, cm³; FITTED to Stupp 2005's
+    /// radiotherapy-alone median survival (12.1 months). The classic proliferation–
+    /// invasion rule is death at a 6 cm diameter (113 cm³; Woodward et al. 1996, Cell
+    /// Prolif 29:269; Swanson et al. 2008, Br J Cancer 98:113).
+    pub lethal_volume_cm3_at_56: f64,
+    /// Change of ln lethal volume per decade of age above 56 (older patients tolerate a
+    /// smaller burden); FITTED so that the model's Cox hazard ratio of death per decade
+    /// in the temozolomide arm is 1.18 (Abedi et al. 2021, 680 patients treated with
+    /// radiotherapy and temozolomide: HR 1.18 per decade, 1.08–1.28).
+    pub lethal_ln_per_decade: f64,
+    /// SD of ln lethal volume between patients (assumption: location and eloquence).
+    pub lethal_sd_ln: f64,
+    /// Range of the extent of a partial resection (fraction of the T1-Gd volume)
+    /// (assumption: subtotal resections remove 50–95 %; Sanai et al. 2011, J Neurosurg
+    /// 115:3, benefit from ≥ 78 %).
+    pub partial_extent: (f64, f64),
+    /// Range of a complete resection's extent: 100–125 % of the T1-Gd volume (Swanson et
+    /// al. 2008: gross-total patients survived like virtual resections of 100–125 %).
+    pub complete_extent: (f64, f64),
+}
+
+impl Default for GbmPopulation {
+    /// Published values and the fit of `examples/gbm_trial_fit.rs` (module docs of
+    /// [`crate::glioma::trial`]).
+    fn default() -> Self {
+        Self {
+            diffusion_median_mm2_per_day: 0.081,
+            diffusion_sd_ln: 0.8,
+            rho_median_per_day: 0.03,
+            rho_sd_ln: 0.6,
+            alpha_beta_gy: 10.0,
+            alpha_multiplier_methylated: 1.876,
+            tmz_log_kill_per_mg_m2: 1.96e-4,
+            tmz_factor_methylated: 3.177,
+            tmz_factor_unmethylated: 0.2126,
+            lethal_volume_cm3_at_56: 189.3,
+            lethal_ln_per_decade: -0.514,
+            lethal_sd_ln: 0.3,
+            partial_extent: (0.5, 0.95),
+            complete_extent: (1.0, 1.25),
+        }
+    }
+}
+
+impl GbmPopulation {
+    /// Check every value's range.
+    pub fn validate(&self) -> Result<()> {
+        let check = |name: &str, v: f64, lo: f64, hi: f64| {
+            if v.is_finite() && (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(OncologyError::invalid(name, v, format!("{lo} to {hi}")))
+            }
+        };
+        check(
+            "diffusion_median_mm2_per_day",
+            self.diffusion_median_mm2_per_day,
+            1e-4,
+            10.0,
+        )?;
+        check("diffusion_sd_ln", self.diffusion_sd_ln, 0.0, 3.0)?;
+        check("rho_median_per_day", self.rho_median_per_day, 1e-4, 1.0)?;
+        check("rho_sd_ln", self.rho_sd_ln, 0.0, 3.0)?;
+        check("alpha_beta_gy", self.alpha_beta_gy, 0.5, 100.0)?;
+        check(
+            "alpha_multiplier_methylated",
+            self.alpha_multiplier_methylated,
+            0.1,
+            10.0,
+        )?;
+        check(
+            "tmz_log_kill_per_mg_m2",
+            self.tmz_log_kill_per_mg_m2,
+            0.0,
+            0.01,
+        )?;
+        check(
+            "tmz_factor_methylated",
+            self.tmz_factor_methylated,
+            0.0,
+            20.0,
+        )?;
+        check(
+            "tmz_factor_unmethylated",
+            self.tmz_factor_unmethylated,
+            0.0,
+            20.0,
+        )?;
+        check(
+            "lethal_volume_cm3_at_56",
+            self.lethal_volume_cm3_at_56,
+            5.0,
+            1000.0,
+        )?;
+        check("lethal_ln_per_decade", self.lethal_ln_per_decade, -3.0, 3.0)?;
+        check("lethal_sd_ln", self.lethal_sd_ln, 0.0, 2.0)?;
+        for (name, (lo, hi), max) in [
+            ("partial_extent", self.partial_extent, 1.0),
+            ("complete_extent", self.complete_extent, 2.0),
+        ] {
+            check(name, lo, 0.0, max)?;
+            check(name, hi, lo, max)?;
+        }
+        Ok(())
+    }
+}
+
+/// Extent of surgery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Surgery {
+    /// Biopsy only.
+    Biopsy,
+    /// Partial (subtotal) resection.
+    Partial,
+    /// Complete (gross-total) resection of the enhancing tumour.
+    Complete,
+}
+
+/// Baseline table of a trial cohort.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GbmCohortSpec {
+    /// Age, years.
+    pub age_years: Marginal,
+    /// Fraction with biopsy only (0–1).
+    pub biopsy_fraction: f64,
+    /// Fraction with complete resection (0–1); the rest had partial resection.
+    pub complete_resection_fraction: f64,
+    /// Fraction with MGMT promoter methylation (0–1).
+    pub mgmt_methylated_fraction: f64,
+    /// Pre-operative T1-Gd (enhancing + necrotic) volume, cm³.
+    pub preop_volume_cm3: Marginal,
+}
+
+/// One virtual patient.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct VirtualGbmPatient {
+    /// Age, years.
+    pub age_years: f64,
+    /// Surgery.
+    pub surgery: Surgery,
+    /// Resected fraction of the T1-Gd volume (0 for biopsy; may exceed 1).
+    pub extent_of_resection: f64,
+    /// MGMT promoter methylated.
+    pub mgmt_methylated: bool,
+    /// Pre-operative T1-Gd volume, cm³.
+    pub preop_volume_cm3: f64,
+    /// Diffusivity, mm²/day.
+    pub diffusion_mm2_per_day: f64,
+    /// Net proliferation, 1/day.
+    pub rho_per_day: f64,
+    /// Radiosensitivity α, 1/Gy (β = α/(α/β)).
+    pub alpha_per_gy: f64,
+    /// Temozolomide log-kill per mg/m² (MGMT factor included).
+    pub tmz_log_kill_per_mg_m2: f64,
+    /// T1-Gd volume at death, cm³.
+    pub lethal_volume_cm3: f64,
+}
+
+/// Patients `0..n` of a cohort: patient `i` depends only on `(seed, i)` (a
+/// `rand_chacha` stream per patient), so cohorts are reproducible for any thread count.
+pub fn sample_patients(
+    cohort: &GbmCohortSpec,
+    pop: &GbmPopulation,
+    n: usize,
+    seed: u64,
+) -> Result<Vec<VirtualGbmPatient>> {
+    pop.validate()?;
+    for (name, f) in [
+        ("biopsy_fraction", cohort.biopsy_fraction),
+        (
+            "complete_resection_fraction",
+            cohort.complete_resection_fraction,
+        ),
+        ("mgmt_methylated_fraction", cohort.mgmt_methylated_fraction),
+    ] {
+        if !(f.is_finite() && (0.0..=1.0).contains(&f)) {
+            return Err(OncologyError::invalid(name, f, "0 to 1"));
+        }
+    }
+    if cohort.biopsy_fraction + cohort.complete_resection_fraction > 1.0 + 1e-12 {
+        return Err(OncologyError::invalid(
+            "biopsy_fraction + complete_resection_fraction",
+            cohort.biopsy_fraction + cohort.complete_resection_fraction,
+            "at most 1",
+        ));
+    }
+    for (name, m) in [
+        ("age_years", cohort.age_years),
+        ("preop_volume_cm3", cohort.preop_volume_cm3),
+    ] {
+        m.validate(name)
+            .map_err(|e| OncologyError::invalid(name, e, "a valid distribution"))?;
+    }
+    if !(1..=10_000_000).contains(&n) {
+        return Err(OncologyError::invalid("n", n, "1 to 10,000,000"));
+    }
+    (0..n as u64)
+        .map(|i| {
+            let mut rng = patient_rng(seed, i);
+            let mut z = || -> f64 { rng.sample(StandardNormal) };
+            let u = |z: f64| 0.5 * (1.0 + statrs::function::erf::erf(z / std::f64::consts::SQRT_2));
+            let age_years = cohort.age_years.quantile(u(z())).clamp(18.0, 100.0);
+            let preop_volume_cm3 = cohort.preop_volume_cm3.quantile(u(z())).clamp(1.0, 300.0);
+            let s = u(z());
+            let (surgery, extent) = if s < cohort.biopsy_fraction {
+                (Surgery::Biopsy, 0.0)
+            } else if s < cohort.biopsy_fraction + cohort.complete_resection_fraction {
+                let (lo, hi) = pop.complete_extent;
+                (Surgery::Complete, lo + (hi - lo) * u(z()))
+            } else {
+                let (lo, hi) = pop.partial_extent;
+                (Surgery::Partial, lo + (hi - lo) * u(z()))
+            };
+            let mgmt_methylated = u(z()) < cohort.mgmt_methylated_fraction;
+            let rho_per_day =
+                (pop.rho_median_per_day * (pop.rho_sd_ln * z()).exp()).clamp(1e-3, 0.5);
+            let diffusion_mm2_per_day = (pop.diffusion_median_mm2_per_day
+                * (pop.diffusion_sd_ln * z()).exp())
+            .clamp(1e-3, 5.0);
+            let alpha_per_gy = LqParams::prior_alpha_for_rho(rho_per_day)
+                * (ALPHA_PRIOR_LOG_SD * z()).exp()
+                * if mgmt_methylated {
+                    pop.alpha_multiplier_methylated
+                } else {
+                    1.0
+                };
+            let tmz_log_kill_per_mg_m2 = pop.tmz_log_kill_per_mg_m2
+                * if mgmt_methylated {
+                    pop.tmz_factor_methylated
+                } else {
+                    pop.tmz_factor_unmethylated
+                };
+            let lethal_volume_cm3 = pop.lethal_volume_cm3_at_56
+                * (pop.lethal_ln_per_decade * (age_years - 56.0) / 10.0 + pop.lethal_sd_ln * z())
+                    .exp();
+            Ok(VirtualGbmPatient {
+                age_years,
+                surgery,
+                extent_of_resection: extent,
+                mgmt_methylated,
+                preop_volume_cm3,
+                diffusion_mm2_per_day,
+                rho_per_day,
+                alpha_per_gy: alpha_per_gy.min(2.0),
+                tmz_log_kill_per_mg_m2,
+                // alive at diagnosis: the lethal burden exceeds the pre-operative one
+                lethal_volume_cm3: lethal_volume_cm3.max(1.2 * preop_volume_cm3),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,331 @@
+//! Trial-level validation of the glioma model (`twin_oncology::glioma::trial`): the
+//! radial solver's numerics, the course's treatment arithmetic, and the emulated trials —
+//! Stupp 2005 / Hegi 2005 (fitted) and Stupp 2009, Roa 2004, Perry 2017 (held out).
+
+use twin_oncology::glioma::trial::{
+    CourseOptions, GbmArm, GbmPopulation, GbmTrialResult, GbmTrialSpec, RadialTumour, Surgery,
+    VirtualGbmPatient, run_gbm_trial, simulate_course,
+};
+
+// ---------- numerics of the radial solver ----------
+
+#[test]
+fn diffusion_conserves_cells() {
+    let mut t = RadialTumour::new(200, 0.25).unwrap();
+    t.set_front(10.0, 0.8, 0.1, 0.03);
+    let before = t.total_cells();
+    for _ in 0..200 {
+        t.diffuse(0.5, 1.0);
+    }
+    let after = t.total_cells();
+    assert!((after / before - 1.0).abs() < 1e-12, "{before} -> {after}");
+}
+
+/// Error of backward-Euler diffusion against the 3-D heat kernel
+/// c = (t0/(t0+t))^{3/2} exp(−r²/(4D(t0+t))) after `t_end` days.
+fn heat_kernel_error(dt: f64, dr: f64) -> f64 {
+    let (d, t0, t_end) = (0.2, 20.0, 40.0);
+    let n = (40.0 / dr) as usize;
+    let mut t = RadialTumour::new(n, dr).unwrap();
+    let exact =
+        |r: f64, time: f64| (t0 / (t0 + time)).powf(1.5) * (-r * r / (4.0 * d * (t0 + time))).exp();
+    for i in 0..n {
+        t.density[i] = exact(t.radius_mm(i), 0.0);
+    }
+    let steps = (t_end / dt).round() as usize;
+    for _ in 0..steps {
+        t.diffuse(d, dt);
+    }
+    (0..n)
+        .map(|i| (t.density[i] - exact(t.radius_mm(i), t_end)).abs())
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn diffusion_is_first_order_in_time_and_second_in_space() {
+    // time: fine grid, halve Δt
+    let (e1, e2) = (heat_kernel_error(2.0, 0.05), heat_kernel_error(1.0, 0.05));
+    let p_t = (e1 / e2).log2();
+    // space: small Δt, halve Δr
+    let (s1, s2) = (heat_kernel_error(0.02, 0.8), heat_kernel_error(0.02, 0.4));
+    let p_r = (s1 / s2).log2();
+    println!(
+        "heat kernel: order in Δt {p_t:.2} ({e1:.2e} → {e2:.2e}), in Δr {p_r:.2} ({s1:.2e} → {s2:.2e})"
+    );
+    assert!((0.8..=1.2).contains(&p_t), "{p_t}");
+    assert!((1.6..=2.4).contains(&p_r), "{p_r}");
+}
+
+#[test]
+fn front_travels_at_the_fisher_kpp_speed() {
+    // Fisher–KPP: fronts from compact initial data approach 2√(Dρ) from below
+    // (Bramson's logarithmic delay); measured over days 200–400 within 5 %.
+    let (d, rho): (f64, f64) = (0.05, 0.1);
+    let mut t = RadialTumour::new(800, 0.1).unwrap();
+    t.set_front(2.0, 0.8, d, rho);
+    let mut r = [0.0; 2];
+    for day in 1..=4000 {
+        t.step(d, rho, 0.1);
+        if day == 2000 {
+            r[0] = t.front_radius_mm(0.16);
+        }
+    }
+    r[1] = t.front_radius_mm(0.16);
+    let v = (r[1] - r[0]) / 200.0;
+    let v_theory = 2.0 * (d * rho).sqrt();
+    println!("front speed {v:.4} mm/day vs 2√(Dρ) = {v_theory:.4}");
+    assert!((v / v_theory - 1.0).abs() < 0.05, "{v} vs {v_theory}");
+}
+
+// ---------- course arithmetic ----------
+
+fn patient(rho: f64) -> VirtualGbmPatient {
+    VirtualGbmPatient {
+        age_years: 56.0,
+        surgery: Surgery::Biopsy,
+        extent_of_resection: 0.0,
+        mgmt_methylated: false,
+        preop_volume_cm3: 20.0,
+        diffusion_mm2_per_day: 0.08,
+        rho_per_day: rho,
+        alpha_per_gy: 0.05,
+        tmz_log_kill_per_mg_m2: 1.96e-4,
+        lethal_volume_cm3: 113.0,
+    }
+}
+
+#[test]
+fn uniform_kill_shifts_a_pulled_front_back_by_l_over_lambda() {
+    // Fisher–KPP fronts are pulled: multiplying the density by e^{−L} everywhere scales
+    // the leading edge, which shifts the front back by L/λ (λ = √(ρ/D)); moving at
+    // v = 2√(Dρ) it needs L/(λv) = L/(2ρ) days to catch up. Measured at the FLAIR
+    // level 1,200 days after the kill, within 10 % (the relaxation is algebraic).
+    let (d, rho, l): (f64, f64, f64) = (0.05, 0.05, 3.0);
+    let mut a = RadialTumour::new(2400, 0.1).unwrap();
+    a.set_front(10.0, 0.8, d, rho);
+    for _ in 0..1000 {
+        a.step(d, rho, 0.1);
+    }
+    let mut b = a.clone();
+    b.kill((-l).exp());
+    let v = 2.0 * (d * rho).sqrt();
+    for k in 1..=12000 {
+        a.step(d, rho, 0.1);
+        b.step(d, rho, 0.1);
+        if k % 3000 == 0 {
+            let lag = (a.front_radius_mm(0.16) - b.front_radius_mm(0.16)) / v;
+            println!("  {} days after the kill: lag {lag:.1} days", k / 10);
+        }
+    }
+    let lag_days = (a.front_radius_mm(0.16) - b.front_radius_mm(0.16)) / v;
+    let theory = l / (2.0 * rho);
+    println!(
+        "front lag after a uniform kill of {l} logs: {lag_days:.1} days (L/(2ρ) = {theory:.1})"
+    );
+    assert!((lag_days / theory - 1.0).abs() < 0.10, "{lag_days}");
+}
+
+#[test]
+fn treatment_delays_death_between_the_front_and_bulk_limits() {
+    // 60 Gy/30 at α = 0.05 /Gy, α/β = 10: L = 30·(0.1 + 0.02) = 3.6. Against a sham
+    // fraction of 0.001 Gy the death day moves by at least L/(2ρ) (pulled-front limit,
+    // previous test) and at most L/ρ·1.5 (the dense core regrows logistically from a
+    // density already reduced by e^{−L}: L/ρ plus the saturation time).
+    let opts = CourseOptions::default();
+    let sham = GbmArm {
+        name: "sham".into(),
+        rt_fractions: 1,
+        rt_dose_per_fraction_gy: 0.001,
+        tmz_concomitant_mg_m2: 0.0,
+        tmz_adjuvant_cycles: 0,
+    };
+    let rt = GbmArm {
+        name: "60/30".into(),
+        rt_fractions: 30,
+        rt_dose_per_fraction_gy: 2.0,
+        ..sham.clone()
+    };
+    let tmz = GbmArm {
+        name: "60/30 + TMZ".into(),
+        tmz_concomitant_mg_m2: 75.0,
+        tmz_adjuvant_cycles: 6,
+        ..rt.clone()
+    };
+    let p = patient(0.03);
+    let a = simulate_course(&p, &sham, 10.0, &opts).unwrap();
+    let b = simulate_course(&p, &rt, 10.0, &opts).unwrap();
+    let c = simulate_course(&p, &tmz, 10.0, &opts).unwrap();
+    let gained = b.os_days - a.os_days;
+    println!(
+        "OS sham {:.0} d, RT {:.0} d (gained {gained:.0}; L/(2ρ) = 60, L/ρ = 120), RT + TMZ {:.0} d",
+        a.os_days, b.os_days, c.os_days
+    );
+    assert!(a.died && b.died);
+    assert!((60.0..=180.0).contains(&gained), "{gained}");
+    assert!(c.os_days > b.os_days);
+    assert!(b.pfs_days < b.os_days && b.pfs_event);
+}
+
+#[test]
+fn bad_inputs_are_errors() {
+    let opts = CourseOptions::default();
+    let bad = GbmArm {
+        name: "x".into(),
+        rt_fractions: 0,
+        rt_dose_per_fraction_gy: 2.0,
+        tmz_concomitant_mg_m2: 0.0,
+        tmz_adjuvant_cycles: 0,
+    };
+    assert!(simulate_course(&patient(0.03), &bad, 10.0, &opts).is_err());
+    let no_scans = CourseOptions {
+        scan_every_days: 0,
+        ..opts
+    };
+    let ok_arm = GbmArm {
+        rt_fractions: 30,
+        ..bad.clone()
+    };
+    let e = simulate_course(&patient(0.03), &ok_arm, 10.0, &no_scans).unwrap_err();
+    assert!(e.to_string().contains("scan_every_days"), "{e}");
+    assert!(RadialTumour::new(3, 0.5).is_err());
+    let pop = GbmPopulation {
+        lethal_volume_cm3_at_56: f64::NAN,
+        ..GbmPopulation::default()
+    };
+    assert!(
+        pop.validate()
+            .unwrap_err()
+            .to_string()
+            .contains("lethal_volume_cm3_at_56")
+    );
+}
+
+// ---------- trials ----------
+
+fn run(file: &str, n: usize) -> GbmTrialResult {
+    let path = format!("{}/../data/trials/gbm/{file}", env!("CARGO_MANIFEST_DIR"));
+    let mut spec: GbmTrialSpec =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    spec.n_per_arm = n;
+    run_gbm_trial(&spec, &GbmPopulation::default()).unwrap()
+}
+
+fn show(r: &GbmTrialResult) {
+    println!("{}", r.name);
+    for a in &r.arms {
+        println!(
+            "  {:55} OS {:5.1} [{:.1}, {:.1}] PFS {:5.1} | meth OS {:5.1} PFS {:5.1} | unmeth OS {:5.1} PFS {:5.1} | OS at {:?}: {:.3?} | HR OS {:.2?} PFS {:.2?} | age HR {:.2}",
+            a.name,
+            a.all.os.median.unwrap_or(f64::NAN),
+            a.all.os.lo.unwrap_or(f64::NAN),
+            a.all.os.hi.unwrap_or(f64::NAN),
+            a.all.pfs.median.unwrap_or(f64::NAN),
+            a.methylated.os.median.unwrap_or(f64::NAN),
+            a.methylated.pfs.median.unwrap_or(f64::NAN),
+            a.unmethylated.os.median.unwrap_or(f64::NAN),
+            a.unmethylated.pfs.median.unwrap_or(f64::NAN),
+            r.report_years,
+            a.all.os_at_years,
+            a.os_hr_vs_first.map(|h| (h.hr, h.lo, h.hi)),
+            a.pfs_hr_vs_first.map(|h| (h.hr, h.lo, h.hi)),
+            a.os_hr_per_decade_of_age.hr,
+        );
+    }
+}
+
+fn os(a: &twin_oncology::glioma::trial::GbmArmResult) -> f64 {
+    a.all.os.median.unwrap()
+}
+
+fn pfs(a: &twin_oncology::glioma::trial::GbmArmResult) -> f64 {
+    a.all.pfs.median.unwrap()
+}
+
+fn within(x: f64, reported: f64, rel: f64) -> bool {
+    (x / reported - 1.0).abs() <= rel
+}
+
+#[test]
+fn stupp_2005_and_hegi_2005() {
+    // FITTED (examples/gbm_trial_fit.rs): median OS 12.1 vs 14.6 months (Stupp et al.
+    // 2005, NEJM 352:987, abstract), methylated 15.3 vs 21.7 (Hegi et al. 2005, NEJM
+    // 352:997, abstract) — checked to stay within 10 % / 20 % of the fit.
+    // HELD OUT: the OS hazard ratio 0.63 (0.52–0.75) and the PFS hazard ratio 0.54
+    // (0.45–0.64, recalled); 2-year survival with RT alone 10.9 % (7.6–14.8; Stupp et al.
+    // 2009, Lancet Oncol 10:459).
+    // MGMT must modulate temozolomide (Hegi 2005): the methylated OS gain exceeds the
+    // unmethylated gain at least three-fold.
+    // KNOWN MISSES (reported, not tuned): PFS medians 8.2 / 11.2 vs 5.0 / 6.9 months
+    // (recalled): the model has no pseudoprogression and death follows progression
+    // within months; 2-year survival with temozolomide (18 vs 27 %) and the 5-year tail
+    // (0–1 vs 2–10 %) are too low. Guarded: PFS within ±80 %.
+    let r = run("stupp2005.json", 2000);
+    show(&r);
+    let (rt, tmz) = (&r.arms[0], &r.arms[1]);
+    assert!(within(os(rt), 12.1, 0.10) && within(os(tmz), 14.6, 0.10));
+    let m = |a: &twin_oncology::glioma::trial::GbmArmResult| a.methylated.os.median.unwrap();
+    let u = |a: &twin_oncology::glioma::trial::GbmArmResult| a.unmethylated.os.median.unwrap();
+    assert!(within(m(rt), 15.3, 0.2) && within(m(tmz), 21.7, 0.2));
+    let hr = tmz.os_hr_vs_first.unwrap();
+    assert!((0.52..=0.75).contains(&hr.hr), "OS HR {hr:?}");
+    let hr_pfs = tmz.pfs_hr_vs_first.unwrap();
+    assert!((0.45..=0.64).contains(&hr_pfs.hr), "PFS HR {hr_pfs:?}");
+    assert!(
+        (0.076..=0.148).contains(&rt.all.os_at_years[0]),
+        "{:?}",
+        rt.all.os_at_years
+    );
+    let (gain_m, gain_u) = (m(tmz) - m(rt), u(tmz) - u(rt));
+    println!("TMZ gain: methylated {gain_m:.1} months, unmethylated {gain_u:.1}");
+    assert!(gain_m > 3.0 * gain_u.max(0.0) && gain_m > 2.0);
+    assert!(within(pfs(rt), 5.0, 0.8) && within(pfs(tmz), 6.9, 0.8));
+}
+
+#[test]
+fn roa_2004_held_out() {
+    // HELD OUT. Roa et al. 2004 (JCO 22:1583, abstract): patients ≥ 60, median OS 5.1
+    // (60 Gy/30) vs 5.6 months (40 Gy/15), p = 0.57. Tolerance ±20 % per arm; effect: no
+    // significant difference.
+    // KNOWN MISS (reported, not tuned): the model's survival is ~1.6× longer (9.7 and
+    // 8.1 months) — it has no performance status (Roa enrolled KPS ≥ 50; baseline
+    // table not read) — and it favours 60 Gy/30 (HR of 40 Gy/15 ≈ 1.35): the LQ dose
+    // response without repopulation or treatment-time effects. Guarded: each arm within
+    // 2.2× of the reported median, the hypofractionated arm not better.
+    let r = run("roa2004.json", 2000);
+    show(&r);
+    let (std60, hypo40) = (&r.arms[0], &r.arms[1]);
+    assert!(os(std60) / 5.1 < 2.2 && os(hypo40) / 5.6 < 2.2);
+    assert!(hypo40.os_hr_vs_first.unwrap().hr >= 1.0);
+}
+
+#[test]
+fn perry_2017_held_out() {
+    // HELD OUT. Perry et al. 2017 (NEJM 376:1027, abstract): patients ≥ 65, 40 Gy/15 ±
+    // temozolomide: median OS 7.6 vs 9.3 months, HR 0.67 (0.56–0.80); PFS 3.9 vs 5.3, HR
+    // 0.50 (0.41–0.60); methylated OS 7.7 vs 13.5, unmethylated 7.9 vs 10.0.
+    // Tolerance ±20 % per arm, HRs inside the CIs.
+    // What passes: the radiotherapy-alone OS and the direction of every effect (MGMT
+    // larger in methylated). KNOWN MISSES: temozolomide helps too much (OS 12.8 vs 9.3,
+    // HR 0.45): the model's kill is proportional to the total dose, so 12 adjuvant
+    // cycles kill twice what 6 do (GEINO 14-01, Balana et al. 2020, Neuro-Oncology
+    // 22:1851: no benefit of 12 over 6) (not seen clinically); PFS too long (no
+    // pseudoprogression). Guarded: TMZ arm OS within 1.6×, HR < 1.
+    let r = run("perry2017.json", 2000);
+    show(&r);
+    let (rt, tmz) = (&r.arms[0], &r.arms[1]);
+    assert!(within(os(rt), 7.6, 0.2), "{}", os(rt));
+    assert!(os(tmz) / 9.3 < 1.6 && tmz.os_hr_vs_first.unwrap().hr < 1.0);
+    let gain = |a: &twin_oncology::glioma::trial::GbmArmResult,
+                b: &twin_oncology::glioma::trial::GbmArmResult,
+                meth: bool| {
+        let s = |x: &twin_oncology::glioma::trial::GbmArmResult| {
+            if meth {
+                x.methylated.os.median.unwrap()
+            } else {
+                x.unmethylated.os.median.unwrap()
+            }
+        };
+        s(b) - s(a)
+    };
+    assert!(gain(rt, tmz, true) > gain(rt, tmz, false));
+}
