@@ -20,12 +20,17 @@ pub fn parameter_specs(baseline: &Baseline, law: &ProgressionLaw) -> Vec<Paramet
     vec![
         // prior: the population law for patients like this one (age at diagnosis, BMI,
         // sex) with the law's residual spread
-        ParameterSpec::new("beta_decline_per_year", "1/yr", 0.005, 0.6, Transform::Log).with_prior(
-            Prior::LogNormal {
-                mu_log: law.mu_log(baseline),
-                sigma_log: law.residual_sd_ln.max(0.05),
-            },
-        ),
+        ParameterSpec::new(
+            "beta_decline_per_year",
+            "1/yr",
+            0.005,
+            0.5,
+            Transform::Logit,
+        )
+        .with_prior(Prior::LogNormal {
+            mu_log: law.mu_log(baseline),
+            sigma_log: law.residual_sd_ln.max(0.05),
+        }),
         // trial-average response 1, between-patient SD of ln response 0.3
         ParameterSpec::new("drug_response", "", 0.1, 4.0, Transform::Log).with_prior(
             Prior::LogNormal {

@@ -1,9 +1,11 @@
 //! Baseline statistical models ("the standard clinical tool") a twin is compared with:
 //! Cox proportional hazards and logistic regression, fitted by Newton–Raphson with
-//! standard errors from the observed information (nalgebra for the linear algebra).
+//! standard errors from the observed information (nalgebra for the linear algebra), and
+//! ridge regression with a cross-validated penalty for continuous outcomes.
 
 pub mod cox;
 pub mod logistic;
+pub mod ridge;
 
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
@@ -13,6 +15,7 @@ use crate::error::{Result, ValidateError};
 
 pub use cox::{CoxOptions, CoxPh, Ties};
 pub use logistic::{LogisticOptions, LogisticRegression};
+pub use ridge::RidgeRegression;
 
 /// One fitted coefficient with its Wald statistics.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
