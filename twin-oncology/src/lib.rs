@@ -39,9 +39,15 @@
 //! | Hegi 2005 | TMZ gain methylated vs unmethylated | large vs small | 5.4 vs 0.5 months | MGMT modulates TMZ |
 //! | Roa 2004 60 Gy/30 / 40 Gy/15 | median OS | 5.1 / 5.6 | 9.7 / 8.1 | **miss** (no performance status) |
 //! | Roa 2004 | effect | none (p = 0.57) | HR 1.34 (1.26–1.42) for 40 Gy/15 | **miss** (LQ without repopulation) |
-//! | Perry 2017 RT 40 Gy/15 | median OS | 7.6 | 8.0 | within 20 % |
-//! | Perry 2017 + TMZ | median OS / HR | 9.3 / 0.67 (0.56–0.80) | 12.8 / 0.46 (0.43–0.49) | **miss** (kill ∝ total dose: 12 cycles) |
-//! | Perry 2017 | median PFS | 3.9 / 5.3 | 7.5 / 12.6 | **miss** |
+//! | Perry 2017 RT 40 Gy/15 / + TMZ | median OS | 7.6 / 9.3 | 8.0 / 10.2 | within 20 % |
+//! | Perry 2017 | OS hazard ratio | 0.67 (0.56–0.80) | 0.62 (0.58–0.66) | inside CI |
+//! | Perry 2017 | PFS hazard ratio | 0.50 (0.41–0.60) | 0.56 (0.53–0.60) | inside CI |
+//! | Perry 2017 methylated / unmethylated + TMZ | median OS | 13.5 / 10.0 | 13.5 / 7.6 | unmethylated **miss** (−24 %) |
+//! | Perry 2017 | median PFS | 3.9 / 5.3 | 7.5 / 9.9 | **miss** (no pseudoprogression) |
+//!
+//! Temozolomide kills for at most six adjuvant cycles (GEINO 14-01: 12 cycles no better
+//! than 6). This cap was added after a first Perry run over-predicted the temozolomide
+//! arm (12.8 months, HR 0.46); its value is GEINO's, not fitted to Perry.
 //!
 //! ## From record to ranked plans
 //! Both twins implement `twin_core::twin::DigitalTwin`:

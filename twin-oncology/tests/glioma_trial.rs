@@ -303,29 +303,25 @@ fn perry_2017_held_out() {
     // HELD OUT. Perry et al. 2017 (NEJM 376:1027, abstract): patients ≥ 65, 40 Gy/15 ±
     // temozolomide: median OS 7.6 vs 9.3 months, HR 0.67 (0.56–0.80); PFS 3.9 vs 5.3, HR
     // 0.50 (0.41–0.60); methylated OS 7.7 vs 13.5, unmethylated 7.9 vs 10.0.
-    // Tolerance ±20 % per arm, HRs inside the CIs.
-    // What passes: the radiotherapy-alone OS and the direction of every effect (MGMT
-    // larger in methylated). KNOWN MISSES: temozolomide helps too much (OS 12.8 vs 9.3,
-    // HR 0.45): the model's kill is proportional to the total dose, so 12 adjuvant
-    // cycles kill twice what 6 do (GEINO 14-01, Balana et al. 2020, Neuro-Oncology
-    // 22:1851: no benefit of 12 over 6) (not seen clinically); PFS too long (no
-    // pseudoprogression). Guarded: TMZ arm OS within 1.6×, HR < 1.
+    // Tolerance ±20 % per arm, hazard ratios inside the published CIs, and the
+    // temozolomide gain larger in methylated tumours.
+    // Disclosure: the model's first run here (before `EFFECTIVE_ADJUVANT_CYCLES`) gave
+    // 12.8 months and HR 0.46 with temozolomide — kill proportional to dose made 12
+    // adjuvant cycles kill twice what 6 do. The cap of 6 effective cycles comes from
+    // GEINO 14-01 (no benefit of 12 over 6 cycles), not from this trial.
+    // KNOWN MISS (reported, not tuned): PFS medians (7.5 / 9.9 vs 3.9 / 5.3 months): no
+    // pseudoprogression, progression only by enhancing volume. Guarded within 2.2×.
     let r = run("perry2017.json", 2000);
     show(&r);
     let (rt, tmz) = (&r.arms[0], &r.arms[1]);
     assert!(within(os(rt), 7.6, 0.2), "{}", os(rt));
-    assert!(os(tmz) / 9.3 < 1.6 && tmz.os_hr_vs_first.unwrap().hr < 1.0);
-    let gain = |a: &twin_oncology::glioma::trial::GbmArmResult,
-                b: &twin_oncology::glioma::trial::GbmArmResult,
-                meth: bool| {
-        let s = |x: &twin_oncology::glioma::trial::GbmArmResult| {
-            if meth {
-                x.methylated.os.median.unwrap()
-            } else {
-                x.unmethylated.os.median.unwrap()
-            }
-        };
-        s(b) - s(a)
-    };
-    assert!(gain(rt, tmz, true) > gain(rt, tmz, false));
+    assert!(within(os(tmz), 9.3, 0.2), "{}", os(tmz));
+    let hr = tmz.os_hr_vs_first.unwrap().hr;
+    assert!((0.56..=0.80).contains(&hr), "OS HR {hr}");
+    let hr_pfs = tmz.pfs_hr_vs_first.unwrap().hr;
+    assert!((0.41..=0.60).contains(&hr_pfs), "PFS HR {hr_pfs}");
+    let meth = |x: &twin_oncology::glioma::trial::GbmArmResult| x.methylated.os.median.unwrap();
+    let unmeth = |x: &twin_oncology::glioma::trial::GbmArmResult| x.unmethylated.os.median.unwrap();
+    assert!(meth(tmz) - meth(rt) > unmeth(tmz) - unmeth(rt));
+    assert!(pfs(rt) / 3.9 < 2.2 && pfs(tmz) / 5.3 < 2.2);
 }

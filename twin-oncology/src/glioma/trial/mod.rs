@@ -17,8 +17,9 @@
 //! 21.7 months) and the age hazard ratio of **Abedi 2021** (1.18 per decade).
 //! Held out: Stupp's PFS, 2-year survival and hazard ratio; Stupp 2009's 5-year
 //! survival; **Roa 2004** (elderly, 60 Gy/30 vs 40 Gy/15) and **Perry 2017** (elderly,
-//! 40 Gy/15 ± temozolomide, with MGMT strata). The results table is in
-//! `tests/glioma_trial.rs` and the crate docs.
+//! 40 Gy/15 ± temozolomide, with MGMT strata). Taken from a further publication: the
+//! cap of six effective adjuvant cycles (GEINO 14-01, [`course::EFFECTIVE_ADJUVANT_CYCLES`]).
+//! The results table is in the crate docs; the checks in `tests/glioma_trial.rs`.
 
 pub mod course;
 pub mod emulate;
