@@ -10,16 +10,17 @@
 //! errors from the reported intervals. Prints targets, fitted values and residuals, and
 //! writes `out/gbm_trial_fit/fit.json`. Held-out trials are never used here.
 
-use patient_twin::core::calibrate::{
-    FitOptions, Likelihood, Model, Observations, ParameterSpec, Problem, Transform, fit,
-};
+#[path = "common/target_fit.rs"]
+mod target_fit;
+
+use patient_twin::core::calibrate::{ParameterSpec, Transform};
 use patient_twin::oncology::glioma::trial::{GbmPopulation, GbmTrialSpec, run_gbm_trial};
 use serde_json::json;
 use std::error::Error;
 
 /// (target, reported, standard error): SEs are (upper − lower)/(2·1.96) of the
 /// reported 95 % intervals (Stupp's medians: ±0.5 and ±0.9 months, read as recalled).
-const TARGETS: [(&str, f64, f64); 5] = [
+const TARGETS: [target_fit::Target; 5] = [
     ("Stupp RT: median OS, months", 12.1, 0.5),
     ("Stupp RT + TMZ: median OS, months", 14.6, 0.9),
     ("Hegi methylated RT: median OS, months", 15.3, 2.0),
@@ -56,10 +57,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         .unwrap_or_else(|| "data/trials/gbm/stupp2005.json".into());
     let mut spec: GbmTrialSpec = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
     spec.n_per_arm = spec.n_per_arm.min(1500);
-    let model = |x: &[f64]| {
-        summaries(&spec, &population(x))
-            .map_err(|e| patient_twin::core::CoreError::invalid("population", format!("{x:?}"), e))
-    };
+    println!(
+        "{}: {} virtual patients per arm, seed {}",
+        spec.name, spec.n_per_arm, spec.seed
+    );
     let d = GbmPopulation::default();
     let params = vec![
         ParameterSpec::new(
@@ -74,56 +75,16 @@ fn main() -> Result<(), Box<dyn Error>> {
         ParameterSpec::new("tmz_factor_methylated", "", 0.05, 20.0, Transform::Log),
         ParameterSpec::new("tmz_factor_unmethylated", "", 0.01, 10.0, Transform::Log),
     ];
-    let obs = Observations::new(
-        TARGETS.iter().map(|t| t.1).collect(),
-        TARGETS.iter().map(|t| t.2).collect(),
-    )?;
-    let problem = Problem::new(model, params, obs, Likelihood::WeightedLeastSquares)?;
-    let started = std::time::Instant::now();
-    let best = fit(
-        &problem,
-        &FitOptions {
-            n_starts: 3,
-            max_iters: 300,
-            tolerance: 1e-4,
-            initial: Some(vec![
-                d.lethal_volume_cm3_at_56,
-                d.lethal_ln_per_decade,
-                d.alpha_multiplier_methylated,
-                d.tmz_factor_methylated,
-                d.tmz_factor_unmethylated,
-            ]),
-            ..FitOptions::default()
-        },
-    )?;
-    let fitted = problem.model().predict(&best.estimate)?;
-    println!(
-        "GBM trial model fit ({} virtual patients per arm, seed {}), {:.1} s",
-        spec.n_per_arm,
-        spec.seed,
-        started.elapsed().as_secs_f64()
-    );
-    println!(
-        "{:48} {:>8} {:>8} {:>8}",
-        "target", "reported", "fitted", "z"
-    );
-    let mut rows = Vec::new();
-    for ((name, rep, se), f) in TARGETS.iter().zip(&fitted) {
-        println!("{name:48} {rep:8.2} {f:8.2} {:8.2}", (f - rep) / se);
-        rows.push(json!({"target": name, "reported": rep, "se": se, "fitted": f}));
-    }
-    let pop = population(&best.estimate);
-    println!(
-        "\nfitted: {pop:?}\nobjective (½ Σ z²) {:.3}",
-        best.objective
-    );
-    let out = std::path::Path::new("out/gbm_trial_fit");
-    std::fs::create_dir_all(out)?;
-    std::fs::write(
-        out.join("fit.json"),
-        serde_json::to_string_pretty(
-            &json!({"population": pop, "targets": rows, "objective": best.objective}),
-        )?,
-    )?;
+    let initial = vec![
+        d.lethal_volume_cm3_at_56,
+        d.lethal_ln_per_decade,
+        d.alpha_multiplier_methylated,
+        d.tmz_factor_methylated,
+        d.tmz_factor_unmethylated,
+    ];
+    let summaries = |x: &[f64]| summaries(&spec, &population(x));
+    target_fit::fit_to_targets("gbm_trial_fit", summaries, params, initial, &TARGETS, |x| {
+        json!(population(x))
+    })?;
     Ok(())
 }

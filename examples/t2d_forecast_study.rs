@@ -6,20 +6,8 @@
 //! Usage: `cargo run --release --example t2d_forecast_study [-- SEEDS_JSON]`. Prints the
 //! table and writes `out/t2d_forecast_study/report.json`.
 
-use patient_twin::core::cohort::Marginal;
-use patient_twin::metabolic::drugs::{Drug, DrugOrder};
-use patient_twin::metabolic::study::{ForecastStudySpec, TruthSpec, run_forecast_study};
-use patient_twin::metabolic::trial::{BackgroundDrug, CohortSpec};
+use patient_twin::metabolic::study::{ForecastStudySpec, run_forecast_study};
 use std::error::Error;
-
-fn tn(mean: f64, sd: f64, lower: f64, upper: f64) -> Marginal {
-    Marginal::TruncatedNormal {
-        mean,
-        sd,
-        lower,
-        upper,
-    }
-}
 
 fn main() -> Result<(), Box<dyn Error>> {
     let path = std::env::args()
@@ -31,41 +19,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         s[k].as_u64()
             .ok_or(format!("{path}: t2d_forecast_study.{k} missing"))
     };
-    let spec = ForecastStudySpec {
-        cohort: CohortSpec {
-            age_years: tn(58.0, 9.0, 35.0, 78.0),
-            female_fraction: 0.45,
-            bmi_kg_m2: tn(31.0, 4.5, 22.0, 45.0),
-            diabetes_duration_years: tn(5.0, 3.0, 0.5, 15.0),
-            hba1c_percent: tn(7.8, 0.6, 6.8, 9.5),
-            fpg_mmol_l: None,
-            egfr: tn(75.0, 15.0, 45.0, 110.0),
-            uacr_mg_g: Marginal::LogNormal {
-                mu_log: 3.5,
-                sigma_log: 0.8,
-            },
-            sbp_mmhg: tn(135.0, 12.0, 110.0, 170.0),
-            correlations: vec![],
-            background_drugs: vec![BackgroundDrug {
-                order: DrugOrder {
-                    drug: Drug::Metformin,
-                    dose: 2000.0,
-                    start_day: 0.0,
-                    stop_day: None,
-                },
-                fraction: 1.0,
-            }],
-            black_fraction: 0.0,
-        },
-        n_train: get("n_train")? as usize,
-        n_test: get("n_test")? as usize,
-        train_seed: get("train_seed")?,
-        test_seed: get("test_seed")?,
-        observed_quarters: 12,
-        target_quarter: 20,
-        truth: TruthSpec::default(),
-        twin_draws: 200,
-    };
+    let spec = ForecastStudySpec::design(
+        get("n_train")? as usize,
+        get("n_test")? as usize,
+        get("train_seed")?,
+        get("test_seed")?,
+    );
     let started = std::time::Instant::now();
     let r = run_forecast_study(&spec)?;
     println!(

@@ -10,9 +10,10 @@
 //! least squares (twin-core Nelder–Mead, 3 starts). Prints targets, fitted values and
 //! residuals, and writes `out/t2d_progression_fit/fit.json`.
 
-use patient_twin::core::calibrate::{
-    FitOptions, Likelihood, Model, Observations, ParameterSpec, Problem, Transform, fit,
-};
+#[path = "common/target_fit.rs"]
+mod target_fit;
+
+use patient_twin::core::calibrate::{ParameterSpec, Transform};
 use patient_twin::metabolic::ProgressionLaw;
 use patient_twin::metabolic::trial::{PatientTable, TrialSpec, simulate_patients};
 use serde_json::json;
@@ -22,7 +23,7 @@ const DAYS_PER_YEAR: f64 = 365.25;
 /// Reported values and their standard errors: Kaplan–Meier fractions of ~1,450 per arm
 /// (binomial SE ≈ 0.011, widened to 0.015 for the curve reading); Table 1 means with
 /// SD/√n (age 9.7/√526, BMI 6.4/√526) and the SE of a difference of proportions.
-const TARGETS: [(&str, f64, f64); 6] = [
+const TARGETS: [target_fit::Target; 6] = [
     ("5-y failure, TZD", 0.15, 0.015),
     ("5-y failure, metformin", 0.21, 0.015),
     ("5-y failure, glyburide", 0.34, 0.015),
@@ -87,17 +88,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         .nth(1)
         .unwrap_or_else(|| "data/trials/adopt.json".into());
     let base: TrialSpec = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
-    let model = |x: &[f64]| {
-        let mut spec = base.clone();
-        spec.variability.progression = law(x);
-        summaries(&spec).map_err(|e| {
-            patient_twin::core::CoreError::invalid(
-                "progression law",
-                format!("{x:?}"),
-                e.to_string(),
-            )
-        })
-    };
+    println!(
+        "ADOPT: {} virtual patients per arm, seed {}",
+        base.n_per_arm, base.seed
+    );
     let d = ProgressionLaw::default();
     let params = vec![
         ParameterSpec::new(
@@ -112,56 +106,25 @@ fn main() -> Result<(), Box<dyn Error>> {
         ParameterSpec::new("ln_per_5_bmi", "", -1.0, 1.0, Transform::Identity),
         ParameterSpec::new("ln_male", "", -1.0, 1.0, Transform::Identity),
     ];
-    let obs = Observations::new(
-        TARGETS.iter().map(|t| t.1).collect(),
-        TARGETS.iter().map(|t| t.2).collect(),
-    )?;
-    let problem = Problem::new(model, params, obs, Likelihood::WeightedLeastSquares)?;
-    let started = std::time::Instant::now();
-    let best = fit(
-        &problem,
-        &FitOptions {
-            n_starts: 3,
-            max_iters: 300,
-            tolerance: 1e-4,
-            initial: Some(vec![
-                d.reference_decline_per_year,
-                d.residual_sd_ln,
-                d.ln_per_decade_younger,
-                d.ln_per_5_bmi,
-                d.ln_male,
-            ]),
-            ..FitOptions::default()
-        },
-    )?;
-    let fitted = problem.model().predict(&best.estimate)?;
-    println!(
-        "ADOPT fit ({} virtual patients per arm, seed {}), {:.1} s",
-        base.n_per_arm,
-        base.seed,
-        started.elapsed().as_secs_f64()
-    );
-    println!(
-        "{:40} {:>8} {:>8} {:>8}",
-        "target", "reported", "fitted", "z"
-    );
-    let mut rows = Vec::new();
-    for ((name, rep, se), f) in TARGETS.iter().zip(&fitted) {
-        println!("{name:40} {rep:8.3} {f:8.3} {:8.2}", (f - rep) / se);
-        rows.push(json!({"target": name, "reported": rep, "se": se, "fitted": f}));
-    }
-    let l = law(&best.estimate);
-    println!(
-        "\nfitted law: {l:?}\nobjective (½ Σ z²) {:.3}",
-        best.objective
-    );
-    let out = std::path::Path::new("out/t2d_progression_fit");
-    std::fs::create_dir_all(out)?;
-    std::fs::write(
-        out.join("fit.json"),
-        serde_json::to_string_pretty(
-            &json!({"law": l, "targets": rows, "objective": best.objective}),
-        )?,
+    let initial = vec![
+        d.reference_decline_per_year,
+        d.residual_sd_ln,
+        d.ln_per_decade_younger,
+        d.ln_per_5_bmi,
+        d.ln_male,
+    ];
+    let summaries = |x: &[f64]| {
+        let mut spec = base.clone();
+        spec.variability.progression = law(x);
+        summaries(&spec).map_err(|e| e.to_string())
+    };
+    target_fit::fit_to_targets(
+        "t2d_progression_fit",
+        summaries,
+        params,
+        initial,
+        &TARGETS,
+        |x| json!(law(x)),
     )?;
     Ok(())
 }

@@ -58,6 +58,19 @@ pub struct RescueStep {
 /// Most rescue steps per plan.
 pub const MAX_RESCUE_STEPS: usize = 8;
 
+/// Orders of `(drug, dose)` pairs from day 0, open-ended.
+fn orders_from_day_0(drugs: &[(Drug, f64)]) -> Vec<DrugOrder> {
+    drugs
+        .iter()
+        .map(|&(drug, dose)| DrugOrder {
+            drug,
+            dose,
+            start_day: 0.0,
+            stop_day: None,
+        })
+        .collect()
+}
+
 fn default_fpg_target() -> f64 {
     5.6
 }
@@ -67,15 +80,7 @@ impl Plan {
     pub fn drugs(name: &str, drugs: &[(Drug, f64)]) -> Plan {
         Plan {
             name: name.to_string(),
-            drugs: drugs
-                .iter()
-                .map(|&(drug, dose)| DrugOrder {
-                    drug,
-                    dose,
-                    start_day: 0.0,
-                    stop_day: None,
-                })
-                .collect(),
+            drugs: orders_from_day_0(drugs),
             diet_kcal_per_day: 0.0,
             activity_min_per_week: 0.0,
             insulin_fpg_target_mmol_l: default_fpg_target(),
@@ -96,15 +101,7 @@ impl Plan {
             marker,
             threshold,
             sustained_days,
-            add: drugs
-                .iter()
-                .map(|&(drug, dose)| DrugOrder {
-                    drug,
-                    dose,
-                    start_day: 0.0,
-                    stop_day: None,
-                })
-                .collect(),
+            add: orders_from_day_0(drugs),
         });
         self
     }

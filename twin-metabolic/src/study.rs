@@ -39,18 +39,20 @@ use rand::Rng;
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use twin_core::cohort::patient_rng;
+use twin_core::cohort::{Marginal, patient_rng};
 use twin_validate::baseline::RidgeRegression;
 use twin_validate::bootstrap::{BootstrapConfig, bootstrap};
 
-use crate::drugs::Drug;
+use crate::drugs::{Drug, DrugOrder};
 use crate::error::{MetabolicError, Result};
 use crate::history::{History, MedicationEpisode};
 use crate::kidney::Sex;
 use crate::model::{MetabolicTrajectory, PatientModel, State, StepOptions};
 use crate::plan::Plan;
 use crate::progression::ProgressionLaw;
-use crate::trial::{CohortSpec, Variability, VirtualT2dPatient, sample_cohort_range, wilson95};
+use crate::trial::{
+    BackgroundDrug, CohortSpec, Variability, VirtualT2dPatient, sample_cohort_range, wilson95,
+};
 use crate::twin::{Twin, TwinOptions};
 
 /// Days per quarter (visit spacing); 20 quarters ≈ 5 years.
@@ -120,6 +122,55 @@ pub struct ForecastStudySpec {
     pub truth: TruthSpec,
     /// Posterior draws of the twin.
     pub twin_draws: usize,
+}
+
+impl ForecastStudySpec {
+    /// The study's design: a second-line population on metformin (age 58 ± 9, BMI
+    /// 31 ± 4.5, duration 5 ± 3 years, HbA1c 7.8 ± 0.6 %, eGFR 75 ± 15), 12 quarters
+    /// observed, the 20th predicted, the default truth and 200 posterior draws.
+    pub fn design(n_train: usize, n_test: usize, train_seed: u64, test_seed: u64) -> Self {
+        let tn = |mean, sd, lower, upper| Marginal::TruncatedNormal {
+            mean,
+            sd,
+            lower,
+            upper,
+        };
+        Self {
+            cohort: CohortSpec {
+                age_years: tn(58.0, 9.0, 35.0, 78.0),
+                female_fraction: 0.45,
+                bmi_kg_m2: tn(31.0, 4.5, 22.0, 45.0),
+                diabetes_duration_years: tn(5.0, 3.0, 0.5, 15.0),
+                hba1c_percent: tn(7.8, 0.6, 6.8, 9.5),
+                fpg_mmol_l: None,
+                egfr: tn(75.0, 15.0, 45.0, 110.0),
+                uacr_mg_g: Marginal::LogNormal {
+                    mu_log: 3.5,
+                    sigma_log: 0.8,
+                },
+                sbp_mmhg: tn(135.0, 12.0, 110.0, 170.0),
+                correlations: vec![],
+                background_drugs: vec![BackgroundDrug {
+                    order: DrugOrder {
+                        drug: Drug::Metformin,
+                        dose: 2000.0,
+                        start_day: 0.0,
+                        stop_day: None,
+                    },
+                    fraction: 1.0,
+                }],
+                black_fraction: 0.0,
+            },
+            n_train,
+            n_test,
+            train_seed,
+            test_seed,
+            observed_quarters: 12,
+            target_quarter: 20,
+            truth: TruthSpec::default(),
+            twin_draws: 200,
+        }
+    }
 }
 
 /// One method's mean absolute error with its bootstrap 95 % interval.

@@ -2,55 +2,13 @@
 //! development seeds (the test seeds in `data/validation/test_seeds.json` are used only
 //! by `examples/t2d_forecast_study.rs`).
 
-use twin_core::cohort::Marginal;
-use twin_metabolic::study::{ForecastStudySpec, TruthSpec, run_forecast_study};
-use twin_metabolic::trial::{BackgroundDrug, CohortSpec};
-use twin_metabolic::{Drug, DrugOrder};
+use twin_metabolic::study::{ForecastStudySpec, run_forecast_study};
 
-fn tn(mean: f64, sd: f64, lower: f64, upper: f64) -> Marginal {
-    Marginal::TruncatedNormal {
-        mean,
-        sd,
-        lower,
-        upper,
-    }
-}
-
+/// Development seeds 3 and 4 (the test seeds are in data/validation/test_seeds.json).
 fn spec(n_test: usize) -> ForecastStudySpec {
     ForecastStudySpec {
-        cohort: CohortSpec {
-            age_years: tn(58.0, 9.0, 35.0, 78.0),
-            female_fraction: 0.45,
-            bmi_kg_m2: tn(31.0, 4.5, 22.0, 45.0),
-            diabetes_duration_years: tn(5.0, 3.0, 0.5, 15.0),
-            hba1c_percent: tn(7.8, 0.6, 6.8, 9.5),
-            fpg_mmol_l: None,
-            egfr: tn(75.0, 15.0, 45.0, 110.0),
-            uacr_mg_g: Marginal::LogNormal {
-                mu_log: 3.5,
-                sigma_log: 0.8,
-            },
-            sbp_mmhg: tn(135.0, 12.0, 110.0, 170.0),
-            correlations: vec![],
-            background_drugs: vec![BackgroundDrug {
-                order: DrugOrder {
-                    drug: Drug::Metformin,
-                    dose: 2000.0,
-                    start_day: 0.0,
-                    stop_day: None,
-                },
-                fraction: 1.0,
-            }],
-            black_fraction: 0.0,
-        },
-        n_train: 60,
-        n_test,
-        train_seed: 3,
-        test_seed: 4,
-        observed_quarters: 12,
-        target_quarter: 20,
-        truth: TruthSpec::default(),
         twin_draws: 100,
+        ..ForecastStudySpec::design(60, n_test, 3, 4)
     }
 }
 

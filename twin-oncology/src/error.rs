@@ -71,5 +71,18 @@ pub fn record_error(e: twin_io::IoError) -> OncologyError {
     }
 }
 
+/// `value` must be finite and lie in `[lo, hi]`; the error names the field and range.
+pub(crate) fn check_in_range(field: &str, value: f64, lo: f64, hi: f64) -> Result<()> {
+    if value.is_finite() && (lo..=hi).contains(&value) {
+        Ok(())
+    } else {
+        Err(OncologyError::invalid(
+            field,
+            value,
+            format!("{lo} to {hi}"),
+        ))
+    }
+}
+
 /// Result alias for `twin-oncology`.
 pub type Result<T> = std::result::Result<T, OncologyError>;

@@ -72,13 +72,7 @@ impl RotterdamPatient {
     /// years, nodes 0–1000, receptors 0–10⁶ fmol/l, grade 1–3, year 1900–2100) and a
     /// follow-up time > 0 days.
     pub fn validate(&self) -> Result<()> {
-        let range = |field: &str, v: f64, lo: f64, hi: f64| {
-            if v.is_finite() && (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err(OncologyError::invalid(field, v, format!("{lo} to {hi}")))
-            }
-        };
+        let range = crate::error::check_in_range;
         range("year", self.year, 1900.0, 2100.0)?;
         range("age_years", self.age_years, 0.0, 120.0)?;
         range("grade", f64::from(self.grade), 1.0, 3.0)?;

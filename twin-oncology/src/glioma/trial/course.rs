@@ -156,13 +156,7 @@ impl CourseOptions {
     /// Check ranges: surgery-to-radiotherapy 0–180 days, scans every 7–365 days,
     /// follow-up 0.1–20 years, Δr 0.05–5 mm, outer radius 20–200 mm.
     pub fn validate(&self) -> Result<()> {
-        let check = |name: &str, v: f64, lo: f64, hi: f64| {
-            if v.is_finite() && (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err(OncologyError::invalid(name, v, format!("{lo} to {hi}")))
-            }
-        };
+        let check = crate::error::check_in_range;
         check(
             "rt_start_after_surgery_days",
             self.rt_start_after_surgery_days as f64,

@@ -87,13 +87,7 @@ impl Default for GbmPopulation {
 impl GbmPopulation {
     /// Check every value's range.
     pub fn validate(&self) -> Result<()> {
-        let check = |name: &str, v: f64, lo: f64, hi: f64| {
-            if v.is_finite() && (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err(OncologyError::invalid(name, v, format!("{lo} to {hi}")))
-            }
-        };
+        let check = crate::error::check_in_range;
         check(
             "diffusion_median_mm2_per_day",
             self.diffusion_median_mm2_per_day,
