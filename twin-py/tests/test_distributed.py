@@ -40,8 +40,11 @@ def shard_bytes(out, manifest):
 def test_workers_and_chunk_sizes_give_identical_parquet(spec, cluster, tmp_path):
     with distributed_dask.Client(cluster) as client:
         two = run(spec, tmp_path / "two", client, 64)
-        client.cluster.scale(1)
-        client.wait_for_workers(1)
+    # A separate one-worker cluster: scaling the shared one down races with its
+    # teardown (distributed's worker-status watcher raises KeyError on close).
+    with distributed_dask.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as single, distributed_dask.Client(single) as client:
         one = run(spec, tmp_path / "one", client, 64)
         other_chunks = run(spec, tmp_path / "chunks", client, 113)
     in_process = run(spec, tmp_path / "local", None, 300)
