@@ -54,5 +54,6 @@ fn main() -> Result<(), Box<dyn Error>> {
     let out = std::path::Path::new("out/t2d_forecast_study");
     std::fs::create_dir_all(out)?;
     std::fs::write(out.join("report.json"), serde_json::to_string_pretty(&r)?)?;
+    println!("{}", serde_json::to_string(&r)?);
     Ok(())
 }

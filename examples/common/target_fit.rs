@@ -64,13 +64,13 @@ where
         "\nfitted: {fitted_values}\nobjective (½ Σ z²) {:.3}",
         best.objective
     );
+    let summary = json!({"fitted": fitted_values, "targets": rows, "objective": best.objective});
     let out = std::path::Path::new("out").join(name);
     std::fs::create_dir_all(&out)?;
     std::fs::write(
         out.join("fit.json"),
-        serde_json::to_string_pretty(
-            &json!({"fitted": fitted_values, "targets": rows, "objective": best.objective}),
-        )?,
+        serde_json::to_string_pretty(&summary)?,
     )?;
+    println!("{summary}");
     Ok(best.estimate)
 }
