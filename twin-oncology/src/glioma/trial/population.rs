@@ -210,9 +210,7 @@ pub fn sample_patients(
         ),
         ("mgmt_methylated_fraction", cohort.mgmt_methylated_fraction),
     ] {
-        if !(f.is_finite() && (0.0..=1.0).contains(&f)) {
-            return Err(OncologyError::invalid(name, f, "0 to 1"));
-        }
+        crate::error::check_in_range(name, f, 0.0, 1.0)?;
     }
     if cohort.biopsy_fraction + cohort.complete_resection_fraction > 1.0 + 1e-12 {
         return Err(OncologyError::invalid(
