@@ -105,20 +105,35 @@ pub struct Comparison {
 }
 
 /// Per-patient predictions of one model on the test set.
-struct Predictions {
-    risk: Vec<f64>,
-    surv_5y: Vec<f64>,
+pub(crate) struct Predictions {
+    /// Risk score (higher = earlier event).
+    pub(crate) risk: Vec<f64>,
+    /// Predicted event-free probability at 5 years.
+    pub(crate) surv_5y: Vec<f64>,
 }
 
-struct Scorer<'a> {
-    train_time: &'a [f64],
-    train_event: &'a [bool],
-    time: &'a [f64],
-    event: &'a [bool],
+impl Predictions {
+    /// Predictions whose risk score is the probability of an event by 5 years.
+    pub(crate) fn from_survival(surv_5y: Vec<f64>) -> Self {
+        Self {
+            risk: surv_5y.iter().map(|s| 1.0 - s).collect(),
+            surv_5y,
+        }
+    }
+}
+
+/// Scores predictions against test outcomes; `train_*` give the censoring
+/// distribution of the IPCW metrics.
+pub(crate) struct Scorer<'a> {
+    pub(crate) train_time: &'a [f64],
+    pub(crate) train_event: &'a [bool],
+    pub(crate) time: &'a [f64],
+    pub(crate) event: &'a [bool],
 }
 
 impl Scorer<'_> {
-    fn metric(&self, which: usize, pred: &Predictions, idx: &[usize]) -> Result<f64> {
+    /// Metric `which` (index into [`METRICS`]) on the patients `idx`.
+    pub(crate) fn metric(&self, which: usize, pred: &Predictions, idx: &[usize]) -> Result<f64> {
         let time: Vec<f64> = idx.iter().map(|&i| self.time[i]).collect();
         let event: Vec<bool> = idx.iter().map(|&i| self.event[i]).collect();
         let risk: Vec<f64> = idx.iter().map(|&i| pred.risk[i]).collect();
@@ -134,7 +149,7 @@ impl Scorer<'_> {
         })
     }
 
-    fn scores(&self, pred: &Predictions) -> Result<SurvivalScores> {
+    pub(crate) fn scores(&self, pred: &Predictions) -> Result<SurvivalScores> {
         let all: Vec<usize> = (0..self.time.len()).collect();
         Ok(SurvivalScores {
             harrell_c: self.metric(0, pred, &all)?,
@@ -146,7 +161,8 @@ impl Scorer<'_> {
     }
 }
 
-const METRICS: [&str; 5] = [
+/// Names of the scored metrics, in [`SurvivalScores`] order.
+pub const METRICS: [&str; 5] = [
     "harrell_c",
     "uno_c",
     "auc_5y",
@@ -172,10 +188,31 @@ pub fn calibration_slope(time: &[f64], event: &[bool], surv_5y: &[f64]) -> Resul
 
 /// Fit the twin and the Cox model on `train`, score both on `test`, and
 /// bootstrap `bootstrap_cfg.replicates` resamples of the test set (0 = none).
+/// The IPCW metrics take the censoring distribution from `train` (held-out
+/// years of the same cohort); for another cohort use [`compare_external`].
 pub fn compare(
     train: &[RotterdamPatient],
     test: &[RotterdamPatient],
     bootstrap_cfg: &BootstrapConfig,
+) -> Result<Comparison> {
+    compare_with(train, test, bootstrap_cfg, false)
+}
+
+/// [`compare`] for an external cohort with its own follow-up pattern: the IPCW
+/// metrics take the censoring distribution from `external` itself.
+pub fn compare_external(
+    train: &[RotterdamPatient],
+    external: &[RotterdamPatient],
+    bootstrap_cfg: &BootstrapConfig,
+) -> Result<Comparison> {
+    compare_with(train, external, bootstrap_cfg, true)
+}
+
+fn compare_with(
+    train: &[RotterdamPatient],
+    test: &[RotterdamPatient],
+    bootstrap_cfg: &BootstrapConfig,
+    censoring_from_test: bool,
 ) -> Result<Comparison> {
     let twin_model = RelapseModel::fit(train)?;
     let (train_time, train_event) = outcomes(train);
@@ -187,18 +224,12 @@ pub fn compare(
     let cox_model = CoxPh::fit(&rows, &train_time, &train_event, &opts)?;
 
     let (time, event) = outcomes(test);
-    let twin_pred = Predictions {
-        surv_5y: test
-            .iter()
+    // The twin's risk score is its predicted probability of an event by 5 years.
+    let twin_pred = Predictions::from_survival(
+        test.iter()
             .map(|p| twin_model.survival(p, FIVE_YEARS_DAYS))
             .collect::<Result<_>>()?,
-        risk: Vec::new(),
-    };
-    // The twin's risk score is its predicted probability of an event by 5 years.
-    let twin_pred = Predictions {
-        risk: twin_pred.surv_5y.iter().map(|s| 1.0 - s).collect(),
-        ..twin_pred
-    };
+    );
     let cox_pred = Predictions {
         risk: test
             .iter()
@@ -209,9 +240,14 @@ pub fn compare(
             .map(|p| cox_model.survival_at(&cox_covariates(p), FIVE_YEARS_DAYS))
             .collect::<std::result::Result<_, _>>()?,
     };
+    let (censor_time, censor_event) = if censoring_from_test {
+        (&time, &event)
+    } else {
+        (&train_time, &train_event)
+    };
     let scorer = Scorer {
-        train_time: &train_time,
-        train_event: &train_event,
+        train_time: censor_time,
+        train_event: censor_event,
         time: &time,
         event: &event,
     };
@@ -251,7 +287,7 @@ pub fn compare(
 }
 
 /// The bootstrap closure must return twin-validate's error type.
-fn to_validate(e: crate::error::OncologyError) -> twin_validate::ValidateError {
+pub(crate) fn to_validate(e: crate::error::OncologyError) -> twin_validate::ValidateError {
     match e {
         crate::error::OncologyError::Validate(v) => v,
         other => twin_validate::ValidateError::undefined("relapse metric", other.to_string()),

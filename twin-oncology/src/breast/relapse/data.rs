@@ -6,6 +6,7 @@
 //! max(recur, death), time = rtime if recur else dtime (43 patients died
 //! without recorded recurrence after their recurrence censoring time).
 
+use super::table::{self, Table};
 use crate::error::{OncologyError, Result};
 use serde::{Deserialize, Serialize};
 use std::io::Read;
@@ -92,107 +93,112 @@ impl RotterdamPatient {
 
 /// Read a Rotterdam-layout CSV file.
 pub fn read_rotterdam_csv(path: &Path) -> Result<Vec<RotterdamPatient>> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let file = std::fs::File::open(path).map_err(|e| OncologyError::Io {
-        what: name.clone(),
-        message: e.to_string(),
-    })?;
-    parse_rotterdam_csv(file, &name)
+    rotterdam_rows(&table::read(path, &COLUMNS)?)
 }
 
 /// Parse Rotterdam-layout CSV text. `source_name` names the input in errors.
 /// Errors name the 1-based line (header = line 1) and the column.
 pub fn parse_rotterdam_csv<R: Read>(reader: R, source_name: &str) -> Result<Vec<RotterdamPatient>> {
-    let err = |line: usize, column: &str, message: String| OncologyError::Table {
-        source_name: source_name.to_string(),
-        line,
-        column: column.to_string(),
-        message,
-    };
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(reader);
-    let header = rdr
-        .headers()
-        .map_err(|e| err(1, "(header)", e.to_string()))?
-        .clone();
-    let mut idx = [0usize; 15];
-    for (k, col) in COLUMNS.iter().enumerate() {
-        idx[k] = header
-            .iter()
-            .position(|h| h.trim_matches('"') == *col)
-            .ok_or_else(|| {
-                err(
-                    1,
-                    col,
-                    format!("missing column; required columns: {}", COLUMNS.join(",")),
-                )
-            })?;
-    }
-    let mut out = Vec::new();
-    for (row_no, rec) in rdr.records().enumerate() {
-        let line = row_no + 2;
-        let rec = rec.map_err(|e| err(line, "(row)", e.to_string()))?;
-        let cell = |k: usize| rec.get(idx[k]).unwrap_or("").trim_matches('"');
-        let num = |k: usize, lo: f64, hi: f64| -> Result<f64> {
-            let s = cell(k);
-            let v: f64 = s
-                .parse()
-                .map_err(|_| err(line, COLUMNS[k], format!("`{s}` is not a number")))?;
-            if v.is_finite() && (lo..=hi).contains(&v) {
-                Ok(v)
-            } else {
-                Err(err(
-                    line,
-                    COLUMNS[k],
-                    format!("{v} outside the allowed range {lo}..={hi}"),
-                ))
+    rotterdam_rows(&Table::parse(reader, source_name, &COLUMNS)?)
+}
+
+fn rotterdam_rows(table: &Table) -> Result<Vec<RotterdamPatient>> {
+    let c = &COLUMNS;
+    table
+        .rows()
+        .map(|row| {
+            let num = |k: usize, lo: f64, hi: f64| row.number(k, c, lo, hi);
+            let flag = |k: usize| row.flag(k, c);
+            let size = match row.text(4) {
+                "<=20" => SizeCategory::UpTo20,
+                "20-50" => SizeCategory::From20To50,
+                ">50" => SizeCategory::Over50,
+                s => {
+                    return Err(row.error("size", format!("`{s}` is not one of <=20, 20-50, >50")));
+                }
+            };
+            let (rtime, recur) = (num(11, 0.0, 1e6)?, flag(12)?);
+            let (dtime, death) = (num(13, 0.0, 1e6)?, flag(14)?);
+            let rfs_days = if recur { rtime } else { dtime };
+            if rfs_days <= 0.0 {
+                let col = if recur { "rtime" } else { "dtime" };
+                return Err(row.error(col, format!("{rfs_days} must be > 0 days")));
             }
-        };
-        let flag = |k: usize| -> Result<bool> { Ok(num(k, 0.0, 1.0)? >= 0.5) };
-        let size = match cell(4) {
-            "<=20" => SizeCategory::UpTo20,
-            "20-50" => SizeCategory::From20To50,
-            ">50" => SizeCategory::Over50,
-            s => {
-                return Err(err(
-                    line,
-                    "size",
-                    format!("`{s}` is not one of <=20, 20-50, >50"),
-                ));
+            num(0, f64::MIN, f64::MAX)?; // pid must be numeric; it is not kept
+            Ok(RotterdamPatient {
+                year: num(1, 1900.0, 2100.0)?,
+                age_years: num(2, 0.0, 120.0)?,
+                post_menopausal: flag(3)?,
+                size,
+                grade: num(5, 1.0, 3.0)?.round() as u8,
+                nodes: num(6, 0.0, 1000.0)?,
+                pgr_fmol_per_l: num(7, 0.0, 1e6)?,
+                er_fmol_per_l: num(8, 0.0, 1e6)?,
+                hormonal: flag(9)?,
+                chemo: flag(10)?,
+                rfs_days,
+                rfs_event: recur || death,
+            })
+        })
+        .collect()
+}
+
+/// Columns of the GBSG2 layout (`data/breast/gbsg2.csv`).
+const GBSG2_COLUMNS: [&str; 10] = [
+    "age",
+    "meno",
+    "size_mm",
+    "grade",
+    "nodes",
+    "pgr",
+    "er",
+    "hormon",
+    "rfs_days",
+    "rfs_event",
+];
+
+/// Year given to every GBSG2 patient: the trial recruited 1984–1989 and the file
+/// has no per-patient date (the year only matters for [`split_by_year`]).
+pub const GBSG2_YEAR: f64 = 1986.5;
+
+/// Read the German Breast Cancer Study Group 2 layout (`age,meno,size_mm,grade,
+/// nodes,pgr,er,hormon,rfs_days,rfs_event`) into Rotterdam patients: size in mm
+/// becomes the Rotterdam category (≤ 20, 20–50, > 50 mm), every patient had
+/// adjuvant chemotherapy (CMF, Schumacher et al. 1994), year = [`GBSG2_YEAR`].
+pub fn read_gbsg2_csv(path: &Path) -> Result<Vec<RotterdamPatient>> {
+    let table = table::read(path, &GBSG2_COLUMNS)?;
+    let c = &GBSG2_COLUMNS;
+    table
+        .rows()
+        .map(|row| {
+            let num = |k: usize, lo: f64, hi: f64| row.number(k, c, lo, hi);
+            let size_mm = num(2, 0.0, 500.0)?;
+            let rfs_days = num(8, 0.0, 1e6)?;
+            if rfs_days <= 0.0 {
+                return Err(row.error("rfs_days", format!("{rfs_days} must be > 0 days")));
             }
-        };
-        let grade = num(5, 1.0, 3.0)?;
-        let (rtime, recur) = (num(11, 0.0, 1e6)?, flag(12)?);
-        let (dtime, death) = (num(13, 0.0, 1e6)?, flag(14)?);
-        let rfs_days = if recur { rtime } else { dtime };
-        if rfs_days <= 0.0 {
-            let col = if recur { "rtime" } else { "dtime" };
-            return Err(err(line, col, format!("{rfs_days} must be > 0 days")));
-        }
-        out.push(RotterdamPatient {
-            year: num(1, 1900.0, 2100.0)?,
-            age_years: num(2, 0.0, 120.0)?,
-            post_menopausal: flag(3)?,
-            size,
-            grade: grade.round() as u8,
-            nodes: num(6, 0.0, 1000.0)?,
-            pgr_fmol_per_l: num(7, 0.0, 1e6)?,
-            er_fmol_per_l: num(8, 0.0, 1e6)?,
-            hormonal: flag(9)?,
-            chemo: flag(10)?,
-            rfs_days,
-            rfs_event: recur || death,
-        });
-        let _ = num(0, f64::MIN, f64::MAX)?; // pid must be numeric; it is not kept
-    }
-    if out.is_empty() {
-        return Err(err(2, "(row)", "no patients in the table".into()));
-    }
-    Ok(out)
+            Ok(RotterdamPatient {
+                year: GBSG2_YEAR,
+                age_years: num(0, 0.0, 120.0)?,
+                post_menopausal: row.flag(1, c)?,
+                size: if size_mm <= 20.0 {
+                    SizeCategory::UpTo20
+                } else if size_mm <= 50.0 {
+                    SizeCategory::From20To50
+                } else {
+                    SizeCategory::Over50
+                },
+                grade: num(3, 1.0, 3.0)?.round() as u8,
+                nodes: num(4, 0.0, 1000.0)?,
+                pgr_fmol_per_l: num(5, 0.0, 1e6)?,
+                er_fmol_per_l: num(6, 0.0, 1e6)?,
+                hormonal: row.flag(7, c)?,
+                chemo: true,
+                rfs_days,
+                rfs_event: row.flag(9, c)?,
+            })
+        })
+        .collect()
 }
 
 /// Split by year of surgery: `year <= last_train_year` → training, later → test.
@@ -229,6 +235,16 @@ mod tests {
         assert_eq!(p.iter().filter(|x| x.rfs_event).count(), 1713);
         let (tr, te) = split_by_year(&p, DEFAULT_LAST_TRAIN_YEAR);
         assert_eq!((tr.len(), te.len()), (1557, 1425));
+    }
+
+    #[test]
+    fn reads_gbsg2() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/breast/gbsg2.csv");
+        let p = read_gbsg2_csv(&path).unwrap();
+        // data/README.md: 686 patients, 299 events, all node-positive, all chemo.
+        assert_eq!(p.len(), 686);
+        assert_eq!(p.iter().filter(|x| x.rfs_event).count(), 299);
+        assert!(p.iter().all(|x| x.nodes >= 1.0 && x.chemo));
     }
 
     #[test]

@@ -50,28 +50,55 @@ pub const GROWTH_COVARIATES: [&str; 6] = [
     "hormon",
     "chemo",
 ];
-const NB: usize = BURDEN_COVARIATES.len();
-const NG: usize = GROWTH_COVARIATES.len();
-/// Parameter count: θ intercept + NB, μ intercept + NG, ln σ, Gompertz c and β.
-const NP: usize = 1 + NB + 1 + NG + 1 + 2;
 
-fn burden_raw(p: &RotterdamPatient) -> [f64; NB] {
-    [
-        (p.size.diameter_mm() / 20.0).ln(),
-        p.nodes.ln_1p(),
-        f64::from(u8::from(p.grade >= 3)),
-        p.pgr_fmol_per_l.ln_1p(),
-        p.er_fmol_per_l.ln_1p(),
-        f64::from(u8::from(p.hormonal)),
-        f64::from(u8::from(p.chemo)),
-        (p.age_years - 55.0) / 10.0,
-        f64::from(u8::from(p.post_menopausal)),
-    ]
+/// What the relapse model needs of a patient: raw covariates of `ln θ` and `μ`
+/// (standardised inside the fit), age and the observed outcome. Implemented for
+/// the Rotterdam layout (also GBSG2) and for the GSE7390 genomic set.
+pub trait RelapseCovariates {
+    /// Whether death without relapse is part of the endpoint (RFS: yes; time to
+    /// distant metastasis: no, death censors). When false the Gompertz part is off.
+    const DEATH_IS_EVENT: bool;
+    /// Raw covariates of the metastatic burden `ln θ`.
+    fn burden(&self) -> Vec<f64>;
+    /// Raw covariates of the log time to detection `μ`.
+    fn growth(&self) -> Vec<f64>;
+    /// Age at surgery, years.
+    fn age_years(&self) -> f64;
+    /// Follow-up time (days) and whether the endpoint was observed.
+    fn outcome(&self) -> (f64, bool);
+    /// Check the fields (an error names the first out-of-range one).
+    fn validate(&self) -> Result<()>;
 }
 
-fn growth_raw(p: &RotterdamPatient) -> [f64; NG] {
-    let b = burden_raw(p);
-    [b[2], b[1], b[4], b[3], b[5], b[6]]
+impl RelapseCovariates for RotterdamPatient {
+    const DEATH_IS_EVENT: bool = true;
+    fn burden(&self) -> Vec<f64> {
+        let b = |x: bool| f64::from(u8::from(x));
+        vec![
+            (self.size.diameter_mm() / 20.0).ln(),
+            self.nodes.ln_1p(),
+            b(self.grade >= 3),
+            self.pgr_fmol_per_l.ln_1p(),
+            self.er_fmol_per_l.ln_1p(),
+            b(self.hormonal),
+            b(self.chemo),
+            (self.age_years - 55.0) / 10.0,
+            b(self.post_menopausal),
+        ]
+    }
+    fn growth(&self) -> Vec<f64> {
+        let b = self.burden();
+        vec![b[2], b[1], b[4], b[3], b[5], b[6]]
+    }
+    fn age_years(&self) -> f64 {
+        self.age_years
+    }
+    fn outcome(&self) -> (f64, bool) {
+        (self.rfs_days, self.rfs_event)
+    }
+    fn validate(&self) -> Result<()> {
+        RotterdamPatient::validate(self)
+    }
 }
 
 /// A fitted relapse model (serialisable: it is the twin's population layer).
@@ -91,6 +118,9 @@ pub struct RelapseModel {
     pub growth_coef: Vec<f64>,
     /// Log-normal shape σ of the time to detection.
     pub sigma: f64,
+    /// Whether death without relapse is an event (the Gompertz part is fitted);
+    /// when false the two mortality fields keep their starting values, unused.
+    pub death_is_event: bool,
     /// Gompertz log-hazard at age 60, ln(per year).
     pub mortality_log_hazard_60: f64,
     /// Gompertz increase of the log-hazard per decade of age.
@@ -240,29 +270,37 @@ fn standardise(rows: &[Vec<f64>]) -> (Vec<f64>, Vec<f64>) {
 }
 
 struct Design {
-    xb: Vec<[f64; NB]>,
-    xg: Vec<[f64; NG]>,
+    xb: Vec<Vec<f64>>,
+    xg: Vec<Vec<f64>>,
     age: Vec<f64>,
     time: Vec<f64>,
     event: Vec<bool>,
+    death_is_event: bool,
 }
 
-fn params_at(x: &[f64], xb: &[f64; NB], xg: &[f64; NG], age: f64) -> RelapseParams {
-    let eta = x[0] + xb.iter().zip(&x[1..=NB]).map(|(a, b)| a * b).sum::<f64>();
-    let g0 = NB + 1;
-    let mu = x[g0]
-        + xg.iter()
-            .zip(&x[g0 + 1..=g0 + NG])
-            .map(|(a, b)| a * b)
-            .sum::<f64>();
-    let (ls, c, beta) = (x[NP - 3], x[NP - 2], x[NP - 1]);
+/// Parameter layout: θ intercept + nb, μ intercept + ng, ln σ, Gompertz c and β.
+fn params_at(x: &[f64], xb: &[f64], xg: &[f64], age: f64, death_is_event: bool) -> RelapseParams {
+    let nb = xb.len();
+    let dot = |c: &[f64], v: &[f64]| c.iter().zip(v).map(|(a, b)| a * b).sum::<f64>();
+    let eta = x[0] + dot(&x[1..=nb], xb);
+    let g0 = nb + 1;
+    let mu = x[g0] + dot(&x[g0 + 1..=g0 + xg.len()], xg);
+    let np = x.len();
+    let (ls, c, beta) = (x[np - 3], x[np - 2], x[np - 1]);
+    let (hazard, growth) = if death_is_event {
+        (
+            (c + beta * (age - 60.0) / 10.0).clamp(-50.0, 20.0).exp() / DAYS_PER_YEAR,
+            beta / (10.0 * DAYS_PER_YEAR),
+        )
+    } else {
+        (0.0, 0.0)
+    };
     RelapseParams {
         theta: eta.clamp(-30.0, 30.0).exp(),
         median_detection_days: mu.clamp(-30.0, 30.0).exp(),
         sigma: ls.clamp(-10.0, 5.0).exp(),
-        mortality_hazard_per_day: (c + beta * (age - 60.0) / 10.0).clamp(-50.0, 20.0).exp()
-            / DAYS_PER_YEAR,
-        mortality_growth_per_day: beta / (10.0 * DAYS_PER_YEAR),
+        mortality_hazard_per_day: hazard,
+        mortality_growth_per_day: growth,
     }
 }
 
@@ -270,8 +308,14 @@ impl Design {
     fn nll(&self, x: &[f64]) -> f64 {
         let s: f64 = (0..self.time.len())
             .map(|i| {
-                params_at(x, &self.xb[i], &self.xg[i], self.age[i])
-                    .log_likelihood(self.time[i], self.event[i])
+                params_at(
+                    x,
+                    &self.xb[i],
+                    &self.xg[i],
+                    self.age[i],
+                    self.death_is_event,
+                )
+                .log_likelihood(self.time[i], self.event[i])
             })
             .sum();
         if s.is_finite() { -s } else { f64::MAX }
@@ -289,7 +333,7 @@ impl CostFunction for Design {
 impl Gradient for Design {
     type Param = Vec<f64>;
     type Gradient = Vec<f64>;
-    /// Central differences: 20 parameters, cheap likelihood.
+    /// Central differences: about 20 parameters, cheap likelihood.
     fn gradient(&self, x: &Vec<f64>) -> std::result::Result<Vec<f64>, argmin::core::Error> {
         let mut xp = x.clone();
         Ok((0..x.len())
@@ -307,39 +351,53 @@ impl Gradient for Design {
 }
 
 impl RelapseModel {
-    /// Fit by maximum likelihood on `train` (recurrence-free survival).
-    pub fn fit(train: &[RotterdamPatient]) -> Result<Self> {
-        if train.len() < 50 || train.iter().filter(|p| p.rfs_event).count() < 10 {
+    /// Fit by maximum likelihood on `train` (right-censored outcomes).
+    pub fn fit<P: RelapseCovariates>(train: &[P]) -> Result<Self> {
+        let n_events = train.iter().filter(|p| p.outcome().1).count();
+        if train.len() < 50 || n_events < 10 {
             return Err(OncologyError::invalid(
                 "train",
-                format!("{} patients", train.len()),
+                format!("{} patients with {n_events} events", train.len()),
                 "at least 50 patients with at least 10 events",
             ));
         }
-        let rb: Vec<Vec<f64>> = train.iter().map(|p| burden_raw(p).to_vec()).collect();
-        let rg: Vec<Vec<f64>> = train.iter().map(|p| growth_raw(p).to_vec()).collect();
+        for p in train {
+            p.validate()?;
+        }
+        let rb: Vec<Vec<f64>> = train.iter().map(P::burden).collect();
+        let rg: Vec<Vec<f64>> = train.iter().map(P::growth).collect();
+        let (nb, ng) = (rb[0].len(), rg[0].len());
+        if rb.iter().any(|r| r.len() != nb) || rg.iter().any(|r| r.len() != ng) {
+            return Err(OncologyError::invalid(
+                "train",
+                "covariate rows of different lengths",
+                "the same covariates for every patient",
+            ));
+        }
         let (bm, bs) = standardise(&rb);
         let (gm, gs) = standardise(&rg);
+        let scale = |r: &Vec<f64>, m: &[f64], s: &[f64]| -> Vec<f64> {
+            r.iter()
+                .zip(m.iter().zip(s))
+                .map(|(v, (m, s))| (v - m) / s)
+                .collect()
+        };
         let design = Design {
-            xb: rb
-                .iter()
-                .map(|r| std::array::from_fn(|j| (r[j] - bm[j]) / bs[j]))
-                .collect(),
-            xg: rg
-                .iter()
-                .map(|r| std::array::from_fn(|j| (r[j] - gm[j]) / gs[j]))
-                .collect(),
-            age: train.iter().map(|p| p.age_years).collect(),
-            time: train.iter().map(|p| p.rfs_days).collect(),
-            event: train.iter().map(|p| p.rfs_event).collect(),
+            xb: rb.iter().map(|r| scale(r, &bm, &bs)).collect(),
+            xg: rg.iter().map(|r| scale(r, &gm, &gs)).collect(),
+            age: train.iter().map(P::age_years).collect(),
+            time: train.iter().map(|p| p.outcome().0).collect(),
+            event: train.iter().map(|p| p.outcome().1).collect(),
+            death_is_event: P::DEATH_IS_EVENT,
         };
         // Start: θ = 1 (37% never relapse), median detection 3 years, σ = 1,
         // other-cause mortality 1%/year at 60 doubling every ~8 years
         // (Gompertz β ≈ 0.09/year, human adult mortality).
-        let mut x0 = vec![0.0; NP];
-        x0[NB + 1] = (3.0 * DAYS_PER_YEAR).ln();
-        x0[NP - 2] = (0.01f64).ln();
-        x0[NP - 1] = 0.9;
+        let np = 1 + nb + 1 + ng + 3;
+        let mut x0 = vec![0.0; np];
+        x0[nb + 1] = (3.0 * DAYS_PER_YEAR).ln();
+        x0[np - 2] = (0.01f64).ln();
+        x0[np - 1] = 0.9;
         let solver = LBFGS::new(MoreThuenteLineSearch::new(), 7)
             .with_tolerance_grad(1e-6)
             .map_err(|e| OncologyError::invalid("optimiser", e, "valid L-BFGS settings"))?;
@@ -356,11 +414,12 @@ impl RelapseModel {
             burden_sd: bs,
             growth_mean: gm,
             growth_sd: gs,
-            burden_coef: x[..=NB].to_vec(),
-            growth_coef: x[NB + 1..=NB + 1 + NG].to_vec(),
-            sigma: x[NP - 3].exp(),
-            mortality_log_hazard_60: x[NP - 2],
-            mortality_beta_per_decade: x[NP - 1],
+            burden_coef: x[..=nb].to_vec(),
+            growth_coef: x[nb + 1..=nb + 1 + ng].to_vec(),
+            sigma: x[np - 3].exp(),
+            death_is_event: P::DEATH_IS_EVENT,
+            mortality_log_hazard_60: x[np - 2],
+            mortality_beta_per_decade: x[np - 1],
             log_likelihood: -state.get_best_cost(),
             iterations: state.get_iter(),
         })
@@ -377,32 +436,51 @@ impl RelapseModel {
         x
     }
 
-    /// The patient's mechanistic parameters.
-    pub fn params(&self, p: &RotterdamPatient) -> RelapseParams {
-        let rb = burden_raw(p);
-        let rg = growth_raw(p);
-        let xb = std::array::from_fn(|j| (rb[j] - self.burden_mean[j]) / self.burden_sd[j]);
-        let xg = std::array::from_fn(|j| (rg[j] - self.growth_mean[j]) / self.growth_sd[j]);
-        params_at(&self.packed(), &xb, &xg, p.age_years)
+    /// The patient's mechanistic parameters (covariates must have the training layout).
+    pub fn params<P: RelapseCovariates>(&self, p: &P) -> RelapseParams {
+        let scale = |r: Vec<f64>, m: &[f64], s: &[f64]| -> Vec<f64> {
+            r.iter()
+                .zip(m.iter().zip(s))
+                .map(|(v, (m, s))| (v - m) / s)
+                .collect()
+        };
+        let xb = scale(p.burden(), &self.burden_mean, &self.burden_sd);
+        let xg = scale(p.growth(), &self.growth_mean, &self.growth_sd);
+        params_at(&self.packed(), &xb, &xg, p.age_years(), self.death_is_event)
     }
 
-    /// Predicted recurrence-free survival of `p` at `t_days` (≥ 0) after surgery, in
-    /// [0, 1]; an error names an out-of-range patient field or time.
-    pub fn survival(&self, p: &RotterdamPatient, t_days: f64) -> Result<f64> {
+    /// Predicted event-free survival of `p` at `t_days` (≥ 0) after surgery, in
+    /// [0, 1]; an error names an out-of-range patient field or time, or a patient
+    /// whose covariates do not match the training layout.
+    pub fn survival<P: RelapseCovariates>(&self, p: &P, t_days: f64) -> Result<f64> {
         p.validate()?;
+        let (nb, ng) = (p.burden().len(), p.growth().len());
+        if nb != self.burden_mean.len() || ng != self.growth_mean.len() {
+            return Err(OncologyError::invalid(
+                "patient covariates",
+                format!("{nb} burden and {ng} growth covariates"),
+                format!(
+                    "the training layout: {} and {}",
+                    self.burden_mean.len(),
+                    self.growth_mean.len()
+                ),
+            ));
+        }
         self.params(p).survival(t_days)
     }
 
     /// Negative log-likelihood per patient of `patients` under this model.
-    pub fn mean_negative_log_likelihood(&self, patients: &[RotterdamPatient]) -> f64 {
+    pub fn mean_negative_log_likelihood<P: RelapseCovariates>(&self, patients: &[P]) -> f64 {
         -patients
             .iter()
-            .map(|p| self.params(p).log_likelihood(p.rfs_days, p.rfs_event))
+            .map(|p| {
+                let (t, e) = p.outcome();
+                self.params(p).log_likelihood(t, e)
+            })
             .sum::<f64>()
             / patients.len() as f64
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
