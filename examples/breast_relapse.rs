@@ -1,16 +1,20 @@
 //! Relapse twin for early breast cancer vs a Cox model, on held-out patients.
 //!
-//! Usage: `cargo run --release --example breast_relapse [-- --train CSV --test CSV] [--out DIR]`
-//! Both CSVs use the Rotterdam column layout
+//! Usage: `cargo run --release --example breast_relapse [-- --train CSV --test CSV]
+//! [--external CSV] [--out DIR]`
+//! Train/test CSVs use the Rotterdam column layout
 //! (`pid,year,age,meno,size,grade,nodes,pgr,er,hormon,chemo,rtime,recur,dtime,death`).
 //! Default: `data/breast/rotterdam.csv` split by year of surgery (≤ 1988 train,
-//! ≥ 1989 test). Writes `OUT/report.json` (coefficients, bootstrap CIs) and ends
-//! stdout with one JSON line.
+//! ≥ 1989 test). Then external validation: both models refitted on train + test
+//! and scored on the `--external` cohort (GBSG2 layout, default
+//! `data/breast/gbsg2.csv`), recalibrated if the slope is outside 0.8–1.2.
+//! Writes `OUT/report.json` and `OUT/external.json` and ends stdout with one JSON line.
 
 use patient_twin::oncology::breast::relapse::compare::{Comparison, compare};
 use patient_twin::oncology::breast::relapse::data::{
-    DEFAULT_LAST_TRAIN_YEAR, read_rotterdam_csv, split_by_year,
+    DEFAULT_LAST_TRAIN_YEAR, read_gbsg2_csv, read_rotterdam_csv, split_by_year,
 };
+use patient_twin::oncology::breast::relapse::external::validate_externally;
 use patient_twin::validate::bootstrap::BootstrapConfig;
 use serde_json::json;
 use std::error::Error;
@@ -44,6 +48,35 @@ fn main() -> Result<(), Box<dyn Error>> {
     std::fs::create_dir_all(&out)?;
     std::fs::write(out.join("report.json"), serde_json::to_string_pretty(&c)?)?;
     println!("report written to {}", out.join("report.json").display());
+
+    let external_path =
+        value("--external").unwrap_or_else(|| PathBuf::from("data/breast/gbsg2.csv"));
+    let external = read_gbsg2_csv(&external_path)?;
+    let all: Vec<_> = train.iter().chain(&test).copied().collect();
+    let v = validate_externally(&all, &external, &cfg, 5, 2013)?;
+    println!("\nexternal validation on {}", external_path.display());
+    print_report(&v.comparison);
+    println!("null (Kaplan-Meier) Brier at 5 y: {:.3}", v.brier_5y_null);
+    for r in &v.recalibration {
+        match (&r.slope_after, &r.brier_after) {
+            (Some(s), Some(b)) => println!(
+                "{}: slope {:.2} outside 0.8-1.2, recalibrated: slope {:.2} [{:.2}, {:.2}], Brier {:.3} [{:.3}, {:.3}]",
+                r.model,
+                r.slope_before,
+                s.estimate,
+                s.percentile.0,
+                s.percentile.1,
+                b.estimate,
+                b.percentile.0,
+                b.percentile.1
+            ),
+            _ => println!(
+                "{}: slope {:.2} inside 0.8-1.2, not recalibrated",
+                r.model, r.slope_before
+            ),
+        }
+    }
+    std::fs::write(out.join("external.json"), serde_json::to_string_pretty(&v)?)?;
     let ci: serde_json::Map<String, serde_json::Value> = c
         .intervals
         .iter()
@@ -56,7 +89,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         .collect();
     println!(
         "{}",
-        json!({"twin": c.twin, "cox": c.cox, "n_train": c.n_train, "n_test": c.n_test, "paired_difference": ci})
+        json!({"twin": c.twin, "cox": c.cox, "n_train": c.n_train, "n_test": c.n_test, "paired_difference": ci,
+            "external": {"n": v.comparison.n_test, "twin": v.comparison.twin, "cox": v.comparison.cox,
+                         "brier_5y_null": v.brier_5y_null}})
     );
     Ok(())
 }
@@ -71,7 +106,7 @@ fn print_report(c: &Comparison) {
         "metric", "twin (95% CI)", "Cox (95% CI)", "twin - Cox (95% CI)"
     );
     for p in &c.intervals {
-        let f = |e: f64, (lo, hi): (f64, f64)| format!("{e:.3} ({lo:.3}-{hi:.3})");
+        let f = |e: f64, (lo, hi): (f64, f64)| format!("{e:.3} [{lo:.3}, {hi:.3}]");
         println!(
             "{:<22} {:>22} {:>22} {:>26}",
             p.metric,
