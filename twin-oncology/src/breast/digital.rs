@@ -121,6 +121,7 @@ impl DigitalTwin for BreastTwin {
                     vec![
                         Outcome::new("pfs_median_days", "d", f.pfs_median_days, [lo, hi], 0.9)?,
                         Outcome::exact("pfs_mean_days", "d", f.pfs_mean_days)?,
+                        Outcome::exact("pfs_scan_median_days", "d", f.pfs_scan_median_days)?,
                         Outcome::exact(
                             "p_grade4_neutropenia",
                             "1",

@@ -12,7 +12,7 @@
 
 use super::friberg::slope_per_mg_l;
 use super::pk::ModalPk;
-use super::recist::{Response, classify};
+use super::recist::{PD_INCREASE_FRACTION, PD_MIN_INCREASE_MM, Response, classify};
 use super::therapy::{DoseRules, PatientParams, Regimen, kill_per_mg_l_day};
 use crate::error::{OncologyError, Result};
 use serde::{Deserialize, Serialize};
@@ -71,8 +71,16 @@ pub struct ResponseTrajectory {
 /// Outcome of one simulation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Outcome {
-    /// Progression-free survival (first PD scan) or censoring time, days.
+    /// Progression-free survival as a trial observes it: the first scan showing
+    /// RECIST PD, or the horizon when none did, days (a multiple of the scan interval).
     pub pfs_days: f64,
+    /// Progression on a continuous time scale: the first time the simulated sum
+    /// of diameters meets the RECIST PD criterion against its running nadir
+    /// (linear interpolation on the output grid), or the horizon, days. The scan
+    /// PFS is this time interval-censored by the scan schedule (PD is seen at
+    /// the first scan after it), so it is ≤ [`Self::pfs_days`]; forecasts use it
+    /// so that regimens whose effects differ get different PFS.
+    pub pfs_continuous_days: f64,
     /// Progression observed within the horizon.
     pub progressed: bool,
     /// Lowest neutrophil count on the grid, 10⁹/L.
@@ -152,6 +160,11 @@ struct Runner<'a> {
     baseline_mm: f64,
     recist_nadir_mm: f64,
     progression: Option<f64>,
+    /// Running nadir of the sum of diameters on the output grid, mm.
+    continuous_nadir_mm: f64,
+    /// Previous grid point (day, mm).
+    previous_size: (f64, f64),
+    progression_onset: Option<f64>,
     min_anc_since_cycle: f64,
 }
 
@@ -162,11 +175,32 @@ impl Runner<'_> {
             self.nadir = (anc, t);
         }
         self.min_anc_since_cycle = self.min_anc_since_cycle.min(anc);
+        self.track_progression_onset(t, y[5].exp());
         if self.s.keep_trajectory {
             self.traj.t_days.push(t);
             self.traj.size_mm.push(y[5].exp());
             self.traj.anc_1e9_per_l.push(anc);
         }
+    }
+
+    /// First crossing of the PD threshold `max((1 + 20 %)·nadir, nadir + 5 mm)`,
+    /// interpolated between grid points (the nadir is constant while size rises).
+    fn track_progression_onset(&mut self, t: f64, size_mm: f64) {
+        if self.progression_onset.is_none() {
+            let nadir = self.continuous_nadir_mm;
+            let threshold = ((1.0 + PD_INCREASE_FRACTION) * nadir).max(nadir + PD_MIN_INCREASE_MM);
+            if size_mm >= threshold {
+                let (t0, s0) = self.previous_size;
+                let w = if size_mm > s0 {
+                    ((threshold - s0) / (size_mm - s0)).clamp(0.0, 1.0)
+                } else {
+                    1.0
+                };
+                self.progression_onset = Some(t0 + w * (t - t0));
+            }
+        }
+        self.continuous_nadir_mm = self.continuous_nadir_mm.min(size_mm);
+        self.previous_size = (t, size_mm);
     }
 
     fn scan(&mut self, t: f64, size: f64) -> Result<()> {
@@ -388,6 +422,9 @@ fn start<'a>(p: &'a PatientParams, regimen: &'a Regimen, s: &SimSettings) -> Res
         baseline_mm: p.tumour.baseline_mm,
         recist_nadir_mm: p.tumour.baseline_mm,
         progression: None,
+        continuous_nadir_mm: p.tumour.baseline_mm,
+        previous_size: (0.0, p.tumour.baseline_mm),
+        progression_onset: None,
         min_anc_since_cycle: f64::INFINITY,
     };
     let y0 = r.y;
@@ -399,6 +436,10 @@ fn start<'a>(p: &'a PatientParams, regimen: &'a Regimen, s: &SimSettings) -> Res
 fn finish(r: Runner<'_>, doses: Vec<DoseGiven>, rdi: f64) -> Outcome {
     Outcome {
         pfs_days: r.progression.unwrap_or(r.s.horizon_days),
+        pfs_continuous_days: r
+            .progression_onset
+            .unwrap_or(r.s.horizon_days)
+            .min(r.progression.unwrap_or(r.s.horizon_days)),
         progressed: r.progression.is_some(),
         nadir_anc_1e9_per_l: r.nadir.0,
         nadir_day: r.nadir.1,
@@ -581,6 +622,29 @@ pub(crate) mod tests {
         )
         .unwrap();
         assert_eq!(o.pfs_days % 56.0, 0.0);
+        // The continuous progression time is interval-censored by the scans:
+        // PD is seen at the first scan at or after it.
+        assert!(o.progressed);
+        assert!(o.pfs_continuous_days <= o.pfs_days && o.pfs_days - o.pfs_continuous_days < 56.0);
+    }
+
+    #[test]
+    fn continuous_pfs_of_untreated_exponential_growth_is_analytic() {
+        // (Almost) no drug effect: ln S = ln S0 + kl·t, so PD (S ≥ max(1.2·S0, S0 + 5 mm),
+        // the nadir being S0) is met at t = ln(max(1.2, 1 + 5/S0))/kl exactly.
+        let mut p = typical();
+        p.tumour.sensitivity = 1e-9; // must be > 0; the kill term is then ~1e-9 of typical
+        let o = simulate(
+            &p,
+            &Regimen::docetaxel_q3w(75.0),
+            &DoseRules::default(),
+            &SimSettings::default(),
+        )
+        .unwrap();
+        let s0 = p.tumour.baseline_mm;
+        let expect = (1.2f64).max(1.0 + 5.0 / s0).ln() / p.tumour.kl_per_day;
+        assert_relative_eq!(o.pfs_continuous_days, expect, max_relative = 1e-3);
+        assert_eq!(o.pfs_days, (expect / 56.0).ceil() * 56.0);
     }
 
     #[test]

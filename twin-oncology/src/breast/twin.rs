@@ -270,14 +270,17 @@ pub fn calibrate(record: &PatientRecord, seed: u64) -> Result<PatientTwin> {
 pub struct RegimenForecast {
     /// Regimen name.
     pub regimen: String,
-    /// Median predicted PFS over posterior draws, days (censored draws count
-    /// at the horizon, so a median equal to the horizon means "beyond").
+    /// Median predicted PFS over posterior draws, days, on the continuous time
+    /// scale ([`Outcome::pfs_continuous_days`]; censored draws count at the
+    /// horizon, so a median equal to the horizon means "beyond").
     pub pfs_median_days: f64,
     /// 90% interval (5th–95th percentile) of predicted PFS, days.
     pub pfs_interval_days: (f64, f64),
-    /// Mean predicted PFS (censored at the horizon), days: breaks ties of
-    /// the median, which moves in steps of the scan interval.
+    /// Mean predicted continuous PFS (censored at the horizon), days.
     pub pfs_mean_days: f64,
+    /// Median PFS as the scan schedule would observe it (first PD scan), days:
+    /// a multiple of the scan interval, comparable with trial PFS.
+    pub pfs_scan_median_days: f64,
     /// Fraction of draws with grade 4 neutropenia (ANC < 0.5×10⁹/L).
     pub grade4_neutropenia_probability: f64,
     /// Fraction of draws with grade ≥ 3 neutropenia.
@@ -342,14 +345,17 @@ impl PatientTwin {
                     .map(|p| simulate(p, r, rules, settings))
                     .collect::<Result<_>>()?;
                 let n = outs.len() as f64;
-                let mut pfs: Vec<f64> = outs.iter().map(|o| o.pfs_days).collect();
+                let mut pfs: Vec<f64> = outs.iter().map(|o| o.pfs_continuous_days).collect();
                 pfs.sort_by(f64::total_cmp);
+                let mut pfs_scan: Vec<f64> = outs.iter().map(|o| o.pfs_days).collect();
+                pfs_scan.sort_by(f64::total_cmp);
                 let g4 = outs.iter().filter(|o| o.worst_grade >= 4).count() as f64 / n;
                 Ok(RegimenForecast {
                     regimen: r.name.clone(),
                     pfs_median_days: quantile_sorted(&pfs, 0.5),
                     pfs_interval_days: (quantile_sorted(&pfs, 0.05), quantile_sorted(&pfs, 0.95)),
                     pfs_mean_days: pfs.iter().sum::<f64>() / n,
+                    pfs_scan_median_days: quantile_sorted(&pfs_scan, 0.5),
                     grade4_neutropenia_probability: g4,
                     grade3plus_neutropenia_probability: outs
                         .iter()
