@@ -141,7 +141,7 @@ fn baseline_features_measure_volumes_growth_and_location() {
         Segmentation::from_labels(0.0, grid, &l1).unwrap(),
         Segmentation::from_labels(30.0, grid, &l2).unwrap(),
     ];
-    let f = baseline_features(&tissue, &scans, 64.0).unwrap();
+    let f = baseline_features(&tissue, &scans, 64.0, 14.0).unwrap();
     assert!((f.t1gd_volume_ml - count(&l2, 2) / 1000.0).abs() < 1e-12);
     assert!((f.flair_volume_ml - count(&l2, 1) / 1000.0).abs() < 1e-12);
     let growth = (count(&l2, 2) / count(&l1, 2)).ln() / 30.0;
@@ -157,7 +157,7 @@ fn baseline_features_measure_volumes_growth_and_location() {
     assert_eq!(f.age_years, 64.0);
     // Dates out of order are an error.
     let swapped = [scans[1].clone(), scans[0].clone()];
-    assert!(baseline_features(&tissue, &swapped, 64.0).is_err());
+    assert!(baseline_features(&tissue, &swapped, 64.0, 14.0).is_err());
 }
 
 #[test]
@@ -200,4 +200,71 @@ fn failed_calibration_is_categorised_without_patient_data() {
     ];
     let e = calibrate(&tissue, &scans, &CalibrationOptions::default()).unwrap_err();
     assert_eq!(failure_category(&e), "radius growth");
+}
+
+/// `run_study` with small N (development seed 3, not the held-out seed in
+/// `data/validation/test_seeds.json`): every enrolled patient is scored, the
+/// reported accuracies recompute from the rows (the twin's fallback for a failed
+/// calibration is the training responder rate), the majority-class rate is the
+/// share of test labels equal to the training majority, and the paired difference
+/// is twin − baseline. With an impossible calibration setting every twin fails,
+/// and the patients are still scored (with the fallback), not dropped.
+#[test]
+fn run_study_scores_every_patient_and_counts_failures_as_fallbacks() {
+    use twin_oncology::glioma::cohort::{StudyOptions, run_study};
+    let atlas = atlas();
+    let opts = StudyOptions {
+        n_test: 4,
+        n_train: 12,
+        seed: 3,
+        bootstrap_replicates: 50,
+        ..StudyOptions::default()
+    };
+    let check = |opts: &StudyOptions| {
+        let r = run_study(&atlas, opts).unwrap();
+        assert_eq!((r.n, r.n_enrolled, r.rows.len()), (4, 4, 4));
+        let majority = r.prior_responder_rate >= 0.5;
+        let acc = |p: &dyn Fn(&twin_oncology::glioma::cohort::PatientRow) -> f64| {
+            r.rows
+                .iter()
+                .filter(|row| (p(row) >= 0.5) == row.responder)
+                .count() as f64
+                / 4.0
+        };
+        let twin = acc(&|row| {
+            row.twin
+                .as_ref()
+                .map_or(r.prior_responder_rate, |t| t.p_responder)
+        });
+        let base = acc(&|row| row.baseline_p.unwrap());
+        let maj = r
+            .rows
+            .iter()
+            .filter(|row| row.responder == majority)
+            .count() as f64
+            / 4.0;
+        assert_eq!(r.twin_accuracy.estimate, twin);
+        assert_eq!(r.baseline_accuracy.estimate, base);
+        assert_eq!(r.majority_class_accuracy.estimate, maj);
+        assert!((r.accuracy_difference.difference - (twin - base)).abs() < 1e-12);
+        assert_eq!(
+            r.twin_failures,
+            r.rows.iter().filter(|row| row.twin.is_none()).count()
+        );
+        r
+    };
+    let ok = check(&opts);
+    assert!(ok.twin_failures < 4);
+    let mut broken = opts.clone();
+    broken.calibration.crop_margin_mm = -1.0;
+    let failed = check(&broken);
+    assert_eq!(failed.twin_failures, 4);
+    assert_eq!(
+        failed
+            .failure_causes
+            .iter()
+            .map(|c| c.patient_indices.len())
+            .sum::<usize>(),
+        4
+    );
 }

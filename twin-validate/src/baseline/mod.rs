@@ -14,7 +14,7 @@ use crate::check;
 use crate::error::{Result, ValidateError};
 
 pub use cox::{CoxOptions, CoxPh, Ties};
-pub use logistic::{LogisticOptions, LogisticRegression};
+pub use logistic::{LogisticOptions, LogisticRegression, choose_l2_by_cv};
 pub use ridge::RidgeRegression;
 
 /// One fitted coefficient with its Wald statistics.

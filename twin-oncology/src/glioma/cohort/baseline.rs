@@ -23,10 +23,24 @@ pub struct BaselineFeatures {
     pub distance_to_csf_mm: f64,
     /// Age (years).
     pub age_years: f64,
+    /// Days from the planning scan to the start of radiotherapy (the twin knows it too).
+    pub rt_delay_days: f64,
 }
 
+/// Names of the baseline covariates, in [`BaselineFeatures::row`] order.
+pub const BASELINE_COVARIATES: [&str; 7] = [
+    "ln_t1gd_ml",
+    "ln_flair_ml",
+    "t1gd_growth_per_30d",
+    "white_matter_fraction",
+    "distance_to_csf_cm",
+    "age_decades",
+    "rt_delay_weeks",
+];
+
 impl BaselineFeatures {
-    /// Covariate row of the logistic baseline (log volumes, growth per 30 days, …).
+    /// Covariate row of the logistic baseline (log volumes, growth per 30 days, …,
+    /// RT delay in weeks), in the order of [`BASELINE_COVARIATES`].
     pub fn row(&self) -> Vec<f64> {
         vec![
             self.t1gd_volume_ml.max(1e-3).ln(),
@@ -35,6 +49,7 @@ impl BaselineFeatures {
             self.white_matter_fraction,
             self.distance_to_csf_mm / 10.0,
             self.age_years / 10.0,
+            self.rt_delay_days / 7.0,
         ]
     }
 }
@@ -44,6 +59,7 @@ pub fn baseline_features(
     atlas: &BrainTissue,
     scans: &[Segmentation],
     age_years: f64,
+    rt_delay_days: f64,
 ) -> Result<BaselineFeatures> {
     let (Some(first), Some(last)) = (scans.first(), scans.last()) else {
         return Err(OncologyError::invalid("scans", 0, "at least 2 scans"));
@@ -98,5 +114,6 @@ pub fn baseline_features(
         white_matter_fraction: if wm_n > 0 { wm_sum / wm_n as f64 } else { 0.0 },
         distance_to_csf_mm: dist,
         age_years,
+        rt_delay_days,
     })
 }

@@ -41,16 +41,23 @@
 //! `DG(α*) = 100` (log-linear interpolation). The response probability leaves out the
 //! D, ρ uncertainty: with DG ≈ ∝ α/ρ and the prior's α ∝ ρ^0.49, a ±35% 95% interval
 //! on ρ widens the spread of ln DG by about 6% over the α prior's alone. The study
-//! reports how often the prediction interval covers the true DG. Patients whose
-//! calibration fails are counted
-//! ([`StudyResult::twin_failures`], by cause in [`StudyResult::failure_causes`]) and both
-//! predictors are scored on the rest.
+//! reports how often the prediction interval covers the true DG. A patient whose
+//! calibration fails is still scored: the twin then predicts the training cohort's
+//! responder rate (its fallback); failures are counted ([`StudyResult::twin_failures`],
+//! by cause in [`StudyResult::failure_causes`]).
 //!
-//! **Baseline** ([`baseline_features`]): logistic regression (twin-validate, IRLS) on the
-//! log T1Gd and FLAIR volumes at the planning scan, the T1Gd volume growth rate between
-//! the scans, the white-matter fraction around the lesion, the distance from the lesion to
-//! the nearest non-tissue voxel (CSF or brain surface), and age — fitted on a separate
-//! training cohort (different seed) with its own truth labels.
+//! **Baseline** ([`baseline_features`]): ridge logistic regression (twin-validate,
+//! penalty chosen by 5-fold CV on the training cohort only) on the standardised log
+//! T1Gd and FLAIR volumes at the planning scan, the T1Gd volume growth rate between the
+//! scans, the white-matter fraction around the lesion, the distance from the lesion to
+//! the nearest non-tissue voxel (CSF or brain surface), age and the delay from the
+//! planning scan to RT (the twin knows it too) — fitted on a separate training cohort
+//! (different seed) with its own truth labels. The study also reports the
+//! majority-class accuracy (predict the training majority for everyone).
+//!
+//! **Still shared by truth and twin** (issue 22, open): the PDE, the LQ kill and the
+//! Days-Gained readout that defines the label. Development used seed 1; the held-out
+//! seed is in `data/validation/test_seeds.json`.
 //!
 //! One job per file: `patient` (drawing virtual patients), `truth` (their simulated
 //! truth and noisy scans), `baseline` (the clinician's features), `prediction` (the
@@ -68,7 +75,7 @@ mod prediction;
 mod study;
 mod truth;
 
-pub use baseline::{BaselineFeatures, baseline_features};
+pub use baseline::{BASELINE_COVARIATES, BaselineFeatures, baseline_features};
 pub use coverage::{
     CoverageCase, CoverageDesign, CoverageSummary, FitInterval, Proportion, coverage_study,
 };

@@ -4,12 +4,12 @@
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use twin_validate::baseline::logistic::{LogisticOptions, LogisticRegression};
+use twin_validate::baseline::logistic::{LogisticOptions, LogisticRegression, choose_l2_by_cv};
 use twin_validate::bootstrap::{BootstrapConfig, bootstrap, strata_from_labels};
 use twin_validate::compare::{BinaryMetric, PairedComparison, compare_binary};
 use twin_validate::delong::{DeLongTest, delong_test};
 
-use super::baseline::{BaselineFeatures, baseline_features};
+use super::baseline::{BASELINE_COVARIATES, BaselineFeatures, baseline_features};
 use super::failure::{FailureCause, failure_category};
 use super::patient::{MAX_DRAW_ATTEMPTS, VirtualGliomaPatient, draw_patient};
 use super::prediction::{TwinPrediction, twin_predict};
@@ -36,6 +36,9 @@ pub struct StudyOptions {
     /// Bootstrap replicates of the confidence intervals.
     pub bootstrap_replicates: usize,
 }
+
+/// Candidate ridge penalties of the baseline (standardised covariates).
+pub const BASELINE_L2_GRID: [f64; 6] = [0.01, 0.1, 1.0, 3.0, 10.0, 100.0];
 
 /// XOR applied to the study seed to seed the training cohort.
 pub const TRAIN_SEED_XOR: u64 = 0x5EED_7A1E;
@@ -81,7 +84,7 @@ pub struct PatientRow {
     pub features: BaselineFeatures,
     /// Twin prediction (None for training patients).
     pub twin: Option<TwinPrediction>,
-    /// Why the twin could not be calibrated (the patient is then not scored).
+    /// Why the twin could not be calibrated (the twin then predicts the training responder rate).
     pub twin_error: Option<String>,
     /// Category of that failure ([`failure_category`]).
     pub twin_failure_category: Option<String>,
@@ -119,10 +122,18 @@ fn failure_causes(rows: &[PatientRow]) -> Vec<FailureCause> {
 /// Result of the in-silico cohort study.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StudyResult {
-    /// Test patients scored (the twin calibrated; both predictors scored on these).
+    /// Test patients scored: all enrolled (a twin that failed to calibrate
+    /// predicts [`Self::prior_responder_rate`] and is scored like the others).
     pub n: usize,
-    /// Test patients enrolled (scored + twin failures).
+    /// Test patients enrolled.
     pub n_enrolled: usize,
+    /// Responder fraction of the training cohort: the twin's fallback prediction
+    /// and the majority class.
+    pub prior_responder_rate: f64,
+    /// Accuracy of predicting the training majority class for everyone.
+    pub majority_class_accuracy: Scored,
+    /// Ridge penalty of the baseline chosen by 5-fold CV on the training cohort.
+    pub baseline_l2_penalty: f64,
     /// Training patients.
     pub n_train: usize,
     /// Responders among test patients.
@@ -143,9 +154,9 @@ pub struct StudyResult {
     pub auc_difference: PairedComparison,
     /// Paired DeLong test of the AUCs.
     pub delong: DeLongTest,
-    /// Baseline logistic coefficients (intercept first).
+    /// Baseline logistic coefficients (intercept first) per training SD of each covariate.
     pub baseline_coefficients: Vec<(String, f64)>,
-    /// Test patients whose twin could not be calibrated (excluded from the scores).
+    /// Test patients whose twin could not be calibrated (scored with the fallback).
     pub twin_failures: usize,
     /// Those failures grouped by [`failure_category`], most frequent first.
     pub failure_causes: Vec<FailureCause>,
@@ -185,7 +196,7 @@ fn truth_rows(
                     Err(_) => attempt += 1,
                 }
             };
-            let features = baseline_features(atlas, &truth.scans, p.age_years)?;
+            let features = baseline_features(atlas, &truth.scans, p.age_years, p.rt_delay_days)?;
             Ok((
                 PatientRow {
                     patient: p,
@@ -232,26 +243,35 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
         ));
     }
     let train = truth_rows(atlas, opts.n_train, opts.seed ^ TRAIN_SEED_XOR, opts)?;
-    let x: Vec<Vec<f64>> = train.iter().map(|r| r.0.features.row()).collect();
+    let raw: Vec<Vec<f64>> = train.iter().map(|r| r.0.features.row()).collect();
     let y: Vec<bool> = train.iter().map(|r| r.0.responder).collect();
-    let names = [
-        "ln_t1gd_ml",
-        "ln_flair_ml",
-        "t1gd_growth_per_30d",
-        "white_matter_fraction",
-        "distance_to_csf_cm",
-        "age_decades",
-    ]
-    .map(String::from)
-    .to_vec();
+    // Ridge logistic on standardised covariates, penalty by 5-fold CV on training only.
+    let k = raw[0].len();
+    let n_tr = raw.len() as f64;
+    let mean: Vec<f64> = (0..k)
+        .map(|j| raw.iter().map(|r| r[j]).sum::<f64>() / n_tr)
+        .collect();
+    let sd: Vec<f64> = (0..k)
+        .map(|j| {
+            let v = raw.iter().map(|r| (r[j] - mean[j]).powi(2)).sum::<f64>() / n_tr;
+            if v > 0.0 { v.sqrt() } else { 1.0 }
+        })
+        .collect();
+    let standardise =
+        |r: &[f64]| -> Vec<f64> { (0..k).map(|j| (r[j] - mean[j]) / sd[j]).collect() };
+    let x: Vec<Vec<f64>> = raw.iter().map(|r| standardise(r)).collect();
+    let baseline_l2_penalty = choose_l2_by_cv(&x, &y, &BASELINE_L2_GRID, 5, opts.seed)?;
     let model = LogisticRegression::fit(
         &x,
         &y,
         &LogisticOptions {
-            names: Some(names),
+            names: Some(BASELINE_COVARIATES.map(String::from).to_vec()),
+            l2_penalty: baseline_l2_penalty,
             ..LogisticOptions::default()
         },
     )?;
+    // What the twin falls back to when it cannot be calibrated, and the majority class.
+    let prior_responder_rate = y.iter().filter(|&&l| l).count() as f64 / n_tr;
     let schedule = Schedule::standard();
     let test = truth_rows(atlas, opts.n_test, opts.seed, opts)?;
     let rows: Vec<PatientRow> = test
@@ -271,22 +291,34 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
                     row.twin_error = Some(e.to_string());
                 }
             }
-            row.baseline_p = Some(model.predict(&row.features.row())?);
+            row.baseline_p = Some(model.predict(&standardise(&row.features.row()))?);
             Ok(row)
         })
         .collect::<Result<_>>()?;
-    // Both predictors are scored on the patients the twin could calibrate (a paired
-    // comparison on the same patients); failures are counted, not imputed.
-    let scored_rows: Vec<&PatientRow> = rows.iter().filter(|r| r.twin.is_some()).collect();
+    // Every enrolled patient is scored: a twin that could not be calibrated predicts
+    // the training responder rate (its fallback), never a dropped patient.
+    let scored_rows: Vec<&PatientRow> = rows.iter().collect();
     let labels: Vec<bool> = scored_rows.iter().map(|r| r.responder).collect();
     let twin_p: Vec<f64> = scored_rows
         .iter()
-        .map(|r| r.twin.as_ref().map_or(f64::NAN, |t| t.p_responder))
+        .map(|r| {
+            r.twin
+                .as_ref()
+                .map_or(prior_responder_rate, |t| t.p_responder)
+        })
         .collect();
     let base_p: Vec<f64> = scored_rows
         .iter()
-        .map(|r| r.baseline_p.unwrap_or(f64::NAN))
+        .map(|r| r.baseline_p.unwrap_or(prior_responder_rate))
         .collect();
+    let majority_p = vec![
+        if prior_responder_rate >= 0.5 {
+            1.0
+        } else {
+            0.0
+        };
+        labels.len()
+    ];
     let cfg = BootstrapConfig {
         replicates: opts.bootstrap_replicates,
         seed: opts.seed,
@@ -316,6 +348,9 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
         failure_causes: failure_causes(&rows),
         test_responders: rows.iter().filter(|r| r.responder).count(),
         train_responders: y.iter().filter(|&&l| l).count(),
+        prior_responder_rate,
+        majority_class_accuracy: scored(&labels, &majority_p, acc, &cfg)?,
+        baseline_l2_penalty,
         twin_accuracy: scored(&labels, &twin_p, acc, &cfg)?,
         baseline_accuracy: scored(&labels, &base_p, acc, &cfg)?,
         twin_auc: scored(&labels, &twin_p, BinaryMetric::Auc, &cfg)?,

@@ -55,6 +55,22 @@ impl Default for CalibrationOptions {
     }
 }
 
+impl CalibrationOptions {
+    /// Check the settings: σ_radius 0.01–50 mm, `D_white/D_grey` 1–100, crop
+    /// margin 0–200 mm, seed width 0.1–50 mm, at least one iteration.
+    pub fn validate(&self) -> Result<()> {
+        let range = crate::error::check_in_range;
+        range("sigma_radius_mm", self.sigma_radius_mm, 0.01, 50.0)?;
+        range("white_grey_ratio", self.white_grey_ratio, 1.0, 100.0)?;
+        range("crop_margin_mm", self.crop_margin_mm, 0.0, 200.0)?;
+        range("seed_sigma_mm", self.seed_sigma_mm, 0.1, 50.0)?;
+        if self.max_iters == 0 {
+            return Err(OncologyError::invalid("max_iters", 0, "at least 1"));
+        }
+        Ok(())
+    }
+}
+
 /// The radii the calibration fits, from the imaging at each scan: FLAIR at the first,
 /// then T1Gd and FLAIR at each later one (mm).
 fn calibration_radii(imaging: &[ImagingSummary]) -> Vec<f64> {
@@ -248,6 +264,7 @@ pub fn calibrate(
     options: &CalibrationOptions,
 ) -> Result<CalibratedTwin> {
     let start = Instant::now();
+    options.validate()?;
     if scans.len() < 2 {
         return Err(OncologyError::invalid(
             "scans",
