@@ -6,6 +6,7 @@
 pub mod cox;
 pub mod logistic;
 pub mod ridge;
+pub mod standardise;
 
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
@@ -16,6 +17,7 @@ use crate::error::{Result, ValidateError};
 pub use cox::{CoxOptions, CoxPh, Ties};
 pub use logistic::{LogisticOptions, LogisticRegression, choose_l2_by_cv};
 pub use ridge::RidgeRegression;
+pub use standardise::Standardiser;
 
 /// One fitted coefficient with its Wald statistics.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

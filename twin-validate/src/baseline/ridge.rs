@@ -66,15 +66,10 @@ fn check_rows(rows: &[Vec<f64>], y: &[f64]) -> Result<usize> {
 fn fit_fixed(rows: &[Vec<f64>], y: &[f64], lambda: f64) -> Result<RidgeRegression> {
     let p = check_rows(rows, y)?;
     let n = rows.len() as f64;
-    let means: Vec<f64> = (0..p)
-        .map(|j| rows.iter().map(|r| r[j]).sum::<f64>() / n)
-        .collect();
-    let sds: Vec<f64> = (0..p)
-        .map(|j| {
-            let v = rows.iter().map(|r| (r[j] - means[j]).powi(2)).sum::<f64>() / n;
-            if v > 0.0 { v.sqrt() } else { 1.0 }
-        })
-        .collect();
+    let super::Standardiser {
+        mean: means,
+        sd: sds,
+    } = super::Standardiser::fit(rows);
     let y_mean = y.iter().sum::<f64>() / n;
     let x = DMatrix::from_fn(rows.len(), p, |i, j| (rows[i][j] - means[j]) / sds[j]);
     let yc = DVector::from_iterator(y.len(), y.iter().map(|v| v - y_mean));

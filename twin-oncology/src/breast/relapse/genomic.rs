@@ -22,7 +22,7 @@ use super::model::{RelapseCovariates, RelapseModel};
 use crate::error::{OncologyError, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use twin_validate::baseline::{CoxOptions, CoxPh};
+use twin_validate::baseline::{CoxOptions, CoxPh, Standardiser};
 use twin_validate::bootstrap::{BootstrapCi, BootstrapConfig, bootstrap};
 use twin_validate::resampling::stratified_kfold;
 use twin_validate::survival::concordance::harrell_c;
@@ -125,26 +125,9 @@ impl GenomicScore {
                 "the same probe sets for every patient",
             ));
         }
-        let n = train.len() as f64;
-        let probe_mean: Vec<f64> = (0..p)
-            .map(|j| train.iter().map(|x| x.expression_log2[j]).sum::<f64>() / n)
-            .collect();
-        let probe_sd: Vec<f64> = (0..p)
-            .map(|j| {
-                let v = train
-                    .iter()
-                    .map(|x| (x.expression_log2[j] - probe_mean[j]).powi(2))
-                    .sum::<f64>()
-                    / n;
-                if v > 0.0 { v.sqrt() } else { 1.0 }
-            })
-            .collect();
-        let z = |x: &Gse7390Patient| -> Vec<f64> {
-            (0..p)
-                .map(|j| (x.expression_log2[j] - probe_mean[j]) / probe_sd[j])
-                .collect()
-        };
-        let rows: Vec<Vec<f64>> = train.iter().map(|x| z(x)).collect();
+        let expression: Vec<Vec<f64>> = train.iter().map(|x| x.expression_log2.clone()).collect();
+        let scale = Standardiser::fit(&expression);
+        let rows: Vec<Vec<f64>> = expression.iter().map(|x| scale.apply(x)).collect();
         let time: Vec<f64> = train.iter().map(|x| x.tdm_days).collect();
         let event: Vec<bool> = train.iter().map(|x| x.tdm_event).collect();
         let strata: Vec<usize> = event.iter().map(|&e| usize::from(e)).collect();
@@ -184,8 +167,8 @@ impl GenomicScore {
         let beta = ridge(&all, l2_penalty)?.beta();
         Ok((
             Self {
-                probe_mean,
-                probe_sd,
+                probe_mean: scale.mean,
+                probe_sd: scale.sd,
                 beta,
                 l2_penalty,
             },

@@ -26,6 +26,7 @@ use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
+use twin_validate::baseline::Standardiser;
 
 /// Days per year.
 const DAYS_PER_YEAR: f64 = 365.25;
@@ -254,21 +255,6 @@ fn lognormal_cdf(t: f64, mu: f64, sigma: f64) -> f64 {
     }
 }
 
-fn standardise(rows: &[Vec<f64>]) -> (Vec<f64>, Vec<f64>) {
-    let n = rows.len() as f64;
-    let m = rows[0].len();
-    let mean: Vec<f64> = (0..m)
-        .map(|j| rows.iter().map(|r| r[j]).sum::<f64>() / n)
-        .collect();
-    let sd = (0..m)
-        .map(|j| {
-            let v = rows.iter().map(|r| (r[j] - mean[j]).powi(2)).sum::<f64>() / n;
-            if v > 0.0 { v.sqrt() } else { 1.0 }
-        })
-        .collect();
-    (mean, sd)
-}
-
 struct Design {
     xb: Vec<Vec<f64>>,
     xg: Vec<Vec<f64>>,
@@ -374,8 +360,8 @@ impl RelapseModel {
                 "the same covariates for every patient",
             ));
         }
-        let (bm, bs) = standardise(&rb);
-        let (gm, gs) = standardise(&rg);
+        let Standardiser { mean: bm, sd: bs } = Standardiser::fit(&rb);
+        let Standardiser { mean: gm, sd: gs } = Standardiser::fit(&rg);
         let scale = |r: &Vec<f64>, m: &[f64], s: &[f64]| -> Vec<f64> {
             r.iter()
                 .zip(m.iter().zip(s))

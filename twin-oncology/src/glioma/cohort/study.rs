@@ -4,6 +4,7 @@
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use twin_validate::baseline::Standardiser;
 use twin_validate::baseline::logistic::{LogisticOptions, LogisticRegression, choose_l2_by_cv};
 use twin_validate::bootstrap::{BootstrapConfig, bootstrap, strata_from_labels};
 use twin_validate::compare::{BinaryMetric, PairedComparison, compare_binary};
@@ -246,19 +247,8 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
     let raw: Vec<Vec<f64>> = train.iter().map(|r| r.0.features.row()).collect();
     let y: Vec<bool> = train.iter().map(|r| r.0.responder).collect();
     // Ridge logistic on standardised covariates, penalty by 5-fold CV on training only.
-    let k = raw[0].len();
-    let n_tr = raw.len() as f64;
-    let mean: Vec<f64> = (0..k)
-        .map(|j| raw.iter().map(|r| r[j]).sum::<f64>() / n_tr)
-        .collect();
-    let sd: Vec<f64> = (0..k)
-        .map(|j| {
-            let v = raw.iter().map(|r| (r[j] - mean[j]).powi(2)).sum::<f64>() / n_tr;
-            if v > 0.0 { v.sqrt() } else { 1.0 }
-        })
-        .collect();
-    let standardise =
-        |r: &[f64]| -> Vec<f64> { (0..k).map(|j| (r[j] - mean[j]) / sd[j]).collect() };
+    let scale = Standardiser::fit(&raw);
+    let standardise = |r: &[f64]| scale.apply(r);
     let x: Vec<Vec<f64>> = raw.iter().map(|r| standardise(r)).collect();
     let baseline_l2_penalty = choose_l2_by_cv(&x, &y, &BASELINE_L2_GRID, 5, opts.seed)?;
     let model = LogisticRegression::fit(
@@ -271,7 +261,7 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
         },
     )?;
     // What the twin falls back to when it cannot be calibrated, and the majority class.
-    let prior_responder_rate = y.iter().filter(|&&l| l).count() as f64 / n_tr;
+    let prior_responder_rate = y.iter().filter(|&&l| l).count() as f64 / y.len() as f64;
     let schedule = Schedule::standard();
     let test = truth_rows(atlas, opts.n_test, opts.seed, opts)?;
     let rows: Vec<PatientRow> = test
