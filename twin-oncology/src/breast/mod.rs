@@ -26,6 +26,7 @@ pub mod report;
 pub mod simeoni;
 pub mod simulate;
 pub mod therapy;
+pub mod trial;
 pub mod twin;
 
 pub use digital::BreastTwin;

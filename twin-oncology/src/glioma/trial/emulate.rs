@@ -4,17 +4,14 @@
 //! 95 % intervals), the same by MGMT status, and the hazard ratio of death per decade
 //! of age.
 
+pub use crate::trial_summary::{DAYS_PER_MONTH, HazardRatio, MedianMonths};
+use crate::trial_summary::{cox_hr, median_months};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use twin_validate::baseline::{CoxOptions, CoxPh};
-use twin_validate::survival::kaplan_meier;
 
 use super::course::{Course, CourseOptions, GbmArm, simulate_course};
 use super::population::{GbmCohortSpec, GbmPopulation, VirtualGbmPatient, sample_patients};
 use crate::error::{OncologyError, Result};
-
-/// Days per month (365.25/12).
-pub const DAYS_PER_MONTH: f64 = 30.4375;
 
 /// A GBM trial specification (JSON: `data/trials/gbm/*.json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,28 +32,6 @@ pub struct GbmTrialSpec {
     /// Scheduling and numerical options.
     #[serde(default)]
     pub options: CourseOptions,
-}
-
-/// A median with its 95 % interval, months (`None`: not reached).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct MedianMonths {
-    /// Median, months.
-    pub median: Option<f64>,
-    /// Lower 95 % bound, months.
-    pub lo: Option<f64>,
-    /// Upper 95 % bound, months.
-    pub hi: Option<f64>,
-}
-
-/// A hazard ratio with its Wald 95 % interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct HazardRatio {
-    /// exp(β).
-    pub hr: f64,
-    /// Lower 95 % bound.
-    pub lo: f64,
-    /// Upper 95 % bound.
-    pub hi: f64,
 }
 
 /// Summaries of one arm (or of one MGMT stratum of it).
@@ -177,22 +152,6 @@ pub fn run_gbm_trial(spec: &GbmTrialSpec, pop: &GbmPopulation) -> Result<GbmTria
     })
 }
 
-fn median_months(time: &[f64], event: &[bool]) -> Result<MedianMonths> {
-    let km = kaplan_meier(time, event, 0.95)
-        .map_err(|e| OncologyError::invalid("Kaplan-Meier", e, "valid survival data"))?;
-    // Brookmeyer–Crowley: the times where the pointwise band's ends cross 0.5
-    let first = |v: &[f64]| {
-        v.iter()
-            .position(|&s| s <= 0.5)
-            .map(|i| km.times[i] / DAYS_PER_MONTH)
-    };
-    Ok(MedianMonths {
-        median: km.median().map(|t| t / DAYS_PER_MONTH),
-        lo: first(&km.ci_low),
-        hi: first(&km.ci_high),
-    })
-}
-
 fn summarise(c: &[Course], rows: &[usize], years: &[f64]) -> Result<GbmArmSummary> {
     if rows.is_empty() {
         return Ok(GbmArmSummary {
@@ -224,18 +183,6 @@ fn summarise(c: &[Course], rows: &[usize], years: &[f64]) -> Result<GbmArmSummar
             .iter()
             .map(|y| os_t.iter().filter(|&&t| t > y * 365.25).count() as f64 / n)
             .collect(),
-    })
-}
-
-fn cox_hr(rows: Vec<Vec<f64>>, time: Vec<f64>, event: Vec<bool>) -> Result<HazardRatio> {
-    let fit = CoxPh::fit(&rows, &time, &event, &CoxOptions::default())
-        .map_err(|e| OncologyError::invalid("Cox fit", e, "estimable hazard ratio"))?;
-    let b = &fit.coefficients[0];
-    let z = twin_core::stats::Z95;
-    Ok(HazardRatio {
-        hr: b.estimate.exp(),
-        lo: (b.estimate - z * b.se).exp(),
-        hi: (b.estimate + z * b.se).exp(),
     })
 }
 

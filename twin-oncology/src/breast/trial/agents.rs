@@ -1,0 +1,124 @@
+//! The agents of metastatic breast cancer care the trial twin knows, what each
+//! needs from the tumour to act, and its reference dose intensity.
+
+use serde::{Deserialize, Serialize};
+
+/// A drug (or drug class where the trials used class members interchangeably).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Agent {
+    /// Paclitaxel (taxane).
+    Paclitaxel,
+    /// Docetaxel (taxane).
+    Docetaxel,
+    /// Bevacizumab (anti-VEGF antibody).
+    Bevacizumab,
+    /// Trastuzumab (anti-HER2 antibody).
+    Trastuzumab,
+    /// Pertuzumab (anti-HER2 dimerisation antibody).
+    Pertuzumab,
+    /// Aromatase inhibitor (letrozole, anastrozole).
+    AromataseInhibitor,
+    /// Fulvestrant 500 mg (selective oestrogen-receptor degrader).
+    Fulvestrant,
+    /// CDK4/6 inhibitor (palbociclib, ribociclib, abemaciclib) with endocrine therapy.
+    Cdk46Inhibitor,
+    /// Alpelisib (PI3Kα inhibitor).
+    Alpelisib,
+}
+
+/// Every agent, in a fixed order (index of per-patient sensitivities).
+pub const AGENTS: [Agent; 9] = [
+    Agent::Paclitaxel,
+    Agent::Docetaxel,
+    Agent::Bevacizumab,
+    Agent::Trastuzumab,
+    Agent::Pertuzumab,
+    Agent::AromataseInhibitor,
+    Agent::Fulvestrant,
+    Agent::Cdk46Inhibitor,
+    Agent::Alpelisib,
+];
+
+/// The tumour's biology and treatment history, as far as the agents care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Biomarkers {
+    /// Hormone-receptor (ER and/or PR) positive.
+    pub hr_positive: bool,
+    /// HER2 positive (IHC 3+ or ISH amplified).
+    pub her2_positive: bool,
+    /// Activating PIK3CA mutation in the tumour.
+    pub pik3ca_mutant: bool,
+    /// Progressed on (or within 12 months of adjuvant) endocrine therapy.
+    pub prior_endocrine_progression: bool,
+}
+
+impl Agent {
+    /// Index in [`AGENTS`].
+    pub fn index(self) -> usize {
+        AGENTS.iter().position(|&a| a == self).unwrap_or(0)
+    }
+
+    /// Whether the agent acts on a tumour with these biomarkers — the
+    /// biomarker shifts, each from the trial that established it:
+    /// anti-HER2 antibodies need HER2 (Slamon 2001, NEJM 344:783); endocrine
+    /// agents and CDK4/6 inhibitors need hormone receptors (their trials enrolled
+    /// HR+ only); alpelisib needs a PIK3CA mutation (SOLAR-1's two cohorts,
+    /// André 2019, NEJM 380:1929: no significant benefit without one).
+    pub fn acts_on(self, b: &Biomarkers) -> bool {
+        match self {
+            Agent::Trastuzumab | Agent::Pertuzumab => b.her2_positive,
+            Agent::AromataseInhibitor | Agent::Fulvestrant | Agent::Cdk46Inhibitor => b.hr_positive,
+            Agent::Alpelisib => b.pik3ca_mutant && b.hr_positive,
+            Agent::Paclitaxel | Agent::Docetaxel | Agent::Bevacizumab => true,
+        }
+    }
+
+    /// Whether prior progression on endocrine therapy weakens the agent
+    /// (cross-resistance; the factor is fitted, see [`super::Efficacy`]).
+    pub fn endocrine(self) -> bool {
+        matches!(self, Agent::AromataseInhibitor | Agent::Fulvestrant)
+    }
+
+    /// Reference dose intensity of a cytotoxic agent, mg/m² per week (the
+    /// effect scales linearly with dose intensity, as the Claret model's
+    /// exposure-driven kill does); `None` for agents given at one fixed dose.
+    pub fn reference_dose_mg_per_m2_per_week(self) -> Option<f64> {
+        match self {
+            Agent::Paclitaxel => Some(80.0),       // 80 mg/m² weekly
+            Agent::Docetaxel => Some(100.0 / 3.0), // 100 mg/m² every 3 weeks
+            _ => None,
+        }
+    }
+}
+
+/// One agent of an arm, with its dose intensity for cytotoxic agents.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Therapy {
+    /// The agent.
+    pub agent: Agent,
+    /// Dose intensity, mg/m² per week (cytotoxic agents only).
+    #[serde(default)]
+    pub dose_mg_per_m2_per_week: Option<f64>,
+}
+
+impl Therapy {
+    /// Dose intensity relative to the agent's reference (1 for fixed-dose agents).
+    pub fn dose_ratio(&self) -> crate::error::Result<f64> {
+        match (
+            self.agent.reference_dose_mg_per_m2_per_week(),
+            self.dose_mg_per_m2_per_week,
+        ) {
+            (Some(r), Some(d)) => {
+                crate::error::check_in_range("dose_mg_per_m2_per_week", d, 1e-3, 10.0 * r)?;
+                Ok(d / r)
+            }
+            (Some(_), None) => Err(crate::error::OncologyError::invalid(
+                "dose_mg_per_m2_per_week",
+                format!("missing for {:?}", self.agent),
+                "the dose intensity of a cytotoxic agent",
+            )),
+            (None, _) => Ok(1.0),
+        }
+    }
+}

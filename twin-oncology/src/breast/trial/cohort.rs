@@ -1,0 +1,157 @@
+//! Virtual patients from a trial's baseline table.
+
+use super::agents::Biomarkers;
+use super::efficacy::{Efficacy, N_AGENTS};
+use crate::error::Result;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+use serde::{Deserialize, Serialize};
+
+/// The baseline table entries the twin uses (fractions of the enrolled patients).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MbcCohortSpec {
+    /// Hormone-receptor-positive fraction.
+    pub hr_positive_fraction: f64,
+    /// HER2-positive fraction.
+    pub her2_positive_fraction: f64,
+    /// PIK3CA-mutant fraction.
+    #[serde(default)]
+    pub pik3ca_mutant_fraction: f64,
+    /// Fraction that progressed on prior endocrine therapy.
+    #[serde(default)]
+    pub prior_endocrine_progression_fraction: f64,
+    /// Median baseline sum of target-lesion diameters, mm (70 mm when the trial
+    /// does not report it; assumption).
+    #[serde(default = "default_baseline_mm")]
+    pub baseline_sum_median_mm: f64,
+}
+
+fn default_baseline_mm() -> f64 {
+    70.0
+}
+
+impl MbcCohortSpec {
+    /// Check fractions in 0–1 and the baseline in 10–500 mm.
+    pub fn validate(&self) -> Result<()> {
+        let range = crate::error::check_in_range;
+        range("hr_positive_fraction", self.hr_positive_fraction, 0.0, 1.0)?;
+        range(
+            "her2_positive_fraction",
+            self.her2_positive_fraction,
+            0.0,
+            1.0,
+        )?;
+        range(
+            "pik3ca_mutant_fraction",
+            self.pik3ca_mutant_fraction,
+            0.0,
+            1.0,
+        )?;
+        range(
+            "prior_endocrine_progression_fraction",
+            self.prior_endocrine_progression_fraction,
+            0.0,
+            1.0,
+        )?;
+        range(
+            "baseline_sum_median_mm",
+            self.baseline_sum_median_mm,
+            10.0,
+            500.0,
+        )
+    }
+}
+
+/// One virtual patient: biomarkers and standard-normal deviates of every
+/// random effect (so the same patient can be re-simulated under another
+/// efficacy table — common random numbers in fits).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VirtualMbcPatient {
+    /// Biomarkers and treatment history.
+    pub biomarkers: Biomarkers,
+    /// Baseline sum of diameters, mm.
+    pub baseline_mm: f64,
+    /// z of ln KL.
+    pub z_kl: f64,
+    /// z of ln λ.
+    pub z_lambda: f64,
+    /// z of each agent's ln sensitivity (order of [`super::agents::AGENTS`]).
+    pub z_sensitivity: [f64; N_AGENTS],
+    /// Administrative censoring time, days.
+    pub censor_days: f64,
+    /// Phase of this patient's scan schedule, a fraction of the interval in
+    /// [0, 1): scans at (k + phase) × interval. Visit windows and unscheduled
+    /// scans make the detection delay after the true progression vary between
+    /// patients, so trial medians fall between scheduled scan days.
+    pub scan_phase: f64,
+}
+
+impl VirtualMbcPatient {
+    /// KL of this patient, 1/day.
+    pub fn kl_per_day(&self, e: &Efficacy) -> f64 {
+        let her2 = if self.biomarkers.her2_positive {
+            e.her2_growth_multiplier
+        } else {
+            1.0
+        };
+        e.kl_median_per_day * her2 * (e.kl_omega * self.z_kl).exp()
+    }
+    /// λ of this patient, 1/day.
+    pub fn lambda_per_day(&self, e: &Efficacy) -> f64 {
+        e.lambda_median_per_day * (e.lambda_omega * self.z_lambda).exp()
+    }
+    /// Sensitivity multiplier of agent index `k`.
+    pub fn sensitivity(&self, e: &Efficacy, k: usize) -> f64 {
+        (e.sensitivity_omega * self.z_sensitivity[k]).exp()
+    }
+}
+
+/// Draw `n` patients (seeded ChaCha8): biomarkers by the table's fractions
+/// (independently), baseline log-normal around the median with `baseline_omega`,
+/// censoring uniform on `follow_up_days` (staggered accrual).
+pub fn sample_patients(
+    spec: &MbcCohortSpec,
+    efficacy: &Efficacy,
+    n: usize,
+    follow_up_days: (f64, f64),
+    seed: u64,
+) -> Result<Vec<VirtualMbcPatient>> {
+    spec.validate()?;
+    efficacy.validate()?;
+    let (lo, hi) = follow_up_days;
+    crate::error::check_in_range("follow_up_days.0", lo, 1.0, hi)?;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let z = |rng: &mut ChaCha8Rng| -> f64 { StandardNormal.sample(rng) };
+    Ok((0..n)
+        .map(|_| {
+            let biomarkers = Biomarkers {
+                hr_positive: rng.random_bool(spec.hr_positive_fraction),
+                her2_positive: rng.random_bool(spec.her2_positive_fraction),
+                pik3ca_mutant: rng.random_bool(spec.pik3ca_mutant_fraction),
+                prior_endocrine_progression: rng
+                    .random_bool(spec.prior_endocrine_progression_fraction),
+            };
+            let baseline_mm =
+                spec.baseline_sum_median_mm * (efficacy.baseline_omega * z(&mut rng)).exp();
+            let z_kl = z(&mut rng);
+            let z_lambda = z(&mut rng);
+            let z_sensitivity = std::array::from_fn(|_| z(&mut rng));
+            let censor_days = if hi > lo {
+                rng.random_range(lo..hi)
+            } else {
+                lo
+            };
+            let scan_phase = rng.random_range(0.0..1.0);
+            VirtualMbcPatient {
+                biomarkers,
+                baseline_mm,
+                z_kl,
+                z_lambda,
+                z_sensitivity,
+                censor_days,
+                scan_phase,
+            }
+        })
+        .collect())
+}

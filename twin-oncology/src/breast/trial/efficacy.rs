@@ -1,0 +1,194 @@
+//! The population layer of the metastatic trial twin: tumour growth and
+//! resistance distributions, each agent's kill rate at its reference dose, and
+//! the endocrine cross-resistance factor — one place, each value with its source.
+
+use super::agents::{AGENTS, Agent};
+use crate::error::{OncologyError, Result};
+use serde::{Deserialize, Serialize};
+
+/// Population parameters (log-normal between-patient variability: median × e^{ω z}).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Efficacy {
+    /// Median net growth rate KL, 1/day (fitted jointly with paclitaxel to E2100's
+    /// control arm: median PFS and response rate).
+    pub kl_median_per_day: f64,
+    /// Between-patient log-SD of KL (0.8, the breast twin's prior; assumed).
+    pub kl_omega: f64,
+    /// Multiplier of KL for HER2-positive tumours (HER2 amplification carries a
+    /// worse prognosis without anti-HER2 therapy, Slamon 1987 Science 235:177;
+    /// fitted to M77001's docetaxel arm).
+    pub her2_growth_multiplier: f64,
+    /// Median resistance rate λ, 1/day (Claret 2014 typical 0.0193).
+    pub lambda_median_per_day: f64,
+    /// Log-SD of λ (0.6, assumed).
+    pub lambda_omega: f64,
+    /// Log-SD of each agent's patient sensitivity (fitted to AVADO's hazard ratio).
+    pub sensitivity_omega: f64,
+    /// Log-SD of the baseline sum of diameters around the trial's median (0.5, assumed).
+    pub baseline_omega: f64,
+    /// Kill rate of each agent at its reference dose intensity, 1/day, with the
+    /// arm it was fitted to. Pertuzumab has none: it takes trastuzumab's value
+    /// (assumption: the two antibodies block HER2 signalling equally).
+    pub kill_per_day: Vec<AgentEffect>,
+    /// Multiplier of endocrine agents' kill after progression on endocrine
+    /// therapy (fitted to PALOMA-3's fulvestrant arm).
+    pub endocrine_resistance_factor: f64,
+}
+
+/// One agent's kill rate and where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentEffect {
+    /// The agent.
+    pub agent: Agent,
+    /// Kill rate at the reference dose intensity, 1/day.
+    pub kill_per_day: f64,
+    /// The trial arm it was fitted to.
+    pub fitted_to: String,
+}
+
+impl Efficacy {
+    /// Kill rate of `agent` at its reference dose, 1/day.
+    pub fn kill(&self, agent: Agent) -> Result<f64> {
+        let lookup = if agent == Agent::Pertuzumab {
+            Agent::Trastuzumab
+        } else {
+            agent
+        };
+        self.kill_per_day
+            .iter()
+            .find(|e| e.agent == lookup)
+            .map(|e| e.kill_per_day)
+            .ok_or_else(|| {
+                OncologyError::invalid(
+                    "agent",
+                    format!("{agent:?}"),
+                    format!(
+                        "an agent with a fitted effect: {:?}",
+                        self.kill_per_day
+                            .iter()
+                            .map(|e| e.agent)
+                            .collect::<Vec<_>>()
+                    ),
+                )
+            })
+    }
+
+    /// Set (or add) the kill rate of `agent`.
+    pub fn set_kill(&mut self, agent: Agent, kill_per_day: f64, fitted_to: &str) {
+        match self.kill_per_day.iter_mut().find(|e| e.agent == agent) {
+            Some(e) => {
+                e.kill_per_day = kill_per_day;
+                e.fitted_to = fitted_to.to_string();
+            }
+            None => self.kill_per_day.push(AgentEffect {
+                agent,
+                kill_per_day,
+                fitted_to: fitted_to.to_string(),
+            }),
+        }
+    }
+
+    /// Check the values: rates and log-SDs finite and > 0 (kills ≥ 0), factor in (0, 1].
+    pub fn validate(&self) -> Result<()> {
+        let range = crate::error::check_in_range;
+        range("kl_median_per_day", self.kl_median_per_day, 1e-6, 1.0)?;
+        range(
+            "lambda_median_per_day",
+            self.lambda_median_per_day,
+            1e-6,
+            1.0,
+        )?;
+        range(
+            "her2_growth_multiplier",
+            self.her2_growth_multiplier,
+            0.1,
+            10.0,
+        )?;
+        for (f, v) in [
+            ("kl_omega", self.kl_omega),
+            ("lambda_omega", self.lambda_omega),
+            ("sensitivity_omega", self.sensitivity_omega),
+            ("baseline_omega", self.baseline_omega),
+        ] {
+            range(f, v, 0.0, 3.0)?;
+        }
+        for e in &self.kill_per_day {
+            range("kill_per_day", e.kill_per_day, 0.0, 1.0)?;
+        }
+        range(
+            "endocrine_resistance_factor",
+            self.endocrine_resistance_factor,
+            1e-3,
+            1.0,
+        )
+    }
+
+    /// The values fitted by `cargo run --release --example breast_trial_fit`
+    /// (each to the one arm named in `fitted_to`; KL with paclitaxel to E2100's
+    /// control median and response rate; the HER2 growth multiplier to M77001's
+    /// docetaxel arm; the sensitivity spread to AVADO's hazard ratio; the
+    /// endocrine cross-resistance to PALOMA-3's fulvestrant arm). Not fitted:
+    /// λ (Claret 2014 typical), ω of KL and λ and of the baseline (assumed).
+    pub fn fitted() -> Self {
+        let effect = |agent, kill_per_day, fitted_to: &str| AgentEffect {
+            agent,
+            kill_per_day,
+            fitted_to: fitted_to.to_string(),
+        };
+        Self {
+            kl_median_per_day: 0.003_045_239,
+            kl_omega: 0.8,
+            her2_growth_multiplier: 1.551_961,
+            lambda_median_per_day: 0.0193,
+            lambda_omega: 0.6,
+            sensitivity_omega: 1.412_833,
+            baseline_omega: 0.5,
+            kill_per_day: vec![
+                effect(
+                    Agent::Paclitaxel,
+                    0.005_584_922,
+                    "E2100 paclitaxel 90 mg/m2 d1,8,15 q28d",
+                ),
+                effect(
+                    Agent::Docetaxel,
+                    0.017_897_931,
+                    "AVADO docetaxel 100 mg/m2 q3w",
+                ),
+                effect(
+                    Agent::Trastuzumab,
+                    0.026_545_347,
+                    "M77001 docetaxel + trastuzumab",
+                ),
+                effect(
+                    Agent::Bevacizumab,
+                    0.005_328_824,
+                    "AVADO + bevacizumab 15 mg/kg q3w",
+                ),
+                effect(
+                    Agent::AromataseInhibitor,
+                    0.062_866_319,
+                    "MONALEESA-2 letrozole",
+                ),
+                effect(
+                    Agent::Cdk46Inhibitor,
+                    0.009_626_952,
+                    "MONALEESA-2 letrozole + ribociclib",
+                ),
+                effect(
+                    Agent::Fulvestrant,
+                    0.059_999_170,
+                    "FALCON fulvestrant 500 mg",
+                ),
+                effect(
+                    Agent::Alpelisib,
+                    0.028_850_056,
+                    "SOLAR-1 PIK3CA-mutant cohort fulvestrant + alpelisib",
+                ),
+            ],
+            endocrine_resistance_factor: 0.054_671_095,
+        }
+    }
+}
+
+/// Number of agents (length of a patient's sensitivity vector).
+pub const N_AGENTS: usize = AGENTS.len();

@@ -1,0 +1,18 @@
+//! Metastatic breast cancer trials reproduced by a population of Claret-model
+//! tumours: agent-specific kill rates with their own between-patient
+//! variability, biomarker requirements, dose intensity and endocrine
+//! cross-resistance ([`agents`], [`efficacy`]); virtual cohorts from baseline
+//! tables ([`cohort`]); closed-form courses with RECIST progression seen at the
+//! trial's scans ([`course`]); medians, response rates and hazard ratios next to
+//! the reported ones ([`emulate`]). Which trial arm fitted which value and which
+//! trials are held out: [`efficacy::Efficacy::fitted`] and the crate docs.
+
+pub mod agents;
+pub mod cohort;
+pub mod course;
+pub mod efficacy;
+pub mod emulate;
+
+pub use agents::{Agent, Biomarkers, Therapy};
+pub use efficacy::Efficacy;
+pub use emulate::{MbcTrialResult, MbcTrialSpec, fit_agent_to_arm, fit_to_median, run_mbc_trial};

@@ -1,0 +1,64 @@
+//! What trials report, computed from simulated patients: Kaplan–Meier medians
+//! with Brookmeyer–Crowley 95 % intervals and Cox hazard ratios with Wald 95 %
+//! intervals (twin-validate). Shared by the glioma and breast trial emulations.
+
+use serde::{Deserialize, Serialize};
+use twin_validate::baseline::{CoxOptions, CoxPh};
+use twin_validate::survival::kaplan_meier;
+
+use crate::error::{OncologyError, Result};
+
+/// Days per month (365.25/12).
+pub const DAYS_PER_MONTH: f64 = 30.4375;
+
+/// A median with its 95 % interval, months (`None`: not reached).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MedianMonths {
+    /// Median, months.
+    pub median: Option<f64>,
+    /// Lower 95 % bound, months.
+    pub lo: Option<f64>,
+    /// Upper 95 % bound, months.
+    pub hi: Option<f64>,
+}
+
+/// A hazard ratio with its Wald 95 % interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct HazardRatio {
+    /// exp(β).
+    pub hr: f64,
+    /// Lower 95 % bound.
+    pub lo: f64,
+    /// Upper 95 % bound.
+    pub hi: f64,
+}
+
+/// Kaplan–Meier median of `time` (days) in months, with the Brookmeyer–Crowley
+/// interval: the times where the pointwise 95 % band's ends cross 0.5.
+pub fn median_months(time: &[f64], event: &[bool]) -> Result<MedianMonths> {
+    let km = kaplan_meier(time, event, 0.95)
+        .map_err(|e| OncologyError::invalid("Kaplan-Meier", e, "valid survival data"))?;
+    let first = |v: &[f64]| {
+        v.iter()
+            .position(|&s| s <= 0.5)
+            .map(|i| km.times[i] / DAYS_PER_MONTH)
+    };
+    Ok(MedianMonths {
+        median: km.median().map(|t| t / DAYS_PER_MONTH),
+        lo: first(&km.ci_low),
+        hi: first(&km.ci_high),
+    })
+}
+
+/// Hazard ratio of the first covariate of a Cox model (Efron ties).
+pub fn cox_hr(rows: Vec<Vec<f64>>, time: Vec<f64>, event: Vec<bool>) -> Result<HazardRatio> {
+    let fit = CoxPh::fit(&rows, &time, &event, &CoxOptions::default())
+        .map_err(|e| OncologyError::invalid("Cox fit", e, "estimable hazard ratio"))?;
+    let b = &fit.coefficients[0];
+    let z = twin_core::stats::Z95;
+    Ok(HazardRatio {
+        hr: b.estimate.exp(),
+        lo: (b.estimate - z * b.se).exp(),
+        hi: (b.estimate + z * b.se).exp(),
+    })
+}

@@ -1,0 +1,159 @@
+//! Metastatic breast trials reproduced by the population twin (issue 18).
+//!
+//! Fitted (one value per arm, `examples/breast_trial_fit.rs`): E2100 paclitaxel arm
+//! (KL and paclitaxel, median PFS and response rate), AVADO both arms (docetaxel,
+//! bevacizumab; its hazard ratio fixes the sensitivity spread), M77001 both arms
+//! (HER2 growth multiplier, trastuzumab), MONALEESA-2 both arms (aromatase
+//! inhibitor, CDK4/6 inhibitor), FALCON fulvestrant arm, PALOMA-3 fulvestrant arm
+//! (endocrine cross-resistance), SOLAR-1 PIK3CA-mutant alpelisib arm.
+//! Held out: everything else. Passing checks are asserted; misses are printed
+//! and listed in the crate docs.
+
+use std::path::Path;
+use twin_oncology::breast::growth::ClaretParams;
+use twin_oncology::breast::trial::cohort::{MbcCohortSpec, sample_patients};
+use twin_oncology::breast::trial::course::simulate;
+use twin_oncology::breast::trial::{
+    Agent, Efficacy, MbcTrialResult, MbcTrialSpec, Therapy, run_mbc_trial,
+};
+
+fn spec(name: &str) -> MbcTrialSpec {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../data/trials/breast")
+        .join(format!("{name}.json"));
+    MbcTrialSpec::from_json(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+fn run(name: &str) -> MbcTrialResult {
+    let r = run_mbc_trial(&spec(name), &Efficacy::fitted()).unwrap();
+    for a in &r.arms {
+        eprintln!(
+            "{} / {}: median PFS {:.1} [{:.1}, {:.1}] vs reported {:.1}",
+            r.name,
+            a.name,
+            a.pfs.median.unwrap_or(f64::NAN),
+            a.pfs.lo.unwrap_or(f64::NAN),
+            a.pfs.hi.unwrap_or(f64::NAN),
+            a.reported_median_pfs_months
+        );
+    }
+    if let (Some(h), Some(rep)) = (r.hr, r.reported_hr) {
+        eprintln!(
+            "{}: HR {:.2} [{:.2}, {:.2}] vs reported {:.2} [{:.2}, {:.2}]",
+            r.name, h.hr, h.lo, h.hi, rep.hr, rep.lo, rep.hi
+        );
+    }
+    r
+}
+
+/// The closed-form course equals the Claret model's size curve: progression is
+/// the first time the size reaches max(1.2 × nadir, nadir + 5 mm), checked by a
+/// fine brute-force scan of `ClaretParams::size_mm`; the observed PFS is the
+/// first scan (at the patient's phase) after it.
+#[test]
+fn course_matches_a_brute_force_scan_of_the_claret_curve() {
+    let mut e = Efficacy::fitted();
+    e.sensitivity_omega = 0.0;
+    e.kl_omega = 0.0;
+    e.lambda_omega = 0.0;
+    e.baseline_omega = 0.0;
+    let cohort = MbcCohortSpec {
+        hr_positive_fraction: 0.0,
+        her2_positive_fraction: 0.0,
+        pik3ca_mutant_fraction: 0.0,
+        prior_endocrine_progression_fraction: 0.0,
+        baseline_sum_median_mm: 80.0,
+    };
+    let p = &sample_patients(&cohort, &e, 1, (5000.0, 5000.0), 1).unwrap()[0];
+    let arm = [Therapy {
+        agent: Agent::Docetaxel,
+        dose_mg_per_m2_per_week: Some(100.0 / 3.0),
+    }];
+    let c = simulate(p, &arm, &e, 63.0).unwrap();
+    let claret = ClaretParams {
+        baseline_mm: 80.0,
+        kl_per_day: e.kl_median_per_day,
+        kde_per_day: e.kill(Agent::Docetaxel).unwrap(),
+        lambda_per_day: e.lambda_median_per_day,
+    };
+    let (mut nadir, mut onset) = (80.0f64, None);
+    let mut t = 0.0;
+    while t < 5000.0 {
+        let y = claret.size_mm(t).unwrap();
+        if y >= (1.2 * nadir).max(nadir + 5.0) {
+            onset = Some(t);
+            break;
+        }
+        nadir = nadir.min(y);
+        t += 0.01;
+    }
+    let onset = onset.unwrap();
+    assert!(
+        (c.onset_days - onset).abs() < 0.02,
+        "{} vs {onset}",
+        c.onset_days
+    );
+    let seen = ((onset / 63.0 - p.scan_phase).ceil() + p.scan_phase) * 63.0;
+    assert!((c.pfs_days - seen).abs() < 1e-6 && c.progressed);
+}
+
+/// The fitted arms reproduce the medians they were fitted to (within 3 %: the
+/// pasted values and the fit agree) and the sensitivity spread reproduces AVADO's HR.
+#[test]
+fn fitted_arms_reproduce_their_targets() {
+    for (name, arms) in [
+        ("e2100", vec![0]),
+        ("avado", vec![0, 1]),
+        ("m77001", vec![0, 1]),
+        ("monaleesa2", vec![0, 1]),
+        ("falcon", vec![1]),
+        ("paloma3", vec![0]),
+        ("solar1_pik3ca", vec![1]),
+    ] {
+        let r = run(name);
+        for a in arms {
+            assert!(r.median_within(a, 0.03), "{name} arm {a}");
+        }
+    }
+    let avado = run("avado").hr.unwrap().hr;
+    assert!((avado - 0.77).abs() < 0.01, "AVADO HR {avado}");
+}
+
+/// Held out. CLEOPATRA (pertuzumab given trastuzumab's effect, not fitted): both
+/// medians within 20 % and the HR inside the published CI (Baselga 2012).
+#[test]
+fn cleopatra_held_out() {
+    let r = run("cleopatra");
+    assert!(r.median_within(0, 0.2) && r.median_within(1, 0.2));
+    assert!(r.hr_inside_reported_ci());
+}
+
+/// Held out. E2100 (Miller 2007) HR 0.60 (0.51–0.70) and TAX 311 (Jones 2005) HR
+/// 0.61 (0.50–0.75) docetaxel vs paclitaxel q3w: inside the CIs. Misses (printed,
+/// in the crate docs): E2100's bevacizumab arm median, both TAX 311 medians.
+#[test]
+fn e2100_and_tax311_hazard_ratios_held_out() {
+    assert!(run("e2100").hr_inside_reported_ci());
+    assert!(run("tax311").hr_inside_reported_ci());
+}
+
+/// Held out. SOLAR-1: without a PIK3CA mutation alpelisib adds nothing in the
+/// twin, and the published non-mutant HR 0.85 (0.58–1.25) contains its HR; the
+/// mutant cohort's fulvestrant arm is within 20 %. Miss: the mutant cohort's HR
+/// (0.32 vs 0.65 (0.50–0.85)). PALOMA-2 (Finn 2016): the palbociclib arm within
+/// 20 %; misses: letrozole arm +23 %, HR 0.77 vs 0.58 (0.46–0.72).
+#[test]
+fn solar1_and_paloma2_held_out() {
+    let non_mutant = run("solar1_non_mutant");
+    assert!(non_mutant.hr_inside_reported_ci());
+    let h = non_mutant.hr.unwrap();
+    assert!(h.lo < 1.0 && h.hi > 1.0);
+    assert!(run("solar1_pik3ca").median_within(0, 0.2));
+    assert!(run("paloma2").median_within(1, 0.2));
+}
+
+/// Deterministic: the same spec gives the same result (patients in parallel).
+#[test]
+fn deterministic() {
+    assert_eq!(run("cleopatra"), run("cleopatra"));
+}
