@@ -12,6 +12,9 @@ use patient_twin::oncology::breast::relapse::data::{
 use patient_twin::oncology::breast::report::{forecast_bands, write_svg};
 use patient_twin::oncology::breast::simulate::SimSettings;
 use patient_twin::oncology::breast::therapy::DoseRules;
+use patient_twin::oncology::breast::trial::{
+    Biomarkers, Efficacy, PatientProfile, PreviousLine, forecast_regimens, standard_candidates,
+};
 use patient_twin::oncology::breast::twin::{calibrate, record_from_io, standard_regimens};
 use patient_twin::validate::bootstrap::BootstrapConfig;
 use serde_json::json;
@@ -82,6 +85,35 @@ pub fn run(out_dir: &Path) -> Result<serde_json::Value, Box<dyn Error>> {
             f.grade4_neutropenia_probability
         );
     }
+
+    // Drug-specific forecasts from the trial-fitted population, updated by this
+    // patient's own response on the line in the record.
+    let profile = PatientProfile {
+        biomarkers: Biomarkers::from_receptors(&record.receptors, false, false),
+        baseline_mm: record.tumour_mm.last().map_or(70.0, |s| s.1),
+        previous_line: PreviousLine::from_record(&record),
+    };
+    let population = forecast_regimens(
+        &profile,
+        &standard_candidates(&profile.biomarkers),
+        &Efficacy::fitted(),
+        2000,
+        7,
+    )?;
+    println!(
+        "next line from the trial-fitted population ({} draws, effective {:.0} after this patient's response):",
+        population.n_draws, population.effective_sample_size
+    );
+    for f in &population.forecasts {
+        println!(
+            "  {:<40} PFS median {:>5.1} months (90%: {:.1}-{:.1})  P(response) {:.2}",
+            f.name,
+            f.median_pfs_months,
+            f.pfs_interval_months.0,
+            f.pfs_interval_months.1,
+            f.p_response
+        );
+    }
     let bands = forecast_bands(
         &twin,
         &regimens,
@@ -100,6 +132,11 @@ pub fn run(out_dir: &Path) -> Result<serde_json::Value, Box<dyn Error>> {
             "pfs_median_days": f.pfs_median_days,
             "pfs_interval_days": [f.pfs_interval_days.0, f.pfs_interval_days.1],
             "grade4_neutropenia_probability": f.grade4_neutropenia_probability,
+        })).collect::<Vec<_>>(),
+        "next_line": population.forecasts.iter().map(|f| json!({
+            "regimen": f.name,
+            "pfs_median_months": f.median_pfs_months,
+            "p_response": f.p_response,
         })).collect::<Vec<_>>(),
     }))
 }

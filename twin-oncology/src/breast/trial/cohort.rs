@@ -85,6 +85,11 @@ pub struct VirtualMbcPatient {
     /// scans make the detection delay after the true progression vary between
     /// patients, so trial medians fall between scheduled scan days.
     pub scan_phase: f64,
+    /// Days each agent (order of [`super::agents::AGENTS`]) was already given
+    /// before this line: its kill starts decayed by `e^{−λ·days}` (acquired
+    /// resistance carries over to a rechallenge). Zero in trials' first lines.
+    #[serde(default)]
+    pub prior_exposure_days: [f64; N_AGENTS],
 }
 
 impl VirtualMbcPatient {
@@ -151,6 +156,7 @@ pub fn sample_patients(
                 z_sensitivity,
                 censor_days,
                 scan_phase,
+                prior_exposure_days: [0.0; N_AGENTS],
             }
         })
         .collect())

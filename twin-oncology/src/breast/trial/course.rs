@@ -24,10 +24,12 @@ pub struct MbcCourse {
     pub responded: bool,
 }
 
-/// The patient's total kill rate on an arm, 1/day: the sum over agents that act
-/// on the tumour of kill × dose ratio × sensitivity (× the endocrine
-/// cross-resistance factor after endocrine progression).
+/// The patient's total kill rate on an arm at the start of the line, 1/day: the
+/// sum over agents that act on the tumour of kill × dose ratio × sensitivity
+/// (× the endocrine cross-resistance factor after endocrine progression, ×
+/// `e^{−λ·days}` for days of earlier exposure to the same agent).
 pub fn arm_kill_per_day(p: &VirtualMbcPatient, arm: &[Therapy], e: &Efficacy) -> Result<f64> {
+    let lambda = p.lambda_per_day(e);
     arm.iter().try_fold(0.0, |sum, t| {
         if !t.agent.acts_on(&p.biomarkers) {
             return Ok(sum);
@@ -37,8 +39,25 @@ pub fn arm_kill_per_day(p: &VirtualMbcPatient, arm: &[Therapy], e: &Efficacy) ->
         } else {
             1.0
         };
-        Ok(sum + e.kill(t.agent)? * t.dose_ratio()? * p.sensitivity(e, t.agent.index()) * resist)
+        let k = t.agent.index();
+        let carried = (-lambda * p.prior_exposure_days[k]).exp();
+        Ok(sum + e.kill(t.agent)? * t.dose_ratio()? * p.sensitivity(e, k) * resist * carried)
     })
+}
+
+/// `ln y(t)/y₀` of patient `p` on `arm` at `t_days` after the start of the line.
+pub fn log_size_ratio(
+    p: &VirtualMbcPatient,
+    arm: &[Therapy],
+    e: &Efficacy,
+    t_days: f64,
+) -> Result<f64> {
+    Ok(log_ratio(
+        t_days,
+        p.kl_per_day(e),
+        arm_kill_per_day(p, arm, e)?,
+        p.lambda_per_day(e),
+    ))
 }
 
 /// `ln y(t)/y₀` of the Claret model with constant kill `k`.

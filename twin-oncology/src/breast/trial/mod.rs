@@ -12,7 +12,11 @@ pub mod cohort;
 pub mod course;
 pub mod efficacy;
 pub mod emulate;
+pub mod forecast;
 
 pub use agents::{Agent, Biomarkers, Therapy};
 pub use efficacy::Efficacy;
 pub use emulate::{MbcTrialResult, MbcTrialSpec, fit_agent_to_arm, fit_to_median, run_mbc_trial};
+pub use forecast::{
+    MbcForecast, PatientProfile, PreviousLine, forecast_regimens, standard_candidates,
+};
