@@ -25,10 +25,17 @@ pub enum Agent {
     Cdk46Inhibitor,
     /// Alpelisib (PI3Kα inhibitor).
     Alpelisib,
+    /// Capecitabine (oral fluoropyrimidine; also stands for physician's-choice
+    /// single-agent chemotherapy in the PARP and ADC trials).
+    Capecitabine,
+    /// Olaparib (PARP inhibitor).
+    Olaparib,
+    /// Sacituzumab govitecan (anti-TROP2 antibody–drug conjugate).
+    SacituzumabGovitecan,
 }
 
 /// Every agent, in a fixed order (index of per-patient sensitivities).
-pub const AGENTS: [Agent; 9] = [
+pub const AGENTS: [Agent; 12] = [
     Agent::Paclitaxel,
     Agent::Docetaxel,
     Agent::Bevacizumab,
@@ -38,6 +45,9 @@ pub const AGENTS: [Agent; 9] = [
     Agent::Fulvestrant,
     Agent::Cdk46Inhibitor,
     Agent::Alpelisib,
+    Agent::Capecitabine,
+    Agent::Olaparib,
+    Agent::SacituzumabGovitecan,
 ];
 
 /// The tumour's biology and treatment history, as far as the agents care.
@@ -51,6 +61,12 @@ pub struct Biomarkers {
     pub pik3ca_mutant: bool,
     /// Progressed on (or within 12 months of adjuvant) endocrine therapy.
     pub prior_endocrine_progression: bool,
+    /// Germline BRCA1/2 pathogenic variant.
+    #[serde(default)]
+    pub germline_brca: bool,
+    /// ESR1 mutation in the tumour (or circulating tumour DNA).
+    #[serde(default)]
+    pub esr1_mutant: bool,
 }
 
 impl Agent {
@@ -64,13 +80,21 @@ impl Agent {
     /// anti-HER2 antibodies need HER2 (Slamon 2001, NEJM 344:783); endocrine
     /// agents and CDK4/6 inhibitors need hormone receptors (their trials enrolled
     /// HR+ only); alpelisib needs a PIK3CA mutation (SOLAR-1's two cohorts,
-    /// André 2019, NEJM 380:1929: no significant benefit without one).
+    /// André 2019, NEJM 380:1929: no significant benefit without one); olaparib
+    /// needs a germline BRCA variant (OlympiAD enrolled carriers only, Robson 2017,
+    /// NEJM 377:523); sacituzumab's target TROP2 is expressed in nearly all breast
+    /// cancers (ASCENT did not select on it, Bardia 2021, NEJM 384:1529).
     pub fn acts_on(self, b: &Biomarkers) -> bool {
         match self {
             Agent::Trastuzumab | Agent::Pertuzumab => b.her2_positive,
             Agent::AromataseInhibitor | Agent::Fulvestrant | Agent::Cdk46Inhibitor => b.hr_positive,
             Agent::Alpelisib => b.pik3ca_mutant && b.hr_positive,
-            Agent::Paclitaxel | Agent::Docetaxel | Agent::Bevacizumab => true,
+            Agent::Olaparib => b.germline_brca,
+            Agent::Paclitaxel
+            | Agent::Docetaxel
+            | Agent::Bevacizumab
+            | Agent::Capecitabine
+            | Agent::SacituzumabGovitecan => true,
         }
     }
 
@@ -80,6 +104,14 @@ impl Agent {
         matches!(self, Agent::AromataseInhibitor | Agent::Fulvestrant)
     }
 
+    /// Whether an ESR1 mutation weakens the agent: aromatase inhibitors lose
+    /// activity against ESR1-mutant tumours (PADA-1, Bidard 2022, Lancet Oncol
+    /// 23:1367: switching AI to fulvestrant on an ESR1 mutation doubled PFS); the
+    /// same cross-resistance factor applies.
+    pub fn weakened_by_esr1(self) -> bool {
+        self == Agent::AromataseInhibitor
+    }
+
     /// Reference dose intensity of a cytotoxic agent, mg/m² per week (the
     /// effect scales linearly with dose intensity, as the Claret model's
     /// exposure-driven kill does); `None` for agents given at one fixed dose.
@@ -87,6 +119,8 @@ impl Agent {
         match self {
             Agent::Paclitaxel => Some(80.0),       // 80 mg/m² weekly
             Agent::Docetaxel => Some(100.0 / 3.0), // 100 mg/m² every 3 weeks
+            // 1250 mg/m² twice daily, days 1–14 every 3 weeks
+            Agent::Capecitabine => Some(2500.0 * 14.0 / 3.0),
             _ => None,
         }
     }

@@ -21,6 +21,12 @@ pub struct MbcCohortSpec {
     /// Fraction that progressed on prior endocrine therapy.
     #[serde(default)]
     pub prior_endocrine_progression_fraction: f64,
+    /// Germline BRCA1/2 carrier fraction.
+    #[serde(default)]
+    pub germline_brca_fraction: f64,
+    /// ESR1-mutant fraction.
+    #[serde(default)]
+    pub esr1_mutant_fraction: f64,
     /// Median baseline sum of target-lesion diameters, mm (70 mm when the trial
     /// does not report it; assumption).
     #[serde(default = "default_baseline_mm")]
@@ -54,6 +60,13 @@ impl MbcCohortSpec {
             0.0,
             1.0,
         )?;
+        range(
+            "germline_brca_fraction",
+            self.germline_brca_fraction,
+            0.0,
+            1.0,
+        )?;
+        range("esr1_mutant_fraction", self.esr1_mutant_fraction, 0.0, 1.0)?;
         range(
             "baseline_sum_median_mm",
             self.baseline_sum_median_mm,
@@ -130,12 +143,17 @@ pub fn sample_patients(
     let z = |rng: &mut ChaCha8Rng| -> f64 { StandardNormal.sample(rng) };
     Ok((0..n)
         .map(|_| {
+            // One uniform per biomarker whatever its fraction (rand's `random_bool`
+            // skips the draw at p = 1), so profiles differing in one biomarker share
+            // every other random number.
+            let mut has = |fraction: f64| rng.random::<f64>() < fraction;
             let biomarkers = Biomarkers {
-                hr_positive: rng.random_bool(spec.hr_positive_fraction),
-                her2_positive: rng.random_bool(spec.her2_positive_fraction),
-                pik3ca_mutant: rng.random_bool(spec.pik3ca_mutant_fraction),
-                prior_endocrine_progression: rng
-                    .random_bool(spec.prior_endocrine_progression_fraction),
+                hr_positive: has(spec.hr_positive_fraction),
+                her2_positive: has(spec.her2_positive_fraction),
+                pik3ca_mutant: has(spec.pik3ca_mutant_fraction),
+                prior_endocrine_progression: has(spec.prior_endocrine_progression_fraction),
+                germline_brca: has(spec.germline_brca_fraction),
+                esr1_mutant: has(spec.esr1_mutant_fraction),
             };
             let baseline_mm =
                 spec.baseline_sum_median_mm * (efficacy.baseline_omega * z(&mut rng)).exp();

@@ -34,7 +34,10 @@ pub fn arm_kill_per_day(p: &VirtualMbcPatient, arm: &[Therapy], e: &Efficacy) ->
         if !t.agent.acts_on(&p.biomarkers) {
             return Ok(sum);
         }
-        let resist = if t.agent.endocrine() && p.biomarkers.prior_endocrine_progression {
+        let b = &p.biomarkers;
+        let resist = if (t.agent.endocrine() && b.prior_endocrine_progression)
+            || (t.agent.weakened_by_esr1() && b.esr1_mutant)
+        {
             e.endocrine_resistance_factor
         } else {
             1.0

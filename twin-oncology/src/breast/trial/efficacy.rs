@@ -127,7 +127,9 @@ impl Efficacy {
     /// (each to the one arm named in `fitted_to`; KL with paclitaxel to E2100's
     /// control median and response rate; the HER2 growth multiplier to M77001's
     /// docetaxel arm; the sensitivity spread to AVADO's hazard ratio; the
-    /// endocrine cross-resistance to PALOMA-3's fulvestrant arm). Not fitted:
+    /// endocrine cross-resistance to PALOMA-3's fulvestrant arm; capecitabine to
+    /// RIBBON-1's placebo arm; olaparib and sacituzumab to OlympiAD's and ASCENT's
+    /// experimental arms). Not fitted:
     /// λ (Claret 2014 typical), ω of KL and λ and of the baseline (assumed).
     pub fn fitted() -> Self {
         let effect = |agent, kill_per_day, fitted_to: &str| AgentEffect {
@@ -136,56 +138,71 @@ impl Efficacy {
             fitted_to: fitted_to.to_string(),
         };
         Self {
-            kl_median_per_day: 0.003_045_239,
+            kl_median_per_day: 0.003_061_855,
             kl_omega: 0.8,
-            her2_growth_multiplier: 1.551_961,
+            her2_growth_multiplier: 1.576_170_638,
             lambda_median_per_day: 0.0193,
             lambda_omega: 0.6,
-            sensitivity_omega: 1.412_833,
+            sensitivity_omega: 1.454_378_509,
             baseline_omega: 0.5,
             kill_per_day: vec![
                 effect(
                     Agent::Paclitaxel,
-                    0.005_584_922,
+                    0.005_717_575,
                     "E2100 paclitaxel 90 mg/m2 d1,8,15 q28d",
                 ),
                 effect(
                     Agent::Docetaxel,
-                    0.017_897_931,
+                    0.018_079_378,
                     "AVADO docetaxel 100 mg/m2 q3w",
                 ),
                 effect(
                     Agent::Trastuzumab,
-                    0.026_545_347,
+                    0.023_351_616,
                     "M77001 docetaxel + trastuzumab",
                 ),
                 effect(
                     Agent::Bevacizumab,
-                    0.005_328_824,
+                    0.005_485_264,
                     "AVADO + bevacizumab 15 mg/kg q3w",
                 ),
                 effect(
                     Agent::AromataseInhibitor,
-                    0.062_866_319,
+                    0.062_942_471,
                     "MONALEESA-2 letrozole",
                 ),
                 effect(
                     Agent::Cdk46Inhibitor,
-                    0.009_626_952,
+                    0.010_990_007,
                     "MONALEESA-2 letrozole + ribociclib",
                 ),
                 effect(
                     Agent::Fulvestrant,
-                    0.059_999_170,
+                    0.059_900_392,
                     "FALCON fulvestrant 500 mg",
                 ),
                 effect(
                     Agent::Alpelisib,
-                    0.028_850_056,
+                    0.027_717_387,
                     "SOLAR-1 PIK3CA-mutant cohort fulvestrant + alpelisib",
                 ),
+                effect(
+                    Agent::Capecitabine,
+                    0.007_564_294,
+                    "RIBBON-1 capecitabine cohort capecitabine 1000 mg/m2 bid d1-14 q3w",
+                ),
+                effect(
+                    Agent::Olaparib,
+                    0.012_917_069,
+                    "OlympiAD olaparib 300 mg bid",
+                ),
+                effect(
+                    Agent::SacituzumabGovitecan,
+                    0.006_694_296,
+                    "ASCENT sacituzumab govitecan 10 mg/kg d1,8 q3w",
+                ),
             ],
-            endocrine_resistance_factor: 0.054_671_095,
+            endocrine_resistance_factor: 0.050_371_636,
         }
     }
 }

@@ -123,6 +123,8 @@ fn prior_draws(
         her2_positive_fraction: frac(b.her2_positive),
         pik3ca_mutant_fraction: frac(b.pik3ca_mutant),
         prior_endocrine_progression_fraction: frac(b.prior_endocrine_progression),
+        germline_brca_fraction: frac(b.germline_brca),
+        esr1_mutant_fraction: frac(b.esr1_mutant),
         baseline_sum_median_mm: profile.baseline_mm,
     };
     let mut draws = sample_patients(
@@ -265,6 +267,8 @@ impl Biomarkers {
             her2_positive: r.her2_positive,
             pik3ca_mutant,
             prior_endocrine_progression,
+            germline_brca: false,
+            esr1_mutant: false,
         }
     }
 }
@@ -308,7 +312,20 @@ pub fn standard_candidates(b: &Biomarkers) -> Vec<(String, Vec<Therapy>)> {
             "paclitaxel + bevacizumab".to_string(),
             vec![pac, t(Agent::Bevacizumab, None)],
         ),
+        (
+            "capecitabine 1250 mg/m2 bid d1-14 q3w".to_string(),
+            vec![t(Agent::Capecitabine, Some(2500.0 * 14.0 / 3.0))],
+        ),
     ];
+    if !b.hr_positive && !b.her2_positive {
+        c.push((
+            "sacituzumab govitecan 10 mg/kg d1,8 q3w".into(),
+            vec![t(Agent::SacituzumabGovitecan, None)],
+        ));
+    }
+    if b.germline_brca && !b.her2_positive {
+        c.push(("olaparib 300 mg bid".into(), vec![t(Agent::Olaparib, None)]));
+    }
     if b.her2_positive {
         let doc75 = t(Agent::Docetaxel, Some(25.0));
         c.push((
