@@ -540,7 +540,8 @@ pub(crate) mod tests {
     fn tumour_follows_claret_pulse_train() {
         // Weekly paclitaxel, PK fast compared with 1/λ: each dose removes
         // KD·AUC_dose·e^(−λ t_k) = KDE·7·e^(−λ t_k) from ln size (Claret model
-        // with impulse exposure), so ln y(T) = ln y0 + KL·T − KDE·7·Σ e^(−λ t_k).
+        // with impulse exposure), so ln y(T) = ln y0 + KL·T − KDE·7·Σ e^(−λ t_k),
+        // with KDE = Claret's typical value × paclitaxel's potency.
         let p = typical();
         let s = SimSettings {
             horizon_days: 112.0,
@@ -560,7 +561,9 @@ pub(crate) mod tests {
         let pulses: f64 = (0..16)
             .map(|k| (-c.lambda_per_day * 7.0 * f64::from(k)).exp())
             .sum();
-        let expect = c.baseline_mm * (c.kl_per_day * 112.0 - c.kde_per_day * 7.0 * pulses).exp();
+        let kde = c.kde_per_day
+            * crate::breast::therapy::reference(crate::breast::pk::Drug::Paclitaxel).3;
+        let expect = c.baseline_mm * (c.kl_per_day * 112.0 - kde * 7.0 * pulses).exp();
         // Residual 0.2%: exposure is spread over hours, not an impulse.
         assert_relative_eq!(size, expect, max_relative = 5e-3);
     }

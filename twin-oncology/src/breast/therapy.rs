@@ -10,15 +10,29 @@ use serde::{Deserialize, Serialize};
 pub const KDE_REFERENCE_PER_DAY: f64 = 0.0103;
 
 /// Reference regimen of each drug (dose mg/m², doses per cycle, cycle days)
-/// and its relative potency. Assumption: the three IV drugs at their
-/// standard doses are equipotent (similar response rates, ~30–40%, in
-/// metastatic trials) and capecitabine is 0.7× (response ~20–25%).
+/// and its potency relative to docetaxel 100 mg/m² q3w. Potencies of
+/// paclitaxel and capecitabine are the trial-fitted kill rates of the
+/// metastatic trial twin at these reference regimens ([`super::trial::Efficacy::fitted`]:
+/// E2100, AVADO, RIBBON-1); doxorubicin has no fitted trial and is assumed
+/// equipotent to docetaxel (similar response rates, ~30–40 %, in metastatic trials).
 pub fn reference(drug: Drug) -> (f64, f64, f64, f64) {
+    let relative = |a: super::trial::Agent| {
+        let e = super::trial::Efficacy::fitted();
+        match (e.kill(a), e.kill(super::trial::Agent::Docetaxel)) {
+            (Ok(k), Ok(d)) if d > 0.0 => k / d,
+            _ => 1.0,
+        }
+    };
     match drug {
-        Drug::Paclitaxel => (80.0, 1.0, 7.0, 1.0),
+        Drug::Paclitaxel => (80.0, 1.0, 7.0, relative(super::trial::Agent::Paclitaxel)),
         Drug::Docetaxel => (100.0, 1.0, 21.0, 1.0),
         Drug::Doxorubicin => (60.0, 1.0, 21.0, 1.0),
-        Drug::Capecitabine => (2.0 * 14.0 * 1250.0, 1.0, 21.0, 0.7),
+        Drug::Capecitabine => (
+            2.0 * 14.0 * 1250.0,
+            1.0,
+            21.0,
+            relative(super::trial::Agent::Capecitabine),
+        ),
     }
 }
 
