@@ -92,6 +92,8 @@ pub fn run(out_dir: &Path) -> Result<serde_json::Value, Box<dyn Error>> {
         biomarkers: Biomarkers::from_receptors(&record.receptors, false, false),
         baseline_mm: record.tumour_mm.last().map_or(70.0, |s| s.1),
         previous_line: PreviousLine::from_record(&record),
+        // The recorded line (a taxane) is this patient's first chemotherapy line.
+        prior_chemotherapy_lines: 1.0,
     };
     let population = forecast_regimens(
         &profile,

@@ -6,7 +6,8 @@
 //! (HER2 growth multiplier, trastuzumab), MONALEESA-2 both arms (aromatase
 //! inhibitor, CDK4/6 inhibitor), FALCON fulvestrant arm, PALOMA-3 fulvestrant arm
 //! (endocrine cross-resistance), SOLAR-1 PIK3CA-mutant alpelisib arm, RIBBON-1
-//! capecitabine arm, OlympiAD olaparib arm, ASCENT sacituzumab arm.
+//! capecitabine arm, OlympiAD both arms (chemotherapy-line factor, olaparib),
+//! ASCENT sacituzumab arm.
 //! Held out: everything else. Passing checks are asserted; misses are printed
 //! and listed in the crate docs.
 
@@ -65,6 +66,7 @@ fn course_matches_a_brute_force_scan_of_the_claret_curve() {
         prior_endocrine_progression_fraction: 0.0,
         germline_brca_fraction: 0.0,
         esr1_mutant_fraction: 0.0,
+        prior_chemotherapy_lines: 0.0,
         baseline_sum_median_mm: 80.0,
     };
     let p = &sample_patients(&cohort, &e, 1, (5000.0, 5000.0), 1).unwrap()[0];
@@ -113,7 +115,7 @@ fn fitted_arms_reproduce_their_targets() {
         ("paloma3", vec![0]),
         ("solar1_pik3ca", vec![1]),
         ("ribbon1_capecitabine", vec![0]),
-        ("olympiad", vec![1]),
+        ("olympiad", vec![0, 1]),
         ("ascent", vec![1]),
     ] {
         let r = run(name);
@@ -134,13 +136,16 @@ fn cleopatra_held_out() {
     assert!(r.hr_inside_reported_ci());
 }
 
-/// Held out. E2100 (Miller 2007) HR 0.60 (0.51–0.70) and TAX 311 (Jones 2005) HR
-/// 0.61 (0.50–0.75) docetaxel vs paclitaxel q3w: inside the CIs. Misses (printed,
-/// in the crate docs): E2100's bevacizumab arm median, both TAX 311 medians.
+/// Held out. E2100 (Miller 2007) HR 0.60 (0.51–0.70) inside the CI (miss: the
+/// bevacizumab arm's median). TAX 311 (Jones 2005, after an anthracycline: one
+/// earlier chemotherapy line, the line factor fitted on OlympiAD): both TTP
+/// medians within 20 % and the HR 0.61 (0.50–0.75) docetaxel vs paclitaxel inside.
 #[test]
-fn e2100_and_tax311_hazard_ratios_held_out() {
+fn e2100_and_tax311_held_out() {
     assert!(run("e2100").hr_inside_reported_ci());
-    assert!(run("tax311").hr_inside_reported_ci());
+    let tax311 = run("tax311");
+    assert!(tax311.median_within(0, 0.2) && tax311.median_within(1, 0.2));
+    assert!(tax311.hr_inside_reported_ci());
 }
 
 /// Held out. SOLAR-1: without a PIK3CA mutation alpelisib adds nothing in the
@@ -160,13 +165,14 @@ fn solar1_and_paloma2_held_out() {
 
 /// Held out. RIBBON-1's capecitabine + bevacizumab arm (bevacizumab fitted on
 /// AVADO, with docetaxel) within 20 % and its HR 0.69 (0.56–0.84) inside the CI;
-/// OlympiAD's HR 0.58 (0.43–0.80) inside the CI. Misses: OlympiAD's and ASCENT's
-/// physician's-choice arms (pretreatment is not modelled), ASCENT's HR.
+/// ASCENT's HR 0.41 (0.32–0.52) inside the CI. Miss: ASCENT's physician's-choice
+/// arm (2.7 vs 1.7 months: the untreated growth of fourth-line TNBC is faster than
+/// the population's).
 #[test]
-fn ribbon1_and_olympiad_held_out() {
+fn ribbon1_and_ascent_held_out() {
     let ribbon = run("ribbon1_capecitabine");
     assert!(ribbon.median_within(1, 0.2) && ribbon.hr_inside_reported_ci());
-    assert!(run("olympiad").hr_inside_reported_ci());
+    assert!(run("ascent").hr_inside_reported_ci());
 }
 
 /// Deterministic: the same spec gives the same result (patients in parallel).
@@ -196,6 +202,7 @@ fn forecasts_rank_regimens_by_biomarkers() {
         },
         baseline_mm: 70.0,
         previous_line: None,
+        prior_chemotherapy_lines: 0.0,
     };
     let her2 = profile(false, true);
     let f = forecast_regimens(&her2, &standard_candidates(&her2.biomarkers), &e, 1000, 3).unwrap();
@@ -262,6 +269,7 @@ fn own_response_updates_the_forecast() {
                 (112.0, 70.0 * ratio),
             ],
         }),
+        prior_chemotherapy_lines: 1.0,
     };
     let candidates = vec![("paclitaxel rechallenge".to_string(), pac.clone())];
     let responder = forecast_regimens(&after(0.6), &candidates, &e, 2000, 5).unwrap();
@@ -301,6 +309,7 @@ fn genomic_shifts_change_the_forecast() {
             biomarkers: bio,
             baseline_mm: 70.0,
             previous_line: None,
+            prior_chemotherapy_lines: 0.0,
         };
         let f = forecast_regimens(&profile, &standard_candidates(&bio), &e, 1000, 9).unwrap();
         f.forecasts

@@ -104,6 +104,16 @@ impl Agent {
         matches!(self, Agent::AromataseInhibitor | Agent::Fulvestrant)
     }
 
+    /// Classic cytotoxic chemotherapy, whose activity falls with each earlier
+    /// line of chemotherapy for metastatic disease (the factor is fitted, see
+    /// [`super::Efficacy`]).
+    pub fn cytotoxic(self) -> bool {
+        matches!(
+            self,
+            Agent::Paclitaxel | Agent::Docetaxel | Agent::Capecitabine
+        )
+    }
+
     /// Whether an ESR1 mutation weakens the agent: aromatase inhibitors lose
     /// activity against ESR1-mutant tumours (PADA-1, Bidard 2022, Lancet Oncol
     /// 23:1367: switching AI to fulvestrant on an ESR1 mutation doubled PFS); the

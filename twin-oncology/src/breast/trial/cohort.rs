@@ -27,6 +27,10 @@ pub struct MbcCohortSpec {
     /// ESR1-mutant fraction.
     #[serde(default)]
     pub esr1_mutant_fraction: f64,
+    /// Mean number of earlier chemotherapy lines for metastatic disease (every
+    /// patient gets this value; 0 in first-line trials).
+    #[serde(default)]
+    pub prior_chemotherapy_lines: f64,
     /// Median baseline sum of target-lesion diameters, mm (70 mm when the trial
     /// does not report it; assumption).
     #[serde(default = "default_baseline_mm")]
@@ -68,6 +72,12 @@ impl MbcCohortSpec {
         )?;
         range("esr1_mutant_fraction", self.esr1_mutant_fraction, 0.0, 1.0)?;
         range(
+            "prior_chemotherapy_lines",
+            self.prior_chemotherapy_lines,
+            0.0,
+            20.0,
+        )?;
+        range(
             "baseline_sum_median_mm",
             self.baseline_sum_median_mm,
             10.0,
@@ -103,6 +113,9 @@ pub struct VirtualMbcPatient {
     /// resistance carries over to a rechallenge). Zero in trials' first lines.
     #[serde(default)]
     pub prior_exposure_days: [f64; N_AGENTS],
+    /// Earlier chemotherapy lines for metastatic disease.
+    #[serde(default)]
+    pub prior_chemotherapy_lines: f64,
 }
 
 impl VirtualMbcPatient {
@@ -175,6 +188,7 @@ pub fn sample_patients(
                 censor_days,
                 scan_phase,
                 prior_exposure_days: [0.0; N_AGENTS],
+                prior_chemotherapy_lines: spec.prior_chemotherapy_lines,
             }
         })
         .collect())

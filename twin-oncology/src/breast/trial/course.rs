@@ -27,7 +27,8 @@ pub struct MbcCourse {
 /// The patient's total kill rate on an arm at the start of the line, 1/day: the
 /// sum over agents that act on the tumour of kill × dose ratio × sensitivity
 /// (× the endocrine cross-resistance factor after endocrine progression, ×
-/// `e^{−λ·days}` for days of earlier exposure to the same agent).
+/// `e^{−λ·days}` for days of earlier exposure to the same agent, × the
+/// chemotherapy-line factor per earlier line for cytotoxic agents).
 pub fn arm_kill_per_day(p: &VirtualMbcPatient, arm: &[Therapy], e: &Efficacy) -> Result<f64> {
     let lambda = p.lambda_per_day(e);
     arm.iter().try_fold(0.0, |sum, t| {
@@ -44,7 +45,13 @@ pub fn arm_kill_per_day(p: &VirtualMbcPatient, arm: &[Therapy], e: &Efficacy) ->
         };
         let k = t.agent.index();
         let carried = (-lambda * p.prior_exposure_days[k]).exp();
-        Ok(sum + e.kill(t.agent)? * t.dose_ratio()? * p.sensitivity(e, k) * resist * carried)
+        let lines = if t.agent.cytotoxic() {
+            e.chemo_line_factor.powf(p.prior_chemotherapy_lines)
+        } else {
+            1.0
+        };
+        Ok(sum
+            + e.kill(t.agent)? * t.dose_ratio()? * p.sensitivity(e, k) * resist * carried * lines)
     })
 }
 

@@ -33,6 +33,14 @@ pub struct Efficacy {
     /// Multiplier of endocrine agents' kill after progression on endocrine
     /// therapy (fitted to PALOMA-3's fulvestrant arm).
     pub endocrine_resistance_factor: f64,
+    /// Multiplier of cytotoxic agents' kill per earlier chemotherapy line for
+    /// metastatic disease (fitted to OlympiAD's physician's-choice arm).
+    #[serde(default = "one")]
+    pub chemo_line_factor: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 /// One agent's kill rate and where it came from.
@@ -115,6 +123,7 @@ impl Efficacy {
         for e in &self.kill_per_day {
             range("kill_per_day", e.kill_per_day, 0.0, 1.0)?;
         }
+        range("chemo_line_factor", self.chemo_line_factor, 1e-3, 1.0)?;
         range(
             "endocrine_resistance_factor",
             self.endocrine_resistance_factor,
@@ -128,7 +137,8 @@ impl Efficacy {
     /// control median and response rate; the HER2 growth multiplier to M77001's
     /// docetaxel arm; the sensitivity spread to AVADO's hazard ratio; the
     /// endocrine cross-resistance to PALOMA-3's fulvestrant arm; capecitabine to
-    /// RIBBON-1's placebo arm; olaparib and sacituzumab to OlympiAD's and ASCENT's
+    /// RIBBON-1's placebo arm; the chemotherapy-line factor to OlympiAD's
+    /// physician's-choice arm; olaparib and sacituzumab to OlympiAD's and ASCENT's
     /// experimental arms). Not fitted:
     /// λ (Claret 2014 typical), ω of KL and λ and of the baseline (assumed).
     pub fn fitted() -> Self {
@@ -203,6 +213,7 @@ impl Efficacy {
                 ),
             ],
             endocrine_resistance_factor: 0.050_371_636,
+            chemo_line_factor: 0.218_527_204,
         }
     }
 }

@@ -40,6 +40,10 @@ pub struct PatientProfile {
     /// The line just given, if measured (updates the patient's effects).
     #[serde(default)]
     pub previous_line: Option<PreviousLine>,
+    /// Earlier chemotherapy lines for metastatic disease before the next line
+    /// (counting a cytotoxic previous line).
+    #[serde(default)]
+    pub prior_chemotherapy_lines: f64,
 }
 
 /// Forecast of one candidate regimen over the posterior draws.
@@ -125,6 +129,7 @@ fn prior_draws(
         prior_endocrine_progression_fraction: frac(b.prior_endocrine_progression),
         germline_brca_fraction: frac(b.germline_brca),
         esr1_mutant_fraction: frac(b.esr1_mutant),
+        prior_chemotherapy_lines: profile.prior_chemotherapy_lines,
         baseline_sum_median_mm: profile.baseline_mm,
     };
     let mut draws = sample_patients(
@@ -205,9 +210,12 @@ pub fn forecast_regimens(
     let mut ess = n_draws as f64;
     if let Some(line) = &profile.previous_line {
         // Weight draws made with the previous line's baseline, then move them to today.
+        // (that line did not count itself among the earlier chemotherapy lines).
+        let own = f64::from(u8::from(line.therapies.iter().any(|t| t.agent.cytotoxic())));
         let mut at_start = draws.clone();
         for d in &mut at_start {
             d.baseline_mm = line.sizes_mm[0].1;
+            d.prior_chemotherapy_lines = (d.prior_chemotherapy_lines - own).max(0.0);
         }
         let w = weights(&at_start, line, e)?;
         ess = 1.0 / w.iter().map(|x| x * x).sum::<f64>();
