@@ -56,8 +56,13 @@
 //! majority-class accuracy (predict the training majority for everyone).
 //!
 //! **Still shared by truth and twin** (issue 22, open): the PDE, the LQ kill and the
-//! Days-Gained readout that defines the label. Development used seed 1; the held-out
-//! seed is in `data/validation/test_seeds.json`.
+//! Days-Gained readout that defines the label. Development used seeds 1 and 3; the
+//! held-out seed is in `data/validation/test_seeds.json`. Its one run (100 test + 100
+//! training patients, `glioma_cohort -- --patients 100 --train 100 --seed 31337`,
+//! 451 s): majority class 0.77; accuracy twin 0.89 [0.83, 0.95] vs ridge baseline
+//! 0.81 [0.73, 0.89], difference +0.08 [0.02, 0.14]; AUC 0.95 [0.91, 0.99] vs 0.91
+//! [0.85, 0.96], difference +0.04 [0.00, 0.09] (DeLong p = 0.052); one calibration
+//! failure, scored with the fallback; 95 % DG intervals cover the truth for 90 %.
 //!
 //! One job per file: `patient` (drawing virtual patients), `truth` (their simulated
 //! truth and noisy scans), `baseline` (the clinician's features), `prediction` (the
