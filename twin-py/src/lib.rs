@@ -7,6 +7,8 @@
 //! - [`twin`]: `Twin.calibrate(disease, record, …)` for glioma, breast, AF and T2D,
 //!   then `what_if` → [`result`]'s `TwinResult` (forecasts with intervals as numpy);
 //! - [`validate`]: discrimination, calibration and survival metrics with CIs;
+//! - [`breast`]: metastatic breast trials and per-patient regimen forecasts from the
+//!   trial-fitted population;
 //! - [`trial`]: in-silico T2D trials, whole or as per-patient columns of any range of
 //!   patients (the distributed runner's task);
 //! - [`numerics`]: CKD-EPI eGFR over arrays, a Fisher–KPP front on a 1-D strip;
@@ -19,6 +21,7 @@
 #![warn(missing_docs)]
 
 pub mod benchmark;
+pub mod breast;
 pub mod errors;
 pub mod numerics;
 pub mod record;
@@ -34,6 +37,8 @@ use pyo3::prelude::*;
 mod native {
     #[pymodule_export]
     use crate::benchmark::{predict_gbm, predict_gbm_score, write_labels, write_volume};
+    #[pymodule_export]
+    use crate::breast::{breast_forecast, breast_trial};
     #[pymodule_export]
     use crate::errors::{InputError, OutputError, PatientTwinError, TwinError};
     #[pymodule_export]

@@ -128,3 +128,23 @@ def test_long_solves_release_the_gil():
         progress += 1
     worker.join()
     assert progress > 1000
+
+
+def test_breast_trial_and_forecast_from_the_fitted_population(data):
+    # CLEOPATRA is held out from the fit: its HR must lie in the published CI
+    # 0.51-0.75 (Baselga 2012) and each median within 20 % of 12.4 / 18.5 months.
+    r = pt.breast_trial(data / "trials" / "breast" / "cleopatra.json")
+    assert 0.51 <= r["hr"]["hr"] <= 0.75
+    for arm in r["arms"]:
+        assert abs(arm["pfs"]["median"] / arm["reported_median_pfs_months"] - 1) <= 0.2
+    profile = {
+        "biomarkers": {"hr_positive": False, "her2_positive": True,
+                       "pik3ca_mutant": False, "prior_endocrine_progression": False},
+        "baseline_mm": 70.0,
+    }
+    f = pt.breast_forecast(profile, n_draws=500, seed=3)
+    assert "trastuzumab" in f["forecasts"][0]["name"]
+    medians = [x["median_pfs_months"] for x in f["forecasts"]]
+    assert medians == sorted(medians, reverse=True)
+    with pytest.raises(pt.InputError, match="baseline_mm"):
+        pt.breast_forecast({**profile, "baseline_mm": -1.0})

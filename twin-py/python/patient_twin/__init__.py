@@ -41,6 +41,8 @@ from ._native import (
     read_labels,
     read_volume,
     run_trial as _run_trial,
+    breast_forecast as _breast_forecast,
+    breast_trial as _breast_trial,
     survival_metrics as _survival_metrics,
     trial_patients as _trial_patients,
     uno_c as _uno_c,
@@ -57,6 +59,8 @@ __all__ = [
     "TwinError",
     "TwinResult",
     "binary_metrics",
+    "breast_forecast",
+    "breast_trial",
     "egfr_ckd_epi_2021",
     "fisher_kpp_1d",
     "harrell_c",
@@ -132,6 +136,20 @@ def egfr_ckd_epi_2021(creatinine_mg_dl: Any, age_years: Any, female: Any) -> np.
 def run_trial(spec: str | Mapping[str, Any]) -> dict[str, Any]:
     """Run an in-silico T2D trial (spec: dict, JSON text or path) → arm summaries."""
     return _run_trial(_spec_json(spec))
+
+
+def breast_trial(spec: str | Mapping[str, Any]) -> dict[str, Any]:
+    """Reproduce a metastatic breast trial (spec: dict, JSON text or path, e.g.
+    ``data/trials/breast/cleopatra.json``) with the trial-fitted population."""
+    return _breast_trial(_spec_json(spec))
+
+
+def breast_forecast(
+    profile: str | Mapping[str, Any], n_draws: int = 2000, seed: int = 7
+) -> dict[str, Any]:
+    """Forecast the standard candidate regimens for one patient (profile: dict, JSON
+    text or path; ``biomarkers``, ``baseline_mm``, optional ``previous_line``)."""
+    return _breast_forecast(_spec_json(profile), n_draws, seed)
 
 
 def trial_table(spec: str | Mapping[str, Any], first: int = 0, count: int | None = None) -> pa.Table:

@@ -137,6 +137,10 @@ def fisher_kpp_1d(
 ) -> tuple[_F64, _F64, _F64]:
     """``(t_days, x_mm, u)`` with ``u`` of shape (times x cells)."""
 def run_trial(spec_json: str) -> dict[str, Any]: ...
+def breast_trial(spec_json: str) -> dict[str, Any]:
+    """Arms with ``pfs`` (median, lo, hi months), response rates, and ``hr`` vs reported."""
+def breast_forecast(profile_json: str, n_draws: int = 2000, seed: int = 7) -> dict[str, Any]:
+    """``forecasts`` (best first) with median PFS, interval, ``p_response``; ``effective_sample_size``."""
 def trial_patients(spec_json: str, first: int, count: int) -> dict[str, Any]:
     """Columns ``patient``, ``arm``, covariates, outcomes, ``days_to_*`` and ``arm_names``."""
 def predict_gbm(patient_dir: _Path, out_dir: _Path, rho_per_day: float = 0.05) -> dict[str, Any]:
