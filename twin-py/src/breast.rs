@@ -9,19 +9,13 @@ use pyo3::prelude::*;
 
 use crate::errors;
 
-fn parse<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> PyResult<T> {
-    let mut de = serde_json::Deserializer::from_str(json);
-    serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| errors::input(format!("{what} at `{}`: {}", e.path(), e.inner())))
-}
-
 /// Run a metastatic breast trial from its JSON spec (e.g.
 /// `data/trials/breast/cleopatra.json`) with the fitted population: per arm the
 /// median PFS (months, with its 95 % interval) and response rate next to the
 /// reported values, and the hazard ratio of arm 2 vs arm 1. GIL released.
 #[pyfunction]
 pub fn breast_trial<'py>(py: Python<'py>, spec_json: &str) -> PyResult<Bound<'py, PyAny>> {
-    let spec: MbcTrialSpec = parse("breast trial spec", spec_json)?;
+    let spec: MbcTrialSpec = crate::from_json("breast trial spec", spec_json)?;
     let result = py
         .detach(|| run_mbc_trial(&spec, &Efficacy::fitted()))
         .map_err(errors::input)?;
@@ -41,7 +35,7 @@ pub fn breast_forecast<'py>(
     n_draws: usize,
     seed: u64,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let profile: PatientProfile = parse("patient profile", profile_json)?;
+    let profile: PatientProfile = crate::from_json("patient profile", profile_json)?;
     let candidates = standard_candidates(&profile.biomarkers);
     let result = py
         .detach(|| forecast_regimens(&profile, &candidates, &Efficacy::fitted(), n_draws, seed))

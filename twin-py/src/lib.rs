@@ -55,6 +55,13 @@ mod native {
     use crate::validate::{binary_metrics, harrell_c, survival_metrics, uno_c};
 }
 
+/// Parse JSON into `T`; an error names `what` and the path of the bad field.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> PyResult<T> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| errors::input(format!("{what} at `{}`: {}", e.path(), e.inner())))
+}
+
 /// A serde value as a Python object (dicts, lists, numbers, strings), through JSON.
 pub(crate) fn to_python<'py, T: serde::Serialize + ?Sized>(
     py: Python<'py>,

@@ -10,9 +10,7 @@ use pyo3::types::PyDict;
 use crate::errors;
 
 fn spec(json: &str) -> PyResult<TrialSpec> {
-    let mut de = serde_json::Deserializer::from_str(json);
-    serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| errors::input(format!("trial spec at `{}`: {}", e.path(), e.inner())))
+    crate::from_json("trial spec", json)
 }
 
 /// Run a trial from its JSON spec (schema: `patient_twin.metabolic.trial` docs,

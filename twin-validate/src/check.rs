@@ -15,6 +15,19 @@ pub(crate) fn same_len(a: &str, la: usize, b: &str, lb: usize) -> Result<()> {
     Ok(())
 }
 
+/// A ridge penalty: finite and ≥ 0.
+pub(crate) fn penalty(l2_penalty: f64) -> Result<f64> {
+    if l2_penalty.is_finite() && l2_penalty >= 0.0 {
+        Ok(l2_penalty)
+    } else {
+        Err(ValidateError::invalid(
+            "l2_penalty",
+            l2_penalty,
+            "a finite penalty >= 0",
+        ))
+    }
+}
+
 /// At least `min` elements.
 pub(crate) fn min_len(field: &str, len: usize, min: usize) -> Result<()> {
     if len < min {

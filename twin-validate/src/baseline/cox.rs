@@ -182,14 +182,7 @@ impl CoxPh {
                 "at least one observed event",
             ));
         }
-        let lambda = opts.l2_penalty;
-        if !(lambda.is_finite() && lambda >= 0.0) {
-            return Err(ValidateError::invalid(
-                "l2_penalty",
-                lambda,
-                "a finite penalty >= 0",
-            ));
-        }
+        let lambda = check::penalty(opts.l2_penalty)?;
         let raw = design(rows)?;
         let (n, p) = raw.shape();
         let names = names(opts.names.as_deref(), p)?;

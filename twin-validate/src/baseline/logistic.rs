@@ -80,14 +80,7 @@ impl LogisticRegression {
         check::min_len("y", y.len(), 1)?;
         check::same_len("rows", rows.len(), "y", y.len())?;
         check::both_classes("y", y)?;
-        let lambda = opts.l2_penalty;
-        if !(lambda.is_finite() && lambda >= 0.0) {
-            return Err(ValidateError::invalid(
-                "l2_penalty",
-                lambda,
-                "a finite penalty >= 0",
-            ));
-        }
+        let lambda = check::penalty(opts.l2_penalty)?;
         let raw = design(rows)?;
         let n = raw.nrows();
         let k = raw.ncols() + usize::from(opts.intercept);
