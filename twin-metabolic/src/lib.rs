@@ -87,7 +87,7 @@
 //! Virtual cohorts of 2,000 per arm from the published baseline tables
 //! (`data/trials/`, sources in its README), seed fixed, 95 % intervals in brackets.
 //! **Held out** (no parameter set from them): UKPDS 33, UKPDS 26, GRADE, VERIFY,
-//! CREDENCE, DAPA-CKD. Tolerances: the published 95 % CI where given, else ±20 %.
+//! CREDENCE, DAPA-CKD, SUSTAIN 2, EMPA-REG MET, Charbonnel 2006. Tolerances: the published 95 % CI where given, else ±20 %.
 //!
 //! | trial, arm | endpoint | reported | predicted | verdict |
 //! |---|---|---|---|---|
@@ -106,6 +106,11 @@
 //! | same | slope effect | +2.61 /yr | +2.27 /yr | within 20 % |
 //! | same | acute dip vs placebo | 2.03 | 2.13 | within 20 % |
 //! | DAPA-CKD T2D (Heerspink 2021) | acute dip vs placebo, week 2 | 2.61 (2.16–3.06) | 2.42 | inside CI |
+//! | SUSTAIN 2 sitagliptin / semaglutide 1 mg (add-on to metformin) | HbA1c change at 56 wk | −0.5 / −1.6 | −0.44 / −1.36 | within ±20 % |
+//! | SUSTAIN 2 | treatment difference | −1.06 | −0.92 | within ±20 % |
+//! | EMPA-REG MET placebo / empagliflozin 25 mg | HbA1c change at 24 wk | −0.13 / −0.77 | +0.12 / −0.98 | **miss** |
+//! | EMPA-REG MET | difference | −0.6 (97.5 % CI −0.8 to −0.5) | −1.10 | **miss** |
+//! | Charbonnel 2006 | sitagliptin − placebo at 24 wk | −0.65 (−0.8 to −0.5) | −0.82 | **miss** (just outside) |
 //! | same | total slope difference | +0.95 (0.63–1.27) /yr | +1.10 /yr | inside CI |
 //!
 //! What the misses say: at the low baseline HbA1c of GRADE (7.5 %) and VERIFY (6.7 %)

@@ -234,3 +234,56 @@ fn dapa_ckd_t2d_total_slope_and_dip() {
     assert!((2.16..=3.06).contains(&dip), "{dip}");
     assert!((0.63..=1.27).contains(&diff), "{diff}");
 }
+
+/// Mean HbA1c change from baseline (points) of each arm at `years`.
+fn hba1c_change(r: &TrialResult, years: f64) -> Vec<f64> {
+    (0..r.arms.len())
+        .map(|a| {
+            let i = at(r, a, years - 1e-9);
+            r.arms[a].mean_hba1c_percent[i] - r.arms[a].mean_hba1c_percent[0]
+        })
+        .collect()
+}
+
+#[test]
+fn add_on_to_metformin_trials_held_out() {
+    // HELD OUT (drug effects were set from monotherapy trials: sitagliptin Aschner 2006,
+    // empagliflozin EMPA-REG MONO, semaglutide SUSTAIN-1). Baselines: the papers'
+    // means where read (SUSTAIN 2: Table 1 of the pooled SUSTAIN analysis, DOM
+    // 2018;20:2210; EMPA-REG MET: age, sex, HbA1c; Charbonnel: HbA1c), other values
+    // typical (data/trials/README.md). Tolerance: the published CI of the treatment
+    // difference where read, else ±20 % of it and of each arm's change.
+    //
+    // SUSTAIN 2 (Ahrén 2017, Lancet Diabetes Endocrinol 5:341) 56 wk: −0.5 sitagliptin,
+    // −1.6 semaglutide 1.0 mg, ETD −1.06 (CI not read: ±20 %) — PASSES.
+    // KNOWN MISSES (reported, not tuned; guarded at ±0.6): EMPA-REG MET (Häring 2014,
+    // Diabetes Care 37:1650) 24 wk, 25 mg − placebo −0.6 (97.5 % CI −0.8 to −0.5, label):
+    // model −1.10; Charbonnel 2006 (Diabetes Care 29:2638) 24 wk, −0.65 (CI −0.8 to −0.5,
+    // label): model −0.82. In both the placebo arm rises (+0.12, +0.14: progression)
+    // where the trials saw −0.13 and −0.02 (regression to the mean after selection on
+    // HbA1c, which the virtual cohort does not have).
+    let mut effects = Vec::new();
+    for (file, weeks, reported) in [
+        ("sustain2.json", 56.0, -1.06),
+        ("empa_reg_met.json", 24.0, -0.6),
+        ("charbonnel2006.json", 24.0, -0.65),
+    ] {
+        let r = run(file);
+        let d = hba1c_change(&r, weeks * 7.0 / 365.25);
+        let effect = d[1] - d[0];
+        println!(
+            "{}: HbA1c change {:+.2} / {:+.2}, difference {effect:+.2} (reported {reported:+.2})",
+            r.name, d[0], d[1]
+        );
+        assert!((effect - reported).abs() < 0.6, "{file}: {effect}");
+        effects.push((d, effect));
+    }
+    let (sustain_arms, sustain_effect) = &effects[0];
+    assert!(
+        (sustain_effect / -1.06 - 1.0).abs() <= 0.2,
+        "{sustain_effect}"
+    );
+    for (x, reported) in sustain_arms.iter().zip([-0.5, -1.6]) {
+        assert!((x / reported - 1.0).abs() <= 0.2, "{x} vs {reported}");
+    }
+}
