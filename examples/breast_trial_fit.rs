@@ -80,6 +80,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         "  endocrine_resistance_factor: {:.4}  <- PALOMA-3 fulvestrant",
         e.endocrine_resistance_factor
     );
+    println!(
+        "  chemo_line_factor: {:.4}  <- OlympiAD physician's choice",
+        e.chemo_line_factor
+    );
 
     let mut rows = Vec::new();
     println!(
