@@ -111,6 +111,7 @@
 //! | EMPA-REG MET placebo / empagliflozin 25 mg | HbA1c change at 24 wk | −0.13 / −0.77 | +0.12 / −0.98 | **miss** |
 //! | EMPA-REG MET | difference | −0.6 (97.5 % CI −0.8 to −0.5) | −1.10 | **miss** |
 //! | Charbonnel 2006 | sitagliptin − placebo at 24 wk | −0.65 (−0.8 to −0.5) | −0.82 | **miss** (just outside) |
+//! | Look AHEAD intensive lifestyle / support and education | weight change at 1 y, 4 y | −8.6 / −4.7 %; −0.7 / −0.8 % | −17.1 / −16.5 %; −0.3 / −3.5 % | **miss** (adherence defaults keep too much; no regain) |
 //! | same | total slope difference | +0.95 (0.63–1.27) /yr | +1.10 /yr | inside CI |
 //!
 //! What the misses say: at the low baseline HbA1c of GRADE (7.5 %) and VERIFY (6.7 %)

@@ -48,10 +48,11 @@ impl HallParams {
 /// Adherence to a diet or activity change that fades with time: the fraction of the
 /// prescribed change still carried out at `t_days`, a(t) = a∞ + (1 − a∞)·exp(−t/τₐ).
 ///
-/// Defaults a∞ = 0.4, τₐ = 1 year: an assumption chosen so that an intensive lifestyle
-/// programme loses most of its weight by year 1 and regains part of it by year 4, as in
+/// Defaults a∞ = 0.4, τₐ = 1 year: an assumption, meant to mimic the loss-then-regain of
 /// Look AHEAD (Look AHEAD Research Group 2010, Arch Intern Med 170:1566: −8.6 % at 1 y,
-/// −4.7 % at 4 y).
+/// −4.7 % at 4 y). It does not: a −750 kcal/day, 175 min/week arm on Look AHEAD's
+/// baseline loses 17.1 % at 1 y and keeps 16.5 % off at 4 y
+/// (`tests/trial_reproduction.rs`, a reported miss; the defaults are not refitted).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Adherence {
     /// Long-run fraction of the prescribed change that is kept.
