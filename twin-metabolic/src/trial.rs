@@ -119,6 +119,8 @@ pub struct Variability {
     /// SD of ln multipliers of three population constants (sensitivity decline, weight
     /// elasticity, albuminuria slope coefficient): model error of the virtual truth.
     pub constants_sd_ln: f64,
+    /// Adherence to diet and activity changes of the cohort (default: the model's).
+    pub adherence: crate::weight::Adherence,
 }
 
 impl Default for Variability {
@@ -129,6 +131,7 @@ impl Default for Variability {
             egfr_slope_offset_sd: 1.5,
             ln_uacr_drift_sd: 0.1,
             constants_sd_ln: 0.2,
+            adherence: crate::weight::Adherence::default(),
         }
     }
 }
@@ -426,6 +429,7 @@ pub fn sample_cohort_range(
     seed: u64,
 ) -> Result<Vec<VirtualT2dPatient>> {
     var.progression.validate()?;
+    var.adherence.validate()?;
     crate::check::in_range("female_fraction", cohort.female_fraction, 0.0, 1.0, "")?;
     crate::check::in_range("black_fraction", cohort.black_fraction, 0.0, 1.0, "")?;
     for b in &cohort.background_drugs {
@@ -552,6 +556,7 @@ pub fn sample_cohort_range(
             constants.sensitivity_decline_per_year *= m(v[d_cov + 4]);
             constants.weight_sensitivity_elasticity *= m(v[d_cov + 5]);
             constants.egfr_per_ln_uacr *= m(v[d_cov + 6]);
+            constants.adherence = var.adherence;
             Ok(VirtualT2dPatient {
                 baseline,
                 params,

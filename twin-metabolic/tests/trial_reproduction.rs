@@ -290,17 +290,16 @@ fn add_on_to_metformin_trials_held_out() {
 
 #[test]
 fn look_ahead_lifestyle_weight_curve() {
-    // Look AHEAD Research Group 2010 (Arch Intern Med 170:1566): intensive lifestyle
-    // −8.6 % of body weight at 1 year and −4.7 % at 4 years; diabetes support and
-    // education −0.7 % and −0.8 %. Baseline (Look AHEAD 2007, Diabetes Care 30:1374,
-    // recalled): age 58.7, 59.5 % women, BMI 36.0, weight ~101 kg. Arm: −750 kcal/day
-    // (the 1200–1800 kcal/day prescription) and 175 min/week of activity.
-    //
-    // KNOWN MISS (reported, not tuned): the adherence defaults (`weight::Adherence`:
-    // long-run fraction 0.4, fading over a year) lose far too much and regain almost
-    // nothing (−17.1 % at 1 y, −16.5 % at 4 y), and the control arm drifts down (−3.5 %
-    // at 4 y). Asserted: the lifestyle arm loses more than the control at both times;
-    // misses guarded at ±15 points.
+    // FITTED (the adherence defaults, `weight::Adherence`, by `t2d_adherence_fit`): Look
+    // AHEAD Research Group 2010 (Arch Intern Med 170:1566): intensive lifestyle −8.6 %
+    // of body weight at 1 year and −4.7 % at 4 years; diabetes support and education
+    // −0.7 % and −0.8 %. Baseline (Look AHEAD 2007, Diabetes Care 30:1374, recalled):
+    // age 58.7, 59.5 % women, BMI 36.0, weight ~101 kg. Arm: −750 kcal/day (the
+    // 1200–1800 kcal/day prescription) and 175 min/week of activity.
+    // Checked: the between-arm difference (−7.9, −3.9 points) within 1 point, and
+    // regain between years 1 and 4. KNOWN MISS (reported, not tuned; guarded at ±5
+    // points): the control arm drifts down (−3.5 % at 4 y vs −0.8 %), so each arm's own
+    // change at 4 y is too negative.
     let r = run("look_ahead.json");
     let weight_kg = 101.0;
     let pct =
@@ -312,9 +311,14 @@ fn look_ahead_lifestyle_weight_curve() {
             r.arms[a].name, reported[0], reported[1]
         );
         assert!(
-            (y1 - reported[0]).abs() <= 15.0 && (y4 - reported[1]).abs() <= 15.0,
+            (y1 - reported[0]).abs() <= 5.0 && (y4 - reported[1]).abs() <= 5.0,
             "arm {a}"
         );
     }
-    assert!(pct(1, 1.0) < pct(0, 1.0) && pct(1, 4.0) < pct(0, 4.0));
+    let (d1, d4) = (pct(1, 1.0) - pct(0, 1.0), pct(1, 4.0) - pct(0, 4.0));
+    println!(
+        "Look AHEAD lifestyle − control: {d1:+.1} at 1 y, {d4:+.1} at 4 y (reported −7.9, −3.9)"
+    );
+    assert!((d1 + 7.9).abs() <= 1.0 && (d4 + 3.9).abs() <= 1.0);
+    assert!(pct(1, 4.0) > pct(1, 1.0), "regain after year 1");
 }
