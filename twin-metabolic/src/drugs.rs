@@ -504,6 +504,18 @@ pub struct DrugOrder {
     pub stop_day: Option<f64>,
 }
 
+impl DrugOrder {
+    /// `dose` of `drug` from day 0, open-ended.
+    pub fn from_day_0(drug: Drug, dose: f64) -> Self {
+        Self {
+            drug,
+            dose,
+            start_day: 0.0,
+            stop_day: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -62,12 +62,7 @@ pub const MAX_RESCUE_STEPS: usize = 8;
 fn orders_from_day_0(drugs: &[(Drug, f64)]) -> Vec<DrugOrder> {
     drugs
         .iter()
-        .map(|&(drug, dose)| DrugOrder {
-            drug,
-            dose,
-            start_day: 0.0,
-            stop_day: None,
-        })
+        .map(|&(drug, dose)| DrugOrder::from_day_0(drug, dose))
         .collect()
 }
 
@@ -247,12 +242,7 @@ pub fn candidate_plans(current: &[DrugOrder], egfr: f64) -> Vec<Plan> {
                 .iter()
                 .any(|o| o.drug == d || o.drug.info().class == d.info().class)
             {
-                p.drugs.push(DrugOrder {
-                    drug: d,
-                    dose,
-                    start_day: 0.0,
-                    stop_day: None,
-                });
+                p.drugs.push(DrugOrder::from_day_0(d, dose));
             }
         }
         p

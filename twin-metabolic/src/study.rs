@@ -151,12 +151,7 @@ impl ForecastStudySpec {
                 sbp_mmhg: tn(135.0, 12.0, 110.0, 170.0),
                 correlations: vec![],
                 background_drugs: vec![BackgroundDrug {
-                    order: DrugOrder {
-                        drug: Drug::Metformin,
-                        dose: 2000.0,
-                        start_day: 0.0,
-                        stop_day: None,
-                    },
+                    order: DrugOrder::from_day_0(Drug::Metformin, 2000.0),
                     fraction: 1.0,
                 }],
                 black_fraction: 0.0,

@@ -28,12 +28,7 @@ fn baseline(hba1c: f64, egfr: f64, weight: f64, current: &[(Drug, f64)]) -> Base
         diabetes_duration_years: 4.0,
         current_drugs: current
             .iter()
-            .map(|&(drug, dose)| DrugOrder {
-                drug,
-                dose,
-                start_day: 0.0,
-                stop_day: None,
-            })
+            .map(|&(drug, dose)| DrugOrder::from_day_0(drug, dose))
             .collect(),
     }
 }

@@ -26,12 +26,7 @@ fn baseline(egfr: f64, current: &[(Drug, f64)]) -> Baseline {
         diabetes_duration_years: 7.0,
         current_drugs: current
             .iter()
-            .map(|&(drug, dose)| DrugOrder {
-                drug,
-                dose,
-                start_day: 0.0,
-                stop_day: None,
-            })
+            .map(|&(drug, dose)| DrugOrder::from_day_0(drug, dose))
             .collect(),
     }
 }

@@ -177,12 +177,7 @@ fn active_at(h: &History, t: f64) -> Vec<DrugOrder> {
             && m.end_days.is_none_or(|e| e > t)
             && !out.iter().any(|o| o.drug == m.drug)
         {
-            out.push(DrugOrder {
-                drug: m.drug,
-                dose: m.dose,
-                start_day: 0.0,
-                stop_day: None,
-            });
+            out.push(DrugOrder::from_day_0(m.drug, m.dose));
         }
     }
     out
