@@ -16,24 +16,28 @@ pub const KDE_REFERENCE_PER_DAY: f64 = 0.0103;
 /// E2100, AVADO, RIBBON-1); doxorubicin has no fitted trial and is assumed
 /// equipotent to docetaxel (similar response rates, ~30–40 %, in metastatic trials).
 pub fn reference(drug: Drug) -> (f64, f64, f64, f64) {
-    let relative = |a: super::trial::Agent| {
-        let e = super::trial::Efficacy::fitted();
-        match (e.kill(a), e.kill(super::trial::Agent::Docetaxel)) {
-            (Ok(k), Ok(d)) if d > 0.0 => k / d,
-            _ => 1.0,
-        }
-    };
+    let [paclitaxel, capecitabine] = *trial_potencies();
     match drug {
-        Drug::Paclitaxel => (80.0, 1.0, 7.0, relative(super::trial::Agent::Paclitaxel)),
+        Drug::Paclitaxel => (80.0, 1.0, 7.0, paclitaxel),
         Drug::Docetaxel => (100.0, 1.0, 21.0, 1.0),
         Drug::Doxorubicin => (60.0, 1.0, 21.0, 1.0),
-        Drug::Capecitabine => (
-            2.0 * 14.0 * 1250.0,
-            1.0,
-            21.0,
-            relative(super::trial::Agent::Capecitabine),
-        ),
+        Drug::Capecitabine => (2.0 * 14.0 * 1250.0, 1.0, 21.0, capecitabine),
     }
+}
+
+/// Paclitaxel's and capecitabine's fitted kill relative to docetaxel's, computed
+/// once: [`reference`] runs for every integrated segment of every simulation.
+fn trial_potencies() -> &'static [f64; 2] {
+    static POTENCIES: std::sync::OnceLock<[f64; 2]> = std::sync::OnceLock::new();
+    POTENCIES.get_or_init(|| {
+        use super::trial::Agent;
+        let e = super::trial::Efficacy::fitted();
+        let relative = |a: Agent| match (e.kill(a), e.kill(Agent::Docetaxel)) {
+            (Ok(k), Ok(d)) if d > 0.0 => k / d,
+            _ => 1.0,
+        };
+        [relative(Agent::Paclitaxel), relative(Agent::Capecitabine)]
+    })
 }
 
 /// Tumour kill per unit concentration, 1/(day·mg/L), such that the
