@@ -287,9 +287,8 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
         .collect::<Result<_>>()?;
     // Every enrolled patient is scored: a twin that could not be calibrated predicts
     // the training responder rate (its fallback), never a dropped patient.
-    let scored_rows: Vec<&PatientRow> = rows.iter().collect();
-    let labels: Vec<bool> = scored_rows.iter().map(|r| r.responder).collect();
-    let twin_p: Vec<f64> = scored_rows
+    let labels: Vec<bool> = rows.iter().map(|r| r.responder).collect();
+    let twin_p: Vec<f64> = rows
         .iter()
         .map(|r| {
             r.twin
@@ -297,7 +296,7 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
                 .map_or(prior_responder_rate, |t| t.p_responder)
         })
         .collect();
-    let base_p: Vec<f64> = scored_rows
+    let base_p: Vec<f64> = rows
         .iter()
         .map(|r| r.baseline_p.unwrap_or(prior_responder_rate))
         .collect();
@@ -315,10 +314,9 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
         ..BootstrapConfig::default()
     };
     let acc = BinaryMetric::Accuracy(0.5);
-    let n = scored_rows.len() as f64;
+    let n = rows.len() as f64;
     let frac = |f: &dyn Fn(&PatientRow, &TwinPrediction) -> bool| {
-        scored_rows
-            .iter()
+        rows.iter()
             .filter(|r| r.twin.as_ref().is_some_and(|t| f(r, t)))
             .count() as f64
             / n
@@ -331,7 +329,7 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
         .collect();
     secs.sort_by(f64::total_cmp);
     Ok(StudyResult {
-        n: scored_rows.len(),
+        n: rows.len(),
         n_enrolled: rows.len(),
         n_train: train.len(),
         twin_failures: rows.iter().filter(|r| r.twin.is_none()).count(),
