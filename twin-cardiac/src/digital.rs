@@ -15,7 +15,13 @@
 //! **Forecast**: per ablation strategy, the fraction of pacing sites from which AF
 //! is induced and sustained (PEERP-style, [`inducibility()`]) on the twin's 2D LA
 //! sheet, at the posterior mode and at posterior draws; the interval is the range
-//! over the draws. **Ranking**: least inducible, then least ablated area.
+//! over the draws. Each draw has its own fibrosis map of its burden and its own
+//! conduction velocity, so the forecast carries the map and CV uncertainty. The
+//! **probability of freedom from AF at 325 days** per strategy maps each draw's
+//! inducibility through the DECAAF-calibrated [`RecurrenceModel::FITTED`]
+//! (trigger recurrence and substrate expression), with a 95 % Jeffreys interval
+//! for the finite number of draws. **Ranking**: highest freedom from AF, then
+//! least ablated area.
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -31,7 +37,7 @@ use twin_core::twin::{
 use crate::ablation::{
     InducibilityProtocol, LesionOptions, Strategy, ablated_measure_cm, inducibility, lesion_set,
 };
-use crate::cohort::CohortSpec;
+use crate::cohort::{CohortSpec, RecurrenceModel};
 use crate::error::{CardiacError, Result};
 use crate::fibrosis::FibrosisPattern;
 use crate::patient::{AfPatient, tuned_conduction_scale};
@@ -50,6 +56,56 @@ pub mod codes {
 pub const FIBROSIS_SD_PCT: f64 = 3.0;
 /// Observation SD of an echocardiographic LA diameter (mm): assumed.
 pub const LA_DIAMETER_SD_MM: f64 = 2.0;
+
+/// Name of the forecast's freedom-from-AF outcome.
+pub const FREEDOM_OUTCOME: &str = "p_freedom_from_af_325d";
+
+/// Probability of freedom from AF at 325 days when `non_inducible` of `draws`
+/// posterior draws were non-inducible: `f₁ + (f₀ − f₁)·π` with `f₀`, `f₁` the
+/// freedom of a non-inducible and an inducible substrate under `model` and
+/// `π` the non-inducible fraction; the 95 % interval maps the Jeffreys
+/// interval of `π` (Brown, Cai & DasGupta 2001, Stat Sci 16:101; lower bound 0
+/// at no successes, upper 1 at all).
+pub fn freedom_from_af(
+    model: &RecurrenceModel,
+    non_inducible: usize,
+    draws: usize,
+) -> Result<Outcome> {
+    use statrs::distribution::{Beta, ContinuousCDF};
+    model.validate()?;
+    if draws == 0 || non_inducible > draws {
+        return Err(CardiacError::invalid(
+            "non_inducible / draws",
+            format!("{non_inducible} / {draws}"),
+            "at least one draw and no more non-inducible draws than draws",
+        ));
+    }
+    let (k, n) = (non_inducible as f64, draws as f64);
+    let beta = Beta::new(k + 0.5, n - k + 0.5)
+        .map_err(|e| CardiacError::invalid("Jeffreys prior", k, e.to_string()))?;
+    let lo = if non_inducible == 0 {
+        0.0
+    } else {
+        beta.inverse_cdf(0.025)
+    };
+    let hi = if non_inducible == draws {
+        1.0
+    } else {
+        beta.inverse_cdf(0.975)
+    };
+    let (f0, f1) = (
+        1.0 - model.probability(false),
+        1.0 - model.probability(true),
+    );
+    let at = |pi: f64| f1 + (f0 - f1) * pi;
+    Ok(Outcome::new(
+        FREEDOM_OUTCOME,
+        "1",
+        at(k / n),
+        [at(lo), at(hi)],
+        0.95,
+    )?)
+}
 
 /// What the twin knows of the patient besides the calibrated parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -411,13 +467,16 @@ impl DigitalTwin for AfTwin {
                 let draws: Vec<f64> = rows[1..].iter().map(|r| r.0).collect();
                 let lo = draws.iter().copied().fold(central, f64::min);
                 let hi = draws.iter().copied().fold(central, f64::max);
-                let non_inducible = draws.iter().filter(|&&f| f == 0.0).count() as f64 / n as f64;
+                let n_non_inducible = draws.iter().filter(|&&f| f == 0.0).count();
+                let non_inducible = n_non_inducible as f64 / n as f64;
+                let freedom = freedom_from_af(&RecurrenceModel::FITTED, n_non_inducible, n)?;
                 let mut f = PlanForecast::new(
                     plan.name(),
                     plan.clone(),
                     vec![
                         Outcome::new("inducible_fraction", "1", central, [lo, hi], if n > 1 { level } else { 0.0 })?,
                         Outcome::exact("p_non_inducible", "1", non_inducible)?,
+                        freedom,
                         Outcome::exact("ablated_area_cm2", "cm2", rows[0].1)?,
                     ],
                 );
@@ -433,11 +492,11 @@ impl DigitalTwin for AfTwin {
 
     fn objective(&self) -> Objective {
         Objective {
-            outcome: "inducible_fraction".into(),
-            better: Better::Lower,
+            outcome: FREEDOM_OUTCOME.into(),
+            better: Better::Higher,
             limits: Vec::new(),
             tie_break: Some(("ablated_area_cm2".into(), Better::Lower)),
-            description: "lowest fraction of pacing sites that induce sustained AF after ablation (PEERP-style), then the least ablated area".into(),
+            description: "highest probability of freedom from AF 325 days after ablation (substrate inducibility, PEERP-style, through the DECAAF-calibrated recurrence model), then the least ablated area".into(),
         }
     }
 
@@ -461,7 +520,7 @@ impl DigitalTwin for AfTwin {
                 ));
             }
         }
-        w.push("the twin is a 2D left-atrial sheet with a patchy fibrosis map of the measured burden (not the patient's LGE map) and Mitchell–Schaeffer cells; inducibility is a surrogate of recurrence, not a validated probability of it".into());
+        w.push("the twin is a 2D left-atrial sheet with a patchy fibrosis map of the measured burden (not the patient's LGE map) and Mitchell–Schaeffer cells; freedom from AF maps inducibility through two probabilities calibrated to DECAAF's stage rates in a virtual cohort, not to this patient's outcomes".into());
         w
     }
 
@@ -492,5 +551,34 @@ impl DigitalTwin for AfTwin {
                 source: "cargo run --release --example af_cohort".into(),
             },
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn freedom_maps_the_jeffreys_interval_of_the_non_inducible_draws() {
+        let model = RecurrenceModel {
+            trigger_probability: 0.1,
+            substrate_expression: 0.5,
+        };
+        // Freedom of a non-inducible substrate 0.9, of an inducible one 0.9·0.5.
+        let all = freedom_from_af(&model, 8, 8).unwrap();
+        approx::assert_abs_diff_eq!(all.central, 0.9, epsilon = 1e-12);
+        approx::assert_abs_diff_eq!(all.upper, 0.9, epsilon = 1e-12);
+        let none = freedom_from_af(&model, 0, 8).unwrap();
+        approx::assert_abs_diff_eq!(none.central, 0.45, epsilon = 1e-12);
+        approx::assert_abs_diff_eq!(none.lower, 0.45, epsilon = 1e-12);
+        // Many draws: the Jeffreys interval approaches the Wald interval
+        // π ± 1.96·√(π(1−π)/n), mapped through the slope 0.45.
+        let half = freedom_from_af(&model, 5000, 10000).unwrap();
+        let wald = 1.959964 * (0.25f64 / 10000.0).sqrt() * 0.45;
+        approx::assert_abs_diff_eq!(half.central, 0.675, epsilon = 1e-12);
+        approx::assert_abs_diff_eq!(half.upper - half.central, wald, epsilon = 1e-5);
+        approx::assert_abs_diff_eq!(half.central - half.lower, wald, epsilon = 1e-5);
+        assert!(freedom_from_af(&model, 3, 2).is_err());
+        assert!(freedom_from_af(&model, 0, 0).is_err());
     }
 }

@@ -16,12 +16,22 @@
 //! | grid spacing | finer | coarser (both with diffusivity tuned to the CV on their grid) |
 //! | pacing | denser sites, more beats, longer sustain | sparser, fewer, shorter |
 //!
-//! Recurrence = AF still inducible from at least one pacing site after PVI
-//! under the truth settings. The twin's score is its own inducible fraction.
+//! Substrate recurrence = AF still inducible from at least one pacing site
+//! after PVI under the truth settings. Clinical recurrence at 325 days adds
+//! trigger-driven recurrence and incomplete expression, calibrated to DECAAF
+//! ([`recurrence`]). The twin reports [`TwinFeatures`] of its own
+//! inducibility test; a hybrid model learns from them and the clinical
+//! record (`examples/af_cohort`).
 //!
 //! Every patient draws from its own ChaCha8 stream (cohort seed, stream =
 //! patient index), so a patient does not depend on the cohort size, on the
 //! order of generation or on the thread count.
+
+mod features;
+pub mod recurrence;
+
+pub use features::{NEAR_REENTRY_MM, TwinFeatures};
+pub use recurrence::{RecurrenceModel, StageRecurrence, utah_stage};
 
 use ndarray::Array3;
 use rand::{Rng, SeedableRng};
@@ -190,6 +200,9 @@ pub struct VirtualAfPatient {
     pub patient: AfPatient,
     /// Seed of the LGE observation noise (and of the twin's non-conducting voxels).
     pub lge_seed: u64,
+    /// Uniforms deciding clinical recurrence (trigger, substrate expression;
+    /// see [`RecurrenceModel::recurrence`]).
+    pub recurrence_uniforms: [f64; 2],
 }
 
 /// What the clinic knows: the inputs of the clinical-score baseline.
@@ -317,8 +330,8 @@ pub struct TwinPrediction {
     pub record: ClinicalRecord,
     /// The twin's patient (parameters assumed from the record).
     pub twin_patient: AfPatient,
-    /// Fraction of twin pacing sites from which AF sustained after PVI.
-    pub inducible_fraction: f64,
+    /// Features of the twin's inducibility test after PVI.
+    pub features: TwinFeatures,
 }
 
 /// Draw `n` patients with cohort `seed`. Patient `i` is the same for every
@@ -394,6 +407,7 @@ fn draw_patient(spec: &CohortSpec, seed: u64, id: u64) -> Result<VirtualAfPatien
         cv_m_per_s: cv,
         patient,
         lge_seed: rng.random(),
+        recurrence_uniforms: [rng.random(), rng.random()],
     })
 }
 
@@ -471,13 +485,14 @@ impl VirtualAfPatient {
             twin.dx_mm,
             twin.protocol.dt_ms,
         )?;
-        let sheet = tp.sheet(twin.dx_mm, |s| self.lge_map(s, &twin.lge))?;
+        let map = self.lge_map(&tp.bare_sheet(twin.dx_mm)?, &twin.lge)?;
+        let sheet = tp.sheet(twin.dx_mm, |_| Ok(map.clone()))?;
         let lesion = lesion_set(&sheet, &Strategy::Pvi, &LesionOptions::default())?;
         let r = inducibility(&sheet.substrate, &tp.cells(), &lesion, &twin.protocol)?;
         Ok(TwinPrediction {
             record,
             twin_patient: tp,
-            inducible_fraction: r.inducible_fraction,
+            features: TwinFeatures::from_inducibility(&r, &sheet, &map)?,
         })
     }
 }
@@ -491,8 +506,21 @@ pub struct Evaluation {
     pub record: ClinicalRecord,
     /// Ground truth.
     pub truth: TruthOutcome,
-    /// The twin's inducible fraction (None when the twin was not run).
-    pub twin_inducible_fraction: Option<f64>,
+    /// The twin's features (None when the twin was not run).
+    pub twin_features: Option<TwinFeatures>,
+}
+
+impl Evaluation {
+    /// Utah stage (0 = I … 3 = IV) of the recorded LGE burden.
+    pub fn utah_stage(&self) -> Result<usize> {
+        utah_stage(self.record.lge_fibrosis_pct)
+    }
+
+    /// Clinical recurrence at 325 days under `model` (the patient's own
+    /// uniforms and substrate inducibility).
+    pub fn clinical_recurrence(&self, model: &RecurrenceModel) -> bool {
+        model.recurrence(self.truth.recurrence, self.patient.recurrence_uniforms)
+    }
 }
 
 /// Evaluate a cohort in parallel over patients (rayon; each patient's
@@ -511,9 +539,9 @@ pub fn evaluate(
         .par_iter()
         .map(|vp| {
             let outcome = vp.true_outcome(truth)?;
-            let (record, fraction) = if run_twin {
+            let (record, features) = if run_twin {
                 let p = vp.twin_prediction(spec, twin)?;
-                (p.record, Some(p.inducible_fraction))
+                (p.record, Some(p.features))
             } else {
                 (vp.clinical_record(twin.dx_mm, &twin.lge)?, None)
             };
@@ -521,7 +549,7 @@ pub fn evaluate(
                 patient: *vp,
                 record,
                 truth: outcome,
-                twin_inducible_fraction: fraction,
+                twin_features: features,
             })
         })
         .collect()
