@@ -17,13 +17,20 @@
 //!   map, AF type, age); its inducibility test after PVI gives four
 //!   features (inducible fraction, re-entry samples per site, LGE density
 //!   near re-entry, posterior-wall share of re-entry).
-//! * Models, all fitted on the training cohort only (separate seed):
-//!   baseline = ridge logistic on the four clinical covariates; hybrid =
-//!   ridge logistic on the same covariates plus the twin's features; each
-//!   penalty chosen by 5-fold CV on the training patients.
+//! * Models, all fitted on the training cohort only (separate seed), each
+//!   a ridge logistic on standardised covariates with the penalty chosen by
+//!   5-fold CV on the training patients: baseline = the four clinical
+//!   covariates; flexible baseline = the same with restricted cubic splines
+//!   (4 knots) on LA diameter, LGE % and age; hybrid = the four clinical
+//!   covariates plus the twin's features; oracle = the hidden true
+//!   parameters (burden, remodelling, CV, LA size, AF type, age, pattern).
+//!   Also reported: the majority class and the twin's inducible fraction
+//!   alone.
 //! * Scored on the held-out test patients for both labels: AUC with 95 %
-//!   class-stratified bootstrap CIs, paired bootstrap AUC difference
-//!   (hybrid − baseline) and DeLong test; accuracy at p ≥ 0.5.
+//!   class-stratified bootstrap CIs, paired bootstrap AUC differences
+//!   (hybrid − each baseline) and DeLong tests; accuracy at p ≥ 0.5.
+//! * Held-out seeds are fixed in `data/validation/test_seeds.json`
+//!   (`af_cohort_study`); development used seed 1.
 //! * `--reuse` reads the simulated rows from OUT_DIR when present (the
 //!   simulations are the slow part; a run re-scores them in a second).
 
@@ -36,10 +43,10 @@ use patient_twin::cardiac::cohort::{
     ClinicalRecord, CohortSpec, Evaluation, RecurrenceModel, TruthSettings, TwinFeatures,
     TwinSettings, evaluate, virtual_cohort,
 };
-use patient_twin::validate::baseline::logistic::{
-    LogisticOptions, LogisticRegression, choose_l2_by_cv,
+use patient_twin::cardiac::fibrosis::FibrosisPattern;
+use patient_twin::validate::baseline::{
+    LogisticOptions, LogisticRegression, RestrictedCubicSpline, Standardiser, choose_l2_by_cv,
 };
-use patient_twin::validate::baseline::standardise::Standardiser;
 use patient_twin::validate::binary::{accuracy, auc};
 use patient_twin::validate::bootstrap::{BootstrapConfig, bootstrap, strata_from_labels};
 use patient_twin::validate::compare::paired_bootstrap;
@@ -66,7 +73,7 @@ fn rows(
     let (spec, truth, twin) = settings;
     let started = Instant::now();
     let cohort = virtual_cohort(spec, n, seed)?;
-    let rows = evaluate(spec, &cohort, truth, twin, true)?;
+    let rows = evaluate(&cohort, truth, twin, true)?;
     println!(
         "simulated {n} patients (seed {seed}) in {:.0} s",
         started.elapsed().as_secs_f64()
@@ -83,6 +90,72 @@ fn hybrid(r: &Evaluation) -> Vec<f64> {
     let mut x = r.record.features();
     x.extend(r.twin_features.map_or([0.0; 4], |f| f.values()));
     x
+}
+
+/// The hidden truth's parameters (the oracle's covariates).
+fn oracle(r: &Evaluation) -> Vec<f64> {
+    let p = &r.patient;
+    vec![
+        p.patient.fibrosis_burden,
+        p.patient.remodelling,
+        p.cv_m_per_s,
+        p.patient.la_diameter_mm,
+        f64::from(u8::from(p.persistent_af)),
+        p.age_years,
+        f64::from(u8::from(
+            p.patient.fibrosis_pattern == FibrosisPattern::Diffuse,
+        )),
+        f64::from(u8::from(
+            p.patient.fibrosis_pattern == FibrosisPattern::Compact,
+        )),
+    ]
+}
+
+const ORACLE_NAMES: [&str; 8] = [
+    "true_burden",
+    "remodelling",
+    "cv_m_per_s",
+    "la_diameter_mm",
+    "persistent_af",
+    "age_years",
+    "diffuse",
+    "compact",
+];
+
+/// Clinical covariates with restricted cubic splines (4 knots at Harrell's
+/// quantiles of the training cohort) on LA diameter, LGE % and age.
+struct Flexible([RestrictedCubicSpline; 3]);
+
+impl Flexible {
+    fn fit(train: &[Evaluation]) -> Result<Self, Box<dyn Error>> {
+        let col = |j: usize| -> Vec<f64> { train.iter().map(|r| r.record.features()[j]).collect() };
+        Ok(Self([
+            RestrictedCubicSpline::from_quantiles(&col(0), 4)?,
+            RestrictedCubicSpline::from_quantiles(&col(1), 4)?,
+            RestrictedCubicSpline::from_quantiles(&col(3), 4)?,
+        ]))
+    }
+
+    fn features(&self, r: &Evaluation) -> Vec<f64> {
+        let x = r.record.features();
+        let mut out = vec![x[2]];
+        for (s, j) in self.0.iter().zip([0, 1, 3]) {
+            out.extend(s.basis(x[j]));
+        }
+        out
+    }
+
+    fn names(&self) -> Vec<String> {
+        let mut out = vec!["persistent_af".to_string()];
+        for (s, name) in self
+            .0
+            .iter()
+            .zip(["la_diameter_mm", "lge_fibrosis_pct", "age_years"])
+        {
+            out.extend((0..s.knots.len() - 1).map(|k| format!("{name}_rcs{k}")));
+        }
+        out
+    }
 }
 
 /// A standardised ridge logistic model with its CV-chosen penalty.
@@ -115,12 +188,31 @@ impl Model {
         })
     }
 
-    fn predict(&self, x: &[f64]) -> Result<f64, Box<dyn Error>> {
-        Ok(self.fit.predict(&self.scale.apply(x))?)
+    /// Fit on `train` with covariates `f` and predict every `test` patient.
+    fn fit_predict(
+        train: &[Evaluation],
+        test: &[Evaluation],
+        y: &[bool],
+        f: impl Fn(&Evaluation) -> Vec<f64>,
+        names: Vec<String>,
+        seed: u64,
+    ) -> Result<(Self, Vec<f64>), Box<dyn Error>> {
+        let x: Vec<Vec<f64>> = train.iter().map(&f).collect();
+        let m = Self::fit(&x, y, names, seed)?;
+        let p = test
+            .iter()
+            .map(|r| Ok(m.fit.predict(&m.scale.apply(&f(r)))?))
+            .collect::<Result<Vec<f64>, Box<dyn Error>>>()?;
+        Ok((m, p))
     }
 }
 
-/// Hybrid vs baseline on one label of the test cohort.
+fn names(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// Every model on one label of the test cohort; paired AUC differences of
+/// the hybrid against both baselines.
 fn compare(
     label_name: &str,
     train: &[Evaluation],
@@ -130,28 +222,28 @@ fn compare(
 ) -> Result<serde_json::Value, Box<dyn Error>> {
     let y: Vec<bool> = train.iter().map(&label).collect();
     let labels: Vec<bool> = test.iter().map(&label).collect();
-    let clin_names: Vec<String> = ClinicalRecord::FEATURE_NAMES
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let mut hyb_names = clin_names.clone();
-    hyb_names.extend(TwinFeatures::NAMES.iter().map(|s| s.to_string()));
-    let xb: Vec<Vec<f64>> = train.iter().map(clinical).collect();
-    let xh: Vec<Vec<f64>> = train.iter().map(hybrid).collect();
-    let base = Model::fit(&xb, &y, clin_names, seed)?;
-    let hyb = Model::fit(&xh, &y, hyb_names, seed)?;
-    let pb: Vec<f64> = test
-        .iter()
-        .map(|r| base.predict(&clinical(r)))
-        .collect::<Result<_, _>>()?;
-    let ph: Vec<f64> = test
-        .iter()
-        .map(|r| hyb.predict(&hybrid(r)))
-        .collect::<Result<_, _>>()?;
+    let mut hyb_names = names(&ClinicalRecord::FEATURE_NAMES);
+    hyb_names.extend(names(&TwinFeatures::NAMES));
+    let flex = Flexible::fit(train)?;
+    let (base, pb) = Model::fit_predict(
+        train,
+        test,
+        &y,
+        clinical,
+        names(&ClinicalRecord::FEATURE_NAMES),
+        seed,
+    )?;
+    let (flx, pf) = Model::fit_predict(train, test, &y, |r| flex.features(r), flex.names(), seed)?;
+    let (hyb, ph) = Model::fit_predict(train, test, &y, hybrid, hyb_names, seed)?;
+    let (orc, po) = Model::fit_predict(train, test, &y, oracle, names(&ORACLE_NAMES), seed)?;
     let pt: Vec<f64> = test
         .iter()
         .map(|r| r.twin_features.map_or(f64::NAN, |f| f.inducible_fraction))
         .collect();
+    // The majority class of the training cohort, predicted for everyone.
+    let majority = rate(&y) >= 0.5;
+    let majority_accuracy =
+        labels.iter().filter(|&&l| l == majority).count() as f64 / labels.len().max(1) as f64;
 
     let n = test.len();
     let cfg = BootstrapConfig {
@@ -170,19 +262,19 @@ fn compare(
         let (l, p) = sub(v, idx);
         auc(&l, &p)
     };
-    let auc_ci = |v: &[f64]| bootstrap(n, Some(&strata), &cfg, |idx| auc_on(v, idx));
-    let (ub, uh, ut) = (auc_ci(&pb)?, auc_ci(&ph)?, auc_ci(&pt)?);
-    let d = paired_bootstrap("auc", n, Some(&strata), &cfg, |idx| {
-        Ok((auc_on(&ph, idx)?, auc_on(&pb, idx)?))
-    })?;
-    let delong = delong_test(&labels, &ph, &pb)?;
-    let (ab, ah) = (accuracy(&labels, &pb, 0.5)?, accuracy(&labels, &ph, 0.5)?);
     println!(
-        "\n[{label_name}] train rate {:.2}, test rate {:.2}; ridge penalty baseline {}, hybrid {}",
+        "\n[{label_name}] train rate {:.2}, test rate {:.2}; majority class ({}) accuracy {majority_accuracy:.3}; ridge penalties baseline {}, flexible {}, hybrid {}, oracle {}",
         rate(&y),
         rate(&labels),
+        if majority {
+            "recurrence"
+        } else {
+            "no recurrence"
+        },
         base.penalty,
-        hyb.penalty
+        flx.penalty,
+        hyb.penalty,
+        orc.penalty
     );
     for c in &hyb.fit.coefficients {
         println!(
@@ -190,33 +282,44 @@ fn compare(
             c.name, c.estimate, c.se
         );
     }
-    for (name, u, acc) in [
-        ("baseline", &ub, Some(ab)),
-        ("hybrid", &uh, Some(ah)),
-        ("twin alone", &ut, None),
+    let mut models = serde_json::Map::new();
+    for (name, p) in [
+        ("baseline", &pb),
+        ("flexible baseline", &pf),
+        ("hybrid", &ph),
+        ("twin alone", &pt),
+        ("oracle", &po),
     ] {
+        let u = bootstrap(n, Some(&strata), &cfg, |idx| auc_on(p, idx))?;
+        let acc = accuracy(&labels, p, if name == "twin alone" { 1e-9 } else { 0.5 })?;
         println!(
-            "  {name:<10} AUC {:.3} [{:.3}, {:.3}]{}",
-            u.estimate,
-            u.percentile.0,
-            u.percentile.1,
-            acc.map(|a| format!("  accuracy {a:.3}"))
-                .unwrap_or_default()
+            "  {name:<17} AUC {:.3} [{:.3}, {:.3}]  accuracy {acc:.3}",
+            u.estimate, u.percentile.0, u.percentile.1
+        );
+        models.insert(
+            name.into(),
+            serde_json::json!({"auc": u.estimate, "auc_ci95": [u.percentile.0, u.percentile.1], "accuracy": acc}),
         );
     }
-    println!(
-        "  hybrid − baseline AUC {:+.3} [{:.3}, {:.3}] (bootstrap p {:.4}, DeLong p {:.4})",
-        d.difference, d.ci_low, d.ci_high, d.p_value, delong.p_value
-    );
+    let mut diffs = serde_json::Map::new();
+    for (name, other) in [("baseline", &pb), ("flexible baseline", &pf)] {
+        let d = paired_bootstrap("auc", n, Some(&strata), &cfg, |idx| {
+            Ok((auc_on(&ph, idx)?, auc_on(other, idx)?))
+        })?;
+        let delong = delong_test(&labels, &ph, other)?;
+        println!(
+            "  hybrid − {name:<17} AUC {:+.3} [{:.3}, {:.3}] (bootstrap p {:.4}, DeLong p {:.4})",
+            d.difference, d.ci_low, d.ci_high, d.p_value, delong.p_value
+        );
+        diffs.insert(
+            name.into(),
+            serde_json::json!({"auc_difference": d.difference, "ci95": [d.ci_low, d.ci_high], "bootstrap_p": d.p_value, "delong_p": delong.p_value}),
+        );
+    }
     Ok(serde_json::json!({
         "label": label_name, "train_rate": rate(&y), "test_rate": rate(&labels),
-        "penalty_baseline": base.penalty, "penalty_hybrid": hyb.penalty,
-        "baseline_auc": ub.estimate, "baseline_auc_ci95": [ub.percentile.0, ub.percentile.1],
-        "hybrid_auc": uh.estimate, "hybrid_auc_ci95": [uh.percentile.0, uh.percentile.1],
-        "twin_alone_auc": ut.estimate, "twin_alone_auc_ci95": [ut.percentile.0, ut.percentile.1],
-        "baseline_accuracy": ab, "hybrid_accuracy": ah,
-        "auc_difference": d.difference, "auc_difference_ci95": [d.ci_low, d.ci_high],
-        "delong_p": delong.p_value,
+        "majority_class_accuracy": majority_accuracy,
+        "models": models, "hybrid_minus": diffs,
         "hybrid_coefficients_per_sd": hyb.fit.coefficients,
     }))
 }
@@ -258,7 +361,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
     println!("  fibrotic cells    I_Na −40 % (τ_in/0.6) | unchanged");
     println!(
-        "  remodelling, CV   patient's own       | cohort mean for AF type; for age and LGE burden"
+        "  fibre field       rule-based + {}° disarray (wavelength {} mm) | rule-based",
+        truth.fibre_disarray_deg, truth.fibre_disarray_wavelength_mm
+    );
+    println!(
+        "  remodelling, CV   patient's own (CV falls with age and burden) | fixed: remodelling {:?} (paroxysmal, persistent), CV {} m/s",
+        twin.priors.remodelling, twin.priors.cv_m_per_s
     );
     println!(
         "  grid              dx {} mm            | dx {} mm",

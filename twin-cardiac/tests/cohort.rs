@@ -160,19 +160,23 @@ fn twin_sees_only_the_clinical_record_and_differs_from_truth_as_documented() {
     let (truth, twin) = (TruthSettings::default(), TwinSettings::default());
     let vp = virtual_cohort(&spec, 1, 3).unwrap()[0];
     let rec = vp.clinical_record(twin.dx_mm, &twin.lge).unwrap();
-    let tp = vp.twin_patient(&spec, &rec).unwrap();
+    let tp = vp.twin_patient(&twin.priors, &rec).unwrap();
     // Hidden truth changed, record kept: the twin's patient is the same.
     let mut hidden = vp;
     hidden.patient.remodelling = 1.0 - vp.patient.remodelling;
     hidden.patient.conduction_scale *= 1.5;
     hidden.patient.fibrosis_seed ^= 0xffff;
     hidden.cv_m_per_s *= 1.2;
-    assert_eq!(hidden.twin_patient(&spec, &rec).unwrap(), tp);
-    // Its remodelling and CV are the cohort means, not the patient's.
-    assert_eq!(tp.remodelling, spec.mean_remodelling(vp.persistent_af));
+    assert_eq!(hidden.twin_patient(&twin.priors, &rec).unwrap(), tp);
+    // Its remodelling and CV are the twin's fixed priors, neither the
+    // patient's nor the generator's conditional means.
+    let t = usize::from(vp.persistent_af);
+    assert_eq!(tp.remodelling, twin.priors.remodelling[t]);
+    assert_ne!(tp.remodelling, spec.mean_remodelling(vp.persistent_af));
     let cv_twin = REFERENCE_CV_M_PER_S * tp.conduction_scale.sqrt();
+    assert!((cv_twin - twin.priors.cv_m_per_s).abs() < 1e-12);
     let cv_mean = spec.mean_cv_m_per_s(rec.age_years, rec.lge_fibrosis_pct / 100.0);
-    assert!((cv_twin - cv_mean).abs() < 1e-12);
+    assert!((cv_twin - cv_mean).abs() > 1e-6);
     assert_ne!(tp.remodelling, vp.patient.remodelling);
     assert_ne!(tp.fibrosis_seed, vp.patient.fibrosis_seed);
     // Truth cells: fibrotic myocytes with a 40 % smaller inward current.
@@ -180,6 +184,8 @@ fn twin_sees_only_the_clinical_record_and_differs_from_truth_as_documented() {
     assert_eq!(cells.len(), 3);
     assert!((cells[2].tau_in_ms * 0.6 - cells[0].tau_in_ms).abs() < 1e-12);
     assert_eq!(tp.cells().len(), 2);
+    // Truth fibres carry disarray the twin lacks.
+    assert!(truth.fibre_disarray_deg > 0.0);
     // Richer truth protocol on a finer grid.
     assert!(truth.dx_mm < twin.dx_mm);
     assert!(truth.protocol.site_spacing_mm < twin.protocol.site_spacing_mm);
@@ -355,7 +361,7 @@ fn calibrated_cohort_reproduces_decaaf_recurrence_by_utah_stage() {
         }
     }
     assert_eq!(count, [PER_STAGE; 4]);
-    let rows = evaluate(&spec, &chosen, &truth, &twin, false).unwrap();
+    let rows = evaluate(&chosen, &truth, &twin, false).unwrap();
     let staged: Vec<(usize, bool)> = rows
         .iter()
         .map(|r| (r.utah_stage().unwrap(), r.truth.recurrence))

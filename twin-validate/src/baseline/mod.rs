@@ -1,11 +1,13 @@
 //! Baseline statistical models ("the standard clinical tool") a twin is compared with:
 //! Cox proportional hazards and logistic regression, fitted by Newton–Raphson with
 //! standard errors from the observed information (nalgebra for the linear algebra), and
-//! ridge regression with a cross-validated penalty for continuous outcomes.
+//! ridge regression with a cross-validated penalty for continuous outcomes, and
+//! restricted cubic splines for flexible (non-linear) covariate effects.
 
 pub mod cox;
 pub mod logistic;
 pub mod ridge;
+pub mod spline;
 pub mod standardise;
 
 use nalgebra::DMatrix;
@@ -17,6 +19,7 @@ use crate::error::{Result, ValidateError};
 pub use cox::{CoxOptions, CoxPh, Ties};
 pub use logistic::{LogisticOptions, LogisticRegression, choose_l2_by_cv};
 pub use ridge::RidgeRegression;
+pub use spline::RestrictedCubicSpline;
 pub use standardise::Standardiser;
 
 /// One fitted coefficient with its Wald statistics.
