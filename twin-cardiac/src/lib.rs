@@ -19,6 +19,13 @@
 //!   sheet with PV sleeves and rule-based fibres, virtual AF patients.
 //! * [`ablation`]: lesion sets (PVI, roof, mitral, box, rotor targets),
 //!   PEERP-style inducibility, strategy recommendation. [`plot`]: SVG maps.
+//! * [`cohort`]: a seeded virtual AF cohort whose truth differs from the twin
+//!   in structure (fibrotic I_Na loss, fibre disarray, the patient's own CV
+//!   and remodelling, finer grid and protocol); clinical recurrence at 325
+//!   days through a trigger/expression layer whose two probabilities are
+//!   fitted to DECAAF's four Utah-stage rates ([`cohort::recurrence`]); the
+//!   twin's simulation features ([`cohort::TwinFeatures`]) for hybrid
+//!   prediction (`examples/af_cohort`).
 //!
 //! ## The twin of one patient, from record to ranked strategies ([`digital`])
 //! [`AfTwin`] implements `twin_core::twin::DigitalTwin`: the record (AF type from
@@ -26,8 +33,10 @@
 //! `twin_core::calibrate` (burden, LA diameter, conduction velocity and remodelling
 //! with population priors; CV and remodelling are not measured and stay at their
 //! priors) → per strategy (PVI, PVI+roof, +mitral, +box, +roof+mitral) the
-//! inducible fraction on the patient's LA sheet at the posterior mode and draws →
-//! ranked by least inducible, then least ablated area.
+//! inducible fraction on the patient's LA sheet at the posterior mode and draws
+//! (each with its own fibrosis map and CV) and the probability of freedom from AF
+//! at 325 days with a 95 % interval → ranked by freedom from AF, then least
+//! ablated area.
 //!
 //! ```no_run
 //! use twin_cardiac::AfTwin;
