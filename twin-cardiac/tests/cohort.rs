@@ -379,3 +379,44 @@ fn calibrated_cohort_reproduces_decaaf_recurrence_by_utah_stage() {
     // Recurrence rises with stage, as in DECAAF.
     assert!(table[3].expected_recurrence > table[0].expected_recurrence);
 }
+
+/// The truth's fibre disarray rotates each fibre in the sheet plane by a
+/// smooth field whose RMS is the stated amplitude (8 modes, each of mean
+/// square ½, normalised by √4: E[θ²] = amplitude²); zero amplitude leaves
+/// the field unchanged; the same seed gives the same field.
+#[test]
+fn fibre_disarray_has_the_stated_rms_angle() {
+    use twin_cardiac::cohort::fibre_disarray;
+    use twin_cardiac::geometry::{AtrialSheet, AtrialSheetSpec};
+    let sheet = AtrialSheet::new(AtrialSheetSpec::from_la_diameter(45.0, 1.0, 0.1, 0.04)).unwrap();
+    let before = sheet.substrate.clone();
+    let amplitude = 20f64.to_radians();
+    let rotated = |amp: f64, seed: u64| {
+        let mut s = before.clone();
+        fibre_disarray(&mut s, amp, 20.0, seed).unwrap();
+        s
+    };
+    let a = rotated(amplitude, 9);
+    assert_eq!(a, rotated(amplitude, 9));
+    assert_eq!(rotated(0.0, 9), before);
+    let (mut sum2, mut n) = (0.0, 0.0);
+    for ((i, j, k), _) in before.region.indexed_iter() {
+        let (f, g) = (
+            [before.fibre[[i, j, k, 0]], before.fibre[[i, j, k, 1]]],
+            [a.fibre[[i, j, k, 0]], a.fibre[[i, j, k, 1]]],
+        );
+        assert!((g[0].hypot(g[1]) - 1.0).abs() < 1e-12);
+        let angle = (f[0] * g[1] - f[1] * g[0]).atan2(f[0] * g[0] + f[1] * g[1]);
+        sum2 += angle * angle;
+        n += 1.0;
+    }
+    let rms = (sum2 / n).sqrt();
+    assert!(
+        (rms / amplitude - 1.0).abs() < 0.3,
+        "RMS {} deg",
+        rms.to_degrees()
+    );
+    let mut bad = before.clone();
+    assert!(fibre_disarray(&mut bad, f64::NAN, 20.0, 1).is_err());
+    assert!(fibre_disarray(&mut bad, 0.1, 0.0, 1).is_err());
+}
