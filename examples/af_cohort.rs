@@ -2,7 +2,10 @@
 //! clinical record predict recurrence after standard PVI better than a
 //! clinical score fitted on the same patients and covariates?
 //!
-//! Usage: `cargo run --release --example af_cohort -- [--patients N] [--train M] [--seed S] [--reuse] [OUT_DIR]`
+//! Usage: `cargo run --release --example af_cohort -- [--patients N] [--train M] [--seed S] [--train-seed T] [--reuse] [OUT_DIR]`
+//!
+//! The training cohort is drawn with `T ^ 0x7261696e5eed` (`T` defaults to
+//! the test seed `S`), so two test cohorts can share one training cohort.
 //!
 //! * Cohort (`cardiac::cohort`): seeded virtual patients with age, AF type,
 //!   LA diameter, fibrosis burden (Utah stages I–IV) and pattern, electrical
@@ -327,6 +330,7 @@ fn compare(
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (mut n, mut n_train, mut seed, mut reuse) = (60usize, None, 1u64, false);
+    let mut train_from = None;
     let mut out = PathBuf::from("out/af_cohort");
     let mut i = 0;
     while i < args.len() {
@@ -335,6 +339,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             "--patients" => n = value(i)?.parse()?,
             "--train" => n_train = Some(value(i)?.parse()?),
             "--seed" => seed = value(i)?.parse()?,
+            "--train-seed" => train_from = Some(value(i)?.parse::<u64>()?),
             "--reuse" => {
                 reuse = true;
                 i -= 1;
@@ -382,12 +387,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         twin.protocol.sustain_ms
     );
     let settings = (&spec, &truth, &twin);
-    let train_seed = seed ^ 0x7261_696e_5eed;
+    let train_from = train_from.unwrap_or(seed);
     let train = rows(
-        &out.join(format!("rows_train_seed{seed}_n{n_train}.json")),
+        &out.join(format!("rows_train_seed{train_from}_n{n_train}.json")),
         reuse,
         n_train,
-        train_seed,
+        train_from ^ 0x7261_696e_5eed,
         settings,
     )?;
     let test = rows(
@@ -442,7 +447,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         seed,
     )?;
     let summary = serde_json::json!({
-        "n_test": n, "n_train": n_train, "seed": seed,
+        "n_test": n, "n_train": n_train, "seed": seed, "train_seed": train_from,
         "recurrence_model": model, "stages": stages,
         "substrate": substrate, "clinical": clinical,
     });
@@ -450,5 +455,6 @@ fn main() -> Result<(), Box<dyn Error>> {
         out.join(format!("af_cohort_summary_seed{seed}.json")),
         serde_json::to_string_pretty(&summary)?,
     )?;
+    println!("{summary}");
     Ok(())
 }

@@ -58,12 +58,13 @@ pub struct RecurrenceModel {
 }
 
 impl RecurrenceModel {
-    /// The values fitted by `cargo run --release --example af_cohort`
-    /// ([`fit_to_decaaf`] on the training cohort of seed 1, 200 patients,
-    /// default cohort and truth settings).
+    /// The values fitted by `cargo run --release --example af_cohort --
+    /// --patients 200 --train 200 --seed 7717` ([`fit_to_decaaf`] on that
+    /// run's training cohort of 200 patients, default cohort and truth
+    /// settings).
     pub const FITTED: Self = Self {
-        trigger_probability: 0.12,
-        substrate_expression: 0.7,
+        trigger_probability: 0.156,
+        substrate_expression: 0.472,
     };
 
     /// Check both probabilities lie in [0, 1].
