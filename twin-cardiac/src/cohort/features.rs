@@ -22,7 +22,7 @@ pub struct TwinFeatures {
     /// Fraction of pacing sites from which AF sustained.
     pub inducible_fraction: f64,
     /// Re-entry-cell samples per pacing site (each sustained episode adds
-    /// one per wound cell every [`crate::ablation::PHASE_SAMPLE_MS`]): how
+    /// one per wound cell every [`crate::ablation::inducibility::PHASE_SAMPLE_MS`]): how
     /// many circuits persisted, and for how long.
     pub reentry_samples_per_site: f64,
     /// Mean LGE-enhanced fraction of tissue within [`NEAR_REENTRY_MM`] of the
