@@ -469,14 +469,26 @@ impl VirtualAfPatient {
     /// The clinic's record, with the LGE burden measured on a sheet of
     /// spacing `dx_mm` (the twin's).
     pub fn clinical_record(&self, dx_mm: f64, lge: &LgeObservation) -> Result<ClinicalRecord> {
+        self.record_and_lge_map(dx_mm, lge)
+            .map(|(record, _)| record)
+    }
+
+    /// The clinic's record and the LGE map it was measured on (on the bare
+    /// sheet of spacing `dx_mm`, whose geometry the twin's sheet shares).
+    fn record_and_lge_map(
+        &self,
+        dx_mm: f64,
+        lge: &LgeObservation,
+    ) -> Result<(ClinicalRecord, Array3<bool>)> {
         let sheet = self.patient.bare_sheet(dx_mm)?;
         let map = self.lge_map(&sheet, lge)?;
-        Ok(ClinicalRecord {
+        let record = ClinicalRecord {
             age_years: self.age_years,
             persistent_af: self.persistent_af,
             la_diameter_mm: self.patient.la_diameter_mm,
             lge_fibrosis_pct: 100.0 * burden(&sheet.substrate, &map),
-        })
+        };
+        Ok((record, map))
     }
 
     /// Ground truth: inducibility after standard PVI on the true substrate
@@ -527,11 +539,10 @@ impl VirtualAfPatient {
     /// The twin's prediction: inducible fraction after PVI on the twin built
     /// from the clinical record and LGE map only.
     pub fn twin_prediction(&self, twin: &TwinSettings) -> Result<TwinPrediction> {
-        let record = self.clinical_record(twin.dx_mm, &twin.lge)?;
+        let (record, map) = self.record_and_lge_map(twin.dx_mm, &twin.lge)?;
         let mut tp = self.twin_patient(&twin.priors, &record)?;
         tp.conduction_scale =
             tuned_conduction_scale(twin.priors.cv_m_per_s, twin.dx_mm, twin.protocol.dt_ms)?;
-        let map = self.lge_map(&tp.bare_sheet(twin.dx_mm)?, &twin.lge)?;
         let sheet = tp.sheet(twin.dx_mm, |_| Ok(map.clone()))?;
         let lesion = lesion_set(&sheet, &Strategy::Pvi, &LesionOptions::default())?;
         let r = inducibility(&sheet.substrate, &tp.cells(), &lesion, &twin.protocol)?;

@@ -119,25 +119,30 @@ pub fn stage_table(
     patients: &[(usize, bool)],
 ) -> Result<Vec<StageRecurrence>> {
     model.validate()?;
-    let mut out = Vec::with_capacity(4);
-    for (stage, &decaaf) in DECAAF_RECURRENCE_325D.iter().enumerate() {
-        let inducible: Vec<bool> = patients
-            .iter()
-            .filter(|p| p.0 == stage)
-            .map(|p| p.1)
-            .collect();
-        let n = inducible.len();
-        let q = inducible.iter().filter(|&&b| b).count() as f64 / n.max(1) as f64;
-        out.push(StageRecurrence {
+    Ok(stage_inducibility(patients)
+        .into_iter()
+        .zip(DECAAF_RECURRENCE_325D)
+        .enumerate()
+        .map(|(stage, ((n, q), decaaf))| StageRecurrence {
             stage,
             n,
             inducible_fraction: q,
             expected_recurrence: model.probability(false)
                 + q * (model.probability(true) - model.probability(false)),
             decaaf,
-        });
-    }
-    Ok(out)
+        })
+        .collect())
+}
+
+/// Patients and inducible fraction of each Utah stage (0 when empty).
+fn stage_inducibility(patients: &[(usize, bool)]) -> [(usize, f64); 4] {
+    std::array::from_fn(|stage| {
+        let (n, k) = patients
+            .iter()
+            .filter(|p| p.0 == stage)
+            .fold((0usize, 0usize), |(n, k), p| (n + 1, k + usize::from(p.1)));
+        (n, k as f64 / n.max(1) as f64)
+    })
 }
 
 /// [`fit_to_rates`] against DECAAF ([`DECAAF_RECURRENCE_325D`]).
@@ -156,11 +161,13 @@ pub fn fit_to_rates(patients: &[(usize, bool)], rates: &[f64; 4]) -> Result<Recu
     if let Some(r) = rates.iter().find(|r| !(0.0..=1.0).contains(*r)) {
         return Err(CardiacError::invalid("rates", r, "probabilities in [0, 1]"));
     }
-    let mut table = stage_table(&RecurrenceModel::FITTED, patients)?;
-    for (s, &r) in table.iter_mut().zip(rates) {
-        s.decaaf = r;
-    }
-    let used: Vec<&StageRecurrence> = table.iter().filter(|s| s.n > 0).collect();
+    // (inducible fraction, target rate) of each populated stage.
+    let used: Vec<(f64, f64)> = stage_inducibility(patients)
+        .into_iter()
+        .zip(rates)
+        .filter(|((n, _), _)| *n > 0)
+        .map(|((_, q), &r)| (q, r))
+        .collect();
     if used.len() < 2 {
         return Err(CardiacError::invalid(
             "patients",
@@ -170,7 +177,7 @@ pub fn fit_to_rates(patients: &[(usize, bool)], rates: &[f64; 4]) -> Result<Recu
     }
     let loss = |a: f64, b: f64| -> f64 {
         used.iter()
-            .map(|s| (a + (1.0 - a) * b * s.inducible_fraction - s.decaaf).powi(2))
+            .map(|(q, r)| (a + (1.0 - a) * b * q - r).powi(2))
             .sum()
     };
     let mut best = (f64::INFINITY, 0.0, 0.0);
