@@ -217,6 +217,22 @@ pub struct CourtemancheState {
     pub ca_rel: f64,
 }
 
+/// 1/(1 + eˣ), exactly 0 or 1 where it saturates (|x| > 50: the exact
+/// value differs from 0 or 1 by less than 2e-22). The SR release gates'
+/// steep sigmoids in Fn saturate for nearly every node-step (they switch
+/// only during Ca²⁺ release), so this spares their exponentials and lets the
+/// tabulated model reuse the constant decay factors of the saturated v gate.
+#[inline(always)]
+pub(crate) fn logistic_of_neg(x: f64) -> f64 {
+    if x > 50.0 {
+        0.0
+    } else if x < -50.0 {
+        1.0
+    } else {
+        1.0 / (1.0 + x.exp())
+    }
+}
+
 /// Rush–Larsen update of a gate towards `inf` with time constant `tau` (ms).
 #[inline(always)]
 pub(crate) fn rush_larsen(x: f64, inf: f64, tau: f64, dt: f64) -> f64 {
@@ -470,9 +486,9 @@ impl Courtemanche {
 
         // SR fluxes (mM/ms).
         let i_rel = self.k_rel * s.u * s.u * s.v * s.w * (s.ca_rel - s.ca_i);
-        let i_tr = (s.ca_up - s.ca_rel) / 180.0;
+        let i_tr = (s.ca_up - s.ca_rel) * (1.0 / 180.0);
         let i_up = self.i_up_max / (1.0 + 0.00092 / s.ca_i);
-        let i_up_leak = self.i_up_max * s.ca_up / 15.0;
+        let i_up_leak = self.i_up_max * s.ca_up * (1.0 / 15.0);
 
         let i_ion = i_na
             + i_k1
@@ -489,25 +505,26 @@ impl Courtemanche {
 
         // Concentrations. Currents × Cm give pA; pA/(µm³ · C/mmol) = mM/ms.
         let i_stim = -stim; // stimulus current (pA/pF), carried by K⁺
-        let d_na = (-3.0 * i_nak - (3.0 * i_naca + i_bna + i_na)) * CM_PF / (V_I * F);
-        let d_k = (2.0 * i_nak - (i_k1 + i_to + i_kur + i_kr + i_ks + i_stim)) * CM_PF / (V_I * F);
-        let b1 = (2.0 * i_naca - (i_pca + i_cal + i_bca)) * CM_PF / (2.0 * V_I * F)
-            + (V_UP * (i_up_leak - i_up) + i_rel * V_REL) / V_I;
+        let d_na = (-3.0 * i_nak - (3.0 * i_naca + i_bna + i_na)) * (CM_PF / (V_I * F));
+        let d_k =
+            (2.0 * i_nak - (i_k1 + i_to + i_kur + i_kr + i_ks + i_stim)) * (CM_PF / (V_I * F));
+        let b1 = (2.0 * i_naca - (i_pca + i_cal + i_bca)) * (CM_PF / (2.0 * V_I * F))
+            + (V_UP * (i_up_leak - i_up) + i_rel * V_REL) * (1.0 / V_I);
         let b2 = 1.0
             + 0.07 * 0.0005 / (s.ca_i + 0.0005).powi(2)
             + 0.05 * 0.00238 / (s.ca_i + 0.00238).powi(2);
-        let d_ca_up = i_up - (i_up_leak + i_tr * V_REL / V_UP);
+        let d_ca_up = i_up - (i_up_leak + i_tr * (V_REL / V_UP));
         let d_ca_rel = (i_tr - i_rel) / (1.0 + 10.0 * 0.8 / (s.ca_rel + 0.8).powi(2));
 
         // SR release gates driven by the Ca²⁺ flux signal Fn.
         let fn_ = 1e3
             * (1e-15 * V_REL * i_rel - 1e-15 / (2.0 * F) * (0.5 * i_cal - 0.2 * i_naca) * CM_PF);
-        let u_inf = 1.0 / (1.0 + (-(fn_ - 3.4175e-13) / 1.367e-15).exp());
-        let v_inf = 1.0 - 1.0 / (1.0 + (-(fn_ - 6.835e-14) / 1.367e-15).exp());
+        let u_inf = logistic_of_neg((3.4175e-13 - fn_) * (1.0 / 1.367e-15));
+        let v_inf = 1.0 - logistic_of_neg((6.835e-14 - fn_) * (1.0 / 1.367e-15));
         Rhs {
             dvdt: -i_ion,
             dconc: [d_na, d_k, b1 / b2, d_ca_up, d_ca_rel],
-            ca_inf: [u_inf, v_inf, 1.0 / (1.0 + s.ca_i / 0.00035)],
+            ca_inf: [u_inf, v_inf, 1.0 / (1.0 + s.ca_i * (1.0 / 0.00035))],
             ca_tau: [8.0, 1.91 + 2.09 * u_inf, 2.0],
         }
     }
@@ -525,14 +542,21 @@ pub(crate) fn advance(
     ca_decay: [f64; 3],
     dt: f64,
 ) {
-    let g = s.vgates();
-    s.set_vgates(std::array::from_fn(|i| inf[i] + (g[i] - inf[i]) * decay[i]));
-    let c = s.cagates();
-    s.set_cagates(std::array::from_fn(|i| {
-        r.ca_inf[i] + (c[i] - r.ca_inf[i]) * ca_decay[i]
-    }));
-    let x = s.conc();
-    s.set_conc(std::array::from_fn(|i| x[i] + dt * r.dconc[i]));
+    let mut g = s.vgates();
+    for i in 0..N_VGATES {
+        g[i] = inf[i] + (g[i] - inf[i]) * decay[i];
+    }
+    s.set_vgates(g);
+    let mut c = s.cagates();
+    for i in 0..3 {
+        c[i] = r.ca_inf[i] + (c[i] - r.ca_inf[i]) * ca_decay[i];
+    }
+    s.set_cagates(c);
+    let mut x = s.conc();
+    for i in 0..5 {
+        x[i] += dt * r.dconc[i];
+    }
+    s.set_conc(x);
 }
 
 impl CellModel for Courtemanche {
@@ -601,5 +625,22 @@ impl CellModel for Courtemanche {
 
     fn activation_threshold(&self) -> f64 {
         -20.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::logistic_of_neg;
+
+    /// Matches 1/(1 + eˣ) everywhere, within 2e-22 where it saturates.
+    #[test]
+    fn saturated_logistic_matches_the_exact_one() {
+        for k in -2000..=2000 {
+            let x = f64::from(k) * 0.05;
+            let exact = 1.0 / (1.0 + x.exp());
+            let got = logistic_of_neg(x);
+            let tol = if x.abs() > 50.0 { 2e-22 } else { 0.0 };
+            assert!((got - exact).abs() <= tol, "x {x}: {got} vs {exact}");
+        }
     }
 }

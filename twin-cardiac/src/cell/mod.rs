@@ -62,6 +62,27 @@ pub trait CellModel: Send + Sync {
     /// models use it only for ion bookkeeping (e.g. K⁺ carried by the stimulus).
     fn step(&self, v: f64, state: &mut Self::State, stim_per_ms: f64, dt_ms: f64) -> f64;
 
+    /// Advance one tissue node by `dt_ms` with `v` free: the ionic current
+    /// plus the stimulus `stim_per_ms` and the diffusion current
+    /// `diffusion_per_ms` (both held constant over the step, units per ms).
+    /// Returns the new `v`.
+    ///
+    /// The default is one forward-Euler step of `v` after [`CellModel::step`];
+    /// a model may split the step into ionic substeps where its current
+    /// changes fast (Qu & Garfinkel 1999, IEEE Trans Biomed Eng 46:1166).
+    #[inline(always)]
+    fn advance_node(
+        &self,
+        v: f64,
+        state: &mut Self::State,
+        stim_per_ms: f64,
+        diffusion_per_ms: f64,
+        dt_ms: f64,
+    ) -> f64 {
+        let dvdt = self.step(v, state, stim_per_ms, dt_ms);
+        v + dt_ms * (dvdt + stim_per_ms + diffusion_per_ms)
+    }
+
     /// Convert the membrane variable to millivolts (identity for ionic models).
     fn v_to_mv(&self, v: f64) -> f64;
 

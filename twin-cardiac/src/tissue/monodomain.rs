@@ -263,8 +263,7 @@ fn fused_segment<M: CellModel, const K: usize>(
             lap += w[k] * (nb[k][i] - vo);
         }
         let i_s = stim[i];
-        let dvdt = model.step(vo, &mut st[i], i_s, c.dt);
-        let nv = vo + c.dt * (dvdt + i_s + lap);
+        let nv = model.advance_node(vo, &mut st[i], i_s, lap, c.dt);
         crossed |= (vo < c.thr) & (nv >= c.thr);
         vn[i] = nv;
     }
