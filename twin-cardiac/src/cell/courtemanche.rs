@@ -542,6 +542,8 @@ pub(crate) fn advance(
     ca_decay: [f64; 3],
     dt: f64,
 ) {
+    // Plain loops rather than `array::from_fn`, which was not inlined here
+    // (6 % of a tissue step).
     let mut g = s.vgates();
     for i in 0..N_VGATES {
         g[i] = inf[i] + (g[i] - inf[i]) * decay[i];
@@ -553,8 +555,8 @@ pub(crate) fn advance(
     }
     s.set_cagates(c);
     let mut x = s.conc();
-    for i in 0..5 {
-        x[i] += dt * r.dconc[i];
+    for (x, dxdt) in x.iter_mut().zip(r.dconc) {
+        *x += dt * dxdt;
     }
     s.set_conc(x);
 }

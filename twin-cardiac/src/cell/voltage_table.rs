@@ -47,7 +47,7 @@ impl<const C: usize> VoltageTable<C> {
         let w = x - k as f64;
         let (r0, r1) = (&self.rows[k], &self.rows[k + 1]);
         // A plain loop rather than `array::from_fn`, which is not always
-        // inlined for rows this wide (9 % of a tissue step when it was not).
+        // inlined for rows this wide.
         let mut row = *r0;
         for c in 0..C {
             row[c] += w * (r1[c] - r0[c]);
