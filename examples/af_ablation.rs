@@ -6,7 +6,13 @@
 //! circulate inside the atrial body (OPTIMA-like). Recommends the strategy
 //! with the least ablated area that renders AF non-inducible.
 //!
-//! Usage: `cargo run --release --example af_ablation [OUT_DIR]` (default `out/af_ablation`).
+//! Usage: `cargo run --release --example af_ablation -- [--cell ms|courtemanche] [OUT_DIR]`
+//! (default Mitchell–Schaeffer, `out/af_ablation`). `--cell courtemanche`
+//! runs the same study with Courtemanche–Ramirez–Nattel cells
+//! (`AfPatient::courtemanche_cells`: chronic-AF remodelled body, PV sleeves
+//! with their own conductances) at 0.2 ms steps with ionic substeps, the
+//! diffusivity tuned so that the 1 mm grid conducts at the
+//! Mitchell–Schaeffer sheet's plane-wave CV; it takes a few minutes.
 //! Writes `before_af.vti` (activation, Vm and phase during induced AF, for ParaView)
 //! and SVG maps (activation before/after each strategy with its lesions,
 //! phase singularities during induced AF, re-entry cells after PVI with the
@@ -23,25 +29,26 @@ use patient_twin::cardiac::ablation::{
     lesion_set, pace_site, recommend,
 };
 use patient_twin::cardiac::analysis::{activation_map, phase_from_delay, phase_singularities};
-use patient_twin::cardiac::cell::{CellModel, MitchellSchaeffer};
+use patient_twin::cardiac::cell::CellModel;
 use patient_twin::cardiac::fibrosis::FibrosisPattern;
 use patient_twin::cardiac::geometry::AtrialSheet;
-use patient_twin::cardiac::patient::AfPatient;
+use patient_twin::cardiac::patient::{AfPatient, plane_wave_cv_m_per_s, tuned_conduction_scale_of};
 use patient_twin::cardiac::plot::map_svg;
 use patient_twin::cardiac::tissue::{Monodomain, Site, Stimulus};
 use patient_twin::io::vtk::write_vti;
 
 /// Activation map of one paced beat from the lower body after ablation.
-fn after_map(
+fn after_map<M: CellModel + Clone>(
     sheet: &AtrialSheet,
-    cells: &[MitchellSchaeffer],
+    cells: &[M],
     lesions: &Array3<f64>,
+    dt_ms: f64,
     path: &Path,
     title: &str,
 ) -> Result<(), Box<dyn Error>> {
     let mut sub = sheet.substrate.clone();
     apply_lesions(&mut sub, lesions)?;
-    let mut md = Monodomain::new(atrial_body(&sub)?, cells.to_vec(), 0.1)?;
+    let mut md = Monodomain::new(atrial_body(&sub)?, cells.to_vec(), dt_ms)?;
     md.add_stimulus(Stimulus::train(
         Site::Disk {
             centre_mm: [0.5 * sheet.spec.width_mm, 0.15 * sheet.spec.height_mm, 0.0],
@@ -91,12 +98,22 @@ fn line(name: &str, area: f64, r: &InducibilityResult) {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let out = std::env::args()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("out/af_ablation"));
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (mut cell, mut out) = ("ms".to_string(), PathBuf::from("out/af_ablation"));
+    let mut i = 0;
+    while i < args.len() {
+        if args[i] == "--cell" {
+            cell = args
+                .get(i + 1)
+                .ok_or("--cell needs ms or courtemanche")?
+                .clone();
+            i += 2;
+        } else {
+            out = PathBuf::from(&args[i]);
+            i += 1;
+        }
+    }
     std::fs::create_dir_all(&out)?;
-    let started = std::time::Instant::now();
     let patient = AfPatient {
         la_diameter_mm: 32.0,
         fibrosis_burden: 0.1,
@@ -108,8 +125,47 @@ fn main() -> Result<(), Box<dyn Error>> {
     // 1 mm grid: plane-wave CV within 2–4 % of the 0.75 mm grid for healthy
     // tissue (13–19 % below the converged value, as at 0.75 mm: 11–16 %).
     let dx = 1.0;
+    match cell.as_str() {
+        "ms" => study(&out, patient, dx, 0.1, "Mitchell-Schaeffer", |p| {
+            Ok(p.cells())
+        }),
+        "courtemanche" => {
+            // Same tissue conduction as the Mitchell–Schaeffer sheet: the
+            // diffusivity that gives the Courtemanche body cell the plane-wave
+            // CV the default sheet has at this spacing.
+            let dt = 0.2;
+            let cv = plane_wave_cv_m_per_s(0.1 * patient.conduction_scale, dx, 0.1)?;
+            let body = patient.courtemanche_cells(dt)?.swap_remove(0);
+            let patient = AfPatient {
+                conduction_scale: tuned_conduction_scale_of(&body, cv, dx, dt)?,
+                ..patient
+            };
+            println!(
+                "Courtemanche cells: conduction x{:.2} for a plane-wave CV of {cv:.3} m/s at {dx} mm",
+                patient.conduction_scale
+            );
+            study(&out, patient, dx, dt, "Courtemanche", |p| {
+                p.courtemanche_cells(dt)
+            })
+        }
+        other => Err(format!("--cell {other}: use ms or courtemanche").into()),
+    }
+}
+
+/// The whole study for one patient and cell model (`cells` builds the
+/// patient's cells), at tissue step `dt_ms`.
+fn study<M: CellModel + Clone>(
+    out: &Path,
+    patient: AfPatient,
+    dx: f64,
+    dt_ms: f64,
+    cell_name: &str,
+    cells_of: impl Fn(&AfPatient) -> patient_twin::cardiac::Result<Vec<M>>,
+) -> Result<(), Box<dyn Error>> {
+    let started = std::time::Instant::now();
     let sheet = patient.sheet(dx, |s| patient.true_fibrosis(s))?;
-    let cells = patient.cells();
+    let cells = cells_of(&patient)?;
+    println!("cells: {cell_name}, dt {dt_ms} ms");
     println!(
         "patient: LA {:.0} mm, fibrosis {:.0} % ({:?}), remodelling {:.1}, conduction x{:.1}; sheet {:.0} x {:.0} mm, {} nodes",
         patient.la_diameter_mm,
@@ -124,6 +180,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let protocol = InducibilityProtocol {
         site_spacing_mm: 15.0,
         sustain_ms: 800.0,
+        dt_ms,
         ..InducibilityProtocol::default()
     };
     let opts = LesionOptions::default();
@@ -150,7 +207,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         for _ in 0..40 {
             md.run(10.0);
             let now = md.v();
-            let phase = phase_from_delay(&now, &delayed, 0.6)?;
+            let phase = phase_from_delay(&now, &delayed, md.activation_threshold())?;
             let found = phase_singularities(&md, &phase)?;
             if found.len() > ps.len() || t_snap == 0.0 {
                 (ps, snapshot, t_snap, phase_snap) = (found, md.clone(), md.t_ms(), phase);
@@ -263,6 +320,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             &sheet,
             &cells,
             &lesion_set(&sheet, s, o)?,
+            dt_ms,
             &out.join(format!("after_{}_activation.svg", file_name(name))),
             &format!("activation (ms) after {name}"),
         )?;
@@ -285,7 +343,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("patient B: LA 30 mm, one 6 mm fibrotic patch on the floor");
     let guided_b = guided_ablation(
         &sheet_b,
-        &patient_b.cells(),
+        &cells_of(&patient_b)?,
         Strategy::Pvi,
         &opts,
         &protocol,
@@ -302,8 +360,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     after_map(
         &sheet_b,
-        &patient_b.cells(),
+        &cells_of(&patient_b)?,
         &lesion_set(&sheet_b, &guided_b.last().strategy, &opts)?,
+        dt_ms,
         &out.join("patient_b_after_guided_activation.svg"),
         &format!(
             "patient B: activation (ms) after {}",
@@ -323,6 +382,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     };
     let summary = serde_json::json!({
         "patient": patient,
+        "cells": cell_name,
         "dx_mm": dx,
         "protocol": protocol,
         "phase_singularities_before": n_ps_before,

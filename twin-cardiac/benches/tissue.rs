@@ -10,9 +10,17 @@
 //! * `crn_sheet_10k_10ms`: Courtemanche on a 100 × 100 sheet, dt 0.02 ms, to
 //!   report a per-node-step cost for the ionic model (the single-cell
 //!   Courtemanche benches and the lookup-table sheet are in `benches/cell.rs`).
+//! * `crn_sheet_160k_20ms/*`: the tabulated Courtemanche model on the
+//!   160,000-node sheet (D 0.1 / 0.025 mm²/ms), a planar wave launched at
+//!   x = 0, 20 ms simulated: whole steps at the cell model's limit of 0.05 ms
+//!   (the path before ionic substeps) against 0.1 and 0.2 ms steps with ionic
+//!   substeps (ΔV per substep 2.5 mV per ms of step, as in
+//!   `tests/crn_tissue.rs`). Throughput is in node-steps per second; the time
+//!   per iteration compares the same simulated span. The `crn_sheet` example
+//!   runs the full 1 s.
 
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use twin_cardiac::cell::{CellModel, Courtemanche, MitchellSchaeffer};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use twin_cardiac::cell::{CellModel, Courtemanche, CourtemancheLut, MitchellSchaeffer};
 use twin_cardiac::tissue::{Monodomain, Site, Stimulus, Substrate};
 
 /// A 400 × 400 Mitchell–Schaeffer sheet at 0.25 mm, dt 0.1 ms, with a
@@ -67,5 +75,59 @@ fn ms_sheet(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, ms_sheet);
+/// The 160,000-node Courtemanche sheet with a planar stimulus at x = 0.
+fn crn_sheet_160k(crn: CourtemancheLut) -> Monodomain<CourtemancheLut> {
+    let sub = Substrate::sheet(400, 400, 0.25, 0.1, 0.025, 0.0).unwrap();
+    let mut md = Monodomain::new(sub, vec![crn.clone()], crn.dt_ms()).unwrap();
+    md.add_stimulus(Stimulus::train(
+        Site::Box {
+            min_mm: [0.0, 0.0, -1.0],
+            max_mm: [1.0, 100.0, 1.0],
+        },
+        0.0,
+        1000.0,
+        1,
+        crn.default_stimulus(),
+    ))
+    .unwrap();
+    md
+}
+
+fn crn_sheet(c: &mut Criterion) {
+    let (model, bin) = (Courtemanche::default(), CourtemancheLut::DEFAULT_BIN_MV);
+    let span_ms = 20.0;
+    let mut g = c.benchmark_group("crn_sheet_160k_20ms");
+    g.sample_size(10);
+    let variants = [
+        (
+            "plain_dt0.05",
+            CourtemancheLut::new(model, 0.05, bin).unwrap(),
+        ),
+        (
+            "substeps_dt0.1",
+            CourtemancheLut::with_ionic_substeps(model, 0.1, bin, 0.25).unwrap(),
+        ),
+        (
+            "substeps_dt0.2",
+            CourtemancheLut::with_ionic_substeps(model, 0.2, bin, 0.5).unwrap(),
+        ),
+    ];
+    for (name, crn) in variants {
+        let node_steps = 160_000 * (span_ms / crn.dt_ms()).round() as u64;
+        g.throughput(Throughput::Elements(node_steps));
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || crn_sheet_160k(crn.clone()),
+                |mut md| {
+                    md.run(span_ms);
+                    md.v_at(0)
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, ms_sheet, crn_sheet);
 criterion_main!(benches);

@@ -8,7 +8,8 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::conduction_velocity_between;
-use crate::cell::{CellModel, MitchellSchaeffer};
+use crate::cell::courtemanche::ConductanceScales;
+use crate::cell::{CellModel, Courtemanche, CourtemancheLut, MitchellSchaeffer};
 use crate::error::{CardiacError, Result};
 use crate::fibrosis::{FibrosisEffect, FibrosisPattern, apply_fibrosis, fibrosis_map};
 use crate::geometry::{AtrialSheet, AtrialSheetSpec};
@@ -138,6 +139,43 @@ impl AfPatient {
         }))
     }
 
+    /// Courtemanche–Ramirez–Nattel 1998 cells for this patient, tabulated
+    /// with ionic substeps for tissue steps of `dt_ms` (up to
+    /// [`CourtemancheLut::MAX_SPLIT_DT_MS`]; 0.5 mV per substep at 0.2 ms):
+    /// region 0, the atrial body, with the chronic-AF conductance changes
+    /// ([`ConductanceScales::chronic_af`]) scaled by `remodelling` (each
+    /// factor 1 + r·(f_cAF − 1)); region 1, the PV sleeves, the body cell
+    /// with the PV factors of [`PV_SLEEVE_SCALES`].
+    pub fn courtemanche_cells(&self, dt_ms: f64) -> Result<Vec<CourtemancheLut>> {
+        self.validate()?;
+        let r = self.remodelling;
+        let caf = ConductanceScales::chronic_af();
+        let towards = |f: f64| 1.0 + r * (f - 1.0);
+        let body_scales = ConductanceScales {
+            g_na: towards(caf.g_na),
+            g_k1: towards(caf.g_k1),
+            g_to: towards(caf.g_to),
+            g_kur: towards(caf.g_kur),
+            g_kr: towards(caf.g_kr),
+            g_ks: towards(caf.g_ks),
+            g_cal: towards(caf.g_cal),
+        };
+        let body = Courtemanche::default().scaled(body_scales);
+        let pv = body.scaled(PV_SLEEVE_SCALES);
+        let max_dv_mv = 2.5 * dt_ms;
+        [body, pv]
+            .into_iter()
+            .map(|cell| {
+                CourtemancheLut::with_ionic_substeps(
+                    cell,
+                    dt_ms,
+                    CourtemancheLut::DEFAULT_BIN_MV,
+                    max_dv_mv.max(0.01),
+                )
+            })
+            .collect()
+    }
+
     /// Cells for a substrate whose fibrotic voxels carry region 2
     /// ([`FibrosisEffect::remodelled_region`] = `Some(2)`): body and PV
     /// sleeves as in [`AfPatient::cells`], plus fibrotic-zone myocytes with
@@ -197,6 +235,22 @@ impl AfPatient {
     }
 }
 
+/// Pulmonary-vein sleeve conductance factors for the Courtemanche cell:
+/// g_to ×0.75, g_CaL ×0.75, g_Kr ×2.4, g_Ks ×1.87, g_K1 ×0.67 (Colman et
+/// al. 2013, J Physiol 591:4249, as implemented in Colman's MSCSF
+/// simulator, `set_celltype_hAM`), after the canine PV measurements of
+/// Ehrlich et al. 2003 (J Physiol 551:801: I_K1 ≈ 58 % and I_Kr larger than
+/// in LA, PV APD90 ≈ 84 % of LA at 2 Hz).
+pub const PV_SLEEVE_SCALES: ConductanceScales = ConductanceScales {
+    g_na: 1.0,
+    g_k1: 0.67,
+    g_to: 0.75,
+    g_kur: 1.0,
+    g_kr: 2.4,
+    g_ks: 1.87,
+    g_cal: 0.75,
+};
+
 /// Spacing (mm) of the reference sheet on which true fibrosis is generated.
 pub const REFERENCE_DX_MM: f64 = 0.5;
 
@@ -227,10 +281,20 @@ pub fn conduction_scale_for_cv(cv_m_per_s: f64) -> Result<f64> {
 /// 30 mm strip with diffusivity `d_mm2_per_ms` at spacing `dx_mm` and time
 /// step `dt_ms` (explicit diffusion), measured between x ≈ 10 and 25 mm.
 pub fn plane_wave_cv_m_per_s(d_mm2_per_ms: f64, dx_mm: f64, dt_ms: f64) -> Result<f64> {
-    let ms = MitchellSchaeffer::default();
+    plane_wave_cv_of(&MitchellSchaeffer::default(), d_mm2_per_ms, dx_mm, dt_ms)
+}
+
+/// As [`plane_wave_cv_m_per_s`] for any cell model.
+pub fn plane_wave_cv_of<M: CellModel + Clone>(
+    model: &M,
+    d_mm2_per_ms: f64,
+    dx_mm: f64,
+    dt_ms: f64,
+) -> Result<f64> {
+    let ms = model.clone();
     let nx = (30.0 / dx_mm).round() as usize + 1;
     let sub = Substrate::sheet(nx, 3, dx_mm, d_mm2_per_ms, d_mm2_per_ms, 0.0)?;
-    let mut md = Monodomain::new(sub, vec![ms], dt_ms)?;
+    let mut md = Monodomain::new(sub, vec![ms.clone()], dt_ms)?;
     md.add_stimulus(Stimulus::train(
         Site::Box {
             min_mm: [0.0, -1.0, -1.0],
@@ -256,9 +320,20 @@ pub fn plane_wave_cv_m_per_s(d_mm2_per_ms: f64, dx_mm: f64, dt_ms: f64) -> Resul
 /// al. 2013, Comput Cardiol 40:373). Wave-front curvature, source–sink and
 /// obstacle effects of the grid remain.
 pub fn tuned_conduction_scale(cv_m_per_s: f64, dx_mm: f64, dt_ms: f64) -> Result<f64> {
+    tuned_conduction_scale_of(&MitchellSchaeffer::default(), cv_m_per_s, dx_mm, dt_ms)
+}
+
+/// As [`tuned_conduction_scale`] for any cell model (the iteration starts
+/// from the Mitchell–Schaeffer continuum value).
+pub fn tuned_conduction_scale_of<M: CellModel + Clone>(
+    model: &M,
+    cv_m_per_s: f64,
+    dx_mm: f64,
+    dt_ms: f64,
+) -> Result<f64> {
     let mut scale = conduction_scale_for_cv(cv_m_per_s)?;
     for _ in 0..8 {
-        let cv = plane_wave_cv_m_per_s(0.1 * scale, dx_mm, dt_ms)?;
+        let cv = plane_wave_cv_of(model, 0.1 * scale, dx_mm, dt_ms)?;
         if (cv / cv_m_per_s - 1.0).abs() < 0.005 {
             return Ok(scale);
         }
