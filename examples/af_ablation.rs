@@ -132,19 +132,21 @@ fn main() -> Result<(), Box<dyn Error>> {
         "courtemanche" => {
             // Same tissue conduction as the Mitchell–Schaeffer sheet: the
             // diffusivity that gives the Courtemanche body cell the plane-wave
-            // CV the default sheet has at this spacing.
-            let dt = 0.2;
+            // CV the default sheet has. On a 0.5 mm grid: at 1 mm the
+            // Courtemanche upstroke is close to conduction block (plane-wave
+            // CV 0.14 m/s at D 0.1 mm²/ms against 0.31 m/s at 0.5 mm).
+            let (dx_crn, dt) = (0.5, 0.2);
             let cv = plane_wave_cv_m_per_s(0.1 * patient.conduction_scale, dx, 0.1)?;
             let body = patient.courtemanche_cells(dt)?.swap_remove(0);
             let patient = AfPatient {
-                conduction_scale: tuned_conduction_scale_of(&body, cv, dx, dt)?,
+                conduction_scale: tuned_conduction_scale_of(&body, cv, dx_crn, dt)?,
                 ..patient
             };
             println!(
-                "Courtemanche cells: conduction x{:.2} for a plane-wave CV of {cv:.3} m/s at {dx} mm",
+                "Courtemanche cells: conduction x{:.2} for a plane-wave CV of {cv:.3} m/s at {dx_crn} mm",
                 patient.conduction_scale
             );
-            study(&out, patient, dx, dt, "Courtemanche", |p| {
+            study(&out, patient, dx_crn, dt, "Courtemanche", |p| {
                 p.courtemanche_cells(dt)
             })
         }
