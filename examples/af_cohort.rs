@@ -20,15 +20,15 @@
 //!   map, AF type, age); its inducibility test after PVI gives four
 //!   features (inducible fraction, re-entry samples per site, LGE density
 //!   near re-entry, posterior-wall share of re-entry).
-//! * Models, all fitted on the training cohort only (separate seed), each
-//!   a ridge logistic on standardised covariates with the penalty chosen by
-//!   5-fold CV on the training patients: baseline = the four clinical
-//!   covariates; flexible baseline = the same with restricted cubic splines
-//!   (4 knots) on LA diameter, LGE % and age; hybrid = the four clinical
-//!   covariates plus the twin's features; oracle = the hidden true
-//!   parameters (burden, remodelling, CV, LA size, AF type, age, pattern).
-//!   Also reported: the majority class and the twin's inducible fraction
-//!   alone.
+//! * Models (`cardiac::cohort::study`), all fitted on the training cohort
+//!   only (separate seed), each a ridge logistic on standardised covariates
+//!   with the penalty chosen by 5-fold CV on the training patients:
+//!   baseline = the four clinical covariates; flexible baseline = the same
+//!   with restricted cubic splines (4 knots) on LA diameter, LGE % and age;
+//!   hybrid = the four clinical covariates plus the twin's features; oracle
+//!   = the hidden true parameters (burden, remodelling, CV, LA size, AF
+//!   type, age, pattern). Also reported: the majority class and the twin's
+//!   inducible fraction alone.
 //! * Scored on the held-out test patients for both labels: AUC with 95 %
 //!   class-stratified bootstrap CIs, paired bootstrap AUC differences
 //!   (hybrid − each baseline) and DeLong tests; accuracy at p ≥ 0.5.
@@ -42,25 +42,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use patient_twin::cardiac::cohort::recurrence::{fit_to_decaaf, stage_table};
+use patient_twin::cardiac::cohort::study::{Comparison, compare};
 use patient_twin::cardiac::cohort::{
-    ClinicalRecord, CohortSpec, Evaluation, RecurrenceModel, TruthSettings, TwinFeatures,
-    TwinSettings, evaluate, virtual_cohort,
+    CohortSpec, Evaluation, RecurrenceModel, TruthSettings, TwinSettings, evaluate, virtual_cohort,
 };
-use patient_twin::cardiac::fibrosis::FibrosisPattern;
-use patient_twin::validate::baseline::{
-    LogisticOptions, LogisticRegression, RestrictedCubicSpline, Standardiser, choose_l2_by_cv,
-};
-use patient_twin::validate::binary::{accuracy, auc};
-use patient_twin::validate::bootstrap::{BootstrapConfig, bootstrap, strata_from_labels};
-use patient_twin::validate::compare::paired_bootstrap;
-use patient_twin::validate::delong::delong_test;
-
-/// Ridge penalties tried by cross-validation.
-const PENALTIES: [f64; 7] = [0.0, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0];
-
-fn rate(labels: &[bool]) -> f64 {
-    labels.iter().filter(|&&b| b).count() as f64 / labels.len().max(1) as f64
-}
 
 /// Simulated rows of a cohort, read from `path` when `reuse` and present.
 fn rows(
@@ -85,246 +70,41 @@ fn rows(
     Ok(rows)
 }
 
-fn clinical(r: &Evaluation) -> Vec<f64> {
-    r.record.features()
-}
-
-fn hybrid(r: &Evaluation) -> Vec<f64> {
-    let mut x = r.record.features();
-    x.extend(r.twin_features.map_or([0.0; 4], |f| f.values()));
-    x
-}
-
-/// The hidden truth's parameters (the oracle's covariates).
-fn oracle(r: &Evaluation) -> Vec<f64> {
-    let p = &r.patient;
-    vec![
-        p.patient.fibrosis_burden,
-        p.patient.remodelling,
-        p.cv_m_per_s,
-        p.patient.la_diameter_mm,
-        f64::from(u8::from(p.persistent_af)),
-        p.age_years,
-        f64::from(u8::from(
-            p.patient.fibrosis_pattern == FibrosisPattern::Diffuse,
-        )),
-        f64::from(u8::from(
-            p.patient.fibrosis_pattern == FibrosisPattern::Compact,
-        )),
-    ]
-}
-
-const ORACLE_NAMES: [&str; 8] = [
-    "true_burden",
-    "remodelling",
-    "cv_m_per_s",
-    "la_diameter_mm",
-    "persistent_af",
-    "age_years",
-    "diffuse",
-    "compact",
-];
-
-/// Clinical covariates with restricted cubic splines (4 knots at Harrell's
-/// quantiles of the training cohort) on LA diameter, LGE % and age.
-struct Flexible([RestrictedCubicSpline; 3]);
-
-impl Flexible {
-    fn fit(train: &[Evaluation]) -> Result<Self, Box<dyn Error>> {
-        let col = |j: usize| -> Vec<f64> { train.iter().map(|r| r.record.features()[j]).collect() };
-        Ok(Self([
-            RestrictedCubicSpline::from_quantiles(&col(0), 4)?,
-            RestrictedCubicSpline::from_quantiles(&col(1), 4)?,
-            RestrictedCubicSpline::from_quantiles(&col(3), 4)?,
-        ]))
-    }
-
-    fn features(&self, r: &Evaluation) -> Vec<f64> {
-        let x = r.record.features();
-        let mut out = vec![x[2]];
-        for (s, j) in self.0.iter().zip([0, 1, 3]) {
-            out.extend(s.basis(x[j]));
-        }
-        out
-    }
-
-    fn names(&self) -> Vec<String> {
-        let mut out = vec!["persistent_af".to_string()];
-        for (s, name) in self
-            .0
-            .iter()
-            .zip(["la_diameter_mm", "lge_fibrosis_pct", "age_years"])
-        {
-            out.extend((0..s.knots.len() - 1).map(|k| format!("{name}_rcs{k}")));
-        }
-        out
-    }
-}
-
-/// A standardised ridge logistic model with its CV-chosen penalty.
-struct Model {
-    scale: Standardiser,
-    fit: LogisticRegression,
-    penalty: f64,
-}
-
-impl Model {
-    fn fit(
-        x: &[Vec<f64>],
-        y: &[bool],
-        names: Vec<String>,
-        seed: u64,
-    ) -> Result<Self, Box<dyn Error>> {
-        let scale = Standardiser::fit(x);
-        let z: Vec<Vec<f64>> = x.iter().map(|r| scale.apply(r)).collect();
-        let penalty = choose_l2_by_cv(&z, y, &PENALTIES, 5, seed)?;
-        let opts = LogisticOptions {
-            names: Some(names),
-            l2_penalty: penalty,
-            ..LogisticOptions::default()
-        };
-        let fit = LogisticRegression::fit(&z, y, &opts)?;
-        Ok(Self {
-            scale,
-            fit,
-            penalty,
-        })
-    }
-
-    /// Fit on `train` with covariates `f` and predict every `test` patient.
-    fn fit_predict(
-        train: &[Evaluation],
-        test: &[Evaluation],
-        y: &[bool],
-        f: impl Fn(&Evaluation) -> Vec<f64>,
-        names: Vec<String>,
-        seed: u64,
-    ) -> Result<(Self, Vec<f64>), Box<dyn Error>> {
-        let x: Vec<Vec<f64>> = train.iter().map(&f).collect();
-        let m = Self::fit(&x, y, names, seed)?;
-        let p = test
-            .iter()
-            .map(|r| Ok(m.fit.predict(&m.scale.apply(&f(r)))?))
-            .collect::<Result<Vec<f64>, Box<dyn Error>>>()?;
-        Ok((m, p))
-    }
-}
-
-fn names(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
-}
-
-/// Every model on one label of the test cohort; paired AUC differences of
-/// the hybrid against both baselines.
-fn compare(
-    label_name: &str,
-    train: &[Evaluation],
-    test: &[Evaluation],
-    label: impl Fn(&Evaluation) -> bool,
-    seed: u64,
-) -> Result<serde_json::Value, Box<dyn Error>> {
-    let y: Vec<bool> = train.iter().map(&label).collect();
-    let labels: Vec<bool> = test.iter().map(&label).collect();
-    let mut hyb_names = names(&ClinicalRecord::FEATURE_NAMES);
-    hyb_names.extend(names(&TwinFeatures::NAMES));
-    let flex = Flexible::fit(train)?;
-    let (base, pb) = Model::fit_predict(
-        train,
-        test,
-        &y,
-        clinical,
-        names(&ClinicalRecord::FEATURE_NAMES),
-        seed,
-    )?;
-    let (flx, pf) = Model::fit_predict(train, test, &y, |r| flex.features(r), flex.names(), seed)?;
-    let (hyb, ph) = Model::fit_predict(train, test, &y, hybrid, hyb_names, seed)?;
-    let (orc, po) = Model::fit_predict(train, test, &y, oracle, names(&ORACLE_NAMES), seed)?;
-    let pt: Vec<f64> = test
-        .iter()
-        .map(|r| r.twin_features.map_or(f64::NAN, |f| f.inducible_fraction))
-        .collect();
-    // The majority class of the training cohort, predicted for everyone.
-    let majority = rate(&y) >= 0.5;
-    let majority_accuracy =
-        labels.iter().filter(|&&l| l == majority).count() as f64 / labels.len().max(1) as f64;
-
-    let n = test.len();
-    let cfg = BootstrapConfig {
-        replicates: 2000,
-        seed,
-        ..BootstrapConfig::default()
-    };
-    let strata = strata_from_labels(&labels);
-    let sub = |v: &[f64], idx: &[usize]| -> (Vec<bool>, Vec<f64>) {
-        (
-            idx.iter().map(|&i| labels[i]).collect(),
-            idx.iter().map(|&i| v[i]).collect(),
-        )
-    };
-    let auc_on = |v: &[f64], idx: &[usize]| {
-        let (l, p) = sub(v, idx);
-        auc(&l, &p)
-    };
+/// Print one label's comparison.
+fn print(c: &Comparison) {
     println!(
-        "\n[{label_name}] train rate {:.2}, test rate {:.2}; majority class ({}) accuracy {majority_accuracy:.3}; ridge penalties baseline {}, flexible {}, hybrid {}, oracle {}",
-        rate(&y),
-        rate(&labels),
-        if majority {
+        "\n[{}] train rate {:.2}, test rate {:.2}; majority class ({}) accuracy {:.3}",
+        c.label,
+        c.train_rate,
+        c.test_rate,
+        if c.majority_class {
             "recurrence"
         } else {
             "no recurrence"
         },
-        base.penalty,
-        flx.penalty,
-        hyb.penalty,
-        orc.penalty
+        c.majority_class_accuracy
     );
-    for c in &hyb.fit.coefficients {
+    for coef in &c.hybrid_coefficients_per_sd {
         println!(
             "  hybrid {:<25} {:+.3} (SE {:.3}) per SD",
-            c.name, c.estimate, c.se
+            coef.name, coef.estimate, coef.se
         );
     }
-    let mut models = serde_json::Map::new();
-    for (name, p) in [
-        ("baseline", &pb),
-        ("flexible baseline", &pf),
-        ("hybrid", &ph),
-        ("twin alone", &pt),
-        ("oracle", &po),
-    ] {
-        let u = bootstrap(n, Some(&strata), &cfg, |idx| auc_on(p, idx))?;
-        let acc = accuracy(&labels, p, if name == "twin alone" { 1e-9 } else { 0.5 })?;
+    for m in &c.models {
+        let penalty = m
+            .ridge_penalty
+            .map_or(String::new(), |p| format!("  ridge {p}"));
         println!(
-            "  {name:<17} AUC {:.3} [{:.3}, {:.3}]  accuracy {acc:.3}",
-            u.estimate, u.percentile.0, u.percentile.1
-        );
-        models.insert(
-            name.into(),
-            serde_json::json!({"auc": u.estimate, "auc_ci95": [u.percentile.0, u.percentile.1], "accuracy": acc}),
+            "  {:<17} AUC {:.3} [{:.3}, {:.3}]  accuracy {:.3}{penalty}",
+            m.name, m.auc, m.auc_ci95[0], m.auc_ci95[1], m.accuracy
         );
     }
-    let mut diffs = serde_json::Map::new();
-    for (name, other) in [("baseline", &pb), ("flexible baseline", &pf)] {
-        let d = paired_bootstrap("auc", n, Some(&strata), &cfg, |idx| {
-            Ok((auc_on(&ph, idx)?, auc_on(other, idx)?))
-        })?;
-        let delong = delong_test(&labels, &ph, other)?;
+    for d in &c.hybrid_minus {
         println!(
-            "  hybrid − {name:<17} AUC {:+.3} [{:.3}, {:.3}] (bootstrap p {:.4}, DeLong p {:.4})",
-            d.difference, d.ci_low, d.ci_high, d.p_value, delong.p_value
-        );
-        diffs.insert(
-            name.into(),
-            serde_json::json!({"auc_difference": d.difference, "ci95": [d.ci_low, d.ci_high], "bootstrap_p": d.p_value, "delong_p": delong.p_value}),
+            "  hybrid − {:<17} AUC {:+.3} [{:.3}, {:.3}] (bootstrap p {:.4}, DeLong p {:.4})",
+            d.against, d.difference, d.ci95[0], d.ci95[1], d.bootstrap_p, d.delong_p
         );
     }
-    Ok(serde_json::json!({
-        "label": label_name, "train_rate": rate(&y), "test_rate": rate(&labels),
-        "majority_class_accuracy": majority_accuracy,
-        "models": models, "hybrid_minus": diffs,
-        "hybrid_coefficients_per_sd": hyb.fit.coefficients,
-    }))
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -439,6 +219,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         |r| r.truth.recurrence,
         seed,
     )?;
+    print(&substrate);
     let clinical = compare(
         "clinical recurrence at 325 d",
         &train,
@@ -446,6 +227,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         |r| r.clinical_recurrence(&model),
         seed,
     )?;
+    print(&clinical);
     let summary = serde_json::json!({
         "n_test": n, "n_train": n_train, "seed": seed, "train_seed": train_from,
         "recurrence_model": model, "stages": stages,

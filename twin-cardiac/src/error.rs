@@ -22,6 +22,9 @@ pub enum CardiacError {
     /// A twin-core computation (calibration, ranking) failed.
     #[error(transparent)]
     Core(#[from] twin_core::CoreError),
+    /// A validation statistic (model fit, AUC, bootstrap) failed.
+    #[error(transparent)]
+    Validate(#[from] twin_validate::ValidateError),
     /// Reading or writing a file failed (e.g. a NIfTI label map).
     #[error("file input/output: {0}")]
     Io(#[from] twin_io::IoError),

@@ -44,6 +44,7 @@
 mod disarray;
 mod features;
 pub mod recurrence;
+pub mod study;
 
 pub use disarray::fibre_disarray;
 pub use features::{NEAR_REENTRY_MM, TwinFeatures};

@@ -1,0 +1,321 @@
+//! The AF cohort study's scoring: every model fitted on the training cohort,
+//! scored on the held-out test cohort for one label (`examples/af_cohort`
+//! prints and saves it).
+//!
+//! Models, each a ridge logistic on standardised covariates with the penalty
+//! chosen by 5-fold CV on the training patients only:
+//! * baseline — the four clinical covariates ([`ClinicalRecord::features`]);
+//! * flexible baseline — the same with restricted cubic splines (4 knots at
+//!   Harrell's quantiles of the training cohort) on LA diameter, LGE % and age;
+//! * hybrid — the clinical covariates plus the twin's four features; a
+//!   patient without twin features (the twin was not run or failed) gets
+//!   zeros — no evidence — and is scored, never dropped;
+//! * oracle — the hidden true parameters.
+//!
+//! Also reported: the majority class of the training cohort and the twin's
+//! inducible fraction alone. Scores: AUC with 95 % class-stratified bootstrap
+//! CIs, accuracy at p ≥ 0.5, and the hybrid's paired bootstrap AUC
+//! difference and DeLong test against both baselines.
+
+use serde::{Deserialize, Serialize};
+use twin_validate::baseline::{
+    Coefficient, LogisticOptions, LogisticRegression, RestrictedCubicSpline, Standardiser,
+    choose_l2_by_cv,
+};
+use twin_validate::binary::{accuracy, auc};
+use twin_validate::bootstrap::{BootstrapConfig, bootstrap, strata_from_labels};
+use twin_validate::compare::paired_bootstrap;
+use twin_validate::delong::delong_test;
+
+use super::{ClinicalRecord, Evaluation, TwinFeatures};
+use crate::error::Result;
+use crate::fibrosis::FibrosisPattern;
+
+/// Ridge penalties tried by cross-validation.
+pub const PENALTIES: [f64; 7] = [0.0, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0];
+
+/// Bootstrap replicates of every CI.
+pub const REPLICATES: usize = 2000;
+
+/// One model's score on the test cohort.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelScore {
+    /// Model name ("baseline", "flexible baseline", "hybrid", "twin alone",
+    /// "oracle").
+    pub name: String,
+    /// AUC on the test cohort.
+    pub auc: f64,
+    /// Its 95 % class-stratified bootstrap percentile interval.
+    pub auc_ci95: [f64; 2],
+    /// Accuracy at p ≥ 0.5 (the twin alone: any inducible site).
+    pub accuracy: f64,
+    /// Ridge penalty chosen by cross-validation (None for the twin alone).
+    pub ridge_penalty: Option<f64>,
+}
+
+/// The hybrid against one baseline, paired on the same test patients.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AucDifference {
+    /// The baseline compared with.
+    pub against: String,
+    /// Hybrid AUC − baseline AUC.
+    pub difference: f64,
+    /// 95 % paired bootstrap interval of the difference.
+    pub ci95: [f64; 2],
+    /// Two-sided paired bootstrap p-value.
+    pub bootstrap_p: f64,
+    /// Two-sided DeLong p-value.
+    pub delong_p: f64,
+}
+
+/// Every model on one label of the test cohort.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// Label name.
+    pub label: String,
+    /// Patients (training, test).
+    pub n_train: usize,
+    /// Test patients scored (all of them).
+    pub n_test: usize,
+    /// Label rate in the training cohort.
+    pub train_rate: f64,
+    /// Label rate in the test cohort.
+    pub test_rate: f64,
+    /// The training cohort's majority class.
+    pub majority_class: bool,
+    /// Accuracy of predicting the majority class for every test patient.
+    pub majority_class_accuracy: f64,
+    /// Baseline, flexible baseline, hybrid, twin alone, oracle.
+    pub models: Vec<ModelScore>,
+    /// The hybrid against the baseline and the flexible baseline.
+    pub hybrid_minus: Vec<AucDifference>,
+    /// The hybrid's coefficients (per SD of each covariate).
+    pub hybrid_coefficients_per_sd: Vec<Coefficient>,
+}
+
+impl Comparison {
+    /// The score of the model called `name`, if any.
+    pub fn model(&self, name: &str) -> Option<&ModelScore> {
+        self.models.iter().find(|m| m.name == name)
+    }
+}
+
+/// Fraction of `true` labels (0 for none).
+pub fn rate(labels: &[bool]) -> f64 {
+    labels.iter().filter(|&&b| b).count() as f64 / labels.len().max(1) as f64
+}
+
+/// The baseline's covariates.
+pub fn clinical_features(r: &Evaluation) -> Vec<f64> {
+    r.record.features()
+}
+
+/// The hybrid's covariates: clinical, then the twin's (zeros without them).
+pub fn hybrid_features(r: &Evaluation) -> Vec<f64> {
+    let mut x = r.record.features();
+    x.extend(r.twin_features.map_or([0.0; 4], |f| f.values()));
+    x
+}
+
+/// The hidden truth's parameters (the oracle's covariates), named by
+/// [`ORACLE_NAMES`].
+pub fn oracle_features(r: &Evaluation) -> Vec<f64> {
+    let p = &r.patient;
+    let flag = |b: bool| f64::from(u8::from(b));
+    vec![
+        p.patient.fibrosis_burden,
+        p.patient.remodelling,
+        p.cv_m_per_s,
+        p.patient.la_diameter_mm,
+        flag(p.persistent_af),
+        p.age_years,
+        flag(p.patient.fibrosis_pattern == FibrosisPattern::Diffuse),
+        flag(p.patient.fibrosis_pattern == FibrosisPattern::Compact),
+    ]
+}
+
+/// Names of [`oracle_features`].
+pub const ORACLE_NAMES: [&str; 8] = [
+    "true_burden",
+    "remodelling",
+    "cv_m_per_s",
+    "la_diameter_mm",
+    "persistent_af",
+    "age_years",
+    "diffuse",
+    "compact",
+];
+
+/// Clinical covariates with restricted cubic splines on LA diameter, LGE %
+/// and age (knots from the training cohort).
+struct Flexible([RestrictedCubicSpline; 3]);
+
+impl Flexible {
+    /// Columns of [`ClinicalRecord::features`] that get splines.
+    const SPLINED: [usize; 3] = [0, 1, 3];
+
+    fn fit(train: &[Evaluation]) -> Result<Self> {
+        let col = |j: usize| -> Vec<f64> { train.iter().map(|r| r.record.features()[j]).collect() };
+        let [a, b, c] = Self::SPLINED.map(|j| RestrictedCubicSpline::from_quantiles(&col(j), 4));
+        Ok(Self([a?, b?, c?]))
+    }
+
+    fn features(&self, r: &Evaluation) -> Vec<f64> {
+        let x = r.record.features();
+        let mut out = vec![x[2]];
+        for (s, j) in self.0.iter().zip(Self::SPLINED) {
+            out.extend(s.basis(x[j]));
+        }
+        out
+    }
+
+    fn names(&self) -> Vec<String> {
+        let mut out = vec![ClinicalRecord::FEATURE_NAMES[2].to_string()];
+        for (s, j) in self.0.iter().zip(Self::SPLINED) {
+            let name = ClinicalRecord::FEATURE_NAMES[j];
+            out.extend((0..s.knots.len() - 1).map(|k| format!("{name}_rcs{k}")));
+        }
+        out
+    }
+}
+
+/// A standardised ridge logistic model with its CV-chosen penalty.
+struct Ridge {
+    fit: LogisticRegression,
+    penalty: f64,
+}
+
+impl Ridge {
+    /// Fit on `train` with covariates `f`; predict every `test` patient.
+    fn fit_predict(
+        train: &[Evaluation],
+        test: &[Evaluation],
+        y: &[bool],
+        f: impl Fn(&Evaluation) -> Vec<f64>,
+        names: Vec<String>,
+        seed: u64,
+    ) -> Result<(Self, Vec<f64>)> {
+        let x: Vec<Vec<f64>> = train.iter().map(&f).collect();
+        let scale = Standardiser::fit(&x);
+        let z: Vec<Vec<f64>> = x.iter().map(|r| scale.apply(r)).collect();
+        let penalty = choose_l2_by_cv(&z, y, &PENALTIES, 5, seed)?;
+        let opts = LogisticOptions {
+            names: Some(names),
+            l2_penalty: penalty,
+            ..LogisticOptions::default()
+        };
+        let fit = LogisticRegression::fit(&z, y, &opts)?;
+        let p = test
+            .iter()
+            .map(|r| fit.predict(&scale.apply(&f(r))))
+            .collect::<std::result::Result<Vec<f64>, _>>()?;
+        Ok((Self { fit, penalty }, p))
+    }
+}
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// Fit every model on `train` for `label` and score it on `test` (see the
+/// module docs); `seed` drives the CV folds and the bootstrap.
+pub fn compare(
+    label_name: &str,
+    train: &[Evaluation],
+    test: &[Evaluation],
+    label: impl Fn(&Evaluation) -> bool,
+    seed: u64,
+) -> Result<Comparison> {
+    let y: Vec<bool> = train.iter().map(&label).collect();
+    let labels: Vec<bool> = test.iter().map(&label).collect();
+    let mut hybrid_names = strings(&ClinicalRecord::FEATURE_NAMES);
+    hybrid_names.extend(strings(&TwinFeatures::NAMES));
+    let flexible = Flexible::fit(train)?;
+    let clinical_names = strings(&ClinicalRecord::FEATURE_NAMES);
+    let (base, pb) = Ridge::fit_predict(train, test, &y, clinical_features, clinical_names, seed)?;
+    let (flex, pf) = Ridge::fit_predict(
+        train,
+        test,
+        &y,
+        |r| flexible.features(r),
+        flexible.names(),
+        seed,
+    )?;
+    let (hyb, ph) = Ridge::fit_predict(train, test, &y, hybrid_features, hybrid_names, seed)?;
+    let (orc, po) = Ridge::fit_predict(
+        train,
+        test,
+        &y,
+        oracle_features,
+        strings(&ORACLE_NAMES),
+        seed,
+    )?;
+    // Without twin features the twin alone predicts "not inducible".
+    let pt: Vec<f64> = test
+        .iter()
+        .map(|r| r.twin_features.map_or(0.0, |f| f.inducible_fraction))
+        .collect();
+    let majority_class = rate(&y) >= 0.5;
+    let majority_class_accuracy = rate(
+        &labels
+            .iter()
+            .map(|&l| l == majority_class)
+            .collect::<Vec<_>>(),
+    );
+
+    let n = test.len();
+    let cfg = BootstrapConfig {
+        replicates: REPLICATES,
+        seed,
+        ..BootstrapConfig::default()
+    };
+    let strata = strata_from_labels(&labels);
+    let auc_on = |p: &[f64], idx: &[usize]| {
+        let l: Vec<bool> = idx.iter().map(|&i| labels[i]).collect();
+        let q: Vec<f64> = idx.iter().map(|&i| p[i]).collect();
+        auc(&l, &q)
+    };
+    let mut models = Vec::new();
+    for (name, p, penalty) in [
+        ("baseline", &pb, Some(base.penalty)),
+        ("flexible baseline", &pf, Some(flex.penalty)),
+        ("hybrid", &ph, Some(hyb.penalty)),
+        ("twin alone", &pt, None),
+        ("oracle", &po, Some(orc.penalty)),
+    ] {
+        let u = bootstrap(n, Some(&strata), &cfg, |idx| auc_on(p, idx))?;
+        let cut = if penalty.is_none() { 1e-9 } else { 0.5 };
+        models.push(ModelScore {
+            name: name.into(),
+            auc: u.estimate,
+            auc_ci95: [u.percentile.0, u.percentile.1],
+            accuracy: accuracy(&labels, p, cut)?,
+            ridge_penalty: penalty,
+        });
+    }
+    let mut hybrid_minus = Vec::new();
+    for (name, other) in [("baseline", &pb), ("flexible baseline", &pf)] {
+        let d = paired_bootstrap("auc", n, Some(&strata), &cfg, |idx| {
+            Ok((auc_on(&ph, idx)?, auc_on(other, idx)?))
+        })?;
+        hybrid_minus.push(AucDifference {
+            against: name.into(),
+            difference: d.difference,
+            ci95: [d.ci_low, d.ci_high],
+            bootstrap_p: d.p_value,
+            delong_p: delong_test(&labels, &ph, other)?.p_value,
+        });
+    }
+    Ok(Comparison {
+        label: label_name.into(),
+        n_train: train.len(),
+        n_test: n,
+        train_rate: rate(&y),
+        test_rate: rate(&labels),
+        majority_class,
+        majority_class_accuracy,
+        models,
+        hybrid_minus,
+        hybrid_coefficients_per_sd: hyb.fit.coefficients,
+    })
+}
