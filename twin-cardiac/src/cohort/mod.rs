@@ -35,7 +35,8 @@
 //! trigger-driven recurrence and incomplete expression, calibrated to DECAAF
 //! ([`recurrence`]). The twin reports [`TwinFeatures`] of its own
 //! inducibility test; a hybrid model learns from them and the clinical
-//! record (`examples/af_cohort`).
+//! record, scored against ridge and spline baselines, the oracle and the
+//! majority class by [`study::compare`] (run by `examples/af_cohort`).
 //!
 //! Every patient draws from its own ChaCha8 stream (cohort seed, stream =
 //! patient index), so a patient does not depend on the cohort size, on the
