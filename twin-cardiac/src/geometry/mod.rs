@@ -1,13 +1,16 @@
 //! Atrial geometries: a 2D left-atrial sheet ([`sheet`]), a parametric 3D
 //! left atrium on a voxel grid ([`atrium`]), and patient geometry and
-//! fibrosis read from NIfTI label maps ([`labels`]). Region labels select
+//! fibrosis read from NIfTI label maps ([`labels`]) or from openCARP
+//! tetrahedral meshes ([`carp`]). Region labels select
 //! the cell model: 0 = atrial body, 1 = PV sleeves.
 
 pub mod atrium;
+pub mod carp;
 pub mod labels;
 pub mod sheet;
 
 pub use atrium::{LeftAtrium, LeftAtriumSpec, Opening, ellipsoidal_shell};
+pub use carp::CarpMesh;
 pub use labels::{
     AtriumLabels, atrium_from_labels, labels_of, read_atrium_nifti, write_atrium_nifti,
 };
