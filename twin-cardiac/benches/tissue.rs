@@ -23,12 +23,13 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use twin_cardiac::cell::{CellModel, Courtemanche, CourtemancheLut, MitchellSchaeffer};
 use twin_cardiac::tissue::{Monodomain, Site, Stimulus, Substrate};
 
-/// A 400 × 400 Mitchell–Schaeffer sheet at 0.25 mm, dt 0.1 ms, with a
-/// planar stimulus along the x = 0 edge.
-fn ms_sheet_160k(fibre_angle_deg: f64) -> Monodomain<MitchellSchaeffer> {
-    let ms = MitchellSchaeffer::default();
+/// A 400 × 400 sheet of `model` at 0.25 mm (D 0.1 / 0.025 mm²/ms, fibres
+/// at `fibre_angle_deg`), step `dt_ms`, with a planar stimulus along the
+/// x = 0 edge.
+fn sheet_160k<M: CellModel + Clone>(model: M, dt_ms: f64, fibre_angle_deg: f64) -> Monodomain<M> {
     let sub = Substrate::sheet(400, 400, 0.25, 0.1, 0.025, fibre_angle_deg.to_radians()).unwrap();
-    let mut md = Monodomain::new(sub, vec![ms], 0.1).unwrap();
+    let pulse = model.default_stimulus();
+    let mut md = Monodomain::new(sub, vec![model], dt_ms).unwrap();
     md.add_stimulus(Stimulus::train(
         Site::Box {
             min_mm: [0.0, 0.0, -1.0],
@@ -37,7 +38,7 @@ fn ms_sheet_160k(fibre_angle_deg: f64) -> Monodomain<MitchellSchaeffer> {
         0.0,
         1000.0,
         1,
-        ms.default_stimulus(),
+        pulse,
     ))
     .unwrap();
     md
@@ -54,7 +55,7 @@ fn ms_sheet(c: &mut Criterion) {
     ] {
         g.bench_function(name, |b| {
             b.iter_batched(
-                || ms_sheet_160k(angle),
+                || sheet_160k(MitchellSchaeffer::default(), 0.1, angle),
                 |mut md| {
                     md.run(100.0);
                     md.v_at(0)
@@ -73,24 +74,6 @@ fn ms_sheet(c: &mut Criterion) {
         })
     });
     g.finish();
-}
-
-/// The 160,000-node Courtemanche sheet with a planar stimulus at x = 0.
-fn crn_sheet_160k(crn: CourtemancheLut) -> Monodomain<CourtemancheLut> {
-    let sub = Substrate::sheet(400, 400, 0.25, 0.1, 0.025, 0.0).unwrap();
-    let mut md = Monodomain::new(sub, vec![crn.clone()], crn.dt_ms()).unwrap();
-    md.add_stimulus(Stimulus::train(
-        Site::Box {
-            min_mm: [0.0, 0.0, -1.0],
-            max_mm: [1.0, 100.0, 1.0],
-        },
-        0.0,
-        1000.0,
-        1,
-        crn.default_stimulus(),
-    ))
-    .unwrap();
-    md
 }
 
 fn crn_sheet(c: &mut Criterion) {
@@ -117,7 +100,7 @@ fn crn_sheet(c: &mut Criterion) {
         g.throughput(Throughput::Elements(node_steps));
         g.bench_function(name, |b| {
             b.iter_batched(
-                || crn_sheet_160k(crn.clone()),
+                || sheet_160k(crn.clone(), crn.dt_ms(), 0.0),
                 |mut md| {
                     md.run(span_ms);
                     md.v_at(0)
