@@ -2,7 +2,11 @@
 //! clinical record predict recurrence after standard PVI better than a
 //! clinical score fitted on the same patients and covariates?
 //!
-//! Usage: `cargo run --release --example af_cohort -- [--patients N] [--train M] [--seed S] [--train-seed T] [--reuse] [OUT_DIR]`
+//! Usage: `cargo run --release --example af_cohort -- [--patients N] [--train M] [--seed S] [--train-seed T] [--reuse] [--courtemanche-truth] [OUT_DIR]`
+//!
+//! `--courtemanche-truth` simulates the truth with Courtemanche cells on a
+//! 0.5 mm grid (`TruthSettings::courtemanche`; the twin keeps
+//! Mitchell–Schaeffer), a few times slower per patient.
 //!
 //! The training cohort is drawn with `T ^ 0x7261696e5eed` (`T` defaults to
 //! the test seed `S`), so two test cohorts can share one training cohort.
@@ -110,7 +114,7 @@ fn print(c: &Comparison) {
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (mut n, mut n_train, mut seed, mut reuse) = (60usize, None, 1u64, false);
-    let mut train_from = None;
+    let (mut train_from, mut courtemanche_truth) = (None, false);
     let mut out = PathBuf::from("out/af_cohort");
     let mut i = 0;
     while i < args.len() {
@@ -124,6 +128,10 @@ fn main() -> Result<(), Box<dyn Error>> {
                 reuse = true;
                 i -= 1;
             }
+            "--courtemanche-truth" => {
+                courtemanche_truth = true;
+                i -= 1;
+            }
             other => {
                 out = PathBuf::from(other);
                 i -= 1;
@@ -133,18 +141,20 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     let n_train = n_train.unwrap_or(n);
     std::fs::create_dir_all(&out)?;
-    let (spec, truth, twin) = (
-        CohortSpec::default(),
-        TruthSettings::default(),
-        TwinSettings::default(),
-    );
+    let (spec, twin) = (CohortSpec::default(), TwinSettings::default());
+    let (truth, tag) = if courtemanche_truth {
+        (TruthSettings::courtemanche(), "_crn")
+    } else {
+        (TruthSettings::default(), "")
+    };
     println!("truth vs twin (what differs):");
     println!(
         "  fibrosis map      true map            | LGE: {:.0} % of fibrotic voxels missed, {:.0} % of healthy voxels enhanced",
         100.0 * twin.lge.miss_rate,
         100.0 * twin.lge.false_positive_rate
     );
-    println!("  fibrotic cells    I_Na −40 % (τ_in/0.6) | unchanged");
+    println!("  cell model        {:?} | MitchellSchaeffer", truth.cell);
+    println!("  fibrotic cells    I_Na −40 % | unchanged");
     println!(
         "  fibre field       rule-based + {}° disarray (wavelength {} mm) | rule-based",
         truth.fibre_disarray_deg, truth.fibre_disarray_wavelength_mm
@@ -169,14 +179,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     let settings = (&spec, &truth, &twin);
     let train_from = train_from.unwrap_or(seed);
     let train = rows(
-        &out.join(format!("rows_train_seed{train_from}_n{n_train}.json")),
+        &out.join(format!("rows_train_seed{train_from}_n{n_train}{tag}.json")),
         reuse,
         n_train,
         train_from ^ 0x7261_696e_5eed,
         settings,
     )?;
     let test = rows(
-        &out.join(format!("rows_test_seed{seed}_n{n}.json")),
+        &out.join(format!("rows_test_seed{seed}_n{n}{tag}.json")),
         reuse,
         n,
         seed,
@@ -229,12 +239,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     )?;
     print(&clinical);
     let summary = serde_json::json!({
-        "n_test": n, "n_train": n_train, "seed": seed, "train_seed": train_from,
+        "n_test": n, "n_train": n_train, "seed": seed, "train_seed": train_from, "truth_cell": truth.cell,
         "recurrence_model": model, "stages": stages,
         "substrate": substrate, "clinical": clinical,
     });
     std::fs::write(
-        out.join(format!("af_cohort_summary_seed{seed}.json")),
+        out.join(format!("af_cohort_summary_seed{seed}{tag}.json")),
         serde_json::to_string_pretty(&summary)?,
     )?;
     println!("{summary}");

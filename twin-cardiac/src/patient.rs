@@ -141,7 +141,7 @@ impl AfPatient {
 
     /// Courtemanche–Ramirez–Nattel 1998 cells for this patient, tabulated
     /// with ionic substeps for tissue steps of `dt_ms` (up to
-    /// [`CourtemancheLut::MAX_SPLIT_DT_MS`]; 0.5 mV per substep at 0.2 ms):
+    /// [`CourtemancheLut::MAX_SPLIT_DT_MS`]; 2.5 mV per ms of step):
     /// region 0, the atrial body, with the chronic-AF conductance changes
     /// ([`ConductanceScales::chronic_af`]) scaled by `remodelling` (each
     /// factor 1 + r·(f_cAF − 1)); region 1, the PV sleeves, the body cell
@@ -162,18 +162,26 @@ impl AfPatient {
         };
         let body = Courtemanche::default().scaled(body_scales);
         let pv = body.scaled(PV_SLEEVE_SCALES);
-        let max_dv_mv = 2.5 * dt_ms;
         [body, pv]
             .into_iter()
-            .map(|cell| {
-                CourtemancheLut::with_ionic_substeps(
-                    cell,
-                    dt_ms,
-                    CourtemancheLut::DEFAULT_BIN_MV,
-                    max_dv_mv.max(0.01),
-                )
-            })
+            .map(|cell| substepped(cell, dt_ms))
             .collect()
+    }
+
+    /// [`AfPatient::courtemanche_cells`] plus region 2, fibrotic-zone
+    /// myocytes: the body cell with 40 % less g_Na (Roney et al. 2016, as in
+    /// [`AfPatient::cells_with_fibrotic_remodelling`]).
+    pub fn courtemanche_cells_with_fibrotic_remodelling(
+        &self,
+        dt_ms: f64,
+    ) -> Result<Vec<CourtemancheLut>> {
+        let mut cells = self.courtemanche_cells(dt_ms)?;
+        let fibrotic = cells[0].model().scaled(ConductanceScales {
+            g_na: 0.6,
+            ..ConductanceScales::default()
+        });
+        cells.push(substepped(fibrotic, dt_ms)?);
+        Ok(cells)
     }
 
     /// Cells for a substrate whose fibrotic voxels carry region 2
@@ -233,6 +241,13 @@ impl AfPatient {
         )?;
         Ok(sheet)
     }
+}
+
+/// The tabulated cell with ionic substeps of 2.5 mV per ms of step (as
+/// tested in `tests/crn_tissue.rs`).
+fn substepped(cell: Courtemanche, dt_ms: f64) -> Result<CourtemancheLut> {
+    let max_dv_mv = (2.5 * dt_ms).max(0.01);
+    CourtemancheLut::with_ionic_substeps(cell, dt_ms, CourtemancheLut::DEFAULT_BIN_MV, max_dv_mv)
 }
 
 /// Pulmonary-vein sleeve conductance factors for the Courtemanche cell:

@@ -152,3 +152,36 @@ fn pv_sleeve_cells_repolarise_earlier() {
         assert!((0.7..0.95).contains(&ratio), "PV/body APD90 {ratio}");
     }
 }
+
+/// The fibrotic-zone cell (region 2: 40 % less g_Na) conducts more slowly
+/// than the body cell on the same 0.5 mm strip: reduced I_Na lowers CV
+/// sub-linearly (Shaw & Rudy 1997, Circ Res 81:727; roughly √g_Na in cable
+/// theory, i.e. ≈ 23 % slower here). Checked: 10–35 % slower.
+#[test]
+fn fibrotic_zone_cells_conduct_more_slowly() {
+    use twin_cardiac::fibrosis::FibrosisPattern;
+    use twin_cardiac::patient::{AfPatient, plane_wave_cv_of};
+    let patient = AfPatient {
+        la_diameter_mm: 40.0,
+        fibrosis_burden: 0.1,
+        fibrosis_pattern: FibrosisPattern::Compact,
+        fibrosis_seed: 1,
+        remodelling: 1.0,
+        conduction_scale: 1.0,
+    };
+    let cells = patient
+        .courtemanche_cells_with_fibrotic_remodelling(0.2)
+        .unwrap();
+    assert_eq!(cells.len(), 3);
+    let (body, fibrotic) = (cells[0].model(), cells[2].model());
+    assert!((fibrotic.g_na / body.g_na - 0.6).abs() < 1e-12);
+    assert_eq!(fibrotic.g_k1, body.g_k1);
+    let cv = |c| plane_wave_cv_of(c, 0.1, 0.5, 0.2).unwrap();
+    let (cv_body, cv_fibrotic) = (cv(&cells[0]), cv(&cells[2]));
+    let slower = 1.0 - cv_fibrotic / cv_body;
+    eprintln!(
+        "CV body {cv_body:.3} m/s, fibrotic {cv_fibrotic:.3} m/s ({:.0} % slower)",
+        100.0 * slower
+    );
+    assert!((0.10..0.35).contains(&slower), "{slower}");
+}

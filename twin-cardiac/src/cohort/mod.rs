@@ -17,8 +17,12 @@
 //! | grid spacing | finer | coarser (both with diffusivity tuned to the CV on their grid) |
 //! | pacing | denser sites, more beats, longer sustain | sparser, fewer, shorter |
 //!
-//! **What they share** (said plainly, as the validation issue asks): the
-//! Mitchell–Schaeffer cell model and its remodelling law, the monodomain
+//! With [`TruthSettings::courtemanche`] the truth's cells are
+//! Courtemanche–Ramirez–Nattel instead ([`TruthCell`]), on a 0.5 mm grid:
+//! the ionic model then differs too.
+//!
+//! **What they share** (said plainly, as the validation issue asks): by
+//! default the Mitchell–Schaeffer cell model and its remodelling law, the monodomain
 //! solver, the PVI lesion set, and the "inducible from any site" rule of
 //! substrate recurrence. The clinical label adds what the twin never
 //! simulates (trigger recurrence, incomplete expression).
@@ -66,7 +70,9 @@ use crate::cell::CellModel;
 use crate::error::{CardiacError, Result};
 use crate::fibrosis::{FibrosisEffect, FibrosisPattern, burden};
 use crate::geometry::AtrialSheet;
-use crate::patient::{AfPatient, conduction_scale_for_cv, tuned_conduction_scale};
+use crate::patient::{
+    AfPatient, conduction_scale_for_cv, tuned_conduction_scale, tuned_conduction_scale_of,
+};
 use crate::tissue::Substrate;
 
 /// Population from which virtual patients are drawn. Ranges are design
@@ -291,6 +297,23 @@ pub struct TruthSettings {
     pub fibre_disarray_deg: f64,
     /// Wavelength (mm) of the disarray's Fourier modes.
     pub fibre_disarray_wavelength_mm: f64,
+    /// The truth's cell model.
+    #[serde(default)]
+    pub cell: TruthCell,
+}
+
+/// The cell model of the truth's tissue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TruthCell {
+    /// Mitchell–Schaeffer, the twin's own model
+    /// ([`AfPatient::cells_with_fibrotic_remodelling`]).
+    #[default]
+    MitchellSchaeffer,
+    /// Courtemanche–Ramirez–Nattel 1998 with the patient's remodelling, PV
+    /// sleeves and fibrotic I_Na loss
+    /// ([`AfPatient::courtemanche_cells_with_fibrotic_remodelling`]): a
+    /// different ionic model from the twin's.
+    Courtemanche,
 }
 
 impl Default for TruthSettings {
@@ -300,6 +323,7 @@ impl Default for TruthSettings {
         Self {
             fibre_disarray_deg: 20.0,
             fibre_disarray_wavelength_mm: 20.0,
+            cell: TruthCell::MitchellSchaeffer,
             dx_mm: 1.0,
             protocol: InducibilityProtocol {
                 site_spacing_mm: 20.0,
@@ -307,6 +331,24 @@ impl Default for TruthSettings {
                 sustain_ms: 800.0,
                 ..InducibilityProtocol::default()
             },
+        }
+    }
+}
+
+impl TruthSettings {
+    /// The default truth with Courtemanche cells, on a 0.5 mm grid at
+    /// 0.2 ms steps with ionic substeps (at 1 mm the Courtemanche upstroke
+    /// is close to conduction block).
+    pub fn courtemanche() -> Self {
+        let d = Self::default();
+        Self {
+            cell: TruthCell::Courtemanche,
+            dx_mm: 0.5,
+            protocol: InducibilityProtocol {
+                dt_ms: 0.2,
+                ..d.protocol
+            },
+            ..d
         }
     }
 }
@@ -497,12 +539,20 @@ impl VirtualAfPatient {
     /// with fibrotic ionic remodelling, at the truth settings (sites paced in
     /// lattice order until one induces AF).
     pub fn true_outcome(&self, truth: &TruthSettings) -> Result<TruthOutcome> {
+        let (dx, dt) = (truth.dx_mm, truth.protocol.dt_ms);
+        let crn = match truth.cell {
+            TruthCell::MitchellSchaeffer => None,
+            TruthCell::Courtemanche => Some(
+                self.patient
+                    .courtemanche_cells_with_fibrotic_remodelling(dt)?,
+            ),
+        };
+        let conduction_scale = match &crn {
+            None => tuned_conduction_scale(self.cv_m_per_s, dx, dt)?,
+            Some(cells) => tuned_conduction_scale_of(&cells[0], self.cv_m_per_s, dx, dt)?,
+        };
         let p = &AfPatient {
-            conduction_scale: tuned_conduction_scale(
-                self.cv_m_per_s,
-                truth.dx_mm,
-                truth.protocol.dt_ms,
-            )?,
+            conduction_scale,
             ..self.patient
         };
         let effect = FibrosisEffect {
@@ -517,8 +567,13 @@ impl VirtualAfPatient {
             p.fibrosis_seed ^ 0xf1b2_e5d1,
         )?;
         let lesion = lesion_set(&sheet, &Strategy::Pvi, &LesionOptions::default())?;
-        let cells = p.cells_with_fibrotic_remodelling();
-        first_inducing_site(&sheet.substrate, &cells, &lesion, &truth.protocol)
+        match crn {
+            None => {
+                let cells = p.cells_with_fibrotic_remodelling();
+                first_inducing_site(&sheet.substrate, &cells, &lesion, &truth.protocol)
+            }
+            Some(cells) => first_inducing_site(&sheet.substrate, &cells, &lesion, &truth.protocol),
+        }
     }
 
     /// The twin's patient: LA size and burden from the record, remodelling
