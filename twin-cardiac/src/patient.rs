@@ -347,25 +347,42 @@ pub fn tuned_conduction_scale_of<M: CellModel + Clone>(
     dt_ms: f64,
 ) -> Result<f64> {
     let mut scale = conduction_scale_for_cv(cv_m_per_s)?;
-    for _ in 0..12 {
+    // Scales known to conduct too slowly (or not at all) / too fast: a
+    // fixed-point step that leaves this bracket is replaced by bisection, so
+    // the iteration also converges where CV is far from ∝ √D (near block).
+    let (mut lo, mut hi) = (0.0f64, f64::INFINITY);
+    for _ in 0..24 {
         let cv = match plane_wave_cv_of(model, 0.1 * scale, dx_mm, dt_ms) {
-            Ok(cv) => cv,
+            Ok(cv) => Some(cv),
             // Blocked: a grid this coarse needs more coupling to conduct
-            // this cell at all (ionic models with a fast upstroke fail
-            // first), so double it and measure again.
-            Err(CardiacError::InvalidInput { field, .. }) if field == "activation times" => {
-                scale *= 2.0;
-                if scale > 10.0 {
-                    break;
-                }
-                continue;
-            }
+            // this cell at all (ionic models with a fast upstroke fail first).
+            Err(CardiacError::InvalidInput { field, .. }) if field == "activation times" => None,
             Err(e) => return Err(e),
         };
-        if (cv / cv_m_per_s - 1.0).abs() < 0.005 {
+        if let Some(cv) = cv
+            && (cv / cv_m_per_s - 1.0).abs() < 0.005
+        {
             return Ok(scale);
         }
-        scale *= (cv_m_per_s / cv).powi(2);
+        let proposal = match cv {
+            Some(cv) if cv > cv_m_per_s => {
+                hi = hi.min(scale);
+                scale * (cv_m_per_s / cv).powi(2)
+            }
+            Some(cv) => {
+                lo = lo.max(scale);
+                scale * (cv_m_per_s / cv).powi(2)
+            }
+            None => {
+                lo = lo.max(scale);
+                2.0 * scale
+            }
+        };
+        scale = if proposal > lo && proposal < hi {
+            proposal
+        } else {
+            (lo * hi).sqrt()
+        };
         if !(0.2..=10.0).contains(&scale) {
             break;
         }

@@ -337,15 +337,16 @@ impl Default for TruthSettings {
 
 impl TruthSettings {
     /// The default truth with Courtemanche cells, on a 0.5 mm grid at
-    /// 0.2 ms steps with ionic substeps (at 1 mm the Courtemanche upstroke
-    /// is close to conduction block).
+    /// 0.1 ms steps with ionic substeps (at 1 mm the Courtemanche upstroke
+    /// is close to conduction block; at 0.2 ms the explicit diffusion limit
+    /// of the fastest-conducting patients on this grid is exceeded).
     pub fn courtemanche() -> Self {
         let d = Self::default();
         Self {
             cell: TruthCell::Courtemanche,
             dx_mm: 0.5,
             protocol: InducibilityProtocol {
-                dt_ms: 0.2,
+                dt_ms: 0.1,
                 ..d.protocol
             },
             ..d
