@@ -10,9 +10,9 @@
 //! (default Mitchell–Schaeffer, `out/af_ablation`). `--cell courtemanche`
 //! runs the same study with Courtemanche–Ramirez–Nattel cells
 //! (`AfPatient::courtemanche_cells`: chronic-AF remodelled body, PV sleeves
-//! with their own conductances) at 0.2 ms steps with ionic substeps, the
-//! diffusivity tuned so that the 1 mm grid conducts at the
-//! Mitchell–Schaeffer sheet's plane-wave CV; it takes a few minutes.
+//! with their own conductances) on a 0.5 mm grid at 0.2 ms steps with ionic
+//! substeps, the diffusivity tuned so that it conducts at the
+//! Mitchell–Schaeffer 1 mm sheet's plane-wave CV; it takes a few minutes.
 //! Writes `before_af.vti` (activation, Vm and phase during induced AF, for ParaView)
 //! and SVG maps (activation before/after each strategy with its lesions,
 //! phase singularities during induced AF, re-entry cells after PVI with the

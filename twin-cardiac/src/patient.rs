@@ -143,24 +143,13 @@ impl AfPatient {
     /// with ionic substeps for tissue steps of `dt_ms` (up to
     /// [`CourtemancheLut::MAX_SPLIT_DT_MS`]; 2.5 mV per ms of step):
     /// region 0, the atrial body, with the chronic-AF conductance changes
-    /// ([`ConductanceScales::chronic_af`]) scaled by `remodelling` (each
-    /// factor 1 + r·(f_cAF − 1)); region 1, the PV sleeves, the body cell
+    /// scaled by `remodelling` ([`ConductanceScales::partial_chronic_af`]);
+    /// region 1, the PV sleeves, the body cell
     /// with the PV factors of [`PV_SLEEVE_SCALES`].
     pub fn courtemanche_cells(&self, dt_ms: f64) -> Result<Vec<CourtemancheLut>> {
         self.validate()?;
-        let r = self.remodelling;
-        let caf = ConductanceScales::chronic_af();
-        let towards = |f: f64| 1.0 + r * (f - 1.0);
-        let body_scales = ConductanceScales {
-            g_na: towards(caf.g_na),
-            g_k1: towards(caf.g_k1),
-            g_to: towards(caf.g_to),
-            g_kur: towards(caf.g_kur),
-            g_kr: towards(caf.g_kr),
-            g_ks: towards(caf.g_ks),
-            g_cal: towards(caf.g_cal),
-        };
-        let body = Courtemanche::default().scaled(body_scales);
+        let body =
+            Courtemanche::default().scaled(ConductanceScales::partial_chronic_af(self.remodelling));
         let pv = body.scaled(PV_SLEEVE_SCALES);
         [body, pv]
             .into_iter()
@@ -306,10 +295,9 @@ pub fn plane_wave_cv_of<M: CellModel + Clone>(
     dx_mm: f64,
     dt_ms: f64,
 ) -> Result<f64> {
-    let ms = model.clone();
     let nx = (30.0 / dx_mm).round() as usize + 1;
     let sub = Substrate::sheet(nx, 3, dx_mm, d_mm2_per_ms, d_mm2_per_ms, 0.0)?;
-    let mut md = Monodomain::new(sub, vec![ms.clone()], dt_ms)?;
+    let mut md = Monodomain::new(sub, vec![model.clone()], dt_ms)?;
     md.add_stimulus(Stimulus::train(
         Site::Box {
             min_mm: [0.0, -1.0, -1.0],
@@ -318,7 +306,7 @@ pub fn plane_wave_cv_of<M: CellModel + Clone>(
         0.0,
         1000.0,
         1,
-        ms.default_stimulus(),
+        model.default_stimulus(),
     ))?;
     // Until the front has crossed the strip at half the continuum CV.
     let cv0 = REFERENCE_CV_M_PER_S * (d_mm2_per_ms / 0.1).sqrt();

@@ -148,6 +148,22 @@ impl ConductanceScales {
             ..Self::default()
         }
     }
+
+    /// A fraction `remodelling` (0–1) of the chronic-AF changes: each factor
+    /// 1 + r·(f_cAF − 1).
+    pub fn partial_chronic_af(remodelling: f64) -> Self {
+        let caf = Self::chronic_af();
+        let towards = |f: f64| 1.0 + remodelling * (f - 1.0);
+        Self {
+            g_na: towards(caf.g_na),
+            g_k1: towards(caf.g_k1),
+            g_to: towards(caf.g_to),
+            g_kur: towards(caf.g_kur),
+            g_kr: towards(caf.g_kr),
+            g_ks: towards(caf.g_ks),
+            g_cal: towards(caf.g_cal),
+        }
+    }
 }
 
 impl Courtemanche {

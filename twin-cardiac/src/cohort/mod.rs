@@ -540,18 +540,30 @@ impl VirtualAfPatient {
     /// with fibrotic ionic remodelling, at the truth settings (sites paced in
     /// lattice order until one induces AF).
     pub fn true_outcome(&self, truth: &TruthSettings) -> Result<TruthOutcome> {
-        let (dx, dt) = (truth.dx_mm, truth.protocol.dt_ms);
-        let crn = match truth.cell {
-            TruthCell::MitchellSchaeffer => None,
-            TruthCell::Courtemanche => Some(
-                self.patient
-                    .courtemanche_cells_with_fibrotic_remodelling(dt)?,
-            ),
-        };
-        let conduction_scale = match &crn {
-            None => tuned_conduction_scale(self.cv_m_per_s, dx, dt)?,
-            Some(cells) => tuned_conduction_scale_of(&cells[0], self.cv_m_per_s, dx, dt)?,
-        };
+        let (dx, dt, cv) = (truth.dx_mm, truth.protocol.dt_ms, self.cv_m_per_s);
+        match truth.cell {
+            TruthCell::MitchellSchaeffer => {
+                let cells = self.patient.cells_with_fibrotic_remodelling();
+                let scale = tuned_conduction_scale(cv, dx, dt)?;
+                self.outcome_on_true_substrate(truth, scale, &cells)
+            }
+            TruthCell::Courtemanche => {
+                let cells = self
+                    .patient
+                    .courtemanche_cells_with_fibrotic_remodelling(dt)?;
+                let scale = tuned_conduction_scale_of(&cells[0], cv, dx, dt)?;
+                self.outcome_on_true_substrate(truth, scale, &cells)
+            }
+        }
+    }
+
+    /// [`Self::true_outcome`] with `cells` at a given conduction scale.
+    fn outcome_on_true_substrate<M: CellModel + Clone>(
+        &self,
+        truth: &TruthSettings,
+        conduction_scale: f64,
+        cells: &[M],
+    ) -> Result<TruthOutcome> {
         let p = &AfPatient {
             conduction_scale,
             ..self.patient
@@ -568,13 +580,7 @@ impl VirtualAfPatient {
             p.fibrosis_seed ^ 0xf1b2_e5d1,
         )?;
         let lesion = lesion_set(&sheet, &Strategy::Pvi, &LesionOptions::default())?;
-        match crn {
-            None => {
-                let cells = p.cells_with_fibrotic_remodelling();
-                first_inducing_site(&sheet.substrate, &cells, &lesion, &truth.protocol)
-            }
-            Some(cells) => first_inducing_site(&sheet.substrate, &cells, &lesion, &truth.protocol),
-        }
+        first_inducing_site(&sheet.substrate, cells, &lesion, &truth.protocol)
     }
 
     /// The twin's patient: LA size and burden from the record, remodelling

@@ -259,10 +259,10 @@ impl CarpMesh {
                 .map_or(0, |(_, r)| *r);
             // Voxel index range of the element's bounding box.
             let range = |a: usize| {
-                let c: Vec<f64> = t.iter().map(|&k| self.points_mm[k as usize][a]).collect();
-                let (min, max) = c
+                let (min, max) = t
                     .iter()
-                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(m, x), &v| {
+                    .map(|&k| self.points_mm[k as usize][a])
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(m, x), v| {
                         (m.min(v), x.max(v))
                     });
                 let first = ((min - origin[a]) / dx_mm).ceil().max(0.0) as usize;
