@@ -24,6 +24,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use patient_twin::oncology::glioma::BrainTissue;
+use patient_twin::oncology::glioma::twin::IntervalMethod;
 use patient_twin::oncology::glioma::cohort::{StudyOptions, run_study};
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -124,9 +125,25 @@ fn main() -> Result<(), Box<dyn Error>> {
         r.median_calibration_seconds
     );
     println!(
-        "twin 95% Days Gained prediction interval covers the true Days Gained: {:.0}%",
-        100.0 * r.days_gained_coverage
+        "twin 95% Days Gained prediction interval covers the true Days Gained: {:.0}%; \
+         unbounded intervals: {}",
+        100.0 * r.days_gained_coverage,
+        r.unbounded_days_gained_intervals
     );
+    for (name, c) in [
+        ("first order", r.days_gained_coverage_first_order),
+        (
+            "posterior draws (near-singular fits)",
+            r.days_gained_coverage_posterior,
+        ),
+    ] {
+        if let Some(c) = c {
+            println!(
+                "  {name}: covers {}/{} = {:.2} [{:.2}, {:.2}] (Wilson)",
+                c.k, c.n, c.estimate, c.ci95[0], c.ci95[1]
+            );
+        }
+    }
     // Plain CSV (all fields numeric or true/false, no quoting needed).
     let mut csv = vec![
         [
@@ -152,6 +169,9 @@ fn main() -> Result<(), Box<dyn Error>> {
             "twin_rho_lo",
             "twin_rho_hi",
             "twin_days_gained_median_alpha",
+            "twin_days_gained_lo",
+            "twin_days_gained_hi",
+            "twin_days_gained_interval_posterior",
             "twin_p_responder",
             "baseline_p_responder",
         ]
@@ -188,6 +208,12 @@ fn main() -> Result<(), Box<dyn Error>> {
                 tw(|t| t.rho_ci95[0]),
                 tw(|t| t.rho_ci95[1]),
                 tw(|t| t.days_gained[1]),
+                tw(|t| t.days_gained_ci95[0]),
+                tw(|t| t.days_gained_ci95[1]),
+                t.map_or(String::new(), |t| {
+                    matches!(t.days_gained_interval, IntervalMethod::PosteriorDraws { .. })
+                        .to_string()
+                }),
                 format!("{:.4}", t.map_or(0.5, |t| t.p_responder)),
                 format!("{:.4}", row.baseline_p.unwrap_or(f64::NAN)),
             ]

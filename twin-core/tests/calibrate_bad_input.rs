@@ -165,6 +165,24 @@ fn bad_sampler_and_band_settings_are_rejected() {
         ..McmcOptions::default()
     };
     assert!(sample_posterior(&problem, &lap, &burn).is_err());
+    // The explicit-ball entry point checks its start and, given the ball the Laplace
+    // entry point uses (0.1 × its sd), draws exactly the same chain.
+    let short = McmcOptions {
+        n_walkers: 4,
+        n_steps: 40,
+        burn_in: 10,
+        ..McmcOptions::default()
+    };
+    let sd = vec![0.1 * lap.cov_z[0][0].sqrt()];
+    assert_eq!(
+        sample_posterior_around(&problem, &lap.estimate_z, &sd, &short).unwrap(),
+        sample_posterior(&problem, &lap, &short).unwrap()
+    );
+    let neg = sample_posterior_around(&problem, &lap.estimate_z, &[-0.1], &short)
+        .unwrap_err()
+        .to_string();
+    assert!(neg.contains("start_sd_z") && neg.contains("-0.1"), "{neg}");
+    assert!(sample_posterior_around(&problem, &[0.0, 0.0], &sd, &short).is_err());
     let draws = lap.sample(10, 1).unwrap();
     assert!(prediction_band(&draws, |p| Ok(vec![p[0]]), 1.5).is_err());
     let nan = prediction_band(&draws, |_| Ok(vec![f64::NAN]), 0.9)

@@ -91,12 +91,42 @@ pub fn sample_posterior<M: Model>(
     options: &McmcOptions,
 ) -> Result<Posterior> {
     let p = problem.specs().len();
-    if start.estimate_z.len() != p {
+    if start.estimate_z.len() != p || start.cov_z.len() != p {
         return Err(CoreError::ShapeMismatch {
             what: "Laplace start vs problem parameters".into(),
             expected: p.to_string(),
             found: start.estimate_z.len().to_string(),
         });
+    }
+    let sd_z: Vec<f64> = (0..p).map(|i| 0.1 * start.cov_z[i][i].sqrt()).collect();
+    sample_posterior_around(problem, &start.estimate_z, &sd_z, options)
+}
+
+/// Sample the posterior, starting the walkers in a Gaussian ball of standard
+/// deviations `start_sd_z` (unconstrained space, one per parameter, ≥ 0) around
+/// `centre_z`: for callers whose start is not a twin-core [`Laplace`] (a
+/// Gauss–Newton fit of their own, or a poorly identified mode whose Laplace
+/// width would scatter the walkers too far).
+pub fn sample_posterior_around<M: Model>(
+    problem: &Problem<M>,
+    centre_z: &[f64],
+    start_sd_z: &[f64],
+    options: &McmcOptions,
+) -> Result<Posterior> {
+    let p = problem.specs().len();
+    if centre_z.len() != p || start_sd_z.len() != p {
+        return Err(CoreError::ShapeMismatch {
+            what: "start centre and spread vs problem parameters".into(),
+            expected: p.to_string(),
+            found: format!("{} and {}", centre_z.len(), start_sd_z.len()),
+        });
+    }
+    if let Some(bad) = start_sd_z.iter().find(|s| !(s.is_finite() && **s >= 0.0)) {
+        return Err(CoreError::invalid(
+            "start_sd_z",
+            bad,
+            "finite and >= 0 for every parameter",
+        ));
     }
     let o = options;
     if o.n_walkers < 2 * p.max(2) || !o.n_walkers.is_multiple_of(2) {
@@ -120,14 +150,13 @@ pub fn sample_posterior<M: Model>(
             "a finite number > 1",
         ));
     }
-    let scale: Vec<f64> = (0..p).map(|i| 0.1 * start.cov_z[i][i].sqrt()).collect();
     let mut walkers: Vec<Walker> = (0..o.n_walkers)
         .map(|k| {
             let mut rng = ChaCha8Rng::seed_from_u64(o.seed);
             rng.set_stream(k as u64);
             for _ in 0..100 {
                 let z: Vec<f64> = (0..p)
-                    .map(|j| start.estimate_z[j] + scale[j] * rng.sample::<f64, _>(StandardNormal))
+                    .map(|j| centre_z[j] + start_sd_z[j] * rng.sample::<f64, _>(StandardNormal))
                     .collect();
                 let lp = problem.log_posterior_z(&z);
                 if lp.is_finite() {

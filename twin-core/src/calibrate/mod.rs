@@ -45,7 +45,9 @@ mod parameters;
 
 pub use forecast::{PredictionBand, forecast_from_draws, prediction_band};
 pub use laplace::{CovarianceMethod, Laplace, ParameterEstimate, laplace};
-pub use mcmc::{McmcDiagnostics, McmcOptions, Posterior, sample_posterior};
+pub use mcmc::{
+    McmcDiagnostics, McmcOptions, Posterior, sample_posterior, sample_posterior_around,
+};
 pub use objective::{Likelihood, Model, Observations, Problem, SigmaModel};
 pub use optimise::{Fit, FitOptions, Optimiser, StartReport, fit};
 pub use parameters::{ParameterSpec, Prior, Transform};

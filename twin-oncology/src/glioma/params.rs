@@ -65,6 +65,21 @@ impl GrowthParams {
     }
 }
 
+/// Published glioblastoma range of `D_white` (mm²/day), Harpold, Alvord & Swanson 2007
+/// (J Neuropathol Exp Neurol 66:1).
+pub const PUBLISHED_D_WHITE_RANGE_MM2_PER_DAY: [f64; 2] = [0.02, 1.5];
+/// Published glioblastoma range of ρ (1/day), Harpold, Alvord & Swanson 2007.
+pub const PUBLISHED_RHO_RANGE_PER_DAY: [f64; 2] = [0.005, 0.2];
+
+/// Population prior of one growth parameter: log-normal whose central 95 % is the
+/// published `range` (median the geometric mid-point). Our reading of a range as a
+/// 95 % interval is an assumption; Harpold 2007 give ranges, not a distribution.
+/// Returns `(mu_log, sigma_log)`.
+pub fn log_normal_prior_of_range(range: [f64; 2]) -> (f64, f64) {
+    let (lo, hi) = (range[0].ln(), range[1].ln());
+    (0.5 * (lo + hi), (hi - lo) / (2.0 * twin_core::stats::Z95))
+}
+
 /// Log-sd of α around the prior median [`LqParams::prior_alpha_for_rho`] (our
 /// assumption: Rockne et al. 2010 report the ρ–α association but no scatter we could
 /// cite). The same value as the in-silico cohort's.

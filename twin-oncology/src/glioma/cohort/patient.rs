@@ -7,7 +7,9 @@ use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{OncologyError, Result};
-use crate::glioma::params::{ALPHA_PRIOR_LOG_SD, GrowthParams, LqParams};
+use crate::glioma::params::{
+    ALPHA_PRIOR_LOG_SD, GrowthParams, LqParams, PUBLISHED_D_WHITE_RANGE_MM2_PER_DAY,
+};
 use crate::glioma::tissue::BrainTissue;
 
 /// Range of the virtual patients' ρ (1/day): the upper part of the published 0.005–0.2
@@ -62,7 +64,8 @@ pub fn draw_patient(
         let rho = log_uniform(&mut rng, RHO_RANGE_PER_DAY[0], RHO_RANGE_PER_DAY[1]);
         let w = log_uniform(&mut rng, WIDTH_RANGE_MM[0], WIDTH_RANGE_MM[1]);
         let (d, v) = (rho * w * w, 2.0 * rho * w);
-        if (0.02..=1.5).contains(&d)
+        let [d_lo, d_hi] = PUBLISHED_D_WHITE_RANGE_MM2_PER_DAY;
+        if (d_lo..=d_hi).contains(&d)
             && (SPEED_RANGE_MM_PER_DAY[0]..=SPEED_RANGE_MM_PER_DAY[1]).contains(&v)
         {
             break (d, rho);

@@ -10,18 +10,19 @@ use crate::glioma::model::{TreatmentOptions, TreatmentPlan};
 use crate::glioma::params::RESPONDER_DAYS_GAINED;
 use crate::glioma::radiotherapy::Schedule;
 use crate::glioma::tissue::BrainTissue;
-use crate::glioma::twin::{CalibrationOptions, Segmentation, calibrate};
+use crate::glioma::twin::{CalibrationOptions, IntervalMethod, Segmentation, calibrate};
 
 /// The twin's prediction of one patient's response from pre-treatment scans only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TwinPrediction {
     /// Fitted `D_white` (mm²/day).
     pub diffusion_white_mm2_per_day: f64,
-    /// 95% interval of `D_white`.
+    /// 95% interval of `D_white` (Laplace; the posterior's for a near-singular fit,
+    /// see `days_gained_interval`).
     pub diffusion_ci95: [f64; 2],
     /// Fitted ρ (1/day).
     pub rho_per_day: f64,
-    /// 95% interval of ρ.
+    /// 95% interval of ρ (as `diffusion_ci95`).
     pub rho_ci95: [f64; 2],
     /// Prior median α at the fitted ρ (1/Gy).
     pub alpha_median_per_gy: f64,
@@ -33,6 +34,9 @@ pub struct TwinPrediction {
     /// 95% prediction interval of Days Gained (α, D and ρ uncertainty;
     /// [`crate::glioma::twin::CalibratedTwin::forecast_plans_with_intervals`]).
     pub days_gained_ci95: [f64; 2],
+    /// How that interval was made (first order, or posterior draws for a
+    /// near-singular fit).
+    pub days_gained_interval: IntervalMethod,
     /// Probability of response, `P(α > α*)` under the prior.
     pub p_responder: f64,
     /// Calibration wall time (s).
@@ -99,7 +103,18 @@ pub fn twin_predict(
     let [lo, hi] = f.days_gained_alpha_ends;
     let dg = [lo, f.outcome.days_gained, hi];
     let p_responder = responder_probability(&dg)?;
-    let ci = |i: usize| [twin.intervals[i].lower, twin.intervals[i].upper];
+    // A near-singular fit's parameter intervals are the posterior's too.
+    let ci = |i: usize| match &f.interval_method {
+        IntervalMethod::PosteriorDraws {
+            diffusion_white,
+            rho,
+            ..
+        } => {
+            let e = if i == 0 { diffusion_white } else { rho };
+            [e.lower, e.upper]
+        }
+        IntervalMethod::FirstOrder => [twin.intervals[i].lower, twin.intervals[i].upper],
+    };
     Ok(TwinPrediction {
         diffusion_white_mm2_per_day: twin.growth.diffusion_white_mm2_per_day,
         diffusion_ci95: ci(0),
@@ -108,6 +123,7 @@ pub fn twin_predict(
         alpha_median_per_gy: alpha_median,
         days_gained: dg,
         days_gained_ci95: f.days_gained_ci95,
+        days_gained_interval: f.interval_method,
         p_responder,
         calibration_seconds: twin.calibration_seconds,
     })

@@ -10,6 +10,7 @@ use twin_validate::bootstrap::{BootstrapConfig, bootstrap, strata_from_labels};
 use twin_validate::compare::{BinaryMetric, PairedComparison, compare_binary};
 use twin_validate::delong::{DeLongTest, delong_test};
 
+use super::coverage::Proportion;
 use super::baseline::{BASELINE_COVARIATES, BaselineFeatures, baseline_features};
 use super::failure::{FailureCause, failure_category};
 use super::patient::{MAX_DRAW_ATTEMPTS, VirtualGliomaPatient, draw_patient};
@@ -19,7 +20,7 @@ use crate::error::{OncologyError, Result};
 use crate::glioma::model::TreatmentOptions;
 use crate::glioma::radiotherapy::Schedule;
 use crate::glioma::tissue::BrainTissue;
-use crate::glioma::twin::{CalibrationOptions, Segmentation};
+use crate::glioma::twin::{CalibrationOptions, IntervalMethod, Segmentation};
 
 /// Settings of [`run_study`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -172,6 +173,14 @@ pub struct StudyResult {
     /// Fraction whose 95% Days Gained prediction interval covers the true Days Gained
     /// (both read with the study's horizon, so values at the horizon are lower bounds).
     pub days_gained_coverage: f64,
+    /// Coverage of the first-order Days Gained intervals, among calibrated twins
+    /// that used them (`None` if none did).
+    pub days_gained_coverage_first_order: Option<Proportion>,
+    /// Coverage of the posterior-draw Days Gained intervals (near-singular fits),
+    /// among calibrated twins that used them (`None` if none did).
+    pub days_gained_coverage_posterior: Option<Proportion>,
+    /// Days Gained intervals with an infinite end.
+    pub unbounded_days_gained_intervals: usize,
     /// Median calibration time (s).
     pub median_calibration_seconds: f64,
     /// Test patients (training rows are not kept).
@@ -328,7 +337,35 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
         .filter_map(|r| r.twin.as_ref().map(|t| t.calibration_seconds))
         .collect();
     secs.sort_by(f64::total_cmp);
+    let dg_coverage = |posterior: bool| -> Result<Option<Proportion>> {
+        let group: Vec<bool> = rows
+            .iter()
+            .filter_map(|r| {
+                let t = r.twin.as_ref()?;
+                let is_posterior = matches!(
+                    t.days_gained_interval,
+                    IntervalMethod::PosteriorDraws { .. }
+                );
+                (is_posterior == posterior)
+                    .then(|| covers(t.days_gained_ci95, r.true_days_gained))
+            })
+            .collect();
+        if group.is_empty() {
+            return Ok(None);
+        }
+        Proportion::wilson(group.iter().filter(|&&c| c).count(), group.len()).map(Some)
+    };
     Ok(StudyResult {
+        days_gained_coverage_first_order: dg_coverage(false)?,
+        days_gained_coverage_posterior: dg_coverage(true)?,
+        unbounded_days_gained_intervals: rows
+            .iter()
+            .filter(|r| {
+                r.twin
+                    .as_ref()
+                    .is_some_and(|t| t.days_gained_ci95.iter().any(|x| !x.is_finite()))
+            })
+            .count(),
         n: rows.len(),
         n_enrolled: rows.len(),
         n_train: train.len(),

@@ -221,6 +221,17 @@ fn quantile(x: &[f64], mass: &[f64], p: f64) -> f64 {
     x[x.len() - 1]
 }
 
+impl AlphaPosterior {
+    /// The `p`-quantile of the α grid posterior (1/Gy), `p` clamped to [0, 1].
+    pub fn quantile_per_gy(&self, p: f64) -> f64 {
+        quantile(
+            &self.alpha_grid_per_gy,
+            &self.posterior_mass,
+            p.clamp(0.0, 1.0),
+        )
+    }
+}
+
 /// Posterior of the radiosensitivity α from a post-treatment scan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlphaPosterior {

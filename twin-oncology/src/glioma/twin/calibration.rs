@@ -429,6 +429,7 @@ pub fn calibrate(
         crop_centre_mm,
         onset_to_first_scan_days: r.t_first,
         first_scan_day: scans[0].day,
+        scan_offsets_days: offsets.clone(),
         first_t1gd_radius_mm: r1,
         observed_radii_mm: observed,
         fitted_radii_mm: fitted,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use twin_core::stats::Z95;
 
 use super::CalibratedTwin;
+use super::posterior::{IntervalMethod, PosteriorOptions, draw_interval};
 use super::simulation::Run;
 use crate::error::{OncologyError, Result};
 use crate::glioma::model::{
@@ -76,7 +77,87 @@ impl CalibratedTwin {
     /// quadrature, `DG₀ ∓ √(ΔDG_α² + (1.96 s)²)`, floored at 0 days. After an α
     /// update this is conservative: the posterior's width already carries the D, ρ
     /// uncertainty of the post-treatment radii.
+    ///
+    /// **Near-singular fits** ([`Self::is_near_singular`], or a secant run that
+    /// fails): the first-order interval would be unbounded or meaningless, so the
+    /// interval comes from posterior draws instead
+    /// ([`Self::forecast_plans_with_posterior_intervals`] with default
+    /// [`PosteriorOptions`]); [`PlanForecast::interval_method`] says which was used.
     pub fn forecast_plans_with_intervals(
+        &self,
+        tissue: &BrainTissue,
+        rt_start_day: f64,
+        plans: &[TreatmentPlan],
+        options: &TreatmentOptions,
+    ) -> Result<Vec<PlanForecast>> {
+        let mut out = self.first_order_forecasts(tissue, rt_start_day, plans, options)?;
+        if self.is_near_singular() || out.iter().any(|f| !f.days_gained_growth_sd.is_finite()) {
+            self.apply_posterior_intervals(
+                &mut out,
+                tissue,
+                rt_start_day,
+                plans,
+                options,
+                &PosteriorOptions::default(),
+            )?;
+        }
+        out.sort_by(|a, b| b.outcome.days_gained.total_cmp(&a.outcome.days_gained));
+        Ok(out)
+    }
+
+    /// [`Self::forecast_plans_with_intervals`] with the intervals always from
+    /// posterior draws of D and ρ ([`Self::growth_posterior`]), ranked by the
+    /// central forecast (best first).
+    pub fn forecast_plans_with_posterior_intervals(
+        &self,
+        tissue: &BrainTissue,
+        rt_start_day: f64,
+        plans: &[TreatmentPlan],
+        options: &TreatmentOptions,
+        posterior_options: &PosteriorOptions,
+    ) -> Result<Vec<PlanForecast>> {
+        let mut out = self.first_order_forecasts(tissue, rt_start_day, plans, options)?;
+        self.apply_posterior_intervals(
+            &mut out,
+            tissue,
+            rt_start_day,
+            plans,
+            options,
+            posterior_options,
+        )?;
+        out.sort_by(|a, b| b.outcome.days_gained.total_cmp(&a.outcome.days_gained));
+        Ok(out)
+    }
+
+    /// Replace the intervals of `forecasts` (in plan order) by posterior-draw ones.
+    fn apply_posterior_intervals(
+        &self,
+        forecasts: &mut [PlanForecast],
+        tissue: &BrainTissue,
+        rt_start_day: f64,
+        plans: &[TreatmentPlan],
+        options: &TreatmentOptions,
+        posterior_options: &PosteriorOptions,
+    ) -> Result<()> {
+        let posterior = self.growth_posterior(tissue, posterior_options)?;
+        let draws = self.days_gained_draws(
+            tissue,
+            rt_start_day,
+            plans,
+            options,
+            &posterior,
+            posterior_options.seed,
+        )?;
+        for (f, d) in forecasts.iter_mut().zip(&draws) {
+            let (ci, method) = draw_interval(d, &posterior)?;
+            f.days_gained_ci95 = ci;
+            f.interval_method = method;
+        }
+        Ok(())
+    }
+
+    /// First-order forecasts with intervals, in plan order.
+    fn first_order_forecasts(
         &self,
         tissue: &BrainTissue,
         rt_start_day: f64,
@@ -171,9 +252,9 @@ impl CalibratedTwin {
                 days_gained_ci95: [(dg[0] - side(dg[1])).max(0.0), dg[0] + side(dg[2])],
                 days_gained_alpha_ends: [dg[1], dg[2]],
                 days_gained_growth_sd: growth_sd,
+                interval_method: IntervalMethod::FirstOrder,
             });
         }
-        out.sort_by(|a, b| b.outcome.days_gained.total_cmp(&a.outcome.days_gained));
         Ok(out)
     }
 }
@@ -198,6 +279,9 @@ pub struct PlanForecast {
     pub days_gained_ci95: [f64; 2],
     /// Days Gained at the ends of α's 95% interval, D and ρ at their fit (days).
     pub days_gained_alpha_ends: [f64; 2],
-    /// Standard deviation of Days Gained from the D, ρ uncertainty (days, first order).
+    /// Standard deviation of Days Gained from the D, ρ uncertainty (days, first
+    /// order; infinite when a secant run failed).
     pub days_gained_growth_sd: f64,
+    /// How `days_gained_ci95` was made.
+    pub interval_method: IntervalMethod,
 }

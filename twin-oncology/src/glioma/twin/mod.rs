@@ -37,6 +37,7 @@
 mod alpha;
 mod calibration;
 mod forecast;
+mod posterior;
 mod segmentation;
 mod simulation;
 
@@ -49,6 +50,9 @@ pub use alpha::{ALPHA_GRID_NODES, AlphaPosterior};
 pub(crate) use calibration::distance_mm;
 pub use calibration::{CalibrationOptions, calibrate, forward_radii_mm, wave_gap_factor};
 pub use forecast::PlanForecast;
+pub use posterior::{
+    GrowthPosterior, IntervalMethod, NEAR_SINGULAR_LOG_SD, PosteriorOptions,
+};
 pub use segmentation::{MAX_OUTSIDE_FRACTION, Segmentation};
 pub use simulation::MAX_ONSET_DAYS;
 
@@ -79,6 +83,10 @@ pub struct CalibratedTwin {
     pub onset_to_first_scan_days: f64,
     /// Day of the first scan.
     pub first_scan_day: f64,
+    /// Days of the calibration scans after the first (`[0, …]`); empty in twins
+    /// serialised before this field existed.
+    #[serde(default)]
+    pub scan_offsets_days: Vec<f64>,
     /// Observed T1Gd radius at the first scan (mm): the model clock's anchor.
     pub first_t1gd_radius_mm: f64,
     /// Observed radii used: FLAIR at scan 1, then T1Gd and FLAIR per later scan (mm).
@@ -125,4 +133,4 @@ impl CalibratedTwin {
 /// Largest secant half-step in `ln D` or `ln ρ` of the first-order propagations: a
 /// poorly identified parameter (sd beyond ×1.65) still gets a local slope, scaled by
 /// its full covariance, instead of a secant to parameters far from its fit.
-const MAX_SECANT_LOG_STEP: f64 = 0.5;
+pub(super) const MAX_SECANT_LOG_STEP: f64 = 0.5;
