@@ -8,7 +8,7 @@ use super::Temozolomide;
 use super::model::{TreatmentOptions, TreatmentPlan};
 use super::radiotherapy::Schedule;
 use super::tissue::BrainTissue;
-use super::twin::{CalibratedTwin, CalibrationOptions, Segmentation, calibrate};
+use super::twin::{CalibratedTwin, CalibrationOptions, IntervalMethod, Segmentation, calibrate};
 use crate::error::{OncologyError, Result};
 use twin_core::twin::{
     Better, CalibrateOptions, Calibration, CredibilityItem, DigitalTwin, Evidence, FitSeries,
@@ -199,8 +199,10 @@ impl DigitalTwin for GliomaTwin {
                     outcomes.push(Outcome::exact("time_to_progression_days", "d", ttp)?);
                 }
                 let mut pf = PlanForecast::new(plan.name.clone(), plan.clone(), outcomes);
-                if f.days_gained_ci95[1].is_infinite() {
-                    pf.warnings.push("the upper end of the Days Gained interval is unbounded: the scans do not pin down growth (near-singular Laplace matrix)".into());
+                if let IntervalMethod::PosteriorDraws { r_hat_max, .. } = &f.interval_method {
+                    pf.warnings.push(format!(
+                        "the scans barely pin down growth (near-singular Laplace matrix): the Days Gained interval comes from posterior draws of D and ρ under the published-range prior (split R̂ {r_hat_max:.2})"
+                    ));
                 }
                 Ok(pf)
             })

@@ -24,11 +24,15 @@
 //!    ([`CalibratedTwin::update_alpha`]: 1-D grid posterior, D and ρ uncertainty
 //!    propagated), and forecasts then use the posterior median.
 //! 4. **Forecasts** of treatment plans ([`TreatmentPlan`]: fractionation, uniform PTV
-//!    or a NIfTI dose map, optional temozolomide), ranked by Days Gained.
+//!    or a NIfTI dose map, optional temozolomide), ranked by Days Gained, with 95%
+//!    intervals: first order around the fit, or — where the Laplace approximation is
+//!    near-singular (slow tumours, close scans) — from posterior draws of D and ρ
+//!    (twin-core ensemble MCMC under a published-range prior,
+//!    [`CalibratedTwin::growth_posterior`]), so every interval is finite.
 //!
 //! One job per file: `segmentation` (scans and their NIfTI I/O), `simulation` (forward
-//! runs from the seed), `calibration` (steps 1–2), `forecast` (step 4) and `alpha`
-//! (step 3); this module holds the twin itself and the first-order propagation of the
+//! runs from the seed), `calibration` (steps 1–2), `forecast` (step 4), `posterior`
+//! (its posterior draws) and `alpha` (step 3); this module holds the twin itself and the first-order propagation of the
 //! D, ρ uncertainty that calibration, forecasts and the α update share.
 //!
 //! [`ALPHA_PRIOR_LOG_SD`]: crate::glioma::params::ALPHA_PRIOR_LOG_SD
