@@ -14,7 +14,7 @@ use std::error::Error;
 use std::path::PathBuf;
 
 /// Every trial spec, fitting sources first, then the held-out trials.
-const TRIALS: [&str; 14] = [
+const TRIALS: [&str; 16] = [
     "e2100",
     "m77001",
     "avado",
@@ -25,10 +25,12 @@ const TRIALS: [&str; 14] = [
     "ribbon1_capecitabine",
     "olympiad",
     "ascent",
+    "destiny_breast04_hr_positive",
     "cleopatra",
     "paloma2",
     "solar1_non_mutant",
     "tax311",
+    "destiny_breast04_hr_negative",
 ];
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -191,5 +193,11 @@ fn fit_all(
     )?;
     fit_agent_to_arm(&specs["olympiad"], 1, Agent::Olaparib, e)?;
     fit_agent_to_arm(&specs["ascent"], 1, Agent::SacituzumabGovitecan, e)?;
+    fit_agent_to_arm(
+        &specs["destiny_breast04_hr_positive"],
+        1,
+        Agent::TrastuzumabDeruxtecan,
+        e,
+    )?;
     Ok(())
 }

@@ -32,10 +32,17 @@ pub enum Agent {
     Olaparib,
     /// Sacituzumab govitecan (anti-TROP2 antibody–drug conjugate).
     SacituzumabGovitecan,
+    /// Trastuzumab deruxtecan 5.4 mg/kg every 3 weeks (anti-HER2 antibody–drug
+    /// conjugate with a membrane-permeable topoisomerase-I payload, active on
+    /// HER2-low tumours).
+    TrastuzumabDeruxtecan,
 }
 
-/// Every agent, in a fixed order (index of per-patient sensitivities).
-pub const AGENTS: [Agent; 12] = [
+/// Every agent, in a fixed order (index of per-patient sensitivities). New agents
+/// go at the end: virtual cohorts draw the sensitivities of the last
+/// [`LATE_AGENTS`] from a second random stream, so adding one leaves earlier
+/// trials' cohorts unchanged.
+pub const AGENTS: [Agent; 13] = [
     Agent::Paclitaxel,
     Agent::Docetaxel,
     Agent::Bevacizumab,
@@ -48,7 +55,12 @@ pub const AGENTS: [Agent; 12] = [
     Agent::Capecitabine,
     Agent::Olaparib,
     Agent::SacituzumabGovitecan,
+    Agent::TrastuzumabDeruxtecan,
 ];
+
+/// Agents at the end of [`AGENTS`] whose per-patient sensitivities come from a
+/// virtual cohort's second random stream (added after the first fitted release).
+pub const LATE_AGENTS: usize = 1;
 
 /// The tumour's biology and treatment history, as far as the agents care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +79,10 @@ pub struct Biomarkers {
     /// ESR1 mutation in the tumour (or circulating tumour DNA).
     #[serde(default)]
     pub esr1_mutant: bool,
+    /// HER2-low: IHC 1+, or IHC 2+ with a negative ISH (never together with
+    /// `her2_positive`).
+    #[serde(default)]
+    pub her2_low: bool,
 }
 
 impl Agent {
@@ -83,9 +99,13 @@ impl Agent {
     /// André 2019, NEJM 380:1929: no significant benefit without one); olaparib
     /// needs a germline BRCA variant (OlympiAD enrolled carriers only, Robson 2017,
     /// NEJM 377:523); sacituzumab's target TROP2 is expressed in nearly all breast
-    /// cancers (ASCENT did not select on it, Bardia 2021, NEJM 384:1529).
+    /// cancers (ASCENT did not select on it, Bardia 2021, NEJM 384:1529);
+    /// trastuzumab deruxtecan needs HER2 expression, positive or low
+    /// (DESTINY-Breast04 enrolled HER2-low only, Modi 2022, NEJM 387:9; its activity
+    /// on IHC 0 tumours is not modelled).
     pub fn acts_on(self, b: &Biomarkers) -> bool {
         match self {
+            Agent::TrastuzumabDeruxtecan => b.her2_positive || b.her2_low,
             Agent::Trastuzumab | Agent::Pertuzumab => b.her2_positive,
             Agent::AromataseInhibitor | Agent::Fulvestrant | Agent::Cdk46Inhibitor => b.hr_positive,
             Agent::Alpelisib => b.pik3ca_mutant && b.hr_positive,

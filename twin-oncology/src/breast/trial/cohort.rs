@@ -1,6 +1,6 @@
 //! Virtual patients from a trial's baseline table.
 
-use super::agents::Biomarkers;
+use super::agents::{Biomarkers, LATE_AGENTS};
 use super::efficacy::{Efficacy, N_AGENTS};
 use crate::error::Result;
 use rand::{Rng, SeedableRng};
@@ -27,6 +27,9 @@ pub struct MbcCohortSpec {
     /// ESR1-mutant fraction.
     #[serde(default)]
     pub esr1_mutant_fraction: f64,
+    /// HER2-low fraction among the HER2-non-positive patients.
+    #[serde(default)]
+    pub her2_low_fraction: f64,
     /// Mean number of earlier chemotherapy lines for metastatic disease (every
     /// patient gets this value; 0 in first-line trials).
     #[serde(default)]
@@ -70,6 +73,7 @@ impl MbcCohortSpec {
             0.0,
             1.0,
         )?;
+        range("her2_low_fraction", self.her2_low_fraction, 0.0, 1.0)?;
         range("esr1_mutant_fraction", self.esr1_mutant_fraction, 0.0, 1.0)?;
         range(
             "prior_chemotherapy_lines",
@@ -153,6 +157,8 @@ pub fn sample_patients(
     let (lo, hi) = follow_up_days;
     crate::error::check_in_range("follow_up_days.0", lo, 1.0, hi)?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut late = ChaCha8Rng::seed_from_u64(seed);
+    late.set_stream(1);
     let z = |rng: &mut ChaCha8Rng| -> f64 { StandardNormal.sample(rng) };
     Ok((0..n)
         .map(|_| {
@@ -167,18 +173,30 @@ pub fn sample_patients(
                 prior_endocrine_progression: has(spec.prior_endocrine_progression_fraction),
                 germline_brca: has(spec.germline_brca_fraction),
                 esr1_mutant: has(spec.esr1_mutant_fraction),
+                her2_low: false,
             };
             let baseline_mm =
                 spec.baseline_sum_median_mm * (efficacy.baseline_omega * z(&mut rng)).exp();
             let z_kl = z(&mut rng);
             let z_lambda = z(&mut rng);
-            let z_sensitivity = std::array::from_fn(|_| z(&mut rng));
+            let mut z_sensitivity = [0.0; N_AGENTS];
+            for z_k in &mut z_sensitivity[..N_AGENTS - LATE_AGENTS] {
+                *z_k = z(&mut rng);
+            }
             let censor_days = if hi > lo {
                 rng.random_range(lo..hi)
             } else {
                 lo
             };
             let scan_phase = rng.random_range(0.0..1.0);
+            // Numbers added after the first fitted release come from a second stream,
+            // so cohorts of trials that do not use them are unchanged.
+            let mut biomarkers = biomarkers;
+            biomarkers.her2_low =
+                late.random::<f64>() < spec.her2_low_fraction && !biomarkers.her2_positive;
+            for z_k in &mut z_sensitivity[N_AGENTS - LATE_AGENTS..] {
+                *z_k = z(&mut late);
+            }
             VirtualMbcPatient {
                 biomarkers,
                 baseline_mm,

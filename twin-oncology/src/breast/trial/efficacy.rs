@@ -139,7 +139,8 @@ impl Efficacy {
     /// endocrine cross-resistance to PALOMA-3's fulvestrant arm; capecitabine to
     /// RIBBON-1's placebo arm; the chemotherapy-line factor to OlympiAD's
     /// physician's-choice arm; olaparib and sacituzumab to OlympiAD's and ASCENT's
-    /// experimental arms). Not fitted:
+    /// experimental arms; trastuzumab deruxtecan to DESTINY-Breast04's HR-positive
+    /// cohort's experimental arm). Not fitted:
     /// λ (Claret 2014 typical), ω of KL and λ and of the baseline (assumed).
     pub fn fitted() -> Self {
         let effect = |agent, kill_per_day, fitted_to: &str| AgentEffect {
@@ -210,6 +211,11 @@ impl Efficacy {
                     Agent::SacituzumabGovitecan,
                     0.006_694_296,
                     "ASCENT sacituzumab govitecan 10 mg/kg d1,8 q3w",
+                ),
+                effect(
+                    Agent::TrastuzumabDeruxtecan,
+                    0.030_102_031,
+                    "DESTINY-Breast04 HR-positive cohort trastuzumab deruxtecan 5.4 mg/kg q3w",
                 ),
             ],
             endocrine_resistance_factor: 0.050_371_636,

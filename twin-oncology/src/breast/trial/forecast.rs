@@ -129,6 +129,7 @@ fn prior_draws(
         prior_endocrine_progression_fraction: frac(b.prior_endocrine_progression),
         germline_brca_fraction: frac(b.germline_brca),
         esr1_mutant_fraction: frac(b.esr1_mutant),
+        her2_low_fraction: frac(b.her2_low),
         prior_chemotherapy_lines: profile.prior_chemotherapy_lines,
         baseline_sum_median_mm: profile.baseline_mm,
     };
@@ -264,7 +265,8 @@ pub fn forecast_regimens(
 
 impl Biomarkers {
     /// Biomarkers from the breast twin's receptor panel (HR = ER or PR); PIK3CA and
-    /// endocrine history are not in that panel and are given here.
+    /// endocrine history are not in that panel and are given here; germline BRCA,
+    /// ESR1 and HER2-low (an IHC score) are not in it either and are set false.
     pub fn from_receptors(
         r: &crate::breast::therapy::Receptors,
         pik3ca_mutant: bool,
@@ -277,6 +279,7 @@ impl Biomarkers {
             prior_endocrine_progression,
             germline_brca: false,
             esr1_mutant: false,
+            her2_low: false,
         }
     }
 }
@@ -329,6 +332,14 @@ pub fn standard_candidates(b: &Biomarkers) -> Vec<(String, Vec<Therapy>)> {
         c.push((
             "sacituzumab govitecan 10 mg/kg d1,8 q3w".into(),
             vec![t(Agent::SacituzumabGovitecan, None)],
+        ));
+    }
+    // Fitted on HER2-low tumours only (DESTINY-Breast04); HER2-positive patients get
+    // the antibody doublet below.
+    if b.her2_low {
+        c.push((
+            "trastuzumab deruxtecan 5.4 mg/kg q3w".into(),
+            vec![t(Agent::TrastuzumabDeruxtecan, None)],
         ));
     }
     if b.germline_brca && !b.her2_positive {
