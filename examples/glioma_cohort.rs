@@ -24,8 +24,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use patient_twin::oncology::glioma::BrainTissue;
-use patient_twin::oncology::glioma::twin::IntervalMethod;
 use patient_twin::oncology::glioma::cohort::{StudyOptions, run_study};
+use patient_twin::oncology::glioma::twin::IntervalMethod;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -211,8 +211,11 @@ fn main() -> Result<(), Box<dyn Error>> {
                 tw(|t| t.days_gained_ci95[0]),
                 tw(|t| t.days_gained_ci95[1]),
                 t.map_or(String::new(), |t| {
-                    matches!(t.days_gained_interval, IntervalMethod::PosteriorDraws { .. })
-                        .to_string()
+                    matches!(
+                        t.days_gained_interval,
+                        IntervalMethod::PosteriorDraws { .. }
+                    )
+                    .to_string()
                 }),
                 format!("{:.4}", t.map_or(0.5, |t| t.p_responder)),
                 format!("{:.4}", row.baseline_p.unwrap_or(f64::NAN)),

@@ -25,6 +25,7 @@ fn bench(c: &mut Criterion) {
             er_positive: true,
             pr_positive: true,
             her2_positive: false,
+            her2_low: false,
             ki67_percent: 25.0,
         },
     };

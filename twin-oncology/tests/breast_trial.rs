@@ -361,3 +361,43 @@ fn genomic_shifts_change_the_forecast() {
             .all(|(name, _)| !name.contains("deruxtecan"))
     );
 }
+
+/// A record whose HER2 status is "low" (FHIR value text or display, lower-cased on
+/// import) becomes a HER2-low, not HER2-positive, profile that is offered trastuzumab
+/// deruxtecan; the same record with "negative" is not.
+#[test]
+fn her2_low_status_in_a_record_reaches_the_candidates() {
+    use twin_io::{ImportOptions, Pseudonymiser, fhir::read_bundle};
+    // LOINC 48676-1, HER2 [Interpretation] in Tissue.
+    const HER2: &str = "48676-1";
+    use twin_oncology::breast::trial::{Biomarkers, standard_candidates};
+    use twin_oncology::breast::twin::record_from_io;
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../data/synthetic/metastatic_breast_patient.json"),
+    )
+    .unwrap();
+    let key = Pseudonymiser::new(b"breast-trial-test-key-2026").unwrap();
+    let io = read_bundle(&text, &key, ImportOptions::default())
+        .unwrap()
+        .records
+        .remove(0);
+    let offered = |status: &str| {
+        let mut rec = io.clone();
+        let her2 = rec
+            .biomarkers
+            .iter_mut()
+            .rfind(|b| b.code.code == HER2)
+            .expect("the synthetic patient has a HER2 result");
+        her2.status = status.into();
+        let (record, _) = record_from_io(&rec).unwrap();
+        let b = Biomarkers::from_receptors(&record.receptors, false, false);
+        assert!(!b.her2_positive);
+        assert_eq!(b.her2_low, status == "low");
+        standard_candidates(&b)
+            .iter()
+            .any(|(name, _)| name.contains("deruxtecan"))
+    };
+    assert!(offered("low"));
+    assert!(!offered("negative"));
+}

@@ -32,7 +32,10 @@ fn white_cube() -> BrainTissue {
 #[test]
 fn published_ranges_are_the_central_95_percent_of_the_prior() {
     // Checked against statrs' log-normal quantile function (statrs 0.18).
-    for range in [PUBLISHED_D_WHITE_RANGE_MM2_PER_DAY, PUBLISHED_RHO_RANGE_PER_DAY] {
+    for range in [
+        PUBLISHED_D_WHITE_RANGE_MM2_PER_DAY,
+        PUBLISHED_RHO_RANGE_PER_DAY,
+    ] {
         let (mu, sigma) = log_normal_prior_of_range(range);
         let d = LogNormal::new(mu, sigma).unwrap();
         assert!((d.inverse_cdf(0.025) / range[0] - 1.0).abs() < 1e-6);
@@ -69,7 +72,10 @@ fn scans_without_information_give_back_the_prior_on_any_thread_count() {
     // Monte Carlo error of the 2.5 % and 97.5 % quantiles from 3,600 correlated draws:
     // tolerances in ln units, about 3 standard errors at the observed ESS.
     for (estimate, range) in [
-        (&posterior.diffusion_white, PUBLISHED_D_WHITE_RANGE_MM2_PER_DAY),
+        (
+            &posterior.diffusion_white,
+            PUBLISHED_D_WHITE_RANGE_MM2_PER_DAY,
+        ),
         (&posterior.rho, PUBLISHED_RHO_RANGE_PER_DAY),
     ] {
         let (mu, _) = log_normal_prior_of_range(range);
@@ -99,7 +105,10 @@ fn scans_without_information_give_back_the_prior_on_any_thread_count() {
         n_walkers: 7,
         ..short.clone()
     };
-    let e = twin.growth_posterior(&tissue, &odd).unwrap_err().to_string();
+    let e = twin
+        .growth_posterior(&tissue, &odd)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("n_walkers") && e.contains('7'), "{e}");
 }
 
@@ -158,7 +167,10 @@ fn a_near_singular_slow_tumour_gets_a_finite_posterior_interval() {
     let mut replaced = 0;
     for (j, e) in [diffusion_white, rho].into_iter().enumerate() {
         if laplace_sd(j) > NEAR_SINGULAR_LOG_SD {
-            assert!((e.upper / e.lower).ln() < 2.0 * 1.96 * laplace_sd(j), "{e:?}");
+            assert!(
+                (e.upper / e.lower).ln() < 2.0 * 1.96 * laplace_sd(j),
+                "{e:?}"
+            );
             replaced += 1;
         }
     }

@@ -475,6 +475,7 @@ pub(crate) mod tests {
                 er_positive: true,
                 pr_positive: true,
                 her2_positive: false,
+                her2_low: false,
                 ki67_percent: 20.0,
             },
         }

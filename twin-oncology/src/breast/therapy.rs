@@ -98,6 +98,10 @@ pub struct Receptors {
     pub pr_positive: bool,
     /// HER2 positive (IHC 3+ or ISH amplified).
     pub her2_positive: bool,
+    /// HER2-low (IHC 1+, or 2+ with a negative ISH); a record gives it as HER2
+    /// status `"low"` (in FHIR: the value's text, display or string "Low").
+    #[serde(default)]
+    pub her2_low: bool,
     /// Ki-67 labelling index, %.
     pub ki67_percent: f64,
 }

@@ -453,6 +453,7 @@ mod tests {
             er_positive: true,
             pr_positive: true,
             her2_positive: false,
+            her2_low: false,
             ki67_percent: 25.0,
         };
         let dummy = PatientRecord {
@@ -695,6 +696,11 @@ pub fn record_from_io(rec: &twin_io::record::PatientRecord) -> Result<(PatientRe
         er_positive: status(loinc::ER).unwrap_or(false),
         pr_positive: status(loinc::PR).unwrap_or(false),
         her2_positive: status(loinc::HER2).unwrap_or(false),
+        her2_low: rec
+            .biomarkers
+            .iter()
+            .rfind(|b| b.code.code == loinc::HER2)
+            .is_some_and(|b| b.status == "low"),
         ki67_percent: rec
             .biomarkers
             .iter()

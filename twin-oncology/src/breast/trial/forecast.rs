@@ -265,8 +265,8 @@ pub fn forecast_regimens(
 
 impl Biomarkers {
     /// Biomarkers from the breast twin's receptor panel (HR = ER or PR); PIK3CA and
-    /// endocrine history are not in that panel and are given here; germline BRCA,
-    /// ESR1 and HER2-low (an IHC score) are not in it either and are set false.
+    /// endocrine history are not in that panel and are given here; germline BRCA and
+    /// ESR1 are not in it either and are set false.
     pub fn from_receptors(
         r: &crate::breast::therapy::Receptors,
         pik3ca_mutant: bool,
@@ -279,7 +279,7 @@ impl Biomarkers {
             prior_endocrine_progression,
             germline_brca: false,
             esr1_mutant: false,
-            her2_low: false,
+            her2_low: r.her2_low && !r.her2_positive,
         }
     }
 }

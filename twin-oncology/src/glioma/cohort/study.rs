@@ -10,8 +10,8 @@ use twin_validate::bootstrap::{BootstrapConfig, bootstrap, strata_from_labels};
 use twin_validate::compare::{BinaryMetric, PairedComparison, compare_binary};
 use twin_validate::delong::{DeLongTest, delong_test};
 
-use super::coverage::Proportion;
 use super::baseline::{BASELINE_COVARIATES, BaselineFeatures, baseline_features};
+use super::coverage::Proportion;
 use super::failure::{FailureCause, failure_category};
 use super::patient::{MAX_DRAW_ATTEMPTS, VirtualGliomaPatient, draw_patient};
 use super::prediction::{TwinPrediction, twin_predict};
@@ -346,8 +346,7 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
                     t.days_gained_interval,
                     IntervalMethod::PosteriorDraws { .. }
                 );
-                (is_posterior == posterior)
-                    .then(|| covers(t.days_gained_ci95, r.true_days_gained))
+                (is_posterior == posterior).then(|| covers(t.days_gained_ci95, r.true_days_gained))
             })
             .collect();
         if group.is_empty() {

@@ -54,9 +54,7 @@ pub use alpha::{ALPHA_GRID_NODES, AlphaPosterior};
 pub(crate) use calibration::distance_mm;
 pub use calibration::{CalibrationOptions, calibrate, forward_radii_mm, wave_gap_factor};
 pub use forecast::PlanForecast;
-pub use posterior::{
-    GrowthPosterior, IntervalMethod, NEAR_SINGULAR_LOG_SD, PosteriorOptions,
-};
+pub use posterior::{GrowthPosterior, IntervalMethod, NEAR_SINGULAR_LOG_SD, PosteriorOptions};
 pub use segmentation::{MAX_OUTSIDE_FRACTION, Segmentation};
 pub use simulation::MAX_ONSET_DAYS;
 

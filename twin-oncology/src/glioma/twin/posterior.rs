@@ -202,7 +202,13 @@ impl CalibratedTwin {
                 10.0,
                 PUBLISHED_D_WHITE_RANGE_MM2_PER_DAY,
             ),
-            spec("rho_per_day", "1/day", 1e-4, 1.0, PUBLISHED_RHO_RANGE_PER_DAY),
+            spec(
+                "rho_per_day",
+                "1/day",
+                1e-4,
+                1.0,
+                PUBLISHED_RHO_RANGE_PER_DAY,
+            ),
         ];
         let n_obs = self.observed_radii_mm.len();
         let problem = Problem::new(
