@@ -64,9 +64,12 @@
 //!
 //! Lifestyle adherence (`weight::Adherence`: 12.5 % of a diet/activity change kept
 //! long-run, fading over 120 days) is **fitted to Look AHEAD** (`cargo run --release
-//! --example t2d_adherence_fit`): lifestyle − control weight change −7.6 / −3.7 points
-//! at 1 / 4 years vs reported −7.9 / −3.9. The control arm drifts down (−3.5 % at 4 y vs
-//! −0.8 %): a miss, reported in `tests/trial_reproduction.rs`. Not yet validated on a
+//! --example t2d_adherence_fit`): lifestyle − control weight change −7.7 / −4.3 points
+//! at 1 / 4 years vs reported −7.9 / −3.9. A change in endogenous glycosuria (rising
+//! with progression, falling with treatment) is compensated by intake like a drug's
+//! energy deficit (75 % over a year); without that the control arm drifted −3.5 % by
+//! 4 y. It still drifts −2.1 % at 4 y vs −0.8 % reported, and the lifestyle arm keeps
+//! −6.4 % vs −4.7 %: a miss, reported in `tests/trial_reproduction.rs`. Not yet validated on a
 //! held-out lifestyle trial (DPP).
 //!
 //! ## Glycaemic progression across populations ([`progression`])

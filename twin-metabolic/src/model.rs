@@ -313,6 +313,11 @@ pub struct State {
     /// When a rescue step first added drugs, days.
     #[serde(default)]
     pub first_rescue_days: Option<f64>,
+    /// Extra intake compensating the change in endogenous glycosuria since
+    /// baseline, kcal/day (relaxes to 1 − [`COMPENSATION_LONG_RUN`] of the
+    /// glycosuric loss over a year, the law applied to drug deficits).
+    #[serde(default)]
+    pub glycosuria_compensation_kcal_per_day: f64,
 }
 
 /// A safety event found while simulating (drug stopped by label rule, dose reduced…).
@@ -458,6 +463,7 @@ impl PatientModel {
             rescue_steps_fired: 0,
             rescue_above_since_days: None,
             first_rescue_days: None,
+            glycosuria_compensation_kcal_per_day: 0.0,
         };
         for o in &baseline.current_drugs {
             // at steady state: started long ago
@@ -760,13 +766,24 @@ impl PatientModel {
             // energy balance
             let u = state.insulin_u_per_day / state.weight_kg;
             let glyc_factor = ((mean - c.sglt2_threshold_mmol_l) / 6.0).clamp(0.0, 1.5);
+            // A change of endogenous glycosuria (progression raises it, treatment
+            // lowers it) is compensated by intake like a drug's deficit (Ferrannini
+            // 2015, Polidori 2016): the compensating intake relaxes to
+            // (1 − COMPENSATION_LONG_RUN) × the change over a year (exact step).
+            let glycosuria_change =
+                self.glycosuria0_kcal_per_day - self.glycosuria_kcal(mean, state.egfr);
+            let target = -(1.0 - COMPENSATION_LONG_RUN) * glycosuria_change;
+            state.glycosuria_compensation_kcal_per_day = target
+                + (state.glycosuria_compensation_kcal_per_day - target)
+                    * (-dt / DAYS_PER_YEAR).exp();
             let delta_ei = self.params.intake_change_kcal_per_day
                 + plan.diet_kcal_per_day * adherence
                 - activity_kcal_per_day(active_min, state.weight_kg)
                 + e.energy
                 + e.sglt2_energy * (state.egfr / 90.0).min(1.3) * glyc_factor
                 + c.insulin_energy_kcal_per_u_per_kg * u
-                + (self.glycosuria0_kcal_per_day - self.glycosuria_kcal(mean, state.egfr));
+                + glycosuria_change
+                + state.glycosuria_compensation_kcal_per_day;
             state.weight_kg = c
                 .hall
                 .step(state.weight_kg, self.baseline.weight_kg, delta_ei, dt);

@@ -298,8 +298,8 @@ fn look_ahead_lifestyle_weight_curve() {
     // 1200–1800 kcal/day prescription) and 175 min/week of activity.
     // Checked: the between-arm difference (−7.9, −3.9 points) within 1 point, and
     // regain between years 1 and 4. KNOWN MISS (reported, not tuned; guarded at ±5
-    // points): the control arm drifts down (−3.5 % at 4 y vs −0.8 %), so each arm's own
-    // change at 4 y is too negative.
+    // points): the control arm drifts down (−2.1 % at 4 y vs −0.8 %; −3.5 % before the
+    // glycosuria intake compensation), so each arm's own change at 4 y is too negative.
     let r = run("look_ahead.json");
     let weight_kg = 101.0;
     let pct =

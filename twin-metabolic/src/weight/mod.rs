@@ -51,7 +51,7 @@ impl HallParams {
 /// Defaults a∞ = 0.125, τₐ = 120 days: FITTED to Look AHEAD's weight curve (Look AHEAD
 /// Research Group 2010, Arch Intern Med 170:1566: intensive lifestyle − support and
 /// education −7.9 points of body weight at 1 y and −3.9 at 4 y) by
-/// `cargo run --release --example t2d_adherence_fit` (grid search; model −7.6 / −3.7 on
+/// `cargo run --release --example t2d_adherence_fit` (grid search; model −7.7 / −4.3 on
 /// a −750 kcal/day, 175 min/week arm). Before the fit (a∞ 0.4, τₐ 1 year, assumed) the
 /// same arm lost 17.1 % at 1 y and kept 16.5 % off at 4 y.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
