@@ -143,18 +143,19 @@
 //! habitual intake drifts; the twin assumes both constant), in population (the truth's
 //! patients come from a different progression law than the twin's prior) and in three
 //! perturbed constants; HbA1c measured at year 5 is predicted from years 0–3. Test seed
-//! fixed in `data/validation/test_seeds.json`; 200 test and 300 training patients:
+//! fixed in `data/validation/test_seeds.json`; 200 test and 300 training patients
+//! (rerun after the glycosuria intake compensation changed truth and twin alike):
 //!
 //! | method | MAE (95 % bootstrap CI), HbA1c points |
 //! |---|---|
-//! | oracle (true state and parameters at the origin) | 0.378 (0.335–0.424) |
-//! | twin | 0.585 (0.526–0.649) |
-//! | ridge regression, 10 features, λ by 5-fold CV on training | 0.460 (0.413–0.515) |
-//! | trend line through the last 6 quarters | 0.597 (0.536–0.665) |
-//! | last observation carried forward | 1.188 (1.074–1.313) |
+//! | oracle (true state and parameters at the origin) | 0.402 (0.355–0.452) |
+//! | twin | 0.640 (0.574–0.713) |
+//! | ridge regression, 10 features, λ by 5-fold CV on training | 0.504 (0.452–0.564) |
+//! | trend line through the last 6 quarters | 0.690 (0.619–0.768) |
+//! | last observation carried forward | 1.343 (1.202–1.494) |
 //!
-//! Paired: twin − ridge +0.125 (0.062–0.184) — **the twin loses to the population
-//! regression**; twin − trend −0.013 (−0.093–0.068); twin − LOCF −0.603 (−0.737–−0.480).
+//! Paired: twin − ridge +0.136 (0.067–0.203) — **the twin loses to the population
+//! regression**; twin − trend −0.050 (−0.145–0.045); twin − LOCF −0.703 (−0.860–−0.559).
 //! The twin's 90 % intervals cover 37 % (31–44 %): they carry parameter uncertainty
 //! only, not the within-patient variation the truth has.
 //!

@@ -50,10 +50,11 @@ impl CalibratedTwin {
         let mut out = plans
             .par_iter()
             .map(|p| {
-                GliomaSim::new(&crop, &self.growth)?.forecast_plan(
-                    &start.c,
-                    start.t_first + (rt_start_day - self.first_scan_day),
-                    &start.history,
+                self.forecast_from(
+                    &crop,
+                    &self.growth,
+                    &start,
+                    rt_start_day,
                     p,
                     &self.lq,
                     options,
@@ -90,19 +91,7 @@ impl CalibratedTwin {
         plans: &[TreatmentPlan],
         options: &TreatmentOptions,
     ) -> Result<Vec<PlanForecast>> {
-        let mut out = self.first_order_forecasts(tissue, rt_start_day, plans, options)?;
-        if self.is_near_singular() || out.iter().any(|f| !f.days_gained_growth_sd.is_finite()) {
-            self.apply_posterior_intervals(
-                &mut out,
-                tissue,
-                rt_start_day,
-                plans,
-                options,
-                &PosteriorOptions::default(),
-            )?;
-        }
-        out.sort_by(|a, b| b.outcome.days_gained.total_cmp(&a.outcome.days_gained));
-        Ok(out)
+        self.forecasts_with_intervals(tissue, rt_start_day, plans, options, None)
     }
 
     /// [`Self::forecast_plans_with_intervals`] with the intervals always from
@@ -116,15 +105,32 @@ impl CalibratedTwin {
         options: &TreatmentOptions,
         posterior_options: &PosteriorOptions,
     ) -> Result<Vec<PlanForecast>> {
-        let mut out = self.first_order_forecasts(tissue, rt_start_day, plans, options)?;
-        self.apply_posterior_intervals(
-            &mut out,
+        self.forecasts_with_intervals(
             tissue,
             rt_start_day,
             plans,
             options,
-            posterior_options,
-        )?;
+            Some(posterior_options),
+        )
+    }
+
+    /// Forecasts with intervals, ranked: from posterior draws with `posterior`'s
+    /// settings, or (`None`) only for a near-singular fit, with the default settings.
+    fn forecasts_with_intervals(
+        &self,
+        tissue: &BrainTissue,
+        rt_start_day: f64,
+        plans: &[TreatmentPlan],
+        options: &TreatmentOptions,
+        posterior: Option<&PosteriorOptions>,
+    ) -> Result<Vec<PlanForecast>> {
+        let mut out = self.first_order_forecasts(tissue, rt_start_day, plans, options)?;
+        let near_singular =
+            self.is_near_singular() || out.iter().any(|f| !f.days_gained_growth_sd.is_finite());
+        let defaults = PosteriorOptions::default();
+        if let Some(p) = posterior.or(near_singular.then_some(&defaults)) {
+            self.apply_posterior_intervals(&mut out, tissue, rt_start_day, plans, options, p)?;
+        }
         out.sort_by(|a, b| b.outcome.days_gained.total_cmp(&a.outcome.days_gained));
         Ok(out)
     }
@@ -208,16 +214,8 @@ impl CalibratedTwin {
                 let Some((crop, start)) = &starts[g] else {
                     return Ok(None);
                 };
-                let outcome = GliomaSim::new(crop, &growths[g]).and_then(|mut sim| {
-                    sim.forecast_plan(
-                        &start.c,
-                        start.t_first + (rt_start_day - self.first_scan_day),
-                        &start.history,
-                        plan,
-                        &lq,
-                        options,
-                    )
-                });
+                let outcome =
+                    self.forecast_from(crop, &growths[g], start, rt_start_day, plan, &lq, options);
                 if g == 0 {
                     outcome.map(Some)
                 } else {
@@ -256,6 +254,31 @@ impl CalibratedTwin {
             });
         }
         Ok(out)
+    }
+}
+
+impl CalibratedTwin {
+    /// One plan's forecast from a run to the start of radiotherapy (`start`, on
+    /// `crop`) with these growth and LQ parameters.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn forecast_from(
+        &self,
+        crop: &BrainTissue,
+        growth: &GrowthParams,
+        start: &Run,
+        rt_start_day: f64,
+        plan: &TreatmentPlan,
+        lq: &LqParams,
+        options: &TreatmentOptions,
+    ) -> Result<TreatmentOutcome> {
+        GliomaSim::new(crop, growth)?.forecast_plan(
+            &start.c,
+            start.t_first + (rt_start_day - self.first_scan_day),
+            &start.history,
+            plan,
+            lq,
+            options,
+        )
     }
 }
 

@@ -34,7 +34,7 @@ use twin_core::stats::quantile_sorted;
 use super::CalibratedTwin;
 use super::calibration::forward_radii_mm;
 use crate::error::{OncologyError, Result};
-use crate::glioma::model::{GliomaSim, TreatmentOptions, TreatmentPlan};
+use crate::glioma::model::{TreatmentOptions, TreatmentPlan};
 use crate::glioma::params::{
     ALPHA_PRIOR_LOG_SD, GrowthParams, LqParams, PUBLISHED_D_WHITE_RANGE_MM2_PER_DAY,
     PUBLISHED_RHO_RANGE_PER_DAY, log_normal_prior_of_range,
@@ -320,17 +320,7 @@ impl CalibratedTwin {
                 plans
                     .iter()
                     .map(|plan| {
-                        GliomaSim::new(&crop, growth)
-                            .and_then(|mut sim| {
-                                sim.forecast_plan(
-                                    &start.c,
-                                    start.t_first + (rt_start_day - self.first_scan_day),
-                                    &start.history,
-                                    plan,
-                                    &lq,
-                                    options,
-                                )
-                            })
+                        self.forecast_from(&crop, growth, &start, rt_start_day, plan, &lq, options)
                             .ok()
                             .map(|o| o.days_gained)
                     })
