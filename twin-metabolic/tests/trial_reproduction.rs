@@ -322,3 +322,54 @@ fn look_ahead_lifestyle_weight_curve() {
     assert!((d1 + 7.9).abs() <= 1.0 && (d4 + 3.9).abs() <= 1.0);
     assert!(pct(1, 4.0) > pct(1, 1.0), "regain after year 1");
 }
+
+#[test]
+fn dpp_lifestyle_and_metformin_weight_held_out() {
+    // HELD OUT (nothing fitted to DPP). Knowler et al. 2002 (NEJM 346:393): average
+    // weight loss over follow-up 0.1 / 2.1 / 5.6 kg with placebo / metformin /
+    // intensive lifestyle (quoted from the paper's results by secondary sources; not
+    // read in the paper here). DPP Research Group 2012 (Diabetes Care 35:731,
+    // abstract): metformin −2.06 % vs placebo −0.02 % of body weight during the DPP.
+    // Baseline: DPP Research Group 2000 (Diabetes Care 23:1619, abstract): age 51 ±
+    // 10.7, 67.7 % women, BMI 34.0 ± 6.7, HbA1c 5.9 ± 0.5 %, FPG ≈ 5.95 mmol/L, 20 %
+    // African-American; eGFR, UACR and SBP assumed. The lifestyle arm is encoded like
+    // Look AHEAD's (−750 kcal/day for the 1200–2000 kcal/day prescription, the goal of
+    // 150 min/week). DPP's participants do not have diabetes: outside the model's
+    // fitted HbA1c domain, which the trial result says.
+    // Tolerance: ±20 % of each effect against placebo (no CI reported). Lifestyle −6.5
+    // vs −5.5 kg passes (at 1 y −8.1 kg). KNOWN MISS (printed, not asserted): metformin
+    // −0.2 vs −2.0 kg — the model's metformin energy effect (−15 kcal/day, 75 %
+    // compensated) gives almost no weight loss.
+    let r = run("dpp.json");
+    assert!(
+        r.warnings.iter().any(|w| w.contains("hba1c")),
+        "{:?}",
+        r.warnings
+    );
+    // Time average of the mean weight change over the 2.8 years (trapezoid).
+    let average = |a: usize| {
+        let (t, w) = (&r.arms[a].t_years, &r.arms[a].mean_weight_change_kg);
+        let area: f64 = (1..t.len())
+            .map(|i| 0.5 * (w[i] + w[i - 1]) * (t[i] - t[i - 1]))
+            .sum();
+        area / (t[t.len() - 1] - t[0])
+    };
+    let [placebo, metformin, lifestyle] = [0, 1, 2].map(average);
+    println!(
+        "DPP average weight change: placebo {placebo:+.2} kg, metformin {metformin:+.2} kg, \
+         lifestyle {lifestyle:+.2} kg (reported −0.1, −2.1, −5.6); at 1 y: {:+.2} / {:+.2} / {:+.2} kg",
+        r.arms[0].mean_weight_change_kg[at(&r, 0, 1.0)],
+        r.arms[1].mean_weight_change_kg[at(&r, 1, 1.0)],
+        r.arms[2].mean_weight_change_kg[at(&r, 2, 1.0)]
+    );
+    let lifestyle_effect = lifestyle - placebo;
+    let metformin_effect = metformin - placebo;
+    println!(
+        "DPP effects vs placebo: lifestyle {lifestyle_effect:+.2} kg (reported −5.5), \
+         metformin {metformin_effect:+.2} kg (reported −2.0)"
+    );
+    assert!(
+        (lifestyle_effect / -5.5 - 1.0).abs() <= 0.2,
+        "{lifestyle_effect}"
+    );
+}
