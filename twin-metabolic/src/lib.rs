@@ -73,7 +73,7 @@
 //! **DPP** (Knowler 2002; impaired glucose tolerance, so outside the fitted HbA1c domain
 //! and flagged): lifestyle − placebo weight change averaged over 2.8 years −6.5 kg vs
 //! −5.5 kg reported (within 20 %); metformin − placebo −0.2 vs −2.0 kg, a **miss** (the
-//! model's metformin energy effect is too small).
+//! model's metformin energy effect was set from UKPDS 34's −0.6 kg in diabetes).
 //!
 //! ## Glycaemic progression across populations ([`progression`])
 //! The untreated β-cell decline of a patient follows a population law,

@@ -339,7 +339,7 @@ fn dpp_lifestyle_and_metformin_weight_held_out() {
     // Tolerance: ±20 % of each effect against placebo (no CI reported). Lifestyle −6.5
     // vs −5.5 kg passes (at 1 y −8.1 kg). KNOWN MISS (printed, not asserted): metformin
     // −0.2 vs −2.0 kg — the model's metformin energy effect (−15 kcal/day, 75 %
-    // compensated) gives almost no weight loss.
+    // compensated) was set from UKPDS 34's −0.6 kg in diabetes.
     let r = run("dpp.json");
     assert!(
         r.warnings.iter().any(|w| w.contains("hba1c")),
