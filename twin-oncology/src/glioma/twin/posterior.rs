@@ -146,7 +146,7 @@ impl CalibratedTwin {
     pub fn is_near_singular(&self) -> bool {
         (0..2).any(|j| {
             let sd = self.log_covariance[j][j].sqrt();
-            !(sd <= NEAR_SINGULAR_LOG_SD)
+            sd.is_nan() || sd > NEAR_SINGULAR_LOG_SD
         })
     }
 
