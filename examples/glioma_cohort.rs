@@ -13,7 +13,9 @@
 //! only) on volumes, growth, location, age and RT delay fitted on a separate training
 //! cohort. Both are scored on all held-out patients, next to the majority-class rate.
 //! Twin calibration failures are listed by cause (cohort index only) and scored with the
-//! twin's fallback (the training responder rate). The calibration coverage study is
+//! twin's fallback (the training responder rate). The coverage of the twin's 95 % Days
+//! Gained intervals is printed per method: first order, or posterior draws of D and ρ
+//! for near-singular fits (slow tumours, close scans). The calibration coverage study is
 //! `glioma_coverage`. Seed 1 (the default) was used in development; the held-out
 //! seed is in `data/validation/test_seeds.json`.
 //!
