@@ -150,8 +150,13 @@ impl CalibratedTwin {
         })
     }
 
-    /// Sample the posterior of `(D_white, ρ)` given the calibration scans (see the
-    /// [module docs](self)); `tissue` must be the one the twin was calibrated on.
+    /// Sample the posterior of `(D_white, ρ)` given the calibration scans; `tissue`
+    /// must be the one the twin was calibrated on. Likelihood: the calibration's
+    /// (Gaussian radii, error `sigma_radius_mm`, seed fixed at its fit). Prior:
+    /// log-normal per parameter whose central 95 % is the published glioblastoma range
+    /// (Harpold, Alvord & Swanson 2007; [`log_normal_prior_of_range`]), not the
+    /// in-silico cohort's generator. Sampler: twin-core's ensemble MCMC, walkers
+    /// started around the fit.
     pub fn growth_posterior(
         &self,
         tissue: &BrainTissue,
@@ -271,8 +276,11 @@ impl CalibratedTwin {
         })
     }
 
-    /// Days Gained of each plan for each of the posterior's forecast draws (α drawn
-    /// per draw, see the [module docs](self)); `None` where a draw's run failed.
+    /// Days Gained of each plan for each of the posterior's forecast draws; `None`
+    /// where a draw's run failed. α is drawn per draw (stream `seed`, draw index):
+    /// from the α prior at the draw's ρ, or from the α grid posterior after
+    /// [`CalibratedTwin::update_alpha`] (independently of D and ρ: that posterior is
+    /// conditional on the fitted D, ρ).
     /// Rows follow `plans`, columns the draws.
     pub fn days_gained_draws(
         &self,
