@@ -28,7 +28,7 @@ use patient_twin::oncology::glioma::model::label_map;
 use patient_twin::oncology::glioma::synthetic::{noisy_scan, virtual_scans};
 use patient_twin::oncology::glioma::{
     BrainTissue, CalibratedTwin, CalibrationOptions, GliomaSim, GrowthParams, LqParams, Schedule,
-    Segmentation, Temozolomide, TreatmentOptions, TreatmentPlan, calibrate,
+    Segmentation, Temozolomide, TreatmentOptions, TreatmentPlan, calibrate, twin::PosteriorOptions,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -137,8 +137,13 @@ fn main() -> Result<(), Error> {
     ];
     let treatment = TreatmentOptions::default();
     let t = Instant::now();
-    let forecasts =
-        twin.forecast_plans_with_intervals(&coarse, input.rt_day, &plans, &treatment)?;
+    let forecasts = twin.forecast_plans_with_intervals(
+        &coarse,
+        input.rt_day,
+        &plans,
+        &treatment,
+        &PosteriorOptions::default(),
+    )?;
     println!(
         "forecasts from day {} with the prior α = {:.4}/Gy, 95% prediction intervals from α, D and ρ ({:.1} s), best first:",
         input.rt_day,

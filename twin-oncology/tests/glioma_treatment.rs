@@ -11,7 +11,7 @@ use twin_oncology::glioma::model::{
 };
 use twin_oncology::glioma::radiotherapy::{DoseMap, Schedule, apply_fraction};
 use twin_oncology::glioma::synthetic::{noisy_scan, virtual_scans};
-use twin_oncology::glioma::twin::{CalibrationOptions, calibrate};
+use twin_oncology::glioma::twin::{CalibrationOptions, PosteriorOptions, calibrate};
 use twin_oncology::glioma::{BrainTissue, GrowthParams, LqParams};
 
 fn tmp_path(name: &str) -> std::path::PathBuf {
@@ -371,7 +371,7 @@ fn days_gained_intervals_combine_alpha_ends_and_growth_secants() {
     let mut certain = twin.clone();
     certain.log_covariance = [[1e-300, 0.0], [0.0, 1e-300]];
     for f in certain
-        .forecast_plans_with_intervals(&coarse, rt_day, &plans, &opts)
+        .forecast_plans_with_intervals(&coarse, rt_day, &plans, &opts, &PosteriorOptions::default())
         .unwrap()
     {
         let name = &f.outcome.schedule;
@@ -399,7 +399,7 @@ fn days_gained_intervals_combine_alpha_ends_and_growth_secants() {
         shifted(1, -1.0),
     ];
     let forecasts = twin
-        .forecast_plans_with_intervals(&coarse, rt_day, &plans, &opts)
+        .forecast_plans_with_intervals(&coarse, rt_day, &plans, &opts, &PosteriorOptions::default())
         .unwrap();
     assert!(forecasts[0].outcome.days_gained >= forecasts[1].outcome.days_gained);
     for f in &forecasts {

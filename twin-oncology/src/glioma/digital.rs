@@ -8,7 +8,9 @@ use super::Temozolomide;
 use super::model::{TreatmentOptions, TreatmentPlan};
 use super::radiotherapy::Schedule;
 use super::tissue::BrainTissue;
-use super::twin::{CalibratedTwin, CalibrationOptions, IntervalMethod, Segmentation, calibrate};
+use super::twin::{
+    CalibratedTwin, CalibrationOptions, IntervalMethod, PosteriorOptions, Segmentation, calibrate,
+};
 use crate::error::{OncologyError, Result};
 use twin_core::twin::{
     Better, CalibrateOptions, Calibration, CredibilityItem, DigitalTwin, Evidence, FitSeries,
@@ -57,6 +59,27 @@ fn marker(record: &twin_io::record::PatientRecord, code: &str) -> Option<String>
         .iter()
         .rfind(|b| b.code.code == code)
         .map(|b| b.status.to_ascii_lowercase())
+}
+
+/// Settings of the posterior draws a near-singular fit's intervals come from: the
+/// interface's seed and draw count (at least 10); in quick mode a chain of 200 steps
+/// instead of 600 (the warning then shows its larger R̂).
+fn posterior_options(options: &CalibrateOptions) -> PosteriorOptions {
+    let defaults = PosteriorOptions::default();
+    let (n_steps, burn_in) = if options.quick {
+        (200, 60)
+    } else {
+        (defaults.n_steps, defaults.burn_in)
+    };
+    PosteriorOptions {
+        n_steps,
+        burn_in,
+        n_forecast_draws: options
+            .draws
+            .map_or(defaults.n_forecast_draws, |d| d.max(10)),
+        seed: options.seed,
+        ..defaults
+    }
 }
 
 impl DigitalTwin for GliomaTwin {
@@ -172,7 +195,7 @@ impl DigitalTwin for GliomaTwin {
     fn forecast(
         &self,
         plans: &[TreatmentPlan],
-        _options: &CalibrateOptions,
+        options: &CalibrateOptions,
     ) -> Result<Vec<PlanForecast<TreatmentPlan>>> {
         // The full 365-day horizon also in quick mode: a shorter one saturates Days
         // Gained for responsive tumours and would tie the plans.
@@ -182,6 +205,7 @@ impl DigitalTwin for GliomaTwin {
             self.rt_start_day,
             plans,
             &treatment,
+            &posterior_options(options),
         )?;
         plans
             .iter()
@@ -265,5 +289,30 @@ impl DigitalTwin for GliomaTwin {
                 source: "cargo run --release --example glioma_cohort -- --patients 100 --seed 1".into(),
             },
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The interface's seed and draw count reach the posterior draws; quick mode
+    /// shortens the chain; fewer than 10 draws are raised to 10.
+    #[test]
+    fn interface_options_reach_the_posterior_draws() {
+        let full = posterior_options(&CalibrateOptions {
+            seed: 42,
+            draws: Some(64),
+            quick: false,
+        });
+        assert_eq!((full.seed, full.n_forecast_draws), (42, 64));
+        assert_eq!(full.n_steps, PosteriorOptions::default().n_steps);
+        let quick = posterior_options(&CalibrateOptions {
+            seed: 7,
+            draws: Some(3),
+            quick: true,
+        });
+        assert_eq!((quick.seed, quick.n_forecast_draws), (7, 10));
+        assert!(quick.n_steps < full.n_steps && quick.burn_in < quick.n_steps);
     }
 }

@@ -10,7 +10,9 @@ use crate::glioma::model::{TreatmentOptions, TreatmentPlan};
 use crate::glioma::params::RESPONDER_DAYS_GAINED;
 use crate::glioma::radiotherapy::Schedule;
 use crate::glioma::tissue::BrainTissue;
-use crate::glioma::twin::{CalibrationOptions, IntervalMethod, Segmentation, calibrate};
+use crate::glioma::twin::{
+    CalibrationOptions, IntervalMethod, PosteriorOptions, Segmentation, calibrate,
+};
 
 /// The twin's prediction of one patient's response from pre-treatment scans only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,6 +100,7 @@ pub fn twin_predict(
             rt_start_day,
             &[TreatmentPlan::radiotherapy(schedule.clone())],
             treatment,
+            &PosteriorOptions::default(),
         )?
         .remove(0);
     let [lo, hi] = f.days_gained_alpha_ends;

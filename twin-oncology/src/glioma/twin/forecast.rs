@@ -81,17 +81,18 @@ impl CalibratedTwin {
     ///
     /// **Near-singular fits** ([`Self::is_near_singular`], or a secant run that
     /// fails): the first-order interval would be unbounded or meaningless, so the
-    /// interval comes from posterior draws instead
-    /// ([`Self::forecast_plans_with_posterior_intervals`] with default
-    /// [`PosteriorOptions`]); [`PlanForecast::interval_method`] says which was used.
+    /// interval comes from posterior draws instead, with the settings `posterior`
+    /// (as [`Self::forecast_plans_with_posterior_intervals`]; unused otherwise);
+    /// [`PlanForecast::interval_method`] says which was used.
     pub fn forecast_plans_with_intervals(
         &self,
         tissue: &BrainTissue,
         rt_start_day: f64,
         plans: &[TreatmentPlan],
         options: &TreatmentOptions,
+        posterior: &PosteriorOptions,
     ) -> Result<Vec<PlanForecast>> {
-        self.forecasts_with_intervals(tissue, rt_start_day, plans, options, None)
+        self.forecasts_with_intervals(tissue, rt_start_day, plans, options, posterior, false)
     }
 
     /// [`Self::forecast_plans_with_intervals`] with the intervals always from
@@ -110,26 +111,34 @@ impl CalibratedTwin {
             rt_start_day,
             plans,
             options,
-            Some(posterior_options),
+            posterior_options,
+            true,
         )
     }
 
-    /// Forecasts with intervals, ranked: from posterior draws with `posterior`'s
-    /// settings, or (`None`) only for a near-singular fit, with the default settings.
+    /// Forecasts with intervals, ranked: from posterior draws (settings `posterior`)
+    /// if `always` or the fit is near-singular, else first order.
     fn forecasts_with_intervals(
         &self,
         tissue: &BrainTissue,
         rt_start_day: f64,
         plans: &[TreatmentPlan],
         options: &TreatmentOptions,
-        posterior: Option<&PosteriorOptions>,
+        posterior: &PosteriorOptions,
+        always: bool,
     ) -> Result<Vec<PlanForecast>> {
         let mut out = self.first_order_forecasts(tissue, rt_start_day, plans, options)?;
         let near_singular =
             self.is_near_singular() || out.iter().any(|f| !f.days_gained_growth_sd.is_finite());
-        let defaults = PosteriorOptions::default();
-        if let Some(p) = posterior.or(near_singular.then_some(&defaults)) {
-            self.apply_posterior_intervals(&mut out, tissue, rt_start_day, plans, options, p)?;
+        if always || near_singular {
+            self.apply_posterior_intervals(
+                &mut out,
+                tissue,
+                rt_start_day,
+                plans,
+                options,
+                posterior,
+            )?;
         }
         out.sort_by(|a, b| b.outcome.days_gained.total_cmp(&a.outcome.days_gained));
         Ok(out)
