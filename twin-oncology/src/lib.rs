@@ -109,7 +109,7 @@
 //! | MONALEESA-2 | HR (both arms fitted) | 0.57 (0.46–0.70) | 0.75 | **miss** |
 //! | PALOMA-3 | + palbociclib; HR | 11.2; 0.50 (0.40–0.62) | 8.0; 0.49 | arm **miss**, HR inside CI |
 //! | DESTINY-Breast04 HR+ (T-DXd arm fitted) | physician's choice; HR | 5.4; 0.51 (0.40–0.64) | 3.4; 0.25 | **miss** (the line factor weakens 1.4 earlier lines too much) |
-//! | DESTINY-Breast04 HR− (recalled figures) | physician's choice / T-DXd; HR | 2.9 / 8.5; 0.46 (0.24–0.89) | 3.3 / 9.7; 0.25 | within 20 % (+15 %, +14 %), inside CI |
+//! | DESTINY-Breast04 HR− (exploratory, n = 58) | physician's choice / T-DXd; HR | 2.9 / 8.5; 0.46 (0.24–0.89) | 3.3 / 9.7; 0.25 | within 20 % (+15 %, +14 %), inside CI |
 //!
 //! Response rates are printed by the fit example: the model over-predicts responses to
 //! combinations and endocrine therapy (e.g. E2100 combination 0.47 vs 0.37). Earlier
