@@ -184,8 +184,9 @@ fn ribbon1_and_ascent_held_out() {
 /// fitted on the HR-positive cohort. Miss: the HR-positive cohort's physician's-choice
 /// arm (3.4 vs 5.4 months) and so its HR (0.25 vs 0.51 (0.40–0.64)): the
 /// chemotherapy-line factor fitted on OlympiAD's 0.7 earlier lines weakens 1.4 lines
-/// too much (the trial's own subgroups: control 6.8 months after 1 line, 4.6 after ≥ 2) (as ASCENT's control shows the opposite at 4 lines, the per-line
-/// geometric decline is too simple).
+/// too much (the trial's own subgroups: control 6.8 months after 1 line, 4.6 after
+/// ≥ 2); ASCENT's control misses the other way at 4 lines, so the per-line geometric
+/// decline is too simple.
 #[test]
 fn destiny_breast04_held_out() {
     let r = run("destiny_breast04_hr_negative");
