@@ -67,11 +67,7 @@ impl CalibratedTwin {
         let margin = options.ptv_margin_mm;
         // Radii at the scan for each α, for growth parameters `g`.
         let radii_at = |g: &GrowthParams, alphas: &[f64]| -> Result<Vec<[f64; 2]>> {
-            let twin = CalibratedTwin {
-                growth: *g,
-                ..self.clone()
-            };
-            let (crop, start) = twin.state_at(tissue, rt_start_day, false)?;
+            let (crop, start) = self.state_at(g, tissue, rt_start_day, false)?;
             alphas
                 .par_iter()
                 .map(|&a| {

@@ -44,7 +44,7 @@ impl CalibratedTwin {
         options: &TreatmentOptions,
     ) -> Result<Vec<TreatmentOutcome>> {
         check_plans(tissue, plans)?;
-        let (crop, start) = self.state_at(tissue, rt_start_day, true)?;
+        let (crop, start) = self.state_at(&self.growth, tissue, rt_start_day, true)?;
         // One simulator per plan (its active box is a cache): the plans run in
         // parallel and each result is independent of the thread schedule.
         let mut out = plans
@@ -187,11 +187,7 @@ impl CalibratedTwin {
             .par_iter()
             .enumerate()
             .map(|(g, growth)| {
-                let state = CalibratedTwin {
-                    growth: *growth,
-                    ..self.clone()
-                }
-                .state_at(tissue, rt_start_day, true);
+                let state = self.state_at(growth, tissue, rt_start_day, true);
                 if g == 0 {
                     state.map(Some)
                 } else {

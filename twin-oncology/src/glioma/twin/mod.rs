@@ -113,11 +113,16 @@ impl CalibratedTwin {
             .sqrt()
     }
 
+    /// Laplace standard deviations of `ln D_white` and `ln ρ`.
+    fn growth_log_sd(&self) -> [f64; 2] {
+        [0, 1].map(|j| self.log_covariance[j][j].sqrt())
+    }
+
     /// The secant half-steps in `(ln D, ln ρ)`, the Laplace sds capped at
     /// [`MAX_SECANT_LOG_STEP`], and the growth parameters at + and − one step of
     /// `ln D`, then of `ln ρ` (the points of the first-order propagations).
     fn growth_secant_points(&self) -> ([f64; 2], [GrowthParams; 4]) {
-        let sd = [0, 1].map(|j| self.log_covariance[j][j].sqrt().min(MAX_SECANT_LOG_STEP));
+        let sd = self.growth_log_sd().map(|sd| sd.min(MAX_SECANT_LOG_STEP));
         let points = std::array::from_fn(|k| {
             let f = if k % 2 == 0 { sd[k / 2] } else { -sd[k / 2] }.exp();
             let mut g = self.growth;

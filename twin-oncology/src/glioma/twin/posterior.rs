@@ -144,10 +144,9 @@ impl CalibratedTwin {
     /// Is the Laplace approximation too wide for first-order intervals (a log-sd of
     /// `D_white` or ρ above [`NEAR_SINGULAR_LOG_SD`], or not finite)?
     pub fn is_near_singular(&self) -> bool {
-        (0..2).any(|j| {
-            let sd = self.log_covariance[j][j].sqrt();
-            sd.is_nan() || sd > NEAR_SINGULAR_LOG_SD
-        })
+        self.growth_log_sd()
+            .iter()
+            .any(|sd| sd.is_nan() || *sd > NEAR_SINGULAR_LOG_SD)
     }
 
     /// Sample the posterior of `(D_white, ρ)` given the calibration scans; `tissue`
@@ -235,8 +234,7 @@ impl CalibratedTwin {
             self.growth.diffusion_white_mm2_per_day.ln(),
             self.growth.rho_per_day.ln(),
         ];
-        let spread = [0, 1].map(|j| {
-            let sd = self.log_covariance[j][j].sqrt();
+        let spread = self.growth_log_sd().map(|sd| {
             if sd.is_finite() {
                 sd.min(NEAR_SINGULAR_LOG_SD)
             } else {
@@ -314,11 +312,7 @@ impl CalibratedTwin {
             .par_iter()
             .zip(&alphas)
             .map(|(growth, &alpha)| {
-                let twin = CalibratedTwin {
-                    growth: *growth,
-                    ..self.clone()
-                };
-                let Ok((crop, start)) = twin.state_at(tissue, rt_start_day, true) else {
+                let Ok((crop, start)) = self.state_at(growth, tissue, rt_start_day, true) else {
                     return vec![None; plans.len()];
                 };
                 let lq = LqParams {

@@ -136,9 +136,11 @@ impl CalibratedTwin {
         Ok((crop, r.c))
     }
 
-    /// The forecast tissue (calibration crop + 20 mm) and the run from the seed to `day`.
+    /// The forecast tissue (calibration crop + 20 mm) and the run from the seed to
+    /// `day` with growth parameters `growth` (the fit's, or a variant of it).
     pub(super) fn state_at(
         &self,
+        growth: &GrowthParams,
         tissue: &BrainTissue,
         day: f64,
         record: bool,
@@ -157,7 +159,7 @@ impl CalibratedTwin {
         )?;
         let r = run(
             &crop,
-            &self.growth,
+            growth,
             self.seed_mm,
             self.options.seed_sigma_mm,
             self.first_t1gd_radius_mm,
