@@ -342,6 +342,11 @@ pub struct PatientModel {
     pub mean_to_fasting: f64,
     /// Glycosuria energy loss at baseline, kcal/day.
     pub glycosuria0_kcal_per_day: f64,
+    /// Energy terms of the baseline regimen at the origin (drug deficits left after
+    /// compensation, insulin's anabolic retention), kcal/day. The baseline weight is a
+    /// steady state under that regimen, so only departures from this value move weight.
+    #[serde(default)]
+    pub regimen_energy0_kcal_per_day: f64,
 }
 
 /// Output of one simulation, sampled every `record_every_days`.
@@ -479,6 +484,7 @@ impl PatientModel {
             constants,
             mean_to_fasting: 1.0,
             glycosuria0_kcal_per_day: 0.0,
+            regimen_energy0_kcal_per_day: 0.0,
         };
         let e = pm.effects(&state, 0.0);
         state.egfr_structural = pm.baseline.egfr / e.dip_mult;
@@ -520,7 +526,19 @@ impl PatientModel {
         state.fpg_mmol_l = fpg;
         state.mean_glucose_mmol_l = mean;
         pm.glycosuria0_kcal_per_day = pm.glycosuria_kcal(mean, pm.baseline.egfr);
+        pm.regimen_energy0_kcal_per_day = pm.regimen_energy_kcal(&state, &e, mean);
         Ok((pm, state))
+    }
+
+    /// Energy terms of the current regimen, kcal/day: drug deficits (SGLT2 glycosuria
+    /// scaled by eGFR and glucose) and insulin's anabolic retention.
+    fn regimen_energy_kcal(&self, state: &State, e: &Effects, mean_glucose: f64) -> f64 {
+        let c = &self.constants;
+        let u = state.insulin_u_per_day / state.weight_kg;
+        let glyc_factor = ((mean_glucose - c.sglt2_threshold_mmol_l) / 6.0).clamp(0.0, 1.5);
+        e.energy
+            + e.sglt2_energy * (state.egfr / 90.0).min(1.3) * glyc_factor
+            + c.insulin_energy_kcal_per_u_per_kg * u
     }
 
     /// Glycosuria energy loss, kcal/day: 4 kcal/g × 0.18 g/mmol × GFR (L/day) × the
@@ -764,8 +782,6 @@ impl PatientModel {
             state.microvascular_hazard += microvascular_rate_per_year(a1c_mid) * dt_y;
             state.hypo_events += severe_hypo_rate_per_year(e.on_su, e.on_insulin, a1c_mid) * dt_y;
             // energy balance
-            let u = state.insulin_u_per_day / state.weight_kg;
-            let glyc_factor = ((mean - c.sglt2_threshold_mmol_l) / 6.0).clamp(0.0, 1.5);
             // A change of endogenous glycosuria (progression raises it, treatment
             // lowers it) is compensated by intake like a drug's deficit (Ferrannini
             // 2015, Polidori 2016): the compensating intake relaxes to
@@ -779,9 +795,8 @@ impl PatientModel {
             let delta_ei = self.params.intake_change_kcal_per_day
                 + plan.diet_kcal_per_day * adherence
                 - activity_kcal_per_day(active_min, state.weight_kg)
-                + e.energy
-                + e.sglt2_energy * (state.egfr / 90.0).min(1.3) * glyc_factor
-                + c.insulin_energy_kcal_per_u_per_kg * u
+                + self.regimen_energy_kcal(state, &e, mean)
+                - self.regimen_energy0_kcal_per_day
                 + glycosuria_change
                 + state.glycosuria_compensation_kcal_per_day;
             state.weight_kg = c

@@ -184,3 +184,45 @@ fn trial_is_deterministic_by_seed_and_thread_count() {
     let c = run_trial(&spec).unwrap();
     assert_ne!(a.arms[0].mean_hba1c_percent, c.arms[0].mean_hba1c_percent);
 }
+
+#[test]
+fn a_baseline_regimen_kept_unchanged_moves_weight_like_no_regimen() {
+    // The baseline weight is the steady state of the regimen taken at baseline, so
+    // continuing it must move weight no more than a patient on nothing with the same
+    // baseline (who drifts only by the eGFR-driven change of glycosuria). Before the
+    // regimen's baseline energy was subtracted, semaglutide's compensated deficit
+    // (−260 × 0.25 kcal/day) took ~3 kg off over 5 years and glimepiride's +25 kcal/day
+    // put ~1 kg on. No progression, so glucose stays at its baseline level.
+    let params = PatientParams {
+        beta_decline_per_year: 0.0,
+        ..PatientParams::default()
+    };
+    let constants = Constants {
+        sensitivity_decline_per_year: 0.0,
+        ..Constants::default()
+    };
+    let weight_after_5_years = |current: &[(Drug, f64)]| {
+        let (pm, mut s) = PatientModel::new(baseline(75.0, current), params, constants).unwrap();
+        pm.run(
+            &mut s,
+            &Plan::drugs("continue", current),
+            5.0 * 364.0,
+            StepOptions::default(),
+            &mut MetabolicTrajectory::default(),
+            &mut vec![],
+        )
+        .unwrap();
+        s.weight_kg
+    };
+    let untreated = weight_after_5_years(&[]);
+    for current in [
+        vec![(Drug::Metformin, 2000.0), (Drug::Semaglutide, 1.0)],
+        vec![(Drug::Metformin, 2000.0), (Drug::Glimepiride, 4.0)],
+    ] {
+        let w = weight_after_5_years(&current);
+        println!(
+            "{current:?}: weight {w:.3} kg after 5 y; on nothing {untreated:.3} (baseline 88)"
+        );
+        assert!((w - untreated).abs() < 0.1, "{w} vs {untreated}");
+    }
+}
