@@ -30,7 +30,10 @@
 //!   (from day 637), extrapolated;
 //! * ridge: ridge regression on 10 features (last and baseline HbA1c, trend slope,
 //!   age, BMI, duration, sex, last FPG, weight change, eGFR), penalty by 5-fold
-//!   cross-validation on the training patients only.
+//!   cross-validation on the training patients only;
+//! * spline: the same with restricted cubic splines (4 knots at Harrell's quantiles of
+//!   the training patients) on the last HbA1c, the trend slope and BMI — the truth's
+//!   progression is not linear in them.
 //!
 //! Reported: MAE with bootstrap 95 % intervals, paired differences twin − each
 //! baseline (bootstrap, same resamples), coverage of the twin's 90 % interval (Wilson).
@@ -40,7 +43,7 @@ use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use twin_core::cohort::{Marginal, patient_rng};
-use twin_validate::baseline::RidgeRegression;
+use twin_validate::baseline::{RestrictedCubicSpline, RidgeRegression};
 use twin_validate::bootstrap::{BootstrapConfig, bootstrap};
 
 use crate::drugs::{Drug, DrugOrder};
@@ -188,9 +191,9 @@ pub struct ForecastStudyReport {
     pub n_test: usize,
     /// Twin calibrations that failed (scored with the LOCF fallback).
     pub twin_failures: usize,
-    /// MAE of twin, oracle, LOCF, trend and ridge.
+    /// MAE of twin, oracle, LOCF, trend, ridge and spline.
     pub scores: Vec<MethodScore>,
-    /// MAE(twin) − MAE(baseline) for LOCF, trend and ridge, bootstrap 95 % (negative =
+    /// MAE(twin) − MAE(baseline) for LOCF, trend, ridge and spline, bootstrap 95 % (negative =
     /// the twin is better).
     pub twin_minus: Vec<MethodScore>,
     /// Fraction of test patients whose measured HbA1c fell in the twin's 90 % interval.
@@ -199,6 +202,8 @@ pub struct ForecastStudyReport {
     pub coverage90_ci: (f64, f64),
     /// Penalty the ridge baseline's cross-validation chose.
     pub ridge_lambda: f64,
+    /// Penalty the spline baseline's cross-validation chose.
+    pub spline_lambda: f64,
     /// Distinct error messages of the failed twin calibrations (no patient data).
     pub failure_reasons: Vec<String>,
 }
@@ -375,6 +380,35 @@ fn features(p: &Patient, n: usize) -> Vec<f64> {
     ]
 }
 
+/// Columns of [`features`] that the spline baseline expands: last HbA1c, trend slope,
+/// BMI.
+const SPLINED: [usize; 3] = [0, 2, 4];
+
+/// Spline bases of the [`SPLINED`] columns, knots from the training rows.
+fn fit_splines(rows: &[Vec<f64>]) -> Result<Vec<RestrictedCubicSpline>> {
+    SPLINED
+        .iter()
+        .map(|&j| {
+            let col: Vec<f64> = rows.iter().map(|r| r[j]).collect();
+            RestrictedCubicSpline::from_quantiles(&col, 4).map_err(|e| {
+                MetabolicError::invalid("spline baseline", e, "distinct training values")
+            })
+        })
+        .collect()
+}
+
+/// A feature row with the [`SPLINED`] columns replaced by their spline bases.
+fn spline_row(splines: &[RestrictedCubicSpline], x: &[f64]) -> Vec<f64> {
+    let mut out: Vec<f64> = (0..x.len())
+        .filter(|j| !SPLINED.contains(j))
+        .map(|j| x[j])
+        .collect();
+    for (s, &j) in splines.iter().zip(&SPLINED) {
+        out.extend(s.basis(x[j]));
+    }
+    out
+}
+
 /// Run the study.
 pub fn run_forecast_study(spec: &ForecastStudySpec) -> Result<ForecastStudyReport> {
     let (n, target) = (spec.observed_quarters, spec.target_quarter);
@@ -402,16 +436,26 @@ pub fn run_forecast_study(spec: &ForecastStudySpec) -> Result<ForecastStudyRepor
     let ridge = RidgeRegression::fit_cv(&rows, &y, &lambdas, 5).map_err(|e| {
         MetabolicError::invalid("ridge baseline", e, "a fit on the training patients")
     })?;
-    // per test patient: (label, twin, lo, hi, failed, oracle, locf, trend, ridge), reason
-    let results: Vec<([f64; 9], Option<String>)> = (0..spec.n_test as u64)
+    let splines = fit_splines(&rows)?;
+    let spline_rows: Vec<Vec<f64>> = rows.iter().map(|r| spline_row(&splines, r)).collect();
+    let spline = RidgeRegression::fit_cv(&spline_rows, &y, &lambdas, 5).map_err(|e| {
+        MetabolicError::invalid("spline baseline", e, "a fit on the training patients")
+    })?;
+    // per test patient: (label, twin, lo, hi, failed, oracle, locf, trend, ridge,
+    // spline), reason
+    let results: Vec<([f64; 10], Option<String>)> = (0..spec.n_test as u64)
         .into_par_iter()
         .map(|i| {
             let p = simulate(spec, spec.test_seed, i)?;
             let locf = p.a1c[n];
             let trend = locf + trend_slope(&p, n) * (target - n) as f64;
+            let x = features(&p, n);
             let ridge_pred = ridge
-                .predict(&features(&p, n))
+                .predict(&x)
                 .map_err(|e| MetabolicError::invalid("ridge prediction", e, "finite features"))?;
+            let spline_pred = spline
+                .predict(&spline_row(&splines, &x))
+                .map_err(|e| MetabolicError::invalid("spline prediction", e, "finite features"))?;
             let opts = TwinOptions {
                 n_posterior: spec.twin_draws,
                 seed: i,
@@ -441,6 +485,7 @@ pub fn run_forecast_study(spec: &ForecastStudySpec) -> Result<ForecastStudyRepor
                 locf,
                 trend,
                 ridge_pred,
+                spline_pred,
             ];
             Ok((row, reason))
         })
@@ -448,7 +493,7 @@ pub fn run_forecast_study(spec: &ForecastStudySpec) -> Result<ForecastStudyRepor
     let mut failure_reasons: Vec<String> = results.iter().filter_map(|r| r.1.clone()).collect();
     failure_reasons.sort();
     failure_reasons.dedup();
-    let scored: Vec<[f64; 9]> = results.into_iter().map(|r| r.0).collect();
+    let scored: Vec<[f64; 10]> = results.into_iter().map(|r| r.0).collect();
     let err = |col: usize| -> Vec<f64> { scored.iter().map(|r| (r[col] - r[0]).abs()).collect() };
     let cfg = BootstrapConfig {
         replicates: 2000,
@@ -468,14 +513,14 @@ pub fn run_forecast_study(spec: &ForecastStudySpec) -> Result<ForecastStudyRepor
         })
     };
     let twin_err = err(1);
-    let names = ["twin", "oracle", "LOCF", "trend", "ridge"];
-    let cols = [1, 5, 6, 7, 8];
+    let names = ["twin", "oracle", "LOCF", "trend", "ridge", "spline"];
+    let cols = [1, 5, 6, 7, 8, 9];
     let scores = names
         .iter()
         .zip(cols)
         .map(|(name, c)| score(name, err(c)))
         .collect::<Result<Vec<_>>>()?;
-    let twin_minus = [("LOCF", 6), ("trend", 7), ("ridge", 8)]
+    let twin_minus = [("LOCF", 6), ("trend", 7), ("ridge", 8), ("spline", 9)]
         .iter()
         .map(|&(name, c)| {
             let d: Vec<f64> = twin_err.iter().zip(err(c)).map(|(a, b)| a - b).collect();
@@ -494,6 +539,7 @@ pub fn run_forecast_study(spec: &ForecastStudySpec) -> Result<ForecastStudyRepor
         coverage90: k as f64 / scored.len() as f64,
         coverage90_ci: wilson95(k, scored.len()),
         ridge_lambda: ridge.lambda,
+        spline_lambda: spline.lambda,
         failure_reasons,
     })
 }

@@ -1,7 +1,8 @@
 //! In-silico cohort machinery: the virtual-patient generator draws from the stated
 //! distributions deterministically, the truth's anatomy keeps the tissue mask, the
 //! response probability integrates the α prior exactly for a linear DG, the clinician
-//! features measure what they claim, the Wilson interval of the rates matches published
+//! features measure what they claim, the progression probability integrates the α prior
+//! exactly for a log-linear volume, the Wilson interval of the rates matches published
 //! values, and failed calibrations are reported by cause.
 
 use std::path::Path;
@@ -14,7 +15,7 @@ use twin_core::pde::Grid;
 use twin_oncology::glioma::cohort::{
     ALPHA_Z, ANATOMY_PERTURBATION, Proportion, RHO_RANGE_PER_DAY, SPEED_RANGE_MM_PER_DAY,
     WIDTH_RANGE_MM, baseline_features, draw_patient, failure_category, patient_anatomy,
-    responder_probability,
+    progression_probability,
 };
 use twin_oncology::glioma::params::ALPHA_PRIOR_LOG_SD;
 use twin_oncology::glioma::twin::{CalibrationOptions, calibrate};
@@ -108,19 +109,30 @@ fn patient_anatomy_moves_white_to_grey_but_keeps_the_tissue() {
 }
 
 #[test]
-fn responder_probability_integrates_the_alpha_prior() {
-    // DG linear in z crossing 100 at z* gives P(z > z*) = 1 − Φ(z*) exactly.
+fn progression_probability_integrates_the_alpha_prior() {
+    // ln V linear in z, crossing the threshold at z*: progression (V ≥ threshold) for
+    // z ≤ z*, so P = Φ(z*) exactly.
     let phi = Normal::standard();
-    for (z_star, slope) in [(0.0, 40.0), (1.0, 30.0), (-0.7, 80.0), (2.5, 20.0)] {
-        let dg = ALPHA_Z.map(|z| 100.0 + slope * (z - z_star));
-        let p = responder_probability(&dg).unwrap();
-        assert!((p - phi.sf(z_star)).abs() < 1e-12, "z* {z_star}: {p}");
+    let threshold_ml = 14.0;
+    for (z_star, slope) in [(0.0, 0.4), (1.0, 0.3), (-0.7, 0.8), (2.5, 0.2)] {
+        let volumes = ALPHA_Z.map(|z| threshold_ml * (-slope * (z - z_star)).exp());
+        let p = progression_probability(&volumes, threshold_ml).unwrap();
+        assert!((p - phi.cdf(z_star)).abs() < 1e-12, "z* {z_star}: {p}");
     }
-    assert_eq!(responder_probability(&[0.0, 0.0, 0.0]).unwrap(), 0.0);
-    assert_eq!(responder_probability(&[150.0, 150.0, 150.0]).unwrap(), 1.0);
-    // Decreasing in alpha or non-finite: an error, not a number (issue 23).
-    assert!(responder_probability(&[150.0, 100.0, 50.0]).is_err());
-    assert!(responder_probability(&[f64::NAN, 100.0, 150.0]).is_err());
+    // Vanished at every α: no progression; larger than the threshold at every α: sure.
+    assert_eq!(
+        progression_probability(&[0.0; 3], threshold_ml).unwrap(),
+        0.0
+    );
+    assert_eq!(
+        progression_probability(&[30.0; 3], threshold_ml).unwrap(),
+        1.0
+    );
+    // Growing with α, non-finite, negative, or a bad threshold: an error, not a number.
+    assert!(progression_probability(&[5.0, 10.0, 20.0], threshold_ml).is_err());
+    assert!(progression_probability(&[f64::NAN, 10.0, 5.0], threshold_ml).is_err());
+    assert!(progression_probability(&[20.0, 10.0, -1.0], threshold_ml).is_err());
+    assert!(progression_probability(&[20.0, 10.0, 5.0], 0.0).is_err());
 }
 
 #[test]
@@ -202,16 +214,19 @@ fn failed_calibration_is_categorised_without_patient_data() {
     assert_eq!(failure_category(&e), "radius growth");
 }
 
-/// `run_study` with small N (development seed 3, not the held-out seed in
-/// `data/validation/test_seeds.json`): every enrolled patient is scored, the
-/// reported accuracies recompute from the rows (the twin's fallback for a failed
-/// calibration is the training responder rate), the majority-class rate is the
-/// share of test labels equal to the training majority, and the paired difference
-/// is twin − baseline. With an impossible calibration setting every twin fails,
-/// and the patients are still scored (with the fallback), not dropped.
+/// `run_study` with small N (development seed 3, not a held-out seed in
+/// `data/validation/test_seeds.json`): every enrolled patient is scored, the reported
+/// accuracies recompute from the rows (the twin's fallback for a failed calibration is
+/// the training progression rate), the majority-class rate is the share of test labels
+/// equal to the training majority, the label is the rater-measured follow-up volume
+/// against 1.40 × the planning volume, the oracle's probability is a fraction of its
+/// draws, and the paired difference is twin − baseline. With an impossible calibration
+/// setting every twin fails, and the patients are still scored (with the fallback),
+/// not dropped.
 #[test]
 fn run_study_scores_every_patient_and_counts_failures_as_fallbacks() {
-    use twin_oncology::glioma::cohort::{StudyOptions, run_study};
+    use twin_oncology::glioma::cohort::{ORACLE_DRAWS, PatientRow, StudyOptions, run_study};
+    use twin_oncology::glioma::trial::course::PROGRESSION_VOLUME_RATIO;
     let atlas = atlas();
     let opts = StudyOptions {
         n_test: 4,
@@ -222,31 +237,47 @@ fn run_study_scores_every_patient_and_counts_failures_as_fallbacks() {
     };
     let check = |opts: &StudyOptions| {
         let r = run_study(&atlas, opts).unwrap();
-        assert_eq!((r.n, r.n_enrolled, r.rows.len()), (4, 4, 4));
-        let majority = r.prior_responder_rate >= 0.5;
-        let acc = |p: &dyn Fn(&twin_oncology::glioma::cohort::PatientRow) -> f64| {
+        assert_eq!((r.n, r.rows.len()), (4, 4));
+        let majority = r.prior_progression_rate >= 0.5;
+        let acc = |p: &dyn Fn(&PatientRow) -> f64| {
             r.rows
                 .iter()
-                .filter(|row| (p(row) >= 0.5) == row.responder)
+                .filter(|row| (p(row) >= 0.5) == row.progressed)
                 .count() as f64
                 / 4.0
         };
         let twin = acc(&|row| {
             row.twin
                 .as_ref()
-                .map_or(r.prior_responder_rate, |t| t.p_responder)
+                .map_or(r.prior_progression_rate, |t| t.p_progressed)
         });
         let base = acc(&|row| row.baseline_p.unwrap());
         let maj = r
             .rows
             .iter()
-            .filter(|row| row.responder == majority)
+            .filter(|row| row.progressed == majority)
             .count() as f64
             / 4.0;
-        assert_eq!(r.twin_accuracy.estimate, twin);
-        assert_eq!(r.baseline_accuracy.estimate, base);
+        assert_eq!(r.twin.accuracy.estimate, twin);
+        assert_eq!(r.baseline.accuracy.estimate, base);
+        assert_eq!(
+            r.flexible.accuracy.estimate,
+            acc(&|row| row.flexible_p.unwrap())
+        );
+        assert_eq!(r.oracle.accuracy.estimate, acc(&|row| row.oracle_p));
         assert_eq!(r.majority_class_accuracy.estimate, maj);
         assert!((r.accuracy_difference.difference - (twin - base)).abs() < 1e-12);
+        for row in &r.rows {
+            let [planning, followup] = row.t1gd_volume_ml;
+            assert_eq!(
+                row.progressed,
+                followup >= PROGRESSION_VOLUME_RATIO * planning
+            );
+            let k = row.oracle_p * ORACLE_DRAWS as f64;
+            assert!((k - k.round()).abs() < 1e-9 && (0.0..=1.0).contains(&row.oracle_p));
+            // The planning volume is the one the baseline saw (same segmentation).
+            assert!((planning - row.features.t1gd_volume_ml).abs() < 1e-9);
+        }
         assert_eq!(
             r.twin_failures,
             r.rows.iter().filter(|row| row.twin.is_none()).count()

@@ -140,6 +140,7 @@ fn a_near_singular_slow_tumour_gets_a_finite_posterior_interval() {
         &atlas,
         &truth.scans,
         truth.rt_start_day,
+        truth.planning_t1gd_volume_ml,
         &schedule,
         &calibration,
         &treatment,

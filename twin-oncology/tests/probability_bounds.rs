@@ -1,5 +1,5 @@
 //! Functions of twin-oncology that return a probability (relapse-free survival,
-//! radiotherapy and temozolomide surviving fractions, responder probability) give a
+//! radiotherapy and temozolomide surviving fractions, progression probability) give a
 //! value in [0, 1] for every input, or an error naming the bad field; never NaN,
 //! never above 1 (issue 23).
 
@@ -99,11 +99,12 @@ proptest! {
     }
 
     #[test]
-    fn responder_probability_is_a_probability_or_an_error(
+    fn progression_probability_is_a_probability_or_an_error(
         a in prop::num::f64::ANY, b in prop::num::f64::ANY, c in prop::num::f64::ANY,
+        t in prop::num::f64::ANY,
     ) {
-        use twin_oncology::glioma::cohort::responder_probability;
-        if let Ok(p) = responder_probability(&[a, b, c]) {
+        use twin_oncology::glioma::cohort::progression_probability;
+        if let Ok(p) = progression_probability(&[a, b, c], t) {
             prop_assert!((0.0..=1.0).contains(&p), "P = {p}");
         }
     }

@@ -1,6 +1,6 @@
 //! In-silico cohort study: does the glioma twin, calibrated on two pre-treatment scans,
-//! predict who responds to standard radiotherapy (Days Gained ≥ 100, Neal et al. 2013)
-//! better than a logistic regression on the imaging features a clinician has?
+//! predict who will have progressed on the follow-up scan after standard radiotherapy
+//! better than regressions on the imaging features a clinician has?
 //!
 //! **Everything here is in silico.** No longitudinal glioblastoma imaging cohort is
 //! available to this project, so patients are simulated.
@@ -19,8 +19,12 @@
 //! and temozolomide are not modelled.
 //!
 //! **Truth ≠ twin.** The truth runs the same proliferation–invasion equation on the same
-//! 2 mm atlas grid (a 1 mm truth is too slow for a 100-patient study on 2 cores), but with
-//! model error the twin does not know about:
+//! 2 mm atlas grid (a 1 mm truth is too slow for a 100-patient study on 2 cores), with a
+//! mechanism the twin lacks and model error the twin does not know about:
+//! * **structure — a chronically hypoxic core:** voxels with density ≥
+//!   [`HYPOXIC_DENSITY`] at the first fraction stay hypoxic through the course and are
+//!   killed as by `1/OER` of the dose, OER drawn on [`OER_RANGE`] (1.5–3; X-rays under
+//!   full anoxia 2.5–3, Hall & Giaccia 2019). The twin's LQ kill is uniform in the PTV;
 //! * the patient's anatomy is not the atlas: white/grey fractions are moved by a smooth
 //!   random field (±[`ANATOMY_PERTURBATION`] of the white fraction, wavelengths 15–40 mm),
 //!   i.e. spatial noise in D;
@@ -33,38 +37,56 @@
 //!   [`THRESHOLD_LOGIT_SD`]) and boundary voxels flipped with probability
 //!   [`BOUNDARY_FLIP_PROBABILITY`].
 //!
+//! **Priors and the gap.** The twin's α prior is the published one (Rockne 2010's α–ρ
+//! relation, [`LqParams::prior_alpha_for_rho`]); the truth scatters α around the same
+//! relation, but its effective α in the core is α/OER, which no twin prior carries.
+//! The twin's D and ρ are fitted with no population prior (the Laplace step; the
+//! posterior draws of near-singular fits use the published ranges, Harpold 2007), while
+//! the generator draws ρ log-uniform on [`RHO_RANGE_PER_DAY`] with its own width and
+//! speed filters.
+//!
+//! **Label (clinical, not the twin's readout):** progression on the follow-up scan
+//! [`PROGRESSION_SCAN_DAYS`] after the first fraction — a rater segments it (same noise
+//! model), and the patient has progressed if its T1Gd volume is at least 1.40 × the
+//! planning scan's (a 25 % increase of the product of two diameters, Macdonald 1990 /
+//! RANO 2010; [`crate::glioma::trial::course::PROGRESSION_VOLUME_RATIO`]).
+//!
+//! **Oracle:** knows the true tumour at the follow-up scan and the planning measurement;
+//! only the rater's noise on the follow-up scan is unknown to it: its probability is the
+//! share of [`ORACLE_DRAWS`] independent rater segmentations that progress.
+//!
 //! **Twin** ([`twin_predict`]): calibrate `D_white`, ρ and the seed from the two scans
-//! (analytic travelling-wave start + PDE refinement, [`super::twin::calibrate`]); forecast
-//! Days Gained with its 95% prediction interval (α, D and ρ uncertainty; posterior draws
-//! for near-singular fits), which includes
-//! DG at the α prior's median and ±1.96 sd given the fitted ρ ([`ALPHA_Z`]); as DG
-//! increases with α, the probability of response is `P(α > α*)` under the prior, where
-//! `DG(α*) = 100` (log-linear interpolation). The response probability leaves out the
-//! D, ρ uncertainty: with DG ≈ ∝ α/ρ and the prior's α ∝ ρ^0.49, a ±35% 95% interval
-//! on ρ widens the spread of ln DG by about 6% over the α prior's alone. The study
-//! reports how often the prediction interval covers the true DG. A patient whose
-//! calibration fails is still scored: the twin then predicts the training cohort's
-//! responder rate (its fallback); failures are counted ([`StudyResult::twin_failures`],
-//! by cause in [`StudyResult::failure_causes`]).
+//! (analytic travelling-wave start + PDE refinement, [`super::twin::calibrate`]);
+//! forecast the T1Gd volume at the follow-up scan at the α prior's median and ±1.96 sd
+//! given the fitted ρ ([`ALPHA_Z`]); as the volume falls with α, the probability of
+//! progression is `P(α < α*)` under the prior, where the volume at `α*` is 1.40 × the
+//! measured planning volume ([`progression_probability`], log-linear interpolation).
+//! The probability leaves out the D, ρ uncertainty and the rater's noise. The twin also
+//! forecasts Days Gained with its 95 % prediction interval (α, D and ρ uncertainty;
+//! posterior draws for near-singular fits); the study reports how often it covers the
+//! true Days Gained. A patient whose calibration fails is still scored: the twin then
+//! predicts the training cohort's progression rate (its fallback); failures are counted
+//! ([`StudyResult::twin_failures`], by cause in [`StudyResult::failure_causes`]).
 //!
-//! **Baseline** ([`baseline_features`]): ridge logistic regression (twin-validate,
-//! penalty chosen by 5-fold CV on the training cohort only) on the standardised log
-//! T1Gd and FLAIR volumes at the planning scan, the T1Gd volume growth rate between the
-//! scans, the white-matter fraction around the lesion, the distance from the lesion to
-//! the nearest non-tissue voxel (CSF or brain surface), age and the delay from the
-//! planning scan to RT (the twin knows it too) — fitted on a separate training cohort
-//! (different seed) with its own truth labels. The study also reports the
-//! majority-class accuracy (predict the training majority for everyone).
+//! **Baselines** ([`baseline_features`]), fitted on a separate training cohort (different
+//! seed) with its own labels: ridge logistic regression (twin-validate, penalty chosen by
+//! 5-fold CV on the training cohort only) on the standardised log T1Gd and FLAIR volumes
+//! at the planning scan, the T1Gd volume growth rate between the scans, the white-matter
+//! fraction around the lesion, the distance from the lesion to the nearest non-tissue
+//! voxel (CSF or brain surface), age and the delay from the planning scan to RT (the
+//! twin knows it too); and a flexible version with restricted cubic splines (4 knots)
+//! on the two log volumes and the growth rate. The study also reports the majority-class
+//! accuracy (predict the training majority for everyone).
 //!
-//! **Still shared by truth and twin** (issue 22, open): the PDE, the LQ kill and the
-//! Days-Gained readout that defines the label. Development used seeds 1 and 3; the
-//! held-out seed is in `data/validation/test_seeds.json`. Its one run (100 test + 100
-//! training patients, `glioma_cohort -- --patients 100 --train 100 --seed 31337`,
-//! 451 s): majority class 0.77; accuracy twin 0.89 [0.83, 0.95] vs ridge baseline
-//! 0.81 [0.73, 0.89], difference +0.08 [0.02, 0.14]; AUC 0.95 [0.91, 0.99] vs 0.91
-//! [0.85, 0.96], difference +0.04 [0.00, 0.09] (DeLong p = 0.052); one calibration
-//! failure, scored with the fallback; 95 % DG intervals cover the truth for 90 %
-//! (first-order intervals then, some of them unbounded).
+//! **Still shared by truth and twin:** the PDE and its grid, the LQ form of the kill,
+//! the T1Gd threshold of the noise-free density (the twin compares its noise-free
+//! forecast with a rater's measurement).
+//!
+//! **Earlier design (responder = the truth's own Days Gained ≥ 100, no hypoxic core, no
+//! oracle or spline baseline).** Development used seeds 1 and 3; its held-out run (seed
+//! 31337, 100 + 100 patients, 451 s): majority class 0.77; accuracy twin 0.89 [0.83,
+//! 0.95] vs ridge 0.81 [0.73, 0.89]; AUC 0.95 [0.91, 0.99] vs 0.91 [0.85, 0.96],
+//! difference +0.04 [0.00, 0.09] (DeLong p = 0.052).
 //!
 //! **Days-Gained intervals for near-singular fits** (issue 20): where the Laplace
 //! approximation is near-singular the interval now comes from posterior draws of D and
@@ -78,10 +100,10 @@
 //! twin's. Same run: majority class 0.73; accuracy twin 0.85 [0.78, 0.92] vs baseline
 //! 0.84 [0.77, 0.90], difference +0.01 [−0.06, 0.08]; AUC 0.93 [0.88, 0.97] vs 0.85
 //! [0.77, 0.92], difference +0.07 [0.01, 0.13] (DeLong p = 0.015); no calibration
-//! failures.
+//! failures. (That run used the earlier design above.)
 //!
 //! One job per file: `patient` (drawing virtual patients), `truth` (their simulated
-//! truth and noisy scans), `baseline` (the clinician's features), `prediction` (the
+//! truth, noisy scans, label and oracle), `baseline` (the clinician's features), `prediction` (the
 //! twin's prediction), `study` (the twin-versus-baseline study), `failure` (why a twin
 //! failed) and `coverage` (the calibration coverage study).
 //!
@@ -105,10 +127,13 @@ pub use patient::{
     GliomaCohort, MAX_DRAW_ATTEMPTS, RHO_RANGE_PER_DAY, SPEED_RANGE_MM_PER_DAY,
     VirtualGliomaPatient, WIDTH_RANGE_MM, draw_patient,
 };
-pub use prediction::{ALPHA_Z, TwinPrediction, responder_probability, twin_predict};
-pub use study::{PatientRow, Scored, StudyOptions, StudyResult, TRAIN_SEED_XOR, run_study};
+pub use prediction::{ALPHA_Z, TwinPrediction, progression_probability, twin_predict};
+pub use study::{
+    ModelScores, PatientRow, Scored, StudyOptions, StudyResult, TRAIN_SEED_XOR, run_study,
+};
 pub(crate) use truth::rater_labels;
 pub use truth::{
-    ANATOMY_PERTURBATION, BOUNDARY_FLIP_PROBABILITY, THRESHOLD_LOGIT_SD, TRUTH_SEED_SIGMA_MM,
-    TruthRun, patient_anatomy, simulate_truth,
+    ANATOMY_PERTURBATION, BOUNDARY_FLIP_PROBABILITY, HYPOXIC_DENSITY, OER_RANGE, ORACLE_DRAWS,
+    PROGRESSION_SCAN_DAYS, THRESHOLD_LOGIT_SD, TRUTH_SEED_SIGMA_MM, TruthRun, patient_anatomy,
+    simulate_truth,
 };

@@ -1,17 +1,20 @@
-//! The twin's prediction of one patient's response: calibration on the pre-treatment
-//! scans, Days Gained forecast with its interval, probability of response.
+//! The twin's prediction for one patient: calibration on the pre-treatment scans, Days
+//! Gained forecast with its interval, and the probability of progression on the
+//! follow-up scan (the study's clinical label).
 
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal as StatNormal};
 use twin_core::stats::Z95;
 
+use super::truth::PROGRESSION_SCAN_DAYS;
 use crate::error::{OncologyError, Result};
-use crate::glioma::model::{TreatmentOptions, TreatmentPlan};
-use crate::glioma::params::RESPONDER_DAYS_GAINED;
+use crate::glioma::model::{TreatmentOptions, TreatmentOutcome, TreatmentPlan};
+use crate::glioma::params::{ALPHA_PRIOR_LOG_SD, LqParams};
 use crate::glioma::radiotherapy::Schedule;
 use crate::glioma::tissue::BrainTissue;
+use crate::glioma::trial::course::PROGRESSION_VOLUME_RATIO;
 use crate::glioma::twin::{
-    CalibrationOptions, IntervalMethod, PosteriorOptions, Segmentation, calibrate,
+    CalibratedTwin, CalibrationOptions, IntervalMethod, PosteriorOptions, Segmentation, calibrate,
 };
 
 /// The twin's prediction of one patient's response from pre-treatment scans only.
@@ -39,8 +42,12 @@ pub struct TwinPrediction {
     /// How that interval was made (first order, or posterior draws for a
     /// near-singular fit).
     pub days_gained_interval: IntervalMethod,
-    /// Probability of response, `P(α > α*)` under the prior.
-    pub p_responder: f64,
+    /// Forecast T1Gd volume (mL) at the follow-up scan ([`PROGRESSION_SCAN_DAYS`]) at
+    /// the α of [`ALPHA_Z`], D and ρ at their fit.
+    pub followup_t1gd_volume_ml: [f64; 3],
+    /// Probability of progression on the follow-up scan, `P(α < α*)` under the prior
+    /// ([`progression_probability`]).
+    pub p_progressed: f64,
     /// Calibration wall time (s).
     pub calibration_seconds: f64,
 }
@@ -51,61 +58,120 @@ pub struct TwinPrediction {
 /// [`ALPHA_PRIOR_LOG_SD`]: crate::glioma::params::ALPHA_PRIOR_LOG_SD
 pub const ALPHA_Z: [f64; 3] = [-Z95, 0.0, Z95];
 
-/// Probability of response from Days Gained forecast at α = median × exp(σ z), z in
-/// [`ALPHA_Z`]: `P(z > z*)` for a standard-normal z, where `DG(z*) = 100` on the
-/// piecewise-linear interpolation of DG in z (end segments extrapolated). DG must not
-/// decrease with α (an error otherwise, or for a non-finite value); a flat segment
-/// gives probability 0 or 1.
-pub fn responder_probability(days_gained: &[f64; 3]) -> Result<f64> {
-    if days_gained.iter().any(|d| !d.is_finite())
-        || days_gained[1] < days_gained[0]
-        || days_gained[2] < days_gained[1]
+/// Probability of progression from the follow-up T1Gd volumes forecast at α = median
+/// × exp(σ z), z in [`ALPHA_Z`]: `P(z < z*)` for a standard-normal z, where the volume
+/// crosses `threshold_ml` at `z*` on the piecewise-linear interpolation of ln volume in
+/// z (end segments extrapolated; volumes floored at 1 µL, below any visible lesion).
+/// The volume must not increase with α (an error otherwise, or for a non-finite or
+/// negative value); a flat segment gives probability 0 or 1.
+pub fn progression_probability(volumes_ml: &[f64; 3], threshold_ml: f64) -> Result<f64> {
+    if volumes_ml.iter().any(|v| !(v.is_finite() && *v >= 0.0))
+        || volumes_ml[1] > volumes_ml[0]
+        || volumes_ml[2] > volumes_ml[1]
     {
         return Err(OncologyError::invalid(
-            "days_gained",
-            format!("{days_gained:?}"),
-            "three finite values, non-decreasing in alpha",
+            "followup_t1gd_volume_ml",
+            format!("{volumes_ml:?}"),
+            "three finite volumes ≥ 0, non-increasing in alpha",
         ));
     }
-    let (zs, dg, target) = (ALPHA_Z, days_gained, RESPONDER_DAYS_GAINED);
+    if !(threshold_ml.is_finite() && threshold_ml > 0.0) {
+        return Err(OncologyError::invalid(
+            "threshold_ml",
+            threshold_ml,
+            "a finite volume > 0 mL",
+        ));
+    }
+    let ln_v = volumes_ml.map(|v| v.max(1e-3).ln());
+    let target = threshold_ml.ln();
     // Segment containing the crossing, else the nearer end segment (extrapolation).
-    let seg = if dg[1] >= target { 0 } else { 1 };
-    let (z0, z1, d0, d1) = (zs[seg], zs[seg + 1], dg[seg], dg[seg + 1]);
-    let z_star = if d1 > d0 {
-        z0 + (target - d0) * (z1 - z0) / (d1 - d0)
-    } else if dg[1] >= target {
-        f64::NEG_INFINITY
-    } else {
+    let seg = if ln_v[1] <= target { 0 } else { 1 };
+    let (z0, z1, v0, v1) = (ALPHA_Z[seg], ALPHA_Z[seg + 1], ln_v[seg], ln_v[seg + 1]);
+    let z_star = if v1 < v0 {
+        z0 + (target - v0) * (z1 - z0) / (v1 - v0)
+    } else if ln_v[1] >= target {
         f64::INFINITY
+    } else {
+        f64::NEG_INFINITY
     };
-    Ok(StatNormal::standard().sf(z_star))
+    Ok(StatNormal::standard().cdf(z_star))
+}
+
+/// T1Gd volume (mL) of a forecast `days` after its first fraction (the last record if
+/// the forecast ends earlier).
+fn t1gd_volume_ml_after(outcome: &TreatmentOutcome, days: f64) -> f64 {
+    let traj = &outcome.treated;
+    let t0 = traj.t_days.first().copied().unwrap_or(0.0);
+    let i = traj
+        .t_days
+        .iter()
+        .position(|t| *t >= t0 + days - 1e-9)
+        .unwrap_or(traj.t_days.len().saturating_sub(1));
+    traj.imaging
+        .get(i)
+        .map_or(0.0, |s| s.t1gd_volume_mm3 / 1000.0)
+}
+
+/// Forecast of `plan` by `twin` with α set to `alpha_per_gy`.
+fn forecast_at_alpha(
+    twin: &CalibratedTwin,
+    atlas: &BrainTissue,
+    rt_start_day: f64,
+    plan: &TreatmentPlan,
+    treatment: &TreatmentOptions,
+    alpha_per_gy: f64,
+) -> Result<TreatmentOutcome> {
+    let mut at = twin.clone();
+    at.lq = LqParams {
+        alpha_per_gy,
+        ..twin.lq
+    };
+    Ok(at
+        .forecast_plans(atlas, rt_start_day, std::slice::from_ref(plan), treatment)?
+        .remove(0))
 }
 
 /// Calibrate a twin on `scans` and predict the response to `schedule` starting on
-/// `rt_start_day` (scan clock).
+/// `rt_start_day` (scan clock): Days Gained with its interval, and the probability that
+/// the follow-up scan's T1Gd volume is at least [`PROGRESSION_VOLUME_RATIO`] ×
+/// `planning_t1gd_volume_ml` (the rater-measured volume at the planning scan).
 pub fn twin_predict(
     atlas: &BrainTissue,
     scans: &[Segmentation],
     rt_start_day: f64,
+    planning_t1gd_volume_ml: f64,
     schedule: &Schedule,
     calibration: &CalibrationOptions,
     treatment: &TreatmentOptions,
 ) -> Result<TwinPrediction> {
     let twin = calibrate(atlas, scans, calibration)?;
     let alpha_median = twin.lq.alpha_per_gy;
+    let plan = TreatmentPlan::radiotherapy(schedule.clone());
     // The α ends of the forecast's interval are the prior's ±1.96 sd: ALPHA_Z.
     let f = twin
         .forecast_plans_with_intervals(
             atlas,
             rt_start_day,
-            &[TreatmentPlan::radiotherapy(schedule.clone())],
+            std::slice::from_ref(&plan),
             treatment,
             &PosteriorOptions::default(),
         )?
         .remove(0);
     let [lo, hi] = f.days_gained_alpha_ends;
     let dg = [lo, f.outcome.days_gained, hi];
-    let p_responder = responder_probability(&dg)?;
+    // Follow-up volumes at the same three α (the central forecast is f.outcome).
+    let alpha_at = |z: f64| alpha_median * (ALPHA_PRIOR_LOG_SD * z).exp();
+    let volume_at = |z: f64| -> Result<f64> {
+        let o = forecast_at_alpha(&twin, atlas, rt_start_day, &plan, treatment, alpha_at(z))?;
+        Ok(t1gd_volume_ml_after(&o, PROGRESSION_SCAN_DAYS))
+    };
+    let volumes = [
+        volume_at(ALPHA_Z[0])?,
+        t1gd_volume_ml_after(&f.outcome, PROGRESSION_SCAN_DAYS),
+        volume_at(ALPHA_Z[2])?,
+    ];
+    let p_progressed =
+        progression_probability(&volumes, PROGRESSION_VOLUME_RATIO * planning_t1gd_volume_ml)?;
     // A near-singular fit's parameter intervals are the posterior's too.
     let ci = |i: usize| match &f.interval_method {
         IntervalMethod::PosteriorDraws {
@@ -127,7 +193,8 @@ pub fn twin_predict(
         days_gained: dg,
         days_gained_ci95: f.days_gained_ci95,
         days_gained_interval: f.interval_method,
-        p_responder,
+        followup_t1gd_volume_ml: volumes,
+        p_progressed,
         calibration_seconds: twin.calibration_seconds,
     })
 }

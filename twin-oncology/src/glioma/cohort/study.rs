@@ -1,11 +1,13 @@
-//! The in-silico cohort study: a training cohort fits the logistic baseline, a test
-//! cohort is predicted by twin and baseline, and both are scored (accuracy, AUC, paired
-//! bootstrap and DeLong comparisons, parameter recovery, interval coverage).
+//! The in-silico cohort study: a training cohort fits the baselines (ridge logistic and
+//! a flexible spline version), a test cohort is predicted by twin, baselines and an
+//! oracle, and all are scored on the clinical label — progression on the follow-up
+//! scan — (accuracy, AUC, paired bootstrap and DeLong comparisons), with parameter
+//! recovery and Days-Gained interval coverage.
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use twin_validate::baseline::Standardiser;
 use twin_validate::baseline::logistic::{LogisticOptions, LogisticRegression, choose_l2_by_cv};
+use twin_validate::baseline::{RestrictedCubicSpline, Standardiser};
 use twin_validate::bootstrap::{BootstrapConfig, bootstrap, strata_from_labels};
 use twin_validate::compare::{BinaryMetric, PairedComparison, compare_binary};
 use twin_validate::delong::{DeLongTest, delong_test};
@@ -15,6 +17,7 @@ use super::coverage::Proportion;
 use super::failure::{FailureCause, failure_category};
 use super::patient::{MAX_DRAW_ATTEMPTS, VirtualGliomaPatient, draw_patient};
 use super::prediction::{TwinPrediction, twin_predict};
+use super::truth::TruthRun;
 use super::truth::simulate_truth;
 use crate::error::{OncologyError, Result};
 use crate::glioma::model::TreatmentOptions;
@@ -71,27 +74,34 @@ impl Default for StudyOptions {
     }
 }
 
-/// One test patient: truth, clinician features, twin and baseline predictions.
+/// One test patient: truth, clinician features, twin, baseline and oracle predictions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatientRow {
     /// True parameters and timeline.
     pub patient: VirtualGliomaPatient,
-    /// True Days Gained of 60 Gy/30.
+    /// The label: progression on the follow-up scan ([`TruthRun::progressed`]).
+    pub progressed: bool,
+    /// Rater-measured T1Gd volumes at the planning and follow-up scans, mL.
+    pub t1gd_volume_ml: [f64; 2],
+    /// Oracle probability of progression ([`TruthRun::oracle_p_progressed`]).
+    pub oracle_p: f64,
+    /// OER of the truth's hypoxic core and its share of the T1Gd volume.
+    pub hypoxia: [f64; 2],
+    /// True Days Gained of 60 Gy/30 (with the hypoxic core).
     pub true_days_gained: f64,
-    /// `true_days_gained ≥ 100`.
-    pub responder: bool,
-    /// T1Gd radius at the post-RT follow-up (truth, mm).
-    pub followup_t1gd_radius_mm: f64,
     /// Baseline covariates.
     pub features: BaselineFeatures,
-    /// Twin prediction (None for training patients).
+    /// Twin prediction (None for training patients or a failed calibration).
     pub twin: Option<TwinPrediction>,
-    /// Why the twin could not be calibrated (the twin then predicts the training responder rate).
+    /// Why the twin could not be calibrated (the twin then predicts the training
+    /// progression rate).
     pub twin_error: Option<String>,
     /// Category of that failure ([`failure_category`]).
     pub twin_failure_category: Option<String>,
-    /// Baseline probability of response (None for training patients).
+    /// Ridge baseline's probability of progression (None for training patients).
     pub baseline_p: Option<f64>,
+    /// Flexible (spline) baseline's probability of progression.
+    pub flexible_p: Option<f64>,
 }
 
 /// An accuracy or AUC with its 95% bootstrap interval.
@@ -121,42 +131,51 @@ fn failure_causes(rows: &[PatientRow]) -> Vec<FailureCause> {
     causes
 }
 
+/// A model's scores on the test patients.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ModelScores {
+    /// Accuracy of the class `p ≥ 0.5`.
+    pub accuracy: Scored,
+    /// ROC AUC of `p`.
+    pub auc: Scored,
+}
+
 /// Result of the in-silico cohort study.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StudyResult {
     /// Test patients scored: all enrolled (a twin that failed to calibrate
-    /// predicts [`Self::prior_responder_rate`] and is scored like the others).
+    /// predicts [`Self::prior_progression_rate`] and is scored like the others).
     pub n: usize,
-    /// Test patients enrolled.
-    pub n_enrolled: usize,
-    /// Responder fraction of the training cohort: the twin's fallback prediction
-    /// and the majority class.
-    pub prior_responder_rate: f64,
-    /// Accuracy of predicting the training majority class for everyone.
-    pub majority_class_accuracy: Scored,
-    /// Ridge penalty of the baseline chosen by 5-fold CV on the training cohort.
-    pub baseline_l2_penalty: f64,
     /// Training patients.
     pub n_train: usize,
-    /// Responders among test patients.
-    pub test_responders: usize,
-    /// Responders among training patients.
-    pub train_responders: usize,
-    /// Twin accuracy (class: `p ≥ 0.5`).
-    pub twin_accuracy: Scored,
-    /// Baseline accuracy (class: `p ≥ 0.5`).
-    pub baseline_accuracy: Scored,
-    /// Twin ROC AUC of `p_responder`.
-    pub twin_auc: Scored,
-    /// Baseline ROC AUC.
-    pub baseline_auc: Scored,
-    /// Paired bootstrap of the accuracy difference (twin − baseline).
+    /// Progression rate of the training cohort: the twin's fallback prediction and the
+    /// majority class.
+    pub prior_progression_rate: f64,
+    /// Test patients who progressed.
+    pub test_progressed: usize,
+    /// Training patients who progressed.
+    pub train_progressed: usize,
+    /// Predicting the training majority class for everyone (AUC 0.5 by construction).
+    pub majority_class_accuracy: Scored,
+    /// The oracle: true tumour known, only the follow-up rater noise unknown.
+    pub oracle: ModelScores,
+    /// The twin.
+    pub twin: ModelScores,
+    /// Ridge logistic baseline (penalty by 5-fold CV on training).
+    pub baseline: ModelScores,
+    /// Flexible baseline: ridge logistic with restricted cubic splines.
+    pub flexible: ModelScores,
+    /// Ridge penalties chosen by CV: baseline, flexible.
+    pub l2_penalties: [f64; 2],
+    /// Paired bootstrap of the accuracy difference (twin − ridge baseline).
     pub accuracy_difference: PairedComparison,
-    /// Paired bootstrap of the AUC difference (twin − baseline).
+    /// Paired bootstrap of the AUC difference (twin − ridge baseline).
     pub auc_difference: PairedComparison,
-    /// Paired DeLong test of the AUCs.
+    /// Paired bootstrap of the AUC difference (twin − flexible baseline).
+    pub auc_difference_flexible: PairedComparison,
+    /// Paired DeLong test of the twin's and the ridge baseline's AUCs.
     pub delong: DeLongTest,
-    /// Baseline logistic coefficients (intercept first) per training SD of each covariate.
+    /// Ridge baseline coefficients (intercept first) per training SD of each covariate.
     pub baseline_coefficients: Vec<(String, f64)>,
     /// Test patients whose twin could not be calibrated (scored with the fallback).
     pub twin_failures: usize,
@@ -170,14 +189,11 @@ pub struct StudyResult {
     pub d_coverage: f64,
     /// Fraction whose 95% ρ interval covers the truth.
     pub rho_coverage: f64,
-    /// Fraction whose 95% Days Gained prediction interval covers the true Days Gained
-    /// (both read with the study's horizon, so values at the horizon are lower bounds).
-    pub days_gained_coverage: f64,
-    /// Coverage of the first-order Days Gained intervals, among calibrated twins
-    /// that used them (`None` if none did).
+    /// Coverage of the first-order Days Gained intervals of the true Days Gained (both
+    /// read with the study's horizon), among calibrated twins that used them (`None`
+    /// if none did).
     pub days_gained_coverage_first_order: Option<Proportion>,
-    /// Coverage of the posterior-draw Days Gained intervals (near-singular fits),
-    /// among calibrated twins that used them (`None` if none did).
+    /// Coverage of the posterior-draw Days Gained intervals (near-singular fits).
     pub days_gained_coverage_posterior: Option<Proportion>,
     /// Days Gained intervals with an infinite end.
     pub unbounded_days_gained_intervals: usize,
@@ -187,18 +203,25 @@ pub struct StudyResult {
     pub rows: Vec<PatientRow>,
 }
 
+/// A simulated patient with what the twin needs: its scans and first-fraction day.
+struct Simulated {
+    row: PatientRow,
+    scans: Vec<Segmentation>,
+    rt_start_day: f64,
+}
+
 fn truth_rows(
     atlas: &BrainTissue,
     n: usize,
     seed: u64,
     opts: &StudyOptions,
-) -> Result<Vec<(PatientRow, Vec<Segmentation>, f64)>> {
+) -> Result<Vec<Simulated>> {
     let schedule = Schedule::standard();
     (0..n as u64)
         .into_par_iter()
         .map(|id| {
             let mut attempt = 0;
-            let (p, truth) = loop {
+            let (p, truth): (_, TruthRun) = loop {
                 let p = draw_patient(atlas, seed, id, attempt)?;
                 match simulate_truth(atlas, &p, &schedule, &opts.treatment) {
                     Ok(t) => break (p, t),
@@ -207,21 +230,24 @@ fn truth_rows(
                 }
             };
             let features = baseline_features(atlas, &truth.scans, p.age_years, p.rt_delay_days)?;
-            Ok((
-                PatientRow {
+            Ok(Simulated {
+                row: PatientRow {
                     patient: p,
+                    progressed: truth.progressed,
+                    t1gd_volume_ml: [truth.planning_t1gd_volume_ml, truth.followup_t1gd_volume_ml],
+                    oracle_p: truth.oracle_p_progressed,
+                    hypoxia: [truth.oer, truth.hypoxic_fraction_of_t1gd],
                     true_days_gained: truth.days_gained,
-                    responder: truth.responder,
-                    followup_t1gd_radius_mm: truth.followup_t1gd_radius_mm,
                     features,
                     twin: None,
                     twin_error: None,
                     twin_failure_category: None,
                     baseline_p: None,
+                    flexible_p: None,
                 },
-                truth.scans,
-                truth.rt_start_day,
-            ))
+                scans: truth.scans,
+                rt_start_day: truth.rt_start_day,
+            })
         })
         .collect()
 }
@@ -242,8 +268,76 @@ fn scored(
     })
 }
 
-/// Run the study on the (2 mm) atlas: a training cohort for the baseline, a test cohort
-/// scored by both. Patients run in parallel (rayon); results are deterministic in `seed`.
+fn model_scores(labels: &[bool], p: &[f64], cfg: &BootstrapConfig) -> Result<ModelScores> {
+    Ok(ModelScores {
+        accuracy: scored(labels, p, BinaryMetric::Accuracy(0.5), cfg)?,
+        auc: scored(labels, p, BinaryMetric::Auc, cfg)?,
+    })
+}
+
+/// Covariates of the flexible baseline: the ridge baseline's, with restricted cubic
+/// splines (4 knots at Harrell's quantiles of the training cohort) on the log T1Gd and
+/// FLAIR volumes and the T1Gd growth rate.
+struct Flexible([RestrictedCubicSpline; 3]);
+
+impl Flexible {
+    /// Columns of [`BaselineFeatures::row`] that get splines.
+    const SPLINED: [usize; 3] = [0, 1, 2];
+
+    fn fit(train: &[Vec<f64>]) -> Result<Self> {
+        let col = |j: usize| -> Vec<f64> { train.iter().map(|r| r[j]).collect() };
+        let [a, b, c] = Self::SPLINED.map(|j| RestrictedCubicSpline::from_quantiles(&col(j), 4));
+        Ok(Self([a?, b?, c?]))
+    }
+
+    fn row(&self, x: &[f64]) -> Vec<f64> {
+        let mut out: Vec<f64> = (0..x.len())
+            .filter(|j| !Self::SPLINED.contains(j))
+            .map(|j| x[j])
+            .collect();
+        for (s, j) in self.0.iter().zip(Self::SPLINED) {
+            out.extend(s.basis(x[j]));
+        }
+        out
+    }
+}
+
+/// A ridge logistic model on standardised covariates, penalty by 5-fold CV on the
+/// training rows only.
+struct Ridge {
+    scale: Standardiser,
+    fit: LogisticRegression,
+    penalty: f64,
+}
+
+impl Ridge {
+    fn fit(x: &[Vec<f64>], y: &[bool], names: Option<Vec<String>>, seed: u64) -> Result<Self> {
+        let scale = Standardiser::fit(x);
+        let z: Vec<Vec<f64>> = x.iter().map(|r| scale.apply(r)).collect();
+        let penalty = choose_l2_by_cv(&z, y, &BASELINE_L2_GRID, 5, seed)?;
+        let fit = LogisticRegression::fit(
+            &z,
+            y,
+            &LogisticOptions {
+                names,
+                l2_penalty: penalty,
+                ..LogisticOptions::default()
+            },
+        )?;
+        Ok(Self {
+            scale,
+            fit,
+            penalty,
+        })
+    }
+
+    fn predict(&self, x: &[f64]) -> Result<f64> {
+        Ok(self.fit.predict(&self.scale.apply(x))?)
+    }
+}
+
+/// Run the study on the (2 mm) atlas: a training cohort for the baselines, a test cohort
+/// scored by all. Patients run in parallel (rayon); results are deterministic in `seed`.
 pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult> {
     if opts.n_test < 4 || opts.n_train < 10 {
         return Err(OncologyError::invalid(
@@ -253,33 +347,26 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
         ));
     }
     let train = truth_rows(atlas, opts.n_train, opts.seed ^ TRAIN_SEED_XOR, opts)?;
-    let raw: Vec<Vec<f64>> = train.iter().map(|r| r.0.features.row()).collect();
-    let y: Vec<bool> = train.iter().map(|r| r.0.responder).collect();
-    // Ridge logistic on standardised covariates, penalty by 5-fold CV on training only.
-    let scale = Standardiser::fit(&raw);
-    let standardise = |r: &[f64]| scale.apply(r);
-    let x: Vec<Vec<f64>> = raw.iter().map(|r| standardise(r)).collect();
-    let baseline_l2_penalty = choose_l2_by_cv(&x, &y, &BASELINE_L2_GRID, 5, opts.seed)?;
-    let model = LogisticRegression::fit(
-        &x,
-        &y,
-        &LogisticOptions {
-            names: Some(BASELINE_COVARIATES.map(String::from).to_vec()),
-            l2_penalty: baseline_l2_penalty,
-            ..LogisticOptions::default()
-        },
-    )?;
+    let x: Vec<Vec<f64>> = train.iter().map(|r| r.row.features.row()).collect();
+    let y: Vec<bool> = train.iter().map(|r| r.row.progressed).collect();
+    let names = BASELINE_COVARIATES.map(String::from).to_vec();
+    let ridge = Ridge::fit(&x, &y, Some(names), opts.seed)?;
+    let splines = Flexible::fit(&x)?;
+    let xf: Vec<Vec<f64>> = x.iter().map(|r| splines.row(r)).collect();
+    let flexible = Ridge::fit(&xf, &y, None, opts.seed)?;
     // What the twin falls back to when it cannot be calibrated, and the majority class.
-    let prior_responder_rate = y.iter().filter(|&&l| l).count() as f64 / y.len() as f64;
+    let prior_progression_rate = y.iter().filter(|&&l| l).count() as f64 / y.len() as f64;
     let schedule = Schedule::standard();
     let test = truth_rows(atlas, opts.n_test, opts.seed, opts)?;
     let rows: Vec<PatientRow> = test
         .into_par_iter()
-        .map(|(mut row, scans, rt_day)| {
+        .map(|sim| {
+            let mut row = sim.row;
             match twin_predict(
                 atlas,
-                &scans,
-                rt_day,
+                &sim.scans,
+                sim.rt_start_day,
+                row.t1gd_volume_ml[0],
                 &schedule,
                 &opts.calibration,
                 &opts.treatment,
@@ -290,39 +377,33 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
                     row.twin_error = Some(e.to_string());
                 }
             }
-            row.baseline_p = Some(model.predict(&standardise(&row.features.row()))?);
+            let f = row.features.row();
+            row.baseline_p = Some(ridge.predict(&f)?);
+            row.flexible_p = Some(flexible.predict(&splines.row(&f))?);
             Ok(row)
         })
         .collect::<Result<_>>()?;
     // Every enrolled patient is scored: a twin that could not be calibrated predicts
-    // the training responder rate (its fallback), never a dropped patient.
-    let labels: Vec<bool> = rows.iter().map(|r| r.responder).collect();
+    // the training progression rate (its fallback), never a dropped patient.
+    let labels: Vec<bool> = rows.iter().map(|r| r.progressed).collect();
     let twin_p: Vec<f64> = rows
         .iter()
         .map(|r| {
             r.twin
                 .as_ref()
-                .map_or(prior_responder_rate, |t| t.p_responder)
+                .map_or(prior_progression_rate, |t| t.p_progressed)
         })
         .collect();
-    let base_p: Vec<f64> = rows
-        .iter()
-        .map(|r| r.baseline_p.unwrap_or(prior_responder_rate))
-        .collect();
-    let majority_p = vec![
-        if prior_responder_rate >= 0.5 {
-            1.0
-        } else {
-            0.0
-        };
-        labels.len()
-    ];
+    let fallback = |p: Option<f64>| p.unwrap_or(prior_progression_rate);
+    let base_p: Vec<f64> = rows.iter().map(|r| fallback(r.baseline_p)).collect();
+    let flex_p: Vec<f64> = rows.iter().map(|r| fallback(r.flexible_p)).collect();
+    let oracle_p: Vec<f64> = rows.iter().map(|r| r.oracle_p).collect();
+    let majority = f64::from(u8::from(prior_progression_rate >= 0.5));
     let cfg = BootstrapConfig {
         replicates: opts.bootstrap_replicates,
         seed: opts.seed,
         ..BootstrapConfig::default()
     };
-    let acc = BinaryMetric::Accuracy(0.5);
     let n = rows.len() as f64;
     let frac = |f: &dyn Fn(&PatientRow, &TwinPrediction) -> bool| {
         rows.iter()
@@ -354,39 +435,42 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
         }
         Proportion::wilson(group.iter().filter(|&&c| c).count(), group.len()).map(Some)
     };
+    let auc = BinaryMetric::Auc;
     Ok(StudyResult {
-        days_gained_coverage_first_order: dg_coverage(false)?,
-        days_gained_coverage_posterior: dg_coverage(true)?,
-        unbounded_days_gained_intervals: rows
-            .iter()
-            .filter(|r| {
-                r.twin
-                    .as_ref()
-                    .is_some_and(|t| t.days_gained_ci95.iter().any(|x| !x.is_finite()))
-            })
-            .count(),
         n: rows.len(),
-        n_enrolled: rows.len(),
         n_train: train.len(),
-        twin_failures: rows.iter().filter(|r| r.twin.is_none()).count(),
-        failure_causes: failure_causes(&rows),
-        test_responders: rows.iter().filter(|r| r.responder).count(),
-        train_responders: y.iter().filter(|&&l| l).count(),
-        prior_responder_rate,
-        majority_class_accuracy: scored(&labels, &majority_p, acc, &cfg)?,
-        baseline_l2_penalty,
-        twin_accuracy: scored(&labels, &twin_p, acc, &cfg)?,
-        baseline_accuracy: scored(&labels, &base_p, acc, &cfg)?,
-        twin_auc: scored(&labels, &twin_p, BinaryMetric::Auc, &cfg)?,
-        baseline_auc: scored(&labels, &base_p, BinaryMetric::Auc, &cfg)?,
-        accuracy_difference: compare_binary(&labels, &twin_p, &base_p, acc, &cfg)?,
-        auc_difference: compare_binary(&labels, &twin_p, &base_p, BinaryMetric::Auc, &cfg)?,
+        prior_progression_rate,
+        test_progressed: labels.iter().filter(|&&l| l).count(),
+        train_progressed: y.iter().filter(|&&l| l).count(),
+        majority_class_accuracy: scored(
+            &labels,
+            &vec![majority; labels.len()],
+            BinaryMetric::Accuracy(0.5),
+            &cfg,
+        )?,
+        oracle: model_scores(&labels, &oracle_p, &cfg)?,
+        twin: model_scores(&labels, &twin_p, &cfg)?,
+        baseline: model_scores(&labels, &base_p, &cfg)?,
+        flexible: model_scores(&labels, &flex_p, &cfg)?,
+        l2_penalties: [ridge.penalty, flexible.penalty],
+        accuracy_difference: compare_binary(
+            &labels,
+            &twin_p,
+            &base_p,
+            BinaryMetric::Accuracy(0.5),
+            &cfg,
+        )?,
+        auc_difference: compare_binary(&labels, &twin_p, &base_p, auc, &cfg)?,
+        auc_difference_flexible: compare_binary(&labels, &twin_p, &flex_p, auc, &cfg)?,
         delong: delong_test(&labels, &twin_p, &base_p)?,
-        baseline_coefficients: model
+        baseline_coefficients: ridge
+            .fit
             .coefficients
             .iter()
             .map(|c| (c.name.clone(), c.estimate))
             .collect(),
+        twin_failures: rows.iter().filter(|r| r.twin.is_none()).count(),
+        failure_causes: failure_causes(&rows),
         d_within_15pct: frac(&|r, t| {
             within(
                 t.diffusion_white_mm2_per_day,
@@ -401,7 +485,16 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
             )
         }),
         rho_coverage: frac(&|r, t| covers(t.rho_ci95, r.patient.growth.rho_per_day)),
-        days_gained_coverage: frac(&|r, t| covers(t.days_gained_ci95, r.true_days_gained)),
+        days_gained_coverage_first_order: dg_coverage(false)?,
+        days_gained_coverage_posterior: dg_coverage(true)?,
+        unbounded_days_gained_intervals: rows
+            .iter()
+            .filter(|r| {
+                r.twin
+                    .as_ref()
+                    .is_some_and(|t| t.days_gained_ci95.iter().any(|x| !x.is_finite()))
+            })
+            .count(),
         median_calibration_seconds: secs.get(secs.len() / 2).copied().unwrap_or(f64::NAN),
         rows,
     })

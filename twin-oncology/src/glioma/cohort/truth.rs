@@ -1,5 +1,7 @@
 //! The truth of a virtual patient: growth on a perturbed anatomy from the true seed to
-//! detection, two segmentations with rater noise, and the true Days Gained of a schedule.
+//! detection, two segmentations with rater noise, radiotherapy with a hypoxic core the
+//! twin does not model, the clinical label (progression on a follow-up scan at a fixed
+//! date) and the true Days Gained of a schedule.
 
 use ndarray::Array3;
 use rand::{Rng, SeedableRng};
@@ -9,11 +11,12 @@ use rand_distr::{Distribution, Normal};
 use super::patient::VirtualGliomaPatient;
 use crate::error::{OncologyError, Result};
 use crate::glioma::model::{
-    GliomaSim, GrowthTrajectory, ImagingSummary, TreatmentOptions, observe,
+    GliomaSim, GrowthTrajectory, ImagingSummary, TreatmentOptions, TreatmentPlan, observe,
 };
 use crate::glioma::params::{FLAIR_THRESHOLD, T1GD_THRESHOLD};
-use crate::glioma::radiotherapy::Schedule;
+use crate::glioma::radiotherapy::{DoseMap, Schedule, ptv_mask};
 use crate::glioma::tissue::BrainTissue;
+use crate::glioma::trial::course::PROGRESSION_VOLUME_RATIO;
 use crate::glioma::twin::{MAX_ONSET_DAYS, Segmentation, wave_gap_factor};
 
 /// Largest relative change of the white-matter fraction by the anatomy field.
@@ -24,6 +27,25 @@ pub const THRESHOLD_LOGIT_SD: f64 = 0.3;
 pub const BOUNDARY_FLIP_PROBABILITY: f64 = 0.3;
 /// Width (mm) of the truth's initial Gaussian seed (the twin uses 2 mm).
 pub const TRUTH_SEED_SIGMA_MM: f64 = 1.5;
+/// Density at the first fraction above which a voxel belongs to the truth's chronically
+/// hypoxic core (assumption: the densest, most central tissue next to necrosis; it stays
+/// hypoxic through the course, no reoxygenation).
+pub const HYPOXIC_DENSITY: f64 = 0.99;
+/// Range of the core's oxygen enhancement ratio, drawn uniformly per patient: the
+/// dose in a hypoxic voxel kills as `1/OER` of it would in oxygenated tissue. X-rays
+/// under full anoxia have an OER of 2.5–3 (Hall & Giaccia, Radiobiology for the
+/// Radiologist, 8th ed., 2019, ch. 6); the lower end allows a partly oxygenated core
+/// (assumption).
+pub const OER_RANGE: [f64; 2] = [1.5, 3.0];
+/// The label's follow-up scan, days after the first fraction (about 11 weeks after
+/// 60 Gy/30 ends: the second post-radiotherapy scan of a 4-week-then-2-monthly
+/// schedule).
+pub const PROGRESSION_SCAN_DAYS: f64 = 120.0;
+/// Rater-noise draws of the follow-up scan behind the oracle's probability.
+pub const ORACLE_DRAWS: usize = 64;
+/// XOR applied to the patient's noise seed for the truth's own draws that came after
+/// the first version of the cohort (OER, oracle), so earlier draws stay as they were.
+const LATE_DRAWS_XOR: u64 = 0x0E12_4A7D;
 
 /// What the truth simulation produced for one patient.
 #[derive(Debug, Clone)]
@@ -32,14 +54,28 @@ pub struct TruthRun {
     pub scans: Vec<Segmentation>,
     /// First fraction (scan clock, days).
     pub rt_start_day: f64,
-    /// True Days Gained of 60 Gy/30 against the untreated truth.
+    /// True Days Gained of the schedule against the untreated truth.
     pub days_gained: f64,
     /// `days_gained ≥ 100`.
     pub responder: bool,
     /// Noise-free imaging at the two scans.
     pub true_imaging: Vec<ImagingSummary>,
-    /// T1Gd radius at the post-RT follow-up scan (mm).
-    pub followup_t1gd_radius_mm: f64,
+    /// Oxygen enhancement ratio of the patient's hypoxic core ([`OER_RANGE`]).
+    pub oer: f64,
+    /// Fraction of the T1Gd volume that is hypoxic at the first fraction.
+    pub hypoxic_fraction_of_t1gd: f64,
+    /// Rater-measured T1Gd volume at the planning scan, mL (what twin and baseline see).
+    pub planning_t1gd_volume_ml: f64,
+    /// Rater-measured T1Gd volume at the follow-up scan ([`PROGRESSION_SCAN_DAYS`]), mL.
+    pub followup_t1gd_volume_ml: f64,
+    /// The clinical label: the follow-up T1Gd volume is at least
+    /// [`PROGRESSION_VOLUME_RATIO`] × the planning one (a 25 % increase of the product of
+    /// two diameters, Macdonald 1990 / RANO 2010).
+    pub progressed: bool,
+    /// The oracle's probability of the label: the true tumour at the follow-up scan and
+    /// the planning measurement known, only the follow-up rater noise unknown
+    /// ([`ORACLE_DRAWS`] draws).
+    pub oracle_p_progressed: f64,
     /// Days from the seed to the diagnostic scan.
     pub onset_days: f64,
 }
@@ -134,14 +170,23 @@ fn push(traj: &mut GrowthTrajectory, t: f64, s: ImagingSummary) {
 }
 
 /// Run the truth for `p` on `atlas` (anatomy perturbed, see module docs): grow from the
-/// seed to detection, take the two noisy scans, treat with `schedule` and read the true
-/// Days Gained against the untreated truth.
+/// seed to detection, take the two noisy scans, treat with `schedule` (uniform PTV dose,
+/// hypoxic core at 1/OER of it), take the follow-up scan at [`PROGRESSION_SCAN_DAYS`]
+/// and read the true Days Gained against the untreated truth. `treatment.horizon_days`
+/// must reach the follow-up scan.
 pub fn simulate_truth(
     atlas: &BrainTissue,
     p: &VirtualGliomaPatient,
     schedule: &Schedule,
     treatment: &TreatmentOptions,
 ) -> Result<TruthRun> {
+    if treatment.horizon_days < PROGRESSION_SCAN_DAYS {
+        return Err(OncologyError::invalid(
+            "horizon_days",
+            treatment.horizon_days,
+            format!("at least the follow-up scan's {PROGRESSION_SCAN_DAYS} days"),
+        ));
+    }
     let g = &p.growth;
     let width = (g.diffusion_white_mm2_per_day / g.rho_per_day).sqrt();
     let half = p.detection_t1gd_radius_mm
@@ -183,32 +228,68 @@ pub fn simulate_truth(
     let mut true_imaging = vec![*history.imaging.last().expect("recorded")];
     sim.grow_recording(&mut c, t, p.scan_gap_days, &mut history)?;
     t += p.scan_gap_days;
+    let planning_labels = rater_labels(&c, &mask, &mut rng);
     scans.push(
-        Segmentation::from_labels(
-            p.scan_gap_days,
-            crop_grid,
-            &rater_labels(&c, &mask, &mut rng),
-        )?
-        .embed(&full_grid)?,
+        Segmentation::from_labels(p.scan_gap_days, crop_grid, &planning_labels)?
+            .embed(&full_grid)?,
     );
     true_imaging.push(observe(sim.domain(), &c)?);
     sim.grow_recording(&mut c, t, p.rt_delay_days, &mut history)?;
     t += p.rt_delay_days;
-    let out = sim.forecast_treatment(&c, t, &history, schedule, &p.lq, treatment)?;
-    let followup_t1gd_radius_mm = out
-        .treated
-        .t_days
-        .iter()
-        .zip(&out.treated.imaging)
-        .find(|(tt, _)| **tt >= t + treatment.followup_days)
-        .map_or(0.0, |(_, s)| s.t1gd_radius_mm);
+    // Radiotherapy with a hypoxic core: OER is dose-modifying, so the core receives
+    // 1/OER of the uniform PTV dose in the LQ model (the twin treats it as oxygenated).
+    let mut late = ChaCha8Rng::seed_from_u64(p.noise_seed ^ LATE_DRAWS_XOR);
+    let oer = late.random_range(OER_RANGE[0]..OER_RANGE[1]);
+    let ptv = ptv_mask(sim.domain(), &c, FLAIR_THRESHOLD, treatment.ptv_margin_mm)?;
+    let total = schedule.total_dose_gy();
+    let dose = ndarray::Zip::from(&ptv).and(&c).map_collect(|&in_ptv, &v| {
+        let full = if in_ptv { total } else { 0.0 };
+        if v >= HYPOXIC_DENSITY {
+            full / oer
+        } else {
+            full
+        }
+    });
+    let count = |th: f64| c.iter().filter(|&&v| v >= th).count();
+    let hypoxic_fraction_of_t1gd =
+        count(HYPOXIC_DENSITY) as f64 / count(T1GD_THRESHOLD).max(1) as f64;
+    let plan = TreatmentPlan::radiotherapy(schedule.clone()).with_dose_map(DoseMap::new(
+        crop_grid,
+        dose,
+        schedule.fractions.len(),
+    )?);
+    let out = sim.forecast_plan(&c, t, &history, &plan, &p.lq, treatment)?;
+    // The follow-up scan, segmented by a rater; the oracle knows the tumour under it.
+    let mut c_follow = c.clone();
+    sim.deliver(
+        &mut c_follow,
+        &plan,
+        &p.lq,
+        treatment.ptv_margin_mm,
+        PROGRESSION_SCAN_DAYS,
+        None,
+    )?;
+    let voxel_ml = crop_grid.voxel_volume_mm3() / 1000.0;
+    let t1gd_ml =
+        |labels: &Array3<u16>| labels.iter().filter(|&&l| l == 2).count() as f64 * voxel_ml;
+    let planning_t1gd_volume_ml = t1gd_ml(&planning_labels);
+    let threshold_ml = PROGRESSION_VOLUME_RATIO * planning_t1gd_volume_ml;
+    let followup_t1gd_volume_ml = t1gd_ml(&rater_labels(&c_follow, &mask, &mut rng));
+    let oracle_hits = (0..ORACLE_DRAWS)
+        .filter(|_| t1gd_ml(&rater_labels(&c_follow, &mask, &mut late)) >= threshold_ml)
+        .count();
     Ok(TruthRun {
         scans,
         rt_start_day: p.scan_gap_days + p.rt_delay_days,
         days_gained: out.days_gained,
         responder: out.responder,
         true_imaging,
-        followup_t1gd_radius_mm,
+        oer,
+        hypoxic_fraction_of_t1gd,
+        planning_t1gd_volume_ml,
+        followup_t1gd_volume_ml,
+        progressed: followup_t1gd_volume_ml >= threshold_ml,
+        oracle_p_progressed: oracle_hits as f64 / ORACLE_DRAWS as f64,
         onset_days,
     })
 }
