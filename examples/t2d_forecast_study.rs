@@ -1,6 +1,6 @@
 //! The T2D twin's forecast study (`twin_metabolic::study`): truth with a different
 //! progression structure and population, the twin vs an oracle, LOCF, a trend line
-//! and a cross-validated ridge regression, on test patients whose seed was fixed in
+//! and cross-validated ridge regressions (linear and with splines), on test patients whose seed was fixed in
 //! `data/validation/test_seeds.json` before the study was run.
 //!
 //! Usage: `cargo run --release --example t2d_forecast_study [-- SEEDS_JSON]`. Prints the
@@ -45,8 +45,13 @@ fn main() -> Result<(), Box<dyn Error>> {
         );
     }
     println!(
-        "twin 90 % interval coverage {:.2} [{:.2}, {:.2}]; twin calibration failures {} (scored with LOCF); ridge λ {}",
-        r.coverage90, r.coverage90_ci.0, r.coverage90_ci.1, r.twin_failures, r.ridge_lambda
+        "twin 90 % interval coverage {:.2} [{:.2}, {:.2}]; twin calibration failures {} (scored with LOCF); ridge λ {}, spline λ {}",
+        r.coverage90,
+        r.coverage90_ci.0,
+        r.coverage90_ci.1,
+        r.twin_failures,
+        r.ridge_lambda,
+        r.spline_lambda
     );
     for reason in &r.failure_reasons {
         println!("  calibration failure: {reason}");

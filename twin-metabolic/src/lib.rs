@@ -162,11 +162,12 @@
 //! | oracle (true state and parameters at the origin) | 0.402 (0.355–0.453) |
 //! | twin | 0.639 (0.573–0.711) |
 //! | ridge regression, 10 features, λ by 5-fold CV on training | 0.505 (0.453–0.564) |
+//! | same with restricted cubic splines on last HbA1c, trend slope, BMI | 0.496 (0.443–0.555) |
 //! | trend line through the last 6 quarters | 0.690 (0.619–0.768) |
 //! | last observation carried forward | 1.346 (1.205–1.498) |
 //!
-//! Paired: twin − ridge +0.134 (0.065–0.200) — **the twin loses to the population
-//! regression**; twin − trend −0.051 (−0.146–0.044); twin − LOCF −0.708 (−0.866–−0.561).
+//! Paired: twin − ridge +0.134 (0.065–0.200), twin − spline +0.143 (0.074–0.211) —
+//! **the twin loses to the population regressions**; twin − trend −0.051 (−0.146–0.044); twin − LOCF −0.708 (−0.866–−0.561).
 //! The twin's 90 % intervals cover 37 % (31–44 %): they carry parameter uncertainty
 //! only, not the within-patient variation the truth has.
 //!

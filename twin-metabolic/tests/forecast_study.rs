@@ -27,19 +27,20 @@ fn every_patient_is_scored_and_differences_are_paired() {
     assert!(r.twin_failures <= r.n_test);
     // the paired difference of means is the difference of the means
     let mae = |name: &str| r.scores.iter().find(|m| m.method == name).unwrap().mae;
-    for (i, b) in ["LOCF", "trend", "ridge"].iter().enumerate() {
+    for (i, b) in ["LOCF", "trend", "ridge", "spline"].iter().enumerate() {
         assert!((r.twin_minus[i].mae - (mae("twin") - mae(b))).abs() < 1e-12);
         assert!(
             r.twin_minus[i].lo <= r.twin_minus[i].mae && r.twin_minus[i].mae <= r.twin_minus[i].hi
         );
     }
-    // intervals are ordered and the ridge penalty comes from its grid
+    // intervals are ordered and the ridge penalties come from their grid
     assert!(
         r.scores
             .iter()
             .all(|m| m.lo <= m.mae && m.mae <= m.hi && m.lo >= 0.0)
     );
-    assert!([0.01, 0.1, 1.0, 10.0, 100.0, 1000.0].contains(&r.ridge_lambda));
+    let grid = [0.01, 0.1, 1.0, 10.0, 100.0, 1000.0];
+    assert!(grid.contains(&r.ridge_lambda) && grid.contains(&r.spline_lambda));
     assert!((0.0..=1.0).contains(&r.coverage90));
 }
 
