@@ -18,10 +18,7 @@
 //! difference and DeLong test against both baselines.
 
 use serde::{Deserialize, Serialize};
-use twin_validate::baseline::{
-    Coefficient, LogisticOptions, LogisticRegression, RestrictedCubicSpline, Standardiser,
-    choose_l2_by_cv,
-};
+use twin_validate::baseline::{Coefficient, CvRidgeLogistic, RestrictedCubicSpline};
 use twin_validate::binary::{accuracy, auc};
 use twin_validate::bootstrap::{BootstrapConfig, bootstrap, strata_from_labels};
 use twin_validate::compare::paired_bootstrap;
@@ -179,38 +176,23 @@ impl Flexible {
     }
 }
 
-/// A standardised ridge logistic model with its CV-chosen penalty.
-struct Ridge {
-    fit: LogisticRegression,
-    penalty: f64,
-}
-
-impl Ridge {
-    /// Fit on `train` with covariates `f`; predict every `test` patient.
-    fn fit_predict(
-        train: &[Evaluation],
-        test: &[Evaluation],
-        y: &[bool],
-        f: impl Fn(&Evaluation) -> Vec<f64>,
-        names: Vec<String>,
-        seed: u64,
-    ) -> Result<(Self, Vec<f64>)> {
-        let x: Vec<Vec<f64>> = train.iter().map(&f).collect();
-        let scale = Standardiser::fit(&x);
-        let z: Vec<Vec<f64>> = x.iter().map(|r| scale.apply(r)).collect();
-        let penalty = choose_l2_by_cv(&z, y, &PENALTIES, 5, seed)?;
-        let opts = LogisticOptions {
-            names: Some(names),
-            l2_penalty: penalty,
-            ..LogisticOptions::default()
-        };
-        let fit = LogisticRegression::fit(&z, y, &opts)?;
-        let p = test
-            .iter()
-            .map(|r| fit.predict(&scale.apply(&f(r))))
-            .collect::<std::result::Result<Vec<f64>, _>>()?;
-        Ok((Self { fit, penalty }, p))
-    }
+/// Fit a CV-penalised ridge logistic model on `train` with covariates `f`; predict
+/// every `test` patient.
+fn fit_predict(
+    train: &[Evaluation],
+    test: &[Evaluation],
+    y: &[bool],
+    f: impl Fn(&Evaluation) -> Vec<f64>,
+    names: Vec<String>,
+    seed: u64,
+) -> Result<(CvRidgeLogistic, Vec<f64>)> {
+    let x: Vec<Vec<f64>> = train.iter().map(&f).collect();
+    let model = CvRidgeLogistic::fit(&x, y, &PENALTIES, 5, Some(names), seed)?;
+    let p = test
+        .iter()
+        .map(|r| model.predict(&f(r)))
+        .collect::<std::result::Result<Vec<f64>, _>>()?;
+    Ok((model, p))
 }
 
 fn strings(list: &[&str]) -> Vec<String> {
@@ -232,8 +214,8 @@ pub fn compare(
     hybrid_names.extend(strings(&TwinFeatures::NAMES));
     let flexible = Flexible::fit(train)?;
     let clinical_names = strings(&ClinicalRecord::FEATURE_NAMES);
-    let (base, pb) = Ridge::fit_predict(train, test, &y, clinical_features, clinical_names, seed)?;
-    let (flex, pf) = Ridge::fit_predict(
+    let (base, pb) = fit_predict(train, test, &y, clinical_features, clinical_names, seed)?;
+    let (flex, pf) = fit_predict(
         train,
         test,
         &y,
@@ -241,8 +223,8 @@ pub fn compare(
         flexible.names(),
         seed,
     )?;
-    let (hyb, ph) = Ridge::fit_predict(train, test, &y, hybrid_features, hybrid_names, seed)?;
-    let (orc, po) = Ridge::fit_predict(
+    let (hyb, ph) = fit_predict(train, test, &y, hybrid_features, hybrid_names, seed)?;
+    let (orc, po) = fit_predict(
         train,
         test,
         &y,

@@ -17,7 +17,7 @@ use crate::check;
 use crate::error::{Result, ValidateError};
 
 pub use cox::{CoxOptions, CoxPh, Ties};
-pub use logistic::{LogisticOptions, LogisticRegression, choose_l2_by_cv};
+pub use logistic::{CvRidgeLogistic, LogisticOptions, LogisticRegression, choose_l2_by_cv};
 pub use ridge::RidgeRegression;
 pub use spline::RestrictedCubicSpline;
 pub use standardise::Standardiser;

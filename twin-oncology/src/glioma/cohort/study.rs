@@ -6,8 +6,7 @@
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use twin_validate::baseline::logistic::{LogisticOptions, LogisticRegression, choose_l2_by_cv};
-use twin_validate::baseline::{RestrictedCubicSpline, Standardiser};
+use twin_validate::baseline::{CvRidgeLogistic, RestrictedCubicSpline};
 use twin_validate::bootstrap::{BootstrapConfig, bootstrap, strata_from_labels};
 use twin_validate::compare::{BinaryMetric, PairedComparison, compare_binary};
 use twin_validate::delong::{DeLongTest, delong_test};
@@ -302,40 +301,6 @@ impl Flexible {
     }
 }
 
-/// A ridge logistic model on standardised covariates, penalty by 5-fold CV on the
-/// training rows only.
-struct Ridge {
-    scale: Standardiser,
-    fit: LogisticRegression,
-    penalty: f64,
-}
-
-impl Ridge {
-    fn fit(x: &[Vec<f64>], y: &[bool], names: Option<Vec<String>>, seed: u64) -> Result<Self> {
-        let scale = Standardiser::fit(x);
-        let z: Vec<Vec<f64>> = x.iter().map(|r| scale.apply(r)).collect();
-        let penalty = choose_l2_by_cv(&z, y, &BASELINE_L2_GRID, 5, seed)?;
-        let fit = LogisticRegression::fit(
-            &z,
-            y,
-            &LogisticOptions {
-                names,
-                l2_penalty: penalty,
-                ..LogisticOptions::default()
-            },
-        )?;
-        Ok(Self {
-            scale,
-            fit,
-            penalty,
-        })
-    }
-
-    fn predict(&self, x: &[f64]) -> Result<f64> {
-        Ok(self.fit.predict(&self.scale.apply(x))?)
-    }
-}
-
 /// Run the study on the (2 mm) atlas: a training cohort for the baselines, a test cohort
 /// scored by all. Patients run in parallel (rayon); results are deterministic in `seed`.
 pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult> {
@@ -350,10 +315,10 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
     let x: Vec<Vec<f64>> = train.iter().map(|r| r.row.features.row()).collect();
     let y: Vec<bool> = train.iter().map(|r| r.row.progressed).collect();
     let names = BASELINE_COVARIATES.map(String::from).to_vec();
-    let ridge = Ridge::fit(&x, &y, Some(names), opts.seed)?;
+    let ridge = CvRidgeLogistic::fit(&x, &y, &BASELINE_L2_GRID, 5, Some(names), opts.seed)?;
     let splines = Flexible::fit(&x)?;
     let xf: Vec<Vec<f64>> = x.iter().map(|r| splines.row(r)).collect();
-    let flexible = Ridge::fit(&xf, &y, None, opts.seed)?;
+    let flexible = CvRidgeLogistic::fit(&xf, &y, &BASELINE_L2_GRID, 5, None, opts.seed)?;
     // What the twin falls back to when it cannot be calibrated, and the majority class.
     let prior_progression_rate = y.iter().filter(|&&l| l).count() as f64 / y.len() as f64;
     let schedule = Schedule::standard();
