@@ -12,6 +12,17 @@ pub const FLAIR_THRESHOLD: f64 = 0.16;
 /// 8(1):e51951, "Discriminating survival outcomes in patients with glioblastoma using a
 /// simulation-based, patient-specific response metric").
 pub const RESPONDER_DAYS_GAINED: f64 = 100.0;
+/// Density at the first fraction above which tissue belongs to a chronically hypoxic
+/// core (assumption: the densest, most central tissue next to necrosis; it stays hypoxic
+/// through the course, no reoxygenation). Used by the in-silico cohort's truth
+/// ([`crate::glioma::cohort`]); the twin's kill is uniform.
+pub const HYPOXIC_DENSITY: f64 = 0.99;
+/// Range of a hypoxic core's oxygen enhancement ratio (drawn uniformly per patient):
+/// a dose `d` kills hypoxic cells as `d/OER` would oxygenated ones (OER is dose
+/// modifying). X-rays under full anoxia have an OER of 2.5–3 (Hall & Giaccia,
+/// Radiobiology for the Radiologist, 8th ed., 2019, ch. 6); the lower end allows a
+/// partly oxygenated core (assumption).
+pub const OER_RANGE: [f64; 2] = [1.5, 3.0];
 
 /// Proliferation–invasion growth parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -22,8 +22,9 @@
 //! 2 mm atlas grid (a 1 mm truth is too slow for a 100-patient study on 2 cores), with a
 //! mechanism the twin lacks and model error the twin does not know about:
 //! * **structure — a chronically hypoxic core:** voxels with density ≥
-//!   [`HYPOXIC_DENSITY`] at the first fraction stay hypoxic through the course and are
-//!   killed as by `1/OER` of the dose, OER drawn on [`OER_RANGE`] (1.5–3; X-rays under
+//!   [`HYPOXIC_DENSITY`](crate::glioma::params::HYPOXIC_DENSITY) at the first fraction stay hypoxic through the course and are
+//!   killed as by `1/OER` of the dose, OER drawn on
+//!   [`OER_RANGE`](crate::glioma::params::OER_RANGE) (1.5–3; X-rays under
 //!   full anoxia 2.5–3, Hall & Giaccia 2019). The twin's LQ kill is uniform in the PTV;
 //! * the patient's anatomy is not the atlas: white/grey fractions are moved by a smooth
 //!   random field (±[`ANATOMY_PERTURBATION`] of the white fraction, wavelengths 15–40 mm),
@@ -133,7 +134,6 @@ pub use study::{
 };
 pub(crate) use truth::rater_labels;
 pub use truth::{
-    ANATOMY_PERTURBATION, BOUNDARY_FLIP_PROBABILITY, HYPOXIC_DENSITY, OER_RANGE, ORACLE_DRAWS,
-    PROGRESSION_SCAN_DAYS, THRESHOLD_LOGIT_SD, TRUTH_SEED_SIGMA_MM, TruthRun, patient_anatomy,
-    simulate_truth,
+    ANATOMY_PERTURBATION, BOUNDARY_FLIP_PROBABILITY, ORACLE_DRAWS, PROGRESSION_SCAN_DAYS,
+    THRESHOLD_LOGIT_SD, TRUTH_SEED_SIGMA_MM, TruthRun, patient_anatomy, simulate_truth,
 };

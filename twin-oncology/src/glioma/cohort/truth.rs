@@ -13,7 +13,7 @@ use crate::error::{OncologyError, Result};
 use crate::glioma::model::{
     GliomaSim, GrowthTrajectory, ImagingSummary, TreatmentOptions, TreatmentPlan, observe,
 };
-use crate::glioma::params::{FLAIR_THRESHOLD, T1GD_THRESHOLD};
+use crate::glioma::params::{FLAIR_THRESHOLD, HYPOXIC_DENSITY, OER_RANGE, T1GD_THRESHOLD};
 use crate::glioma::radiotherapy::{DoseMap, Schedule, ptv_mask};
 use crate::glioma::tissue::BrainTissue;
 use crate::glioma::trial::course::PROGRESSION_VOLUME_RATIO;
@@ -27,16 +27,6 @@ pub const THRESHOLD_LOGIT_SD: f64 = 0.3;
 pub const BOUNDARY_FLIP_PROBABILITY: f64 = 0.3;
 /// Width (mm) of the truth's initial Gaussian seed (the twin uses 2 mm).
 pub const TRUTH_SEED_SIGMA_MM: f64 = 1.5;
-/// Density at the first fraction above which a voxel belongs to the truth's chronically
-/// hypoxic core (assumption: the densest, most central tissue next to necrosis; it stays
-/// hypoxic through the course, no reoxygenation).
-pub const HYPOXIC_DENSITY: f64 = 0.99;
-/// Range of the core's oxygen enhancement ratio, drawn uniformly per patient: the
-/// dose in a hypoxic voxel kills as `1/OER` of it would in oxygenated tissue. X-rays
-/// under full anoxia have an OER of 2.5–3 (Hall & Giaccia, Radiobiology for the
-/// Radiologist, 8th ed., 2019, ch. 6); the lower end allows a partly oxygenated core
-/// (assumption).
-pub const OER_RANGE: [f64; 2] = [1.5, 3.0];
 /// The label's follow-up scan, days after the first fraction (about 11 weeks after
 /// 60 Gy/30 ends: the second post-radiotherapy scan of a 4-week-then-2-monthly
 /// schedule).
