@@ -32,7 +32,12 @@
 //! published (the remodelling scale is this model's own), and the gap is:
 //! generator mean CV 0.48 m/s at 15 % burden and age 62 (0.6 − 0.8·burden −
 //! 0.002·(age − 60)) vs the twin's 0.5 for everyone; generator mean
-//! remodelling 0.30 / 0.55 vs the twin's 0.25 / 0.6.
+//! remodelling 0.30 / 0.55 vs the twin's 0.25 / 0.6. A published population value
+//! exists for the CV: 0.68 ± 0.16 (paroxysmal) and 0.69 ± 0.09 m/s (persistent) over
+//! the whole left atrium in 180 patients' CARTO maps during CS pacing before PVI
+//! (Bendikas et al., King's College London, Authorea preprint abstract) — a map-level
+//! CV that includes fibrotic tissue, so not the same quantity as the twin's non-fibrotic
+//! longitudinal CV; the held-out AF runs used 0.5 m/s and were not rerun with it.
 //!
 //! Substrate recurrence = AF still inducible from at least one pacing site
 //! after PVI under the truth settings. Clinical recurrence at 325 days adds
