@@ -43,7 +43,7 @@ use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use twin_core::cohort::{Marginal, patient_rng};
-use twin_validate::baseline::{RestrictedCubicSpline, RidgeRegression};
+use twin_validate::baseline::{RidgeRegression, SplineColumns};
 use twin_validate::bootstrap::{BootstrapConfig, bootstrap};
 
 use crate::drugs::{Drug, DrugOrder};
@@ -384,31 +384,6 @@ fn features(p: &Patient, n: usize) -> Vec<f64> {
 /// BMI.
 const SPLINED: [usize; 3] = [0, 2, 4];
 
-/// Spline bases of the [`SPLINED`] columns, knots from the training rows.
-fn fit_splines(rows: &[Vec<f64>]) -> Result<Vec<RestrictedCubicSpline>> {
-    SPLINED
-        .iter()
-        .map(|&j| {
-            let col: Vec<f64> = rows.iter().map(|r| r[j]).collect();
-            RestrictedCubicSpline::from_quantiles(&col, 4).map_err(|e| {
-                MetabolicError::invalid("spline baseline", e, "distinct training values")
-            })
-        })
-        .collect()
-}
-
-/// A feature row with the [`SPLINED`] columns replaced by their spline bases.
-fn spline_row(splines: &[RestrictedCubicSpline], x: &[f64]) -> Vec<f64> {
-    let mut out: Vec<f64> = (0..x.len())
-        .filter(|j| !SPLINED.contains(j))
-        .map(|j| x[j])
-        .collect();
-    for (s, &j) in splines.iter().zip(&SPLINED) {
-        out.extend(s.basis(x[j]));
-    }
-    out
-}
-
 /// Run the study.
 pub fn run_forecast_study(spec: &ForecastStudySpec) -> Result<ForecastStudyReport> {
     let (n, target) = (spec.observed_quarters, spec.target_quarter);
@@ -436,8 +411,9 @@ pub fn run_forecast_study(spec: &ForecastStudySpec) -> Result<ForecastStudyRepor
     let ridge = RidgeRegression::fit_cv(&rows, &y, &lambdas, 5).map_err(|e| {
         MetabolicError::invalid("ridge baseline", e, "a fit on the training patients")
     })?;
-    let splines = fit_splines(&rows)?;
-    let spline_rows: Vec<Vec<f64>> = rows.iter().map(|r| spline_row(&splines, r)).collect();
+    let splines = SplineColumns::fit(&rows, &SPLINED, 4)
+        .map_err(|e| MetabolicError::invalid("spline baseline", e, "distinct training values"))?;
+    let spline_rows: Vec<Vec<f64>> = rows.iter().map(|r| splines.row(r)).collect();
     let spline = RidgeRegression::fit_cv(&spline_rows, &y, &lambdas, 5).map_err(|e| {
         MetabolicError::invalid("spline baseline", e, "a fit on the training patients")
     })?;
@@ -454,7 +430,7 @@ pub fn run_forecast_study(spec: &ForecastStudySpec) -> Result<ForecastStudyRepor
                 .predict(&x)
                 .map_err(|e| MetabolicError::invalid("ridge prediction", e, "finite features"))?;
             let spline_pred = spline
-                .predict(&spline_row(&splines, &x))
+                .predict(&splines.row(&x))
                 .map_err(|e| MetabolicError::invalid("spline prediction", e, "finite features"))?;
             let opts = TwinOptions {
                 n_posterior: spec.twin_draws,

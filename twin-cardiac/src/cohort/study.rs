@@ -18,7 +18,7 @@
 //! difference and DeLong test against both baselines.
 
 use serde::{Deserialize, Serialize};
-use twin_validate::baseline::{Coefficient, CvRidgeLogistic, RestrictedCubicSpline};
+use twin_validate::baseline::{Coefficient, CvRidgeLogistic, SplineColumns};
 use twin_validate::binary::{accuracy, auc};
 use twin_validate::bootstrap::{BootstrapConfig, bootstrap, strata_from_labels};
 use twin_validate::compare::paired_bootstrap;
@@ -143,38 +143,9 @@ pub const ORACLE_NAMES: [&str; 8] = [
     "compact",
 ];
 
-/// Clinical covariates with restricted cubic splines on LA diameter, LGE %
-/// and age (knots from the training cohort).
-struct Flexible([RestrictedCubicSpline; 3]);
-
-impl Flexible {
-    /// Columns of [`ClinicalRecord::features`] that get splines.
-    const SPLINED: [usize; 3] = [0, 1, 3];
-
-    fn fit(train: &[Evaluation]) -> Result<Self> {
-        let col = |j: usize| -> Vec<f64> { train.iter().map(|r| r.record.features()[j]).collect() };
-        let [a, b, c] = Self::SPLINED.map(|j| RestrictedCubicSpline::from_quantiles(&col(j), 4));
-        Ok(Self([a?, b?, c?]))
-    }
-
-    fn features(&self, r: &Evaluation) -> Vec<f64> {
-        let x = r.record.features();
-        let mut out = vec![x[2]];
-        for (s, j) in self.0.iter().zip(Self::SPLINED) {
-            out.extend(s.basis(x[j]));
-        }
-        out
-    }
-
-    fn names(&self) -> Vec<String> {
-        let mut out = vec![ClinicalRecord::FEATURE_NAMES[2].to_string()];
-        for (s, j) in self.0.iter().zip(Self::SPLINED) {
-            let name = ClinicalRecord::FEATURE_NAMES[j];
-            out.extend((0..s.knots.len() - 1).map(|k| format!("{name}_rcs{k}")));
-        }
-        out
-    }
-}
+/// Columns of [`ClinicalRecord::features`] that the flexible baseline expands into
+/// restricted cubic splines (4 knots from the training cohort): LA diameter, LGE %, age.
+const SPLINED: [usize; 3] = [0, 1, 3];
 
 /// Fit a CV-penalised ridge logistic model on `train` with covariates `f`; predict
 /// every `test` patient.
@@ -212,15 +183,16 @@ pub fn compare(
     let labels: Vec<bool> = test.iter().map(&label).collect();
     let mut hybrid_names = strings(&ClinicalRecord::FEATURE_NAMES);
     hybrid_names.extend(strings(&TwinFeatures::NAMES));
-    let flexible = Flexible::fit(train)?;
+    let records: Vec<Vec<f64>> = train.iter().map(|r| r.record.features()).collect();
+    let flexible = SplineColumns::fit(&records, &SPLINED, 4)?;
     let clinical_names = strings(&ClinicalRecord::FEATURE_NAMES);
     let (base, pb) = fit_predict(train, test, &y, clinical_features, clinical_names, seed)?;
     let (flex, pf) = fit_predict(
         train,
         test,
         &y,
-        |r| flexible.features(r),
-        flexible.names(),
+        |r| flexible.row(&r.record.features()),
+        flexible.names(&ClinicalRecord::FEATURE_NAMES),
         seed,
     )?;
     let (hyb, ph) = fit_predict(train, test, &y, hybrid_features, hybrid_names, seed)?;

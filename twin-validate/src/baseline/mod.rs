@@ -19,7 +19,7 @@ use crate::error::{Result, ValidateError};
 pub use cox::{CoxOptions, CoxPh, Ties};
 pub use logistic::{CvRidgeLogistic, LogisticOptions, LogisticRegression, choose_l2_by_cv};
 pub use ridge::RidgeRegression;
-pub use spline::RestrictedCubicSpline;
+pub use spline::{RestrictedCubicSpline, SplineColumns};
 pub use standardise::Standardiser;
 
 /// One fitted coefficient with its Wald statistics.

@@ -85,6 +85,68 @@ impl RestrictedCubicSpline {
     }
 }
 
+/// A covariate row with some columns expanded into restricted cubic splines: the
+/// flexible baselines of the in-silico studies. The row becomes the other columns in
+/// their order, then each expanded column's basis ([`RestrictedCubicSpline::basis`])
+/// in the order of `columns`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SplineColumns {
+    /// Indices of the expanded columns.
+    pub columns: Vec<usize>,
+    /// Their bases (knots from the training rows).
+    pub splines: Vec<RestrictedCubicSpline>,
+}
+
+impl SplineColumns {
+    /// Knots at Harrell's quantiles ([`harrell_quantiles`]) of each of `columns` over
+    /// the training `rows`.
+    pub fn fit(rows: &[Vec<f64>], columns: &[usize], n_knots: usize) -> Result<Self> {
+        let splines = columns
+            .iter()
+            .map(|&j| {
+                let col = rows
+                    .iter()
+                    .map(|r| {
+                        r.get(j).copied().ok_or_else(|| {
+                            ValidateError::invalid("columns", j, "an index inside every row")
+                        })
+                    })
+                    .collect::<Result<Vec<f64>>>()?;
+                RestrictedCubicSpline::from_quantiles(&col, n_knots)
+            })
+            .collect::<Result<_>>()?;
+        Ok(Self {
+            columns: columns.to_vec(),
+            splines,
+        })
+    }
+
+    /// The expanded row of `x`.
+    pub fn row(&self, x: &[f64]) -> Vec<f64> {
+        let mut out: Vec<f64> = (0..x.len())
+            .filter(|j| !self.columns.contains(j))
+            .map(|j| x[j])
+            .collect();
+        for (s, &j) in self.splines.iter().zip(&self.columns) {
+            out.extend(s.basis(x[j]));
+        }
+        out
+    }
+
+    /// Names of the expanded row's terms, from the names of the original columns
+    /// (`name_rcs0` is the linear term, `name_rcs1…` the cubic ones).
+    pub fn names(&self, names: &[&str]) -> Vec<String> {
+        let mut out: Vec<String> = (0..names.len())
+            .filter(|j| !self.columns.contains(j))
+            .map(|j| names[j].to_string())
+            .collect();
+        for (s, &j) in self.splines.iter().zip(&self.columns) {
+            out.extend((0..s.knots.len() - 1).map(|k| format!("{}_rcs{k}", names[j])));
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +179,25 @@ mod tests {
         assert!(RestrictedCubicSpline::from_quantiles(&[1.0; 10], 4).is_err());
         assert!(RestrictedCubicSpline::from_quantiles(&v, 6).is_err());
         assert!(RestrictedCubicSpline::new(vec![0.0, f64::NAN, 1.0]).is_err());
+    }
+
+    #[test]
+    fn spline_columns_keep_the_other_columns_and_append_the_bases() {
+        let rows: Vec<Vec<f64>> = (0..40)
+            .map(|i| vec![f64::from(i), 100.0 + f64::from(i * i), -f64::from(i)])
+            .collect();
+        let s = SplineColumns::fit(&rows, &[0, 2], 4).unwrap();
+        let x = [7.5, 3.0, -2.0];
+        let mut expected = vec![3.0];
+        expected.extend(s.splines[0].basis(7.5));
+        expected.extend(s.splines[1].basis(-2.0));
+        assert_eq!(s.row(&x), expected);
+        assert_eq!(
+            s.names(&["a", "b", "c"]),
+            [
+                "b", "a_rcs0", "a_rcs1", "a_rcs2", "c_rcs0", "c_rcs1", "c_rcs2"
+            ]
+        );
+        assert!(SplineColumns::fit(&rows, &[5], 4).is_err());
     }
 }

@@ -9,12 +9,12 @@ use twin_core::stats::Z95;
 use super::truth::PROGRESSION_SCAN_DAYS;
 use crate::error::{OncologyError, Result};
 use crate::glioma::model::{TreatmentOptions, TreatmentOutcome, TreatmentPlan};
-use crate::glioma::params::{ALPHA_PRIOR_LOG_SD, LqParams};
+use crate::glioma::params::ALPHA_PRIOR_LOG_SD;
 use crate::glioma::radiotherapy::Schedule;
 use crate::glioma::tissue::BrainTissue;
 use crate::glioma::trial::course::PROGRESSION_VOLUME_RATIO;
 use crate::glioma::twin::{
-    CalibratedTwin, CalibrationOptions, IntervalMethod, PosteriorOptions, Segmentation, calibrate,
+    CalibrationOptions, IntervalMethod, PosteriorOptions, Segmentation, calibrate,
 };
 
 /// The twin's prediction of one patient's response from pre-treatment scans only.
@@ -112,25 +112,6 @@ fn t1gd_volume_ml_after(outcome: &TreatmentOutcome, days: f64) -> f64 {
         .map_or(0.0, |s| s.t1gd_volume_mm3 / 1000.0)
 }
 
-/// Forecast of `plan` by `twin` with α set to `alpha_per_gy`.
-fn forecast_at_alpha(
-    twin: &CalibratedTwin,
-    atlas: &BrainTissue,
-    rt_start_day: f64,
-    plan: &TreatmentPlan,
-    treatment: &TreatmentOptions,
-    alpha_per_gy: f64,
-) -> Result<TreatmentOutcome> {
-    let mut at = twin.clone();
-    at.lq = LqParams {
-        alpha_per_gy,
-        ..twin.lq
-    };
-    Ok(at
-        .forecast_plans(atlas, rt_start_day, std::slice::from_ref(plan), treatment)?
-        .remove(0))
-}
-
 /// Calibrate a twin on `scans` and predict the response to `schedule` starting on
 /// `rt_start_day` (scan clock): Days Gained with its interval, and the probability that
 /// the follow-up scan's T1Gd volume is at least [`PROGRESSION_VOLUME_RATIO`] ×
@@ -160,15 +141,17 @@ pub fn twin_predict(
     let [lo, hi] = f.days_gained_alpha_ends;
     let dg = [lo, f.outcome.days_gained, hi];
     // Follow-up volumes at the same three α (the central forecast is f.outcome).
-    let alpha_at = |z: f64| alpha_median * (ALPHA_PRIOR_LOG_SD * z).exp();
-    let volume_at = |z: f64| -> Result<f64> {
-        let o = forecast_at_alpha(&twin, atlas, rt_start_day, &plan, treatment, alpha_at(z))?;
-        Ok(t1gd_volume_ml_after(&o, PROGRESSION_SCAN_DAYS))
-    };
+    let ends = [ALPHA_Z[0], ALPHA_Z[2]].map(|z| alpha_median * (ALPHA_PRIOR_LOG_SD * z).exp());
+    let at_ends: Vec<f64> = twin
+        .forecast_plan_at_alphas(atlas, rt_start_day, &plan, treatment, &ends)?
+        .iter()
+        .map(|o| t1gd_volume_ml_after(o, PROGRESSION_SCAN_DAYS))
+        .collect();
+    // Two α ends in, two forecasts out.
     let volumes = [
-        volume_at(ALPHA_Z[0])?,
+        at_ends[0],
         t1gd_volume_ml_after(&f.outcome, PROGRESSION_SCAN_DAYS),
-        volume_at(ALPHA_Z[2])?,
+        at_ends[1],
     ];
     let p_progressed =
         progression_probability(&volumes, PROGRESSION_VOLUME_RATIO * planning_t1gd_volume_ml)?;

@@ -6,7 +6,7 @@
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use twin_validate::baseline::{CvRidgeLogistic, RestrictedCubicSpline};
+use twin_validate::baseline::{CvRidgeLogistic, SplineColumns};
 use twin_validate::bootstrap::{BootstrapConfig, bootstrap, strata_from_labels};
 use twin_validate::compare::{BinaryMetric, PairedComparison, compare_binary};
 use twin_validate::delong::{DeLongTest, delong_test};
@@ -274,32 +274,10 @@ fn model_scores(labels: &[bool], p: &[f64], cfg: &BootstrapConfig) -> Result<Mod
     })
 }
 
-/// Covariates of the flexible baseline: the ridge baseline's, with restricted cubic
-/// splines (4 knots at Harrell's quantiles of the training cohort) on the log T1Gd and
-/// FLAIR volumes and the T1Gd growth rate.
-struct Flexible([RestrictedCubicSpline; 3]);
-
-impl Flexible {
-    /// Columns of [`BaselineFeatures::row`] that get splines.
-    const SPLINED: [usize; 3] = [0, 1, 2];
-
-    fn fit(train: &[Vec<f64>]) -> Result<Self> {
-        let col = |j: usize| -> Vec<f64> { train.iter().map(|r| r[j]).collect() };
-        let [a, b, c] = Self::SPLINED.map(|j| RestrictedCubicSpline::from_quantiles(&col(j), 4));
-        Ok(Self([a?, b?, c?]))
-    }
-
-    fn row(&self, x: &[f64]) -> Vec<f64> {
-        let mut out: Vec<f64> = (0..x.len())
-            .filter(|j| !Self::SPLINED.contains(j))
-            .map(|j| x[j])
-            .collect();
-        for (s, j) in self.0.iter().zip(Self::SPLINED) {
-            out.extend(s.basis(x[j]));
-        }
-        out
-    }
-}
+/// Columns of [`BaselineFeatures::row`] that the flexible baseline expands into
+/// restricted cubic splines (4 knots at Harrell's quantiles of the training cohort):
+/// the log T1Gd and FLAIR volumes and the T1Gd growth rate.
+const SPLINED: [usize; 3] = [0, 1, 2];
 
 /// Run the study on the (2 mm) atlas: a training cohort for the baselines, a test cohort
 /// scored by all. Patients run in parallel (rayon); results are deterministic in `seed`.
@@ -316,7 +294,7 @@ pub fn run_study(atlas: &BrainTissue, opts: &StudyOptions) -> Result<StudyResult
     let y: Vec<bool> = train.iter().map(|r| r.row.progressed).collect();
     let names = BASELINE_COVARIATES.map(String::from).to_vec();
     let ridge = CvRidgeLogistic::fit(&x, &y, &BASELINE_L2_GRID, 5, Some(names), opts.seed)?;
-    let splines = Flexible::fit(&x)?;
+    let splines = SplineColumns::fit(&x, &SPLINED, 4)?;
     let xf: Vec<Vec<f64>> = x.iter().map(|r| splines.row(r)).collect();
     let flexible = CvRidgeLogistic::fit(&xf, &y, &BASELINE_L2_GRID, 5, None, opts.seed)?;
     // What the twin falls back to when it cannot be calibrated, and the majority class.

@@ -65,6 +65,39 @@ impl CalibratedTwin {
         Ok(out)
     }
 
+    /// Forecast `plan` from `rt_start_day` (scan clock) at each α of `alphas_per_gy`
+    /// (α/β as the twin's; D and ρ at their fit), in that order. One run to the start
+    /// of treatment serves every α; the forecasts run in parallel.
+    pub fn forecast_plan_at_alphas(
+        &self,
+        tissue: &BrainTissue,
+        rt_start_day: f64,
+        plan: &TreatmentPlan,
+        options: &TreatmentOptions,
+        alphas_per_gy: &[f64],
+    ) -> Result<Vec<TreatmentOutcome>> {
+        check_plans(tissue, std::slice::from_ref(plan))?;
+        let (crop, start) = self.state_at(&self.growth, tissue, rt_start_day, true)?;
+        alphas_per_gy
+            .par_iter()
+            .map(|&alpha_per_gy| {
+                let lq = LqParams {
+                    alpha_per_gy,
+                    ..self.lq
+                };
+                self.forecast_from(
+                    &crop,
+                    &self.growth,
+                    &start,
+                    rt_start_day,
+                    plan,
+                    &lq,
+                    options,
+                )
+            })
+            .collect()
+    }
+
     /// [`Self::forecast_plans`] with 95% prediction intervals of Days Gained, ranked
     /// by the central forecast (best first).
     ///
