@@ -79,8 +79,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         );
     }
     println!(
-        "  endocrine_resistance_factor: {:.4}  <- PALOMA-3 fulvestrant",
-        e.endocrine_resistance_factor
+        "  endocrine_resistant_fraction: {:.4}  <- PALOMA-3 fulvestrant",
+        e.endocrine_resistant_fraction
     );
     println!(
         "  chemo_line_factor: {:.4}  <- OlympiAD physician's choice",
@@ -170,13 +170,13 @@ fn fit_all(
     fit_agent_to_arm(monaleesa2, 0, Agent::AromataseInhibitor, e)?;
     fit_agent_to_arm(monaleesa2, 1, Agent::Cdk46Inhibitor, e)?;
     fit_agent_to_arm(&specs["falcon"], 1, Agent::Fulvestrant, e)?;
-    // Endocrine cross-resistance on PALOMA-3's fulvestrant arm (all progressed on
-    // endocrine therapy).
+    // Endocrine-resistant share on PALOMA-3's fulvestrant arm (all progressed on
+    // endocrine therapy; the bisection runs on the share that stays sensitive).
     fit_to_median(
         &specs["paloma3"],
         0,
         e,
-        |e, v| e.endocrine_resistance_factor = v,
+        |e, v| e.endocrine_resistant_fraction = 1.0 - v,
         ((1e-3f64).ln(), 0.0),
     )?;
     fit_agent_to_arm(&specs["solar1_pik3ca"], 1, Agent::Alpelisib, e)?;

@@ -80,7 +80,7 @@
 //! paclitaxel arm (growth rate and paclitaxel: median PFS and response rate), AVADO both
 //! arms (docetaxel, bevacizumab) and its HR (sensitivity spread), M77001 both arms (HER2
 //! growth multiplier, trastuzumab), MONALEESA-2 both arms (aromatase inhibitor, CDK4/6),
-//! FALCON fulvestrant arm, PALOMA-3 fulvestrant arm (cross-resistance), SOLAR-1
+//! FALCON fulvestrant arm, PALOMA-3 fulvestrant arm (endocrine-resistant share), SOLAR-1
 //! PIK3CA-mutant alpelisib arm, RIBBON-1 capecitabine arm, OlympiAD both arms
 //! (chemotherapy-line factor: cytotoxic kill × 0.22 per earlier line; olaparib), ASCENT
 //! sacituzumab arm, DESTINY-Breast04 HR-positive cohort's trastuzumab deruxtecan arm
@@ -97,8 +97,8 @@
 //! | E2100 | PFS HR | 0.60 (0.51–0.70) | 0.66 | inside CI |
 //! | PALOMA-2 | letrozole / + palbociclib | 14.5 / 24.8 | 16.3 / 26.9 | within 20 % |
 //! | PALOMA-2 | PFS HR | 0.58 (0.46–0.72) | 0.721 | **miss** (just above the upper bound) |
-//! | SOLAR-1 PIK3CA-mutant | fulvestrant | 5.7 | 4.7 | within 20 % |
-//! | SOLAR-1 PIK3CA-mutant | PFS HR | 0.65 (0.50–0.85) | 0.32 | **miss** (alpelisib arm fitted; the control is too weak after the cross-resistance) |
+//! | SOLAR-1 PIK3CA-mutant | fulvestrant | 5.7 | 4.5 | **miss** (−21 %) |
+//! | SOLAR-1 PIK3CA-mutant | PFS HR | 0.65 (0.50–0.85) | 0.49 | **miss** (alpelisib arm fitted) |
 //! | SOLAR-1 non-mutant | fulvestrant / + alpelisib | 5.6 / 7.4 | 4.7 / 4.7 | alpelisib arm **miss** (−37 %) |
 //! | SOLAR-1 non-mutant | PFS HR | 0.85 (0.58–1.25) | 1.00 | inside CI (no effect without PIK3CA) |
 //! | TAX 311 (one earlier line, assumed) | paclitaxel 175 q3w / docetaxel 100 q3w | 3.6 / 5.7 | 3.8 / 5.1 | within 20 % |
@@ -107,7 +107,7 @@
 //! | ASCENT | physician's choice; HR | 1.7; 0.41 (0.32–0.52) | 2.7; 0.37 | arm **miss** (even with no kill the model's median is 2.7), HR inside CI |
 //! | FALCON | anastrozole; HR | 13.8; 0.80 (0.64–1.00) | 17.5; 1.02 | **miss** |
 //! | MONALEESA-2 | HR (both arms fitted) | 0.57 (0.46–0.70) | 0.75 | **miss** |
-//! | PALOMA-3 | + palbociclib; HR | 11.2; 0.50 (0.40–0.62) | 8.0; 0.49 | arm **miss**, HR inside CI |
+//! | PALOMA-3 | + palbociclib; HR | 11.2; 0.50 (0.40–0.62) | 9.7; 0.56 | within 20 % (−13 %), inside CI |
 //! | DESTINY-Breast04 HR+ (T-DXd arm fitted) | physician's choice; HR | 5.4; 0.51 (0.40–0.64) | 3.4; 0.25 | **miss** (the line factor weakens 1.4 earlier lines too much) |
 //! | DESTINY-Breast04 HR− (exploratory, n = 58) | physician's choice / T-DXd; HR | 2.9 / 8.5; 0.46 (0.24–0.89) | 3.3 / 9.7; 0.25 | within 20 % (+15 %, +14 %), inside CI |
 //!
@@ -117,6 +117,15 @@
 //! factor was fitted; OlympiAD's and ASCENT's values are recalled, not read) scale the
 //! cytotoxic kill; a first attempt to fit the factor on ASCENT failed (the arm's 1.7
 //! months is below the model's no-kill median).
+//! Endocrine resistance after progression on endocrine therapy is a share of tumours
+//! (0.59, fitted on PALOMA-3's fulvestrant arm) that lose the endocrine effect while the
+//! rest keep it. It replaced a uniform factor (every tumour keeping 5 % of the endocrine
+//! kill) after that version missed held-out values (SOLAR-1 mutant HR 0.32, PALOMA-3
+//! palbociclib arm 8.0 months). No held-out value was fitted, but the structure was
+//! chosen after seeing those misses, so SOLAR-1 and PALOMA-3 are no longer a clean
+//! hold-out. The trade: PALOMA-3's arm moved inside 20 % and SOLAR-1's HR closer, but
+//! SOLAR-1's control fell from 4.7 to 4.5 months (out of 20 %), and a pretreated
+//! fulvestrant arm's response rate rose from 0.13 to 0.33 (SOLAR-1 reported 0.13).
 //! [`breast::trial::forecast`] gives one patient's regimen forecasts from this population,
 //! updated by the patient's own response on the previous line.
 //!

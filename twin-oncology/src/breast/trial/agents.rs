@@ -118,8 +118,9 @@ impl Agent {
         }
     }
 
-    /// Whether prior progression on endocrine therapy weakens the agent
-    /// (cross-resistance; the factor is fitted, see [`super::Efficacy`]).
+    /// Whether prior progression on endocrine therapy can leave the tumour
+    /// resistant to the agent (cross-resistance; the resistant share is fitted,
+    /// see [`super::Efficacy`]).
     pub fn endocrine(self) -> bool {
         matches!(self, Agent::AromataseInhibitor | Agent::Fulvestrant)
     }
@@ -134,10 +135,11 @@ impl Agent {
         )
     }
 
-    /// Whether an ESR1 mutation weakens the agent: aromatase inhibitors lose
-    /// activity against ESR1-mutant tumours (PADA-1, Bidard 2022, Lancet Oncol
-    /// 23:1367: switching AI to fulvestrant on an ESR1 mutation doubled PFS); the
-    /// same cross-resistance factor applies.
+    /// Whether an ESR1 mutation abolishes the agent's effect: a ligand-binding-domain
+    /// mutation makes the receptor active without oestrogen, so oestrogen
+    /// deprivation by an aromatase inhibitor no longer acts (Toy 2013, Nat Genet
+    /// 45:1439); PADA-1 (Bidard 2022, Lancet Oncol 23:1367): switching AI to
+    /// fulvestrant on an ESR1 mutation doubled PFS.
     pub fn weakened_by_esr1(self) -> bool {
         self == Agent::AromataseInhibitor
     }

@@ -1,6 +1,6 @@
 //! Virtual patients from a trial's baseline table.
 
-use super::agents::{Biomarkers, LATE_AGENTS};
+use super::agents::{Agent, Biomarkers, LATE_AGENTS};
 use super::efficacy::{Efficacy, N_AGENTS};
 use crate::error::Result;
 use rand::{Rng, SeedableRng};
@@ -120,6 +120,15 @@ pub struct VirtualMbcPatient {
     /// Earlier chemotherapy lines for metastatic disease.
     #[serde(default)]
     pub prior_chemotherapy_lines: f64,
+    /// Uniform deviate on [0, 1) of endocrine resistance: after endocrine
+    /// progression the tumour is resistant if it falls below the population's
+    /// resistant share (kept as a deviate, like the z's, for common random numbers).
+    #[serde(default = "half")]
+    pub u_endocrine_resistance: f64,
+}
+
+fn half() -> f64 {
+    0.5
 }
 
 impl VirtualMbcPatient {
@@ -136,9 +145,15 @@ impl VirtualMbcPatient {
     pub fn lambda_per_day(&self, e: &Efficacy) -> f64 {
         e.lambda_median_per_day * (e.lambda_omega * self.z_lambda).exp()
     }
-    /// Sensitivity multiplier of agent index `k`.
-    pub fn sensitivity(&self, e: &Efficacy, k: usize) -> f64 {
-        (e.sensitivity_omega * self.z_sensitivity[k]).exp()
+    /// Whether the tumour no longer responds to endocrine therapy (it progressed
+    /// on it, and its deviate falls in the population's resistant share).
+    pub fn endocrine_resistant(&self, e: &Efficacy) -> bool {
+        self.biomarkers.prior_endocrine_progression
+            && self.u_endocrine_resistance < e.endocrine_resistant_fraction
+    }
+    /// Sensitivity multiplier of `agent`.
+    pub fn sensitivity(&self, e: &Efficacy, agent: Agent) -> f64 {
+        (e.sensitivity_omega * self.z_sensitivity[agent.index()]).exp()
     }
 }
 
@@ -159,6 +174,8 @@ pub fn sample_patients(
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut late = ChaCha8Rng::seed_from_u64(seed);
     late.set_stream(1);
+    let mut resistance = ChaCha8Rng::seed_from_u64(seed);
+    resistance.set_stream(2);
     let z = |rng: &mut ChaCha8Rng| -> f64 { StandardNormal.sample(rng) };
     Ok((0..n)
         .map(|_| {
@@ -207,6 +224,7 @@ pub fn sample_patients(
                 scan_phase,
                 prior_exposure_days: [0.0; N_AGENTS],
                 prior_chemotherapy_lines: spec.prior_chemotherapy_lines,
+                u_endocrine_resistance: resistance.random(),
             }
         })
         .collect())

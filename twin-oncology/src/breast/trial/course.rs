@@ -26,7 +26,8 @@ pub struct MbcCourse {
 
 /// The patient's total kill rate on an arm at the start of the line, 1/day: the
 /// sum over agents that act on the tumour of kill × dose ratio × sensitivity
-/// (× the endocrine cross-resistance factor after endocrine progression, ×
+/// (none from endocrine agents if the tumour is endocrine-resistant, none from an
+/// aromatase inhibitor if it is ESR1-mutant; ×
 /// `e^{−λ·days}` for days of earlier exposure to the same agent, × the
 /// chemotherapy-line factor per earlier line for cytotoxic agents).
 pub fn arm_kill_per_day(p: &VirtualMbcPatient, arm: &[Therapy], e: &Efficacy) -> Result<f64> {
@@ -36,13 +37,11 @@ pub fn arm_kill_per_day(p: &VirtualMbcPatient, arm: &[Therapy], e: &Efficacy) ->
             return Ok(sum);
         }
         let b = &p.biomarkers;
-        let resist = if (t.agent.endocrine() && b.prior_endocrine_progression)
-            || (t.agent.weakened_by_esr1() && b.esr1_mutant)
-        {
-            e.endocrine_resistance_factor
-        } else {
-            1.0
-        };
+        let resistant = (t.agent.endocrine() && p.endocrine_resistant(e))
+            || (t.agent.weakened_by_esr1() && b.esr1_mutant);
+        if resistant {
+            return Ok(sum);
+        }
         let k = t.agent.index();
         let carried = (-lambda * p.prior_exposure_days[k]).exp();
         let lines = if t.agent.cytotoxic() {
@@ -50,8 +49,7 @@ pub fn arm_kill_per_day(p: &VirtualMbcPatient, arm: &[Therapy], e: &Efficacy) ->
         } else {
             1.0
         };
-        Ok(sum
-            + e.kill(t.agent)? * t.dose_ratio()? * p.sensitivity(e, k) * resist * carried * lines)
+        Ok(sum + e.kill(t.agent)? * t.dose_ratio()? * p.sensitivity(e, t.agent) * carried * lines)
     })
 }
 

@@ -1,6 +1,6 @@
 //! The population layer of the metastatic trial twin: tumour growth and
 //! resistance distributions, each agent's kill rate at its reference dose, and
-//! the endocrine cross-resistance factor — one place, each value with its source.
+//! the endocrine-resistant share — one place, each value with its source.
 
 use super::agents::{AGENTS, Agent};
 use crate::error::{OncologyError, Result};
@@ -30,9 +30,13 @@ pub struct Efficacy {
     /// arm it was fitted to. Pertuzumab has none: it takes trastuzumab's value
     /// (assumption: the two antibodies block HER2 signalling equally).
     pub kill_per_day: Vec<AgentEffect>,
-    /// Multiplier of endocrine agents' kill after progression on endocrine
-    /// therapy (fitted to PALOMA-3's fulvestrant arm).
-    pub endocrine_resistance_factor: f64,
+    /// Share of tumours that are endocrine-resistant after progression on
+    /// endocrine therapy (fitted to PALOMA-3's fulvestrant arm). Acquired
+    /// resistance is heterogeneous — ESR1 mutations, ER loss and growth-factor
+    /// bypass in some tumours, continued ER dependence in others (Hanker 2020,
+    /// Cancer Cell 37:496) — so a resistant tumour loses the endocrine kill and
+    /// the rest keep it, rather than every tumour keeping the same fraction.
+    pub endocrine_resistant_fraction: f64,
     /// Multiplier of cytotoxic agents' kill per earlier chemotherapy line for
     /// metastatic disease (fitted to OlympiAD's physician's-choice arm).
     #[serde(default = "one")]
@@ -96,7 +100,8 @@ impl Efficacy {
         }
     }
 
-    /// Check the values: rates and log-SDs finite and > 0 (kills ≥ 0), factor in (0, 1].
+    /// Check the values: rates and log-SDs finite and > 0 (kills ≥ 0), the
+    /// chemotherapy factor in (0, 1], the resistant fraction in [0, 1].
     pub fn validate(&self) -> Result<()> {
         let range = crate::error::check_in_range;
         range("kl_median_per_day", self.kl_median_per_day, 1e-6, 1.0)?;
@@ -125,9 +130,9 @@ impl Efficacy {
         }
         range("chemo_line_factor", self.chemo_line_factor, 1e-3, 1.0)?;
         range(
-            "endocrine_resistance_factor",
-            self.endocrine_resistance_factor,
-            1e-3,
+            "endocrine_resistant_fraction",
+            self.endocrine_resistant_fraction,
+            0.0,
             1.0,
         )
     }
@@ -136,7 +141,7 @@ impl Efficacy {
     /// (each to the one arm named in `fitted_to`; KL with paclitaxel to E2100's
     /// control median and response rate; the HER2 growth multiplier to M77001's
     /// docetaxel arm; the sensitivity spread to AVADO's hazard ratio; the
-    /// endocrine cross-resistance to PALOMA-3's fulvestrant arm; capecitabine to
+    /// endocrine-resistant share to PALOMA-3's fulvestrant arm; capecitabine to
     /// RIBBON-1's placebo arm; the chemotherapy-line factor to OlympiAD's
     /// physician's-choice arm; olaparib and sacituzumab to OlympiAD's and ASCENT's
     /// experimental arms; trastuzumab deruxtecan to DESTINY-Breast04's HR-positive
@@ -194,7 +199,7 @@ impl Efficacy {
                 ),
                 effect(
                     Agent::Alpelisib,
-                    0.027_717_387,
+                    0.016_051_560,
                     "SOLAR-1 PIK3CA-mutant cohort fulvestrant + alpelisib",
                 ),
                 effect(
@@ -218,7 +223,7 @@ impl Efficacy {
                     "DESTINY-Breast04 HR-positive cohort trastuzumab deruxtecan 5.4 mg/kg q3w",
                 ),
             ],
-            endocrine_resistance_factor: 0.050_371_636,
+            endocrine_resistant_fraction: 0.588_380_662,
             chemo_line_factor: 0.218_527_204,
         }
     }
