@@ -436,3 +436,41 @@ fn fibre_disarray_has_the_stated_rms_angle() {
     assert!(fibre_disarray(&mut bad, f64::NAN, 20.0, 1).is_err());
     assert!(fibre_disarray(&mut bad, 0.1, 0.0, 1).is_err());
 }
+
+/// The twin's remodelling priors, read on the cell's APD: the persistent-AF value
+/// shortens the Mitchell–Schaeffer APD (`τ_close · ln(τ_out/4τ_in)`) by a share inside
+/// the published range for chronic AF — 28 % (APD90 of right-atrial trabeculae,
+/// 414 ± 10 ms in sinus rhythm vs 300 ± 16 ms in chronic AF; Wettwer et al. 2004,
+/// abstract) to 49 % (effective refractory period of isolated myocytes, 203 ± 16 vs
+/// 104 ± 15 ms; Workman, Kane & Rankin 2001, Cardiovasc Res 52:226, abstract) — and the
+/// paroxysmal value by less than the chronic range's lower end.
+#[test]
+fn twin_remodelling_priors_shorten_the_apd_within_the_published_range() {
+    use twin_cardiac::cohort::TwinPriors;
+    use twin_cardiac::patient::AfPatient;
+    let apd = |remodelling: f64| {
+        AfPatient {
+            la_diameter_mm: 40.0,
+            fibrosis_burden: 0.1,
+            fibrosis_pattern: FibrosisPattern::Patchy,
+            fibrosis_seed: 1,
+            remodelling,
+            conduction_scale: 1.0,
+        }
+        .cells()[0]
+            .apd_max_ms()
+    };
+    let [paroxysmal, persistent] = TwinPriors::default().remodelling;
+    let shortening = |r: f64| 1.0 - apd(r) / apd(0.0);
+    let (chronic_lo, chronic_hi) = (1.0 - 300.0 / 414.0, 1.0 - 104.0 / 203.0);
+    assert!(
+        (chronic_lo..=chronic_hi).contains(&shortening(persistent)),
+        "persistent: {}",
+        shortening(persistent)
+    );
+    assert!(
+        shortening(paroxysmal) < chronic_lo,
+        "{}",
+        shortening(paroxysmal)
+    );
+}

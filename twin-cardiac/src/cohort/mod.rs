@@ -28,16 +28,33 @@
 //! simulates (trigger recurrence, incomplete expression).
 //! The twin's priors ([`TwinPriors`]) are fixed values, not the generator's
 //! conditional means: the twin does not know how CV falls with age and
-//! burden in the virtual population ([`CohortSpec`]). They are assumed, not
-//! published (the remodelling scale is this model's own), and the gap is:
-//! generator mean CV 0.48 m/s at 15 % burden and age 62 (0.6 − 0.8·burden −
-//! 0.002·(age − 60)) vs the twin's 0.5 for everyone; generator mean
-//! remodelling 0.30 / 0.55 vs the twin's 0.25 / 0.6. A published population value
-//! exists for the CV: 0.68 ± 0.16 (paroxysmal) and 0.69 ± 0.09 m/s (persistent) over
-//! the whole left atrium in 180 patients' CARTO maps during CS pacing before PVI
-//! (Bendikas et al., King's College London, Authorea preprint abstract) — a map-level
-//! CV that includes fibrotic tissue, so not the same quantity as the twin's non-fibrotic
-//! longitudinal CV; the held-out AF runs used 0.5 m/s and were not rerun with it.
+//! burden in the virtual population ([`CohortSpec`]). The gap: generator mean CV
+//! 0.48 m/s at 15 % burden and age 62 (0.6 − 0.8·burden − 0.002·(age − 60)) vs the
+//! twin's 0.5 for everyone; generator mean remodelling 0.30 / 0.55 vs the twin's
+//! 0.25 / 0.6. How the priors stand against published values:
+//!
+//! - **Remodelling** is this model's own scale (APD shortened by 60 % × remodelling), so
+//!   it is checked on the APD it produces: the persistent-AF prior shortens the APD by
+//!   36 %, inside the published chronic-AF range of 28 % (APD90 of right-atrial
+//!   trabeculae, 414 vs 300 ms; Wettwer et al. 2004) to 49 % (refractory period of
+//!   isolated myocytes, 203 vs 104 ms; Workman et al. 2001, Cardiovasc Res 52:226); the
+//!   paroxysmal prior by 15 %, below that range (test
+//!   `twin_remodelling_priors_shorten_the_apd_within_the_published_range`).
+//! - **Conduction velocity: not a published value.** Published LA CVs in AF patients
+//!   are higher than both the twin's 0.5 m/s and the virtual population's: 1.4 ± 0.6 m/s
+//!   in healthy-voltage (≥ 0.5 mV) tissue in sinus rhythm (Miyamoto et al. 2009,
+//!   Europace 11:1597), 1.59 ± 0.13 m/s in persistent AF at 600 ms pacing (Honarbakhsh
+//!   et al. 2019, Heart Rhythm), 0.98 ± 0.46 m/s local CV before PVI (Fukumoto et al.,
+//!   Circ Arrhythm Electrophysiol), and whole-LA map averages of 0.68 ± 0.16 / 0.69 ±
+//!   0.09 m/s (paroxysmal / persistent; Bendikas et al., KCL, Authorea abstract). The
+//!   virtual population's CVs are slower because the substrate is a 2D sheet of
+//!   2 × 1.6 LA diameters: at 0.68 m/s and the persistent-AF APD of about 155 ms the
+//!   wavelength (CV × APD) is about 105 mm, longer than the 80 × 64 mm sheet of a 40 mm
+//!   atrium (78 mm at 0.5 m/s) — an estimate, not simulated. Giving the twin a
+//!   published CV while the truth keeps sheet-scaled CVs would test that scale
+//!   mismatch rather than the twin, so the CV prior stays assumed, and the held-out
+//!   runs used 0.5 m/s.
+//!   (All four CV sources and Wettwer's numbers were read in abstracts only.)
 //!
 //! Substrate recurrence = AF still inducible from at least one pacing site
 //! after PVI under the truth settings. Clinical recurrence at 325 days adds
@@ -360,8 +377,9 @@ impl TruthSettings {
 }
 
 /// What the twin assumes for the parameters a clinical record does not
-/// measure. Fixed values, not the generator's laws (see the module docs for
-/// the gap); assumed, not fitted.
+/// measure. Fixed values, not the generator's laws, not fitted; the module docs
+/// give the gap to the generator and to published values (remodelling checked
+/// against published APD shortening, CV assumed).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TwinPriors {
     /// Longitudinal CV (m/s) of non-fibrotic tissue, for every patient.
