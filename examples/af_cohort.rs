@@ -29,13 +29,18 @@
 //!   with the penalty chosen by 5-fold CV on the training patients:
 //!   baseline = the four clinical covariates; flexible baseline = the same
 //!   with restricted cubic splines (4 knots) on LA diameter, LGE % and age;
+//!   map baseline = the clinical covariates plus three image features of the
+//!   LGE map (posterior-wall LGE, compactness, cluster size; computed for
+//!   cached rows too, no simulation needed); hybrid + map = the map
+//!   baseline's covariates plus the twin's features;
 //!   hybrid = the four clinical covariates plus the twin's features; oracle
 //!   = the hidden true parameters (burden, remodelling, CV, LA size, AF
 //!   type, age, pattern). Also reported: the majority class and the twin's
 //!   inducible fraction alone.
 //! * Scored on the held-out test patients for both labels: AUC with 95 %
 //!   class-stratified bootstrap CIs, paired bootstrap AUC differences
-//!   (hybrid − each baseline) and DeLong tests; accuracy at p ≥ 0.5.
+//!   (hybrid − each baseline, hybrid + map − map baseline) and DeLong tests;
+//!   accuracy at p ≥ 0.5.
 //! * Held-out seeds are fixed in `data/validation/test_seeds.json`
 //!   (`af_cohort_study`); development used seed 1.
 //! * `--reuse` reads the simulated rows from OUT_DIR when present (the
@@ -48,7 +53,8 @@ use std::time::Instant;
 use patient_twin::cardiac::cohort::recurrence::{fit_to_decaaf, stage_table};
 use patient_twin::cardiac::cohort::study::{Comparison, compare};
 use patient_twin::cardiac::cohort::{
-    CohortSpec, Evaluation, RecurrenceModel, TruthSettings, TwinSettings, evaluate, virtual_cohort,
+    CohortSpec, Evaluation, RecurrenceModel, TruthSettings, TwinSettings, add_lge_map_features,
+    evaluate, virtual_cohort,
 };
 
 /// Simulated rows of a cohort, read from `path` when `reuse` and present.
@@ -59,10 +65,12 @@ fn rows(
     seed: u64,
     settings: (&CohortSpec, &TruthSettings, &TwinSettings),
 ) -> Result<Vec<Evaluation>, Box<dyn Error>> {
-    if reuse && path.exists() {
-        return Ok(serde_json::from_str(&std::fs::read_to_string(path)?)?);
-    }
     let (spec, truth, twin) = settings;
+    if reuse && path.exists() {
+        let mut rows: Vec<Evaluation> = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+        add_lge_map_features(&mut rows, twin)?;
+        return Ok(rows);
+    }
     let started = Instant::now();
     let cohort = virtual_cohort(spec, n, seed)?;
     let rows = evaluate(&cohort, truth, twin, true)?;
@@ -105,8 +113,8 @@ fn print(c: &Comparison) {
     }
     for d in &c.hybrid_minus {
         println!(
-            "  hybrid − {:<17} AUC {:+.3} [{:.3}, {:.3}] (bootstrap p {:.4}, DeLong p {:.4})",
-            d.against, d.difference, d.ci95[0], d.ci95[1], d.bootstrap_p, d.delong_p
+            "  {:<12} − {:<17} AUC {:+.3} [{:.3}, {:.3}] (bootstrap p {:.4}, DeLong p {:.4})",
+            d.model, d.against, d.difference, d.ci95[0], d.ci95[1], d.bootstrap_p, d.delong_p
         );
     }
 }

@@ -7,17 +7,21 @@
 
 use twin_cardiac::cohort::study::{compare, hybrid_features, rate};
 use twin_cardiac::cohort::{
-    ClinicalRecord, CohortSpec, Evaluation, TruthOutcome, TwinFeatures, virtual_cohort,
+    ClinicalRecord, CohortSpec, Evaluation, LgeMapFeatures, TruthOutcome, TwinFeatures,
+    TwinSettings, virtual_cohort,
 };
 use twin_validate::binary::auc;
 
 /// How the constructed twin feature relates to the label.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 enum Twin {
     /// The twin's inducible fraction is the hidden slow conduction itself.
     Informative,
     /// The twin's features are the patient's own uniform draw: noise.
     Noise,
+    /// The twin's features are noise, and the LGE map's posterior-wall share
+    /// carries the hidden label instead.
+    MapInformative,
 }
 
 /// `n` patients of cohort `seed`: the label is slow hidden conduction (CV
@@ -32,8 +36,12 @@ fn rows(n: usize, seed: u64, twin: Twin) -> Vec<Evaluation> {
             let u = p.recurrence_uniforms[0];
             let signal = match twin {
                 Twin::Informative => (0.5 - p.cv_m_per_s) * 4.0 + 0.1 * u,
-                Twin::Noise => u,
+                Twin::Noise | Twin::MapInformative => u,
             };
+            let mut map = p.lge_map_features(&TwinSettings::default()).unwrap();
+            if twin == Twin::MapInformative {
+                map.posterior_wall_lge = (0.5 - p.cv_m_per_s) * 4.0 + 0.1 * u;
+            }
             Evaluation {
                 record: ClinicalRecord {
                     age_years: p.age_years,
@@ -52,6 +60,7 @@ fn rows(n: usize, seed: u64, twin: Twin) -> Vec<Evaluation> {
                     lge_near_reentry: 0.0,
                     posterior_wall_reentry: 0.0,
                 }),
+                lge_map_features: Some(map),
                 patient: p,
             }
         })
@@ -130,5 +139,98 @@ fn a_single_class_training_cohort_is_an_error() {
     assert!(
         err.to_string().contains("0 positives and 20 negatives"),
         "{err}"
+    );
+}
+
+/// The map baseline sees the LGE map's features: when they carry the hidden label
+/// (and the twin's features are noise) it beats the clinical baseline, and the
+/// hybrid, which lacks the map features, does not beat it; hybrid + map is scored
+/// against the map baseline. Rows without map features are an error naming the fix.
+#[test]
+fn the_map_baseline_sees_the_lge_pattern() {
+    let train = rows(120, 41, Twin::MapInformative);
+    let mut test = rows(100, 42, Twin::MapInformative);
+    let c = compare("slow conduction", &train, &test, |r| r.truth.recurrence, 5).unwrap();
+    let auc_of = |name: &str| c.model(name).unwrap().auc;
+    eprintln!(
+        "map informative: baseline {:.3}, map {:.3}, hybrid {:.3}, hybrid + map {:.3}",
+        auc_of("baseline"),
+        auc_of("map baseline"),
+        auc_of("hybrid"),
+        auc_of("hybrid + map")
+    );
+    assert!(auc_of("map baseline") > auc_of("baseline") + 0.05);
+    let d = c
+        .hybrid_minus
+        .iter()
+        .find(|d| d.model == "hybrid" && d.against == "map baseline")
+        .unwrap();
+    assert!(d.ci95[1] < 0.0, "{d:?}");
+    let d = c
+        .hybrid_minus
+        .iter()
+        .find(|d| d.model == "hybrid + map")
+        .unwrap();
+    assert_eq!(d.against, "map baseline");
+    assert!((d.difference - (auc_of("hybrid + map") - auc_of("map baseline"))).abs() < 1e-12);
+
+    test[3].lge_map_features = None;
+    let err = compare("slow conduction", &train, &test, |r| r.truth.recurrence, 5).unwrap_err();
+    assert!(err.to_string().contains("add_lge_map_features"), "{err}");
+}
+
+/// The map features on constructed maps with known values: one isolated voxel
+/// (compactness 0, one cluster of one voxel's area), a 3 × 3 block (every voxel has
+/// at least two enhanced neighbours; one cluster of 9 voxels), a checkerboard
+/// (no voxel has an enhanced 4-neighbour; every cluster is one voxel), and a fully
+/// enhanced sheet (posterior wall 1).
+#[test]
+fn lge_map_features_of_constructed_maps() {
+    let p = virtual_cohort(&CohortSpec::default(), 1, 5).unwrap()[0];
+    let dx = 1.5;
+    let sheet = p.patient.bare_sheet(dx).unwrap();
+    let mask = &sheet.substrate.domain.mask;
+    let area = dx * dx;
+    // A tissue voxel with a 5 × 5 tissue neighbourhood.
+    let (ci, cj) = mask
+        .indexed_iter()
+        .map(|((i, j, _), _)| (i, j))
+        .find(|&(i, j)| {
+            i >= 2
+                && j >= 2
+                && (i - 2..=i + 2)
+                    .all(|a| (j - 2..=j + 2).all(|b| mask.get([a, b, 0]).copied().unwrap_or(false)))
+        })
+        .unwrap();
+    let mut one = mask.mapv(|_| false);
+    one[[ci, cj, 0]] = true;
+    let f = LgeMapFeatures::from_map(&sheet, &one).unwrap();
+    assert_eq!(f.lge_compactness, 0.0);
+    assert!((f.mean_cluster_area_mm2 - area).abs() < 1e-12);
+
+    let mut block = mask.mapv(|_| false);
+    for a in ci - 1..=ci + 1 {
+        for b in cj - 1..=cj + 1 {
+            block[[a, b, 0]] = true;
+        }
+    }
+    let f = LgeMapFeatures::from_map(&sheet, &block).unwrap();
+    assert_eq!(f.lge_compactness, 1.0);
+    assert!((f.mean_cluster_area_mm2 - 9.0 * area).abs() < 1e-12);
+
+    let checker = ndarray::Array3::from_shape_fn(mask.dim(), |(i, j, _)| (i + j) % 2 == 0);
+    let f = LgeMapFeatures::from_map(&sheet, &checker).unwrap();
+    assert_eq!(f.lge_compactness, 0.0);
+    assert!((f.mean_cluster_area_mm2 - area).abs() < 1e-12);
+
+    let full = mask.mapv(|_| true);
+    let f = LgeMapFeatures::from_map(&sheet, &full).unwrap();
+    assert_eq!(f.posterior_wall_lge, 1.0);
+    let none = mask.mapv(|_| false);
+    let f = LgeMapFeatures::from_map(&sheet, &none).unwrap();
+    assert_eq!(f.values(), [0.0, 0.0, 0.0]);
+    // A map of the wrong shape is an error, not a panic.
+    assert!(
+        LgeMapFeatures::from_map(&sheet, &ndarray::Array3::from_elem((2, 2, 1), true)).is_err()
     );
 }

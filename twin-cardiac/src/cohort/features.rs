@@ -1,5 +1,7 @@
 //! Simulation-derived features of the twin for hybrid prediction: what the
-//! twin's inducibility test shows beyond the clinical record. The hybrid
+//! twin's inducibility test shows beyond the clinical record; and the image
+//! features of the LGE map alone ([`LgeMapFeatures`]), so that a baseline sees the
+//! fibrosis pattern the twin simulates on. The hybrid
 //! idea (simulated inducibility plus clinical covariates in one learned
 //! model) follows Shade et al. 2020 (Circ Arrhythm Electrophysiol
 //! 13:e008213) and Roney et al. 2022 (Circ Arrhythm Electrophysiol
@@ -90,20 +92,10 @@ impl TwinFeatures {
                 }
             }
         }
-        let pv = &sheet.pv_centres_mm;
-        let (x0, x1) = pv
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), c| {
-                (a.min(c[0]), b.max(c[0]))
-            });
-        let (y0, y1) = pv
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), c| {
-                (a.min(c[1]), b.max(c[1]))
-            });
+        let posterior_wall = PosteriorWall::of(sheet);
         let posterior = positions
             .iter()
-            .filter(|p| (x0..=x1).contains(&p[0]) && (y0..=y1).contains(&p[1]))
+            .filter(|p| posterior_wall.contains(p[0], p[1]))
             .count();
         Ok(Self {
             inducible_fraction: result.inducible_fraction,
@@ -112,4 +104,151 @@ impl TwinFeatures {
             posterior_wall_reentry: posterior as f64 / positions.len() as f64,
         })
     }
+}
+
+/// The posterior wall of the sheet: the rectangle spanned by the four PV ostium
+/// centres (mm).
+struct PosteriorWall {
+    x_mm: (f64, f64),
+    y_mm: (f64, f64),
+}
+
+impl PosteriorWall {
+    fn of(sheet: &AtrialSheet) -> Self {
+        let span = |axis: usize| {
+            sheet
+                .pv_centres_mm
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), c| {
+                    (a.min(c[axis]), b.max(c[axis]))
+                })
+        };
+        Self {
+            x_mm: span(0),
+            y_mm: span(1),
+        }
+    }
+
+    fn contains(&self, x_mm: f64, y_mm: f64) -> bool {
+        (self.x_mm.0..=self.x_mm.1).contains(&x_mm) && (self.y_mm.0..=self.y_mm.1).contains(&y_mm)
+    }
+}
+
+/// Image features of an LGE map, without any simulation: where the enhancement
+/// lies and how it clusters — the pattern information a radiomics-style baseline
+/// has (LGE texture and location predict recurrence after PVI; e.g. Cochet et al.
+/// 2018, JACC Clin Electrophysiol 4:17, on fibrosis entropy) and that the twin's
+/// simulation also uses.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LgeMapFeatures {
+    /// Enhanced share of the posterior wall's tissue (inside the PV rectangle), 0–1.
+    pub posterior_wall_lge: f64,
+    /// Share of enhanced voxels with at least two enhanced in-plane neighbours
+    /// (scattered voxels → 0, confluent patches → 1; 0 without enhancement).
+    pub lge_compactness: f64,
+    /// Mean area of the 4-connected enhanced clusters, mm² (0 without enhancement).
+    pub mean_cluster_area_mm2: f64,
+}
+
+impl LgeMapFeatures {
+    /// Names of [`LgeMapFeatures::values`].
+    pub const NAMES: [&'static str; 3] = [
+        "posterior_wall_lge",
+        "lge_compactness",
+        "ln1p_mean_cluster_area_mm2",
+    ];
+
+    /// The covariates in the order of [`LgeMapFeatures::NAMES`] (the cluster area
+    /// on a log scale: it spans orders of magnitude between diffuse and compact maps).
+    pub fn values(&self) -> [f64; 3] {
+        [
+            self.posterior_wall_lge,
+            self.lge_compactness,
+            self.mean_cluster_area_mm2.ln_1p(),
+        ]
+    }
+
+    /// Features of `lge_map` (on `sheet`'s grid; only tissue voxels count).
+    pub fn from_map(sheet: &AtrialSheet, lge_map: &Array3<bool>) -> Result<Self> {
+        let g = sheet.substrate.domain.grid;
+        if lge_map.shape() != g.shape {
+            return Err(CardiacError::invalid(
+                "lge_map",
+                format!("{:?}", lge_map.shape()),
+                format!("the sheet's grid shape {:?}", g.shape),
+            ));
+        }
+        let mask = &sheet.substrate.domain.mask;
+        let enhanced = |i: usize, j: usize, k: usize| mask[[i, j, k]] && lge_map[[i, j, k]];
+        let [nx, ny, nz] = g.shape;
+        let wall = PosteriorWall::of(sheet);
+        let (mut wall_tissue, mut wall_enhanced) = (0usize, 0usize);
+        let (mut n_enhanced, mut compact) = (0usize, 0usize);
+        for ((i, j, k), &m) in mask.indexed_iter() {
+            if !m {
+                continue;
+            }
+            let c = g.centre_mm(i, j, k);
+            let e = enhanced(i, j, k);
+            if wall.contains(c[0], c[1]) {
+                wall_tissue += 1;
+                wall_enhanced += usize::from(e);
+            }
+            if e {
+                n_enhanced += 1;
+                let neighbours = in_plane_neighbours(i, j, nx, ny)
+                    .filter(|&(a, b)| enhanced(a, b, k))
+                    .count();
+                compact += usize::from(neighbours >= 2);
+            }
+        }
+        // Clusters by flood fill (4-connected within each layer).
+        let mut seen = Array3::from_elem(g.shape, false);
+        let mut clusters = 0usize;
+        let mut stack = Vec::new();
+        for k in 0..nz {
+            for j in 0..ny {
+                for i in 0..nx {
+                    if !enhanced(i, j, k) || seen[[i, j, k]] {
+                        continue;
+                    }
+                    clusters += 1;
+                    seen[[i, j, k]] = true;
+                    stack.push((i, j));
+                    while let Some((a, b)) = stack.pop() {
+                        for (c, d) in in_plane_neighbours(a, b, nx, ny) {
+                            if enhanced(c, d, k) && !seen[[c, d, k]] {
+                                seen[[c, d, k]] = true;
+                                stack.push((c, d));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let voxel_area_mm2 = g.spacing_mm[0] * g.spacing_mm[1];
+        let share = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        Ok(Self {
+            posterior_wall_lge: share(wall_enhanced, wall_tissue),
+            lge_compactness: share(compact, n_enhanced),
+            mean_cluster_area_mm2: share(n_enhanced, clusters) * voxel_area_mm2,
+        })
+    }
+}
+
+/// The (up to four) in-plane 4-neighbours of voxel (i, j) on an nx × ny layer.
+fn in_plane_neighbours(
+    i: usize,
+    j: usize,
+    nx: usize,
+    ny: usize,
+) -> impl Iterator<Item = (usize, usize)> {
+    [
+        (i.wrapping_sub(1), j),
+        (i + 1, j),
+        (i, j.wrapping_sub(1)),
+        (i, j + 1),
+    ]
+    .into_iter()
+    .filter(move |&(a, b)| a < nx && b < ny)
 }

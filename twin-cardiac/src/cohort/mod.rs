@@ -61,8 +61,9 @@
 //! trigger-driven recurrence and incomplete expression, calibrated to DECAAF
 //! ([`recurrence`]). The twin reports [`TwinFeatures`] of its own
 //! inducibility test; a hybrid model learns from them and the clinical
-//! record, scored against ridge and spline baselines, the oracle and the
-//! majority class by [`study::compare`] (run by `examples/af_cohort`).
+//! record, scored against ridge and spline baselines, a baseline that also sees
+//! the LGE map's pattern ([`LgeMapFeatures`]), the oracle and the majority class
+//! by [`study::compare`] (run by `examples/af_cohort`).
 //!
 //! Every patient draws from its own ChaCha8 stream (cohort seed, stream =
 //! patient index), so a patient does not depend on the cohort size, on the
@@ -74,7 +75,7 @@ pub mod recurrence;
 pub mod study;
 
 pub use disarray::fibre_disarray;
-pub use features::{NEAR_REENTRY_MM, TwinFeatures};
+pub use features::{LgeMapFeatures, NEAR_REENTRY_MM, TwinFeatures};
 pub use recurrence::{RecurrenceModel, StageRecurrence, utah_stage};
 
 use ndarray::Array3;
@@ -541,6 +542,13 @@ impl VirtualAfPatient {
             .map(|(record, _)| record)
     }
 
+    /// Image features of the LGE map on the twin's grid ([`LgeMapFeatures`]).
+    pub fn lge_map_features(&self, twin: &TwinSettings) -> Result<LgeMapFeatures> {
+        let sheet = self.patient.bare_sheet(twin.dx_mm)?;
+        let map = self.lge_map(&sheet, &twin.lge)?;
+        LgeMapFeatures::from_map(&sheet, &map)
+    }
+
     /// The clinic's record and the LGE map it was measured on (on the bare
     /// sheet of spacing `dx_mm`, whose geometry the twin's sheet shares).
     fn record_and_lge_map(
@@ -652,6 +660,10 @@ pub struct Evaluation {
     pub truth: TruthOutcome,
     /// The twin's features (None when the twin was not run).
     pub twin_features: Option<TwinFeatures>,
+    /// Image features of the LGE map the twin was built on (None in rows saved
+    /// before they existed: [`add_lge_map_features`] fills them in).
+    #[serde(default)]
+    pub lge_map_features: Option<LgeMapFeatures>,
 }
 
 impl Evaluation {
@@ -693,9 +705,21 @@ pub fn evaluate(
                 record,
                 truth: outcome,
                 twin_features: features,
+                lge_map_features: Some(vp.lge_map_features(twin)?),
             })
         })
         .collect()
+}
+
+/// Fill in the LGE map features of rows that lack them (no simulation: the
+/// map is redrawn from the patient's LGE seed on the twin's grid).
+pub fn add_lge_map_features(rows: &mut [Evaluation], twin: &TwinSettings) -> Result<()> {
+    rows.par_iter_mut()
+        .filter(|r| r.lge_map_features.is_none())
+        .try_for_each(|r| {
+            r.lge_map_features = Some(r.patient.lge_map_features(twin)?);
+            Ok(())
+        })
 }
 
 /// Pace the PEERP site lattice of [`inducibility()`] (same lattice, pacing

@@ -7,15 +7,21 @@
 //! * baseline — the four clinical covariates ([`ClinicalRecord::features`]);
 //! * flexible baseline — the same with restricted cubic splines (4 knots at
 //!   Harrell's quantiles of the training cohort) on LA diameter, LGE % and age;
+//! * map baseline — the clinical covariates plus three image features of the
+//!   LGE map the twin is built on ([`LgeMapFeatures`]: posterior-wall LGE,
+//!   compactness, cluster size), so that a baseline sees the fibrosis pattern too;
 //! * hybrid — the clinical covariates plus the twin's four features; a
 //!   patient without twin features (the twin was not run or failed) gets
 //!   zeros — no evidence — and is scored, never dropped;
+//! * hybrid + map — the hybrid's covariates plus the map features: what the
+//!   simulation adds to the image;
 //! * oracle — the hidden true parameters.
 //!
 //! Also reported: the majority class of the training cohort and the twin's
 //! inducible fraction alone. Scores: AUC with 95 % class-stratified bootstrap
-//! CIs, accuracy at p ≥ 0.5, and the hybrid's paired bootstrap AUC
-//! difference and DeLong test against both baselines.
+//! CIs, accuracy at p ≥ 0.5, and paired bootstrap AUC differences with DeLong
+//! tests: the hybrid against each baseline, and hybrid + map against the map
+//! baseline.
 
 use serde::{Deserialize, Serialize};
 use twin_validate::baseline::{Coefficient, CvRidgeLogistic, SplineColumns};
@@ -24,8 +30,8 @@ use twin_validate::bootstrap::{BootstrapConfig, bootstrap, strata_from_labels};
 use twin_validate::compare::paired_bootstrap;
 use twin_validate::delong::delong_test;
 
-use super::{ClinicalRecord, Evaluation, TwinFeatures};
-use crate::error::Result;
+use super::{ClinicalRecord, Evaluation, LgeMapFeatures, TwinFeatures};
+use crate::error::{CardiacError, Result};
 use crate::fibrosis::FibrosisPattern;
 
 /// Ridge penalties tried by cross-validation.
@@ -37,8 +43,8 @@ pub const REPLICATES: usize = 2000;
 /// One model's score on the test cohort.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelScore {
-    /// Model name ("baseline", "flexible baseline", "hybrid", "twin alone",
-    /// "oracle").
+    /// Model name ("baseline", "flexible baseline", "map baseline", "hybrid",
+    /// "hybrid + map", "twin alone", "oracle").
     pub name: String,
     /// AUC on the test cohort.
     pub auc: f64,
@@ -50,12 +56,16 @@ pub struct ModelScore {
     pub ridge_penalty: Option<f64>,
 }
 
-/// The hybrid against one baseline, paired on the same test patients.
+/// A model with the twin's features against one baseline, paired on the same
+/// test patients.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AucDifference {
+    /// The model with the twin's features ("hybrid" or "hybrid + map").
+    #[serde(default = "hybrid_name")]
+    pub model: String,
     /// The baseline compared with.
     pub against: String,
-    /// Hybrid AUC − baseline AUC.
+    /// Model AUC − baseline AUC.
     pub difference: f64,
     /// 95 % paired bootstrap interval of the difference.
     pub ci95: [f64; 2],
@@ -63,6 +73,10 @@ pub struct AucDifference {
     pub bootstrap_p: f64,
     /// Two-sided DeLong p-value.
     pub delong_p: f64,
+}
+
+fn hybrid_name() -> String {
+    "hybrid".into()
 }
 
 /// Every model on one label of the test cohort.
@@ -82,9 +96,10 @@ pub struct Comparison {
     pub majority_class: bool,
     /// Accuracy of predicting the majority class for every test patient.
     pub majority_class_accuracy: f64,
-    /// Baseline, flexible baseline, hybrid, twin alone, oracle.
+    /// Baseline, flexible baseline, map baseline, hybrid, hybrid + map, twin
+    /// alone, oracle.
     pub models: Vec<ModelScore>,
-    /// The hybrid against the baseline and the flexible baseline.
+    /// The hybrid against each baseline; hybrid + map against the map baseline.
     pub hybrid_minus: Vec<AucDifference>,
     /// The hybrid's coefficients (per SD of each covariate).
     pub hybrid_coefficients_per_sd: Vec<Coefficient>,
@@ -110,6 +125,21 @@ pub fn clinical_features(r: &Evaluation) -> Vec<f64> {
 /// The hybrid's covariates: clinical, then the twin's (zeros without them).
 pub fn hybrid_features(r: &Evaluation) -> Vec<f64> {
     let mut x = r.record.features();
+    x.extend(r.twin_features.map_or([0.0; 4], |f| f.values()));
+    x
+}
+
+/// The map baseline's covariates: clinical, then the LGE map's (zeros when
+/// missing; [`compare`] checks that none is).
+pub fn map_features(r: &Evaluation) -> Vec<f64> {
+    let mut x = r.record.features();
+    x.extend(r.lge_map_features.map_or([0.0; 3], |m| m.values()));
+    x
+}
+
+/// The hybrid + map covariates: clinical, the LGE map's, then the twin's.
+pub fn hybrid_map_features(r: &Evaluation) -> Vec<f64> {
+    let mut x = map_features(r);
     x.extend(r.twin_features.map_or([0.0; 4], |f| f.values()));
     x
 }
@@ -179,10 +209,25 @@ pub fn compare(
     label: impl Fn(&Evaluation) -> bool,
     seed: u64,
 ) -> Result<Comparison> {
+    if let Some(i) = train
+        .iter()
+        .chain(test)
+        .position(|r| r.lge_map_features.is_none())
+    {
+        return Err(CardiacError::invalid(
+            "lge_map_features",
+            format!("missing in row {i} (training rows first)"),
+            "present in every row (cohort::add_lge_map_features fills them in)",
+        ));
+    }
     let y: Vec<bool> = train.iter().map(&label).collect();
     let labels: Vec<bool> = test.iter().map(&label).collect();
     let mut hybrid_names = strings(&ClinicalRecord::FEATURE_NAMES);
     hybrid_names.extend(strings(&TwinFeatures::NAMES));
+    let mut map_names = strings(&ClinicalRecord::FEATURE_NAMES);
+    map_names.extend(strings(&LgeMapFeatures::NAMES));
+    let mut hybrid_map_names = map_names.clone();
+    hybrid_map_names.extend(strings(&TwinFeatures::NAMES));
     let records: Vec<Vec<f64>> = train.iter().map(|r| r.record.features()).collect();
     let flexible = SplineColumns::fit(&records, &SPLINED, 4)?;
     let clinical_names = strings(&ClinicalRecord::FEATURE_NAMES);
@@ -195,7 +240,9 @@ pub fn compare(
         flexible.names(&ClinicalRecord::FEATURE_NAMES),
         seed,
     )?;
+    let (map, pm) = fit_predict(train, test, &y, map_features, map_names, seed)?;
     let (hyb, ph) = fit_predict(train, test, &y, hybrid_features, hybrid_names, seed)?;
+    let (hybm, phm) = fit_predict(train, test, &y, hybrid_map_features, hybrid_map_names, seed)?;
     let (orc, po) = fit_predict(
         train,
         test,
@@ -233,7 +280,9 @@ pub fn compare(
     for (name, p, penalty) in [
         ("baseline", &pb, Some(base.penalty)),
         ("flexible baseline", &pf, Some(flex.penalty)),
+        ("map baseline", &pm, Some(map.penalty)),
         ("hybrid", &ph, Some(hyb.penalty)),
+        ("hybrid + map", &phm, Some(hybm.penalty)),
         ("twin alone", &pt, None),
         ("oracle", &po, Some(orc.penalty)),
     ] {
@@ -248,16 +297,22 @@ pub fn compare(
         });
     }
     let mut hybrid_minus = Vec::new();
-    for (name, other) in [("baseline", &pb), ("flexible baseline", &pf)] {
+    for (model, p, name, other) in [
+        ("hybrid", &ph, "baseline", &pb),
+        ("hybrid", &ph, "flexible baseline", &pf),
+        ("hybrid", &ph, "map baseline", &pm),
+        ("hybrid + map", &phm, "map baseline", &pm),
+    ] {
         let d = paired_bootstrap("auc", n, Some(&strata), &cfg, |idx| {
-            Ok((auc_on(&ph, idx)?, auc_on(other, idx)?))
+            Ok((auc_on(p, idx)?, auc_on(other, idx)?))
         })?;
         hybrid_minus.push(AucDifference {
+            model: model.into(),
             against: name.into(),
             difference: d.difference,
             ci95: [d.ci_low, d.ci_high],
             bootstrap_p: d.p_value,
-            delong_p: delong_test(&labels, &ph, other)?.p_value,
+            delong_p: delong_test(&labels, p, other)?.p_value,
         });
     }
     Ok(Comparison {
