@@ -8,6 +8,7 @@
 
 use patient_twin::oncology::breast::trial::{
     Agent, Efficacy, MbcTrialSpec, fit_agent_to_arm, fit_to_median, run_mbc_trial,
+    subtype::fit_tnbc_subtype_multipliers,
 };
 use serde_json::json;
 use std::error::Error;
@@ -85,6 +86,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!(
         "  chemo_line_factor: {:.4}  <- OlympiAD physician's choice",
         e.chemo_line_factor
+    );
+    println!(
+        "  tnbc_subtype_chemo_multiplier (BL1, BL2, M, LAR): {:.3?}  <- Echavarria 2018 pCR odds ratios",
+        e.tnbc_subtype_chemo_multiplier
     );
 
     let mut rows = Vec::new();
@@ -199,5 +204,8 @@ fn fit_all(
         Agent::TrastuzumabDeruxtecan,
         e,
     )?;
+    // Triple-negative subtypes: response odds ratios on the reference docetaxel
+    // cohort equal to Echavarria 2018's pCR odds ratios.
+    fit_tnbc_subtype_multipliers(e)?;
     Ok(())
 }

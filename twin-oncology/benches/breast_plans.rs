@@ -27,6 +27,7 @@ fn bench(c: &mut Criterion) {
             her2_positive: false,
             her2_low: false,
             ki67_percent: 25.0,
+            tnbc_subtype: None,
         },
     };
     let twin = calibrate(&synthetic_record(&truth).unwrap(), 1).unwrap();

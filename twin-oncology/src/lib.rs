@@ -74,8 +74,17 @@
 //! A population of Claret-model tumours (closed form), each agent with its own kill rate
 //! and log-normal patient sensitivity, biomarker requirements (HER2, HR, PIK3CA, germline
 //! BRCA), ESR1 and endocrine cross-resistance, dose intensity, acquired resistance carried
-//! into a rechallenge; RECIST progression seen at the trial's scans (patient-specific scan
-//! phase); 5,000 virtual patients per arm from the baseline table. **Fitted**
+//! into a rechallenge, the triple-negative subtype (TNBCtype-4) on cytotoxic kill; RECIST
+//! progression seen at the trial's scans (patient-specific scan phase); 5,000 virtual
+//! patients per arm from the baseline table. The subtype multipliers (BL1 2.18, BL2 1.09,
+//! M 0.71, LAR 0.35) are bridged from pCR odds ratios after neoadjuvant docetaxel +
+//! carboplatin (Echavarria 2018, Clin Cancer Res 24:1845) to response odds ratios on a
+//! reference docetaxel cohort (`breast::trial::subtype`); for an unprofiled first-line
+//! triple-negative profile the docetaxel forecast is 7.2 months, 10.9 for BL1 and 4.8 for
+//! LAR. Ki-67 has no shift in this population layer: the published chemotherapy-response
+//! gradient (GeparTrio pCR 4.2 / 12.9 / 29.0 % for Ki-67 ≤ 15 / 15–35 / > 35 %, an ASCO
+//! abstract) is relative between categories, and placing the trial populations on it
+//! needs their Ki-67 mix, which was not found. **Fitted**
 //! (`cargo run --release --example breast_trial_fit`, one value per named arm): E2100
 //! paclitaxel arm (growth rate and paclitaxel: median PFS and response rate), AVADO both
 //! arms (docetaxel, bevacizumab) and its HR (sensitivity spread), M77001 both arms (HER2

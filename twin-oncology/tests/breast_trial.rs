@@ -280,6 +280,7 @@ fn forecasts_rank_regimens_by_biomarkers() {
             germline_brca: false,
             esr1_mutant: false,
             her2_low: false,
+            tnbc_subtype: None,
         },
         baseline_mm: 70.0,
         previous_line: None,
@@ -341,6 +342,7 @@ fn own_response_updates_the_forecast() {
             germline_brca: false,
             esr1_mutant: false,
             her2_low: false,
+            tnbc_subtype: None,
         },
         baseline_mm: 70.0 * ratio,
         previous_line: Some(PreviousLine {
@@ -386,6 +388,7 @@ fn genomic_shifts_change_the_forecast() {
         germline_brca,
         esr1_mutant,
         her2_low: false,
+        tnbc_subtype: None,
     };
     let median = |bio: Biomarkers, name: &str| {
         let profile = PatientProfile {
@@ -458,4 +461,130 @@ fn her2_low_status_in_a_record_reaches_the_candidates() {
     };
     assert!(offered("low"));
     assert!(!offered("negative"));
+}
+
+/// The triple-negative subtypes' chemotherapy multipliers reproduce their source:
+/// on the reference docetaxel cohort the model's response odds ratio of each subtype
+/// against an unprofiled triple-negative tumour equals the pCR odds ratio computed
+/// from Echavarria et al. 2018 (Clin Cancer Res 24:1845; BL1 21/32, BL2 9/19, M 8/22,
+/// LAR 3/14, all 44.7 %) within 3 %.
+#[test]
+fn tnbc_subtype_multipliers_reproduce_the_published_odds_ratios() {
+    use twin_oncology::breast::trial::TnbcSubtype;
+    use twin_oncology::breast::trial::efficacy::tnbc_subtype_response_odds_ratios;
+    use twin_oncology::breast::trial::subtype::reference_response_odds_ratio;
+    let e = Efficacy::fitted();
+    let targets = tnbc_subtype_response_odds_ratios();
+    // BL1: (21/32 ÷ 11/32) ÷ (0.447 ÷ 0.553) = 2.362.
+    assert!((targets[0] - 2.362).abs() < 1e-3, "{targets:?}");
+    for s in TnbcSubtype::ALL {
+        let model = reference_response_odds_ratio(&e, s).unwrap();
+        let target = targets[s.index()];
+        assert!(
+            (model / target - 1.0).abs() < 0.03,
+            "{s:?}: {model} vs {target}"
+        );
+    }
+}
+
+/// The subtype moves chemotherapy forecasts and nothing else: a BL1 tumour's
+/// taxane forecasts are longer than an unprofiled one's, a LAR tumour's shorter;
+/// olaparib (not cytotoxic) is unchanged; a subtype on a non-triple-negative
+/// profile is an error.
+#[test]
+fn tnbc_subtype_shifts_chemotherapy_forecasts() {
+    use twin_oncology::breast::trial::{
+        Biomarkers, PatientProfile, TnbcSubtype, forecast_regimens, standard_candidates,
+    };
+    let e = Efficacy::fitted();
+    let profile = |tnbc_subtype, hr_positive| PatientProfile {
+        biomarkers: Biomarkers {
+            hr_positive,
+            her2_positive: false,
+            pik3ca_mutant: false,
+            prior_endocrine_progression: false,
+            germline_brca: true,
+            esr1_mutant: false,
+            her2_low: false,
+            tnbc_subtype,
+        },
+        baseline_mm: 70.0,
+        previous_line: None,
+        prior_chemotherapy_lines: 0.0,
+    };
+    let median = |subtype, name: &str| {
+        let p = profile(subtype, false);
+        let f = forecast_regimens(&p, &standard_candidates(&p.biomarkers), &e, 1000, 9).unwrap();
+        f.forecasts
+            .iter()
+            .find(|r| r.name.starts_with(name))
+            .map(|r| r.median_pfs_months)
+            .unwrap()
+    };
+    let (bl1, none, lar) = (
+        Some(TnbcSubtype::BasalLike1),
+        None,
+        Some(TnbcSubtype::LuminalAndrogenReceptor),
+    );
+    for drug in ["docetaxel", "paclitaxel"] {
+        assert!(median(bl1, drug) > median(none, drug), "{drug}");
+        assert!(median(lar, drug) < median(none, drug), "{drug}");
+    }
+    assert_eq!(median(bl1, "olaparib"), median(lar, "olaparib"));
+    let hr_positive = profile(bl1, true);
+    let err = forecast_regimens(
+        &hr_positive,
+        &standard_candidates(&hr_positive.biomarkers),
+        &e,
+        100,
+        9,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("tnbc_subtype"), "{err}");
+}
+
+/// A record's subtype (local code `tnbc-subtype`, status "bl1" after import's
+/// lower-casing) reaches the profile; an unknown label and a subtype on an ER+
+/// tumour are errors naming the field.
+#[test]
+fn tnbc_subtype_in_a_record_reaches_the_profile() {
+    use twin_io::record::{Biomarker, Code};
+    use twin_io::{ImportOptions, Pseudonymiser, fhir::read_bundle};
+    use twin_oncology::breast::trial::{Biomarkers, TnbcSubtype};
+    use twin_oncology::breast::twin::{TNBC_SUBTYPE_CODE, record_from_io};
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../data/synthetic/metastatic_breast_patient.json"),
+    )
+    .unwrap();
+    let key = Pseudonymiser::new(b"breast-trial-test-key-2026").unwrap();
+    let io = read_bundle(&text, &key, ImportOptions::default())
+        .unwrap()
+        .records
+        .remove(0);
+    let with = |label: &str, receptor_status: &str| {
+        let mut rec = io.clone();
+        for b in &mut rec.biomarkers {
+            b.status = receptor_status.into();
+        }
+        rec.biomarkers.push(Biomarker {
+            t_days: 0.0,
+            code: Code {
+                system: String::new(),
+                code: TNBC_SUBTYPE_CODE.into(),
+                display: None,
+            },
+            status: label.into(),
+            value: None,
+            unit: None,
+        });
+        record_from_io(&rec)
+    };
+    let (record, _) = with("bl1", "negative").unwrap();
+    let b = Biomarkers::from_receptors(&record.receptors, false, false);
+    assert_eq!(b.tnbc_subtype, Some(TnbcSubtype::BasalLike1));
+    let err = with("basal", "negative").unwrap_err().to_string();
+    assert!(err.contains("tnbc_subtype") && err.contains("BL1"), "{err}");
+    let err = with("lar", "positive").unwrap_err().to_string();
+    assert!(err.contains("tnbc-subtype"), "{err}");
 }

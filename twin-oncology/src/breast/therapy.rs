@@ -104,6 +104,11 @@ pub struct Receptors {
     pub her2_low: bool,
     /// Ki-67 labelling index, %.
     pub ki67_percent: f64,
+    /// Molecular subtype of a triple-negative tumour (TNBCtype-4), when profiled;
+    /// a record gives it as a biomarker with code
+    /// [`crate::breast::twin::TNBC_SUBTYPE_CODE`] and status "BL1", "BL2", "M" or "LAR".
+    #[serde(default)]
+    pub tnbc_subtype: Option<crate::breast::trial::TnbcSubtype>,
 }
 
 /// A candidate treatment plan.

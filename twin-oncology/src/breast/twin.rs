@@ -455,6 +455,7 @@ mod tests {
             her2_positive: false,
             her2_low: false,
             ki67_percent: 25.0,
+            tnbc_subtype: None,
         };
         let dummy = PatientRecord {
             bsa_m2: 1.75,
@@ -605,6 +606,11 @@ mod tests {
     }
 }
 
+/// Local code (the project's code system; no LOINC code exists) of a record's
+/// triple-negative molecular subtype: a biomarker whose status is "BL1", "BL2",
+/// "M" or "LAR" (TNBCtype-4).
+pub const TNBC_SUBTYPE_CODE: &str = "tnbc-subtype";
+
 /// LOINC codes read from a record.
 mod loinc {
     pub const SUM_OF_DIAMETERS: &str = "21889-1";
@@ -708,7 +714,22 @@ pub fn record_from_io(rec: &twin_io::record::PatientRecord) -> Result<(PatientRe
             .filter_map(|b| b.value)
             .next_back()
             .unwrap_or(20.0),
+        tnbc_subtype: rec
+            .biomarkers
+            .iter()
+            .rfind(|b| b.code.code == TNBC_SUBTYPE_CODE)
+            .map(|b| crate::breast::trial::TnbcSubtype::from_label(&b.status))
+            .transpose()?,
     };
+    if receptors.tnbc_subtype.is_some()
+        && (receptors.er_positive || receptors.pr_positive || receptors.her2_positive)
+    {
+        return Err(OncologyError::invalid(
+            "biomarker tnbc-subtype",
+            "given for an ER+, PR+ or HER2+ tumour",
+            "only for a triple-negative tumour",
+        ));
+    }
     let decision_day = window[window.len() - 1].0 - t0;
     Ok((
         PatientRecord {

@@ -83,6 +83,58 @@ pub struct Biomarkers {
     /// `her2_positive`).
     #[serde(default)]
     pub her2_low: bool,
+    /// Molecular subtype of a triple-negative tumour (TNBCtype-4), when profiled.
+    #[serde(default)]
+    pub tnbc_subtype: Option<TnbcSubtype>,
+}
+
+/// Triple-negative molecular subtypes of TNBCtype-4 (Lehmann et al. 2016, PLoS One
+/// 11:e0157368): their chemotherapy sensitivity differs (see
+/// [`super::Efficacy::tnbc_subtype_chemo_multiplier`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TnbcSubtype {
+    /// Basal-like 1 (cell cycle and DNA damage response genes).
+    #[serde(rename = "BL1")]
+    BasalLike1,
+    /// Basal-like 2 (growth-factor signalling).
+    #[serde(rename = "BL2")]
+    BasalLike2,
+    /// Mesenchymal.
+    #[serde(rename = "M")]
+    Mesenchymal,
+    /// Luminal androgen receptor.
+    #[serde(rename = "LAR")]
+    LuminalAndrogenReceptor,
+}
+
+impl TnbcSubtype {
+    /// Every subtype, in the order of the efficacy table.
+    pub const ALL: [TnbcSubtype; 4] = [
+        TnbcSubtype::BasalLike1,
+        TnbcSubtype::BasalLike2,
+        TnbcSubtype::Mesenchymal,
+        TnbcSubtype::LuminalAndrogenReceptor,
+    ];
+
+    /// Index in [`TnbcSubtype::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The subtype of a record's label ("BL1", "BL2", "M", "LAR"; case-insensitive).
+    pub fn from_label(label: &str) -> crate::error::Result<Self> {
+        match label.trim().to_ascii_uppercase().as_str() {
+            "BL1" => Ok(Self::BasalLike1),
+            "BL2" => Ok(Self::BasalLike2),
+            "M" => Ok(Self::Mesenchymal),
+            "LAR" => Ok(Self::LuminalAndrogenReceptor),
+            _ => Err(crate::error::OncologyError::invalid(
+                "tnbc_subtype",
+                label,
+                "one of BL1, BL2, M, LAR (TNBCtype-4)",
+            )),
+        }
+    }
 }
 
 impl Agent {

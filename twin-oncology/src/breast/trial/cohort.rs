@@ -191,6 +191,7 @@ pub fn sample_patients(
                 germline_brca: has(spec.germline_brca_fraction),
                 esr1_mutant: has(spec.esr1_mutant_fraction),
                 her2_low: false,
+                tnbc_subtype: None,
             };
             let baseline_mm =
                 spec.baseline_sum_median_mm * (efficacy.baseline_omega * z(&mut rng)).exp();

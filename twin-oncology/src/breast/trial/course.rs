@@ -29,7 +29,8 @@ pub struct MbcCourse {
 /// (none from endocrine agents if the tumour is endocrine-resistant, none from an
 /// aromatase inhibitor if it is ESR1-mutant; ×
 /// `e^{−λ·days}` for days of earlier exposure to the same agent, × the
-/// chemotherapy-line factor per earlier line for cytotoxic agents).
+/// chemotherapy-line factor per earlier line and the triple-negative subtype's
+/// multiplier for cytotoxic agents).
 pub fn arm_kill_per_day(p: &VirtualMbcPatient, arm: &[Therapy], e: &Efficacy) -> Result<f64> {
     let lambda = p.lambda_per_day(e);
     arm.iter().try_fold(0.0, |sum, t| {
@@ -45,7 +46,10 @@ pub fn arm_kill_per_day(p: &VirtualMbcPatient, arm: &[Therapy], e: &Efficacy) ->
         let k = t.agent.index();
         let carried = (-lambda * p.prior_exposure_days[k]).exp();
         let lines = if t.agent.cytotoxic() {
-            e.chemo_line_factor.powf(p.prior_chemotherapy_lines)
+            let subtype = b
+                .tnbc_subtype
+                .map_or(1.0, |s| e.tnbc_subtype_chemo_multiplier[s.index()]);
+            e.chemo_line_factor.powf(p.prior_chemotherapy_lines) * subtype
         } else {
             1.0
         };

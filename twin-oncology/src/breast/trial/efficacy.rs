@@ -41,6 +41,36 @@ pub struct Efficacy {
     /// metastatic disease (fitted to OlympiAD's physician's-choice arm).
     #[serde(default = "one")]
     pub chemo_line_factor: f64,
+    /// Multiplier of cytotoxic agents' kill for each triple-negative subtype (order
+    /// of [`super::agents::TnbcSubtype::ALL`]; 1 when the subtype is unknown). Each is set so that
+    /// the odds ratio of objective response to docetaxel, subtype vs all
+    /// triple-negative tumours, equals the odds ratio of pathological complete
+    /// response in Echavarria et al. 2018 (Clin Cancer Res 24:1845; neoadjuvant
+    /// docetaxel + carboplatin, 94 patients: BL1 21/32, BL2 9/19, M 8/22, LAR 3/14,
+    /// all 44.7 %). Bridging assumption: the subtypes' relative chemosensitivity
+    /// carries over from early-disease pCR to metastatic response, and from that
+    /// platinum–taxane regimen to taxanes and capecitabine.
+    #[serde(default = "ones")]
+    pub tnbc_subtype_chemo_multiplier: [f64; 4],
+}
+
+fn ones() -> [f64; 4] {
+    [1.0; 4]
+}
+
+/// pCR of each TNBCtype-4 subtype (order of [`super::agents::TnbcSubtype::ALL`]) and of all
+/// triple-negative patients after neoadjuvant docetaxel + carboplatin (Echavarria
+/// et al. 2018, Clin Cancer Res 24:1845: 21/32, 9/19, 8/22, 3/14; 44.7 % of 94).
+pub const ECHAVARRIA_2018_PCR: ([f64; 4], f64) =
+    ([21.0 / 32.0, 9.0 / 19.0, 8.0 / 22.0, 3.0 / 14.0], 0.447);
+
+/// Odds ratio of pCR of each subtype against all triple-negative patients
+/// ([`ECHAVARRIA_2018_PCR`]): the target of
+/// [`Efficacy::tnbc_subtype_chemo_multiplier`].
+pub fn tnbc_subtype_response_odds_ratios() -> [f64; 4] {
+    let odds = |p: f64| p / (1.0 - p);
+    let (subtypes, all) = ECHAVARRIA_2018_PCR;
+    subtypes.map(|p| odds(p) / odds(all))
 }
 
 fn one() -> f64 {
@@ -129,6 +159,9 @@ impl Efficacy {
             range("kill_per_day", e.kill_per_day, 0.0, 1.0)?;
         }
         range("chemo_line_factor", self.chemo_line_factor, 1e-3, 1.0)?;
+        for m in self.tnbc_subtype_chemo_multiplier {
+            range("tnbc_subtype_chemo_multiplier", m, 1e-3, 100.0)?;
+        }
         range(
             "endocrine_resistant_fraction",
             self.endocrine_resistant_fraction,
@@ -145,7 +178,8 @@ impl Efficacy {
     /// RIBBON-1's placebo arm; the chemotherapy-line factor to OlympiAD's
     /// physician's-choice arm; olaparib and sacituzumab to OlympiAD's and ASCENT's
     /// experimental arms; trastuzumab deruxtecan to DESTINY-Breast04's HR-positive
-    /// cohort's experimental arm). Not fitted:
+    /// cohort's experimental arm; the triple-negative subtypes' multipliers to
+    /// Echavarria 2018's pCR odds ratios on [`super::subtype`]'s reference cohort). Not fitted:
     /// λ (Claret 2014 typical), ω of KL and λ and of the baseline (assumed).
     pub fn fitted() -> Self {
         let effect = |agent, kill_per_day, fitted_to: &str| AgentEffect {
@@ -225,6 +259,12 @@ impl Efficacy {
             ],
             endocrine_resistant_fraction: 0.588_380_662,
             chemo_line_factor: 0.218_527_204,
+            tnbc_subtype_chemo_multiplier: [
+                2.176_214_767,
+                1.090_710_385,
+                0.711_052_753,
+                0.347_514_800,
+            ],
         }
     }
 }

@@ -76,6 +76,19 @@ impl PatientProfile {
     /// Check the sizes (positive, finite, days ≥ 0 increasing) and therapies.
     pub fn validate(&self) -> Result<()> {
         crate::error::check_in_range("baseline_mm", self.baseline_mm, 1.0, 1000.0)?;
+        let b = &self.biomarkers;
+        if let Some(s) = b.tnbc_subtype
+            && (b.hr_positive || b.her2_positive)
+        {
+            return Err(OncologyError::invalid(
+                "biomarkers.tnbc_subtype",
+                format!(
+                    "{s:?} with HR+ {} / HER2+ {}",
+                    b.hr_positive, b.her2_positive
+                ),
+                "a triple-negative tumour (HR- and HER2-)",
+            ));
+        }
         if let Some(line) = &self.previous_line {
             if line.sizes_mm.len() < 2 {
                 return Err(OncologyError::invalid(
@@ -142,6 +155,7 @@ fn prior_draws(
     )?;
     for d in &mut draws {
         d.baseline_mm = profile.baseline_mm;
+        d.biomarkers.tnbc_subtype = b.tnbc_subtype;
     }
     Ok(draws)
 }
@@ -264,7 +278,8 @@ pub fn forecast_regimens(
 }
 
 impl Biomarkers {
-    /// Biomarkers from the breast twin's receptor panel (HR = ER or PR); PIK3CA and
+    /// Biomarkers from the breast twin's receptor panel (HR = ER or PR; the
+    /// triple-negative subtype as recorded); PIK3CA and
     /// endocrine history are not in that panel and are given here; germline BRCA and
     /// ESR1 are not in it either and are set false.
     pub fn from_receptors(
@@ -280,6 +295,7 @@ impl Biomarkers {
             germline_brca: false,
             esr1_mutant: false,
             her2_low: r.her2_low && !r.her2_positive,
+            tnbc_subtype: r.tnbc_subtype,
         }
     }
 }

@@ -4,7 +4,8 @@
 //! cross-resistance ([`agents`], [`efficacy`]); virtual cohorts from baseline
 //! tables ([`cohort`]); closed-form courses with RECIST progression seen at the
 //! trial's scans ([`course`]); medians, response rates and hazard ratios next to
-//! the reported ones ([`emulate`]). Which trial arm fitted which value and which
+//! the reported ones ([`emulate`]); chemotherapy multipliers of the
+//! triple-negative subtypes ([`subtype`]). Which trial arm fitted which value and which
 //! trials are held out: [`efficacy::Efficacy::fitted`] and the crate docs.
 
 pub mod agents;
@@ -13,8 +14,9 @@ pub mod course;
 pub mod efficacy;
 pub mod emulate;
 pub mod forecast;
+pub mod subtype;
 
-pub use agents::{Agent, Biomarkers, Therapy};
+pub use agents::{Agent, Biomarkers, Therapy, TnbcSubtype};
 pub use efficacy::Efficacy;
 pub use emulate::{MbcTrialResult, MbcTrialSpec, fit_agent_to_arm, fit_to_median, run_mbc_trial};
 pub use forecast::{
