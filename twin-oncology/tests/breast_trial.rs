@@ -61,15 +61,8 @@ fn course_matches_a_brute_force_scan_of_the_claret_curve() {
     e.lambda_omega = 0.0;
     e.baseline_omega = 0.0;
     let cohort = MbcCohortSpec {
-        hr_positive_fraction: 0.0,
-        her2_positive_fraction: 0.0,
-        pik3ca_mutant_fraction: 0.0,
-        prior_endocrine_progression_fraction: 0.0,
-        germline_brca_fraction: 0.0,
-        esr1_mutant_fraction: 0.0,
-        her2_low_fraction: 0.0,
-        prior_chemotherapy_lines: 0.0,
         baseline_sum_median_mm: 80.0,
+        ..MbcCohortSpec::default()
     };
     let p = &sample_patients(&cohort, &e, 1, (5000.0, 5000.0), 1).unwrap()[0];
     let arm = [Therapy {
@@ -181,14 +174,9 @@ fn endocrine_resistance_is_a_share_of_tumours_and_esr1_abolishes_the_ai() {
     let e = Efficacy::fitted();
     let cohort = |prior: f64, esr1: f64| MbcCohortSpec {
         hr_positive_fraction: 1.0,
-        her2_positive_fraction: 0.0,
-        pik3ca_mutant_fraction: 0.0,
         prior_endocrine_progression_fraction: prior,
-        germline_brca_fraction: 0.0,
         esr1_mutant_fraction: esr1,
-        her2_low_fraction: 0.0,
-        prior_chemotherapy_lines: 0.0,
-        baseline_sum_median_mm: 70.0,
+        ..MbcCohortSpec::default()
     };
     let pretreated = sample_patients(&cohort(1.0, 0.0), &e, 4000, (5000.0, 5000.0), 5).unwrap();
     let resistant = pretreated
@@ -428,21 +416,11 @@ fn genomic_shifts_change_the_forecast() {
 /// deruxtecan; the same record with "negative" is not.
 #[test]
 fn her2_low_status_in_a_record_reaches_the_candidates() {
-    use twin_io::{ImportOptions, Pseudonymiser, fhir::read_bundle};
     // LOINC 48676-1, HER2 [Interpretation] in Tissue.
     const HER2: &str = "48676-1";
     use twin_oncology::breast::trial::{Biomarkers, standard_candidates};
     use twin_oncology::breast::twin::record_from_io;
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../data/synthetic/metastatic_breast_patient.json"),
-    )
-    .unwrap();
-    let key = Pseudonymiser::new(b"breast-trial-test-key-2026").unwrap();
-    let io = read_bundle(&text, &key, ImportOptions::default())
-        .unwrap()
-        .records
-        .remove(0);
+    let io = synthetic_io_record();
     let offered = |status: &str| {
         let mut rec = io.clone();
         let her2 = rec
@@ -549,19 +527,9 @@ fn tnbc_subtype_shifts_chemotherapy_forecasts() {
 #[test]
 fn tnbc_subtype_in_a_record_reaches_the_profile() {
     use twin_io::record::{Biomarker, Code};
-    use twin_io::{ImportOptions, Pseudonymiser, fhir::read_bundle};
     use twin_oncology::breast::trial::{Biomarkers, TnbcSubtype};
     use twin_oncology::breast::twin::{TNBC_SUBTYPE_CODE, record_from_io};
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../data/synthetic/metastatic_breast_patient.json"),
-    )
-    .unwrap();
-    let key = Pseudonymiser::new(b"breast-trial-test-key-2026").unwrap();
-    let io = read_bundle(&text, &key, ImportOptions::default())
-        .unwrap()
-        .records
-        .remove(0);
+    let io = synthetic_io_record();
     let with = |label: &str, receptor_status: &str| {
         let mut rec = io.clone();
         for b in &mut rec.biomarkers {
@@ -587,4 +555,19 @@ fn tnbc_subtype_in_a_record_reaches_the_profile() {
     assert!(err.contains("tnbc_subtype") && err.contains("BL1"), "{err}");
     let err = with("lar", "positive").unwrap_err().to_string();
     assert!(err.contains("tnbc-subtype"), "{err}");
+}
+
+/// The synthetic metastatic breast patient's FHIR bundle, imported (pseudonymised).
+fn synthetic_io_record() -> twin_io::record::PatientRecord {
+    use twin_io::{ImportOptions, Pseudonymiser, fhir::read_bundle};
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../data/synthetic/metastatic_breast_patient.json"),
+    )
+    .unwrap();
+    let key = Pseudonymiser::new(b"breast-trial-test-key-2026").unwrap();
+    read_bundle(&text, &key, ImportOptions::default())
+        .unwrap()
+        .records
+        .remove(0)
 }

@@ -63,13 +63,7 @@ impl TwinFeatures {
         lge_map: &Array3<bool>,
     ) -> Result<Self> {
         let g = sheet.substrate.domain.grid;
-        if lge_map.shape() != g.shape {
-            return Err(CardiacError::invalid(
-                "lge_map",
-                format!("{:?}", lge_map.shape()),
-                format!("the sheet's grid shape {:?}", g.shape),
-            ));
-        }
+        check_on_grid(lge_map, sheet)?;
         let positions = &result.reentry_positions_mm;
         let n_sites = result.sites_mm.len().max(1) as f64;
         if positions.is_empty() {
@@ -171,13 +165,7 @@ impl LgeMapFeatures {
     /// Features of `lge_map` (on `sheet`'s grid; only tissue voxels count).
     pub fn from_map(sheet: &AtrialSheet, lge_map: &Array3<bool>) -> Result<Self> {
         let g = sheet.substrate.domain.grid;
-        if lge_map.shape() != g.shape {
-            return Err(CardiacError::invalid(
-                "lge_map",
-                format!("{:?}", lge_map.shape()),
-                format!("the sheet's grid shape {:?}", g.shape),
-            ));
-        }
+        check_on_grid(lge_map, sheet)?;
         let mask = &sheet.substrate.domain.mask;
         let enhanced = |i: usize, j: usize, k: usize| mask[[i, j, k]] && lge_map[[i, j, k]];
         let [nx, ny, nz] = g.shape;
@@ -234,6 +222,19 @@ impl LgeMapFeatures {
             mean_cluster_area_mm2: share(n_enhanced, clusters) * voxel_area_mm2,
         })
     }
+}
+
+/// Error unless `lge_map` has the shape of `sheet`'s grid.
+fn check_on_grid(lge_map: &Array3<bool>, sheet: &AtrialSheet) -> Result<()> {
+    let shape = sheet.substrate.domain.grid.shape;
+    if lge_map.shape() != shape {
+        return Err(CardiacError::invalid(
+            "lge_map",
+            format!("{:?}", lge_map.shape()),
+            format!("the sheet's grid shape {shape:?}"),
+        ));
+    }
+    Ok(())
 }
 
 /// The (up to four) in-plane 4-neighbours of voxel (i, j) on an nx × ny layer.

@@ -44,6 +44,24 @@ fn default_baseline_mm() -> f64 {
     70.0
 }
 
+impl Default for MbcCohortSpec {
+    /// First-line triple-negative (every fraction 0, no earlier chemotherapy),
+    /// baseline 70 mm.
+    fn default() -> Self {
+        Self {
+            hr_positive_fraction: 0.0,
+            her2_positive_fraction: 0.0,
+            pik3ca_mutant_fraction: 0.0,
+            prior_endocrine_progression_fraction: 0.0,
+            germline_brca_fraction: 0.0,
+            esr1_mutant_fraction: 0.0,
+            her2_low_fraction: 0.0,
+            prior_chemotherapy_lines: 0.0,
+            baseline_sum_median_mm: default_baseline_mm(),
+        }
+    }
+}
+
 impl MbcCohortSpec {
     /// Check fractions in 0–1 and the baseline in 10–500 mm.
     pub fn validate(&self) -> Result<()> {

@@ -11,7 +11,7 @@ use crate::error::{OncologyError, Result};
 use rayon::prelude::*;
 
 /// Patients of the reference cohort: first-line triple-negative, no earlier
-/// chemotherapy, docetaxel 100 mg/m² every 3 weeks, scans every 6 weeks.
+/// chemotherapy ([`MbcCohortSpec::default`]), docetaxel 100 mg/m² every 3 weeks, scans every 6 weeks.
 pub const REFERENCE_PATIENTS: usize = 5000;
 /// Seed of the reference cohort (development-only; no trial uses it).
 pub const REFERENCE_SEED: u64 = 2018;
@@ -21,17 +21,7 @@ const FOLLOW_UP_DAYS: f64 = 720.0;
 /// Objective response rate on the reference cohort when every patient has
 /// `subtype` (`None`: subtype unknown, multiplier 1).
 pub fn reference_response_rate(e: &Efficacy, subtype: Option<TnbcSubtype>) -> Result<f64> {
-    let spec = MbcCohortSpec {
-        hr_positive_fraction: 0.0,
-        her2_positive_fraction: 0.0,
-        pik3ca_mutant_fraction: 0.0,
-        prior_endocrine_progression_fraction: 0.0,
-        germline_brca_fraction: 0.0,
-        esr1_mutant_fraction: 0.0,
-        her2_low_fraction: 0.0,
-        prior_chemotherapy_lines: 0.0,
-        baseline_sum_median_mm: 70.0,
-    };
+    let spec = MbcCohortSpec::default();
     let patients = sample_patients(
         &spec,
         e,
