@@ -15,7 +15,7 @@ use std::error::Error;
 use std::path::PathBuf;
 
 /// Every trial spec, fitting sources first, then the held-out trials.
-const TRIALS: [&str; 16] = [
+const TRIALS: [&str; 17] = [
     "e2100",
     "m77001",
     "avado",
@@ -27,6 +27,7 @@ const TRIALS: [&str; 16] = [
     "olympiad",
     "ascent",
     "destiny_breast04_hr_positive",
+    "destiny_breast03",
     "cleopatra",
     "paloma2",
     "solar1_non_mutant",
@@ -86,6 +87,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!(
         "  chemo_line_factor: {:.4}  <- OlympiAD physician's choice",
         e.chemo_line_factor
+    );
+    println!(
+        "  her2_positive_deruxtecan_multiplier: {:.4}  <- DESTINY-Breast03 trastuzumab deruxtecan",
+        e.her2_positive_deruxtecan_multiplier
     );
     println!(
         "  tnbc_subtype_chemo_multiplier (BL1, BL2, M, LAR): {:.3?}  <- Echavarria 2018 pCR odds ratios",
@@ -203,6 +208,17 @@ fn fit_all(
         1,
         Agent::TrastuzumabDeruxtecan,
         e,
+    )?;
+    // Trastuzumab emtansine on DESTINY-Breast03's control arm; trastuzumab
+    // deruxtecan's HER2-positive multiplier on its experimental arm.
+    let destiny_breast03 = &specs["destiny_breast03"];
+    fit_agent_to_arm(destiny_breast03, 0, Agent::TrastuzumabEmtansine, e)?;
+    fit_to_median(
+        destiny_breast03,
+        1,
+        e,
+        |e, v| e.her2_positive_deruxtecan_multiplier = v,
+        ((0.1f64).ln(), (100.0f64).ln()),
     )?;
     // Triple-negative subtypes: response odds ratios on the reference docetaxel
     // cohort equal to Echavarria 2018's pCR odds ratios.

@@ -36,13 +36,16 @@ pub enum Agent {
     /// conjugate with a membrane-permeable topoisomerase-I payload, active on
     /// HER2-low tumours).
     TrastuzumabDeruxtecan,
+    /// Trastuzumab emtansine 3.6 mg/kg every 3 weeks (anti-HER2 antibody–drug
+    /// conjugate with a microtubule-inhibitor payload; HER2-positive tumours).
+    TrastuzumabEmtansine,
 }
 
 /// Every agent, in a fixed order (index of per-patient sensitivities). New agents
 /// go at the end: virtual cohorts draw the sensitivities of the last
-/// [`LATE_AGENTS`] from a second random stream, so adding one leaves earlier
-/// trials' cohorts unchanged.
-pub const AGENTS: [Agent; 13] = [
+/// [`LATE_AGENTS`] from random streams of their own ([`LATE_AGENT_STREAMS`]), so
+/// adding one leaves earlier trials' cohorts unchanged.
+pub const AGENTS: [Agent; 14] = [
     Agent::Paclitaxel,
     Agent::Docetaxel,
     Agent::Bevacizumab,
@@ -56,11 +59,18 @@ pub const AGENTS: [Agent; 13] = [
     Agent::Olaparib,
     Agent::SacituzumabGovitecan,
     Agent::TrastuzumabDeruxtecan,
+    Agent::TrastuzumabEmtansine,
 ];
 
-/// Agents at the end of [`AGENTS`] whose per-patient sensitivities come from a
-/// virtual cohort's second random stream (added after the first fitted release).
-pub const LATE_AGENTS: usize = 1;
+/// ChaCha8 stream of each agent at the end of [`AGENTS`] added after the first
+/// fitted release, in order: trastuzumab deruxtecan shares stream 1 with the
+/// HER2-low draw; trastuzumab emtansine has stream 3 (stream 2 is the endocrine
+/// resistance deviate).
+pub const LATE_AGENT_STREAMS: [u64; 2] = [1, 3];
+
+/// Agents at the end of [`AGENTS`] whose per-patient sensitivities come from
+/// [`LATE_AGENT_STREAMS`].
+pub const LATE_AGENTS: usize = LATE_AGENT_STREAMS.len();
 
 /// The tumour's biology and treatment history, as far as the agents care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,7 +168,7 @@ impl Agent {
     pub fn acts_on(self, b: &Biomarkers) -> bool {
         match self {
             Agent::TrastuzumabDeruxtecan => b.her2_positive || b.her2_low,
-            Agent::Trastuzumab | Agent::Pertuzumab => b.her2_positive,
+            Agent::Trastuzumab | Agent::Pertuzumab | Agent::TrastuzumabEmtansine => b.her2_positive,
             Agent::AromataseInhibitor | Agent::Fulvestrant | Agent::Cdk46Inhibitor => b.hr_positive,
             Agent::Alpelisib => b.pik3ca_mutant && b.hr_positive,
             Agent::Olaparib => b.germline_brca,

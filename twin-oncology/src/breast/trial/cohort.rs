@@ -1,6 +1,6 @@
 //! Virtual patients from a trial's baseline table.
 
-use super::agents::{Agent, Biomarkers, LATE_AGENTS};
+use super::agents::{Agent, Biomarkers, LATE_AGENT_STREAMS, LATE_AGENTS};
 use super::efficacy::{Efficacy, N_AGENTS};
 use crate::error::Result;
 use rand::{Rng, SeedableRng};
@@ -190,8 +190,14 @@ pub fn sample_patients(
     let (lo, hi) = follow_up_days;
     crate::error::check_in_range("follow_up_days.0", lo, 1.0, hi)?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut late = ChaCha8Rng::seed_from_u64(seed);
-    late.set_stream(1);
+    let mut late: Vec<ChaCha8Rng> = LATE_AGENT_STREAMS
+        .iter()
+        .map(|&stream| {
+            let mut r = ChaCha8Rng::seed_from_u64(seed);
+            r.set_stream(stream);
+            r
+        })
+        .collect();
     let mut resistance = ChaCha8Rng::seed_from_u64(seed);
     resistance.set_stream(2);
     let z = |rng: &mut ChaCha8Rng| -> f64 { StandardNormal.sample(rng) };
@@ -229,9 +235,12 @@ pub fn sample_patients(
             // so cohorts of trials that do not use them are unchanged.
             let mut biomarkers = biomarkers;
             biomarkers.her2_low =
-                late.random::<f64>() < spec.her2_low_fraction && !biomarkers.her2_positive;
-            for z_k in &mut z_sensitivity[N_AGENTS - LATE_AGENTS..] {
-                *z_k = z(&mut late);
+                late[0].random::<f64>() < spec.her2_low_fraction && !biomarkers.her2_positive;
+            for (z_k, stream) in z_sensitivity[N_AGENTS - LATE_AGENTS..]
+                .iter_mut()
+                .zip(&mut late)
+            {
+                *z_k = z(stream);
             }
             VirtualMbcPatient {
                 biomarkers,

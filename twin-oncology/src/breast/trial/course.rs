@@ -3,7 +3,7 @@
 //! average exposure), progression when the sum of diameters reaches
 //! `max(1.2 × nadir, nadir + 5 mm)` (RECIST 1.1), seen at the first scan after.
 
-use super::agents::Therapy;
+use super::agents::{Agent, Therapy};
 use super::cohort::VirtualMbcPatient;
 use super::efficacy::Efficacy;
 use crate::breast::recist::{PD_INCREASE_FRACTION, PD_MIN_INCREASE_MM};
@@ -30,7 +30,8 @@ pub struct MbcCourse {
 /// aromatase inhibitor if it is ESR1-mutant; ×
 /// `e^{−λ·days}` for days of earlier exposure to the same agent, × the
 /// chemotherapy-line factor per earlier line and the triple-negative subtype's
-/// multiplier for cytotoxic agents).
+/// multiplier for cytotoxic agents, × the HER2-positive multiplier for trastuzumab
+/// deruxtecan).
 pub fn arm_kill_per_day(p: &VirtualMbcPatient, arm: &[Therapy], e: &Efficacy) -> Result<f64> {
     let lambda = p.lambda_per_day(e);
     arm.iter().try_fold(0.0, |sum, t| {
@@ -53,7 +54,18 @@ pub fn arm_kill_per_day(p: &VirtualMbcPatient, arm: &[Therapy], e: &Efficacy) ->
         } else {
             1.0
         };
-        Ok(sum + e.kill(t.agent)? * t.dose_ratio()? * p.sensitivity(e, t.agent) * carried * lines)
+        let her2_level = if t.agent == Agent::TrastuzumabDeruxtecan && b.her2_positive {
+            e.her2_positive_deruxtecan_multiplier
+        } else {
+            1.0
+        };
+        Ok(sum
+            + e.kill(t.agent)?
+                * t.dose_ratio()?
+                * p.sensitivity(e, t.agent)
+                * carried
+                * lines
+                * her2_level)
     })
 }
 

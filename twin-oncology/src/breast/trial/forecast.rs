@@ -324,7 +324,8 @@ impl PreviousLine {
 }
 
 /// Candidate regimens of current metastatic care for a patient with these
-/// biomarkers (first-line choices; doses as in the trials above).
+/// biomarkers (first-line choices, and for HER2-positive tumours the two
+/// antibody–drug conjugates of later lines; doses as in the trials above).
 pub fn standard_candidates(b: &Biomarkers) -> Vec<(String, Vec<Therapy>)> {
     let t = |agent: Agent, dose: Option<f64>| Therapy {
         agent,
@@ -350,8 +351,8 @@ pub fn standard_candidates(b: &Biomarkers) -> Vec<(String, Vec<Therapy>)> {
             vec![t(Agent::SacituzumabGovitecan, None)],
         ));
     }
-    // Fitted on HER2-low tumours only (DESTINY-Breast04); HER2-positive patients get
-    // the antibody doublet below.
+    // DESTINY-Breast04 (HER2-low); HER2-positive tumours get it below, with the
+    // conjugates of DESTINY-Breast03.
     if b.her2_low {
         c.push((
             "trastuzumab deruxtecan 5.4 mg/kg q3w".into(),
@@ -370,6 +371,14 @@ pub fn standard_candidates(b: &Biomarkers) -> Vec<(String, Vec<Therapy>)> {
                 t(Agent::Trastuzumab, None),
                 t(Agent::Pertuzumab, None),
             ],
+        ));
+        c.push((
+            "trastuzumab deruxtecan 5.4 mg/kg q3w".into(),
+            vec![t(Agent::TrastuzumabDeruxtecan, None)],
+        ));
+        c.push((
+            "trastuzumab emtansine 3.6 mg/kg q3w".into(),
+            vec![t(Agent::TrastuzumabEmtansine, None)],
         ));
     }
     if b.hr_positive {
