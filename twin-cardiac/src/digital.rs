@@ -546,8 +546,8 @@ impl DigitalTwin for AfTwin {
             },
             CredibilityItem {
                 kind: Evidence::Validation,
-                claim: "in-silico cohort (held-out seeds 7717, 60606; 200 test patients each): hybrid (twin features + clinical) vs ridge clinical score for substrate recurrence after PVI".into(),
-                figure: "AUC difference +0.045 [0.011, 0.080] (seed 7717) and +0.019 [-0.008, 0.048] (seed 60606); for DECAAF-calibrated clinical recurrence +0.015 and +0.014, CIs include 0; not validated on real outcomes".into(),
+                claim: "in-silico cohort (held-out seeds 7717, 60606; 200 test patients each): hybrid (twin features + clinical) vs ridge clinical score, and vs a baseline that also sees the LGE map's pattern, for substrate recurrence after PVI".into(),
+                figure: "hybrid − clinical score AUC +0.045 [0.011, 0.080] (seed 7717) and +0.019 [-0.008, 0.048] (seed 60606); but the LGE-map baseline beats the hybrid, −0.072 [−0.122, −0.025] and −0.060 [−0.107, −0.019], and the twin's features add nothing to it (+0.002 [−0.008, 0.012], +0.002 [−0.003, 0.008]); for DECAAF-calibrated clinical recurrence no difference excludes 0; not validated on real outcomes".into(),
                 source: "cargo run --release --example af_cohort -- --patients 200 --train 200 --seed 7717 (then --seed 60606 --train-seed 7717 --reuse)".into(),
             },
         ]
