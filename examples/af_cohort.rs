@@ -96,11 +96,16 @@ fn print(c: &Comparison) {
         },
         c.majority_class_accuracy
     );
-    for coef in &c.hybrid_coefficients_per_sd {
-        println!(
-            "  hybrid {:<25} {:+.3} (SE {:.3}) per SD",
-            coef.name, coef.estimate, coef.se
-        );
+    for (model, coefficients) in [
+        ("hybrid", &c.hybrid_coefficients_per_sd),
+        ("map", &c.map_coefficients_per_sd),
+    ] {
+        for coef in coefficients {
+            println!(
+                "  {model:<6} {:<27} {:+.3} (SE {:.3}) per SD",
+                coef.name, coef.estimate, coef.se
+            );
+        }
     }
     for m in &c.models {
         let penalty = m

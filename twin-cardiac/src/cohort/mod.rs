@@ -87,7 +87,10 @@
 //!
 //! Reading: three image features of the LGE map the twin is built on (posterior-wall
 //! LGE, compactness, cluster size) predict substrate recurrence nearly as well as the
-//! hidden truth, and the twin's simulation adds nothing measurable to them. In this
+//! hidden truth, and the twin's simulation adds nothing measurable to them (the
+//! map baseline's weights per SD, substrate label, seed-7717 fit: LGE % +0.86,
+//! compactness +0.83, cluster area +0.93, posterior-wall LGE +0.14 — the fibrosis
+//! pattern, which sets inducibility in the truth, is visible in the image). In this
 //! in-silico world the inducibility simulation is a costly proxy of the fibrosis
 //! pattern. For clinical recurrence at 325 days (trigger recurrence and incomplete
 //! expression added): map baseline 0.696 / 0.698, hybrid 0.645 / 0.674, hybrid + map

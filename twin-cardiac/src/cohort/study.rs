@@ -103,6 +103,9 @@ pub struct Comparison {
     pub hybrid_minus: Vec<AucDifference>,
     /// The hybrid's coefficients (per SD of each covariate).
     pub hybrid_coefficients_per_sd: Vec<Coefficient>,
+    /// The map baseline's coefficients (per SD of each covariate).
+    #[serde(default)]
+    pub map_coefficients_per_sd: Vec<Coefficient>,
 }
 
 impl Comparison {
@@ -326,5 +329,6 @@ pub fn compare(
         models,
         hybrid_minus,
         hybrid_coefficients_per_sd: hyb.fit.coefficients,
+        map_coefficients_per_sd: map.fit.coefficients,
     })
 }
