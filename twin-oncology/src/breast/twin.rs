@@ -721,15 +721,12 @@ pub fn record_from_io(rec: &twin_io::record::PatientRecord) -> Result<(PatientRe
             .map(|b| crate::breast::trial::TnbcSubtype::from_label(&b.status))
             .transpose()?,
     };
-    if receptors.tnbc_subtype.is_some()
-        && (receptors.er_positive || receptors.pr_positive || receptors.her2_positive)
-    {
-        return Err(OncologyError::invalid(
-            "biomarker tnbc-subtype",
-            "given for an ER+, PR+ or HER2+ tumour",
-            "only for a triple-negative tumour",
-        ));
-    }
+    crate::breast::trial::TnbcSubtype::check_triple_negative(
+        receptors.tnbc_subtype,
+        "biomarker tnbc-subtype",
+        receptors.er_positive || receptors.pr_positive,
+        receptors.her2_positive,
+    )?;
     let decision_day = window[window.len() - 1].0 - t0;
     Ok((
         PatientRecord {

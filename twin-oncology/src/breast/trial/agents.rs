@@ -64,8 +64,8 @@ pub const AGENTS: [Agent; 14] = [
 
 /// ChaCha8 stream of each agent at the end of [`AGENTS`] added after the first
 /// fitted release, in order: trastuzumab deruxtecan shares stream 1 with the
-/// HER2-low draw; trastuzumab emtansine has stream 3 (stream 2 is the endocrine
-/// resistance deviate).
+/// HER2-low draw; trastuzumab emtansine has stream 3 (stream
+/// [`super::cohort::ENDOCRINE_RESISTANCE_STREAM`] is the endocrine resistance deviate).
 pub const LATE_AGENT_STREAMS: [u64; 2] = [1, 3];
 
 /// Agents at the end of [`AGENTS`] whose per-patient sensitivities come from
@@ -129,6 +129,26 @@ impl TnbcSubtype {
     /// Index in [`TnbcSubtype::ALL`].
     pub fn index(self) -> usize {
         self as usize
+    }
+
+    /// Error unless `subtype`, when given, is on a triple-negative tumour (not
+    /// hormone-receptor- or HER2-positive); `field` names it in the error.
+    pub fn check_triple_negative(
+        subtype: Option<Self>,
+        field: &str,
+        hormone_receptor_positive: bool,
+        her2_positive: bool,
+    ) -> crate::error::Result<()> {
+        match subtype {
+            Some(s) if hormone_receptor_positive || her2_positive => {
+                Err(crate::error::OncologyError::invalid(
+                    field,
+                    format!("{s:?} with HR+ {hormone_receptor_positive} / HER2+ {her2_positive}"),
+                    "a triple-negative tumour (HR- and HER2-)",
+                ))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The subtype of a record's label ("BL1", "BL2", "M", "LAR"; case-insensitive).

@@ -44,6 +44,11 @@ fn default_baseline_mm() -> f64 {
     70.0
 }
 
+/// ChaCha8 stream of each virtual patient's endocrine-resistance deviate
+/// ([`VirtualMbcPatient::u_endocrine_resistance`]); the late agents' streams are
+/// [`super::agents::LATE_AGENT_STREAMS`].
+pub const ENDOCRINE_RESISTANCE_STREAM: u64 = 2;
+
 impl Default for MbcCohortSpec {
     /// First-line triple-negative (every fraction 0, no earlier chemotherapy),
     /// baseline 70 mm.
@@ -199,7 +204,7 @@ pub fn sample_patients(
         })
         .collect();
     let mut resistance = ChaCha8Rng::seed_from_u64(seed);
-    resistance.set_stream(2);
+    resistance.set_stream(ENDOCRINE_RESISTANCE_STREAM);
     let z = |rng: &mut ChaCha8Rng| -> f64 { StandardNormal.sample(rng) };
     Ok((0..n)
         .map(|_| {

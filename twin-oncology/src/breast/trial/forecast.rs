@@ -4,7 +4,7 @@
 //! measured sums of diameters, then systematic resampling), then every
 //! candidate regimen simulated on the same posterior draws.
 
-use super::agents::{Agent, Biomarkers, Therapy};
+use super::agents::{Agent, Biomarkers, Therapy, TnbcSubtype};
 use super::cohort::{MbcCohortSpec, VirtualMbcPatient, sample_patients};
 use super::course::{log_size_ratio, simulate};
 use super::efficacy::Efficacy;
@@ -77,18 +77,12 @@ impl PatientProfile {
     pub fn validate(&self) -> Result<()> {
         crate::error::check_in_range("baseline_mm", self.baseline_mm, 1.0, 1000.0)?;
         let b = &self.biomarkers;
-        if let Some(s) = b.tnbc_subtype
-            && (b.hr_positive || b.her2_positive)
-        {
-            return Err(OncologyError::invalid(
-                "biomarkers.tnbc_subtype",
-                format!(
-                    "{s:?} with HR+ {} / HER2+ {}",
-                    b.hr_positive, b.her2_positive
-                ),
-                "a triple-negative tumour (HR- and HER2-)",
-            ));
-        }
+        TnbcSubtype::check_triple_negative(
+            b.tnbc_subtype,
+            "biomarkers.tnbc_subtype",
+            b.hr_positive,
+            b.her2_positive,
+        )?;
         if let Some(line) = &self.previous_line {
             if line.sizes_mm.len() < 2 {
                 return Err(OncologyError::invalid(
