@@ -36,15 +36,24 @@
 //! | Stupp 2005 | PFS hazard ratio | 0.54 (0.45–0.64) | 0.60 (0.56–0.63) | inside CI |
 //! | Stupp 2009 RT | 2-year OS | 10.9 % (7.6–14.8) | 8.8 % | inside CI |
 //! | Stupp 2009 RT + TMZ | 2-year / 5-year OS | 27.2 / 9.8 % | 18.0 / 0.4 % | **miss** (no long-term survivors) |
-//! | Stupp 2005 RT / RT + TMZ | median PFS | 5.0 / 6.9 (recalled) | 8.2 / 11.2 | **miss** (no pseudoprogression) |
+//! | Stupp 2005 RT / RT + TMZ | median PFS | 5.0 / 6.9 | 8.6 / 11.3 | **miss** (recurrence seen late; see below) |
 //! | Hegi 2005 | TMZ gain methylated vs unmethylated | large vs small | 5.4 vs 0.5 months | MGMT modulates TMZ |
 //! | Roa 2004 60 Gy/30 / 40 Gy/15 | median OS | 5.1 / 5.6 | 9.7 / 8.1 | **miss** (no performance status) |
-//! | Roa 2004 | effect | none (p = 0.57) | HR 1.34 (1.26–1.42) for 40 Gy/15 | **miss** (LQ without repopulation) |
+//! | Roa 2004 | 6-month OS, 40/15 − 60/30 | −3.0 points (lower 95 % bound −13.7) | −10.0 | above Roa's bound |
+//! | Roa 2004 | hazard ratio, 40 Gy/15 | none (p = 0.57) | 1.34 (1.26–1.42) | **miss** (LQ without repopulation) |
 //! | Perry 2017 RT 40 Gy/15 / + TMZ | median OS | 7.6 / 9.3 | 8.0 / 10.2 | within 20 % |
 //! | Perry 2017 | OS hazard ratio | 0.67 (0.56–0.80) | 0.62 (0.58–0.66) | inside CI |
 //! | Perry 2017 | PFS hazard ratio | 0.50 (0.41–0.60) | 0.56 (0.53–0.60) | inside CI |
 //! | Perry 2017 methylated / unmethylated + TMZ | median OS | 13.5 / 10.0 | 13.5 / 7.6 | unmethylated **miss** (−24 %) |
-//! | Perry 2017 | median PFS | 3.9 / 5.3 | 7.5 / 9.9 | **miss** (no pseudoprogression) |
+//! | Perry 2017 | median PFS | 3.9 / 5.3 | 7.3 / 9.8 | **miss** (recurrence seen late) |
+//!
+//! Why PFS is missed: the uniform radiotherapy kill takes the whole enhancing region
+//! below the T1-Gd threshold; it regrows in place and reappears close to the lethal
+//! burden, so recurrences are seen a scan late and death follows within ~3 months
+//! (Stupp: ~7). A population multiplier of the α prior fitted to Stupp's PFS matched it
+//! only with a lethal T1-Gd volume of 398–464 cm³ (the classical rule is 113 cm³) and
+//! worse Hegi medians (two attempts, rejected, not committed). Scans fall in a ± 14-day
+//! visit window per patient, so medians are not pinned to scan days.
 //!
 //! Temozolomide kills for at most six adjuvant cycles (GEINO 14-01: 12 cycles no better
 //! than 6). This cap was added after a first Perry run over-predicted the temozolomide

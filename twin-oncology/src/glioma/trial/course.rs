@@ -12,7 +12,8 @@
 //!   ([`EFFECTIVE_ADJUVANT_CYCLES`]); adjuvant temozolomide stops at progression.
 //!   Salvage treatment after progression is not modelled.
 //! * **Progression** (Macdonald 1990 / RANO 2010): on a scan (the first `28` days after
-//!   radiotherapy, then every `scan_every_days`), a T1-Gd volume ≥ 1.40 × the smallest
+//!   radiotherapy, then every `scan_every_days`; each patient's visits shifted within
+//!   ± `scan_window_days`), a T1-Gd volume ≥ 1.40 × the smallest
 //!   volume so far (a 25 % increase of the product of two diameters of a sphere is a
 //!   1.25^1.5 = 1.40-fold volume) and ≥ 1 cm³ (a measurable lesion, ≥ 10 mm across).
 //!   The post-operative volume is the first reference. Pseudoprogression is not
@@ -132,6 +133,10 @@ pub struct CourseOptions {
     pub rt_start_after_surgery_days: usize,
     /// Days between scans after the first post-radiotherapy scan (Stupp 2005: 3 months).
     pub scan_every_days: usize,
+    /// Half-width of the visit window, days: a patient's scans fall
+    /// `scan_offset × scan_window_days` from schedule (assumption: ± 2 weeks; trial
+    /// visits are not on the day, and on a fixed grid every median is a scan day).
+    pub scan_window_days: usize,
     /// Follow-up, years.
     pub follow_up_years: f64,
     /// Shell width of the radial grid, mm.
@@ -145,6 +150,7 @@ impl Default for CourseOptions {
         Self {
             rt_start_after_surgery_days: 28,
             scan_every_days: 91,
+            scan_window_days: 14,
             follow_up_years: 5.0,
             dr_mm: 0.5,
             outer_radius_mm: 80.0,
@@ -153,8 +159,8 @@ impl Default for CourseOptions {
 }
 
 impl CourseOptions {
-    /// Check ranges: surgery-to-radiotherapy 0–180 days, scans every 7–365 days,
-    /// follow-up 0.1–20 years, Δr 0.05–5 mm, outer radius 20–200 mm.
+    /// Check ranges: surgery-to-radiotherapy 0–180 days, scans every 7–365 days, visit
+    /// window up to a quarter of the scan interval, follow-up 0.1–20 years, Δr 0.05–5 mm, outer radius 20–200 mm.
     pub fn validate(&self) -> Result<()> {
         let check = crate::error::check_in_range;
         check(
@@ -164,6 +170,12 @@ impl CourseOptions {
             180.0,
         )?;
         check("scan_every_days", self.scan_every_days as f64, 7.0, 365.0)?;
+        check(
+            "scan_window_days",
+            self.scan_window_days as f64,
+            0.0,
+            0.25 * self.scan_every_days as f64,
+        )?;
         check("follow_up_years", self.follow_up_years, 0.1, 20.0)?;
         check("dr_mm", self.dr_mm, 0.05, 5.0)?;
         check("outer_radius_mm", self.outer_radius_mm, 20.0, 200.0)
@@ -214,7 +226,10 @@ pub fn simulate_course(
         - beta * arm.rt_dose_per_fraction_gy * arm.rt_dose_per_fraction_gy)
         .exp();
     let fraction_days: Vec<usize> = (0..arm.rt_fractions).map(GbmArm::fraction_day).collect();
-    let first_scan = arm.rt_end_day() + 28;
+    // the visit window shifts every scan of the patient; the first stays after radiotherapy
+    let offset = (p.scan_offset.clamp(-1.0, 1.0) * opts.scan_window_days as f64).round() as i64;
+    let rt_end = arm.rt_end_day() as i64;
+    let first_scan = (rt_end + 28 + offset).max(rt_end + 1) as usize;
     let last_day = (opts.follow_up_years * 365.25).round() as usize;
     let mut progressed: Option<usize> = None;
     for day in 0..=last_day {

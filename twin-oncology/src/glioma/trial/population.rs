@@ -191,6 +191,10 @@ pub struct VirtualGbmPatient {
     pub tmz_log_kill_per_mg_m2: f64,
     /// T1-Gd volume at death, cm³.
     pub lethal_volume_cm3: f64,
+    /// Where this patient's scans fall in the visit window, −1 (earliest) to 1 (latest);
+    /// scaled by [`super::CourseOptions::scan_window_days`]. 0 = on schedule.
+    #[serde(default)]
+    pub scan_offset: f64,
 }
 
 /// Patients `0..n` of a cohort: patient `i` depends only on `(seed, i)` (a
@@ -280,6 +284,8 @@ pub fn sample_patients(
                 tmz_log_kill_per_mg_m2,
                 // alive at diagnosis: the lethal burden exceeds the pre-operative one
                 lethal_volume_cm3: lethal_volume_cm3.max(1.2 * preop_volume_cm3),
+                // drawn last, so adding it left every earlier draw unchanged
+                scan_offset: 2.0 * u(z()) - 1.0,
             })
         })
         .collect()
