@@ -7,8 +7,9 @@
 //! predicted vs reported medians and hazard ratios, and one JSON line.
 
 use patient_twin::oncology::breast::trial::{
-    Agent, Efficacy, MbcTrialSpec, fit_agent_to_arm, fit_to_median, run_mbc_trial,
-    subtype::fit_tnbc_subtype_multipliers,
+    Agent, Efficacy, MbcTrialSpec,
+    bridge::{fit_ki67_endocrine_multipliers, fit_tnbc_subtype_multipliers},
+    fit_agent_to_arm, fit_to_median, run_mbc_trial,
 };
 use serde_json::json;
 use std::error::Error;
@@ -223,5 +224,8 @@ fn fit_all(
     // Triple-negative subtypes: response odds ratios on the reference docetaxel
     // cohort equal to Echavarria 2018's pCR odds ratios.
     fit_tnbc_subtype_multipliers(e)?;
+    // Ki-67 groups: clinical-benefit odds ratios on the reference aromatase-inhibitor
+    // cohort equal to Delpech 2012's.
+    fit_ki67_endocrine_multipliers(e)?;
     Ok(())
 }

@@ -88,12 +88,18 @@
 //! patients per arm from the baseline table. The subtype multipliers (BL1 2.18, BL2 1.09,
 //! M 0.71, LAR 0.35) are bridged from pCR odds ratios after neoadjuvant docetaxel +
 //! carboplatin (Echavarria 2018, Clin Cancer Res 24:1845) to response odds ratios on a
-//! reference docetaxel cohort (`breast::trial::subtype`); for an unprofiled first-line
+//! reference docetaxel cohort (`breast::trial::bridge`); for an unprofiled first-line
 //! triple-negative profile the docetaxel forecast is 7.2 months, 10.9 for BL1 and 4.8 for
-//! LAR. Ki-67 has no shift in this population layer: the published chemotherapy-response
-//! gradient (GeparTrio pCR 4.2 / 12.9 / 29.0 % for Ki-67 ≤ 15 / 15–35 / > 35 %, an ASCO
-//! abstract) is relative between categories, and placing the trial populations on it
-//! needs their Ki-67 mix, which was not found. **Fitted**
+//! LAR. Ki-67 scales the endocrine kill: groups < 10 / 10–25 / > 25 % get multipliers
+//! 1.70 / 1.06 / 0.77, set so that the median progression time on a first-line aromatase
+//! inhibitor, group over unknown, equals the group's median time to progression over the
+//! pooled median in Delpech et al. 2012 (Breast Cancer Res Treat 135:619; 241 patients:
+//! 20.3 / 10.8 / 8.0 months, pooled 10.1 from exponential group curves, an assumption).
+//! Held out of that fit, the same cohort's clinical-benefit odds ratio low vs high: model
+//! 1.93, reported 3.59 (1.36–9.43), inside. Forecast (first-line HR+, aromatase inhibitor
+//! alone): 33.4 months for Ki-67 5 %, 16.1 unknown, 12.6 for 40 %. Ki-67 does not shift
+//! chemotherapy: the GeparTrio pCR gradient (4.2 / 12.9 / 29.0 %, an ASCO abstract) came
+//! without group sizes, so it could not be bridged. **Fitted**
 //! (`cargo run --release --example breast_trial_fit`, one value per named arm): E2100
 //! paclitaxel arm (growth rate and paclitaxel: median PFS and response rate), AVADO both
 //! arms (docetaxel, bevacizumab) and its HR (sensitivity spread), M77001 both arms (HER2

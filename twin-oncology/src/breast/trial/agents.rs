@@ -73,7 +73,7 @@ pub const LATE_AGENT_STREAMS: [u64; 2] = [1, 3];
 pub const LATE_AGENTS: usize = LATE_AGENT_STREAMS.len();
 
 /// The tumour's biology and treatment history, as far as the agents care.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Biomarkers {
     /// Hormone-receptor (ER and/or PR) positive.
     pub hr_positive: bool,
@@ -96,6 +96,45 @@ pub struct Biomarkers {
     /// Molecular subtype of a triple-negative tumour (TNBCtype-4), when profiled.
     #[serde(default)]
     pub tnbc_subtype: Option<TnbcSubtype>,
+    /// Ki-67 labelling index of the tumour, % (0–100), when measured; its group
+    /// ([`Ki67Group`]) scales endocrine agents' kill.
+    #[serde(default)]
+    pub ki67_percent: Option<f64>,
+}
+
+/// Ki-67 groups of Delpech et al. 2012 (Breast Cancer Res Treat 135:619; 241 ER+
+/// metastatic patients on first-line endocrine therapy): their endocrine benefit
+/// differs (see [`super::Efficacy::ki67_endocrine_multiplier`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Ki67Group {
+    /// Ki-67 below 10 %.
+    Low,
+    /// Ki-67 10–25 %.
+    Intermediate,
+    /// Ki-67 above 25 %.
+    High,
+}
+
+impl Ki67Group {
+    /// Every group, in the order of the efficacy table.
+    pub const ALL: [Ki67Group; 3] = [Ki67Group::Low, Ki67Group::Intermediate, Ki67Group::High];
+
+    /// Index in [`Ki67Group::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The group of a Ki-67 index, % (error outside 0–100 or not finite).
+    pub fn of_percent(ki67_percent: f64) -> crate::error::Result<Self> {
+        crate::error::check_in_range("ki67_percent", ki67_percent, 0.0, 100.0)?;
+        Ok(if ki67_percent < 10.0 {
+            Self::Low
+        } else if ki67_percent <= 25.0 {
+            Self::Intermediate
+        } else {
+            Self::High
+        })
+    }
 }
 
 /// Triple-negative molecular subtypes of TNBCtype-4 (Lehmann et al. 2016, PLoS One

@@ -221,6 +221,7 @@ pub fn sample_patients(
                 esr1_mutant: has(spec.esr1_mutant_fraction),
                 her2_low: false,
                 tnbc_subtype: None,
+                ki67_percent: None,
             };
             let baseline_mm =
                 spec.baseline_sum_median_mm * (efficacy.baseline_omega * z(&mut rng)).exp();

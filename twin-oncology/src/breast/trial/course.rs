@@ -3,7 +3,7 @@
 //! average exposure), progression when the sum of diameters reaches
 //! `max(1.2 × nadir, nadir + 5 mm)` (RECIST 1.1), seen at the first scan after.
 
-use super::agents::{Agent, Therapy};
+use super::agents::{Agent, Ki67Group, Therapy};
 use super::cohort::VirtualMbcPatient;
 use super::efficacy::Efficacy;
 use crate::breast::recist::{PD_INCREASE_FRACTION, PD_MIN_INCREASE_MM};
@@ -30,8 +30,8 @@ pub struct MbcCourse {
 /// aromatase inhibitor if it is ESR1-mutant; ×
 /// `e^{−λ·days}` for days of earlier exposure to the same agent, × the
 /// chemotherapy-line factor per earlier line and the triple-negative subtype's
-/// multiplier for cytotoxic agents, × the HER2-positive multiplier for trastuzumab
-/// deruxtecan).
+/// multiplier for cytotoxic agents, × the Ki-67 group's multiplier for endocrine
+/// agents, × the HER2-positive multiplier for trastuzumab deruxtecan).
 pub fn arm_kill_per_day(p: &VirtualMbcPatient, arm: &[Therapy], e: &Efficacy) -> Result<f64> {
     let lambda = p.lambda_per_day(e);
     arm.iter().try_fold(0.0, |sum, t| {
@@ -46,11 +46,16 @@ pub fn arm_kill_per_day(p: &VirtualMbcPatient, arm: &[Therapy], e: &Efficacy) ->
         }
         let k = t.agent.index();
         let carried = (-lambda * p.prior_exposure_days[k]).exp();
-        let lines = if t.agent.cytotoxic() {
+        let biology = if t.agent.cytotoxic() {
             let subtype = b
                 .tnbc_subtype
                 .map_or(1.0, |s| e.tnbc_subtype_chemo_multiplier[s.index()]);
             e.chemo_line_factor.powf(p.prior_chemotherapy_lines) * subtype
+        } else if t.agent.endocrine() {
+            match b.ki67_percent {
+                Some(ki67) => e.ki67_endocrine_multiplier[Ki67Group::of_percent(ki67)?.index()],
+                None => 1.0,
+            }
         } else {
             1.0
         };
@@ -64,7 +69,7 @@ pub fn arm_kill_per_day(p: &VirtualMbcPatient, arm: &[Therapy], e: &Efficacy) ->
                 * t.dose_ratio()?
                 * p.sensitivity(e, t.agent)
                 * carried
-                * lines
+                * biology
                 * her2_level)
     })
 }

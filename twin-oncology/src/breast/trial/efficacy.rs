@@ -52,6 +52,16 @@ pub struct Efficacy {
     /// platinum–taxane regimen to taxanes and capecitabine.
     #[serde(default = "ones")]
     pub tnbc_subtype_chemo_multiplier: [f64; 4],
+    /// Multiplier of endocrine agents' kill for each Ki-67 group (order of
+    /// [`super::agents::Ki67Group::ALL`]; 1 when Ki-67 is unknown). Each is set so that
+    /// the median progression time on a first-line aromatase inhibitor, group over
+    /// unknown, equals the median time to progression of the group over all patients
+    /// in Delpech et al. 2012 ([`ki67_endocrine_median_ratios`]). Bridging assumption:
+    /// a retrospective cohort's relative benefit by Ki-67 of the primary tumour carries
+    /// over to the trial population, and from first-line endocrine therapy to
+    /// fulvestrant. Its clinical-benefit rates are held out (`tests/breast_trial.rs`).
+    #[serde(default = "ones")]
+    pub ki67_endocrine_multiplier: [f64; 3],
     /// Multiplier of trastuzumab deruxtecan's kill (fitted on HER2-low tumours) in
     /// HER2-positive tumours, fitted to DESTINY-Breast03's trastuzumab deruxtecan arm:
     /// the HER2-low effect alone forecast 7.4 months there against the reported 28.8
@@ -60,8 +70,42 @@ pub struct Efficacy {
     pub her2_positive_deruxtecan_multiplier: f64,
 }
 
-fn ones() -> [f64; 4] {
-    [1.0; 4]
+fn ones<const N: usize>() -> [f64; N] {
+    [1.0; N]
+}
+
+/// Patients, clinical-benefit rate (CR, PR or stable disease ≥ 24 weeks) and median
+/// time to progression (months) of each Ki-67 group (order of
+/// [`super::agents::Ki67Group::ALL`]: < 10 %, 10–25 %, > 25 %) on first-line endocrine
+/// therapy for ER+ metastatic disease (Delpech et al. 2012, Breast Cancer Res Treat
+/// 135:619, abstract: 32 / 103 / 106 patients, 81 / 65 / 55 %, 20.3 / 10.8 / 8.0 months).
+pub const DELPECH_2012: ([f64; 3], [f64; 3], [f64; 3]) =
+    ([32.0, 103.0, 106.0], [0.81, 0.65, 0.55], [20.3, 10.8, 8.0]);
+
+/// Each Ki-67 group's median time to progression over the median of all 241 patients
+/// ([`DELPECH_2012`]): the target of [`Efficacy::ki67_endocrine_multiplier`]. The pooled
+/// median is not reported; it is the median of the three groups' survival curves mixed
+/// by their sizes, each curve taken as exponential (an assumption): 10.1 months.
+pub fn ki67_endocrine_median_ratios() -> [f64; 3] {
+    let (n, _, medians) = DELPECH_2012;
+    let total: f64 = n.iter().sum();
+    let pooled_survival = |t: f64| {
+        n.iter()
+            .zip(&medians)
+            .map(|(n, m)| n / total * (-std::f64::consts::LN_2 * t / m).exp())
+            .sum::<f64>()
+    };
+    // the mixture's median lies between the smallest and largest group median
+    let (mut lo, mut hi) = (medians[2], medians[0]);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if pooled_survival(mid) > 0.5 {
+            lo = mid
+        } else {
+            hi = mid
+        }
+    }
+    medians.map(|m| m / (0.5 * (lo + hi)))
 }
 
 /// pCR of each TNBCtype-4 subtype (order of [`super::agents::TnbcSubtype::ALL`]) and of all
@@ -171,6 +215,9 @@ impl Efficacy {
             1e-3,
             100.0,
         )?;
+        for m in self.ki67_endocrine_multiplier {
+            range("ki67_endocrine_multiplier", m, 1e-3, 100.0)?;
+        }
         for m in self.tnbc_subtype_chemo_multiplier {
             range("tnbc_subtype_chemo_multiplier", m, 1e-3, 100.0)?;
         }
@@ -192,7 +239,9 @@ impl Efficacy {
     /// experimental arms; trastuzumab deruxtecan to DESTINY-Breast04's HR-positive
     /// cohort's experimental arm; trastuzumab emtansine and trastuzumab deruxtecan's
     /// HER2-positive multiplier to DESTINY-Breast03's two arms; the triple-negative subtypes' multipliers to
-    /// Echavarria 2018's pCR odds ratios on [`super::subtype`]'s reference cohort). Not fitted:
+    /// Echavarria 2018's pCR odds ratios on [`super::bridge`]'s reference cohort; the
+    /// Ki-67 groups' endocrine multipliers to Delpech 2012's median ratios on its
+    /// aromatase-inhibitor reference cohort). Not fitted:
     /// λ (Claret 2014 typical), ω of KL and λ and of the baseline (assumed).
     pub fn fitted() -> Self {
         let effect = |agent, kill_per_day, fitted_to: &str| AgentEffect {
@@ -284,6 +333,7 @@ impl Efficacy {
                 0.711_052_753,
                 0.347_514_800,
             ],
+            ki67_endocrine_multiplier: [1.697_348_340, 1.063_326_622, 0.769_226_009],
         }
     }
 }

@@ -83,6 +83,9 @@ impl PatientProfile {
             b.hr_positive,
             b.her2_positive,
         )?;
+        if let Some(ki67) = b.ki67_percent {
+            crate::error::check_in_range("biomarkers.ki67_percent", ki67, 0.0, 100.0)?;
+        }
         if let Some(line) = &self.previous_line {
             if line.sizes_mm.len() < 2 {
                 return Err(OncologyError::invalid(
@@ -150,6 +153,7 @@ fn prior_draws(
     for d in &mut draws {
         d.baseline_mm = profile.baseline_mm;
         d.biomarkers.tnbc_subtype = b.tnbc_subtype;
+        d.biomarkers.ki67_percent = b.ki67_percent;
     }
     Ok(draws)
 }
@@ -273,7 +277,8 @@ pub fn forecast_regimens(
 
 impl Biomarkers {
     /// Biomarkers from the breast twin's receptor panel (HR = ER or PR; the
-    /// triple-negative subtype as recorded); PIK3CA and
+    /// triple-negative subtype and Ki-67 as recorded — a record without Ki-67 has the
+    /// panel's 20 %); PIK3CA and
     /// endocrine history are not in that panel and are given here; germline BRCA and
     /// ESR1 are not in it either and are set false.
     pub fn from_receptors(
@@ -290,6 +295,7 @@ impl Biomarkers {
             esr1_mutant: false,
             her2_low: r.her2_low && !r.her2_positive,
             tnbc_subtype: r.tnbc_subtype,
+            ki67_percent: Some(r.ki67_percent),
         }
     }
 }

@@ -4,19 +4,20 @@
 //! cross-resistance ([`agents`], [`efficacy`]); virtual cohorts from baseline
 //! tables ([`cohort`]); closed-form courses with RECIST progression seen at the
 //! trial's scans ([`course`]); medians, response rates and hazard ratios next to
-//! the reported ones ([`emulate`]); chemotherapy multipliers of the
-//! triple-negative subtypes ([`subtype`]). Which trial arm fitted which value and which
-//! trials are held out: [`efficacy::Efficacy::fitted`] and the crate docs.
+//! the reported ones ([`emulate`]); the triple-negative subtypes' chemotherapy
+//! multipliers and the Ki-67 groups' endocrine multipliers, bridged from published
+//! odds ratios ([`bridge`]). Which trial arm fitted which value and which trials are
+//! held out: [`efficacy::Efficacy::fitted`] and the crate docs.
 
 pub mod agents;
+pub mod bridge;
 pub mod cohort;
 pub mod course;
 pub mod efficacy;
 pub mod emulate;
 pub mod forecast;
-pub mod subtype;
 
-pub use agents::{Agent, Biomarkers, Therapy, TnbcSubtype};
+pub use agents::{Agent, Biomarkers, Ki67Group, Therapy, TnbcSubtype};
 pub use efficacy::Efficacy;
 pub use emulate::{MbcTrialResult, MbcTrialSpec, fit_agent_to_arm, fit_to_median, run_mbc_trial};
 pub use forecast::{
