@@ -97,6 +97,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         "  tnbc_subtype_chemo_multiplier (BL1, BL2, M, LAR): {:.3?}  <- Echavarria 2018 pCR odds ratios",
         e.tnbc_subtype_chemo_multiplier
     );
+    println!(
+        "  ki67_endocrine_multiplier (<10, 10-25, >25 %): {:.3?}  <- Delpech 2012 median TTP ratios",
+        e.ki67_endocrine_multiplier
+    );
 
     let mut rows = Vec::new();
     println!(
