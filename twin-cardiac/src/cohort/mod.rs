@@ -84,6 +84,11 @@
 //! | hybrid − clinical baseline | +0.045 [0.011, 0.080] | +0.019 [−0.008, 0.048] |
 //! | hybrid − map baseline | −0.072 [−0.122, −0.025] | −0.060 [−0.107, −0.019] |
 //! | hybrid + map − map baseline | +0.002 [−0.008, 0.012] | +0.002 [−0.003, 0.008] |
+//! | hybrid + map − clinical baseline | +0.118 [0.066, 0.171] | +0.081 [0.038, 0.130] |
+//!
+//! Against the clinical score, the Roney-2022-style hybrid (clinical + image +
+//! simulation features) wins on both seeds with CIs above 0 — but the image alone
+//! wins by as much, so the gain belongs to the LGE map, not to the simulation.
 //!
 //! Reading: three image features of the LGE map the twin is built on (posterior-wall
 //! LGE, compactness, cluster size) predict substrate recurrence nearly as well as the
@@ -94,7 +99,8 @@
 //! in-silico world the inducibility simulation is a costly proxy of the fibrosis
 //! pattern. For clinical recurrence at 325 days (trigger recurrence and incomplete
 //! expression added): map baseline 0.696 / 0.698, hybrid 0.645 / 0.674, hybrid + map
-//! 0.695 / 0.702, oracle 0.723 / 0.692; no difference's CI excludes 0.
+//! 0.695 / 0.702, oracle 0.723 / 0.692; no difference's CI excludes 0 (hybrid + map −
+//! clinical baseline +0.066 [−0.001, 0.130] / +0.043 [−0.012, 0.101]).
 //!
 //! Every patient draws from its own ChaCha8 stream (cohort seed, stream =
 //! patient index), so a patient does not depend on the cohort size, on the

@@ -21,7 +21,8 @@
 //! inducible fraction alone. Scores: AUC with 95 % class-stratified bootstrap
 //! CIs, accuracy at p ≥ 0.5, and paired bootstrap AUC differences with DeLong
 //! tests: the hybrid against each baseline, and hybrid + map against the map
-//! baseline.
+//! baseline and the clinical baseline (image + simulation against the clinical
+//! score, as in Roney et al. 2022).
 
 use serde::{Deserialize, Serialize};
 use twin_validate::baseline::{Coefficient, CvRidgeLogistic, SplineColumns};
@@ -99,7 +100,8 @@ pub struct Comparison {
     /// Baseline, flexible baseline, map baseline, hybrid, hybrid + map, twin
     /// alone, oracle.
     pub models: Vec<ModelScore>,
-    /// The hybrid against each baseline; hybrid + map against the map baseline.
+    /// The hybrid against each baseline; hybrid + map against the map baseline,
+    /// then against the clinical baseline.
     pub hybrid_minus: Vec<AucDifference>,
     /// The hybrid's coefficients (per SD of each covariate).
     pub hybrid_coefficients_per_sd: Vec<Coefficient>,
@@ -305,6 +307,7 @@ pub fn compare(
         ("hybrid", &ph, "flexible baseline", &pf),
         ("hybrid", &ph, "map baseline", &pm),
         ("hybrid + map", &phm, "map baseline", &pm),
+        ("hybrid + map", &phm, "baseline", &pb),
     ] {
         let d = paired_bootstrap("auc", n, Some(&strata), &cfg, |idx| {
             Ok((auc_on(p, idx)?, auc_on(other, idx)?))
