@@ -283,13 +283,7 @@ fn forecasts_rank_regimens_by_biomarkers() {
         biomarkers: Biomarkers {
             hr_positive,
             her2_positive,
-            pik3ca_mutant: false,
-            prior_endocrine_progression: false,
-            germline_brca: false,
-            esr1_mutant: false,
-            her2_low: false,
-            tnbc_subtype: None,
-            ki67_percent: None,
+            ..Biomarkers::default()
         },
         baseline_mm: 70.0,
         previous_line: None,
@@ -352,17 +346,7 @@ fn own_response_updates_the_forecast() {
         dose_mg_per_m2_per_week: Some(67.5),
     }];
     let after = |ratio: f64| PatientProfile {
-        biomarkers: Biomarkers {
-            hr_positive: false,
-            her2_positive: false,
-            pik3ca_mutant: false,
-            prior_endocrine_progression: false,
-            germline_brca: false,
-            esr1_mutant: false,
-            her2_low: false,
-            tnbc_subtype: None,
-            ki67_percent: None,
-        },
+        biomarkers: Biomarkers::default(),
         baseline_mm: 70.0 * ratio,
         previous_line: Some(PreviousLine {
             therapies: pac.clone(),
@@ -401,14 +385,9 @@ fn genomic_shifts_change_the_forecast() {
     let e = Efficacy::fitted();
     let b = |hr_positive, germline_brca, esr1_mutant| Biomarkers {
         hr_positive,
-        her2_positive: false,
-        pik3ca_mutant: false,
-        prior_endocrine_progression: false,
         germline_brca,
         esr1_mutant,
-        her2_low: false,
-        tnbc_subtype: None,
-        ki67_percent: None,
+        ..Biomarkers::default()
     };
     let median = |bio: Biomarkers, name: &str| {
         let profile = PatientProfile {
@@ -487,13 +466,20 @@ fn tnbc_subtype_multipliers_reproduce_the_published_odds_ratios() {
     let targets = tnbc_subtype_response_odds_ratios();
     // BL1: (21/32 ÷ 11/32) ÷ (0.447 ÷ 0.553) = 2.362.
     assert!((targets[0] - 2.362).abs() < 1e-3, "{targets:?}");
-    for s in TnbcSubtype::ALL {
-        let model = reference_response_odds_ratio(&e, s).unwrap();
-        let target = targets[s.index()];
-        assert!(
-            (model / target - 1.0).abs() < 0.03,
-            "{s:?}: {model} vs {target}"
-        );
+    assert_bridged(&TnbcSubtype::ALL, &targets, |s| {
+        reference_response_odds_ratio(&e, s).unwrap()
+    });
+}
+
+/// Each group's model summary lies within 3 % of its published target.
+fn assert_bridged<G: Copy + std::fmt::Debug>(
+    groups: &[G],
+    targets: &[f64],
+    model: impl Fn(G) -> f64,
+) {
+    for (&g, &target) in groups.iter().zip(targets) {
+        let m = model(g);
+        assert!((m / target - 1.0).abs() < 0.03, "{g:?}: {m} vs {target}");
     }
 }
 
@@ -510,14 +496,9 @@ fn tnbc_subtype_shifts_chemotherapy_forecasts() {
     let profile = |tnbc_subtype, hr_positive| PatientProfile {
         biomarkers: Biomarkers {
             hr_positive,
-            her2_positive: false,
-            pik3ca_mutant: false,
-            prior_endocrine_progression: false,
             germline_brca: true,
-            esr1_mutant: false,
-            her2_low: false,
             tnbc_subtype,
-            ki67_percent: None,
+            ..Biomarkers::default()
         },
         baseline_mm: 70.0,
         previous_line: None,
@@ -576,14 +557,9 @@ fn ki67_groups_reproduce_delpech_2012() {
     let targets = ki67_endocrine_median_ratios();
     // pooled median of the exponential mixture ≈ 10.13 months: 20.3 / 10.13 = 2.005
     assert!((targets[0] - 2.005).abs() < 2e-3, "{targets:?}");
-    for g in Ki67Group::ALL {
-        let model = reference_median_ratio(&e, g).unwrap();
-        let target = targets[g.index()];
-        assert!(
-            (model / target - 1.0).abs() < 0.03,
-            "{g:?}: {model} vs {target}"
-        );
-    }
+    assert_bridged(&Ki67Group::ALL, &targets, |g| {
+        reference_median_ratio(&e, g).unwrap()
+    });
     let benefit_odds = |g| {
         let c = endocrine_reference_courses(&e, Some(representative_ki67_percent(g))).unwrap();
         let p = c
@@ -608,14 +584,8 @@ fn ki67_groups_reproduce_delpech_2012() {
     let profile = |ki67_percent| PatientProfile {
         biomarkers: Biomarkers {
             hr_positive: true,
-            her2_positive: false,
-            pik3ca_mutant: false,
-            prior_endocrine_progression: false,
-            germline_brca: false,
-            esr1_mutant: false,
-            her2_low: false,
-            tnbc_subtype: None,
             ki67_percent,
+            ..Biomarkers::default()
         },
         baseline_mm: 70.0,
         previous_line: None,

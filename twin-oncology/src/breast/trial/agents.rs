@@ -72,8 +72,9 @@ pub const LATE_AGENT_STREAMS: [u64; 2] = [1, 3];
 /// [`LATE_AGENT_STREAMS`].
 pub const LATE_AGENTS: usize = LATE_AGENT_STREAMS.len();
 
-/// The tumour's biology and treatment history, as far as the agents care.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// The tumour's biology and treatment history, as far as the agents care
+/// (`Default`: every marker negative or unknown, no endocrine progression).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Biomarkers {
     /// Hormone-receptor (ER and/or PR) positive.
     pub hr_positive: bool,

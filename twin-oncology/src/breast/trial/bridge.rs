@@ -139,56 +139,52 @@ pub fn reference_median_ratio(e: &Efficacy, group: Ki67Group) -> Result<f64> {
     Ok(median_onset_days(&with).map_or(f64::INFINITY, |m| m / unknown))
 }
 
-/// The multiplier (bisection on its log over [1/50, 50], 30 steps) at which the
-/// increasing `summary` reaches `target`; `multiplier` selects it in `e`.
-fn bisect(
+/// Set each group's multiplier (`multipliers`: the table in `e`, in the groups'
+/// order) so that the increasing `summary` of the group reaches its target:
+/// bisection on the multiplier's log over [1/50, 50], 30 steps.
+fn fit_groups<G: Copy>(
     e: &mut Efficacy,
-    multiplier: impl Fn(&mut Efficacy) -> &mut f64,
-    summary: impl Fn(&Efficacy) -> Result<f64>,
-    target: f64,
+    groups: &[G],
+    targets: &[f64],
+    multipliers: impl Fn(&mut Efficacy) -> &mut [f64],
+    summary: impl Fn(&Efficacy, G) -> Result<f64>,
 ) -> Result<()> {
-    let (mut lo, mut hi) = ((0.02f64).ln(), (50.0f64).ln());
-    for _ in 0..30 {
-        let mid = 0.5 * (lo + hi);
-        *multiplier(e) = mid.exp();
-        if summary(e)? < target {
-            lo = mid
-        } else {
-            hi = mid
+    for (i, (&g, &target)) in groups.iter().zip(targets).enumerate() {
+        let (mut lo, mut hi) = ((0.02f64).ln(), (50.0f64).ln());
+        for _ in 0..30 {
+            let mid = 0.5 * (lo + hi);
+            multipliers(e)[i] = mid.exp();
+            if summary(e, g)? < target {
+                lo = mid
+            } else {
+                hi = mid
+            }
         }
+        multipliers(e)[i] = (0.5 * (lo + hi)).exp();
     }
-    *multiplier(e) = (0.5 * (lo + hi)).exp();
     Ok(())
 }
 
 /// Set every subtype's multiplier so that the model's response odds ratio equals
 /// the published pCR odds ratio.
 pub fn fit_tnbc_subtype_multipliers(e: &mut Efficacy) -> Result<()> {
-    let targets = tnbc_subtype_response_odds_ratios();
-    for s in TnbcSubtype::ALL {
-        let i = s.index();
-        bisect(
-            e,
-            |e| &mut e.tnbc_subtype_chemo_multiplier[i],
-            |e| reference_response_odds_ratio(e, s),
-            targets[i],
-        )?;
-    }
-    Ok(())
+    fit_groups(
+        e,
+        &TnbcSubtype::ALL,
+        &tnbc_subtype_response_odds_ratios(),
+        |e| &mut e.tnbc_subtype_chemo_multiplier,
+        reference_response_odds_ratio,
+    )
 }
 
 /// Set every Ki-67 group's multiplier so that the model's median ratio equals
 /// Delpech et al. 2012's ([`ki67_endocrine_median_ratios`]).
 pub fn fit_ki67_endocrine_multipliers(e: &mut Efficacy) -> Result<()> {
-    let targets = ki67_endocrine_median_ratios();
-    for g in Ki67Group::ALL {
-        let i = g.index();
-        bisect(
-            e,
-            |e| &mut e.ki67_endocrine_multiplier[i],
-            |e| reference_median_ratio(e, g),
-            targets[i],
-        )?;
-    }
-    Ok(())
+    fit_groups(
+        e,
+        &Ki67Group::ALL,
+        &ki67_endocrine_median_ratios(),
+        |e| &mut e.ki67_endocrine_multiplier,
+        reference_median_ratio,
+    )
 }
