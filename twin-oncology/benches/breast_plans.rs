@@ -27,6 +27,7 @@ fn bench(c: &mut Criterion) {
             her2_positive: false,
             her2_low: false,
             ki67_percent: 25.0,
+            ki67_measured: true,
             tnbc_subtype: None,
         },
     };

@@ -650,6 +650,37 @@ fn tnbc_subtype_in_a_record_reaches_the_profile() {
     assert!(err.contains("tnbc-subtype"), "{err}");
 }
 
+/// A record's Ki-67 (LOINC 85319-2) reaches the trial profile; a record without one
+/// gets 20 % for the growth prior but unknown Ki-67 for the trial forecasts.
+#[test]
+fn ki67_in_a_record_reaches_the_profile_and_its_absence_is_unknown() {
+    use twin_io::record::{Biomarker, Code};
+    use twin_oncology::breast::trial::Biomarkers;
+    use twin_oncology::breast::twin::record_from_io;
+    const KI67_LOINC: &str = "85319-2";
+    let mut io = synthetic_io_record();
+    io.biomarkers.retain(|b| b.code.code != KI67_LOINC);
+    let (without, _) = record_from_io(&io).unwrap();
+    assert_eq!(without.receptors.ki67_percent, 20.0);
+    assert!(!without.receptors.ki67_measured);
+    let b = Biomarkers::from_receptors(&without.receptors, false, false);
+    assert_eq!(b.ki67_percent, None);
+    io.biomarkers.push(Biomarker {
+        t_days: 0.0,
+        code: Code {
+            system: "http://loinc.org".into(),
+            code: KI67_LOINC.into(),
+            display: None,
+        },
+        status: String::new(),
+        value: Some(35.0),
+        unit: Some("%".into()),
+    });
+    let (with, _) = record_from_io(&io).unwrap();
+    let b = Biomarkers::from_receptors(&with.receptors, false, false);
+    assert_eq!(b.ki67_percent, Some(35.0));
+}
+
 /// The synthetic metastatic breast patient's FHIR bundle, imported (pseudonymised).
 fn synthetic_io_record() -> twin_io::record::PatientRecord {
     use twin_io::{ImportOptions, Pseudonymiser, fhir::read_bundle};

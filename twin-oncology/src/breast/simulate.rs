@@ -477,6 +477,7 @@ pub(crate) mod tests {
                 her2_positive: false,
                 her2_low: false,
                 ki67_percent: 20.0,
+                ki67_measured: true,
                 tnbc_subtype: None,
             },
         }

@@ -102,13 +102,22 @@ pub struct Receptors {
     /// status `"low"` (in FHIR: the value's text, display or string "Low").
     #[serde(default)]
     pub her2_low: bool,
-    /// Ki-67 labelling index, %.
+    /// Ki-67 labelling index, % (20 when the record has none: the growth prior's
+    /// reference, see `ki67_measured`).
     pub ki67_percent: f64,
+    /// Whether Ki-67 was measured (a record without it gets 20 % for the growth
+    /// prior, and the trial forecasts treat it as unknown).
+    #[serde(default = "measured")]
+    pub ki67_measured: bool,
     /// Molecular subtype of a triple-negative tumour (TNBCtype-4), when profiled;
     /// a record gives it as a biomarker with code
     /// [`crate::breast::twin::TNBC_SUBTYPE_CODE`] and status "BL1", "BL2", "M" or "LAR".
     #[serde(default)]
     pub tnbc_subtype: Option<crate::breast::trial::TnbcSubtype>,
+}
+
+fn measured() -> bool {
+    true
 }
 
 /// A candidate treatment plan.

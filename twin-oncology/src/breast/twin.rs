@@ -455,6 +455,7 @@ mod tests {
             her2_positive: false,
             her2_low: false,
             ki67_percent: 25.0,
+            ki67_measured: true,
             tnbc_subtype: None,
         };
         let dummy = PatientRecord {
@@ -698,6 +699,12 @@ pub fn record_from_io(rec: &twin_io::record::PatientRecord) -> Result<(PatientRe
             .rfind(|b| b.code.code == code)
             .map(|b| b.status == "positive")
     };
+    let ki67 = rec
+        .biomarkers
+        .iter()
+        .filter(|b| b.code.code == loinc::KI67)
+        .filter_map(|b| b.value)
+        .next_back();
     let receptors = Receptors {
         er_positive: status(loinc::ER).unwrap_or(false),
         pr_positive: status(loinc::PR).unwrap_or(false),
@@ -707,13 +714,8 @@ pub fn record_from_io(rec: &twin_io::record::PatientRecord) -> Result<(PatientRe
             .iter()
             .rfind(|b| b.code.code == loinc::HER2)
             .is_some_and(|b| b.status == "low"),
-        ki67_percent: rec
-            .biomarkers
-            .iter()
-            .filter(|b| b.code.code == loinc::KI67)
-            .filter_map(|b| b.value)
-            .next_back()
-            .unwrap_or(20.0),
+        ki67_percent: ki67.unwrap_or(20.0),
+        ki67_measured: ki67.is_some(),
         tnbc_subtype: rec
             .biomarkers
             .iter()

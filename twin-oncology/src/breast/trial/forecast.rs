@@ -277,8 +277,8 @@ pub fn forecast_regimens(
 
 impl Biomarkers {
     /// Biomarkers from the breast twin's receptor panel (HR = ER or PR; the
-    /// triple-negative subtype and Ki-67 as recorded — a record without Ki-67 has the
-    /// panel's 20 %); PIK3CA and
+    /// triple-negative subtype and Ki-67 as recorded; Ki-67 unknown when not
+    /// measured); PIK3CA and
     /// endocrine history are not in that panel and are given here; germline BRCA and
     /// ESR1 are not in it either and are set false.
     pub fn from_receptors(
@@ -295,7 +295,7 @@ impl Biomarkers {
             esr1_mutant: false,
             her2_low: r.her2_low && !r.her2_positive,
             tnbc_subtype: r.tnbc_subtype,
-            ki67_percent: Some(r.ki67_percent),
+            ki67_percent: r.ki67_measured.then_some(r.ki67_percent),
         }
     }
 }
