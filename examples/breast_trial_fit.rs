@@ -228,8 +228,8 @@ fn fit_all(
     // Triple-negative subtypes: response odds ratios on the reference docetaxel
     // cohort equal to Echavarria 2018's pCR odds ratios.
     fit_tnbc_subtype_multipliers(e)?;
-    // Ki-67 groups: clinical-benefit odds ratios on the reference aromatase-inhibitor
-    // cohort equal to Delpech 2012's.
+    // Ki-67 groups: median progression-time ratios on the reference
+    // aromatase-inhibitor cohort equal to Delpech 2012's.
     fit_ki67_endocrine_multipliers(e)?;
     Ok(())
 }

@@ -1,5 +1,5 @@
-//! Biomarker multipliers bridged from published odds ratios to the model's odds
-//! ratios on a reference cohort: the triple-negative subtypes' chemotherapy
+//! Biomarker multipliers bridged from published group summaries to the model's on a
+//! reference cohort: the triple-negative subtypes' chemotherapy
 //! multipliers (objective response to docetaxel, see
 //! [`Efficacy::tnbc_subtype_chemo_multiplier`]) and the Ki-67 groups' endocrine
 //! multipliers (median time to progression on an aromatase inhibitor, see

@@ -6,7 +6,7 @@
 //! trial's scans ([`course`]); medians, response rates and hazard ratios next to
 //! the reported ones ([`emulate`]); the triple-negative subtypes' chemotherapy
 //! multipliers and the Ki-67 groups' endocrine multipliers, bridged from published
-//! odds ratios ([`bridge`]). Which trial arm fitted which value and which trials are
+//! response odds ratios and progression-time ratios ([`bridge`]). Which trial arm fitted which value and which trials are
 //! held out: [`efficacy::Efficacy::fitted`] and the crate docs.
 
 pub mod agents;
