@@ -22,6 +22,15 @@ pub struct MedianMonths {
     pub hi: Option<f64>,
 }
 
+impl MedianMonths {
+    /// The summary of no patients.
+    pub const EMPTY: Self = Self {
+        median: None,
+        lo: None,
+        hi: None,
+    };
+}
+
 /// A hazard ratio with its Wald 95 % interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct HazardRatio {

@@ -10,7 +10,12 @@
 //!   the density by the LQ surviving fraction (the planning volume covers the tumour:
 //!   uniform kill); each temozolomide dose by `exp(−k d)`, up to six adjuvant cycles
 //!   ([`EFFECTIVE_ADJUVANT_CYCLES`]); adjuvant temozolomide stops at progression.
-//!   Salvage treatment after progression is not modelled.
+//! * **Salvage** (after the progression scan): a [`super::GbmPopulation::salvage_fraction`]
+//!   of patients is treated — [`SALVAGE_CYCLES`] log-kills every [`SALVAGE_CYCLE_DAYS`]
+//!   days (the lomustine cycle), the first the day after the scan. One kill stands for
+//!   second-line chemotherapy, re-resection and re-irradiation alike; its size is
+//!   fitted to the survival after progression of treated patients. Untreated patients'
+//!   survival after progression is held out (supportive care only: 3.1 months).
 //! * **Progression** (Macdonald 1990 / RANO 2010): on a scan (the first `28` days after
 //!   radiotherapy, then every `scan_every_days`; each patient's visits shifted within
 //!   ± `scan_window_days`), a T1-Gd volume ≥ 1.40 × the smallest
@@ -23,7 +28,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::population::VirtualGbmPatient;
+use super::population::{GbmPopulation, VirtualGbmPatient};
 use super::radial::RadialTumour;
 use crate::error::{OncologyError, Result};
 use crate::glioma::params::T1GD_THRESHOLD;
@@ -39,6 +44,14 @@ pub const MEASURABLE_VOLUME_CM3: f64 = 1.0;
 /// 12 cycles after 6 gave no better progression-free or overall survival (6-month PFS
 /// 61.3 vs 55.7 %, not significant; pooled with EX-TEM: OS HR 1.03).
 pub const EFFECTIVE_ADJUVANT_CYCLES: usize = 6;
+
+/// Days between salvage cycles (lomustine every 6 weeks: Wick et al. 2017, NEJM
+/// 377:1954).
+pub const SALVAGE_CYCLE_DAYS: usize = 42;
+/// Salvage cycles that kill (assumption: second-line therapy of recurrent glioblastoma
+/// rarely controls it for long — median PFS 1.5 months and one lomustine cycle in
+/// EORTC 26101, Wick et al. 2017 — so a short course stands for all of it).
+pub const SALVAGE_CYCLES: usize = 3;
 
 /// A trial arm: radiotherapy, optional temozolomide (Stupp 2005 schedule shape).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -195,6 +208,13 @@ pub struct Course {
     pub died: bool,
 }
 
+impl Course {
+    /// Progression was seen on a scan (not death first).
+    pub fn progression_seen(&self) -> bool {
+        self.pfs_event && (!self.died || self.pfs_days < self.os_days)
+    }
+}
+
 fn sphere_radius_mm(volume_cm3: f64) -> f64 {
     (3.0 * volume_cm3 * 1000.0 / (4.0 * std::f64::consts::PI)).cbrt()
 }
@@ -203,11 +223,13 @@ fn sphere_radius_mm(volume_cm3: f64) -> f64 {
 pub fn simulate_course(
     p: &VirtualGbmPatient,
     arm: &GbmArm,
-    alpha_beta_gy: f64,
+    pop: &GbmPopulation,
     opts: &CourseOptions,
 ) -> Result<Course> {
     arm.validate()?;
     opts.validate()?;
+    let (alpha_beta_gy, salvage_log_kill_per_cycle) =
+        (pop.alpha_beta_gy, pop.salvage_log_kill_per_cycle);
     let n = (opts.outer_radius_mm / opts.dr_mm).round() as usize;
     let mut tumour = RadialTumour::new(n, opts.dr_mm)?;
     let (d, rho) = (p.diffusion_mm2_per_day, p.rho_per_day);
@@ -236,11 +258,22 @@ pub fn simulate_course(
         if fraction_days.binary_search(&day).is_ok() {
             tumour.kill(sf_rt);
         }
-        if progressed.is_none() {
-            let dose = arm.tmz_dose_on(day);
-            if dose > 0.0 {
-                tumour.kill((-p.tmz_log_kill_per_mg_m2 * dose).exp());
+        match progressed {
+            None => {
+                let dose = arm.tmz_dose_on(day);
+                if dose > 0.0 {
+                    tumour.kill((-p.tmz_log_kill_per_mg_m2 * dose).exp());
+                }
             }
+            Some(scan) if p.salvage && day > scan => {
+                let since = day - scan - 1;
+                if since.is_multiple_of(SALVAGE_CYCLE_DAYS)
+                    && since / SALVAGE_CYCLE_DAYS < SALVAGE_CYCLES
+                {
+                    tumour.kill((-salvage_log_kill_per_cycle).exp());
+                }
+            }
+            Some(_) => {}
         }
         tumour.step(d, rho, 1.0);
         let v = t1(&tumour);

@@ -64,6 +64,21 @@ pub struct GbmArmResult {
     pub pfs_hr_vs_first: Option<HazardRatio>,
     /// OS hazard ratio per decade of age within the arm.
     pub os_hr_per_decade_of_age: HazardRatio,
+    /// Survival after a progression seen on a scan.
+    pub after_progression: AfterProgression,
+}
+
+/// Survival after the progression scan (Kaplan–Meier, censored at the end of
+/// follow-up), by salvage treatment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AfterProgression {
+    /// Patients treated at progression.
+    pub treated: MedianMonths,
+    /// Patients given supportive care only.
+    pub untreated: MedianMonths,
+    /// Fraction of the arm whose first event was death, not a progression scan (the
+    /// tumour reached the lethal volume between two scans).
+    pub death_first_fraction: f64,
 }
 
 /// Result of a GBM trial emulation.
@@ -103,7 +118,7 @@ pub fn run_gbm_trial(spec: &GbmTrialSpec, pop: &GbmPopulation) -> Result<GbmTria
         .map(|arm| {
             patients
                 .par_iter()
-                .map(|p| simulate_course(p, arm, pop.alpha_beta_gy, &spec.options))
+                .map(|p| simulate_course(p, arm, pop, &spec.options))
                 .collect::<Result<Vec<_>>>()
         })
         .collect::<Result<_>>()?;
@@ -142,6 +157,7 @@ pub fn run_gbm_trial(spec: &GbmTrialSpec, pop: &GbmPopulation) -> Result<GbmTria
                 os_hr_vs_first: os_hr,
                 pfs_hr_vs_first: pfs_hr,
                 os_hr_per_decade_of_age: age_hazard_ratio(&patients, c)?,
+                after_progression: after_progression(&patients, c)?,
             })
         })
         .collect::<Result<_>>()?;
@@ -156,16 +172,8 @@ fn summarise(c: &[Course], rows: &[usize], years: &[f64]) -> Result<GbmArmSummar
     if rows.is_empty() {
         return Ok(GbmArmSummary {
             n: 0,
-            os: MedianMonths {
-                median: None,
-                lo: None,
-                hi: None,
-            },
-            pfs: MedianMonths {
-                median: None,
-                lo: None,
-                hi: None,
-            },
+            os: MedianMonths::EMPTY,
+            pfs: MedianMonths::EMPTY,
             os_at_years: vec![f64::NAN; years.len()],
         });
     }
@@ -183,6 +191,28 @@ fn summarise(c: &[Course], rows: &[usize], years: &[f64]) -> Result<GbmArmSummar
             .iter()
             .map(|y| os_t.iter().filter(|&&t| t > y * 365.25).count() as f64 / n)
             .collect(),
+    })
+}
+
+fn after_progression(patients: &[VirtualGbmPatient], c: &[Course]) -> Result<AfterProgression> {
+    let median_after = |salvage: bool| {
+        let (t, e): (Vec<f64>, Vec<bool>) = patients
+            .iter()
+            .zip(c)
+            .filter(|(p, x)| p.salvage == salvage && x.progression_seen())
+            .map(|(_, x)| (x.os_days - x.pfs_days, x.died))
+            .unzip();
+        if t.is_empty() {
+            Ok(MedianMonths::EMPTY)
+        } else {
+            median_months(&t, &e)
+        }
+    };
+    let death_first = c.iter().filter(|x| x.died && !x.progression_seen()).count();
+    Ok(AfterProgression {
+        treated: median_after(true)?,
+        untreated: median_after(false)?,
+        death_first_fraction: death_first as f64 / c.len().max(1) as f64,
     })
 }
 

@@ -52,6 +52,25 @@ pub struct GbmPopulation {
     pub lethal_ln_per_decade: f64,
     /// SD of ln lethal volume between patients (assumption: location and eloquence).
     pub lethal_sd_ln: f64,
+    /// Population multiplier of every patient's α prior
+    /// ([`LqParams::prior_alpha_for_rho`], drawn per patient); FITTED to Stupp 2005's
+    /// radiotherapy-alone median PFS (5.0 months). Below 1 means trial patients'
+    /// tumours regrow after radiotherapy sooner than the atlas twin's α prior implies
+    /// under uniform kill.
+    pub alpha_population_multiplier: f64,
+    /// Fraction of patients treated at first progression (second-line systemic
+    /// therapy, re-resection or re-irradiation): 60.5 % = 34.8 + 18.7 + 7.0 % of 299
+    /// patients with recurrent glioblastoma (J Neurooncol 2017,
+    /// doi 10.1007/s11060-017-2564-z, abstract); the rest had supportive care only.
+    /// The same value for every trial (no trial's salvage rates were found).
+    pub salvage_fraction: f64,
+    /// Log-kill of one salvage cycle ([`super::course::SALVAGE_CYCLES`] cycles every
+    /// [`super::course::SALVAGE_CYCLE_DAYS`] days from the progression scan); FITTED so
+    /// that the median survival after progression of treated patients in Stupp's
+    /// temozolomide arm is 8.6 months (Franceschi et al. 2015, J Neurooncol 121:399:
+    /// 232 patients given chemotherapy at progression after radiotherapy +
+    /// temozolomide, 95 % CI 7.4–9.8).
+    pub salvage_log_kill_per_cycle: f64,
     /// Range of the extent of a partial resection (fraction of the T1-Gd volume)
     /// (assumption: subtotal resections remove 50–95 %; Sanai et al. 2011, J Neurosurg
     /// 115:3, benefit from ≥ 78 %).
@@ -71,13 +90,16 @@ impl Default for GbmPopulation {
             rho_median_per_day: 0.03,
             rho_sd_ln: 0.6,
             alpha_beta_gy: 10.0,
-            alpha_multiplier_methylated: 1.876,
+            alpha_multiplier_methylated: 2.822,
             tmz_log_kill_per_mg_m2: 1.96e-4,
-            tmz_factor_methylated: 3.177,
-            tmz_factor_unmethylated: 0.2126,
-            lethal_volume_cm3_at_56: 189.3,
-            lethal_ln_per_decade: -0.514,
+            tmz_factor_methylated: 4.145,
+            tmz_factor_unmethylated: 0.1725,
+            lethal_volume_cm3_at_56: 224.8,
+            lethal_ln_per_decade: -0.533,
             lethal_sd_ln: 0.3,
+            alpha_population_multiplier: 0.2447,
+            salvage_fraction: 0.605,
+            salvage_log_kill_per_cycle: 1.057,
             partial_extent: (0.5, 0.95),
             complete_extent: (1.0, 1.25),
         }
@@ -130,6 +152,19 @@ impl GbmPopulation {
         )?;
         check("lethal_ln_per_decade", self.lethal_ln_per_decade, -3.0, 3.0)?;
         check("lethal_sd_ln", self.lethal_sd_ln, 0.0, 2.0)?;
+        check(
+            "alpha_population_multiplier",
+            self.alpha_population_multiplier,
+            0.01,
+            10.0,
+        )?;
+        check("salvage_fraction", self.salvage_fraction, 0.0, 1.0)?;
+        check(
+            "salvage_log_kill_per_cycle",
+            self.salvage_log_kill_per_cycle,
+            0.0,
+            20.0,
+        )?;
         for (name, (lo, hi), max) in [
             ("partial_extent", self.partial_extent, 1.0),
             ("complete_extent", self.complete_extent, 2.0),
@@ -195,6 +230,9 @@ pub struct VirtualGbmPatient {
     /// scaled by [`super::CourseOptions::scan_window_days`]. 0 = on schedule.
     #[serde(default)]
     pub scan_offset: f64,
+    /// Treated at first progression ([`GbmPopulation::salvage_fraction`]).
+    #[serde(default)]
+    pub salvage: bool,
 }
 
 /// Patients `0..n` of a cohort: patient `i` depends only on `(seed, i)` (a
@@ -257,6 +295,7 @@ pub fn sample_patients(
                 * (pop.diffusion_sd_ln * z()).exp())
             .clamp(1e-3, 5.0);
             let alpha_per_gy = LqParams::prior_alpha_for_rho(rho_per_day)
+                * pop.alpha_population_multiplier
                 * (ALPHA_PRIOR_LOG_SD * z()).exp()
                 * if mgmt_methylated {
                     pop.alpha_multiplier_methylated
@@ -284,8 +323,9 @@ pub fn sample_patients(
                 tmz_log_kill_per_mg_m2,
                 // alive at diagnosis: the lethal burden exceeds the pre-operative one
                 lethal_volume_cm3: lethal_volume_cm3.max(1.2 * preop_volume_cm3),
-                // drawn last, so adding it left every earlier draw unchanged
+                // drawn last, so adding them left every earlier draw unchanged
                 scan_offset: 2.0 * u(z()) - 1.0,
+                salvage: u(z()) < pop.salvage_fraction,
             })
         })
         .collect()
