@@ -14,7 +14,10 @@
 //!   of patients is treated — [`SALVAGE_CYCLES`] log-kills every [`SALVAGE_CYCLE_DAYS`]
 //!   days (the lomustine cycle), the first the day after the scan. One kill stands for
 //!   second-line chemotherapy, re-resection and re-irradiation alike; its size is
-//!   fitted to the survival after progression of treated patients. Untreated patients'
+//!   fitted to the survival after progression of treated patients and scaled by the
+//!   temozolomide MGMT factor of the tumour (second-line chemotherapy is mostly
+//!   alkylating; temozolomide rechallenge in DIRECTOR, Weller et al. 2015, Clin Cancer
+//!   Res 21:2057: 6-month PFS 39.7 % methylated vs 6.9 % unmethylated). Untreated patients'
 //!   survival after progression is held out (supportive care only: 3.1 months).
 //! * **Progression** (Macdonald 1990 / RANO 2010): on a scan (the first `28` days after
 //!   radiotherapy, then every `scan_every_days`; each patient's visits shifted within
@@ -228,8 +231,15 @@ pub fn simulate_course(
 ) -> Result<Course> {
     arm.validate()?;
     opts.validate()?;
-    let (alpha_beta_gy, salvage_log_kill_per_cycle) =
-        (pop.alpha_beta_gy, pop.salvage_log_kill_per_cycle);
+    let alpha_beta_gy = pop.alpha_beta_gy;
+    // second-line therapy is mostly alkylating (lomustine, temozolomide rechallenge):
+    // the same MGMT factor as temozolomide
+    let salvage_log_kill = pop.salvage_log_kill_per_cycle
+        * if p.mgmt_methylated {
+            pop.tmz_factor_methylated
+        } else {
+            pop.tmz_factor_unmethylated
+        };
     let n = (opts.outer_radius_mm / opts.dr_mm).round() as usize;
     let mut tumour = RadialTumour::new(n, opts.dr_mm)?;
     let (d, rho) = (p.diffusion_mm2_per_day, p.rho_per_day);
@@ -270,7 +280,7 @@ pub fn simulate_course(
                 if since.is_multiple_of(SALVAGE_CYCLE_DAYS)
                     && since / SALVAGE_CYCLE_DAYS < SALVAGE_CYCLES
                 {
-                    tumour.kill((-salvage_log_kill_per_cycle).exp());
+                    tumour.kill((-salvage_log_kill).exp());
                 }
             }
             Some(_) => {}

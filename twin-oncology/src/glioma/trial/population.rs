@@ -65,7 +65,8 @@ pub struct GbmPopulation {
     /// The same value for every trial (no trial's salvage rates were found).
     pub salvage_fraction: f64,
     /// Log-kill of one salvage cycle ([`super::course::SALVAGE_CYCLES`] cycles every
-    /// [`super::course::SALVAGE_CYCLE_DAYS`] days from the progression scan); FITTED so
+    /// [`super::course::SALVAGE_CYCLE_DAYS`] days from the progression scan) before the
+    /// tumour's MGMT factor (`tmz_factor_methylated` / `_unmethylated`); FITTED so
     /// that the median survival after progression of treated patients in Stupp's
     /// temozolomide arm is 8.6 months (Franceschi et al. 2015, J Neurooncol 121:399:
     /// 232 patients given chemotherapy at progression after radiotherapy +
@@ -90,16 +91,16 @@ impl Default for GbmPopulation {
             rho_median_per_day: 0.03,
             rho_sd_ln: 0.6,
             alpha_beta_gy: 10.0,
-            alpha_multiplier_methylated: 2.822,
+            alpha_multiplier_methylated: 3.246,
             tmz_log_kill_per_mg_m2: 1.96e-4,
-            tmz_factor_methylated: 4.145,
-            tmz_factor_unmethylated: 0.1725,
-            lethal_volume_cm3_at_56: 224.8,
-            lethal_ln_per_decade: -0.533,
+            tmz_factor_methylated: 4.425,
+            tmz_factor_unmethylated: 0.2472,
+            lethal_volume_cm3_at_56: 282.4,
+            lethal_ln_per_decade: -0.455,
             lethal_sd_ln: 0.3,
-            alpha_population_multiplier: 0.2447,
+            alpha_population_multiplier: 0.1118,
             salvage_fraction: 0.605,
-            salvage_log_kill_per_cycle: 1.057,
+            salvage_log_kill_per_cycle: 0.4996,
             partial_extent: (0.5, 0.95),
             complete_extent: (1.0, 1.25),
         }
