@@ -96,6 +96,17 @@ fn patient(rho: f64) -> VirtualGbmPatient {
     }
 }
 
+/// Radiotherapy 60 Gy in 30 fractions, no temozolomide.
+fn rt_60_over_30() -> GbmArm {
+    GbmArm {
+        name: "60/30".into(),
+        rt_fractions: 30,
+        rt_dose_per_fraction_gy: 2.0,
+        tmz_concomitant_mg_m2: 0.0,
+        tmz_adjuvant_cycles: 0,
+    }
+}
+
 #[test]
 fn uniform_kill_shifts_a_pulled_front_back_by_l_over_lambda() {
     // Fisher–KPP fronts are pulled: multiplying the density by e^{−L} everywhere scales
@@ -173,13 +184,7 @@ fn a_visit_window_shifts_every_scan_of_the_patient() {
     // Progression is only seen on a scan: first 28 days after the last fraction plus the
     // patient's offset (scan_offset × window), then every 91 days. The progression day
     // must sit on that patient's grid, and a zero window puts everyone on schedule.
-    let arm = GbmArm {
-        name: "60/30".into(),
-        rt_fractions: 30,
-        rt_dose_per_fraction_gy: 2.0,
-        tmz_concomitant_mg_m2: 0.0,
-        tmz_adjuvant_cycles: 0,
-    };
+    let arm = rt_60_over_30();
     let opts = CourseOptions::default();
     let on_time = CourseOptions {
         scan_window_days: 0,
@@ -221,13 +226,7 @@ fn salvage_acts_only_after_the_progression_scan() {
     // of L logs delays death by at least L/(2ρ) (a pulled front, test above) and at most
     // the logistic return of a saturated voxel to the T1-Gd level θ = 0.8:
     // (logit θ − logit e^{−L})/ρ = (ln 4 + L + ln(1 − e^{−L}))/ρ.
-    let arm = GbmArm {
-        name: "60/30".into(),
-        rt_fractions: 30,
-        rt_dose_per_fraction_gy: 2.0,
-        tmz_concomitant_mg_m2: 0.0,
-        tmz_adjuvant_cycles: 0,
-    };
+    let arm = rt_60_over_30();
     let opts = CourseOptions::default();
     let rho = 0.03;
     // the patient is MGMT-unmethylated: the salvage kill carries the unmethylated factor
