@@ -313,6 +313,12 @@ fn bad_inputs_are_errors() {
             .to_string()
             .contains("lethal_volume_cm3_at_56")
     );
+    let no_salvage_kill = GbmPopulation {
+        salvage_log_kill_per_cycle: f64::NAN,
+        ..GbmPopulation::default()
+    };
+    let e = simulate_course(&patient(0.03), &ok_arm, &no_salvage_kill, &opts).unwrap_err();
+    assert!(e.to_string().contains("salvage_log_kill_per_cycle"), "{e}");
 }
 
 // ---------- trials ----------

@@ -231,6 +231,7 @@ pub fn simulate_course(
 ) -> Result<Course> {
     arm.validate()?;
     opts.validate()?;
+    pop.validate()?;
     let alpha_beta_gy = pop.alpha_beta_gy;
     // second-line therapy is mostly alkylating (lomustine, temozolomide rechallenge):
     // the same MGMT factor as temozolomide
