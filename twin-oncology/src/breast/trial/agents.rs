@@ -247,6 +247,20 @@ impl Agent {
         matches!(self, Agent::AromataseInhibitor | Agent::Fulvestrant)
     }
 
+    /// Agents of the oestrogen-receptor axis (endocrine therapy and the oral
+    /// targeted agents given with it: CDK4/6 and PI3Kα inhibitors), whose patient
+    /// sensitivity has its own between-patient spread
+    /// ([`super::Efficacy::endocrine_axis_sensitivity_omega`]).
+    pub fn endocrine_axis(self) -> bool {
+        matches!(
+            self,
+            Agent::AromataseInhibitor
+                | Agent::Fulvestrant
+                | Agent::Cdk46Inhibitor
+                | Agent::Alpelisib
+        )
+    }
+
     /// Classic cytotoxic chemotherapy, whose activity falls with each earlier
     /// line of chemotherapy for metastatic disease (the factor is fitted, see
     /// [`super::Efficacy`]).

@@ -174,9 +174,14 @@ impl VirtualMbcPatient {
         self.biomarkers.prior_endocrine_progression
             && self.u_endocrine_resistance < e.endocrine_resistant_fraction
     }
-    /// Sensitivity multiplier of `agent`.
+    /// Sensitivity multiplier of `agent` (the spread of its drug class).
     pub fn sensitivity(&self, e: &Efficacy, agent: Agent) -> f64 {
-        (e.sensitivity_omega * self.z_sensitivity[agent.index()]).exp()
+        let omega = if agent.endocrine_axis() {
+            e.endocrine_axis_sensitivity_omega
+        } else {
+            e.sensitivity_omega
+        };
+        (omega * self.z_sensitivity[agent.index()]).exp()
     }
 }
 
