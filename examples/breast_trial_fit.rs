@@ -16,13 +16,14 @@ use std::error::Error;
 use std::path::PathBuf;
 
 /// Every trial spec, fitting sources first, then the held-out trials.
-const TRIALS: [&str; 20] = [
+const TRIALS: [&str; 21] = [
     "e2100",
     "m77001",
     "avado",
     "monaleesa2",
     "falcon",
     "paloma3",
+    "monarch1",
     "solar1_pik3ca",
     "ribbon1_capecitabine",
     "olympiad",
@@ -108,6 +109,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         "  endocrine_axis_sensitivity_omega: {:.4}  <- MONALEESA-2 hazard ratio",
         e.endocrine_axis_sensitivity_omega
     );
+    println!(
+        "  endocrine_axis_lambda_median_per_day: {:.6}  <- MONALEESA-2 letrozole response rate",
+        e.endocrine_axis_lambda_median_per_day
+    );
     for a in &e.kill_per_day {
         println!(
             "  {:?}: {:.6} /day  <- {}",
@@ -121,6 +126,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!(
         "  chemo_line_factor: {:.4}  <- OlympiAD physician's choice",
         e.chemo_line_factor
+    );
+    println!(
+        "  cdk46_without_endocrine_multiplier: {:.4}  <- MONARCH-1 abemaciclib alone",
+        e.cdk46_without_endocrine_multiplier
     );
     println!(
         "  her2_positive_deruxtecan_multiplier: {:.4}  <- DESTINY-Breast03 trastuzumab deruxtecan",
@@ -228,6 +237,20 @@ fn fit_all(
     )?;
     fit_agent_to_arm(m77001, 1, Agent::Trastuzumab, e)?;
     let monaleesa2 = &specs["monaleesa2"];
+    // The oestrogen-receptor axis's resistance rate with the aromatase inhibitor
+    // jointly on MONALEESA-2's letrozole arm: for each λ the inhibitor reproduces the
+    // median; λ is then chosen to reproduce the response rate (a slower λ needs less
+    // kill for the same median, so shallower nadirs and fewer responses).
+    let target_orr = monaleesa2.arms[0].reported_response_rate.unwrap_or(0.37);
+    let (mut lo, mut hi) = ((1e-4f64).ln(), (0.05f64).ln());
+    for _ in 0..20 {
+        let mid = 0.5 * (lo + hi);
+        e.endocrine_axis_lambda_median_per_day = mid.exp();
+        fit_agent_to_arm(monaleesa2, 0, Agent::AromataseInhibitor, e)?;
+        let orr = run_mbc_trial(monaleesa2, e)?.arms[0].response_rate;
+        if orr < target_orr { lo = mid } else { hi = mid }
+    }
+    e.endocrine_axis_lambda_median_per_day = (0.5 * (lo + hi)).exp();
     fit_agent_to_arm(monaleesa2, 0, Agent::AromataseInhibitor, e)?;
     fit_agent_to_arm(monaleesa2, 1, Agent::Cdk46Inhibitor, e)?;
     fit_agent_to_arm(&specs["falcon"], 1, Agent::Fulvestrant, e)?;
@@ -239,6 +262,15 @@ fn fit_all(
         e,
         |e, v| e.endocrine_resistant_fraction = 1.0 - v,
         ((1e-3f64).ln(), 0.0),
+    )?;
+    // The CDK4/6 inhibitor without an acting endocrine partner on MONARCH-1's
+    // abemaciclib-alone arm (after endocrine progression, so it needs the share).
+    fit_to_median(
+        &specs["monarch1"],
+        0,
+        e,
+        |e, v| e.cdk46_without_endocrine_multiplier = v,
+        ((1e-3f64).ln(), (2.0f64).ln()),
     )?;
     fit_agent_to_arm(&specs["solar1_pik3ca"], 1, Agent::Alpelisib, e)?;
     fit_agent_to_arm(&specs["ribbon1_capecitabine"], 0, Agent::Capecitabine, e)?;

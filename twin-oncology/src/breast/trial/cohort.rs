@@ -164,9 +164,22 @@ impl VirtualMbcPatient {
         };
         e.kl_median_per_day * her2 * (e.kl_omega * self.z_kl).exp()
     }
-    /// λ of this patient, 1/day.
+    /// λ of this patient for agents outside the oestrogen-receptor axis, 1/day.
     pub fn lambda_per_day(&self, e: &Efficacy) -> f64 {
         e.lambda_median_per_day * (e.lambda_omega * self.z_lambda).exp()
+    }
+    /// λ of this patient for the oestrogen-receptor axis's agents, 1/day (the same
+    /// deviate: a tumour quick to resist one class is quick to resist the other).
+    pub fn axis_lambda_per_day(&self, e: &Efficacy) -> f64 {
+        e.endocrine_axis_lambda_median_per_day * (e.lambda_omega * self.z_lambda).exp()
+    }
+    /// λ that wanes `agent`'s kill, 1/day.
+    pub fn lambda_of(&self, e: &Efficacy, agent: Agent) -> f64 {
+        if agent.endocrine_axis() {
+            self.axis_lambda_per_day(e)
+        } else {
+            self.lambda_per_day(e)
+        }
     }
     /// Whether the tumour no longer responds to endocrine therapy (it progressed
     /// on it, and its deviate falls in the population's resistant share).

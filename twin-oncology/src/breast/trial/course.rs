@@ -1,6 +1,7 @@
 //! One patient's course on one arm, in closed form: the Claret model with the
-//! arm's total kill rate, `ln y(t)/y₀ = KL·t − K·(1 − e^{−λt})/λ` (constant
-//! average exposure), progression when the sum of diameters reaches
+//! arm's kill rates, `ln y(t)/y₀ = KL·t − Σ K·(1 − e^{−λt})/λ` (constant
+//! average exposure; one term for the oestrogen-receptor axis's agents, one for the
+//! rest, each with its resistance rate λ), progression when the sum of diameters reaches
 //! `max(1.2 × nadir, nadir + 5 mm)` (RECIST 1.1), seen at the first scan after.
 
 use super::agents::{Agent, Ki67Group, Therapy};
@@ -24,28 +25,45 @@ pub struct MbcCourse {
     pub responded: bool,
 }
 
-/// The patient's total kill rate on an arm at the start of the line, 1/day: the
-/// sum over agents that act on the tumour of kill × dose ratio × sensitivity
+/// The patient's kill rates on an arm at the start of the line, 1/day, split by
+/// the resistance rate that wanes them: agents of the oestrogen-receptor axis
+/// ([`Agent::endocrine_axis`]) and every other agent.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ArmKill {
+    /// Summed kill of the agents outside the axis, 1/day (waning at the patient's λ).
+    pub other_per_day: f64,
+    /// Summed kill of the axis's agents, 1/day (waning at the patient's axis λ).
+    pub axis_per_day: f64,
+}
+
+/// The patient's kill rates on an arm at the start of the line: for each agent
+/// that acts on the tumour, kill × dose ratio × sensitivity
 /// (none from endocrine agents if the tumour is endocrine-resistant, none from an
-/// aromatase inhibitor if it is ESR1-mutant; ×
-/// `e^{−λ·days}` for days of earlier exposure to the same agent, × the
-/// chemotherapy-line factor per earlier line and the triple-negative subtype's
-/// multiplier for cytotoxic agents, × the Ki-67 group's multiplier for endocrine
-/// agents, × the HER2-positive multiplier for trastuzumab deruxtecan).
-pub fn arm_kill_per_day(p: &VirtualMbcPatient, arm: &[Therapy], e: &Efficacy) -> Result<f64> {
-    let lambda = p.lambda_per_day(e);
-    arm.iter().try_fold(0.0, |sum, t| {
-        if !t.agent.acts_on(&p.biomarkers) {
-            return Ok(sum);
-        }
-        let b = &p.biomarkers;
+/// aromatase inhibitor if it is ESR1-mutant; × `e^{−λ·days}` for days of earlier
+/// exposure to the same agent, at the agent's λ; × the chemotherapy-line factor per
+/// earlier line and the triple-negative subtype's multiplier for cytotoxic agents,
+/// × the Ki-67 group's multiplier for endocrine agents, × the HER2-positive
+/// multiplier for trastuzumab deruxtecan, × the without-endocrine multiplier for a
+/// CDK4/6 inhibitor when no endocrine agent of the arm acts on the tumour), summed
+/// within each resistance class.
+pub fn arm_kill_per_day(p: &VirtualMbcPatient, arm: &[Therapy], e: &Efficacy) -> Result<ArmKill> {
+    let mut kill = ArmKill {
+        other_per_day: 0.0,
+        axis_per_day: 0.0,
+    };
+    let b = &p.biomarkers;
+    let acts = |t: &Therapy| {
         let resistant = (t.agent.endocrine() && p.endocrine_resistant(e))
             || (t.agent.weakened_by_esr1() && b.esr1_mutant);
-        if resistant {
-            return Ok(sum);
+        t.agent.acts_on(b) && !resistant
+    };
+    let endocrine_acts = arm.iter().any(|t| t.agent.endocrine() && acts(t));
+    for t in arm {
+        if !acts(t) {
+            continue;
         }
         let k = t.agent.index();
-        let carried = (-lambda * p.prior_exposure_days[k]).exp();
+        let carried = (-p.lambda_of(e, t.agent) * p.prior_exposure_days[k]).exp();
         let biology = if t.agent.cytotoxic() {
             let subtype = b
                 .tnbc_subtype
@@ -59,19 +77,86 @@ pub fn arm_kill_per_day(p: &VirtualMbcPatient, arm: &[Therapy], e: &Efficacy) ->
         } else {
             1.0
         };
-        let her2_level = if t.agent == Agent::TrastuzumabDeruxtecan && b.her2_positive {
-            e.her2_positive_deruxtecan_multiplier
-        } else {
-            1.0
+        let partner = match t.agent {
+            Agent::TrastuzumabDeruxtecan if b.her2_positive => {
+                e.her2_positive_deruxtecan_multiplier
+            }
+            Agent::Cdk46Inhibitor if !endocrine_acts => e.cdk46_without_endocrine_multiplier,
+            _ => 1.0,
         };
-        Ok(sum
-            + e.kill(t.agent)?
-                * t.dose_ratio()?
-                * p.sensitivity(e, t.agent)
-                * carried
-                * biology
-                * her2_level)
-    })
+        let rate = e.kill(t.agent)?
+            * t.dose_ratio()?
+            * p.sensitivity(e, t.agent)
+            * carried
+            * biology
+            * partner;
+        if t.agent.endocrine_axis() {
+            kill.axis_per_day += rate;
+        } else {
+            kill.other_per_day += rate;
+        }
+    }
+    Ok(kill)
+}
+
+/// The Claret curve of one patient on one arm: growth KL and two kill terms, each
+/// waning at its own resistance rate.
+#[derive(Debug, Clone, Copy)]
+struct Curve {
+    kl: f64,
+    kill: ArmKill,
+    lambda_other: f64,
+    lambda_axis: f64,
+}
+
+impl Curve {
+    fn new(p: &VirtualMbcPatient, arm: &[Therapy], e: &Efficacy) -> Result<Self> {
+        Ok(Self {
+            kl: p.kl_per_day(e),
+            kill: arm_kill_per_day(p, arm, e)?,
+            lambda_other: p.lambda_per_day(e),
+            lambda_axis: p.axis_lambda_per_day(e),
+        })
+    }
+
+    /// `ln y(t)/y₀ = KL·t − Σ K·(1 − e^{−λt})/λ` (constant average exposure).
+    fn log_ratio(&self, t: f64) -> f64 {
+        let waned = |k: f64, lambda: f64| k * (-(-lambda * t).exp_m1()) / lambda;
+        self.kl * t
+            - waned(self.kill.other_per_day, self.lambda_other)
+            - waned(self.kill.axis_per_day, self.lambda_axis)
+    }
+
+    /// Kill rate at `t`, 1/day (decreasing in `t`).
+    fn kill_at(&self, t: f64) -> f64 {
+        self.kill.other_per_day * (-self.lambda_other * t).exp()
+            + self.kill.axis_per_day * (-self.lambda_axis * t).exp()
+    }
+
+    /// Time of the nadir, days: where the waning kill equals KL (0 if it never
+    /// exceeds it). With one class it is `ln(K/KL)/λ`; with two, bisection between
+    /// 0 and the bound that the slower λ gives.
+    fn nadir_days(&self) -> f64 {
+        let k0 = self.kill_at(0.0);
+        if k0 <= self.kl {
+            return 0.0;
+        }
+        let lambda_min = match (self.kill.other_per_day > 0.0, self.kill.axis_per_day > 0.0) {
+            (true, false) => return (k0 / self.kl).ln() / self.lambda_other,
+            (false, true) => return (k0 / self.kl).ln() / self.lambda_axis,
+            _ => self.lambda_other.min(self.lambda_axis),
+        };
+        let (mut a, mut b) = (0.0, (k0 / self.kl).ln() / lambda_min);
+        while b - a > 1e-6 {
+            let m = 0.5 * (a + b);
+            if self.kill_at(m) > self.kl {
+                a = m
+            } else {
+                b = m
+            }
+        }
+        0.5 * (a + b)
+    }
 }
 
 /// `ln y(t)/y₀` of patient `p` on `arm` at `t_days` after the start of the line.
@@ -81,17 +166,7 @@ pub fn log_size_ratio(
     e: &Efficacy,
     t_days: f64,
 ) -> Result<f64> {
-    Ok(log_ratio(
-        t_days,
-        p.kl_per_day(e),
-        arm_kill_per_day(p, arm, e)?,
-        p.lambda_per_day(e),
-    ))
-}
-
-/// `ln y(t)/y₀` of the Claret model with constant kill `k`.
-fn log_ratio(t: f64, kl: f64, k: f64, lambda: f64) -> f64 {
-    kl * t - k * (-(-lambda * t).exp_m1()) / lambda
+    Ok(Curve::new(p, arm, e)?.log_ratio(t_days))
 }
 
 /// First `t` in `[a, b]` with `f(t) ≥ target` for `f` increasing on it (bisection to 1e-3 day).
@@ -114,11 +189,9 @@ pub fn simulate(
     e: &Efficacy,
     scan_interval_days: f64,
 ) -> Result<MbcCourse> {
-    let (kl, lambda) = (p.kl_per_day(e), p.lambda_per_day(e));
-    let k = arm_kill_per_day(p, arm, e)?;
-    let f = |t: f64| log_ratio(t, kl, k, lambda);
-    // Nadir at t* = ln(K/KL)/λ when the kill outpaces growth, else at 0.
-    let t_nadir = if k > kl { (k / kl).ln() / lambda } else { 0.0 };
+    let curve = Curve::new(p, arm, e)?;
+    let f = |t: f64| curve.log_ratio(t);
+    let t_nadir = curve.nadir_days();
     let nadir_mm = p.baseline_mm * f(t_nadir).exp();
     let rise =
         ((1.0 + PD_INCREASE_FRACTION) * nadir_mm).max(nadir_mm + PD_MIN_INCREASE_MM) / nadir_mm;

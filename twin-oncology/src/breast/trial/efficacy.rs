@@ -20,7 +20,16 @@ pub struct Efficacy {
     pub her2_growth_multiplier: f64,
     /// Median resistance rate λ, 1/day (Claret 2014 typical 0.0193).
     pub lambda_median_per_day: f64,
-    /// Log-SD of λ (0.6, assumed).
+    /// Median resistance rate of the oestrogen-receptor axis's agents
+    /// ([`Agent::endocrine_axis`]), 1/day, fitted jointly with the aromatase
+    /// inhibitor's kill to MONALEESA-2's letrozole arm: median PFS and response rate
+    /// in measurable disease (37.1 %, Hortobagyi 2016 NEJM 375:1738). With the
+    /// chemotherapy λ every tumour whose endocrine kill outpaced its growth shrank
+    /// deeply (first-line response 0.99–1.00 against ~0.4 reported): endocrine
+    /// therapy holds tumours stable for long rather than shrinking them fast.
+    #[serde(default = "default_axis_lambda")]
+    pub endocrine_axis_lambda_median_per_day: f64,
+    /// Log-SD of λ (0.6, assumed; the same deviate for both classes).
     pub lambda_omega: f64,
     /// Log-SD of each agent's patient sensitivity, for agents outside the
     /// oestrogen-receptor axis (fitted to AVADO's hazard ratio).
@@ -29,9 +38,8 @@ pub struct Efficacy {
     /// ([`Agent::endocrine_axis`]), fitted to MONALEESA-2's hazard ratio. With one
     /// spread for every agent (fitted to AVADO, 1.45) the CDK4/6 trials' hazard
     /// ratios were too weak (MONALEESA-2 0.75, PALOMA-2 0.72) although their medians
-    /// were right: the spread of first-line endocrine PFS was too wide. Weakly
-    /// identified: MONALEESA-2's HR z is 0.83–1.0 for spreads 0.13–0.32 and is never
-    /// reached (the growth-rate and resistance spreads remain).
+    /// were right: the spread of first-line endocrine PFS was too wide. MONALEESA-2's
+    /// HR z is 0.02 at the fitted 0.12, 0.05–0.16 over 0.09–0.16 and 1.26 at 0.56.
     #[serde(default = "default_endocrine_axis_omega")]
     pub endocrine_axis_sensitivity_omega: f64,
     /// Log-SD of the baseline sum of diameters around the trial's median (0.5, assumed).
@@ -78,6 +86,21 @@ pub struct Efficacy {
     /// (an ADC's payload delivery grows with HER2 expression).
     #[serde(default = "one")]
     pub her2_positive_deruxtecan_multiplier: f64,
+    /// Multiplier of the CDK4/6 inhibitor's kill when no endocrine agent of the arm
+    /// acts on the tumour (none given, or the tumour is endocrine-resistant), fitted
+    /// to MONARCH-1's abemaciclib-alone arm (Dickler 2017, Clin Cancer Res 23:5218:
+    /// median PFS 6.0 months after endocrine and chemotherapy). CDK4/6 inhibitors act
+    /// through oestrogen-driven cyclin D1; alone they are modest (MONARCH-1 response
+    /// 19.7 %). With the axis's slow resistance and no such factor, the
+    /// endocrine-resistant tumours of a pretreated cohort were held by the CDK4/6
+    /// inhibitor alone for years (PALOMA-3's palbociclib arm 17.7 months vs 11.2).
+    #[serde(default = "one")]
+    pub cdk46_without_endocrine_multiplier: f64,
+}
+
+/// λ before it was split by drug class (Claret 2014 typical).
+fn default_axis_lambda() -> f64 {
+    0.0193
 }
 
 /// The spread before it was split by drug class (one value for every agent).
@@ -207,6 +230,12 @@ impl Efficacy {
             1.0,
         )?;
         range(
+            "endocrine_axis_lambda_median_per_day",
+            self.endocrine_axis_lambda_median_per_day,
+            1e-6,
+            1.0,
+        )?;
+        range(
             "her2_growth_multiplier",
             self.her2_growth_multiplier,
             0.1,
@@ -228,6 +257,12 @@ impl Efficacy {
             range("kill_per_day", e.kill_per_day, 0.0, 1.0)?;
         }
         range("chemo_line_factor", self.chemo_line_factor, 1e-3, 1.0)?;
+        range(
+            "cdk46_without_endocrine_multiplier",
+            self.cdk46_without_endocrine_multiplier,
+            0.0,
+            10.0,
+        )?;
         range(
             "her2_positive_deruxtecan_multiplier",
             self.her2_positive_deruxtecan_multiplier,
@@ -252,7 +287,9 @@ impl Efficacy {
     /// (each to the one arm named in `fitted_to`; KL with paclitaxel to E2100's
     /// control median and response rate; the HER2 growth multiplier to M77001's
     /// docetaxel arm; the sensitivity spread to AVADO's hazard ratio and the
-    /// oestrogen-receptor axis's spread to MONALEESA-2's; the
+    /// oestrogen-receptor axis's spread to MONALEESA-2's, and the axis's resistance
+    /// rate with the aromatase inhibitor to its letrozole arm's median and response
+    /// rate; the CDK4/6 inhibitor's without-endocrine multiplier to MONARCH-1; the
     /// endocrine-resistant share to PALOMA-3's fulvestrant arm; capecitabine to
     /// RIBBON-1's placebo arm; the chemotherapy-line factor to OlympiAD's
     /// physician's-choice arm; olaparib and sacituzumab to OlympiAD's and ASCENT's
@@ -274,9 +311,10 @@ impl Efficacy {
             kl_omega: 0.8,
             her2_growth_multiplier: 1.576_170_638,
             lambda_median_per_day: 0.0193,
+            endocrine_axis_lambda_median_per_day: 0.001_961_795,
             lambda_omega: 0.6,
             sensitivity_omega: 1.454_378_509,
-            endocrine_axis_sensitivity_omega: 0.181_448_209,
+            endocrine_axis_sensitivity_omega: 0.118_759_493,
             baseline_omega: 0.5,
             kill_per_day: vec![
                 effect(
@@ -301,22 +339,22 @@ impl Efficacy {
                 ),
                 effect(
                     Agent::AromataseInhibitor,
-                    0.068_202_158,
+                    0.004_917_585,
                     "MONALEESA-2 letrozole",
                 ),
                 effect(
                     Agent::Cdk46Inhibitor,
-                    0.029_126_605,
+                    0.003_635_250,
                     "MONALEESA-2 letrozole + ribociclib",
                 ),
                 effect(
                     Agent::Fulvestrant,
-                    0.065_476_322,
+                    0.004_884_742,
                     "FALCON fulvestrant 500 mg",
                 ),
                 effect(
                     Agent::Alpelisib,
-                    0.024_501_943,
+                    0.001_824_431,
                     "SOLAR-1 PIK3CA-mutant cohort fulvestrant + alpelisib",
                 ),
                 effect(
@@ -336,7 +374,7 @@ impl Efficacy {
                 ),
                 effect(
                     Agent::TrastuzumabDeruxtecan,
-                    0.030_102_031,
+                    0.030_102_033,
                     "DESTINY-Breast04 HR-positive cohort trastuzumab deruxtecan 5.4 mg/kg q3w",
                 ),
                 effect(
@@ -345,16 +383,17 @@ impl Efficacy {
                     "DESTINY-Breast03 trastuzumab emtansine 3.6 mg/kg q3w",
                 ),
             ],
-            endocrine_resistant_fraction: 0.617_350_246,
+            endocrine_resistant_fraction: 0.518_037_107,
             chemo_line_factor: 0.218_527_204,
             her2_positive_deruxtecan_multiplier: 4.287_018_594,
+            cdk46_without_endocrine_multiplier: 0.615_760_620,
             tnbc_subtype_chemo_multiplier: [
-                2.176_214_767,
-                1.090_710_385,
-                0.711_052_753,
-                0.347_514_800,
+                2.176_214_862,
+                1.090_710_417,
+                0.711_052_779,
+                0.347_514_812,
             ],
-            ki67_endocrine_multiplier: [1.576_185_496, 1.051_111_068, 0.818_127_954],
+            ki67_endocrine_multiplier: [2.065_786_266, 1.067_075_153, 0.816_687_950],
         }
     }
 }
