@@ -188,6 +188,7 @@
 //! | SOLAR-1 non-mutant | PFS HR | 0.85 (0.58–1.25) | 1.00 | inside CI (no effect without PIK3CA) |
 //! | TAX 311 (one earlier line, assumed) | paclitaxel 175 q3w / docetaxel 100 q3w | 3.6 / 5.7 | 3.8 / 5.1 | within 20 % |
 //! | TAX 311 | HR docetaxel vs paclitaxel | 0.61 (0.50–0.75) | 0.65 | inside CI |
+//! | TAX 311 (`tests/breast_toxicity.rs`; Friberg/Kloft marrow model, not fitted) | grade ≥ 3 neutropenia, 4 cycles, docetaxel / paclitaxel | "greater for docetaxel" (93.3 / 54.5 % recalled, unverified) | 0.98 / 0.38 | direction right; gap too wide against the recalled rates |
 //! | RIBBON-1 capecitabine | + bevacizumab; HR | 8.6; 0.69 (0.56–0.84) | 7.8; 0.67 | within 20 %, inside CI |
 //! | ASCENT | physician's choice; HR | 1.7; 0.41 (0.32–0.52) | 2.7; 0.37 | arm **miss** (even with no kill the model's median is 2.7), HR inside CI |
 //! | FALCON | anastrozole; HR | 13.8; 0.80 (0.64–1.00) | 16.6; 1.01 | **miss** |
