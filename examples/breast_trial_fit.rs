@@ -202,26 +202,47 @@ fn hr_z(spec: &MbcTrialSpec, e: &Efficacy) -> Result<f64, Box<dyn Error>> {
     Ok((hr / rep.hr).ln() / se)
 }
 
+/// Fit a value (set by `set`; bisection on its logarithm over `ln_range`) jointly with
+/// `agent`'s kill on arm 0 of `spec`: for each value the kill reproduces the arm's
+/// median PFS, and the value is chosen so that the arm's response rate is the reported
+/// one (a response rate that rises with the value at a fixed median).
+fn fit_with_response_rate(
+    spec: &MbcTrialSpec,
+    agent: Agent,
+    e: &mut Efficacy,
+    set: impl Fn(&mut Efficacy, f64),
+    ln_range: (f64, f64),
+) -> Result<(), Box<dyn Error>> {
+    let target = spec.arms[0]
+        .reported_response_rate
+        .ok_or("the arm's reported response rate")?;
+    let (mut lo, mut hi) = ln_range;
+    for _ in 0..20 {
+        let mid = 0.5 * (lo + hi);
+        set(e, mid.exp());
+        fit_agent_to_arm(spec, 0, agent, e)?;
+        let orr = run_mbc_trial(spec, e)?.arms[0].response_rate;
+        if orr < target { lo = mid } else { hi = mid }
+    }
+    set(e, (0.5 * (lo + hi)).exp());
+    fit_agent_to_arm(spec, 0, agent, e)?;
+    Ok(())
+}
+
 /// Every value but ω, each fitted to its one arm, in dependency order.
 fn fit_all(
     specs: &std::collections::HashMap<&str, MbcTrialSpec>,
     e: &mut Efficacy,
 ) -> Result<(), Box<dyn Error>> {
     // Growth rate and paclitaxel jointly on E2100's control arm: its median PFS and
-    // response rate (for each KL, paclitaxel reproduces the median; KL is then
-    // chosen to reproduce the response rate).
-    let e2100 = &specs["e2100"];
-    let target_orr = e2100.arms[0].reported_response_rate.unwrap_or(0.2);
-    let (mut lo, mut hi) = ((2e-4f64).ln(), (0.02f64).ln());
-    for _ in 0..20 {
-        let mid = 0.5 * (lo + hi);
-        e.kl_median_per_day = mid.exp();
-        fit_agent_to_arm(e2100, 0, Agent::Paclitaxel, e)?;
-        let orr = run_mbc_trial(e2100, e)?.arms[0].response_rate;
-        if orr < target_orr { lo = mid } else { hi = mid }
-    }
-    e.kl_median_per_day = (0.5 * (lo + hi)).exp();
-    fit_agent_to_arm(e2100, 0, Agent::Paclitaxel, e)?;
+    // response rate.
+    fit_with_response_rate(
+        &specs["e2100"],
+        Agent::Paclitaxel,
+        e,
+        |e, v| e.kl_median_per_day = v,
+        ((2e-4f64).ln(), (0.02f64).ln()),
+    )?;
     let avado = &specs["avado"];
     fit_agent_to_arm(avado, 0, Agent::Docetaxel, e)?;
     fit_agent_to_arm(avado, 1, Agent::Bevacizumab, e)?;
@@ -238,20 +259,15 @@ fn fit_all(
     fit_agent_to_arm(m77001, 1, Agent::Trastuzumab, e)?;
     let monaleesa2 = &specs["monaleesa2"];
     // The oestrogen-receptor axis's resistance rate with the aromatase inhibitor
-    // jointly on MONALEESA-2's letrozole arm: for each λ the inhibitor reproduces the
-    // median; λ is then chosen to reproduce the response rate (a slower λ needs less
-    // kill for the same median, so shallower nadirs and fewer responses).
-    let target_orr = monaleesa2.arms[0].reported_response_rate.unwrap_or(0.37);
-    let (mut lo, mut hi) = ((1e-4f64).ln(), (0.05f64).ln());
-    for _ in 0..20 {
-        let mid = 0.5 * (lo + hi);
-        e.endocrine_axis_lambda_median_per_day = mid.exp();
-        fit_agent_to_arm(monaleesa2, 0, Agent::AromataseInhibitor, e)?;
-        let orr = run_mbc_trial(monaleesa2, e)?.arms[0].response_rate;
-        if orr < target_orr { lo = mid } else { hi = mid }
-    }
-    e.endocrine_axis_lambda_median_per_day = (0.5 * (lo + hi)).exp();
-    fit_agent_to_arm(monaleesa2, 0, Agent::AromataseInhibitor, e)?;
+    // jointly on MONALEESA-2's letrozole arm (a slower λ needs less kill for the same
+    // median, so shallower nadirs and fewer responses).
+    fit_with_response_rate(
+        monaleesa2,
+        Agent::AromataseInhibitor,
+        e,
+        |e, v| e.endocrine_axis_lambda_median_per_day = v,
+        ((1e-4f64).ln(), (0.05f64).ln()),
+    )?;
     fit_agent_to_arm(monaleesa2, 1, Agent::Cdk46Inhibitor, e)?;
     fit_agent_to_arm(&specs["falcon"], 1, Agent::Fulvestrant, e)?;
     // Endocrine-resistant share on PALOMA-3's fulvestrant arm (all progressed on
