@@ -43,8 +43,12 @@ pub struct HazardRatio {
 }
 
 /// Kaplan–Meier median of `time` (days) in months, with the Brookmeyer–Crowley
-/// interval: the times where the pointwise 95 % band's ends cross 0.5.
+/// interval: the times where the pointwise 95 % band's ends cross 0.5;
+/// [`MedianMonths::EMPTY`] for no patients (a subgroup may have none).
 pub fn median_months(time: &[f64], event: &[bool]) -> Result<MedianMonths> {
+    if time.is_empty() && event.is_empty() {
+        return Ok(MedianMonths::EMPTY);
+    }
     let km = kaplan_meier(time, event, 0.95)
         .map_err(|e| OncologyError::invalid("Kaplan-Meier", e, "valid survival data"))?;
     let first = |v: &[f64]| {
@@ -70,4 +74,21 @@ pub fn cox_hr(rows: Vec<Vec<f64>>, time: Vec<f64>, event: Vec<bool>) -> Result<H
         lo: (b.estimate - z * b.se).exp(),
         hi: (b.estimate + z * b.se).exp(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Four events at 1, 2, 3, 4 months and no censoring: the Kaplan–Meier curve is
+    /// 0.75, 0.5, 0.25, 0 and the median is the first time it reaches 0.5 (2 months);
+    /// no patients give the empty summary, not an error.
+    #[test]
+    fn median_of_an_uncensored_sample_and_of_none() {
+        let t: Vec<f64> = (1..=4).map(|k| k as f64 * DAYS_PER_MONTH).collect();
+        let m = median_months(&t, &[true; 4]).unwrap();
+        assert!((m.median.unwrap() - 2.0).abs() < 1e-12);
+        assert_eq!(median_months(&[], &[]).unwrap(), MedianMonths::EMPTY);
+        assert!(median_months(&[1.0], &[]).is_err());
+    }
 }

@@ -169,14 +169,6 @@ pub fn run_gbm_trial(spec: &GbmTrialSpec, pop: &GbmPopulation) -> Result<GbmTria
 }
 
 fn summarise(c: &[Course], rows: &[usize], years: &[f64]) -> Result<GbmArmSummary> {
-    if rows.is_empty() {
-        return Ok(GbmArmSummary {
-            n: 0,
-            os: MedianMonths::EMPTY,
-            pfs: MedianMonths::EMPTY,
-            os_at_years: vec![f64::NAN; years.len()],
-        });
-    }
     let os_t: Vec<f64> = rows.iter().map(|&i| c[i].os_days).collect();
     let os_e: Vec<bool> = rows.iter().map(|&i| c[i].died).collect();
     let pfs_t: Vec<f64> = rows.iter().map(|&i| c[i].pfs_days).collect();
@@ -187,6 +179,7 @@ fn summarise(c: &[Course], rows: &[usize], years: &[f64]) -> Result<GbmArmSummar
         os: median_months(&os_t, &os_e)?,
         pfs: median_months(&pfs_t, &pfs_e)?,
         // no censoring before the end of follow-up: the fraction alive is the KM value
+        // (NaN for an empty subgroup)
         os_at_years: years
             .iter()
             .map(|y| os_t.iter().filter(|&&t| t > y * 365.25).count() as f64 / n)
@@ -202,11 +195,7 @@ fn after_progression(patients: &[VirtualGbmPatient], c: &[Course]) -> Result<Aft
             .filter(|(p, x)| p.salvage == salvage && x.progression_seen())
             .map(|(_, x)| (x.os_days - x.pfs_days, x.died))
             .unzip();
-        if t.is_empty() {
-            Ok(MedianMonths::EMPTY)
-        } else {
-            median_months(&t, &e)
-        }
+        median_months(&t, &e)
     };
     let death_first = c.iter().filter(|x| x.died && !x.progression_seen()).count();
     Ok(AfterProgression {
