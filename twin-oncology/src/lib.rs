@@ -145,7 +145,7 @@
 //! The oestrogen-receptor axis (aromatase inhibitor, fulvestrant, CDK4/6 and PI3Kα
 //! inhibitors) is its own drug class (issue 18), with its own sensitivity spread and its
 //! own resistance rate; every other agent shares the chemotherapy values. With one class
-//! (this stop's starting point) the CDK4/6 trials' medians were right but their hazard
+//! (the previous version) the CDK4/6 trials' medians were right but their hazard
 //! ratios too weak (MONALEESA-2 0.75, PALOMA-2 0.72, MONARCH-3 0.75), and every
 //! first-line endocrine arm responded at 0.8–1.0 (reported ~0.4): the endocrine kill had
 //! to be large and to wane at the chemotherapy λ, so tumours shrank deeply and regrew.
