@@ -235,12 +235,7 @@ pub fn simulate_course(
     let alpha_beta_gy = pop.alpha_beta_gy;
     // second-line therapy is mostly alkylating (lomustine, temozolomide rechallenge):
     // the same MGMT factor as temozolomide
-    let salvage_log_kill = pop.salvage_log_kill_per_cycle
-        * if p.mgmt_methylated {
-            pop.tmz_factor_methylated
-        } else {
-            pop.tmz_factor_unmethylated
-        };
+    let salvage_log_kill = pop.salvage_log_kill_per_cycle * pop.tmz_mgmt_factor(p.mgmt_methylated);
     let n = (opts.outer_radius_mm / opts.dr_mm).round() as usize;
     let mut tumour = RadialTumour::new(n, opts.dr_mm)?;
     let (d, rho) = (p.diffusion_mm2_per_day, p.rho_per_day);

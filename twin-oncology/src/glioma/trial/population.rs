@@ -108,6 +108,17 @@ impl Default for GbmPopulation {
 }
 
 impl GbmPopulation {
+    /// The temozolomide effect multiplier of a tumour's MGMT status
+    /// (`tmz_factor_methylated` or `tmz_factor_unmethylated`); salvage therapy carries
+    /// it too.
+    pub fn tmz_mgmt_factor(&self, mgmt_methylated: bool) -> f64 {
+        if mgmt_methylated {
+            self.tmz_factor_methylated
+        } else {
+            self.tmz_factor_unmethylated
+        }
+    }
+
     /// Check every value's range.
     pub fn validate(&self) -> Result<()> {
         let check = crate::error::check_in_range;
@@ -303,12 +314,8 @@ pub fn sample_patients(
                 } else {
                     1.0
                 };
-            let tmz_log_kill_per_mg_m2 = pop.tmz_log_kill_per_mg_m2
-                * if mgmt_methylated {
-                    pop.tmz_factor_methylated
-                } else {
-                    pop.tmz_factor_unmethylated
-                };
+            let tmz_log_kill_per_mg_m2 =
+                pop.tmz_log_kill_per_mg_m2 * pop.tmz_mgmt_factor(mgmt_methylated);
             let lethal_volume_cm3 = pop.lethal_volume_cm3_at_56
                 * (pop.lethal_ln_per_decade * (age_years - 56.0) / 10.0 + pop.lethal_sd_ln * z())
                     .exp();
