@@ -53,6 +53,7 @@ fn rows(n: usize, seed: u64, twin: Twin) -> Vec<Evaluation> {
                     recurrence: slow,
                     n_sites: 10,
                     sites_paced: 10,
+                    dt_ms: None,
                 },
                 twin_features: Some(TwinFeatures {
                     inducible_fraction: signal,

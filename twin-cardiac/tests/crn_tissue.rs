@@ -185,3 +185,37 @@ fn fibrotic_zone_cells_conduct_more_slowly() {
     );
     assert!((0.10..0.35).contains(&slower), "{slower}");
 }
+
+/// The Courtemanche truth's step rule (`TruthSettings::courtemanche`): on its
+/// 0.5 mm grid a typical patient's CV (0.48 m/s) is reached at 0.2 ms; faster
+/// conduction needs a diffusivity beyond the explicit limit at 0.2 ms (an error
+/// naming `dt_ms`, which the truth answers by halving the step): 0.8 m/s is
+/// reached at 0.1 ms, the cohort's fastest allowed CV only at 0.05 ms.
+#[test]
+fn courtemanche_truth_step_halves_only_where_the_explicit_limit_binds() {
+    use twin_cardiac::CardiacError;
+    use twin_cardiac::cohort::CV_RANGE_M_PER_S;
+    use twin_cardiac::patient::{AfPatient, tuned_conduction_scale_of};
+    let patient = AfPatient {
+        la_diameter_mm: 40.0,
+        fibrosis_burden: 0.1,
+        fibrosis_pattern: twin_cardiac::fibrosis::FibrosisPattern::Compact,
+        fibrosis_seed: 1,
+        remodelling: 0.6,
+        conduction_scale: 1.0,
+    };
+    let tune = |cv: f64, dt: f64| {
+        let cells = patient
+            .courtemanche_cells_with_fibrotic_remodelling(dt)
+            .unwrap();
+        tuned_conduction_scale_of(&cells[0], cv, 0.5, dt)
+    };
+    let explicit_limit = |cv: f64, dt: f64| match tune(cv, dt) {
+        Err(CardiacError::InvalidInput { field, .. }) => field == "dt_ms",
+        _ => false,
+    };
+    assert!(tune(0.48, 0.2).is_ok());
+    assert!(explicit_limit(0.8, 0.2) && tune(0.8, 0.1).is_ok());
+    let fastest = CV_RANGE_M_PER_S[1];
+    assert!(explicit_limit(fastest, 0.1) && tune(fastest, 0.05).is_ok());
+}
