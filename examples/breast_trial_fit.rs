@@ -203,29 +203,30 @@ fn hr_z(spec: &MbcTrialSpec, e: &Efficacy) -> Result<f64, Box<dyn Error>> {
 }
 
 /// Fit a value (set by `set`; bisection on its logarithm over `ln_range`) jointly with
-/// `agent`'s kill on arm 0 of `spec`: for each value the kill reproduces the arm's
-/// median PFS, and the value is chosen so that the arm's response rate is the reported
-/// one (a response rate that rises with the value at a fixed median).
+/// `agent`'s kill: for each value the kill reproduces the median PFS of arm `a` of
+/// `median_spec`, and the value is chosen so that arm 0 of `rate_spec` responds at its
+/// reported rate (a response rate that rises with the value at a fixed median).
 fn fit_with_response_rate(
-    spec: &MbcTrialSpec,
+    (median_spec, a): (&MbcTrialSpec, usize),
+    rate_spec: &MbcTrialSpec,
     agent: Agent,
     e: &mut Efficacy,
     set: impl Fn(&mut Efficacy, f64),
     ln_range: (f64, f64),
 ) -> Result<(), Box<dyn Error>> {
-    let target = spec.arms[0]
+    let target = rate_spec.arms[0]
         .reported_response_rate
         .ok_or("the arm's reported response rate")?;
     let (mut lo, mut hi) = ln_range;
     for _ in 0..20 {
         let mid = 0.5 * (lo + hi);
         set(e, mid.exp());
-        fit_agent_to_arm(spec, 0, agent, e)?;
-        let orr = run_mbc_trial(spec, e)?.arms[0].response_rate;
+        fit_agent_to_arm(median_spec, a, agent, e)?;
+        let orr = run_mbc_trial(rate_spec, e)?.arms[0].response_rate;
         if orr < target { lo = mid } else { hi = mid }
     }
     set(e, (0.5 * (lo + hi)).exp());
-    fit_agent_to_arm(spec, 0, agent, e)?;
+    fit_agent_to_arm(median_spec, a, agent, e)?;
     Ok(())
 }
 
@@ -237,6 +238,7 @@ fn fit_all(
     // Growth rate and paclitaxel jointly on E2100's control arm: its median PFS and
     // response rate.
     fit_with_response_rate(
+        (&specs["e2100"], 0),
         &specs["e2100"],
         Agent::Paclitaxel,
         e,
@@ -258,10 +260,12 @@ fn fit_all(
     )?;
     fit_agent_to_arm(m77001, 1, Agent::Trastuzumab, e)?;
     let monaleesa2 = &specs["monaleesa2"];
-    // The oestrogen-receptor axis's resistance rate with the aromatase inhibitor
-    // jointly on MONALEESA-2's letrozole arm (a slower λ needs less kill for the same
-    // median, so shallower nadirs and fewer responses).
+    // The oestrogen-receptor axis's resistance rate with the aromatase inhibitor: the
+    // kill reproduces FALCON's anastrozole median (the head-to-head trial of the two
+    // endocrine agents), λ MONALEESA-2's letrozole response rate (a slower λ needs less
+    // kill for the same median, so shallower nadirs and fewer responses).
     fit_with_response_rate(
+        (&specs["falcon"], 0),
         monaleesa2,
         Agent::AromataseInhibitor,
         e,

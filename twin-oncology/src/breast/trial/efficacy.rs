@@ -22,8 +22,9 @@ pub struct Efficacy {
     pub lambda_median_per_day: f64,
     /// Median resistance rate of the oestrogen-receptor axis's agents
     /// ([`Agent::endocrine_axis`]), 1/day, fitted jointly with the aromatase
-    /// inhibitor's kill to MONALEESA-2's letrozole arm: median PFS and response rate
-    /// in measurable disease (37.1 %, Hortobagyi 2016 NEJM 375:1738). With the
+    /// inhibitor's kill: for each λ the kill reproduces FALCON's anastrozole median
+    /// PFS (13.8 months), and λ makes MONALEESA-2's letrozole arm respond at its rate in
+    /// measurable disease (37.1 %, Hortobagyi 2016 NEJM 375:1738). With the
     /// chemotherapy λ every tumour whose endocrine kill outpaced its growth shrank
     /// deeply (first-line response 0.99–1.00 against ~0.4 reported): endocrine
     /// therapy holds tumours stable for long rather than shrinking them fast.
@@ -38,8 +39,9 @@ pub struct Efficacy {
     /// ([`Agent::endocrine_axis`]), fitted to MONALEESA-2's hazard ratio. With one
     /// spread for every agent (fitted to AVADO, 1.45) the CDK4/6 trials' hazard
     /// ratios were too weak (MONALEESA-2 0.75, PALOMA-2 0.72) although their medians
-    /// were right: the spread of first-line endocrine PFS was too wide. MONALEESA-2's
-    /// HR z is 0.02 at the fitted 0.12, 0.05–0.16 over 0.09–0.16 and 1.26 at 0.56.
+    /// were right. MONALEESA-2's HR z is 0.006 at the fitted 1.20, −0.96 at 0.99,
+    /// +0.67 at 1.30 and −2.9 at 0.22. (With the aromatase inhibitor fitted to
+    /// MONALEESA-2's letrozole arm instead of FALCON's, the fit gave 0.12.)
     #[serde(default = "default_endocrine_axis_omega")]
     pub endocrine_axis_sensitivity_omega: f64,
     /// Log-SD of the baseline sum of diameters around the trial's median (0.5, assumed).
@@ -287,9 +289,9 @@ impl Efficacy {
     /// (each to the one arm named in `fitted_to`; KL with paclitaxel to E2100's
     /// control median and response rate; the HER2 growth multiplier to M77001's
     /// docetaxel arm; the sensitivity spread to AVADO's hazard ratio and the
-    /// oestrogen-receptor axis's spread to MONALEESA-2's, and the axis's resistance
-    /// rate with the aromatase inhibitor to its letrozole arm's median and response
-    /// rate; the CDK4/6 inhibitor's without-endocrine multiplier to MONARCH-1; the
+    /// oestrogen-receptor axis's spread to MONALEESA-2's; the axis's resistance
+    /// rate with the aromatase inhibitor to FALCON's anastrozole median and
+    /// MONALEESA-2's letrozole response rate; the CDK4/6 inhibitor's without-endocrine multiplier to MONARCH-1; the
     /// endocrine-resistant share to PALOMA-3's fulvestrant arm; capecitabine to
     /// RIBBON-1's placebo arm; the chemotherapy-line factor to OlympiAD's
     /// physician's-choice arm; olaparib and sacituzumab to OlympiAD's and ASCENT's
@@ -311,10 +313,10 @@ impl Efficacy {
             kl_omega: 0.8,
             her2_growth_multiplier: 1.576_170_638,
             lambda_median_per_day: 0.0193,
-            endocrine_axis_lambda_median_per_day: 0.001_961_795,
+            endocrine_axis_lambda_median_per_day: 0.002_073_085,
             lambda_omega: 0.6,
             sensitivity_omega: 1.454_378_509,
-            endocrine_axis_sensitivity_omega: 0.118_759_493,
+            endocrine_axis_sensitivity_omega: 1.198_786_838,
             baseline_omega: 0.5,
             kill_per_day: vec![
                 effect(
@@ -339,22 +341,22 @@ impl Efficacy {
                 ),
                 effect(
                     Agent::AromataseInhibitor,
-                    0.004_917_585,
-                    "MONALEESA-2 letrozole",
+                    0.003_970_377,
+                    "FALCON anastrozole",
                 ),
                 effect(
                     Agent::Cdk46Inhibitor,
-                    0.003_635_250,
+                    0.002_477_537,
                     "MONALEESA-2 letrozole + ribociclib",
                 ),
                 effect(
                     Agent::Fulvestrant,
-                    0.004_884_742,
+                    0.004_789_445,
                     "FALCON fulvestrant 500 mg",
                 ),
                 effect(
                     Agent::Alpelisib,
-                    0.001_824_431,
+                    0.001_116_120,
                     "SOLAR-1 PIK3CA-mutant cohort fulvestrant + alpelisib",
                 ),
                 effect(
@@ -383,17 +385,17 @@ impl Efficacy {
                     "DESTINY-Breast03 trastuzumab emtansine 3.6 mg/kg q3w",
                 ),
             ],
-            endocrine_resistant_fraction: 0.518_037_107,
+            endocrine_resistant_fraction: 0.464_437_552,
             chemo_line_factor: 0.218_527_204,
             her2_positive_deruxtecan_multiplier: 4.287_018_594,
-            cdk46_without_endocrine_multiplier: 0.615_760_620,
+            cdk46_without_endocrine_multiplier: 0.738_364_446,
             tnbc_subtype_chemo_multiplier: [
                 2.176_214_862,
                 1.090_710_417,
                 0.711_052_779,
                 0.347_514_812,
             ],
-            ki67_endocrine_multiplier: [2.065_786_266, 1.067_075_153, 0.816_687_950],
+            ki67_endocrine_multiplier: [1.951_376_216, 1.052_102_253, 0.832_096_107],
         }
     }
 }
