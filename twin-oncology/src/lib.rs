@@ -189,6 +189,7 @@
 //! | E2100 | PFS HR | 0.60 (0.51–0.70) | 0.66 | inside CI |
 //! | PALOMA-2 | letrozole / + palbociclib | 14.5 / 24.8 | 13.2 / 26.3 | within 20 % (−9 %, +6 %) |
 //! | PALOMA-2 | PFS HR | 0.58 (0.46–0.72) | 0.54 | inside CI (one class: 0.72, a miss; weak hold-out) |
+//! | PALOMA-2 | response, measurable disease (Rugo 2019, translated secondary source) | 0.444 / 0.553 | 0.36 / 0.62 | |
 //! | MONARCH-3 (chosen before the refit) | NSAI / + abemaciclib | 14.76 / 28.18 | 12.8 / 25.8 | within 20 % (−13 %, −8 %) |
 //! | MONARCH-3 | PFS HR | 0.540 (0.418–0.698) | 0.59 | inside CI (one class: 0.75, a miss) |
 //! | MONARCH-3 | response, measurable disease | 0.455 / 0.61 | 0.37 / 0.61 | (one class: 0.81 / 0.92) |
@@ -201,6 +202,7 @@
 //! | MONARCH-2 | response, measurable disease | 0.213 / 0.481 | 0.24 / 0.43 | (one class: 0.33 / 0.60) |
 //! | SOLAR-1 PIK3CA-mutant | fulvestrant | 5.7 | 4.6 | **miss** (−20 %) |
 //! | SOLAR-1 PIK3CA-mutant | PFS HR | 0.65 (0.50–0.85) | 0.65 | inside CI (one class: 0.49, a miss) |
+//! | SOLAR-1 PIK3CA-mutant | response, measurable disease | 0.162 / 0.357 | 0.23 / 0.35 | |
 //! | SOLAR-1 non-mutant | fulvestrant / + alpelisib | 5.6 / 7.4 | 4.7 / 4.7 | alpelisib arm **miss** (−37 %) |
 //! | SOLAR-1 non-mutant | PFS HR | 0.85 (0.58–1.25) | 1.00 | inside CI (no effect without PIK3CA) |
 //! | TAX 311 (one earlier line, assumed) | paclitaxel 175 q3w / docetaxel 100 q3w | 3.6 / 5.7 | 3.8 / 5.1 | within 20 % |
