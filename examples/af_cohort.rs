@@ -270,6 +270,18 @@ fn main() -> Result<(), Box<dyn Error>> {
         settings,
     )?;
 
+    // The truth's time steps (the Courtemanche truth halves its step for the
+    // fastest-conducting patients; rows saved before steps were recorded have none).
+    let mut steps = std::collections::BTreeMap::<String, usize>::new();
+    for r in train.iter().chain(&test) {
+        let key = r
+            .truth
+            .dt_ms
+            .map_or("not recorded".into(), |dt| format!("{dt} ms"));
+        *steps.entry(key).or_default() += 1;
+    }
+    println!("truth time steps (patients): {steps:?}");
+
     // DECAAF calibration: fitted on the training cohort, checked on the test cohort.
     let staged = |rows: &[Evaluation]| -> Result<Vec<(usize, bool)>, Box<dyn Error>> {
         rows.iter()
