@@ -6,8 +6,8 @@
 //!
 //! `--courtemanche-truth` simulates the truth with Courtemanche cells on a
 //! 0.5 mm grid (`TruthSettings::courtemanche`; the twin keeps
-//! Mitchell–Schaeffer): 20–370 s per patient seen on 2 cores (a non-inducible
-//! patient paces every site), against ~10 s with the MS truth, so every
+//! Mitchell–Schaeffer): 7–622 s per patient seen on an idle 2-core machine (a
+//! non-inducible patient paces every site), against ~10 s with the MS truth, so every
 //! simulated patient is appended to `OUT_DIR/rows_….partial.jsonl` as it finishes
 //! and an interrupted run resumes from there (same rows as an uninterrupted run).
 //!
