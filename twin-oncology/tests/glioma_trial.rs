@@ -93,6 +93,7 @@ fn patient(rho: f64) -> VirtualGbmPatient {
         lethal_volume_cm3: 113.0,
         scan_offset: 0.0,
         salvage: false,
+        pseudoprogression_quantile: 1.0,
     }
 }
 
@@ -217,6 +218,71 @@ fn a_visit_window_shifts_every_scan_of_the_patient() {
     let e =
         simulate_course(&patient(0.03), &arm, &GbmPopulation::default(), &too_wide).unwrap_err();
     assert!(e.to_string().contains("scan_window_days"), "{e}");
+}
+
+#[test]
+fn a_recorded_pseudoprogression_moves_only_pfs_to_the_first_scan() {
+    // A recorded pseudoprogression is a PFS event on the first post-radiotherapy scan
+    // (28 days after the last fraction, on-schedule patient) and nothing else: overall
+    // survival and the day of true progression are those of the same patient without
+    // it. A tumour already growing at that scan progresses truly instead.
+    let tmz = GbmArm {
+        name: "60/30 + TMZ".into(),
+        tmz_concomitant_mg_m2: 75.0,
+        tmz_adjuvant_cycles: 6,
+        ..rt_60_over_30()
+    };
+    let opts = CourseOptions {
+        scan_window_days: 0,
+        ..CourseOptions::default()
+    };
+    let pop = GbmPopulation {
+        pseudoprogression_recorded_fraction: 1.0,
+        ..GbmPopulation::default()
+    };
+    // Brandes 2008's methylated rate with temozolomide; Gerstner 2009's without
+    let p_tmz = pop.recorded_pseudoprogression_probability(true, true);
+    assert!((p_tmz - 21.0 / 36.0).abs() < 1e-12);
+    assert!((pop.recorded_pseudoprogression_probability(false, true) - 11.0 / 47.0).abs() < 1e-12);
+    let first_scan = (tmz.rt_end_day() + 28) as f64;
+    let slow = VirtualGbmPatient {
+        mgmt_methylated: true,
+        ..patient(0.01)
+    };
+    let without = simulate_course(&slow, &tmz, &pop, &opts).unwrap();
+    assert!(
+        without.progression_scan_day.unwrap() > first_scan,
+        "{without:?}"
+    );
+    for (quantile, recorded) in [(0.0, true), (p_tmz - 1e-9, true), (p_tmz + 1e-9, false)] {
+        let p = VirtualGbmPatient {
+            pseudoprogression_quantile: quantile,
+            ..slow
+        };
+        let c = simulate_course(&p, &tmz, &pop, &opts).unwrap();
+        assert_eq!(c.pseudoprogression_recorded, recorded, "{quantile}");
+        let expected_pfs = if recorded {
+            first_scan
+        } else {
+            without.pfs_days
+        };
+        assert_eq!(c.pfs_days, expected_pfs);
+        assert!(c.pfs_event);
+        assert_eq!((c.os_days, c.died), (without.os_days, without.died));
+        assert_eq!(c.progression_scan_day, without.progression_scan_day);
+    }
+    // radioresistant (α 0.001 /Gy): the front gains ≈ 6.6 mm by the first scan, well
+    // over the 1.40-fold volume of progression
+    let resistant = VirtualGbmPatient {
+        pseudoprogression_quantile: 0.0,
+        alpha_per_gy: 0.001,
+        tmz_log_kill_per_mg_m2: 0.0,
+        ..patient(0.03)
+    };
+    let c = simulate_course(&resistant, &tmz, &pop, &opts).unwrap();
+    println!("radioresistant tumour: {c:?}");
+    assert_eq!(c.progression_scan_day, Some(first_scan));
+    assert!(!c.pseudoprogression_recorded && c.pfs_days == first_scan);
 }
 
 #[test]
@@ -361,6 +427,10 @@ fn show(r: &GbmTrialResult) {
             ap.untreated.lo.unwrap_or(f64::NAN),
             ap.untreated.hi.unwrap_or(f64::NAN),
             100.0 * ap.death_first_fraction
+        );
+        println!(
+            "    pseudoprogression recorded as progression: {:.1} %",
+            100.0 * a.pseudoprogression_recorded_fraction
         );
     }
 }

@@ -24,8 +24,14 @@
 //!   ± `scan_window_days`), a T1-Gd volume ≥ 1.40 × the smallest
 //!   volume so far (a 25 % increase of the product of two diameters of a sphere is a
 //!   1.25^1.5 = 1.40-fold volume) and ≥ 1 cm³ (a measurable lesion, ≥ 10 mm across).
-//!   The post-operative volume is the first reference. Pseudoprogression is not
-//!   modelled. PFS = the first progression scan or death.
+//!   The post-operative volume is the first reference. PFS = the first progression
+//!   scan, a recorded pseudoprogression, or death.
+//! * **Pseudoprogression** (first post-radiotherapy scan only): with the probability
+//!   [`super::GbmPopulation::recorded_pseudoprogression_probability`] of the arm and MGMT
+//!   status, a patient whose tumour is not growing has an enlargement recorded as
+//!   progression — a PFS event only: treatment goes on and the tumour's course is
+//!   unchanged, so overall survival and the survival after true progression are not
+//!   affected.
 //! * **Death**: the day the T1-Gd volume reaches the patient's lethal volume
 //!   ([`super::GbmPopulation::lethal_volume_cm3_at_56`]).
 
@@ -201,20 +207,27 @@ impl CourseOptions {
 /// Outcome of one course (days from the first fraction).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Course {
-    /// Progression-free survival, days (progression scan or death; follow-up if neither).
+    /// Progression-free survival as the trial records it, days: the first progression
+    /// scan, recorded pseudoprogression or death; follow-up if none.
     pub pfs_days: f64,
-    /// Progression or death observed before the end of follow-up.
+    /// Progression (true or pseudo) or death observed before the end of follow-up.
     pub pfs_event: bool,
     /// Overall survival, days (follow-up if alive).
     pub os_days: f64,
     /// Died before the end of follow-up.
     pub died: bool,
+    /// Day of the scan that showed the tumour growing (true progression), if any.
+    #[serde(default)]
+    pub progression_scan_day: Option<f64>,
+    /// The first post-radiotherapy scan recorded a pseudoprogression as progression.
+    #[serde(default)]
+    pub pseudoprogression_recorded: bool,
 }
 
 impl Course {
-    /// Progression was seen on a scan (not death first).
+    /// True progression was seen on a scan (before death).
     pub fn progression_seen(&self) -> bool {
-        self.pfs_event && (!self.died || self.pfs_days < self.os_days)
+        self.progression_scan_day.is_some()
     }
 }
 
@@ -260,6 +273,12 @@ pub fn simulate_course(
     let first_scan = (rt_end + 28 + offset).max(rt_end + 1) as usize;
     let last_day = (opts.follow_up_years * 365.25).round() as usize;
     let mut progressed: Option<usize> = None;
+    let mut pseudo_scan: Option<usize> = None;
+    let pseudo_probability = pop
+        .recorded_pseudoprogression_probability(arm.tmz_concomitant_mg_m2 > 0.0, p.mgmt_methylated);
+    let recorded_pfs = |progressed: Option<usize>, pseudo: Option<usize>| {
+        progressed.into_iter().chain(pseudo).min().map(|d| d as f64)
+    };
     for day in 0..=last_day {
         if fraction_days.binary_search(&day).is_ok() {
             tumour.kill(sf_rt);
@@ -286,10 +305,12 @@ pub fn simulate_course(
         if v >= lethal_mm3 {
             let t = day as f64 + 1.0;
             return Ok(Course {
-                pfs_days: progressed.map_or(t, |s| s as f64),
+                pfs_days: recorded_pfs(progressed, pseudo_scan).unwrap_or(t),
                 pfs_event: true,
                 os_days: t,
                 died: true,
+                progression_scan_day: progressed.map(|s| s as f64),
+                pseudoprogression_recorded: pseudo_scan.is_some(),
             });
         }
         if progressed.is_none()
@@ -299,15 +320,21 @@ pub fn simulate_course(
             if v >= PROGRESSION_VOLUME_RATIO * nadir_mm3 && v >= MEASURABLE_VOLUME_CM3 * 1000.0 {
                 progressed = Some(day);
             } else {
+                if day == first_scan && p.pseudoprogression_quantile < pseudo_probability {
+                    pseudo_scan = Some(day);
+                }
                 nadir_mm3 = nadir_mm3.min(v);
             }
         }
     }
     let end = last_day as f64 + 1.0;
+    let pfs = recorded_pfs(progressed, pseudo_scan);
     Ok(Course {
-        pfs_days: progressed.map_or(end, |s| s as f64),
-        pfs_event: progressed.is_some(),
+        pfs_days: pfs.unwrap_or(end),
+        pfs_event: pfs.is_some(),
         os_days: end,
         died: false,
+        progression_scan_day: progressed.map(|s| s as f64),
+        pseudoprogression_recorded: pseudo_scan.is_some(),
     })
 }

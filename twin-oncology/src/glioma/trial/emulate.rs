@@ -66,6 +66,9 @@ pub struct GbmArmResult {
     pub os_hr_per_decade_of_age: HazardRatio,
     /// Survival after a progression seen on a scan.
     pub after_progression: AfterProgression,
+    /// Fraction of the arm whose first post-radiotherapy scan recorded a
+    /// pseudoprogression as progression.
+    pub pseudoprogression_recorded_fraction: f64,
 }
 
 /// Survival after the progression scan (Kaplan–Meier, censored at the end of
@@ -158,6 +161,11 @@ pub fn run_gbm_trial(spec: &GbmTrialSpec, pop: &GbmPopulation) -> Result<GbmTria
                 pfs_hr_vs_first: pfs_hr,
                 os_hr_per_decade_of_age: age_hazard_ratio(&patients, c)?,
                 after_progression: after_progression(&patients, c)?,
+                pseudoprogression_recorded_fraction: c
+                    .iter()
+                    .filter(|x| x.pseudoprogression_recorded)
+                    .count() as f64
+                    / c.len() as f64,
             })
         })
         .collect::<Result<_>>()?;
@@ -192,8 +200,10 @@ fn after_progression(patients: &[VirtualGbmPatient], c: &[Course]) -> Result<Aft
         let (t, e): (Vec<f64>, Vec<bool>) = patients
             .iter()
             .zip(c)
-            .filter(|(p, x)| p.salvage == salvage && x.progression_seen())
-            .map(|(_, x)| (x.os_days - x.pfs_days, x.died))
+            .filter_map(|(p, x)| {
+                let scan = x.progression_scan_day.filter(|_| p.salvage == salvage)?;
+                Some((x.os_days - scan, x.died))
+            })
             .unzip();
         median_months(&t, &e)
     };

@@ -72,6 +72,27 @@ pub struct GbmPopulation {
     /// 232 patients given chemotherapy at progression after radiotherapy +
     /// temozolomide, 95 % CI 7.4–9.8).
     pub salvage_log_kill_per_cycle: f64,
+    /// Fraction of patients whose first post-radiotherapy scan shows pseudoprogression
+    /// (enlargement that later resolves) after radiotherapy alone: 11 of 47 (Gerstner et
+    /// al. 2009, J Neurooncol, PMID 19221865, abstract: "Eighteen of 47 patients (38%)
+    /// treated with radiation alone demonstrated enlargement on their first
+    /// post-radiation MRI scan and 11 of these 18 (61%) proved to have psPD").
+    pub pseudoprogression_rt_alone: f64,
+    /// Pseudoprogression at the first scan after radiotherapy + temozolomide, MGMT-
+    /// methylated tumours: 21 of 36 (Brandes et al. 2008, J Clin Oncol, abstract:
+    /// "PsPD was recorded in 21 (91%) of 23 methylated MGMT promoter and 11 (41%) of 27
+    /// unmethylated MGMT promoter … patients"; 36 methylated and 67 unmethylated of 103).
+    pub pseudoprogression_tmz_methylated: f64,
+    /// Pseudoprogression after radiotherapy + temozolomide, unmethylated tumours: 11 of
+    /// 67 (Brandes et al. 2008, as above).
+    pub pseudoprogression_tmz_unmethylated: f64,
+    /// Fraction of pseudoprogressions a trial of the Macdonald era recorded as
+    /// progression (a PFS event; the protocol treatment went on, as it did for Brandes
+    /// 2008's patients, whose later scans told pseudoprogression apart). FITTED to
+    /// Stupp 2005's radiotherapy + temozolomide median PFS (6.9 months): Brandes saw
+    /// enlargement on the first scan in 50 of 103 patients, which, all recorded, would
+    /// put Stupp's median PFS at the first scan.
+    pub pseudoprogression_recorded_fraction: f64,
     /// Range of the extent of a partial resection (fraction of the T1-Gd volume)
     /// (assumption: subtotal resections remove 50–95 %; Sanai et al. 2011, J Neurosurg
     /// 115:3, benefit from ≥ 78 %).
@@ -101,6 +122,10 @@ impl Default for GbmPopulation {
             alpha_population_multiplier: 0.1118,
             salvage_fraction: 0.605,
             salvage_log_kill_per_cycle: 0.4996,
+            pseudoprogression_rt_alone: 11.0 / 47.0,
+            pseudoprogression_tmz_methylated: 21.0 / 36.0,
+            pseudoprogression_tmz_unmethylated: 11.0 / 67.0,
+            pseudoprogression_recorded_fraction: 0.5,
             partial_extent: (0.5, 0.95),
             complete_extent: (1.0, 1.25),
         }
@@ -117,6 +142,23 @@ impl GbmPopulation {
         } else {
             self.tmz_factor_unmethylated
         }
+    }
+
+    /// Probability that the patient's first post-radiotherapy scan records a
+    /// pseudoprogression as progression: the pseudoprogression rate of the arm
+    /// (temozolomide during radiotherapy or not) and MGMT status, times
+    /// `pseudoprogression_recorded_fraction`.
+    pub fn recorded_pseudoprogression_probability(
+        &self,
+        concomitant_tmz: bool,
+        mgmt_methylated: bool,
+    ) -> f64 {
+        let rate = match (concomitant_tmz, mgmt_methylated) {
+            (false, _) => self.pseudoprogression_rt_alone,
+            (true, true) => self.pseudoprogression_tmz_methylated,
+            (true, false) => self.pseudoprogression_tmz_unmethylated,
+        };
+        rate * self.pseudoprogression_recorded_fraction
     }
 
     /// Check every value's range.
@@ -177,6 +219,26 @@ impl GbmPopulation {
             0.0,
             20.0,
         )?;
+        for (name, value) in [
+            (
+                "pseudoprogression_rt_alone",
+                self.pseudoprogression_rt_alone,
+            ),
+            (
+                "pseudoprogression_tmz_methylated",
+                self.pseudoprogression_tmz_methylated,
+            ),
+            (
+                "pseudoprogression_tmz_unmethylated",
+                self.pseudoprogression_tmz_unmethylated,
+            ),
+            (
+                "pseudoprogression_recorded_fraction",
+                self.pseudoprogression_recorded_fraction,
+            ),
+        ] {
+            check(name, value, 0.0, 1.0)?;
+        }
         for (name, (lo, hi), max) in [
             ("partial_extent", self.partial_extent, 1.0),
             ("complete_extent", self.complete_extent, 2.0),
@@ -245,6 +307,15 @@ pub struct VirtualGbmPatient {
     /// Treated at first progression ([`GbmPopulation::salvage_fraction`]).
     #[serde(default)]
     pub salvage: bool,
+    /// Uniform draw (0–1) deciding a recorded pseudoprogression: recorded when below
+    /// [`GbmPopulation::recorded_pseudoprogression_probability`] of the arm.
+    #[serde(default = "never")]
+    pub pseudoprogression_quantile: f64,
+}
+
+/// A quantile no probability exceeds (records made before pseudoprogression existed).
+fn never() -> f64 {
+    1.0
 }
 
 /// Patients `0..n` of a cohort: patient `i` depends only on `(seed, i)` (a
@@ -334,6 +405,7 @@ pub fn sample_patients(
                 // drawn last, so adding them left every earlier draw unchanged
                 scan_offset: 2.0 * u(z()) - 1.0,
                 salvage: u(z()) < pop.salvage_fraction,
+                pseudoprogression_quantile: u(z()),
             })
         })
         .collect()
