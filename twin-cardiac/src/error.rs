@@ -19,6 +19,17 @@ pub enum CardiacError {
         /// The allowed range or set, in words.
         allowed: String,
     },
+    /// The time step exceeds the explicit diffusion stability limit of the grid and
+    /// conductivity (a smaller step, or the semi-implicit scheme, solves it).
+    #[error(
+        "invalid `dt_ms` = {dt_ms}: allowed <= {limit_ms:.4} ms (explicit diffusion stability limit for this grid and conductivity)"
+    )]
+    StepAboveStabilityLimit {
+        /// The requested step, ms.
+        dt_ms: f64,
+        /// The largest stable explicit step, ms.
+        limit_ms: f64,
+    },
     /// A twin-core computation (calibration, ranking) failed.
     #[error(transparent)]
     Core(#[from] twin_core::CoreError),

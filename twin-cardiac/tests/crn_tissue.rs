@@ -211,7 +211,9 @@ fn courtemanche_truth_step_halves_only_where_the_explicit_limit_binds() {
         tuned_conduction_scale_of(&cells[0], cv, 0.5, dt)
     };
     let explicit_limit = |cv: f64, dt: f64| match tune(cv, dt) {
-        Err(CardiacError::InvalidInput { field, .. }) => field == "dt_ms",
+        Err(CardiacError::StepAboveStabilityLimit { dt_ms, limit_ms }) => {
+            dt_ms == dt && limit_ms < dt
+        }
         _ => false,
     };
     assert!(tune(0.48, 0.2).is_ok());

@@ -457,19 +457,19 @@ fn stupp_2005_and_hegi_2005() {
     // 2009, Lancet Oncol 10:459).
     // MGMT must modulate temozolomide (Hegi 2005): the methylated OS gain exceeds the
     // unmethylated gain at least three-fold.
-    // Also FITTED: the radiotherapy-alone median PFS (5.0 months) and the median survival
-    // after progression of treated patients in the temozolomide arm (8.6 months,
-    // Franceschi et al. 2015, J Neurooncol 121:399).
-    // HELD OUT: the temozolomide arm's median PFS (6.9 months, recalled); survival after
-    // progression without salvage (3.1 months with supportive care only, 299 recurrent
-    // glioblastomas, J Neurooncol 2017, doi 10.1007/s11060-017-2564-z).
-    // Held-out temozolomide PFS within 20 %.
-    // KNOWN MISSES (reported, not tuned): the PFS hazard ratio 0.36 (0.33–0.38) vs 0.54
-    // (0.45–0.64): methylated tumours stay controlled through the adjuvant cycles
-    // (methylated PFS 14.1 months); untreated survival after progression 4.6–5.5 vs 3.1
-    // months; 2-year survival with temozolomide (22 vs 27 %) and the 5-year tail (1.5 vs
-    // 10 %) are too low. Guarded: PFS HR 0.30–0.64, untreated survival after progression
-    // within 2×.
+    // Also FITTED: both arms' median PFS (5.0 and 6.9 months; the temozolomide arm's
+    // through the fraction of pseudoprogressions recorded as progression) and the median
+    // survival after progression of treated patients in the temozolomide arm (8.6
+    // months, Franceschi et al. 2015, J Neurooncol 121:399).
+    // HELD OUT: survival after progression without salvage (3.1 months with supportive
+    // care only, 299 recurrent glioblastomas, J Neurooncol 2017, doi
+    // 10.1007/s11060-017-2564-z). The PFS hazard ratio is held out only in part: both
+    // arms' medians are fitted.
+    // KNOWN MISSES (reported, not tuned): the PFS hazard ratio 0.44 (0.41–0.47) just below
+    // 0.54 (0.45–0.64) — 0.36 before pseudoprogression was modelled; untreated survival
+    // after progression 4.3–5.4 vs 3.1 months; 2-year survival with temozolomide (25 vs
+    // 27 %) and the 5-year tail (1.9 vs 10 %) are too low. Guarded: PFS HR 0.40–0.64,
+    // untreated survival after progression within 2×.
     let r = run("stupp2005.json", 2000);
     show(&r);
     let (rt, tmz) = (&r.arms[0], &r.arms[1]);
@@ -480,8 +480,8 @@ fn stupp_2005_and_hegi_2005() {
     let hr = tmz.os_hr_vs_first.unwrap();
     assert!((0.52..=0.75).contains(&hr.hr), "OS HR {hr:?}");
     let hr_pfs = tmz.pfs_hr_vs_first.unwrap();
-    assert!((0.30..=0.64).contains(&hr_pfs.hr), "PFS HR {hr_pfs:?}");
-    assert!(within(pfs(rt), 5.0, 0.10) && within(pfs(tmz), 6.9, 0.20));
+    assert!((0.40..=0.64).contains(&hr_pfs.hr), "PFS HR {hr_pfs:?}");
+    assert!(within(pfs(rt), 5.0, 0.10) && within(pfs(tmz), 6.9, 0.10));
     let after = |a: &twin_oncology::glioma::trial::GbmArmResult| {
         let ap = &a.after_progression;
         (ap.treated.median.unwrap(), ap.untreated.median.unwrap())
@@ -503,7 +503,8 @@ fn stupp_2005_and_hegi_2005() {
     // trials (Alnahhas et al. 2020, Neuro-Oncology Advances, PMC7596890, abstract):
     // unmethylated 4.99 months (95 % CI 4.25–5.72, 5 trials), methylated 9.51 (7.41–11.61,
     // 7 trials). The unmethylated arm must fall inside its CI. KNOWN MISS: methylated
-    // 14.1 months — the source of the too-strong PFS hazard ratio. Guarded within 1.6×.
+    // 13.9 months (14.1 before pseudoprogression was modelled) — the source of the
+    // too-strong PFS hazard ratio. Guarded within 1.6×.
     let pfs_u = tmz.unmethylated.pfs.median.unwrap();
     let pfs_m = tmz.methylated.pfs.median.unwrap();
     println!("RT + TMZ PFS: unmethylated {pfs_u:.2}, methylated {pfs_m:.2} months");
@@ -522,8 +523,8 @@ fn roa_2004_held_out() {
     // trial's non-inferiority reading; no hazard ratio given).
     // Effect: the model's 6-month difference (40/15 − 60/30) must lie above −13.7 (its
     // HR 1.34 applied at Roa's 44.7 % would give −10.7, also above).
-    // KNOWN MISS (reported, not tuned): the model's survival is ~1.5× longer (7.8 and
-    // 7.7 months) — it has no performance status (Roa enrolled KPS ≥ 50; baseline table
+    // KNOWN MISS (reported, not tuned): the model's survival is ~1.5× longer (8.1 and
+    // 8.0 months) — it has no performance status (Roa enrolled KPS ≥ 50; baseline table
     // not found). Guarded: each arm within 1.7× of the reported median. (Before salvage
     // and the population α multiplier, 9.7 / 8.1 months and an HR of 1.34 for 40 Gy/15.)
     let r = run("roa2004.json", 2000);
@@ -541,17 +542,17 @@ fn perry_2017_held_out() {
     // HELD OUT. Perry et al. 2017 (NEJM 376:1027, abstract): patients ≥ 65, 40 Gy/15 ±
     // temozolomide: median OS 7.6 vs 9.3 months, HR 0.67 (0.56–0.80); PFS 3.9 vs 5.3, HR
     // 0.50 (0.41–0.60); methylated OS 7.7 vs 13.5, unmethylated 7.9 vs 10.0.
-    // Tolerance ±20 % per arm, hazard ratios inside the published CIs, and the
-    // temozolomide gain larger in methylated tumours.
+    // Tolerance ±20 % per arm (OS and PFS), hazard ratios inside the published CIs, and
+    // the temozolomide gain larger in methylated tumours.
     // Disclosure: the model's first run here (before `EFFECTIVE_ADJUVANT_CYCLES`) gave
     // 12.8 months and HR 0.46 with temozolomide — kill proportional to dose made 12
     // adjuvant cycles kill twice what 6 do. The cap of 6 effective cycles comes from
     // GEINO 14-01 (no benefit of 12 over 6 cycles), not from this trial.
-    // The radiotherapy arm's PFS within 20 %.
-    // KNOWN MISSES (reported, not tuned): temozolomide PFS 7.6 vs 5.3 months and the PFS
-    // HR 0.33 vs 0.50 (0.41–0.60) — as in Stupp, methylated tumours stay controlled
-    // through the adjuvant cycles; unmethylated OS with temozolomide 6.8 vs 10.0 months.
-    // Guarded: temozolomide PFS within 1.6×, PFS HR 0.30–0.60.
+    // Pseudoprogression (rates of Gerstner 2009 and Brandes 2008, recorded fraction fitted
+    // to Stupp) was added after this trial's PFS misses had been seen (temozolomide PFS
+    // 7.6 vs 5.3 months, HR 0.33); nothing was fitted to Perry.
+    // KNOWN MISS (reported, not tuned): unmethylated OS with temozolomide 7.1 vs 10.0
+    // months.
     let r = run("perry2017.json", 2000);
     show(&r);
     let (rt, tmz) = (&r.arms[0], &r.arms[1]);
@@ -560,9 +561,9 @@ fn perry_2017_held_out() {
     let hr = tmz.os_hr_vs_first.unwrap().hr;
     assert!((0.56..=0.80).contains(&hr), "OS HR {hr}");
     let hr_pfs = tmz.pfs_hr_vs_first.unwrap().hr;
-    assert!((0.30..=0.60).contains(&hr_pfs), "PFS HR {hr_pfs}");
+    assert!((0.41..=0.60).contains(&hr_pfs), "PFS HR {hr_pfs}");
     let meth = |x: &twin_oncology::glioma::trial::GbmArmResult| x.methylated.os.median.unwrap();
     let unmeth = |x: &twin_oncology::glioma::trial::GbmArmResult| x.unmethylated.os.median.unwrap();
     assert!(meth(tmz) - meth(rt) > unmeth(tmz) - unmeth(rt));
-    assert!(within(pfs(rt), 3.9, 0.2) && pfs(tmz) / 5.3 < 1.6);
+    assert!(within(pfs(rt), 3.9, 0.2) && within(pfs(tmz), 5.3, 0.2));
 }

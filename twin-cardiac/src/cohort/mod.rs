@@ -629,8 +629,8 @@ impl VirtualAfPatient {
                 let mut settings = *truth;
                 loop {
                     match self.courtemanche_outcome(&settings) {
-                        Err(CardiacError::InvalidInput { field, .. })
-                            if field == "dt_ms" && settings.protocol.dt_ms > 0.3 * dt =>
+                        Err(CardiacError::StepAboveStabilityLimit { .. })
+                            if settings.protocol.dt_ms > 0.3 * dt =>
                         {
                             settings.protocol.dt_ms *= 0.5
                         }

@@ -410,14 +410,10 @@ impl<M: CellModel> Monodomain<M> {
         // ρ(L) ≤ 2 max_n Σ_m |w_nm|.
         let max_row = stencil.max_row;
         if scheme == DiffusionScheme::Explicit && max_row > 0.0 && dt_ms > 1.0 / max_row {
-            return Err(CardiacError::invalid(
-                "dt_ms",
+            return Err(CardiacError::StepAboveStabilityLimit {
                 dt_ms,
-                format!(
-                    "<= {:.4} ms (explicit diffusion stability limit for this grid and conductivity)",
-                    1.0 / max_row
-                ),
-            ));
+                limit_ms: 1.0 / max_row,
+            });
         }
         let (chunk_nodes, chunk_grid) = stencil.chunk_starts();
         let mut state = Vec::with_capacity(n);
