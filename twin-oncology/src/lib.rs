@@ -86,7 +86,12 @@
 //! the fit is therefore run on the test cohort itself. A first version with an
 //! MGMT-independent salvage kill (committed, then replaced) fitted worse (½Σz² 1.51;
 //! Hegi methylated RT 12.3 months). Not modelled: clinical (non-radiological)
-//! progression, performance status. Between 7 % (Stupp) and 34 % (Perry, temozolomide
+//! progression, performance status. Performance status alone would not close Roa's gap
+//! at the published hazard: KPS < 70 carries a relative risk of death of 1.53
+//! (1.23–1.90) after radiotherapy (Strahlenther Onkol 2003, 179:8, 415 patients); with
+//! Roa's median KPS of 70 (Cochrane review CD011475) at most half its patients were
+//! below 70, and an exponential approximation then lowers 8.1 months to no less than
+//! 8.1 / (0.5 + 0.5 × 1.53) = 6.4 — still 25 % above 5.1. Between 7 % (Stupp) and 34 % (Perry, temozolomide
 //! arm) of virtual patients die before a scan shows progression
 //! (`AfterProgression::death_first_fraction`). Scans fall in a ± 14-day visit window
 //! per patient, so medians are not pinned to scan days.
