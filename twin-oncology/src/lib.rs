@@ -203,7 +203,7 @@
 //! (5.4) and PALOMA-3's palbociclib arm too (11.9 vs 11.2), but ASCENT's HR left its CI
 //! (0.25 vs 0.32–0.52), DESTINY-Breast04's HR-negative trastuzumab deruxtecan arm fell
 //! out of 20 % (5.7 vs 8.5), MONARCH-2's abemaciclib arm too (11.6 vs 16.4) and
-//! DESTINY-Breast04's HR-positive HR stayed out (0.40 vs 0.40–0.64): as many misses as
+//! DESTINY-Breast04's HR-positive HR stayed out (0.3998, below 0.40–0.64): as many misses as
 //! before, so the simpler model stays. The axis's spread is weakly identified (with the
 //! chemotherapy λ its best fit, 0.18, never reached MONALEESA-2's HR).
 //!
