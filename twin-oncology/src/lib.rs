@@ -91,10 +91,10 @@
 //! (1.23–1.90) after radiotherapy (Strahlenther Onkol 2003, 179:8, 415 patients); with
 //! Roa's median KPS of 70 (Cochrane review CD011475) at most half its patients were
 //! below 70, and an exponential approximation then lowers 8.1 months to no less than
-//! 8.1 / (0.5 + 0.5 × 1.53) = 6.4 — still 25 % above 5.1. Between 7 % (Stupp) and 34 % (Perry, temozolomide
-//! arm) of virtual patients die before a scan shows progression
-//! (`AfterProgression::death_first_fraction`). Scans fall in a ± 14-day visit window
-//! per patient, so medians are not pinned to scan days.
+//! 8.1 / (0.5 + 0.5 × 1.53) = 6.4 — still 25 % above 5.1. Between 7 % (Stupp) and
+//! 28 % (Perry, temozolomide arm) of virtual patients die before a scan records
+//! progression (`AfterProgression::death_first_fraction`). Scans fall in a ± 14-day
+//! visit window per patient, so medians are not pinned to scan days.
 //!
 //! Temozolomide kills for at most six adjuvant cycles (GEINO 14-01: 12 cycles no better
 //! than 6). This cap was added after a first Perry run over-predicted the temozolomide

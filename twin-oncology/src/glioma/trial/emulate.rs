@@ -79,8 +79,8 @@ pub struct AfterProgression {
     pub treated: MedianMonths,
     /// Patients given supportive care only.
     pub untreated: MedianMonths,
-    /// Fraction of the arm whose first event was death, not a progression scan (the
-    /// tumour reached the lethal volume between two scans).
+    /// Fraction of the arm whose PFS event was death, not a scan recording progression
+    /// (true or pseudo): the tumour reached the lethal volume between two scans.
     pub death_first_fraction: f64,
 }
 
@@ -207,7 +207,12 @@ fn after_progression(patients: &[VirtualGbmPatient], c: &[Course]) -> Result<Aft
             .unzip();
         median_months(&t, &e)
     };
-    let death_first = c.iter().filter(|x| x.died && !x.progression_seen()).count();
+    // the PFS event was death: neither a progression nor a recorded pseudoprogression
+    // scan came first
+    let death_first = c
+        .iter()
+        .filter(|x| x.died && x.pfs_days >= x.os_days)
+        .count();
     Ok(AfterProgression {
         treated: median_after(true)?,
         untreated: median_after(false)?,
