@@ -22,16 +22,17 @@ use serde_json::json;
 use std::error::Error;
 
 /// (target, reported, standard error): SEs are (upper − lower)/(2·1.96) of the
-/// reported 95 % intervals (Stupp's medians: ±0.5 and ±0.9 months, read as recalled;
-/// Stupp's PFS intervals are not in the abstract: SE 0.35 months assumed).
+/// reported 95 % intervals. Stupp's: OS 12.1 (11.2–13.0) and 14.6 (13.2–16.8), PFS 5.0
+/// (4.2–5.5) and 6.9 (5.8–8.2) months, as tabulated by Wen et al. 2020 (Neuro-Oncology
+/// 22:1073, Table 2).
 const TARGETS: [target_fit::Target; 8] = [
-    ("Stupp RT: median OS, months", 12.1, 0.5),
-    ("Stupp RT + TMZ: median OS, months", 14.6, 0.9),
+    ("Stupp RT: median OS, months", 12.1, 1.8 / 3.92),
+    ("Stupp RT + TMZ: median OS, months", 14.6, 3.6 / 3.92),
     ("Hegi methylated RT: median OS, months", 15.3, 2.0),
     ("Hegi methylated RT + TMZ: median OS, months", 21.7, 3.3),
     ("Abedi: HR of death per decade (RT + TMZ)", 1.18, 0.05),
-    ("Stupp RT: median PFS, months", 5.0, 0.35),
-    ("Stupp RT + TMZ: median PFS, months", 6.9, 0.35),
+    ("Stupp RT: median PFS, months", 5.0, 1.3 / 3.92),
+    ("Stupp RT + TMZ: median PFS, months", 6.9, 2.4 / 3.92),
     ("Franceschi: treated survival after progression", 8.6, 0.61),
 ];
 

@@ -401,7 +401,7 @@ fn show(r: &GbmTrialResult) {
     println!("{}", r.name);
     for a in &r.arms {
         println!(
-            "  {:55} OS {:5.1} [{:.1}, {:.1}] PFS {:5.1} | meth OS {:5.1} PFS {:5.1} | unmeth OS {:5.1} PFS {:5.1} | OS at {:?}: {:.3?} | HR OS {:.2?} PFS {:.2?} | age HR {:.2}",
+            "  {:55} OS {:5.1} [{:.1}, {:.1}] PFS {:5.1} | meth OS {:5.1} PFS {:5.1} | unmeth OS {:5.1} PFS {:5.1} | OS at {:?}: {:.3?} | HR OS {:.3?} PFS {:.3?} | age HR {:.2}",
             a.name,
             a.all.os.median.unwrap_or(f64::NAN),
             a.all.os.lo.unwrap_or(f64::NAN),
@@ -453,7 +453,8 @@ fn stupp_2005_and_hegi_2005() {
     // 2005, NEJM 352:987, abstract), methylated 15.3 vs 21.7 (Hegi et al. 2005, NEJM
     // 352:997, abstract) — checked to stay within 10 % / 20 % of the fit.
     // HELD OUT: the OS hazard ratio 0.63 (0.52–0.75) and the PFS hazard ratio 0.54
-    // (0.45–0.64, recalled); 2-year survival with RT alone 10.9 % (7.6–14.8; Stupp et al.
+    // (0.54 read in Neuro-Oncol Adv 2023 5:vdad105, Table 1; its CI 0.45–0.64 recalled);
+    // 2-year survival with RT alone 10.9 % (7.6–14.8; Stupp et al.
     // 2009, Lancet Oncol 10:459).
     // MGMT must modulate temozolomide (Hegi 2005): the methylated OS gain exceeds the
     // unmethylated gain at least three-fold.
@@ -465,11 +466,12 @@ fn stupp_2005_and_hegi_2005() {
     // care only, 299 recurrent glioblastomas, J Neurooncol 2017, doi
     // 10.1007/s11060-017-2564-z). The PFS hazard ratio is held out only in part: both
     // arms' medians are fitted.
-    // KNOWN MISSES (reported, not tuned): the PFS hazard ratio 0.44 (0.41–0.47) just below
-    // 0.54 (0.45–0.64) — 0.36 before pseudoprogression was modelled; untreated survival
-    // after progression 4.3–5.4 vs 3.1 months; 2-year survival with temozolomide (25 vs
-    // 27 %) and the 5-year tail (1.9 vs 10 %) are too low. Guarded: PFS HR 0.40–0.64,
-    // untreated survival after progression within 2×.
+    // The PFS hazard ratio, 0.451 (0.421–0.483), sits on the lower edge of 0.54
+    // (0.45–0.64; 0.36 before pseudoprogression was modelled, 0.44–0.47 in other fits of
+    // the same model): guarded at 0.40–0.64.
+    // KNOWN MISSES (reported, not tuned): untreated survival after progression 4.2–5.1 vs
+    // 3.1 months; 2-year survival with temozolomide (24 vs 27 %) and the 5-year tail (1.9
+    // vs 10 %) are too low. Guarded: untreated survival after progression within 2×.
     let r = run("stupp2005.json", 2000);
     show(&r);
     let (rt, tmz) = (&r.arms[0], &r.arms[1]);
@@ -503,7 +505,7 @@ fn stupp_2005_and_hegi_2005() {
     // trials (Alnahhas et al. 2020, Neuro-Oncology Advances, PMC7596890, abstract):
     // unmethylated 4.99 months (95 % CI 4.25–5.72, 5 trials), methylated 9.51 (7.41–11.61,
     // 7 trials). The unmethylated arm must fall inside its CI. KNOWN MISS: methylated
-    // 13.9 months (14.1 before pseudoprogression was modelled) — the source of the
+    // 13.7 months (14.1 before pseudoprogression was modelled) — the source of the
     // too-strong PFS hazard ratio. Guarded within 1.6×.
     let pfs_u = tmz.unmethylated.pfs.median.unwrap();
     let pfs_m = tmz.methylated.pfs.median.unwrap();
@@ -523,8 +525,8 @@ fn roa_2004_held_out() {
     // trial's non-inferiority reading; no hazard ratio given).
     // Effect: the model's 6-month difference (40/15 − 60/30) must lie above −13.7 (its
     // HR 1.34 applied at Roa's 44.7 % would give −10.7, also above).
-    // KNOWN MISS (reported, not tuned): the model's survival is ~1.5× longer (8.1 and
-    // 8.0 months) — it has no performance status (Roa enrolled KPS ≥ 50; baseline table
+    // KNOWN MISS (reported, not tuned): the model's survival is ~1.5× longer (7.9 and
+    // 7.7 months) — it has no performance status (Roa enrolled KPS ≥ 50; baseline table
     // not found). Guarded: each arm within 1.7× of the reported median. (Before salvage
     // and the population α multiplier, 9.7 / 8.1 months and an HR of 1.34 for 40 Gy/15.)
     let r = run("roa2004.json", 2000);
@@ -551,7 +553,7 @@ fn perry_2017_held_out() {
     // Pseudoprogression (rates of Gerstner 2009 and Brandes 2008, recorded fraction fitted
     // to Stupp) was added after this trial's PFS misses had been seen (temozolomide PFS
     // 7.6 vs 5.3 months, HR 0.33); nothing was fitted to Perry.
-    // KNOWN MISS (reported, not tuned): unmethylated OS with temozolomide 7.1 vs 10.0
+    // KNOWN MISS (reported, not tuned): unmethylated OS with temozolomide 7.0 vs 10.0
     // months.
     let r = run("perry2017.json", 2000);
     show(&r);
