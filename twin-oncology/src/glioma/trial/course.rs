@@ -67,9 +67,10 @@ pub const SALVAGE_CYCLES: usize = 3;
 pub struct GbmArm {
     /// Name in reports.
     pub name: String,
-    /// Number of radiotherapy fractions (five a week).
+    /// Number of radiotherapy fractions (five a week); 0 = supportive care only
+    /// (no radiotherapy and no temozolomide; day 0 is randomisation).
     pub rt_fractions: usize,
-    /// Dose per fraction, Gy.
+    /// Dose per fraction, Gy (unused when there are no fractions).
     pub rt_dose_per_fraction_gy: f64,
     /// Concomitant temozolomide, mg/m² daily (7 days a week) during radiotherapy
     /// (0 = none).
@@ -79,20 +80,38 @@ pub struct GbmArm {
     /// 150 mg/m² in cycle 1, 200 after).
     #[serde(default)]
     pub tmz_adjuvant_cycles: usize,
+    /// Whether patients may be treated at progression (a share
+    /// [`GbmPopulation::salvage_fraction`] of them); false for an arm whose protocol
+    /// gave supportive care only.
+    #[serde(default = "yes")]
+    pub salvage_at_progression: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl GbmArm {
     /// Check the arm's ranges.
     pub fn validate(&self) -> Result<()> {
-        if !(1..=60).contains(&self.rt_fractions) {
+        if self.rt_fractions > 60 {
             return Err(OncologyError::invalid(
                 "rt_fractions",
                 self.rt_fractions,
-                "1 to 60",
+                "0 (supportive care) to 60",
+            ));
+        }
+        if self.rt_fractions == 0
+            && (self.tmz_concomitant_mg_m2 != 0.0 || self.tmz_adjuvant_cycles > 0)
+        {
+            return Err(OncologyError::invalid(
+                "rt_fractions",
+                0,
+                "≥ 1 when the arm gives temozolomide (its schedule follows radiotherapy)",
             ));
         }
         let d = self.rt_dose_per_fraction_gy;
-        if !(d.is_finite() && d > 0.0 && d <= 20.0) {
+        if self.rt_fractions > 0 && !(d.is_finite() && d > 0.0 && d <= 20.0) {
             return Err(OncologyError::invalid(
                 "rt_dose_per_fraction_gy",
                 d,
@@ -122,9 +141,11 @@ impl GbmArm {
         7 * (i / 5) + i % 5
     }
 
-    /// Last radiotherapy day.
+    /// Last radiotherapy day (0 for supportive care).
     pub fn rt_end_day(&self) -> usize {
-        Self::fraction_day(self.rt_fractions - 1)
+        self.rt_fractions
+            .checked_sub(1)
+            .map_or(0, Self::fraction_day)
     }
 
     /// Temozolomide dose on `day` that still kills (mg/m²), 0 if none: concomitant
@@ -274,8 +295,15 @@ pub fn simulate_course(
     let last_day = (opts.follow_up_years * 365.25).round() as usize;
     let mut progressed: Option<usize> = None;
     let mut pseudo_scan: Option<usize> = None;
-    let pseudo_probability = pop
-        .recorded_pseudoprogression_probability(arm.tmz_concomitant_mg_m2 > 0.0, p.mgmt_methylated);
+    // pseudoprogression is a treatment effect: none without radiotherapy
+    let pseudo_probability = if arm.rt_fractions == 0 {
+        0.0
+    } else {
+        pop.recorded_pseudoprogression_probability(
+            arm.tmz_concomitant_mg_m2 > 0.0,
+            p.mgmt_methylated,
+        )
+    };
     let recorded_pfs = |progressed: Option<usize>, pseudo: Option<usize>| {
         progressed.into_iter().chain(pseudo).min().map(|d| d as f64)
     };
@@ -290,7 +318,7 @@ pub fn simulate_course(
                     tumour.kill((-p.tmz_log_kill_per_mg_m2 * dose).exp());
                 }
             }
-            Some(scan) if p.salvage && day > scan => {
+            Some(scan) if p.salvage && arm.salvage_at_progression && day > scan => {
                 let since = day - scan - 1;
                 if since.is_multiple_of(SALVAGE_CYCLE_DAYS)
                     && since / SALVAGE_CYCLE_DAYS < SALVAGE_CYCLES

@@ -21,7 +21,8 @@
 //! survival and hazard ratios (the PFS hazard ratio only partly: both arms' PFS medians
 //! are fitted); Stupp 2009's 5-year survival; survival after an untreated recurrence;
 //! PFS by MGMT status (Alnahhas 2020); **Roa 2004** (elderly, 60 Gy/30 vs 40 Gy/15) and
-//! **Perry 2017** (elderly, 40 Gy/15 ± temozolomide, with MGMT strata). Taken from
+//! **Perry 2017** (elderly, 40 Gy/15 ± temozolomide, with MGMT strata); **ANOCEF 2007**
+//! (Keime-Guibert; ≥ 70, radiotherapy vs supportive care, added after every fit). Taken from
 //! further publications: the cap of six effective adjuvant cycles (GEINO 14-01,
 //! [`course::EFFECTIVE_ADJUVANT_CYCLES`]), the fraction treated at progression
 //! ([`GbmPopulation::salvage_fraction`]) and the pseudoprogression rates by arm and
