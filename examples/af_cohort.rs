@@ -2,7 +2,7 @@
 //! clinical record predict recurrence after standard PVI better than a
 //! clinical score fitted on the same patients and covariates?
 //!
-//! Usage: `cargo run --release --example af_cohort -- [--patients N] [--train M] [--seed S] [--train-seed T] [--reuse] [--courtemanche-truth] [OUT_DIR]`
+//! Usage: `cargo run --release --example af_cohort -- [--patients N] [--train M] [--seed S] [--train-seed T] [--reuse] [--retwin] [--courtemanche-truth] [OUT_DIR]`
 //!
 //! `--courtemanche-truth` simulates the truth with Courtemanche cells on a
 //! 0.5 mm grid (`TruthSettings::courtemanche`; the twin keeps
@@ -47,7 +47,9 @@
 //! * Held-out seeds are fixed in `data/validation/test_seeds.json`
 //!   (`af_cohort_study`); development used seed 1.
 //! * `--reuse` reads the simulated rows from OUT_DIR when present (the
-//!   simulations are the slow part; a run re-scores them in a second).
+//!   simulations are the slow part; a run re-scores them in a second). Rows whose
+//!   twin ran with other priors are an error unless `--retwin` is given, which
+//!   reruns only their twin (the truth is kept) and saves them.
 
 use std::error::Error;
 use std::io::Write;
@@ -71,15 +73,40 @@ use patient_twin::cardiac::cohort::{
 /// draw from their own streams, so resumed rows equal those of an uninterrupted run.
 fn rows(
     path: &Path,
-    reuse: bool,
+    reuse: Reuse,
     n: usize,
     seed: u64,
     settings: (&CohortSpec, &TruthSettings, &TwinSettings),
 ) -> Result<Vec<Evaluation>, Box<dyn Error>> {
     let (spec, truth, twin) = settings;
-    if reuse && path.exists() {
+    if reuse != Reuse::No && path.exists() {
         let mut rows: Vec<Evaluation> = serde_json::from_str(&std::fs::read_to_string(path)?)?;
         add_lge_map_features(&mut rows, twin)?;
+        let stale = rows
+            .iter()
+            .map(|r| r.twin_is_current(twin).map(|current| !current))
+            .collect::<Result<Vec<_>, _>>()?;
+        let n_stale = stale.iter().filter(|&&s| s).count();
+        if n_stale > 0 && reuse != Reuse::Retwin {
+            return Err(format!(
+                "{}: {n_stale} rows' twin ran with another CV prior; rerun with --retwin",
+                path.display()
+            )
+            .into());
+        }
+        if n_stale > 0 {
+            let started = Instant::now();
+            rows.par_iter_mut()
+                .zip(&stale)
+                .filter(|(_, stale)| **stale)
+                .try_for_each(|(r, _)| r.run_twin(twin))?;
+            std::fs::write(path, serde_json::to_string(&rows)?)?;
+            println!(
+                "reran the twin of {n_stale} rows of {} in {:.0} s (truth kept)",
+                path.display(),
+                started.elapsed().as_secs_f64()
+            );
+        }
         return Ok(rows);
     }
     let started = Instant::now();
@@ -95,6 +122,17 @@ fn rows(
     };
     done.sort_by_key(|r| r.patient.id);
     done.dedup_by_key(|r| r.patient.id);
+    // Rows simulated before the twin's priors changed keep their truth.
+    let mut retwinned = 0;
+    for r in &mut done {
+        if !r.twin_is_current(twin)? {
+            r.run_twin(twin)?;
+            retwinned += 1;
+        }
+    }
+    if retwinned > 0 {
+        println!("reran the twin of {retwinned} resumed rows (truth kept)");
+    }
     let todo: Vec<_> = virtual_cohort(spec, n, seed)?
         .into_iter()
         .filter(|p| done.binary_search_by_key(&p.id, |r| r.patient.id).is_err())
@@ -146,6 +184,15 @@ fn rows(
     Ok(done)
 }
 
+/// Whether cached rows are read, and whether their twin is rerun when it ran
+/// with other priors than the current ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reuse {
+    No,
+    Rows,
+    Retwin,
+}
+
 /// Print one label's comparison.
 fn print(c: &Comparison) {
     println!(
@@ -190,7 +237,7 @@ fn print(c: &Comparison) {
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (mut n, mut n_train, mut seed, mut reuse) = (60usize, None, 1u64, false);
+    let (mut n, mut n_train, mut seed, mut reuse) = (60usize, None, 1u64, Reuse::No);
     let (mut train_from, mut courtemanche_truth) = (None, false);
     let mut out = PathBuf::from("out/af_cohort");
     let mut i = 0;
@@ -202,7 +249,13 @@ fn main() -> Result<(), Box<dyn Error>> {
             "--seed" => seed = value(i)?.parse()?,
             "--train-seed" => train_from = Some(value(i)?.parse::<u64>()?),
             "--reuse" => {
-                reuse = true;
+                if reuse == Reuse::No {
+                    reuse = Reuse::Rows;
+                }
+                i -= 1;
+            }
+            "--retwin" => {
+                reuse = Reuse::Retwin;
                 i -= 1;
             }
             "--courtemanche-truth" => {
@@ -237,8 +290,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         truth.fibre_disarray_deg, truth.fibre_disarray_wavelength_mm
     );
     println!(
-        "  remodelling, CV   patient's own (CV falls with age and burden) | fixed: remodelling {:?} (paroxysmal, persistent), CV {} m/s",
-        twin.priors.remodelling, twin.priors.cv_m_per_s
+        "  remodelling, CV   patient's own (CV falls with age and burden) | published: remodelling {:?} (paroxysmal, persistent), CV {:.3} / {:.3} m/s ({:?} m/s at the sheet's scale)",
+        twin.priors.remodelling,
+        twin.priors.sheet_cv_m_per_s(false)?,
+        twin.priors.sheet_cv_m_per_s(true)?,
+        twin.priors.published_la_cv_m_per_s
     );
     println!(
         "  grid              dx {} mm            | dx {} mm",

@@ -174,7 +174,8 @@ fn twin_sees_only_the_clinical_record_and_differs_from_truth_as_documented() {
     assert_eq!(tp.remodelling, twin.priors.remodelling[t]);
     assert_ne!(tp.remodelling, spec.mean_remodelling(vp.persistent_af));
     let cv_twin = REFERENCE_CV_M_PER_S * tp.conduction_scale.sqrt();
-    assert!((cv_twin - twin.priors.cv_m_per_s).abs() < 1e-12);
+    let cv_prior = twin.priors.sheet_cv_m_per_s(vp.persistent_af).unwrap();
+    assert!((cv_twin - cv_prior).abs() < 1e-12);
     let cv_mean = spec.mean_cv_m_per_s(rec.age_years, rec.lge_fibrosis_pct / 100.0);
     assert!((cv_twin - cv_mean).abs() > 1e-6);
     assert_ne!(tp.remodelling, vp.patient.remodelling);
@@ -435,6 +436,36 @@ fn fibre_disarray_has_the_stated_rms_angle() {
     let mut bad = before.clone();
     assert!(fibre_disarray(&mut bad, f64::NAN, 20.0, 1).is_err());
     assert!(fibre_disarray(&mut bad, 0.1, 0.0, 1).is_err());
+}
+
+/// The twin's CV prior keeps the published atrium's ratio of wavelength to size
+/// on its smaller sheet: published CV (Bendikas et al.: 0.68 / 0.69 m/s) ×
+/// √(sheet area / published LA area (197.4 / 212.7 cm²)), the sheet 2 × 1.6
+/// published diameters (Vincenti et al. 2012: 38 / 43 mm). Hand-computed:
+/// paroxysmal 0.68 × √(0.32 · 38² / 19,740) = 0.3290, persistent
+/// 0.69 × √(0.32 · 43² / 21,270) = 0.3639 m/s. A bad published value is an error.
+#[test]
+fn twin_cv_prior_is_the_published_cv_at_the_sheets_scale() {
+    use twin_cardiac::cohort::TwinPriors;
+    let priors = TwinPriors::default();
+    let paroxysmal = priors.sheet_cv_m_per_s(false).unwrap();
+    let persistent = priors.sheet_cv_m_per_s(true).unwrap();
+    assert!((paroxysmal - 0.68 * (3.2 * 38.0 * 38.0 / 19_740.0_f64).sqrt()).abs() < 1e-12);
+    assert!((persistent - 0.69 * (3.2 * 43.0 * 43.0 / 21_270.0_f64).sqrt()).abs() < 1e-12);
+    assert!((paroxysmal - 0.3290).abs() < 5e-5 && (persistent - 0.3639).abs() < 5e-5);
+    // Scale invariance: an atrium twice the size (area × 4, diameter × 2) keeps the CV.
+    let doubled = TwinPriors {
+        published_la_area_cm2: priors.published_la_area_cm2.map(|a| 4.0 * a),
+        published_la_diameter_mm: priors.published_la_diameter_mm.map(|d| 2.0 * d),
+        ..priors
+    };
+    assert!((doubled.sheet_cv_m_per_s(false).unwrap() - paroxysmal).abs() < 1e-12);
+    let broken = TwinPriors {
+        published_la_area_cm2: [0.0, 212.7],
+        ..priors
+    };
+    let err = broken.sheet_cv_m_per_s(false).unwrap_err().to_string();
+    assert!(err.contains("published_la_area_cm2"), "{err}");
 }
 
 /// The twin's remodelling priors, read on the cell's APD: the persistent-AF value

@@ -61,6 +61,7 @@ fn rows(n: usize, seed: u64, twin: Twin) -> Vec<Evaluation> {
                     lge_near_reentry: 0.0,
                     posterior_wall_reentry: 0.0,
                 }),
+                twin_cv_m_per_s: None,
                 lge_map_features: Some(map),
                 patient: p,
             }
