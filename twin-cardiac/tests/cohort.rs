@@ -438,6 +438,48 @@ fn fibre_disarray_has_the_stated_rms_angle() {
     assert!(fibre_disarray(&mut bad, 0.1, 0.0, 1).is_err());
 }
 
+/// `--retwin` relies on this: a row whose twin never ran (or ran with other priors)
+/// is stale; rerunning the twin gives exactly the twin's own prediction, records the
+/// CV it ran with and leaves the truth alone; other priors make the row stale again.
+#[test]
+fn rerunning_the_twin_keeps_the_truth_and_records_its_cv() {
+    use twin_cardiac::cohort::{Evaluation, TruthOutcome, TwinPriors};
+    let twin = TwinSettings::default();
+    let vp = virtual_cohort(&CohortSpec::default(), 1, 5).unwrap()[0];
+    let truth = TruthOutcome {
+        recurrence: true,
+        n_sites: 3,
+        sites_paced: 1,
+        dt_ms: Some(0.1),
+    };
+    let mut row = Evaluation {
+        patient: vp,
+        record: vp.clinical_record(twin.dx_mm, &twin.lge).unwrap(),
+        truth: truth.clone(),
+        twin_features: None,
+        twin_cv_m_per_s: None,
+        lge_map_features: None,
+    };
+    assert!(!row.twin_is_current(&twin).unwrap());
+    row.run_twin(&twin).unwrap();
+    assert!(row.twin_is_current(&twin).unwrap());
+    assert_eq!(row.truth, truth);
+    let cv = twin.priors.sheet_cv_m_per_s(vp.persistent_af).unwrap();
+    assert_eq!(row.twin_cv_m_per_s, Some(cv));
+    assert_eq!(
+        row.twin_features,
+        Some(vp.twin_prediction(&twin).unwrap().features)
+    );
+    let faster = TwinSettings {
+        priors: TwinPriors {
+            published_la_cv_m_per_s: [0.8, 0.8],
+            ..twin.priors
+        },
+        ..twin
+    };
+    assert!(!row.twin_is_current(&faster).unwrap());
+}
+
 /// The twin's CV prior keeps the published atrium's ratio of wavelength to size
 /// on its smaller sheet: published CV (Bendikas et al.: 0.68 / 0.69 m/s) ×
 /// √(sheet area / published LA area (197.4 / 212.7 cm²)), the sheet 2 × 1.6

@@ -55,7 +55,7 @@
 //!   persistent AF at 600 ms pacing (Honarbakhsh et al. 2019, Heart Rhythm), 0.98 ± 0.46
 //!   m/s before PVI (Fukumoto et al., Circ Arrhythm Electrophysiol). **The gap:** the
 //!   generator's CVs (mean 0.48 m/s at 15 % burden and age 62: 0.6 − 0.8·burden −
-//!   0.002·(age − 60)) are a design choice, about 40 % faster than the published value
+//!   0.002·(age − 60)) are a design choice, 30–45 % faster than the published value
 //!   at the sheet's scale, so the virtual patients are less inducible than the twin
 //!   expects: on the held-out test cohorts the twin finds AF inducible from at least one
 //!   site in 88 / 95 % of patients (seeds 7717 / 60606; mean inducible fraction 0.55 /
