@@ -102,7 +102,11 @@
 //! (1.23–1.90) after radiotherapy (Strahlenther Onkol 2003, 179:8, 415 patients); with
 //! Roa's median KPS of 70 (Cochrane review CD011475) at most half its patients were
 //! below 70, and an exponential approximation then lowers 7.9 months to no less than
-//! 7.9 / (0.5 + 0.5 × 1.53) = 6.2 — still 22 % above 5.1. Between 7 % (Stupp) and
+//! 7.9 / (0.5 + 0.5 × 1.53) = 6.2 — still 22 % above 5.1. Nor would treatment at
+//! progression alone: Roa's patients were treated in 1996–2001, before temozolomide,
+//! and its salvage rates were not found; with none in either arm the model gives 6.9 /
+//! 6.5 months (60 Gy/30 still +35 %, 40 Gy/15 within 20 %; a one-off run with
+//! `salvage_at_progression: false`, not committed as a spec). Between 7 % (Stupp) and
 //! 29 % (Perry, temozolomide arm) of virtual patients die before a scan records
 //! progression (`AfterProgression::death_first_fraction`). Scans fall in a ± 14-day
 //! visit window per patient, so medians are not pinned to scan days.
