@@ -399,6 +399,25 @@ pub fn standard_regimens() -> Vec<Regimen> {
     ]
 }
 
+/// Set every observation of `rec` (RECIST sums, then neutrophils) to its prediction
+/// times exp(σ · z(i)), σ the likelihood's log-scale SD of that kind of observation.
+fn observe_with_noise(rec: &mut PatientRecord, pred: &[f64], mut z: impl FnMut(usize) -> f64) {
+    let n_tumour = rec.tumour_mm.len();
+    for (i, o) in rec
+        .tumour_mm
+        .iter_mut()
+        .chain(rec.anc.iter_mut())
+        .enumerate()
+    {
+        let sd = if i < n_tumour {
+            SIGMA_LOG_SIZE
+        } else {
+            SIGMA_LOG_ANC
+        };
+        o.1 = pred[i] * (sd * z(i)).exp();
+    }
+}
+
 /// A synthetic metastatic patient (not a real person): ER+/HER2−, Ki-67 25%,
 /// BSA 1.75 m², 4 cycles of docetaxel 75 mg/m² q3w, RECIST sums at days
 /// 0/42/84 and neutrophils in cycle 1 and on day 1 of later cycles, generated
@@ -424,20 +443,7 @@ pub fn synthetic_record(truth: &PatientParams) -> Result<PatientRecord> {
     };
     let pred = predict_observations(&rec, truth)?;
     let noise = [0.05, -0.08, 0.06, 0.1, -0.2, 0.15, -0.1, 0.05, 0.2, -0.15];
-    let nt = rec.tumour_mm.len();
-    for (i, o) in rec
-        .tumour_mm
-        .iter_mut()
-        .chain(rec.anc.iter_mut())
-        .enumerate()
-    {
-        let sd = if i < nt {
-            SIGMA_LOG_SIZE
-        } else {
-            SIGMA_LOG_ANC
-        };
-        o.1 = pred[i] * (noise[i % noise.len()] * sd / 0.15).exp();
-    }
+    observe_with_noise(&mut rec, &pred, |i| noise[i % noise.len()] / 0.15);
     Ok(rec)
 }
 
@@ -495,21 +501,7 @@ mod tests {
             let truth = truth_from_prior(&mut rng);
             let mut rec = synthetic_record(&truth).unwrap();
             let pred = predict_observations(&rec, &truth).unwrap();
-            let nt = rec.tumour_mm.len();
-            for (i, o) in rec
-                .tumour_mm
-                .iter_mut()
-                .chain(rec.anc.iter_mut())
-                .enumerate()
-            {
-                let sd = if i < nt {
-                    SIGMA_LOG_SIZE
-                } else {
-                    SIGMA_LOG_ANC
-                };
-                let z: f64 = rng.sample(StandardNormal);
-                o.1 = pred[i] * (sd * z).exp();
-            }
+            observe_with_noise(&mut rec, &pred, |_| rng.sample(StandardNormal));
             let twin = calibrate(&rec, case).unwrap();
             let tv = [
                 truth.tumour.kl_per_day,
