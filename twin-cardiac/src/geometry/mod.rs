@@ -3,6 +3,11 @@
 //! fibrosis read from NIfTI label maps ([`labels`]) or from openCARP
 //! tetrahedral meshes ([`carp`]). Region labels select
 //! the cell model: 0 = atrial body, 1 = PV sleeves.
+//!
+//! A real-shaped left atrium ships with the repository: the CT-derived wall of case 01
+//! of Rodero et al. 2021's healthy four-chamber meshes, as openCARP text in
+//! `data/atria/rodero01_la/` (source and licence in `data/README.md`); it voxelises
+//! to its wall volume and conducts (`tests/carp_mesh.rs`, `examples/la_mesh.rs`).
 
 pub mod atrium;
 pub mod carp;
