@@ -7,7 +7,8 @@
 //! A real-shaped left atrium ships with the repository: the CT-derived wall of case 01
 //! of Rodero et al. 2021's healthy four-chamber meshes, as openCARP text in
 //! `data/atria/rodero01_la/` (source and licence in `data/README.md`); it voxelises
-//! to its wall volume and conducts (`tests/carp_mesh.rs`, `examples/la_mesh.rs`).
+//! to its wall volume and conducts (`tests/carp_mesh.rs`); `examples/la_mesh.rs` induces
+//! re-entry in it with a cross-field S2 and writes activation and phase maps.
 
 pub mod atrium;
 pub mod carp;
