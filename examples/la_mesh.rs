@@ -36,6 +36,9 @@ fn main() -> Result<(), Box<dyn Error>> {
             .parse()?;
         args.drain(i..i + 2);
     }
+    if !(0.0..=1.0).contains(&remodelling) {
+        return Err(format!("--remodelling {remodelling}: allowed 0 to 1").into());
+    }
     let base = args
         .first()
         .cloned()
@@ -56,7 +59,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         remodelling,
         conduction_scale: 1.0,
     }
-    .cells()[0];
+    .cells()[0]
+        .validated()?;
     let mut md = Monodomain::new(tissue, vec![cell], 0.05)?;
     let [x0, _, z0] = grid.origin_mm;
     let extent = |a: usize| grid.shape[a] as f64 * grid.spacing_mm[a];
