@@ -82,24 +82,22 @@ fn rows(
     if reuse != Reuse::No && path.exists() {
         let mut rows: Vec<Evaluation> = serde_json::from_str(&std::fs::read_to_string(path)?)?;
         add_lge_map_features(&mut rows, twin)?;
-        let stale = rows
-            .iter()
-            .map(|r| r.twin_is_current(twin).map(|current| !current))
-            .collect::<Result<Vec<_>, _>>()?;
-        let n_stale = stale.iter().filter(|&&s| s).count();
-        if n_stale > 0 && reuse != Reuse::Retwin {
-            return Err(format!(
-                "{}: {n_stale} rows' twin ran with another CV prior; rerun with --retwin",
-                path.display()
-            )
-            .into());
+        if reuse != Reuse::Retwin {
+            let mut n_stale = 0;
+            for r in &rows {
+                n_stale += usize::from(!r.twin_is_current(twin)?);
+            }
+            if n_stale > 0 {
+                return Err(format!(
+                    "{}: {n_stale} rows' twin ran with another CV prior; rerun with --retwin",
+                    path.display()
+                )
+                .into());
+            }
         }
+        let started = Instant::now();
+        let n_stale = retwin_stale(&mut rows, twin)?;
         if n_stale > 0 {
-            let started = Instant::now();
-            rows.par_iter_mut()
-                .zip(&stale)
-                .filter(|(_, stale)| **stale)
-                .try_for_each(|(r, _)| r.run_twin(twin))?;
             std::fs::write(path, serde_json::to_string(&rows)?)?;
             println!(
                 "reran the twin of {n_stale} rows of {} in {:.0} s (truth kept)",
@@ -123,13 +121,7 @@ fn rows(
     done.sort_by_key(|r| r.patient.id);
     done.dedup_by_key(|r| r.patient.id);
     // Rows simulated before the twin's priors changed keep their truth.
-    let mut retwinned = 0;
-    for r in &mut done {
-        if !r.twin_is_current(twin)? {
-            r.run_twin(twin)?;
-            retwinned += 1;
-        }
-    }
+    let retwinned = retwin_stale(&mut done, twin)?;
     if retwinned > 0 {
         println!("reran the twin of {retwinned} resumed rows (truth kept)");
     }
@@ -182,6 +174,20 @@ fn rows(
     std::fs::write(path, serde_json::to_string(&done)?)?;
     std::fs::remove_file(&partial)?;
     Ok(done)
+}
+
+/// Rerun, in parallel, the twin of every row whose twin ran with other priors than
+/// `twin`'s (the truth is kept); returns how many were rerun.
+fn retwin_stale(rows: &mut [Evaluation], twin: &TwinSettings) -> Result<usize, Box<dyn Error>> {
+    let stale = rows
+        .iter()
+        .map(|r| r.twin_is_current(twin).map(|current| !current))
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.par_iter_mut()
+        .zip(&stale)
+        .filter(|(_, stale)| **stale)
+        .try_for_each(|(r, _)| r.run_twin(twin))?;
+    Ok(stale.iter().filter(|&&s| s).count())
 }
 
 /// Whether cached rows are read, and whether their twin is rerun when it ran
