@@ -11,6 +11,8 @@
 //! * [`therapy`] — regimens, endocrine/CDK4/6/HER2 partners, dose rules.
 //! * [`simulate`] — one patient under one regimen (PK → neutrophils, tumour,
 //!   RECIST scans, dose delays/reductions).
+//! * [`toxicity`] — neutropenia rates of a virtual population by worst grade, and
+//!   the fit of a drug's marrow slope to a published rate.
 //! * [`recist`] — RECIST 1.1 categories and progression-free survival.
 //! * [`twin`] — calibration of one patient and regimen ranking.
 //! * [`digital`] — [`BreastTwin`]: the same twin behind the one patient-twin interface.
@@ -26,6 +28,7 @@ pub mod report;
 pub mod simeoni;
 pub mod simulate;
 pub mod therapy;
+pub mod toxicity;
 pub mod trial;
 pub mod twin;
 

@@ -49,6 +49,18 @@ impl Drug {
         }
     }
 
+    /// Between-patient SD of ln(clearance), where a published value is at hand:
+    /// paclitaxel 0.27, the CV of its maximal elimination rate in the Crombag et
+    /// al. 2019 model (Pharm Res 36:33) as tabulated by Janssen et al. 2023
+    /// (nlmixr2lib `Janssen_2023_paclitaxel.R`), carried over to this linear
+    /// model's clearance. `None` for the others (not found).
+    pub fn clearance_omega_log(self) -> Option<f64> {
+        match self {
+            Drug::Paclitaxel => Some(0.27),
+            Drug::Docetaxel | Drug::Capecitabine | Drug::Doxorubicin => None,
+        }
+    }
+
     /// Published typical PK parameters for a patient of 1.8 m².
     pub fn pk(self) -> PkParams {
         match self {

@@ -97,6 +97,13 @@ pub struct Outcome {
     pub trajectory: Option<ResponseTrajectory>,
 }
 
+/// Circulating count below which the Friberg feedback `(circ0/circ)^γ` stops
+/// rising, 10⁹/L: analysers report such counts as zero, and below it the
+/// feedback's extrapolation drives the proliferating pool up by e^25 a day
+/// while the transit chain is empty, which overflows in deeply neutropenic
+/// patients.
+const FEEDBACK_FLOOR_1E9_PER_L: f64 = 0.01;
+
 /// The ODE between two administrations.
 struct Segment<'a> {
     pk: &'a ModalPk,
@@ -132,7 +139,7 @@ impl OdeSystem for Segment<'_> {
     }
     fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
         let c = self.concentration(t);
-        let feedback = (self.circ0 / y[4].max(1e-9)).powf(self.gamma);
+        let feedback = (self.circ0 / y[4].max(FEEDBACK_FLOOR_1E9_PER_L)).powf(self.gamma);
         dy[0] = self.ktr * y[0] * ((1.0 - self.slope * c) * feedback - 1.0);
         dy[1] = self.ktr * (y[0] - y[1]);
         dy[2] = self.ktr * (y[1] - y[2]);

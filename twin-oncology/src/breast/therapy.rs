@@ -193,6 +193,18 @@ impl Regimen {
             1.0,
         )
     }
+    /// Paclitaxel every 3 weeks, 3-h infusion (TAX 311's and the Taxol label's
+    /// breast-cancer study's schedule).
+    pub fn paclitaxel_q3w(dose_mg_per_m2: f64) -> Self {
+        Self::iv(
+            &format!("paclitaxel {dose_mg_per_m2} mg/m2 q3w, 3-h infusion"),
+            Drug::Paclitaxel,
+            dose_mg_per_m2,
+            21.0,
+            vec![0.0],
+            3.0,
+        )
+    }
     /// Docetaxel every 3 weeks, 1-h infusion.
     pub fn docetaxel_q3w(dose_mg_per_m2: f64) -> Self {
         Self::iv(
