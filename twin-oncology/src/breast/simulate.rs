@@ -478,15 +478,7 @@ pub(crate) mod tests {
             marrow_sensitivity: 1.0,
             clearance_factor: 1.0,
             bsa_m2: 1.8,
-            receptors: Receptors {
-                er_positive: true,
-                pr_positive: true,
-                her2_positive: false,
-                her2_low: false,
-                ki67_percent: 20.0,
-                ki67_measured: true,
-                tnbc_subtype: None,
-            },
+            receptors: Receptors::hormone_positive_her2_negative(20.0),
         }
     }
 

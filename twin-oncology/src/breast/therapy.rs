@@ -116,6 +116,22 @@ pub struct Receptors {
     pub tnbc_subtype: Option<crate::breast::trial::TnbcSubtype>,
 }
 
+impl Receptors {
+    /// ER- and PR-positive, HER2-negative (not HER2-low), with a measured Ki-67 (%)
+    /// and no triple-negative subtype: the commonest metastatic presentation.
+    pub fn hormone_positive_her2_negative(ki67_percent: f64) -> Self {
+        Receptors {
+            er_positive: true,
+            pr_positive: true,
+            her2_positive: false,
+            her2_low: false,
+            ki67_percent,
+            ki67_measured: true,
+            tnbc_subtype: None,
+        }
+    }
+}
+
 fn measured() -> bool {
     true
 }

@@ -163,15 +163,7 @@ impl MarrowCohort {
                     marrow_sensitivity: slope_factor * (w_slope * z_slope).exp(),
                     clearance_factor: (self.clearance_omega_log * z_cl).exp(),
                     bsa_m2: 1.8,
-                    receptors: Receptors {
-                        er_positive: true,
-                        pr_positive: true,
-                        her2_positive: false,
-                        her2_low: false,
-                        ki67_percent: 20.0,
-                        ki67_measured: false,
-                        tnbc_subtype: None,
-                    },
+                    receptors: Receptors::hormone_positive_her2_negative(20.0),
                 }
             })
             .collect()
