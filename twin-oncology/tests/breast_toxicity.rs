@@ -116,6 +116,15 @@ fn tax311_neutropenia_gap() {
     let se = ((d * (1.0 - d) + p * (1.0 - p)) / 300.0).sqrt();
     assert!(d - p - 1.96 * se > 0.0, "gap {} ± {}", d - p, 1.96 * se);
     assert_eq!(d, share(&docetaxel, Drug::Docetaxel));
+    // Grade 4 over six cycles in the 2,000 patients of the paclitaxel fit: docetaxel's
+    // share (compared in the crate docs with the docetaxel label as quoted second-hand)
+    // is above paclitaxel's 28 %.
+    let six = label_cohort(2000, 1996, Drug::Docetaxel)
+        .worst_grades(&docetaxel, &rules, 1.0)
+        .unwrap();
+    let grade4 = six[4] as f64 / 2000.0;
+    eprintln!("docetaxel 100, six cycles: by worst grade {six:?}, grade 4 {grade4:.3}");
+    assert!(grade4 - 0.28 - 1.96 * (grade4 * (1.0 - grade4) / 2000.0).sqrt() > 0.0);
 }
 
 /// Bad cohorts are errors naming the field, never a panic.
