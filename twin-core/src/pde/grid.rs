@@ -145,7 +145,8 @@ impl Domain {
         }
     }
 
-    /// A domain from an explicit mask; errors if shapes disagree or the mask is empty.
+    /// A domain from an explicit mask (any memory layout: it is stored row-major);
+    /// errors if shapes disagree or the mask is empty.
     pub fn new(grid: Grid, mask: Array3<bool>) -> Result<Self> {
         grid.check_shape("mask", &mask)?;
         if !mask.iter().any(|&m| m) {
@@ -155,7 +156,19 @@ impl Domain {
                 "at least one voxel inside the domain",
             ));
         }
-        Ok(Self { grid, mask })
+        Ok(Self {
+            grid,
+            mask: row_major(mask),
+        })
+    }
+
+    /// The same domain with its mask in row-major layout, the layout the
+    /// operators index (a domain built field by field may hold any layout).
+    pub(crate) fn row_major(&self) -> Self {
+        Self {
+            grid: self.grid,
+            mask: self.mask.as_standard_layout().into_owned(),
+        }
     }
 
     /// Number of voxels inside the domain.
@@ -197,5 +210,14 @@ mod tests {
         let d = Domain::full(g);
         assert_eq!(d.n_inside(), 9);
         assert_eq!(d.volume_mm3(), 9.0);
+    }
+}
+
+/// `a` in row-major (standard) layout, moved when it already is.
+fn row_major<T: Clone>(a: Array3<T>) -> Array3<T> {
+    if a.is_standard_layout() {
+        a
+    } else {
+        a.as_standard_layout().into_owned()
     }
 }
