@@ -182,6 +182,15 @@ impl Domain {
     }
 }
 
+/// `a` in row-major (standard) layout, moved when it already is.
+fn row_major<T: Clone>(a: Array3<T>) -> Array3<T> {
+    if a.is_standard_layout() {
+        a
+    } else {
+        a.as_standard_layout().into_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,14 +219,5 @@ mod tests {
         let d = Domain::full(g);
         assert_eq!(d.n_inside(), 9);
         assert_eq!(d.volume_mm3(), 9.0);
-    }
-}
-
-/// `a` in row-major (standard) layout, moved when it already is.
-fn row_major<T: Clone>(a: Array3<T>) -> Array3<T> {
-    if a.is_standard_layout() {
-        a
-    } else {
-        a.as_standard_layout().into_owned()
     }
 }
