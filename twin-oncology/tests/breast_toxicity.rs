@@ -153,3 +153,30 @@ fn bad_cohorts_are_errors() {
         .to_string();
     assert!(err.contains("slope_factor"), "{err}");
 }
+
+/// The rates summary agrees with the grade counts, and a bad regimen or clearance
+/// variability is an error naming its field.
+#[test]
+fn rates_summarise_the_grades_and_check_their_input() {
+    let rules = DoseRules::default();
+    let arm = Regimen::paclitaxel_q3w(175.0);
+    let cohort = MarrowCohort::for_drug(Drug::Paclitaxel, 400, 6.0, 7);
+    let rates = cohort.rates(&arm, &rules).unwrap();
+    let by_grade = cohort.worst_grades(&arm, &rules, 1.0).unwrap();
+    assert_eq!(rates.by_worst_grade, by_grade);
+    assert_eq!(rates.grade4_share, by_grade[4] as f64 / 400.0);
+    assert_eq!(rates.below_2_share, 1.0 - by_grade[0] as f64 / 400.0);
+    assert!(
+        rates.grade4_share <= rates.grade3plus_share
+            && rates.grade3plus_share <= rates.below_2_share
+    );
+    let bad_dose = Regimen::paclitaxel_q3w(-1.0);
+    let err = cohort.rates(&bad_dose, &rules).unwrap_err().to_string();
+    assert!(err.contains("dose_mg_per_m2"), "{err}");
+    let bad_omega = MarrowCohort {
+        clearance_omega_log: f64::NAN,
+        ..cohort
+    };
+    let err = bad_omega.rates(&arm, &rules).unwrap_err().to_string();
+    assert!(err.contains("clearance_omega_log"), "{err}");
+}

@@ -2,6 +2,8 @@
 //! (`patient_twin.oncology.breast.trial`): reproduce a trial from its JSON spec, or
 //! forecast candidate regimens for one patient's biomarkers and earlier response.
 
+use patient_twin::oncology::breast::therapy::{DoseRules, Regimen};
+use patient_twin::oncology::breast::toxicity::MarrowCohort;
 use patient_twin::oncology::breast::trial::{
     Efficacy, MbcTrialSpec, PatientProfile, forecast_regimens, run_mbc_trial, standard_candidates,
 };
@@ -41,4 +43,25 @@ pub fn breast_forecast<'py>(
         .detach(|| forecast_regimens(&profile, &candidates, &Efficacy::fitted(), n_draws, seed))
         .map_err(errors::input)?;
     crate::to_python(py, &result)
+}
+
+/// Neutropenia rates of `n_patients` virtual patients (seeded) on one regimen (JSON:
+/// `name`, `drug`, `dose_mg_per_m2`, `cycle_days`, `dose_days`, `infusion_h`) over
+/// `cycles` cycles, with the default dose rules: patients by worst CTCAE grade and the
+/// shares below 2.0, 1.0 and 0.5 × 10⁹/L. GIL released.
+#[pyfunction]
+#[pyo3(signature = (regimen_json, cycles = 6.0, n_patients = 2000, seed = 1996))]
+pub fn breast_neutropenia<'py>(
+    py: Python<'py>,
+    regimen_json: &str,
+    cycles: f64,
+    n_patients: usize,
+    seed: u64,
+) -> PyResult<Bound<'py, PyAny>> {
+    let regimen: Regimen = crate::from_json("regimen", regimen_json)?;
+    let cohort = MarrowCohort::for_drug(regimen.drug, n_patients, cycles, seed);
+    let rates = py
+        .detach(|| cohort.rates(&regimen, &DoseRules::default()))
+        .map_err(errors::input)?;
+    crate::to_python(py, &rates)
 }

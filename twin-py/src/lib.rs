@@ -38,7 +38,7 @@ mod native {
     #[pymodule_export]
     use crate::benchmark::{predict_gbm, predict_gbm_score, write_labels, write_volume};
     #[pymodule_export]
-    use crate::breast::{breast_forecast, breast_trial};
+    use crate::breast::{breast_forecast, breast_neutropenia, breast_trial};
     #[pymodule_export]
     use crate::errors::{InputError, OutputError, PatientTwinError, TwinError};
     #[pymodule_export]

@@ -148,3 +148,21 @@ def test_breast_trial_and_forecast_from_the_fitted_population(data):
     assert medians == sorted(medians, reverse=True)
     with pytest.raises(pt.InputError, match="baseline_mm"):
         pt.breast_forecast({**profile, "baseline_mm": -1.0})
+
+
+def test_breast_neutropenia_on_paclitaxel_matches_the_label(data):
+    # Paclitaxel 175 mg/m2 over 3 h every 3 weeks: the paclitaxel label's breast study
+    # (Table 6, worst course, n = 229) reports neutrophils < 0.5e9/L in 28 % and
+    # < 2.0e9/L in 90 % of patients; the grade-4 share is what the slope was fitted to,
+    # the < 2.0 share is not. Both within the reported shares' binomial 95 % intervals.
+    regimen = {"name": "paclitaxel 175 q3w", "drug": "Paclitaxel", "dose_mg_per_m2": 175.0,
+               "cycle_days": 21.0, "dose_days": [0.0], "infusion_h": 3.0}
+    r = pt.breast_neutropenia(regimen)
+    assert sum(r["by_worst_grade"]) == r["n_patients"] == 2000
+    for share, reported in [(r["grade4_share"], 0.28), (r["below_2_share"], 0.90)]:
+        half = 1.96 * (reported * (1 - reported) / 229) ** 0.5
+        assert abs(share - reported) <= half, (share, reported)
+    lower = pt.breast_neutropenia({**regimen, "dose_mg_per_m2": 135.0})
+    assert lower["grade4_share"] < r["grade4_share"]
+    with pytest.raises(pt.InputError, match="dose_mg_per_m2"):
+        pt.breast_neutropenia({**regimen, "dose_mg_per_m2": -1.0})

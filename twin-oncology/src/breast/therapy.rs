@@ -151,7 +151,8 @@ pub struct Regimen {
     pub dose_days: Vec<f64>,
     /// Infusion duration, hours (ignored for oral drugs).
     pub infusion_h: f64,
-    /// Partner targeted/endocrine therapies given continuously.
+    /// Partner targeted/endocrine therapies given continuously (none when absent).
+    #[serde(default)]
     pub targeted: Vec<Targeted>,
 }
 

@@ -13,8 +13,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use super::friberg::FribergParams;
+use super::pk::Drug;
 use super::simulate::{SimSettings, simulate};
 use super::therapy::{DoseRules, PatientParams, Receptors, Regimen, TumourParams};
 use crate::error::{OncologyError, Result};
@@ -35,7 +37,59 @@ pub struct MarrowCohort {
     pub clearance_omega_log: f64,
 }
 
+/// Neutropenia rates of a virtual population on one regimen, by worst grade.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NeutropeniaRates {
+    /// Regimen name.
+    pub regimen: String,
+    /// Number of virtual patients.
+    pub n_patients: usize,
+    /// Cycles each patient received.
+    pub cycles: f64,
+    /// Between-patient SD of ln(clearance) used.
+    pub clearance_omega_log: f64,
+    /// Patients by worst CTCAE grade of neutrophil count decreased, grades 0–4.
+    pub by_worst_grade: [usize; 5],
+    /// Share of patients with neutrophils < 2.0 × 10⁹/L in some course (grade ≥ 1).
+    pub below_2_share: f64,
+    /// Share with grade ≥ 3 (< 1.0 × 10⁹/L).
+    pub grade3plus_share: f64,
+    /// Share with grade 4 (< 0.5 × 10⁹/L).
+    pub grade4_share: f64,
+}
+
 impl MarrowCohort {
+    /// The cohort of the paclitaxel fit ([`crate::breast::friberg::PACLITAXEL_NEUTROPHIL_FACTOR`]):
+    /// counts every 6 h and the published clearance variability of `drug`
+    /// ([`crate::breast::pk::Drug::clearance_omega_log`]; typical clearance where none
+    /// is at hand).
+    pub fn for_drug(drug: Drug, n_patients: usize, cycles: f64, seed: u64) -> Self {
+        Self {
+            n_patients,
+            seed,
+            cycles,
+            grid_days: 0.25,
+            clearance_omega_log: drug.clearance_omega_log().unwrap_or(0.0),
+        }
+    }
+
+    /// Neutropenia rates on `regimen` under `rules`.
+    pub fn rates(&self, regimen: &Regimen, rules: &DoseRules) -> Result<NeutropeniaRates> {
+        let by_worst_grade = self.worst_grades(regimen, rules, 1.0)?;
+        let n = self.n_patients as f64;
+        let share = |from: usize| by_worst_grade[from..].iter().sum::<usize>() as f64 / n;
+        Ok(NeutropeniaRates {
+            regimen: regimen.name.clone(),
+            n_patients: self.n_patients,
+            cycles: self.cycles,
+            clearance_omega_log: self.clearance_omega_log,
+            by_worst_grade,
+            below_2_share: share(1),
+            grade3plus_share: share(3),
+            grade4_share: share(4),
+        })
+    }
+
     fn validate(&self) -> Result<()> {
         if self.n_patients == 0 {
             return Err(OncologyError::invalid(
@@ -46,6 +100,15 @@ impl MarrowCohort {
         }
         if !(self.cycles.is_finite() && self.cycles > 0.0) {
             return Err(OncologyError::invalid("cycles", self.cycles, "> 0"));
+        }
+        if !(self.clearance_omega_log.is_finite()
+            && (0.0..=2.0).contains(&self.clearance_omega_log))
+        {
+            return Err(OncologyError::invalid(
+                "clearance_omega_log",
+                self.clearance_omega_log,
+                "in [0, 2]",
+            ));
         }
         if !(self.grid_days.is_finite() && self.grid_days > 0.0 && self.grid_days <= 7.0) {
             return Err(OncologyError::invalid(
@@ -66,6 +129,7 @@ impl MarrowCohort {
         slope_factor: f64,
     ) -> Result<[usize; 5]> {
         self.validate()?;
+        regimen.validate()?;
         if !(slope_factor.is_finite() && slope_factor >= 0.0) {
             return Err(OncologyError::invalid("slope_factor", slope_factor, "≥ 0"));
         }

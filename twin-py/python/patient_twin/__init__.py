@@ -42,6 +42,7 @@ from ._native import (
     read_volume,
     run_trial as _run_trial,
     breast_forecast as _breast_forecast,
+    breast_neutropenia as _breast_neutropenia,
     breast_trial as _breast_trial,
     survival_metrics as _survival_metrics,
     trial_patients as _trial_patients,
@@ -60,6 +61,7 @@ __all__ = [
     "TwinResult",
     "binary_metrics",
     "breast_forecast",
+    "breast_neutropenia",
     "breast_trial",
     "egfr_ckd_epi_2021",
     "fisher_kpp_1d",
@@ -150,6 +152,16 @@ def breast_forecast(
     """Forecast the standard candidate regimens for one patient (profile: dict, JSON
     text or path; ``biomarkers``, ``baseline_mm``, optional ``previous_line``)."""
     return _breast_forecast(_spec_json(profile), n_draws, seed)
+
+
+def breast_neutropenia(
+    regimen: str | Mapping[str, Any], cycles: float = 6.0, n_patients: int = 2000, seed: int = 1996
+) -> dict[str, Any]:
+    """Neutropenia rates of a seeded virtual population on one regimen (dict, JSON text
+    or path: ``name``, ``drug``, ``dose_mg_per_m2``, ``cycle_days``, ``dose_days``,
+    ``infusion_h``): ``by_worst_grade`` (grades 0-4) and the shares below 2.0, 1.0 and
+    0.5 x 10^9/L (``below_2_share``, ``grade3plus_share``, ``grade4_share``)."""
+    return _breast_neutropenia(_spec_json(regimen), cycles, n_patients, seed)
 
 
 def trial_table(spec: str | Mapping[str, Any], first: int = 0, count: int | None = None) -> pa.Table:

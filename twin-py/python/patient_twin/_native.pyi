@@ -141,6 +141,10 @@ def breast_trial(spec_json: str) -> dict[str, Any]:
     """Arms with ``pfs`` (median, lo, hi months), response rates, and ``hr`` vs reported."""
 def breast_forecast(profile_json: str, n_draws: int = 2000, seed: int = 7) -> dict[str, Any]:
     """``forecasts`` (best first) with median PFS, interval, ``p_response``; ``effective_sample_size``."""
+def breast_neutropenia(
+    regimen_json: str, cycles: float = 6.0, n_patients: int = 2000, seed: int = 1996
+) -> dict[str, Any]:
+    """``by_worst_grade`` (grades 0-4), ``below_2_share``, ``grade3plus_share``, ``grade4_share``."""
 def trial_patients(spec_json: str, first: int, count: int) -> dict[str, Any]:
     """Columns ``patient``, ``arm``, covariates, outcomes, ``days_to_*`` and ``arm_names``."""
 def predict_gbm(patient_dir: _Path, out_dir: _Path, rho_per_day: float = 0.05) -> dict[str, Any]:
