@@ -281,7 +281,8 @@
 //! grade 4 to 13 % of patients on 175 mg/m² over 3 h, against the label's 28 %. The
 //! slope is now fitted to that 28 % (factor 1.280, [`breast::friberg`]), with
 //! paclitaxel's published clearance variability in the virtual population
-//! ([`breast::toxicity`]); the same table's 135 mg/m² arm is the hold-out: its grade ≥ 1
+//! ([`breast::toxicity`]) and in the per-patient twin's forecasts of a drug not yet seen
+//! in the patient's counts ([`breast::twin`]); the same table's 135 mg/m² arm is the hold-out: its grade ≥ 1
 //! share is inside, its grade-4 share a miss (the model's dose response is steeper than
 //! the label's). Docetaxel's marrow values are Kloft's, unchanged: in the same virtual
 //! population (typical clearance, six cycles of 100 mg/m²) 84.2 % reach grade 4 and
