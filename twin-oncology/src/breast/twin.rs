@@ -359,7 +359,8 @@ impl PatientTwin {
     }
 
     /// Simulate every regimen for every draw (rayon; deterministic: the clearance
-    /// spread of [`Self::draws_for`] is a fixed stream) and rank.
+    /// spread of a drug unseen in the patient's counts, see the module docs, comes
+    /// from one fixed stream) and rank.
     pub fn rank(
         &self,
         regimens: &[Regimen],
