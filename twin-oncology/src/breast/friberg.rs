@@ -60,8 +60,8 @@ pub const PACLITAXEL_LEUKOCYTE_SLOPE_PER_MG_L: f64 = 28.9 / 853.9 * 1000.0;
 /// paclitaxel 175 mg/m² over 3 h every 3 weeks, in the phase 3 breast-cancer
 /// study of the paclitaxel label (Table 6, "based on worst course analysis",
 /// n = 229, median six courses — Nabholtz et al. 1996, J Clin Oncol 14:1858).
-/// With the leukocyte slope as it stood, 13 % (263 of 2,000) reached grade 4.
-pub const PACLITAXEL_NEUTROPHIL_FACTOR: f64 = 1.2804;
+/// With the leukocyte slope as it stood, 13 % (262 of 2,000) reached grade 4.
+pub const PACLITAXEL_NEUTROPHIL_FACTOR: f64 = 1.2842;
 
 /// Linear drug-effect slope on the plasma concentration, per (mg/L).
 pub fn slope_per_mg_l(drug: Drug) -> f64 {

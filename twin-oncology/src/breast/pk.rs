@@ -49,15 +49,21 @@ impl Drug {
         }
     }
 
-    /// Between-patient SD of ln(clearance), where a published value is at hand:
-    /// paclitaxel 0.27, the CV of its maximal elimination rate in the Crombag et
-    /// al. 2019 model (Pharm Res 36:33) as tabulated by Janssen et al. 2023
-    /// (nlmixr2lib `Janssen_2023_paclitaxel.R`), carried over to this linear
-    /// model's clearance. `None` for the others (not found).
+    /// Between-patient SD of ln(clearance), where a published value is at hand, from
+    /// the published coefficient of variation as √ln(1 + CV²):
+    /// - paclitaxel: CV 27.0 % of the maximal elimination rate in the Crombag et al.
+    ///   2019 model (Pharm Res 36:33) as tabulated by Janssen et al. 2023 (nlmixr2lib
+    ///   `Janssen_2023_paclitaxel.R`), carried over to this linear model's clearance;
+    /// - docetaxel: CV 39.9 % of clearance, Ozawa et al. 2007 Table 2 (nlmixr2lib
+    ///   `Ozawa_2007_docetaxel.R`), the model whose typical values [`Drug::pk`] uses.
+    ///
+    /// `None` for the others (not found).
     pub fn clearance_omega_log(self) -> Option<f64> {
+        let log_sd = |cv: f64| (1.0 + cv * cv).ln().sqrt();
         match self {
-            Drug::Paclitaxel => Some(0.27),
-            Drug::Docetaxel | Drug::Capecitabine | Drug::Doxorubicin => None,
+            Drug::Paclitaxel => Some(log_sd(0.270)),
+            Drug::Docetaxel => Some(log_sd(0.399)),
+            Drug::Capecitabine | Drug::Doxorubicin => None,
         }
     }
 

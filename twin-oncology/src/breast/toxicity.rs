@@ -4,7 +4,9 @@
 //!
 //! Each virtual patient has Kloft 2006's between-patient variability of the
 //! neutrophil baseline, mean transit time and drug slope
-//! ([`FribergParams::OMEGA_LOG`]), typical clearance, 1.8 m² and a tumour that
+//! ([`FribergParams::OMEGA_LOG`]), a clearance spread by the cohort's
+//! `clearance_omega_log` (the drug's published value with
+//! [`MarrowCohort::for_drug`]), 1.8 m² and a tumour that
 //! neither shrinks nor progresses in the window (it does not touch the marrow).
 //! Patients are drawn from one seeded stream, so two regimens see the same
 //! patients and the share is monotone in the slope (common random numbers).

@@ -19,9 +19,9 @@
 //! measurement variability), σ = 0.3 for ANC (assumed).
 //!
 //! Forecasts of a drug whose exposure the patient's counts have not shown spread each
-//! draw's clearance by the drug's published variability (paclitaxel: log-SD 0.27), as
+//! draw's clearance by the drug's published variability (log-SD 0.265 for paclitaxel, 0.384 for docetaxel), as
 //! the population fit of its marrow slope did; without it a twin with no counts
-//! under-forecast paclitaxel's grade-4 rate (0.224 against the population's 0.279).
+//! under-forecast paclitaxel's grade-4 rate (0.227 against the population's 0.280).
 
 use super::friberg::FribergParams;
 use super::simulate::{DoseGiven, Outcome, SimSettings, simulate, simulate_history};
@@ -576,8 +576,8 @@ mod tests {
     /// over 3 h is the virtual population's (`toxicity::MarrowCohort`, whose slope was
     /// fitted to the paclitaxel label's 28 %): within 0.035 (2.5 standard errors of
     /// the difference of two 2,000-patient shares), and inside the label's binomial
-    /// 95 % interval, 22.2–33.8 %. Printed: 0.278 against the population's 0.279;
-    /// without the spread the twin gave 0.224. (The twin's MTT is the typical value;
+    /// 95 % interval, 22.2–33.8 %. Printed: 0.280 against the population's 0.280;
+    /// without the spread the twin gave 0.227. (The twin's MTT is the typical value;
     /// the population's varies.)
     #[test]
     fn toxicity_forecast_without_counts_is_the_populations_rate() {
