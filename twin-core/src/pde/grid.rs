@@ -5,6 +5,8 @@
 //! Voxel `(i, j, k)` has its centre at `origin_mm + (i, j, k) * spacing_mm`
 //! (an axis-aligned affine; oblique acquisitions must be resampled first).
 
+use std::borrow::Cow;
+
 use ndarray::Array3;
 use serde::{Deserialize, Serialize};
 
@@ -156,18 +158,29 @@ impl Domain {
                 "at least one voxel inside the domain",
             ));
         }
-        Ok(Self {
-            grid,
-            mask: row_major(mask),
-        })
+        Ok(Self { grid, mask }.into_row_major())
     }
 
     /// The same domain with its mask in row-major layout, the layout the
-    /// operators index (a domain built field by field may hold any layout).
-    pub(crate) fn row_major(&self) -> Self {
+    /// operators index (a domain built field by field may hold any layout);
+    /// moved when it already is.
+    pub(crate) fn into_row_major(self) -> Self {
+        if self.mask.is_standard_layout() {
+            return self;
+        }
         Self {
             grid: self.grid,
             mask: self.mask.as_standard_layout().into_owned(),
+        }
+    }
+
+    /// The mask as a flat row-major slice (index `(i·ny + j)·nz + k`): borrowed
+    /// when the mask is row-major, copied otherwise (a domain built field by
+    /// field may hold any layout).
+    pub fn mask_row_major(&self) -> Cow<'_, [bool]> {
+        match self.mask.as_slice() {
+            Some(slice) => Cow::Borrowed(slice),
+            None => Cow::Owned(self.mask.iter().copied().collect()),
         }
     }
 
@@ -179,15 +192,6 @@ impl Domain {
     /// Volume inside the domain in mm³.
     pub fn volume_mm3(&self) -> f64 {
         self.n_inside() as f64 * self.grid.voxel_volume_mm3()
-    }
-}
-
-/// `a` in row-major (standard) layout, moved when it already is.
-fn row_major<T: Clone>(a: Array3<T>) -> Array3<T> {
-    if a.is_standard_layout() {
-        a
-    } else {
-        a.as_standard_layout().into_owned()
     }
 }
 

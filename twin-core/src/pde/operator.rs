@@ -266,7 +266,7 @@ impl DiffusionOperator {
 
     fn assemble(domain: &Domain, d: &[f64], mean: FaceMean, tensor: Option<Vec<Sym3>>) -> Self {
         // Every later `mask.as_slice()` of this operator relies on this layout.
-        let domain = domain.row_major();
+        let domain = domain.clone().into_row_major();
         let grid = domain.grid;
         let [_, ny, nz] = grid.shape;
         let strides = [ny * nz, nz, 1];

@@ -75,10 +75,7 @@ fn merge(a: PlaneBox, b: PlaneBox) -> PlaneBox {
 pub(crate) fn support(domain: &Domain, c: &[f64], threshold: f64) -> Option<Region> {
     let [_, ny, nz] = domain.grid.shape;
     let sx = ny * nz;
-    // A domain built field by field may hold a column-major mask: borrowed when
-    // row-major, copied otherwise.
-    let mask = domain.mask.as_standard_layout();
-    let mask = mask.as_slice().expect("standard layout");
+    let mask = domain.mask_row_major();
     let (ilo, ihi, jk) = c
         .par_chunks(sx)
         .zip(mask.par_chunks(sx))
@@ -106,10 +103,7 @@ pub(crate) fn support(domain: &Domain, c: &[f64], threshold: f64) -> Option<Regi
 
 /// Largest inside value of `c` (0 if none is positive).
 pub(crate) fn masked_max(domain: &Domain, c: &[f64]) -> f64 {
-    // A domain built field by field may hold a column-major mask: borrowed when
-    // row-major, copied otherwise.
-    let mask = domain.mask.as_standard_layout();
-    let mask = mask.as_slice().expect("standard layout");
+    let mask = domain.mask_row_major();
     c.par_iter()
         .zip(mask.par_iter())
         .with_min_len(4096)

@@ -92,10 +92,7 @@ fn level_volumes(
     let g = &domain.grid;
     let [nx, ny, nz] = g.shape;
     let strides = [ny * nz, nz, 1];
-    // A domain built field by field may hold a column-major mask: borrowed when
-    // row-major, copied otherwise.
-    let mask = domain.mask.as_standard_layout();
-    let mask = mask.as_slice().expect("standard layout");
+    let mask = domain.mask_row_major();
     // A voxel whose value and six neighbours are all ≤ θ/4 (densities ≥ 0) has
     // |∇c| h ≤ 3θ/4, hence fraction 0: only the box around `c > θ/4`, grown by one
     // voxel, can contribute.
