@@ -78,8 +78,7 @@ impl MarrowCohort {
     /// Neutropenia rates on `regimen` under `rules`.
     pub fn rates(&self, regimen: &Regimen, rules: &DoseRules) -> Result<NeutropeniaRates> {
         let by_worst_grade = self.worst_grades(regimen, rules, 1.0)?;
-        let n = self.n_patients as f64;
-        let share = |from: usize| by_worst_grade[from..].iter().sum::<usize>() as f64 / n;
+        let share = |grade: u8| share_at_least(&by_worst_grade, grade);
         Ok(NeutropeniaRates {
             regimen: regimen.name.clone(),
             n_patients: self.n_patients,
@@ -162,8 +161,7 @@ impl MarrowCohort {
         grade: u8,
     ) -> Result<f64> {
         let by_grade = self.worst_grades(regimen, rules, slope_factor)?;
-        let hits: usize = by_grade[usize::from(grade.min(4))..].iter().sum();
-        Ok(hits as f64 / self.n_patients as f64)
+        Ok(share_at_least(&by_grade, grade))
     }
 
     /// The slope factor at which the share with worst grade ≥ `grade` is
@@ -234,4 +232,12 @@ impl MarrowCohort {
             })
             .collect()
     }
+}
+
+/// Share of patients whose worst grade is ≥ `grade` (capped at 4), from the
+/// counts by worst grade 0–4.
+fn share_at_least(by_worst_grade: &[usize; 5], grade: u8) -> f64 {
+    let n: usize = by_worst_grade.iter().sum();
+    let hits: usize = by_worst_grade[usize::from(grade.min(4))..].iter().sum();
+    hits as f64 / n as f64
 }
