@@ -275,28 +275,27 @@
 //! | DESTINY-Breast03 (both arms fitted) | PFS HR | 0.33 (0.26–0.43) | 0.37 | inside CI |
 //! | DESTINY-Breast04 HR− (exploratory, n = 58) | physician's choice / T-DXd; HR | 2.9 / 8.5; 0.46 (0.24–0.89) | 3.3 / 9.7; 0.25 | within 20 % (+15 %, +14 %), inside CI |
 //!
-//! **Neutropenia on paclitaxel.** The paclitaxel slope of Friberg et al. 2002 (28.9
-//! L/µmol) was estimated on leukocytes with leukocyte system parameters (DDMORE
-//! DDMODEL00000186); applied to neutrophils with Kloft 2006's system parameters it gave
-//! grade 4 to 13 % of patients on 175 mg/m² over 3 h, against the label's 28 %. The
-//! slope is now fitted to that 28 % (factor 1.284, [`breast::friberg`]), with
-//! paclitaxel's published clearance variability in the virtual population
-//! ([`breast::toxicity`]) and in the per-patient twin's forecasts of a drug not yet seen
-//! in the patient's counts ([`breast::twin`]); the same table's 135 mg/m² arm is the hold-out: its grade ≥ 1
-//! share is inside, its grade-4 share a miss (the model's dose response is steeper than
-//! the label's). Docetaxel's marrow values are Kloft's, unchanged: in the same virtual
-//! population (six cycles of 100 mg/m², Ozawa 2007's clearance variability) 78.3 % reach
-//! grade 4 and 99.2 % fall below 2.0 × 10⁹/L (printed by `tax311_neutropenia_gap`), against 84 %
-//! and 98 % for breast-cancer patients with normal liver function as a secondary source
-//! quotes the docetaxel label (the label itself was not read, so the test asserts only
-//! that docetaxel's share is above paclitaxel's). The Friberg feedback
-//! is now read on counts floored at 0.01 × 10⁹/L, which stopped an overflow in deeply
-//! neutropenic virtual patients. A different schedule, not fitted: weekly paclitaxel 80
-//! mg/m² over 1 h for 12 weeks gives grade ≥ 3 in 17.5 % and grade 4 in 1.7 % of 2,000
-//! virtual patients (`pt.breast_neutropenia`); Perez et al. 2001 (J Clin Oncol 19:4216,
-//! abstract as quoted by a secondary page) report grade 3/4 haematological toxicity in
-//! 15 % of 211 patients on weekly 80 mg/m², all blood toxicity and an unknown number of
-//! weeks, so a comparison, not a test.
+//! **Neutropenia on paclitaxel.** The paclitaxel slope of Friberg et al. 2002 (28.9 L/µmol)
+//! was estimated on leukocytes with leukocyte system parameters (DDMORE DDMODEL00000186);
+//! applied to neutrophils with Kloft 2006's system parameters it gave grade 4 to 13 % of
+//! patients on 175 mg/m² over 3 h, against the label's 28 %. The slope is now fitted to
+//! that 28 % (factor 1.284, [`breast::friberg`]), with paclitaxel's published clearance
+//! variability in the virtual population ([`breast::toxicity`]) and in the per-patient
+//! twin's forecasts of a drug not yet seen in the patient's counts ([`breast::twin`]); the
+//! same table's 135 mg/m² arm is the hold-out: its grade ≥ 1 share is inside, its grade-4
+//! share a miss (the model's dose response is steeper than the label's). Docetaxel's marrow
+//! values are Kloft's, unchanged: in the same virtual population (six cycles of 100 mg/m²,
+//! Ozawa 2007's clearance variability) 78.3 % reach grade 4 and 99.2 % fall below 2.0 ×
+//! 10⁹/L (printed by `tax311_neutropenia_gap`), against 84 % and 98 % for breast-cancer
+//! patients with normal liver function as a secondary source quotes the docetaxel label
+//! (the label itself was not read, so the test asserts only that docetaxel's share is above
+//! paclitaxel's). The Friberg feedback is now read on counts floored at 0.01 × 10⁹/L, which
+//! stopped an overflow in deeply neutropenic virtual patients. A different schedule, not
+//! fitted: weekly paclitaxel 80 mg/m² over 1 h for 12 weeks gives grade ≥ 3 in 17.5 % and
+//! grade 4 in 1.7 % of 2,000 virtual patients (`pt.breast_neutropenia`); Perez et al. 2001
+//! (J Clin Oncol 19:4216, abstract as quoted by a secondary page) report grade 3/4
+//! haematological toxicity in 15 % of 211 patients on weekly 80 mg/m², all blood toxicity
+//! and an unknown number of weeks, so a comparison, not a test.
 //!
 //! **Why E2100's bevacizumab arm misses.** E2100's gain from bevacizumab is the
 //! largest of the first-line trials: 5.9 months (5.9 → 11.8; by independent review 5.8 →

@@ -18,9 +18,9 @@
 //! Observation error: log-normal, σ = 0.1 for RECIST sums (assumed ~10%
 //! measurement variability), σ = 0.3 for ANC (assumed).
 //!
-//! Forecasts of a drug whose exposure the patient's counts have not shown spread each
-//! draw's clearance by the drug's published variability (log-SD 0.265 for paclitaxel, 0.384 for docetaxel), as
-//! the population fit of its marrow slope did; without it a twin with no counts
+//! Forecasts of a drug whose exposure the patient's counts have not shown spread each draw's
+//! clearance by the drug's published variability (log-SD 0.265 for paclitaxel, 0.384 for
+//! docetaxel), as the population fit of its marrow slope did; without it a twin with no counts
 //! under-forecast paclitaxel's grade-4 rate (0.227 against the population's 0.280).
 
 use super::friberg::FribergParams;
@@ -723,14 +723,13 @@ mod loinc {
     pub const KI67: &str = "85319-2";
 }
 
-/// Build a calibration record from an imported (de-identified) patient
-/// record, for a patient who has **not** yet received the candidate
-/// chemotherapy: the RECIST sums from the smallest one (the nadir on the
-/// current line of therapy) onward describe the current growth; the
-/// neutrophil counts measured off marrow-toxic antineoplastics (ATC L01,
-/// e.g. CDK4/6 inhibitors, with a 14-day washout) inform the drug-free
-/// baseline (they are placed at day 0: without drug the count is at steady state). Returns the record
-/// (day 0 = first sum used) and the day of the last sum (the decision day).
+/// Build a calibration record from an imported (de-identified) patient record, for a
+/// patient who has **not** yet received the candidate chemotherapy: the RECIST sums from
+/// the smallest one (the nadir on the current line of therapy) onward describe the current
+/// growth; the neutrophil counts measured off marrow-toxic antineoplastics (ATC L01, e.g.
+/// CDK4/6 inhibitors, with a 14-day washout) inform the drug-free baseline (they are placed
+/// at day 0: without drug the count is at steady state). Returns the record (day 0 = first
+/// sum used) and the day of the last sum (the decision day).
 pub fn record_from_io(rec: &twin_io::record::PatientRecord) -> Result<(PatientRecord, f64)> {
     fn obs<'a>(
         rec: &'a twin_io::record::PatientRecord,
