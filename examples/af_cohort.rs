@@ -10,6 +10,8 @@
 //! non-inducible patient paces every site), against ~10 s with the MS truth, so every
 //! simulated patient is appended to `OUT_DIR/rows_….partial.jsonl` as it finishes
 //! and an interrupted run resumes from there (same rows as an uninterrupted run).
+//! The repository keeps the rows of that study in `results/af_cohort_crn` (its
+//! README gives the command), so a fresh clone resumes where the last run stopped.
 //!
 //! The training cohort is drawn with `T ^ 0x7261696e5eed` (`T` defaults to
 //! the test seed `S`), so two test cohorts can share one training cohort.
@@ -82,22 +84,18 @@ fn rows(
     if reuse != Reuse::No && path.exists() {
         let mut rows: Vec<Evaluation> = serde_json::from_str(&std::fs::read_to_string(path)?)?;
         add_lge_map_features(&mut rows, twin)?;
-        if reuse != Reuse::Retwin {
-            let mut n_stale = 0;
-            for r in &rows {
-                n_stale += usize::from(!r.twin_is_current(twin)?);
-            }
-            if n_stale > 0 {
+        let stale = stale_rows(&rows, twin)?;
+        let n_stale = stale.iter().filter(|&&s| s).count();
+        if n_stale > 0 {
+            if reuse != Reuse::Retwin {
                 return Err(format!(
                     "{}: {n_stale} rows' twin ran with another CV prior; rerun with --retwin",
                     path.display()
                 )
                 .into());
             }
-        }
-        let started = Instant::now();
-        let n_stale = retwin_stale(&mut rows, twin)?;
-        if n_stale > 0 {
+            let started = Instant::now();
+            retwin(&mut rows, &stale, twin)?;
             std::fs::write(path, serde_json::to_string(&rows)?)?;
             println!(
                 "reran the twin of {n_stale} rows of {} in {:.0} s (truth kept)",
@@ -121,8 +119,15 @@ fn rows(
     done.sort_by_key(|r| r.patient.id);
     done.dedup_by_key(|r| r.patient.id);
     // Rows simulated before the twin's priors changed keep their truth.
-    let retwinned = retwin_stale(&mut done, twin)?;
+    let stale = stale_rows(&done, twin)?;
+    let retwinned = retwin(&mut done, &stale, twin)?;
     if retwinned > 0 {
+        // Saved, so the next resume does not rerun them again.
+        let lines = done
+            .iter()
+            .map(|r| serde_json::to_string(r).map(|line| line + "\n"))
+            .collect::<Result<String, _>>()?;
+        std::fs::write(&partial, lines)?;
         println!("reran the twin of {retwinned} resumed rows (truth kept)");
     }
     let todo: Vec<_> = virtual_cohort(spec, n, seed)?
@@ -176,15 +181,23 @@ fn rows(
     Ok(done)
 }
 
-/// Rerun, in parallel, the twin of every row whose twin ran with other priors than
-/// `twin`'s (the truth is kept); returns how many were rerun.
-fn retwin_stale(rows: &mut [Evaluation], twin: &TwinSettings) -> Result<usize, Box<dyn Error>> {
-    let stale = rows
+/// Which rows' twin ran with other priors than `twin`'s.
+fn stale_rows(rows: &[Evaluation], twin: &TwinSettings) -> Result<Vec<bool>, Box<dyn Error>> {
+    Ok(rows
         .iter()
         .map(|r| r.twin_is_current(twin).map(|current| !current))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Rerun, in parallel, the twin of the rows marked `stale` with `twin`'s priors
+/// (the truth is kept); returns how many were rerun.
+fn retwin(
+    rows: &mut [Evaluation],
+    stale: &[bool],
+    twin: &TwinSettings,
+) -> Result<usize, Box<dyn Error>> {
     rows.par_iter_mut()
-        .zip(&stale)
+        .zip(stale)
         .filter(|(_, stale)| **stale)
         .try_for_each(|(r, _)| r.run_twin(twin))?;
     Ok(stale.iter().filter(|&&s| s).count())
