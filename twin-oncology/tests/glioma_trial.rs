@@ -634,8 +634,10 @@ fn perry_2017_held_out() {
     // Pseudoprogression (rates of Gerstner 2009 and Brandes 2008, recorded fraction fitted
     // to Stupp) was added after this trial's PFS misses had been seen (temozolomide PFS
     // 7.6 vs 5.3 months, HR 0.33); nothing was fitted to Perry.
-    // KNOWN MISS (reported, not tuned): unmethylated OS with temozolomide 7.0 vs 10.0
-    // months.
+    // KNOWN MISSES (reported, not tuned): unmethylated OS with temozolomide 7.0 vs 10.0
+    // months, and with radiotherapy alone 6.3 vs 7.9 (−20.2 %; the methylated
+    // radiotherapy arm, 9.1 vs 7.7, is within 20 %): the model's MGMT effect under
+    // radiotherapy (α multiplier fitted to Hegi 2005) is absent in Perry's arm.
     let r = run("perry2017.json", 2000);
     show(&r);
     let (rt, tmz) = (&r.arms[0], &r.arms[1]);
@@ -648,5 +650,11 @@ fn perry_2017_held_out() {
     let meth = |x: &twin_oncology::glioma::trial::GbmArmResult| x.methylated.os.median.unwrap();
     let unmeth = |x: &twin_oncology::glioma::trial::GbmArmResult| x.unmethylated.os.median.unwrap();
     assert!(meth(tmz) - meth(rt) > unmeth(tmz) - unmeth(rt));
+    println!(
+        "Perry RT alone: methylated {:.2}, unmethylated {:.2} months (reported 7.7, 7.9)",
+        meth(rt),
+        unmeth(rt)
+    );
+    assert!(within(meth(rt), 7.7, 0.2), "{}", meth(rt));
     assert!(within(pfs(rt), 3.9, 0.2) && within(pfs(tmz), 5.3, 0.2));
 }
