@@ -221,3 +221,75 @@ fn courtemanche_truth_step_halves_only_where_the_explicit_limit_binds() {
     let fastest = CV_RANGE_M_PER_S[1];
     assert!(explicit_limit(fastest, 0.1) && tune(fastest, 0.05).is_ok());
 }
+
+/// One action potential counts as one activation even where V crosses the
+/// threshold upward twice: a Courtemanche cell without AF remodelling, paced from a
+/// 1.5 mm disk on a weakly coupled sheet (D 0.05 mm²/ms), has a notch and a dome,
+/// and with the threshold set halfway between the notch's minimum and the dome's
+/// maximum, the upstroke and the dome both cross it. Before the re-arm level (module
+/// docs of `tissue::monodomain`) the dome counted as a second activation, and the
+/// pacing protocol of the inducibility test read it as re-entry and stopped after
+/// one beat at about half the sites of the Courtemanche-truth cohort.
+#[test]
+fn a_notch_and_dome_count_as_one_activation() {
+    let crn = CourtemancheLut::with_ionic_substeps(
+        Courtemanche::default(),
+        0.2,
+        CourtemancheLut::DEFAULT_BIN_MV,
+        0.5,
+    )
+    .unwrap();
+    // V at the disk's centre every step for 200 ms, raw upward crossings of the
+    // threshold, and the activations counted there.
+    let run = |threshold: Option<f64>| {
+        let sub = Substrate::sheet(41, 41, 0.5, 0.05, 0.05, 0.0).unwrap();
+        let mut md = Monodomain::new(sub, vec![crn.clone()], 0.2).unwrap();
+        if let Some(thr) = threshold {
+            md.set_activation_threshold(thr);
+        }
+        let thr = md.activation_threshold();
+        md.add_stimulus(Stimulus::train(
+            Site::Disk {
+                centre_mm: [10.0, 10.0, 0.0],
+                radius_mm: 1.5,
+            },
+            0.0,
+            1000.0,
+            1,
+            crn.default_stimulus(),
+        ))
+        .unwrap();
+        let centre = md.index()[[20, 20, 0]] as usize;
+        let mut trace = vec![md.v_at(centre)];
+        md.run_observed(200.0, 0.2, |m| trace.push(m.v_at(centre)))
+            .unwrap();
+        let crossings = trace
+            .windows(2)
+            .filter(|w| w[0] < thr && w[1] >= thr)
+            .count();
+        (trace, crossings, md.activation_count()[centre])
+    };
+    let (trace, _, _) = run(None);
+    // Steps are 0.2 ms: the upstroke peaks in the first 10 ms, the notch within 40
+    // ms of the peak, the dome within 100 ms of the notch.
+    let argmax = |r: std::ops::Range<usize>| r.max_by(|&a, &b| trace[a].total_cmp(&trace[b]));
+    let argmin = |r: std::ops::Range<usize>| r.min_by(|&a, &b| trace[a].total_cmp(&trace[b]));
+    let peak = argmax(0..50).unwrap();
+    let notch = argmin(peak..peak + 200).unwrap();
+    let dome = argmax(notch..notch + 500).unwrap();
+    let (v_notch, v_dome) = (trace[notch], trace[dome]);
+    eprintln!(
+        "peak {:.1} mV at {:.1} ms, notch {v_notch:.2} mV at {:.1} ms, dome {v_dome:.2} mV at {:.1} ms",
+        trace[peak],
+        0.2 * peak as f64,
+        0.2 * notch as f64,
+        0.2 * dome as f64
+    );
+    assert!(v_dome > v_notch + 1.0, "no dome: {v_notch} → {v_dome} mV");
+    let (_, crossings, counted) = run(Some(0.5 * (v_notch + v_dome)));
+    assert_eq!(
+        crossings, 2,
+        "V crosses the threshold at the upstroke and the dome"
+    );
+    assert_eq!(counted, 1);
+}

@@ -26,6 +26,14 @@
 //! depends only on `Vⁿ`, and the parallel chunks are fixed by the geometry,
 //! so results are bit-for-bit identical for any thread count.
 //!
+//! Activations: an upward crossing of the activation threshold counts only if
+//! the node has repolarised below a re-arm level since its last counted
+//! activation (halfway from the resting value to the threshold). Without this
+//! hysteresis an action potential with a notch and a dome that straddle the
+//! threshold (Courtemanche cells dip to −20.3 mV and rise again ~30 ms after the
+//! upstroke) counted as two activations, and pacing protocols read the second
+//! as re-entry.
+//!
 //! Cost (Mitchell–Schaeffer, 9-point anisotropic stencil, 2-core AMD EPYC
 //! VM): about 4–7 ns per node and step, i.e. 1 s of activity on a 400 × 400
 //! sheet at dt 0.1 ms in about 7 s (bench `tissue`).
@@ -197,9 +205,13 @@ pub struct Monodomain<M: CellModel> {
     last_act: Vec<f64>,
     first_act: Vec<f64>,
     n_act: Vec<u32>,
+    /// True where a node has been below `rearm` since its last counted activation.
+    armed: Vec<bool>,
     stimuli: Vec<ResolvedStimulus>,
     substrate: Substrate,
     threshold: f64,
+    /// Re-arm level of the activation records: halfway from rest to `threshold`.
+    rearm: f64,
     t_ms: f64,
     step_no: u64,
     dt_ms: f64,
@@ -215,6 +227,7 @@ struct StepConsts {
     dt: f64,
     t_next: f64,
     thr: f64,
+    rearm: f64,
 }
 
 /// Activation records of a node range.
@@ -222,6 +235,7 @@ struct Records<'a> {
     last: &'a mut [f64],
     first: &'a mut [f64],
     count: &'a mut [u32],
+    armed: &'a mut [bool],
 }
 
 /// Fused diffusion + reaction update of one segment (nodes sharing a weight
@@ -252,12 +266,14 @@ fn fused_segment<M: CellModel, const K: usize>(
         &v[s..s + len]
     });
     let (st, stim) = (&mut st[..len], &stim[..len]);
+    let armed = &mut rec.armed[..len];
     // The arithmetic pass has no conditional stores, so the compiler
     // vectorises it across nodes; the rare threshold crossings (only at a
     // wavefront) are recorded in a second pass over the segment.
     let mut crossed = false;
     for i in 0..len {
         let vo = centre[i];
+        armed[i] |= vo < c.rearm;
         let mut lap = 0.0;
         for k in 0..K {
             lap += w[k] * (nb[k][i] - vo);
@@ -272,16 +288,26 @@ fn fused_segment<M: CellModel, const K: usize>(
     }
 }
 
-/// Record the upward threshold crossings `centre[i] → vn[i]` of a node range.
+/// The re-arm level of the activation records, halfway from `rest` to `threshold`.
+fn rearm_level(rest: f64, threshold: f64) -> f64 {
+    0.5 * (rest + threshold)
+}
+
+/// Record the activations `centre[i] → vn[i]` of a node range: upward
+/// threshold crossings of armed nodes (re-armed here too, which the fused pass
+/// has already done, so the semi-implicit path needs no other pass).
 fn record_crossings(centre: &[f64], vn: &[f64], rec: Records<'_>, c: StepConsts) {
     let it = centre
         .iter()
         .zip(vn)
         .zip(rec.last)
         .zip(rec.first)
-        .zip(rec.count);
-    for ((((&vo, &nv), last), first), count) in it {
-        if vo < c.thr && nv >= c.thr {
+        .zip(rec.count)
+        .zip(rec.armed);
+    for (((((&vo, &nv), last), first), count), armed) in it {
+        *armed |= vo < c.rearm;
+        if *armed && vo < c.thr && nv >= c.thr {
+            *armed = false;
             *last = c.t_next;
             if *count == 0 {
                 *first = c.t_next;
@@ -424,6 +450,7 @@ impl<M: CellModel> Monodomain<M> {
             state.push(s0);
         }
         let threshold = models[0].activation_threshold();
+        let rearm = rearm_level(models[0].resting().0, threshold);
         Ok(Self {
             v_next: v.clone(),
             state,
@@ -432,6 +459,7 @@ impl<M: CellModel> Monodomain<M> {
             last_act: vec![f64::NAN; n],
             first_act: vec![f64::NAN; n],
             n_act: vec![0; n],
+            armed: vec![true; n],
             stimuli: Vec::new(),
             models,
             region,
@@ -444,6 +472,7 @@ impl<M: CellModel> Monodomain<M> {
             chunk_grid,
             substrate,
             threshold,
+            rearm,
             t_ms: 0.0,
             step_no: 0,
             dt_ms,
@@ -578,6 +607,7 @@ impl<M: CellModel> Monodomain<M> {
             dt: self.dt_ms,
             t_next: self.t_ms + self.dt_ms,
             thr: self.threshold,
+            rearm: self.rearm,
         };
         let DiffusionScheme::SemiImplicit {
             theta,
@@ -622,17 +652,20 @@ impl<M: CellModel> Monodomain<M> {
         let la = split_at_starts(&mut self.last_act, cn);
         let fa = split_at_starts(&mut self.first_act, cn);
         let na = split_at_starts(&mut self.n_act, cn);
+        let ar = split_at_starts(&mut self.armed, cn);
         la.into_par_iter()
             .zip(fa)
             .zip(na)
+            .zip(ar)
             .enumerate()
-            .for_each(|(ci, ((la, fa), na))| {
+            .for_each(|(ci, (((la, fa), na), ar))| {
                 for seg in &sten.segments[sten.chunks[ci].clone()] {
                     let (n, g, len) = (seg.n0 - cn[ci], seg.g0, seg.len);
                     let rec = Records {
                         last: &mut la[n..n + len],
                         first: &mut fa[n..n + len],
                         count: &mut na[n..n + len],
+                        armed: &mut ar[n..n + len],
                     };
                     record_crossings(&v[g..g + len], &vn[g..g + len], rec, c);
                 }
@@ -650,13 +683,15 @@ impl<M: CellModel> Monodomain<M> {
         let la = split_at_starts(&mut self.last_act, cn);
         let fa = split_at_starts(&mut self.first_act, cn);
         let na = split_at_starts(&mut self.n_act, cn);
+        let ar = split_at_starts(&mut self.armed, cn);
         vn.into_par_iter()
             .zip(st)
             .zip(la)
             .zip(fa)
             .zip(na)
+            .zip(ar)
             .enumerate()
-            .for_each(|(ci, ((((vn, st), la), fa), na))| {
+            .for_each(|(ci, (((((vn, st), la), fa), na), ar))| {
                 for seg in &sten.segments[sten.chunks[ci].clone()] {
                     let (g, n, len) = (seg.g0 - cg[ci], seg.n0 - cn[ci], seg.len);
                     let out = &mut vn[g..g + len];
@@ -675,6 +710,7 @@ impl<M: CellModel> Monodomain<M> {
                         last: &mut la[n..n + len],
                         first: &mut fa[n..n + len],
                         count: &mut na[n..n + len],
+                        armed: &mut ar[n..n + len],
                     };
                     fused_segment(
                         &models[seg.model],
@@ -839,11 +875,13 @@ impl<M: CellModel> Monodomain<M> {
     pub fn lesion(&self) -> &[bool] {
         &self.lesion
     }
-    /// Time (ms) of the most recent upward threshold crossing per node (NaN if never).
+    /// Time (ms) of the most recent activation per node (NaN if never): an upward
+    /// threshold crossing after the node had fallen below
+    /// [`Self::activation_rearm_level`] (module docs).
     pub fn last_activation_ms(&self) -> &[f64] {
         &self.last_act
     }
-    /// Time (ms) of the first upward threshold crossing per node (NaN if never).
+    /// Time (ms) of the first activation per node (NaN if never).
     pub fn first_activation_ms(&self) -> &[f64] {
         &self.first_act
     }
@@ -852,10 +890,15 @@ impl<M: CellModel> Monodomain<M> {
         &self.n_act
     }
     /// Reset the activation records (e.g. after pacing, before observing AF).
+    /// Nodes above the re-arm level (in an action potential) count their next
+    /// activation only after they have repolarised.
     pub fn reset_activation_records(&mut self) {
         self.last_act.iter_mut().for_each(|x| *x = f64::NAN);
         self.first_act.iter_mut().for_each(|x| *x = f64::NAN);
         self.n_act.iter_mut().for_each(|x| *x = 0);
+        for (armed, &g) in self.armed.iter_mut().zip(&self.gidx) {
+            *armed = self.v[g as usize] < self.rearm;
+        }
     }
     /// Resting membrane variable and state of region 0's model.
     pub fn substrate_model_rest(&self) -> (f64, M::State) {
@@ -865,9 +908,18 @@ impl<M: CellModel> Monodomain<M> {
     pub fn activation_threshold(&self) -> f64 {
         self.threshold
     }
-    /// Set the activation-detection threshold (model units).
+    /// Set the activation-detection threshold (model units); the re-arm level
+    /// moves with it.
     pub fn set_activation_threshold(&mut self, threshold: f64) {
         self.threshold = threshold;
+        self.rearm = rearm_level(self.models[0].resting().0, threshold);
+    }
+    /// The level (model units) a node must fall below before its next upward
+    /// threshold crossing counts as an activation: halfway from region 0's
+    /// resting value to the threshold (−50.6 mV for Courtemanche cells, 0.3
+    /// for Mitchell–Schaeffer).
+    pub fn activation_rearm_level(&self) -> f64 {
+        self.rearm
     }
     /// Node values scattered onto the grid (NaN outside tissue).
     pub fn to_grid(&self, values: &[f64]) -> Array3<f64> {
