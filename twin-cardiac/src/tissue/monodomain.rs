@@ -890,15 +890,13 @@ impl<M: CellModel> Monodomain<M> {
         &self.n_act
     }
     /// Reset the activation records (e.g. after pacing, before observing AF).
-    /// Nodes above the re-arm level (in an action potential) count their next
-    /// activation only after they have repolarised.
+    /// Whether a node has repolarised since its last activation is its state,
+    /// not a record, and is kept: a node in an action potential counts its
+    /// next activation, not the rest of this one.
     pub fn reset_activation_records(&mut self) {
         self.last_act.iter_mut().for_each(|x| *x = f64::NAN);
         self.first_act.iter_mut().for_each(|x| *x = f64::NAN);
         self.n_act.iter_mut().for_each(|x| *x = 0);
-        for (armed, &g) in self.armed.iter_mut().zip(&self.gidx) {
-            *armed = self.v[g as usize] < self.rearm;
-        }
     }
     /// Resting membrane variable and state of region 0's model.
     pub fn substrate_model_rest(&self) -> (f64, M::State) {
