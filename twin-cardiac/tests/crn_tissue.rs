@@ -1,6 +1,7 @@
 //! Courtemanche in tissue with long steps: ionic substeps at the upstroke
 //! (`CourtemancheLut::with_ionic_substeps`) against a fine-step reference.
 
+use twin_cardiac::ablation::{InducibilityProtocol, pace_site};
 use twin_cardiac::analysis::conduction_velocity_between;
 use twin_cardiac::cell::{CellModel, Courtemanche, CourtemancheLut};
 use twin_cardiac::tissue::{Monodomain, Site, Stimulus, Substrate};
@@ -292,4 +293,40 @@ fn a_notch_and_dome_count_as_one_activation() {
         "V crosses the threshold at the upstroke and the dome"
     );
     assert_eq!(counted, 1);
+}
+
+/// The inducibility protocol delivers every beat at such a site: four beats at
+/// the end of refractoriness from the disk of the test above, the centre activated
+/// once per beat. (Counting the dome, the protocol read the second crossing as
+/// re-entry returning to the site and stopped ~30 ms after the first beat.)
+#[test]
+fn the_pacing_protocol_delivers_every_beat_where_the_dome_recrosses() {
+    let crn = CourtemancheLut::with_ionic_substeps(
+        Courtemanche::default(),
+        0.2,
+        CourtemancheLut::DEFAULT_BIN_MV,
+        0.5,
+    )
+    .unwrap();
+    let sub = Substrate::sheet(41, 41, 0.5, 0.05, 0.05, 0.0).unwrap();
+    let protocol = InducibilityProtocol {
+        n_beats: 4,
+        dt_ms: 0.2,
+        site_radius_mm: 1.5,
+        ..InducibilityProtocol::default()
+    };
+    let md = pace_site(&sub, &[crn], [10.0, 10.0], &protocol).unwrap();
+    let centre = md.index()[[20, 20, 0]] as usize;
+    eprintln!(
+        "paced until {:.1} ms, centre activated {} times (first {:.1} ms, last {:.1} ms), V {:.1} mV",
+        md.t_ms(),
+        md.activation_count()[centre],
+        md.first_activation_ms()[centre],
+        md.last_activation_ms()[centre],
+        md.v_at(centre)
+    );
+    assert_eq!(md.activation_count()[centre], 4);
+    // Each beat waits for the previous action potential, whose dome peaks ~100 ms
+    // after the upstroke (test above).
+    assert!(md.t_ms() > 300.0, "{} ms", md.t_ms());
 }
