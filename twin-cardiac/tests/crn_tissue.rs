@@ -223,6 +223,19 @@ fn courtemanche_truth_step_halves_only_where_the_explicit_limit_binds() {
     assert!(explicit_limit(fastest, 0.1) && tune(fastest, 0.05).is_ok());
 }
 
+/// Courtemanche cells without AF remodelling at 0.2 ms steps with ionic substeps,
+/// and a weakly coupled 20 × 20 mm sheet (D 0.05 mm²/ms, dx 0.5 mm).
+fn notch_and_dome_sheet() -> (CourtemancheLut, Substrate) {
+    let crn = CourtemancheLut::with_ionic_substeps(
+        Courtemanche::default(),
+        0.2,
+        CourtemancheLut::DEFAULT_BIN_MV,
+        0.5,
+    )
+    .unwrap();
+    (crn, Substrate::sheet(41, 41, 0.5, 0.05, 0.05, 0.0).unwrap())
+}
+
 /// One action potential counts as one activation even where V crosses the
 /// threshold upward twice: a Courtemanche cell without AF remodelling, paced from a
 /// 1.5 mm disk on a weakly coupled sheet (D 0.05 mm²/ms), has a notch and a dome,
@@ -233,18 +246,11 @@ fn courtemanche_truth_step_halves_only_where_the_explicit_limit_binds() {
 /// one beat at about half the sites of the Courtemanche-truth cohort.
 #[test]
 fn a_notch_and_dome_count_as_one_activation() {
-    let crn = CourtemancheLut::with_ionic_substeps(
-        Courtemanche::default(),
-        0.2,
-        CourtemancheLut::DEFAULT_BIN_MV,
-        0.5,
-    )
-    .unwrap();
+    let (crn, sub) = notch_and_dome_sheet();
     // V at the disk's centre every step for 200 ms, raw upward crossings of the
     // threshold, and the activations counted there.
     let run = |threshold: Option<f64>| {
-        let sub = Substrate::sheet(41, 41, 0.5, 0.05, 0.05, 0.0).unwrap();
-        let mut md = Monodomain::new(sub, vec![crn.clone()], 0.2).unwrap();
+        let mut md = Monodomain::new(sub.clone(), vec![crn.clone()], 0.2).unwrap();
         if let Some(thr) = threshold {
             md.set_activation_threshold(thr);
         }
@@ -301,14 +307,7 @@ fn a_notch_and_dome_count_as_one_activation() {
 /// re-entry returning to the site and stopped ~30 ms after the first beat.)
 #[test]
 fn the_pacing_protocol_delivers_every_beat_where_the_dome_recrosses() {
-    let crn = CourtemancheLut::with_ionic_substeps(
-        Courtemanche::default(),
-        0.2,
-        CourtemancheLut::DEFAULT_BIN_MV,
-        0.5,
-    )
-    .unwrap();
-    let sub = Substrate::sheet(41, 41, 0.5, 0.05, 0.05, 0.0).unwrap();
+    let (crn, sub) = notch_and_dome_sheet();
     let protocol = InducibilityProtocol {
         n_beats: 4,
         dt_ms: 0.2,
