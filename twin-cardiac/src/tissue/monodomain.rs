@@ -29,10 +29,10 @@
 //! Activations: an upward crossing of the activation threshold counts only if
 //! the node has repolarised below a re-arm level since its last counted
 //! activation (halfway from the resting value to the threshold). Without this
-//! hysteresis an action potential with a notch and a dome that straddle the
-//! threshold (Courtemanche cells dip to −20.3 mV and rise again ~30 ms after the
-//! upstroke) counted as two activations, and pacing protocols read the second
-//! as re-entry.
+//! hysteresis an action potential whose notch and dome straddle the threshold
+//! counted as two activations (a paced Courtemanche cell's notch dipped to
+//! −20.3 mV and its dome crossed −20 mV again ~30 ms after the upstroke), and
+//! the pacing protocol of the inducibility test read the second as re-entry.
 //!
 //! Cost (Mitchell–Schaeffer, 9-point anisotropic stencil, 2-core AMD EPYC
 //! VM): about 4–7 ns per node and step, i.e. 1 s of activity on a 400 × 400
