@@ -6,8 +6,9 @@
 //!
 //! `--courtemanche-truth` simulates the truth with Courtemanche cells on a
 //! 0.5 mm grid (`TruthSettings::courtemanche`; the twin keeps
-//! Mitchell–Schaeffer): 7–622 s per patient seen on an idle 2-core machine (a
-//! non-inducible patient paces every site), against ~10 s with the MS truth, so every
+//! Mitchell–Schaeffer): 7–1,672 s per patient seen on a mostly idle 2-core machine
+//! (a non-inducible patient paces every site with four beats), against ~10 s with
+//! the MS truth, so every
 //! simulated patient is appended to `OUT_DIR/rows_….partial.jsonl` as it finishes
 //! and an interrupted run resumes from there (same rows as an uninterrupted run).
 //! The repository keeps the rows of that study in `results/af_cohort_crn` (its
