@@ -6,7 +6,7 @@
 //!
 //! `--courtemanche-truth` simulates the truth with Courtemanche cells on a
 //! 0.5 mm grid (`TruthSettings::courtemanche`; the twin keeps
-//! Mitchell–Schaeffer): 7–1,672 s per patient seen on a mostly idle 2-core machine
+//! Mitchell–Schaeffer): seconds to tens of minutes per patient on a 2-core machine
 //! (a non-inducible patient paces every site with four beats), against ~10 s with
 //! the MS truth, so every
 //! simulated patient is appended to `OUT_DIR/rows_….partial.jsonl` as it finishes

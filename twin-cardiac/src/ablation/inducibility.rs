@@ -296,8 +296,43 @@ pub fn pacing_sites(body: &Substrate, spacing_mm: f64) -> Result<Vec<[f64; 2]>> 
 /// return the simulation right after the last beat has repolarised the site.
 /// Pacing stops early once the site is re-activated by a wave it did not
 /// start (re-entry has been induced and returns to the site; further beats
-/// would only collide with it), as PEERP stops at induction.
+/// would only collide with it), as PEERP stops at induction. Errors if the
+/// membrane potential became non-finite (a diverged simulation is never read as
+/// a quiet one).
 pub fn pace_site<M: CellModel + Clone>(
+    sub: &Substrate,
+    models: &[M],
+    site: [f64; 2],
+    p: &InducibilityProtocol,
+) -> Result<Monodomain<M>> {
+    let md = pace_site_unchecked(sub, models, site, p)?;
+    check_finite(&md)?;
+    Ok(md)
+}
+
+/// An error if any node's membrane potential is NaN or infinite: a NaN node is
+/// never above the activation threshold, so the protocol would read a diverged
+/// simulation as a quiet one.
+fn check_finite<M: CellModel>(md: &Monodomain<M>) -> Result<()> {
+    let bad = (0..md.n_nodes())
+        .filter(|&n| !md.v_at(n).is_finite())
+        .count();
+    if bad == 0 {
+        return Ok(());
+    }
+    Err(CardiacError::invalid(
+        "membrane potential",
+        format!(
+            "non-finite at {bad} of {} nodes by t = {:.1} ms",
+            md.n_nodes(),
+            md.t_ms()
+        ),
+        "finite values: the simulation diverged",
+    ))
+}
+
+/// [`pace_site`] without the final check.
+fn pace_site_unchecked<M: CellModel + Clone>(
     sub: &Substrate,
     models: &[M],
     site: [f64; 2],
@@ -315,6 +350,7 @@ pub fn pace_site<M: CellModel + Clone>(
     };
     let activations = |md: &Monodomain<M>| md.activation_count()[probe];
     for beat in 0..p.n_beats {
+        check_finite(&md)?;
         // Stimulate; if the site does not capture it is still refractory:
         // wait the margin and try again (pacing at the end of
         // refractoriness), for up to 1 s.
@@ -381,7 +417,7 @@ pub struct Episode {
 /// Observe `md` for `window_ms`: sustained if any tissue is still excited at
 /// the end (a quiescent tissue cannot re-excite itself, so the first quiet
 /// sample ends the episode). On 2D sheets, records the re-entry cells of
-/// size `cell_mm`.
+/// size `cell_mm`. Errors if the membrane potential became non-finite.
 pub fn observe_episode<M: CellModel>(
     md: &mut Monodomain<M>,
     window_ms: f64,
@@ -395,6 +431,7 @@ pub fn observe_episode<M: CellModel>(
     let n = (window_ms / PHASE_SAMPLE_MS).ceil() as usize;
     for _ in 0..n {
         md.run(PHASE_SAMPLE_MS);
+        check_finite(md)?;
         if md.excited_fraction() == 0.0 {
             return Ok(Episode {
                 sustained: false,
