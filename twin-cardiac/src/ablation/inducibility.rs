@@ -306,32 +306,12 @@ pub fn pace_site<M: CellModel + Clone>(
     p: &InducibilityProtocol,
 ) -> Result<Monodomain<M>> {
     let md = pace_site_unchecked(sub, models, site, p)?;
-    check_finite(&md)?;
+    md.check_finite()?;
     Ok(md)
 }
 
-/// An error if any node's membrane potential is NaN or infinite: a NaN node is
-/// never above the activation threshold, so the protocol would read a diverged
-/// simulation as a quiet one.
-fn check_finite<M: CellModel>(md: &Monodomain<M>) -> Result<()> {
-    let bad = (0..md.n_nodes())
-        .filter(|&n| !md.v_at(n).is_finite())
-        .count();
-    if bad == 0 {
-        return Ok(());
-    }
-    Err(CardiacError::invalid(
-        "membrane potential",
-        format!(
-            "non-finite at {bad} of {} nodes by t = {:.1} ms",
-            md.n_nodes(),
-            md.t_ms()
-        ),
-        "finite values: the simulation diverged",
-    ))
-}
-
-/// [`pace_site`] without the final check.
+/// [`pace_site`]'s protocol, checked for divergence before each beat; the
+/// caller checks the simulation it returns.
 fn pace_site_unchecked<M: CellModel + Clone>(
     sub: &Substrate,
     models: &[M],
@@ -350,7 +330,7 @@ fn pace_site_unchecked<M: CellModel + Clone>(
     };
     let activations = |md: &Monodomain<M>| md.activation_count()[probe];
     for beat in 0..p.n_beats {
-        check_finite(&md)?;
+        md.check_finite()?;
         // Stimulate; if the site does not capture it is still refractory:
         // wait the margin and try again (pacing at the end of
         // refractoriness), for up to 1 s.
@@ -431,7 +411,7 @@ pub fn observe_episode<M: CellModel>(
     let n = (window_ms / PHASE_SAMPLE_MS).ceil() as usize;
     for _ in 0..n {
         md.run(PHASE_SAMPLE_MS);
-        check_finite(md)?;
+        md.check_finite()?;
         if md.excited_fraction() == 0.0 {
             return Ok(Episode {
                 sustained: false,

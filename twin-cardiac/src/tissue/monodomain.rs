@@ -750,13 +750,7 @@ impl<M: CellModel> Monodomain<M> {
         for s in 1..=n {
             self.step();
             if s % every == 0 {
-                if self.gidx.iter().any(|&g| !self.v[g as usize].is_finite()) {
-                    return Err(CardiacError::invalid(
-                        "membrane potential",
-                        "non-finite",
-                        "finite (reduce dt_ms)",
-                    ));
-                }
+                self.check_finite()?;
                 observe(self);
             }
         }
@@ -858,6 +852,29 @@ impl<M: CellModel> Monodomain<M> {
             self.v[g as usize] = x;
         }
         Ok(())
+    }
+    /// An error if the membrane variable of any node is NaN or infinite (the
+    /// simulation diverged; a NaN node is never above the activation threshold,
+    /// so a diverged sheet would otherwise read as a quiet one).
+    pub fn check_finite(&self) -> Result<()> {
+        let bad = self
+            .gidx
+            .iter()
+            .filter(|&&g| !self.v[g as usize].is_finite())
+            .count();
+        if bad == 0 {
+            return Ok(());
+        }
+        Err(CardiacError::invalid(
+            "membrane potential",
+            format!(
+                "non-finite at {bad} of {} nodes by t = {:.1} ms",
+                self.n_nodes(),
+                self.t_ms
+            ),
+            "finite values: the simulation diverged (a smaller dt_ms helps only \
+             where the step is the cause)",
+        ))
     }
     /// Membrane variable of one node (model units).
     pub fn v_at(&self, node: usize) -> f64 {
