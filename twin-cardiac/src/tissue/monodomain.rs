@@ -6,7 +6,10 @@
 //! edge-diagonal points carrying the cross terms `D_ab` when fibres are
 //! oblique). Each coupling uses the mean tensor of the two voxels, so the
 //! operator is symmetric and conserves charge; couplings to non-tissue voxels
-//! are dropped, which is the no-flux condition.
+//! are dropped, which is the no-flux condition. A diagonal coupling needs both
+//! face neighbours bridging it (a complete 2 × 2 quad): a lone cross-term
+//! weight can be negative, i.e. anti-diffusive, and it made a voxel touching
+//! the tissue only at its corners diverge (see `stencil.rs`).
 //!
 //! Time: first-order operator splitting with both operators evaluated at
 //! `Vⁿ` (Godunov splitting in its explicit form): gates by Rush–Larsen (in the
