@@ -403,60 +403,6 @@ fn outer_boundary_keeps_lesions_and_isolated_tissue_but_not_interior_holes() {
     assert_eq!(n_outer + 1 + body.domain.n_inside(), 41 * 41);
 }
 
-/// A cell whose potential grows without bound once excited (`dv/dt = v`, per
-/// ms): it overflows ~0.7 s after the pulse, as a diverged simulation does.
-#[derive(Clone, Copy, Debug)]
-struct Runaway;
-
-impl CellModel for Runaway {
-    type State = ();
-    fn name(&self) -> &'static str {
-        "runaway"
-    }
-    fn resting(&self) -> (f64, ()) {
-        (0.0, ())
-    }
-    fn step(&self, v: f64, _: &mut (), _: f64, _: f64) -> f64 {
-        v
-    }
-    fn v_to_mv(&self, v: f64) -> f64 {
-        v
-    }
-    fn default_stimulus(&self) -> twin_cardiac::cell::StimulusPulse {
-        twin_cardiac::cell::StimulusPulse {
-            amplitude_per_ms: 1.0,
-            duration_ms: 1.0,
-        }
-    }
-    fn max_dt_ms(&self) -> f64 {
-        0.1
-    }
-    fn activation_threshold(&self) -> f64 {
-        0.5
-    }
-}
-
-/// A diverged simulation is an error, not a quiet tissue: a NaN node is never
-/// above the activation threshold, so without the check the pacing protocol
-/// read a NaN sheet as one where AF was not induced (as it did for the
-/// Courtemanche truth of one training patient, see
-/// `the_courtemanche_truth_of_a_corner_coupled_fibrotic_voxel_stays_finite`).
-#[test]
-fn a_diverged_simulation_is_an_error() {
-    let sub = Substrate::sheet(20, 20, 0.5, 0.1, 0.1, 0.0).unwrap();
-    let protocol = InducibilityProtocol {
-        n_beats: 2,
-        dt_ms: 0.1,
-        ..InducibilityProtocol::default()
-    };
-    let Err(err) = twin_cardiac::ablation::pace_site(&sub, &[Runaway], [5.0, 5.0], &protocol)
-    else {
-        panic!("a diverged simulation was returned as a result");
-    };
-    let err = err.to_string();
-    assert!(err.contains("non-finite"), "{err}");
-}
-
 /// A voxel touching the tissue only at a corner is not atrium: the solver
 /// leaves it uncoupled (diagonal couplings need a complete quad).
 #[test]

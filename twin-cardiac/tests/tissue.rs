@@ -1,6 +1,7 @@
 //! Monodomain tissue tests: conduction velocity convergence and scaling,
 //! anisotropy, determinism and input validation.
 
+use twin_cardiac::ablation::{InducibilityProtocol, pace_site};
 use twin_cardiac::analysis::conduction_velocity_between;
 use twin_cardiac::cell::{CellModel, MitchellSchaeffer};
 use twin_cardiac::tissue::{DiffusionScheme, Monodomain, Site, Stimulus, Substrate};
@@ -262,21 +263,27 @@ fn bad_inputs_give_clear_errors() {
     assert!(err.contains("theta") && err.contains("0.3"), "{err}");
 }
 
-/// A passive membrane (no ionic current): the monodomain reduces to pure
-/// diffusion, whose discrete solution is known exactly.
+/// A linear membrane, `dv/dt = rate_per_ms · v`: with rate 0 it is passive
+/// (the monodomain reduces to pure diffusion, whose discrete solution is known
+/// exactly); with a positive rate an excited node grows without bound, as a
+/// diverged simulation does.
 #[derive(Debug, Clone, Copy)]
-struct Passive;
+struct Linear {
+    rate_per_ms: f64,
+}
 
-impl CellModel for Passive {
+const PASSIVE: Linear = Linear { rate_per_ms: 0.0 };
+
+impl CellModel for Linear {
     type State = ();
     fn name(&self) -> &'static str {
-        "passive"
+        "linear"
     }
     fn resting(&self) -> (f64, ()) {
         (0.0, ())
     }
-    fn step(&self, _v: f64, _s: &mut (), _stim: f64, _dt: f64) -> f64 {
-        0.0
+    fn step(&self, v: f64, _s: &mut (), _stim: f64, _dt: f64) -> f64 {
+        self.rate_per_ms * v
     }
     fn v_to_mv(&self, v: f64) -> f64 {
         v
@@ -293,6 +300,28 @@ impl CellModel for Passive {
     fn activation_threshold(&self) -> f64 {
         0.5
     }
+}
+
+/// A diverged simulation is an error, not a quiet tissue: a NaN node is never
+/// above the activation threshold, so without the check the pacing protocol
+/// read a NaN sheet as one where AF was not induced (as it did for the
+/// Courtemanche truth of one training patient, see
+/// `the_courtemanche_truth_of_a_corner_coupled_fibrotic_voxel_stays_finite` in
+/// `tests/cohort.rs`). At 1/ms an excited node overflows ~0.7 s after the pulse.
+#[test]
+fn a_diverged_simulation_is_an_error() {
+    let sub = Substrate::sheet(20, 20, 0.5, 0.1, 0.1, 0.0).unwrap();
+    let protocol = InducibilityProtocol {
+        n_beats: 2,
+        dt_ms: 0.1,
+        ..InducibilityProtocol::default()
+    };
+    let runaway = Linear { rate_per_ms: 1.0 };
+    let Err(err) = pace_site(&sub, &[runaway], [5.0, 5.0], &protocol) else {
+        panic!("a diverged simulation was returned as a result");
+    };
+    let err = err.to_string();
+    assert!(err.contains("non-finite"), "{err}");
 }
 
 /// On a strip of N nodes with no-flux ends the discrete Laplacian has the
@@ -326,7 +355,7 @@ fn diffusion_schemes_match_exact_discrete_mode_decay() {
         ),
     ] {
         let sub = Substrate::sheet(n, 1, h, d, d, 0.0).unwrap();
-        let mut md = Monodomain::with_scheme(sub, vec![Passive], dt, scheme).unwrap();
+        let mut md = Monodomain::with_scheme(sub, vec![PASSIVE], dt, scheme).unwrap();
         assert!((md.explicit_dt_limit_ms() - limit).abs() < 1e-12);
         md.set_v(&mode).unwrap();
         let steps = 100;
