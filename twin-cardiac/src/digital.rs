@@ -547,7 +547,7 @@ impl DigitalTwin for AfTwin {
             CredibilityItem {
                 kind: Evidence::Validation,
                 claim: "in-silico cohort (held-out seeds 7717, 60606 and the confirmation seed 424242; 200 test patients each; twin CV prior = published LA CV at the sheet's scale): hybrid (twin features + clinical) vs ridge clinical score, and vs a baseline that also sees the LGE map's pattern, for substrate recurrence after PVI".into(),
-                figure: "hybrid − clinical score AUC +0.072 [0.027, 0.121] (seed 7717), +0.043 [0.005, 0.083] (seed 60606), but +0.029 [−0.015, 0.073] on the fresh confirmation seed 424242; the LGE-map baseline beats the hybrid on all three (−0.045, −0.036, −0.080) and the twin's features add nothing to it (+0.002, +0.000, −0.006, CIs include 0); for DECAAF-calibrated clinical recurrence the hybrid's CI against the clinical score includes 0 on all three; not validated on real outcomes".into(),
+                figure: "after the 2026-12-07 stencil fix (truth rerun): hybrid − clinical score AUC +0.054 [0.008, 0.101] (seed 7717), +0.041 [−0.003, 0.085] (seed 60606), −0.013 [−0.061, 0.037] (confirmation seed 424242) — a CI above 0 on one seed only (before the fix: +0.072, +0.043, +0.029); the LGE-map baseline beats the hybrid by a point estimate on all three (−0.033, −0.010, −0.066, CIs include 0) and the twin's features add nothing to it (+0.005, −0.007, +0.004); not validated on real outcomes".into(),
                 source: "cargo run --release --example af_cohort -- --patients 200 --train 200 --seed 7717 (then --seed 60606, then --seed 424242, each with --train-seed 7717 --reuse)".into(),
             },
         ]
