@@ -16,6 +16,7 @@ use super::lesion::apply_lesions;
 use crate::analysis::{node_at, phase_from_delay};
 use crate::cell::CellModel;
 use crate::error::{CardiacError, Result};
+use crate::tissue::node::{FACE_STEPS, face_neighbour};
 use crate::tissue::{Monodomain, NO_NODE, Site, Stimulus, Substrate};
 
 /// Pacing protocol for inducibility testing.
@@ -94,7 +95,8 @@ pub fn atrial_body(sub: &Substrate) -> Result<Substrate> {
     let mut label = Array3::<u32>::zeros(s);
     let (mut best, mut best_size, mut next) = (0u32, 0usize, 0u32);
     let mut stack = Vec::new();
-    for (start, &m) in mask.indexed_iter() {
+    for ((i, j, k), &m) in mask.indexed_iter() {
+        let start = [i, j, k];
         if !m || label[start] != 0 {
             continue;
         }
@@ -102,13 +104,13 @@ pub fn atrial_body(sub: &Substrate) -> Result<Substrate> {
         label[start] = next;
         stack.push(start);
         let mut size = 0;
-        while let Some((i, j, k)) = stack.pop() {
+        while let Some(c) = stack.pop() {
             size += 1;
-            for (a, step) in [(0, -1), (0, 1), (1, -1), (1, 1), (2, -1), (2, 1)] {
-                let mut q = [i, j, k];
-                q[a] = q[a].wrapping_add_signed(step);
-                let q = (q[0], q[1], q[2]);
-                if q.0 < s[0] && q.1 < s[1] && q.2 < s[2] && mask[q] && label[q] == 0 {
+            for (a, step) in FACE_STEPS {
+                if let Some(q) = face_neighbour(c, a, step, s)
+                    && mask[q]
+                    && label[q] == 0
+                {
                     label[q] = next;
                     stack.push(q);
                 }
@@ -186,7 +188,8 @@ pub fn outer_boundary(body: &Substrate, lesions: &Array3<f64>) -> Array3<bool> {
     let mut out = Array3::from_elem(s, false);
     let mut seen = Array3::from_elem(s, false);
     let (mut stack, mut comp) = (Vec::new(), Vec::new());
-    for (start, &h) in hole.indexed_iter() {
+    for ((i, j, k), &h) in hole.indexed_iter() {
+        let start = [i, j, k];
         if !h || seen[start] {
             continue;
         }
@@ -194,13 +197,16 @@ pub fn outer_boundary(body: &Substrate, lesions: &Array3<f64>) -> Array3<bool> {
         stack.push(start);
         comp.clear();
         let mut outer = false;
-        while let Some((i, j, k)) = stack.pop() {
-            comp.push((i, j, k));
-            outer |= i == 0 || j == 0 || i + 1 == s[0] || j + 1 == s[1];
-            outer |= lesions.get((i, j, k)).is_some_and(|&t| t > 0.0);
-            for (di, dj) in [(-1isize, 0isize), (1, 0), (0, -1), (0, 1)] {
-                let q = (i.wrapping_add_signed(di), j.wrapping_add_signed(dj), k);
-                if q.0 < s[0] && q.1 < s[1] && hole[q] && !seen[q] {
+        while let Some(c) = stack.pop() {
+            comp.push(c);
+            outer |= c[0] == 0 || c[1] == 0 || c[0] + 1 == s[0] || c[1] + 1 == s[1];
+            outer |= lesions.get(c).is_some_and(|&t| t > 0.0);
+            // In-plane faces only: the 2D sheet's holes.
+            for &(a, step) in &FACE_STEPS[..4] {
+                if let Some(q) = face_neighbour(c, a, step, s)
+                    && hole[q]
+                    && !seen[q]
+                {
                     seen[q] = true;
                     stack.push(q);
                 }

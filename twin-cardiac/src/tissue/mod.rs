@@ -3,7 +3,7 @@
 
 mod implicit;
 pub mod monodomain;
-mod node;
+pub(crate) mod node;
 pub mod protocol;
 mod stencil;
 pub mod substrate;

@@ -47,6 +47,7 @@ use serde::{Deserialize, Serialize};
 
 use super::implicit::{CgWork, Operator, SolveStats, solve_theta};
 pub use super::node::NO_NODE;
+use super::node::number_nodes;
 use super::stencil::{Stencil, split_at_starts};
 use super::substrate::Substrate;
 use crate::cell::CellModel;
@@ -376,14 +377,7 @@ impl<M: CellModel> Monodomain<M> {
         let g = substrate.domain.grid;
         let shape = g.shape;
         let mask = &substrate.domain.mask;
-        let mut index = Array3::from_elem(shape, NO_NODE);
-        let mut coords = Vec::new();
-        for ((i, j, kk), &m) in mask.indexed_iter() {
-            if m {
-                index[[i, j, kk]] = coords.len() as u32;
-                coords.push([i, j, kk]);
-            }
-        }
+        let (index, coords) = number_nodes(mask);
         let n = coords.len();
         let dims: Vec<usize> = (0..3).filter(|&a| shape[a] > 1).collect();
         // Axis offsets, then edge diagonals if any cross term is non-zero.

@@ -14,7 +14,7 @@ use std::ops::Range;
 
 use ndarray::Array3;
 
-use super::node::NO_NODE;
+use super::node::{NO_NODE, face_neighbour};
 use super::substrate::Substrate;
 
 /// Nodes per parallel work item (chunks are cut at segment boundaries).
@@ -190,12 +190,11 @@ fn build_weights(
     let mut max_row = 0.0f64;
     let mut row = vec![0.0; k];
     // Is the face neighbour of `c` at `step` along axis `a` coupled tissue?
-    // (Only asked for the bridges of an in-grid diagonal, so in-grid too.)
     let coupled = |c: [usize; 3], a: usize, step: isize| {
-        let mut q = c;
-        q[a] = c[a].wrapping_add_signed(step);
-        let m = index[q];
-        m != NO_NODE && !lesion[m as usize]
+        face_neighbour(c, a, step, shape).is_some_and(|q| {
+            let m = index[q];
+            m != NO_NODE && !lesion[m as usize]
+        })
     };
     for (node, &[i, j, kk]) in coords.iter().enumerate() {
         row.iter_mut().for_each(|x| *x = 0.0);
@@ -244,6 +243,7 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     use super::*;
+    use crate::tissue::node::number_nodes;
 
     /// The 2D offsets: faces, then diagonals.
     const OFFSETS: [[isize; 3]; 8] = [
@@ -260,15 +260,7 @@ mod tests {
     /// The assembled operator `L` (1/ms) as a dense matrix, with its node
     /// coordinates, for the tissue of `sub` (no lesions).
     fn dense_operator(sub: &Substrate) -> (DMatrix<f64>, Vec<[usize; 3]>) {
-        let shape = sub.domain.grid.shape;
-        let mut index = Array3::from_elem(shape, NO_NODE);
-        let mut coords = Vec::new();
-        for (ijk, &m) in sub.domain.mask.indexed_iter() {
-            if m {
-                index[ijk] = coords.len() as u32;
-                coords.push([ijk.0, ijk.1, ijk.2]);
-            }
-        }
+        let (index, coords) = number_nodes(&sub.domain.mask);
         let lesion = vec![false; coords.len()];
         let (class, table, _) = build_weights(sub, &coords, &index, &OFFSETS, &lesion);
         let n = coords.len();
