@@ -9,7 +9,9 @@
 //! are dropped, which is the no-flux condition. A diagonal coupling needs both
 //! face neighbours bridging it (a complete 2 × 2 quad): a lone cross-term
 //! weight can be negative, i.e. anti-diffusive, and it made a voxel touching
-//! the tissue only at its corners diverge (see `stencil.rs`).
+//! the tissue only at its corners diverge. With the rule no positive
+//! eigenvalue of the operator was found on ragged 2D and 3D masks (see
+//! `stencil.rs`).
 //!
 //! Time: first-order operator splitting with both operators evaluated at
 //! `Vⁿ` (Godunov splitting in its explicit form): gates by Rush–Larsen (in the
