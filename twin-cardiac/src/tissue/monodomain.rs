@@ -50,7 +50,7 @@ use serde::{Deserialize, Serialize};
 use super::implicit::{CgWork, Operator, SolveStats, solve_theta};
 pub use super::node::NO_NODE;
 use super::node::number_nodes;
-use super::stencil::{Stencil, split_at_starts};
+use super::stencil::{Stencil, split_at_starts, stencil_offsets};
 use super::substrate::Substrate;
 use crate::cell::CellModel;
 use crate::error::{CardiacError, Result};
@@ -382,15 +382,6 @@ impl<M: CellModel> Monodomain<M> {
         let (index, coords) = number_nodes(mask);
         let n = coords.len();
         let dims: Vec<usize> = (0..3).filter(|&a| shape[a] > 1).collect();
-        // Axis offsets, then edge diagonals if any cross term is non-zero.
-        let mut offsets: Vec<[isize; 3]> = Vec::new();
-        for &a in &dims {
-            for s in [-1, 1] {
-                let mut o = [0; 3];
-                o[a] = s;
-                offsets.push(o);
-            }
-        }
         let oblique = coords.iter().any(|&[i, j, kk]| {
             let d = substrate.tensor(i, j, kk);
             dims.iter().any(|&a| {
@@ -398,20 +389,7 @@ impl<M: CellModel> Monodomain<M> {
                     .any(|&b| a < b && d[a][b].abs() > 1e-14 * (d[a][a] + d[b][b]))
             })
         });
-        if oblique {
-            for (ia, &a) in dims.iter().enumerate() {
-                for &b in &dims[ia + 1..] {
-                    for sa in [-1, 1] {
-                        for sb in [-1, 1] {
-                            let mut o = [0; 3];
-                            o[a] = sa;
-                            o[b] = sb;
-                            offsets.push(o);
-                        }
-                    }
-                }
-            }
-        }
+        let offsets = stencil_offsets(&dims, oblique);
         let pad = [
             shape[0] + 2,
             shape[1] + 2,

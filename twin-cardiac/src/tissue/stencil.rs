@@ -151,6 +151,35 @@ pub(crate) fn split_at_starts<'a, T>(mut s: &'a mut [T], starts: &[usize]) -> Ve
     out
 }
 
+/// The stencil's neighbour offsets on the grid axes `dims`: the face
+/// neighbours, then, if `oblique` (some cross term `D_ab` is non-zero), the
+/// four edge diagonals of each plane of two axes.
+pub(crate) fn stencil_offsets(dims: &[usize], oblique: bool) -> Vec<[isize; 3]> {
+    let mut offsets: Vec<[isize; 3]> = Vec::new();
+    for &a in dims {
+        for s in [-1, 1] {
+            let mut o = [0; 3];
+            o[a] = s;
+            offsets.push(o);
+        }
+    }
+    if oblique {
+        for (ia, &a) in dims.iter().enumerate() {
+            for &b in &dims[ia + 1..] {
+                for sa in [-1, 1] {
+                    for sb in [-1, 1] {
+                        let mut o = [0; 3];
+                        o[a] = sa;
+                        o[b] = sb;
+                        offsets.push(o);
+                    }
+                }
+            }
+        }
+    }
+    offsets
+}
+
 /// Per-node stencil weights (1/ms), deduplicated into a table of distinct
 /// rows (a uniform sheet has a handful: interior, edges, corners). Each
 /// coupling uses the mean tensor of the two voxels, so the operator is
@@ -252,41 +281,6 @@ mod tests {
     use super::*;
     use crate::tissue::node::number_nodes;
 
-    /// The 2D offsets: faces, then diagonals.
-    const OFFSETS: [[isize; 3]; 8] = [
-        [-1, 0, 0],
-        [1, 0, 0],
-        [0, -1, 0],
-        [0, 1, 0],
-        [-1, -1, 0],
-        [-1, 1, 0],
-        [1, -1, 0],
-        [1, 1, 0],
-    ];
-
-    /// The 3D offsets: faces, then the edge diagonals of each plane.
-    fn offsets_3d() -> Vec<[isize; 3]> {
-        let mut out: Vec<[isize; 3]> = Vec::new();
-        for a in 0..3 {
-            for s in [-1, 1] {
-                let mut o = [0; 3];
-                o[a] = s;
-                out.push(o);
-            }
-        }
-        for (a, b) in [(0, 1), (0, 2), (1, 2)] {
-            for sa in [-1, 1] {
-                for sb in [-1, 1] {
-                    let mut o = [0; 3];
-                    o[a] = sa;
-                    o[b] = sb;
-                    out.push(o);
-                }
-            }
-        }
-        out
-    }
-
     /// The assembled operator `L` (1/ms) as a dense matrix, with its node
     /// coordinates, for the tissue of `sub` (no lesions) and stencil `offsets`.
     fn dense_operator(sub: &Substrate, offsets: &[[isize; 3]]) -> (DMatrix<f64>, Vec<[usize; 3]>) {
@@ -334,7 +328,7 @@ mod tests {
                 }
             }
             sub.domain.mask.mapv_inplace(|_| rng.random::<f64>() > 0.35);
-            let (l, _) = dense_operator(&sub, &OFFSETS);
+            let (l, _) = dense_operator(&sub, &stencil_offsets(&[0, 1], true));
             let top = l.symmetric_eigenvalues().max();
             let scale = 4.0 * (d_long + d_trans) / 0.25;
             assert!(top <= 1e-12 * scale, "largest eigenvalue {top:e} 1/ms");
@@ -373,7 +367,7 @@ mod tests {
             sub.domain
                 .mask
                 .mapv_inplace(|_| rng.random::<f64>() >= removed);
-            let (l, _) = dense_operator(&sub, &offsets_3d());
+            let (l, _) = dense_operator(&sub, &stencil_offsets(&[0, 1, 2], true));
             let top = l.symmetric_eigenvalues().max();
             let scale = 6.0 * (d_long + d_trans) / 0.25;
             assert!(
@@ -400,7 +394,7 @@ mod tests {
             }
         }
         sub.domain.mask[[6, 6, 0]] = true;
-        let (l, coords) = dense_operator(&sub, &OFFSETS);
+        let (l, coords) = dense_operator(&sub, &stencil_offsets(&[0, 1], true));
         let v: Vec<f64> = coords
             .iter()
             .map(|c| (c[0] as f64 * dx) * (c[1] as f64 * dx))
