@@ -54,6 +54,12 @@
 //!   twin ran with other priors are an error unless `--retwin` is given, which
 //!   reruns only their twin (the truth is kept) and saves them.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+/// How to call this example (also printed by `--help`).
+const USAGE: &str = "cargo run --release --example af_cohort -- [--patients N] [--train M] [--seed S] [--train-seed T] [--reuse] [--retwin] [--courtemanche-truth] [OUT_DIR]";
+
 use std::error::Error;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -283,7 +289,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 i -= 1;
             }
             other => {
-                out = PathBuf::from(other);
+                out = cli::output_folder(other, USAGE)?;
                 i -= 1;
             }
         }

@@ -15,6 +15,12 @@
 //! steps. The last stdout line is JSON with the wall time, the per-node-step
 //! cost, node-steps per second and the activation-time error.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+/// How to call this example (also printed by `--help`).
+const USAGE: &str = "cargo run --release --example crn_sheet -- [--dt MS] [--max-dv MV] [--plain] [--ms MS] [--size NODES_PER_SIDE] [--bin MV] [--reference-dt MS] [OUT_DIR]";
+
 use std::error::Error;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -89,7 +95,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             "--max-dv" => run.max_dv_mv = Some(value()?.parse()?),
             "--reference-dt" => reference_dt_ms = Some(value()?.parse()?),
             other => {
-                out = PathBuf::from(other);
+                out = cli::output_folder(other, USAGE)?;
                 i += 1;
                 continue;
             }

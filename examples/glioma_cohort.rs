@@ -25,6 +25,13 @@
 //!
 //! Writes `patients.csv` and `study.json`; the last stdout line is a JSON summary.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+/// How to call this example (also printed by `--help`).
+const USAGE: &str =
+    "cargo run --release --example glioma_cohort -- --patients N --seed S [--train M] [--out DIR]";
+
 use std::error::Error;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -46,7 +53,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             "--train" => train = Some(val()?.parse()?),
             "--out" => out = PathBuf::from(val()?),
             other => {
-                out = PathBuf::from(other);
+                out = cli::output_folder(other, USAGE)?;
                 i += 1;
                 continue;
             }

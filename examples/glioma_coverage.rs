@@ -28,6 +28,12 @@
 //!
 //! Writes `coverage.json` and `cases.csv`; the last stdout line is a JSON summary.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+/// How to call this example (also printed by `--help`).
+const USAGE: &str = "cargo run --release --example glioma_coverage -- --cases N --seed S [--truth-mm 1|2] [--out DIR]";
+
 use std::error::Error;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -49,7 +55,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             "--truth-mm" => truth_mm = val()?.parse()?,
             "--out" => out = PathBuf::from(val()?),
             other => {
-                out = PathBuf::from(other);
+                out = cli::output_folder(other, USAGE)?;
                 i += 1;
                 continue;
             }

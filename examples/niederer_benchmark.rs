@@ -10,6 +10,13 @@
 //! Usage: `cargo run --release --example niederer_benchmark -- --dx 0.2 --dt 0.01 [OUT_DIR]`
 //! The last stdout line is a JSON object with the nine activation times (ms).
 
+#[path = "common/cli.rs"]
+mod cli;
+
+/// How to call this example (also printed by `--help`).
+const USAGE: &str =
+    "cargo run --release --example niederer_benchmark -- [--dx MM] [--dt MS] [OUT_DIR]";
+
 use std::error::Error;
 use std::path::PathBuf;
 
@@ -36,7 +43,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 dt = args.get(i + 1).ok_or("--dt needs a value")?.parse()?;
                 i += 1;
             }
-            other => out = PathBuf::from(other),
+            other => out = cli::output_folder(other, USAGE)?,
         }
         i += 1;
     }
