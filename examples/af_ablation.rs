@@ -19,6 +19,13 @@
 //! guided lesions) and `af_ablation.json`. The last stdout line is JSON with
 //! per-strategy `inducible_fraction`, `ablated_area_cm2` and the recommendation.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+/// How to call this example (also printed by `--help`).
+const USAGE: &str =
+    "cargo run --release --example af_ablation -- [--cell ms|courtemanche] [OUT_DIR]";
+
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
@@ -109,7 +116,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 .clone();
             i += 2;
         } else {
-            out = PathBuf::from(&args[i]);
+            out = cli::path_argument(&args[i], USAGE)?;
             i += 1;
         }
     }

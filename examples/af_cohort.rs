@@ -289,7 +289,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 i -= 1;
             }
             other => {
-                out = cli::output_folder(other, USAGE)?;
+                out = cli::path_argument(other, USAGE)?;
                 i -= 1;
             }
         }

@@ -7,6 +7,12 @@
 //! column per probe set (log2), default `data/breast/gse7390.csv`. Writes
 //! `OUT/report.json` and ends stdout with one JSON line.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+/// How to call this example (also printed by `--help`).
+const USAGE: &str = "cargo run --release --example breast_genomic [-- PATH] [--out DIR]";
+
 use patient_twin::oncology::breast::relapse::genomic::{GenomicStudyConfig, run_genomic_study};
 use patient_twin::oncology::breast::relapse::gse7390::read_gse7390_csv;
 use serde_json::json;
@@ -15,6 +21,7 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    cli::check_options(&args, &["--out"], USAGE)?;
     let out = args
         .iter()
         .position(|a| a == "--out")

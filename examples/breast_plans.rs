@@ -7,6 +7,12 @@
 //! SYNTHETIC patient; default output `out/breast_plans/`). Ends stdout with
 //! one JSON line.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+/// How to call this example (also printed by `--help`).
+const USAGE: &str = "cargo run --release --example breast_plans [BUNDLE] [OUT_DIR]";
+
 use patient_twin::io::fhir::read_bundle;
 use patient_twin::io::privacy::{ImportOptions, Pseudonymiser};
 use patient_twin::oncology::breast::report::{forecast_bands, write_svg};
@@ -17,22 +23,14 @@ use patient_twin::oncology::breast::twin::{
 };
 use serde_json::json;
 use std::error::Error;
-use std::path::PathBuf;
 
 /// Largest acceptable probability of grade 4 neutropenia for a plan.
 const MAX_GRADE4: f64 = 0.5;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let started = std::time::Instant::now();
-    let mut args = std::env::args().skip(1);
-    let bundle = args
-        .next()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| "data/synthetic/metastatic_breast_patient.json".into());
-    let out = args
-        .next()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| "out/breast_plans".into());
+    let bundle = cli::nth_path(1, "data/synthetic/metastatic_breast_patient.json", USAGE)?;
+    let out = cli::nth_path(2, "out/breast_plans", USAGE)?;
     std::fs::create_dir_all(&out)?;
 
     let json_text = std::fs::read_to_string(&bundle)?;

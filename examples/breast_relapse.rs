@@ -10,6 +10,12 @@
 //! `data/breast/gbsg2.csv`), recalibrated if the slope is outside 0.8–1.2.
 //! Writes `OUT/report.json` and `OUT/external.json` and ends stdout with one JSON line.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+/// How to call this example (also printed by `--help`).
+const USAGE: &str = "cargo run --release --example breast_relapse [-- --train CSV --test CSV] [--external CSV] [--out DIR]";
+
 use patient_twin::oncology::breast::relapse::compare::{Comparison, compare};
 use patient_twin::oncology::breast::relapse::data::{
     DEFAULT_LAST_TRAIN_YEAR, read_gbsg2_csv, read_rotterdam_csv, split_by_year,
@@ -22,6 +28,7 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    cli::check_options(&args, &["--train", "--test", "--external", "--out"], USAGE)?;
     let value = |flag: &str| {
         args.iter()
             .position(|a| a == flag)

@@ -6,6 +6,12 @@
 //! form of `Efficacy::fitted()` (paste them there to update the twin), a table of
 //! predicted vs reported medians and hazard ratios, and one JSON line.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+/// How to call this example (also printed by `--help`).
+const USAGE: &str = "cargo run --release --example breast_trial_fit [-- DIR]";
+
 use patient_twin::oncology::breast::trial::{
     Agent, Efficacy, MbcTrialSpec,
     bridge::{fit_ki67_endocrine_multipliers, fit_tnbc_subtype_multipliers},
@@ -13,7 +19,6 @@ use patient_twin::oncology::breast::trial::{
 };
 use serde_json::json;
 use std::error::Error;
-use std::path::PathBuf;
 
 /// Every trial spec, fitting sources first, then the held-out trials.
 const TRIALS: [&str; 21] = [
@@ -41,9 +46,7 @@ const TRIALS: [&str; 21] = [
 ];
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let dir = std::env::args()
-        .nth(1)
-        .map_or_else(|| PathBuf::from("data/trials/breast"), PathBuf::from);
+    let dir = cli::nth_path(1, "data/trials/breast", USAGE)?;
     let load = |name: &str| -> Result<MbcTrialSpec, Box<dyn Error>> {
         Ok(MbcTrialSpec::from_json(&std::fs::read_to_string(
             dir.join(format!("{name}.json")),

@@ -95,7 +95,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             "--max-dv" => run.max_dv_mv = Some(value()?.parse()?),
             "--reference-dt" => reference_dt_ms = Some(value()?.parse()?),
             other => {
-                out = cli::output_folder(other, USAGE)?;
+                out = cli::path_argument(other, USAGE)?;
                 i += 1;
                 continue;
             }

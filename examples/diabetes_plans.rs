@@ -7,6 +7,12 @@
 //! a one-line JSON summary with, per plan, `hba1c_5y`, `egfr_5y`, `weight_5y_kg`,
 //! `kfre_5y`, `cv_risk_5y` (median and 90 % interval) and `rank`.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+/// How to call this example (also printed by `--help`).
+const USAGE: &str = "cargo run --release --example diabetes_plans [BUNDLE]";
+
 use patient_twin::io::{ImportOptions, Pseudonymiser, fhir::read_bundle};
 use patient_twin::metabolic::plan::candidate_plans;
 use patient_twin::metabolic::twin::{Summary, explain};
@@ -16,9 +22,7 @@ use std::error::Error;
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let bundle = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "data/synthetic/t2d_patient.json".into());
+    let bundle = cli::nth_path(1, "data/synthetic/t2d_patient.json", USAGE)?;
     let out = PathBuf::from("out/diabetes_plans");
     std::fs::create_dir_all(&out)?;
     let started = std::time::Instant::now();

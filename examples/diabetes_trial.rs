@@ -9,6 +9,12 @@
 //! Writes `out/diabetes_trial/{result.json,trial.svg}`; the last stdout line is one JSON
 //! object with per-arm endpoint fractions (with 95 % intervals) and median times.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+/// How to call this example (also printed by `--help`).
+const USAGE: &str = "cargo run --release --example diabetes_trial [-- --spec FILE]";
+
 use patient_twin::metabolic::report;
 use patient_twin::metabolic::trial::{TrialSpec, run_trial};
 use serde_json::json;
@@ -17,6 +23,7 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().collect();
+    cli::check_options(args.get(1..).unwrap_or_default(), &["--spec"], USAGE)?;
     let spec_path = match args.iter().position(|a| a == "--spec") {
         Some(i) => args.get(i + 1).ok_or("--spec needs a FILE")?.clone(),
         None => args

@@ -9,6 +9,12 @@
 //! environment variable `TWIN_PSEUDONYM_KEY` (at least 16 bytes); without it a fixed
 //! demo key is used and a warning printed.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+/// How to call this example (also printed by `--help`).
+const USAGE: &str = "cargo run --release --example fhir_import [BUNDLE]";
+
 use std::error::Error;
 use std::path::PathBuf;
 
@@ -18,10 +24,7 @@ use patient_twin::io::table::write_long;
 use patient_twin::io::{ImportOptions, Pseudonymiser};
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let path = std::env::args()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("data/synthetic/t2d_patient.json"));
+    let path = cli::nth_path(1, "data/synthetic/t2d_patient.json", USAGE)?;
     let key = std::env::var("TWIN_PSEUDONYM_KEY").unwrap_or_else(|_| {
         eprintln!("warning: TWIN_PSEUDONYM_KEY not set, using a public demo key (pseudonyms are not secret)");
         "patient-twin-demo-key-not-secret".to_string()

@@ -12,7 +12,11 @@
 //! (days until the density first reached 0.5: the front's history); the last
 //! stdout line is a JSON summary.
 
-use std::path::PathBuf;
+#[path = "common/cli.rs"]
+mod cli;
+
+/// How to call this example (also printed by `--help`).
+const USAGE: &str = "cargo run --release --example fisher_front [OUT_DIR]";
 
 use ndarray::Array3;
 use patient_twin::core::pde::{
@@ -24,10 +28,7 @@ const DIFFUSION_MM2_PER_DAY: f64 = 0.2;
 const RHO_PER_DAY: f64 = 0.05;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let out_dir = std::env::args()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("out/fisher_front"));
+    let out_dir = cli::nth_path(1, "out/fisher_front", USAGE)?;
     std::fs::create_dir_all(&out_dir)?;
 
     let width_mm = (DIFFUSION_MM2_PER_DAY / RHO_PER_DAY).sqrt();

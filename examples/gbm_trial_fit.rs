@@ -13,6 +13,12 @@
 //! errors from the reported intervals. Prints targets, fitted values and residuals, and
 //! writes `out/gbm_trial_fit/fit.json`. Held-out trials are never used here.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+/// How to call this example (also printed by `--help`).
+const USAGE: &str = "cargo run --release --example gbm_trial_fit [-- SPEC]";
+
 #[path = "common/target_fit.rs"]
 mod target_fit;
 
@@ -66,9 +72,7 @@ fn summaries(spec: &GbmTrialSpec, pop: &GbmPopulation) -> Result<Vec<f64>, Strin
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let path = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "data/trials/gbm/stupp2005.json".into());
+    let path = cli::nth_path(1, "data/trials/gbm/stupp2005.json", USAGE)?;
     // the spec's own cohort (2,000 per arm), the one the tests run: the temozolomide
     // arm's PFS curve crosses 50 % on a plateau between two scans, so a smaller
     // cohort's median can sit a whole scan interval away

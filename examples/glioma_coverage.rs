@@ -55,7 +55,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             "--truth-mm" => truth_mm = val()?.parse()?,
             "--out" => out = PathBuf::from(val()?),
             other => {
-                out = cli::output_folder(other, USAGE)?;
+                out = cli::path_argument(other, USAGE)?;
                 i += 1;
                 continue;
             }

@@ -20,6 +20,12 @@
 //! `twin_last_scan.svg` (coronal slices through the fitted seed) and `twin.json`. The
 //! last stdout line is a JSON summary (`true` values are null for your own scans).
 
+#[path = "common/cli.rs"]
+mod cli;
+
+/// How to call this example (also printed by `--help`).
+const USAGE: &str = "cargo run --release --example glioma_twin -- [--scan FILE DAY --scan FILE DAY [--post FILE DAY] [--rt-day DAY]] [--out DIR]";
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -80,7 +86,11 @@ fn main() -> Result<(), Error> {
                 }
                 i += 3;
             }
-            other => return Err(format!("unknown argument {other} (see the file's docs)").into()),
+            other => {
+                cli::path_argument(other, USAGE)?;
+                eprintln!("usage: {USAGE}");
+                return Err(format!("unexpected argument `{other}`").into());
+            }
         }
     }
     std::fs::create_dir_all(&out)?;

@@ -14,6 +14,13 @@
 //! (first activation from S1, and Vm and phase 300 ms after S2) and prints a JSON
 //! summary as its last line, including whether activity outlasted S2 by 1 s.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+/// How to call this example (also printed by `--help`).
+const USAGE: &str =
+    "cargo run --release --example la_mesh -- [--remodelling R] [MESH_BASE] [OUT_DIR]";
+
 use std::error::Error;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -28,6 +35,7 @@ use patient_twin::io::vtk::write_vti;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
+    cli::check_options(&args, &["--remodelling"], USAGE)?;
     let mut remodelling = 0.6;
     if let Some(i) = args.iter().position(|a| a == "--remodelling") {
         remodelling = args

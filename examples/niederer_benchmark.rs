@@ -43,7 +43,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 dt = args.get(i + 1).ok_or("--dt needs a value")?.parse()?;
                 i += 1;
             }
-            other => out = cli::output_folder(other, USAGE)?,
+            other => out = cli::path_argument(other, USAGE)?,
         }
         i += 1;
     }

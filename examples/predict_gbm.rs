@@ -16,6 +16,12 @@
 //!
 //! The last stdout line is a JSON summary.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+/// How to call this example (also printed by `--help`).
+const USAGE: &str = "cargo run --release --example predict_gbm -- [--patient DIR [--recurrence FILE]] [--patients N] [--seed S] [--regrowth F] [--out DIR]";
+
 use std::error::Error;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -84,7 +90,11 @@ fn main() -> Result<(), Box<dyn Error>> {
             "--seed" => seed = val()?.parse()?,
             "--regrowth" => regrowth = val()?.parse()?,
             "--out" => out = PathBuf::from(val()?),
-            other => return Err(format!("unknown argument {other}").into()),
+            other => {
+                cli::path_argument(other, USAGE)?;
+                eprintln!("usage: {USAGE}");
+                return Err(format!("unexpected argument `{other}`").into());
+            }
         }
         i += 2;
     }

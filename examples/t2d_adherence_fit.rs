@@ -7,15 +7,19 @@
 //! `data/trials/look_ahead.json`). Prints the grid's best values (paste them into
 //! `weight::Adherence::default`) and one JSON line.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+/// How to call this example (also printed by `--help`).
+const USAGE: &str = "cargo run --release --example t2d_adherence_fit [-- SPEC]";
+
 use patient_twin::metabolic::trial::{TrialSpec, run_trial};
 use patient_twin::metabolic::weight::Adherence;
 use serde_json::json;
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let path = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "data/trials/look_ahead.json".into());
+    let path = cli::nth_path(1, "data/trials/look_ahead.json", USAGE)?;
     let mut spec: TrialSpec = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
     spec.n_per_arm = 500;
     let targets = [-7.9, -3.9];

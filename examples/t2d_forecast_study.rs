@@ -6,18 +6,24 @@
 //! Usage: `cargo run --release --example t2d_forecast_study [-- SEEDS_JSON]`. Prints the
 //! table and writes `out/t2d_forecast_study/report.json`.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+/// How to call this example (also printed by `--help`).
+const USAGE: &str = "cargo run --release --example t2d_forecast_study [-- SEEDS_JSON]";
+
 use patient_twin::metabolic::study::{ForecastStudySpec, run_forecast_study};
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let path = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "data/validation/test_seeds.json".into());
+    let path = cli::nth_path(1, "data/validation/test_seeds.json", USAGE)?;
     let seeds: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
     let s = &seeds["t2d_forecast_study"];
     let get = |k: &str| {
-        s[k].as_u64()
-            .ok_or(format!("{path}: t2d_forecast_study.{k} missing"))
+        s[k].as_u64().ok_or(format!(
+            "{}: t2d_forecast_study.{k} missing",
+            path.display()
+        ))
     };
     let spec = ForecastStudySpec::design(
         get("n_train")? as usize,

@@ -10,6 +10,12 @@
 //! least squares (twin-core Nelder–Mead, 3 starts). Prints targets, fitted values and
 //! residuals, and writes `out/t2d_progression_fit/fit.json`.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+/// How to call this example (also printed by `--help`).
+const USAGE: &str = "cargo run --release --example t2d_progression_fit [-- SPEC]";
+
 #[path = "common/target_fit.rs"]
 mod target_fit;
 
@@ -84,9 +90,7 @@ fn summaries(spec: &TrialSpec) -> patient_twin::metabolic::Result<Vec<f64>> {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let path = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "data/trials/adopt.json".into());
+    let path = cli::nth_path(1, "data/trials/adopt.json", USAGE)?;
     let base: TrialSpec = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
     println!(
         "ADOPT: {} virtual patients per arm, seed {}",

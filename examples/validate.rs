@@ -12,6 +12,12 @@
 //! Writes `report.json`, `report.md` and SVG plots to DIR (default `out/validate`); the
 //! last stdout line is a JSON summary.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+/// How to call this example (also printed by `--help`).
+const USAGE: &str = "cargo run --release --example validate -- --kind binary|survival [--csv FILE] [--tau T] [--out DIR]";
+
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
@@ -441,6 +447,7 @@ fn survival_report(
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    cli::check_options(&args, &["--kind", "--csv", "--tau", "--out"], USAGE)?;
     let kind = arg(&args, "--kind").unwrap_or_else(|| "binary".into());
     let csv = arg(&args, "--csv").map(PathBuf::from);
     let out = PathBuf::from(arg(&args, "--out").unwrap_or_else(|| format!("out/validate/{kind}")));

@@ -5,8 +5,14 @@
 //! `OUT_DIR/<section>/`, and returns a JSON summary; the last stdout line is one
 //! single-line JSON object with every section's summary.
 
+#[path = "../common/cli.rs"]
+mod cli;
+
+/// How to call this example (also printed by `--help`).
+const USAGE: &str = "cargo run --release --example tour [OUT_DIR]";
+
 use std::error::Error;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 // Sections (one module each; each exposes `run(out_dir) -> Result<serde_json::Value, _>`).
 // SECTION-MODULES (keep this marker: one `mod name;` line per section below it)
@@ -34,10 +40,7 @@ fn sections() -> Vec<(&'static str, Section)> {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let out_root = std::env::args()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("out"));
+    let out_root = cli::nth_path(1, "out", USAGE)?;
     let started = std::time::Instant::now();
     let mut summary = serde_json::Map::new();
     for (name, run) in sections() {
