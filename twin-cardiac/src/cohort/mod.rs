@@ -128,6 +128,17 @@
 //! +0.021 / −0.064 / −0.036 / +0.046, seed 424242 +0.027 / −0.119 / −0.046 /
 //! +0.086 (stage II misses ± 8 points on two of three seeds).
 //!
+//! **With the Courtemanche truth** (cells that differ from the twin's too; training
+//! and test cohorts of seed 7717, 200 each, analysis plan written before the test
+//! rows existed: `results/af_cohort_crn/README.md`) the truth is rarely inducible
+//! (training 4 %, test 7.5 %) and the twin's Mitchell–Schaeffer simulation carries
+//! no information about it: twin alone AUC 0.479 [0.354, 0.602], hybrid 0.769
+//! [0.635, 0.867] against the clinical baseline's 0.772 [0.639, 0.875], hybrid −
+//! clinical −0.003 [−0.027, 0.024] (oracle 0.832). The goal (CI above 0 on seeds
+//! 7717 and 60606) is therefore not met; seed 60606 is still being simulated. The
+//! DECAAF layer fitted to this training cohort (trigger 0.310, expression 1.000)
+//! gives stage I 0.331 vs 0.153 (+0.178), a miss, as the plan expected.
+//!
 //! Every patient draws from its own ChaCha8 stream (cohort seed, stream =
 //! patient index), so a patient does not depend on the cohort size, on the
 //! order of generation or on the thread count.
