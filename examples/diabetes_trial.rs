@@ -26,9 +26,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     cli::check_options(args.get(1..).unwrap_or_default(), &["--spec"], USAGE)?;
     let spec_path = match args.iter().position(|a| a == "--spec") {
         Some(i) => args.get(i + 1).ok_or("--spec needs a FILE")?.clone(),
+        // `check_options` has rejected every other `-` argument: a bare FILE.
         None => args
             .get(1)
-            .filter(|a| !a.starts_with("--"))
             .cloned()
             .unwrap_or_else(|| "data/trials/default_trial.json".into()),
     };
