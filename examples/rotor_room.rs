@@ -13,16 +13,18 @@
 //! truth is rarely inducible (`results/af_cohort_crn/README.md`).
 //!
 //! Usage: `cargo run --release --example rotor_room -- [--remodelling R]
-//! [--cv M_PER_S] [--dx MM] [--sheets cohort|large|both] [OUT_DIR]` (defaults 0.55, the persistent-AF mean
-//! of the cohort generator; 0.48 m/s, its mean CV; 0.5 mm, the Courtemanche
-//! truth's grid; `out/rotor_room`; steps 0.1 / 0.2 ms at 0.5 mm, scaled with dx²). Writes
+//! [--cv M_PER_S] [--dx MM] [--sheets both|cohort|large] [--cells both|ms|crn]
+//! [OUT_DIR]` (defaults: remodelling 0.55, the persistent-AF mean of the cohort
+//! generator; 0.48 m/s, its mean CV; 0.5 mm, the Courtemanche truth's grid;
+//! both sheets, both cells; `out/rotor_room`). Steps 0.1 ms (Mitchell–Schaeffer)
+//! and 0.2 ms (Courtemanche) at 0.5 mm, scaled with dx². Writes
 //! `rotor_room.json` (also the last stdout line); about a minute at 0.5 mm.
 
 #[path = "common/cli.rs"]
 mod cli;
 
 /// How to call this example (also printed by `--help`).
-const USAGE: &str = "cargo run --release --example rotor_room -- [--remodelling R] [--cv M_PER_S] [--dx MM] [--sheets cohort|large|both] [OUT_DIR]";
+const USAGE: &str = "cargo run --release --example rotor_room -- [--remodelling R] [--cv M_PER_S] [--dx MM] [--sheets both|cohort|large] [--cells both|ms|crn] [OUT_DIR]";
 
 use std::error::Error;
 
@@ -111,7 +113,22 @@ fn spiral<M: CellModel + Clone>(
 }
 
 /// The options that take a value.
-const FLAGS: &[&str] = &["--remodelling", "--cv", "--dx", "--sheets"];
+const FLAGS: &[&str] = &["--remodelling", "--cv", "--dx", "--sheets", "--cells"];
+
+/// The value of option `flag`, one of `allowed` (the first when absent).
+fn choice<'a>(args: &'a [String], flag: &str, allowed: &[&'a str]) -> Result<&'a str, String> {
+    let Some(i) = args.iter().position(|a| a == flag) else {
+        return Ok(allowed[0]);
+    };
+    match args.get(i + 1) {
+        Some(v) if allowed.contains(&v.as_str()) => Ok(v),
+        other => Err(format!(
+            "{flag} {}: allowed {}",
+            other.map_or("(missing)", String::as_str),
+            allowed.join(", ")
+        )),
+    }
+}
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -156,30 +173,35 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut runs = Vec::new();
     let nodes_for = |mm: f64| (mm / dx_mm).round() as usize + 1;
     let (cohort, large) = ([nodes_for(80.0), nodes_for(64.0)], [nodes_for(120.0); 2]);
-    let sheets = match args.iter().position(|a| a == "--sheets") {
-        None => vec![cohort, large],
-        Some(i) => match args.get(i + 1).map(String::as_str) {
-            Some("cohort") => vec![cohort],
-            Some("large") => vec![large],
-            Some("both") => vec![cohort, large],
-            other => {
-                let given = other.unwrap_or("(missing)");
-                return Err(format!("--sheets {given}: allowed cohort, large, both").into());
-            }
-        },
+    let sheets = match choice(&args, "--sheets", &["both", "cohort", "large"])? {
+        "cohort" => vec![cohort],
+        "large" => vec![large],
+        _ => vec![cohort, large],
     };
+    let cells = choice(&args, "--cells", &["both", "ms", "crn"])?;
     for nodes in sheets {
-        for run in [
-            spiral(
+        let mut here = Vec::new();
+        if cells != "crn" {
+            here.push(spiral(
                 "Mitchell-Schaeffer",
                 &ms,
                 dx_mm,
                 ms_dt_ms,
                 cv_m_per_s,
                 nodes,
-            )?,
-            spiral("Courtemanche", &crn, dx_mm, crn_dt_ms, cv_m_per_s, nodes)?,
-        ] {
+            )?);
+        }
+        if cells != "ms" {
+            here.push(spiral(
+                "Courtemanche",
+                &crn,
+                dx_mm,
+                crn_dt_ms,
+                cv_m_per_s,
+                nodes,
+            )?);
+        }
+        for run in here {
             let tip = run
                 .tip_box_mm
                 .map_or("none".into(), |[x, y]| format!("{x:.0} × {y:.0} mm"));

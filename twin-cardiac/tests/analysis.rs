@@ -200,3 +200,17 @@ fn hilbert_phase_of_a_spiral_has_one_singularity() {
     assert_eq!(ps.len(), 1, "{ps:?}");
     assert_eq!(ps[0].charge.abs(), 1);
 }
+
+/// On a fine grid the S1 strip keeps its physical width: at 0.125 mm and
+/// D = 0.2 mm²/ms a strip of two nodes (0.25 mm) launched no wave and the
+/// protocol failed. The S2 comes once the S1 wave has passed the centre,
+/// after at least its travel time there at the continuum plane-wave CV
+/// (0.34 m/s × √2 at twice the reference diffusivity).
+#[test]
+fn cross_field_launches_its_s1_wave_on_a_fine_grid() {
+    let ms = MitchellSchaeffer::default();
+    let sub = Substrate::sheet(161, 161, 0.125, 0.2, 0.2, 0.0).unwrap();
+    let mut md = Monodomain::new(sub, vec![ms], 0.0125).unwrap();
+    let t_s2 = cross_field_s1s2(&mut md, 0.0, 10.0, ms.default_stimulus()).unwrap();
+    assert!(t_s2 > 10.0 / (0.34 * 2f64.sqrt()), "S2 at {t_s2} ms");
+}

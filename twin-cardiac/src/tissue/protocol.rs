@@ -6,9 +6,14 @@ use super::{Monodomain, Site, Stimulus};
 use crate::cell::{CellModel, StimulusPulse};
 use crate::error::{CardiacError, Result};
 
+/// Width (mm) of the S1 strip along `x = 0` (at least two nodes): a fixed
+/// physical width, since two nodes of a fine grid can be narrower than the
+/// liminal length and launch no wave (0.25 mm at D = 0.2 mm²/ms did not).
+const S1_STRIP_MM: f64 = 1.0;
+
 /// S1–S2 cross-field stimulation on a rectangular sheet of size `L_x × L_y`:
-/// an S1 plane wave from the `x = 0` edge, then, as soon as the S1 wave back
-/// has passed `x = L_x/2` (at mid-height of the S2 band), an S2 over
+/// an S1 plane wave from a 1 mm strip along the `x = 0` edge, then, as soon
+/// as the S1 wave back has passed `x = L_x/2` (at mid-height of the S2 band), an S2 over
 /// `x ∈ [0, L_x/2], y ∈ [y0_mm, y1_mm]`. Each end of the S2 band inside the
 /// sheet is a free wave end that curls into a rotor: `y0 = 0` gives a single
 /// spiral, a band strictly inside gives a figure-of-eight pair.
@@ -41,7 +46,7 @@ pub fn cross_field_s1s2<M: CellModel>(
     md.add_stimulus(Stimulus {
         site: Site::Box {
             min_mm: [0.0, 0.0, -1.0],
-            max_mm: [2.0 * g.spacing_mm[0], ly, 1.0],
+            max_mm: [S1_STRIP_MM.max(2.0 * g.spacing_mm[0]), ly, 1.0],
         },
         times_ms: vec![t0],
         duration_ms: pulse.duration_ms,
