@@ -13,6 +13,8 @@
 //! with their own conductances) on a 0.5 mm grid at 0.2 ms steps with ionic
 //! substeps, the diffusivity tuned so that it conducts at the
 //! Mitchell–Schaeffer 1 mm sheet's plane-wave CV; it takes a few minutes.
+//! Planar conduction is converged on that grid, Courtemanche re-entry is not
+//! (a spiral's survival changes between 0.5 and 0.25 mm: `examples/rotor_room`).
 //! Writes `before_af.vti` (activation, Vm and phase during induced AF, for ParaView)
 //! and SVG maps (activation before/after each strategy with its lesions,
 //! phase singularities during induced AF, re-entry cells after PVI with the

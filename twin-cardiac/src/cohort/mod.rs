@@ -138,6 +138,15 @@
 //! 7717 and 60606) is therefore not met; seed 60606 is still being simulated. The
 //! DECAAF layer fitted to this training cohort (trigger 0.310, expression 1.000)
 //! gives stage I 0.331 vs 0.153 (+0.178), a miss, as the plan expected.
+//! Why the truth is rarely inducible (`examples/rotor_room`, after that
+//! result): the two truths' cells have close refractory periods (ERP 229 vs 239
+//! ms at remodelling 0.55), but on the truth's 0.5 mm grid a Mitchell–Schaeffer
+//! rotor stays within 11 × 12 mm while a Courtemanche rotor wanders over
+//! ~60 × 55 mm, breaks up, and dies within 2 s on a sheet the size of the
+//! cohort's. At 0.25 and 0.125 mm it still wanders and breaks up but lived 2 s
+//! (one run per grid): the truth's re-entry survival at 0.5 mm is not
+//! grid-converged, and likely under-calls inducibility
+//! (`results/af_cohort_crn/README.md`).
 //!
 //! Every patient draws from its own ChaCha8 stream (cohort seed, stream =
 //! patient index), so a patient does not depend on the cohort size, on the
@@ -441,6 +450,9 @@ impl TruthSettings {
     /// sheet of `examples/crn_sheet` (200 × 200 nodes, one planar wave across
     /// 50 mm) the activation times at 0.2 ms lie 0.49 ms (mean) and 1.12 ms (max)
     /// from those at 0.02 ms, at 0.1 ms 0.66 / 1.38 ms; 0.2 ms ran 1.7× faster.
+    /// Planar conduction is converged at 0.5 mm, re-entry is not: a spiral's
+    /// survival on a cohort-sized sheet changed between 0.5 and 0.25 mm, and
+    /// not between 0.25 and 0.125 mm (`examples/rotor_room`; module docs).
     pub fn courtemanche() -> Self {
         let d = Self::default();
         Self {
