@@ -27,7 +27,6 @@ use std::time::Instant;
 
 use patient_twin::cardiac::analysis::{activation_map, phase_from_delay};
 use patient_twin::cardiac::cell::CellModel;
-use patient_twin::cardiac::fibrosis::FibrosisPattern;
 use patient_twin::cardiac::geometry::CarpMesh;
 use patient_twin::cardiac::patient::AfPatient;
 use patient_twin::cardiac::tissue::{Monodomain, Site, Stimulus};
@@ -58,17 +57,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let dx_mm = 0.5;
     let tissue = mesh.voxelise(dx_mm, 0.1, 0.1, &[])?;
     let grid = tissue.domain.grid;
-    // The AF twin's cells at this remodelling (the patient's other fields are unused).
-    let cell = AfPatient {
-        la_diameter_mm: 40.0,
-        fibrosis_burden: 0.0,
-        fibrosis_pattern: FibrosisPattern::Patchy,
-        fibrosis_seed: 0,
-        remodelling,
-        conduction_scale: 1.0,
-    }
-    .cells()[0]
-        .validated()?;
+    // The AF twin's cells at this remodelling.
+    let cell = AfPatient::with_remodelling(remodelling)?.cells()[0].validated()?;
     let mut md = Monodomain::new(tissue, vec![cell], 0.05)?;
     let [x0, _, z0] = grid.origin_mm;
     let extent = |a: usize| grid.shape[a] as f64 * grid.spacing_mm[a];

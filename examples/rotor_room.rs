@@ -30,7 +30,6 @@ use std::error::Error;
 
 use patient_twin::cardiac::analysis::{classify_af, phase_from_delay, phase_singularities};
 use patient_twin::cardiac::cell::{CellModel, effective_refractory_period};
-use patient_twin::cardiac::fibrosis::FibrosisPattern;
 use patient_twin::cardiac::patient::{AfPatient, tuned_conduction_scale_of};
 use patient_twin::cardiac::tissue::{Monodomain, Substrate, cross_field_s1s2};
 use serde::Serialize;
@@ -156,14 +155,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             || "out/rotor_room".into(),
             |(_, a)| std::path::PathBuf::from(a),
         );
-    let patient = AfPatient {
-        la_diameter_mm: 40.0,
-        fibrosis_burden: 0.0,
-        fibrosis_pattern: FibrosisPattern::Patchy,
-        fibrosis_seed: 0,
-        remodelling,
-        conduction_scale: 1.0,
-    };
+    let patient = AfPatient::with_remodelling(remodelling)?;
     let ms = patient.cells()[0];
     // Steps scaled with dx² to stay inside the explicit diffusion limit.
     let refine = (dx_mm / 0.5).powi(2);

@@ -35,6 +35,24 @@ pub struct AfPatient {
 }
 
 impl AfPatient {
+    /// A patient defined only by its electrical `remodelling` (0–1), for work
+    /// that needs its cells ([`AfPatient::cells`],
+    /// [`AfPatient::courtemanche_cells`]) and no sheet of its own: 40 mm LA,
+    /// no fibrosis, conduction scale 1. Returns an error for a remodelling
+    /// outside 0–1.
+    pub fn with_remodelling(remodelling: f64) -> Result<Self> {
+        let patient = Self {
+            la_diameter_mm: 40.0,
+            fibrosis_burden: 0.0,
+            fibrosis_pattern: FibrosisPattern::Patchy,
+            fibrosis_seed: 0,
+            remodelling,
+            conduction_scale: 1.0,
+        };
+        patient.validate()?;
+        Ok(patient)
+    }
+
     /// Validate ranges.
     pub fn validate(&self) -> Result<()> {
         if !(20.0..=80.0).contains(&self.la_diameter_mm) {

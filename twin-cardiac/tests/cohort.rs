@@ -531,16 +531,7 @@ fn twin_remodelling_priors_shorten_the_apd_within_the_published_range() {
     use twin_cardiac::cohort::TwinPriors;
     use twin_cardiac::patient::AfPatient;
     let apd = |remodelling: f64| {
-        AfPatient {
-            la_diameter_mm: 40.0,
-            fibrosis_burden: 0.1,
-            fibrosis_pattern: FibrosisPattern::Patchy,
-            fibrosis_seed: 1,
-            remodelling,
-            conduction_scale: 1.0,
-        }
-        .cells()[0]
-            .apd_max_ms()
+        AfPatient::with_remodelling(remodelling).unwrap().cells()[0].apd_max_ms()
     };
     let [paroxysmal, persistent] = TwinPriors::default().remodelling;
     let shortening = |r: f64| 1.0 - apd(r) / apd(0.0);
@@ -572,4 +563,17 @@ fn the_courtemanche_truth_of_a_corner_coupled_fibrotic_voxel_stays_finite() {
         .true_outcome(&TruthSettings::courtemanche())
         .unwrap();
     eprintln!("{outcome:?}");
+}
+
+/// A patient for cells only: a remodelling outside 0–1 (or NaN) is an error
+/// that names the field and value, not cells with a negative τ_close.
+#[test]
+fn a_patient_for_cells_rejects_remodelling_outside_0_to_1() {
+    use twin_cardiac::patient::AfPatient;
+    let err = AfPatient::with_remodelling(1.5).unwrap_err().to_string();
+    assert!(err.contains("remodelling") && err.contains("1.5"), "{err}");
+    assert!(AfPatient::with_remodelling(f64::NAN).is_err());
+    let p = AfPatient::with_remodelling(1.0).unwrap();
+    // τ_close = 150 − 90 × remodelling (ms).
+    assert_eq!(p.cells()[0].tau_close_ms, 60.0);
 }

@@ -124,17 +124,9 @@ fn substep_settings_are_checked() {
 #[test]
 fn pv_sleeve_cells_repolarise_earlier() {
     use twin_cardiac::cell::pace_to_steady_state;
-    use twin_cardiac::fibrosis::FibrosisPattern;
     use twin_cardiac::patient::AfPatient;
     for remodelling in [0.0, 1.0] {
-        let patient = AfPatient {
-            la_diameter_mm: 40.0,
-            fibrosis_burden: 0.1,
-            fibrosis_pattern: FibrosisPattern::Compact,
-            fibrosis_seed: 1,
-            remodelling,
-            conduction_scale: 1.0,
-        };
+        let patient = AfPatient::with_remodelling(remodelling).unwrap();
         let cells = patient.courtemanche_cells(0.02).unwrap();
         let apd: Vec<f64> = cells
             .iter()
@@ -160,16 +152,8 @@ fn pv_sleeve_cells_repolarise_earlier() {
 /// theory, i.e. ≈ 23 % slower here). Checked: 10–35 % slower.
 #[test]
 fn fibrotic_zone_cells_conduct_more_slowly() {
-    use twin_cardiac::fibrosis::FibrosisPattern;
     use twin_cardiac::patient::{AfPatient, plane_wave_cv_of};
-    let patient = AfPatient {
-        la_diameter_mm: 40.0,
-        fibrosis_burden: 0.1,
-        fibrosis_pattern: FibrosisPattern::Compact,
-        fibrosis_seed: 1,
-        remodelling: 1.0,
-        conduction_scale: 1.0,
-    };
+    let patient = AfPatient::with_remodelling(1.0).unwrap();
     let cells = patient
         .courtemanche_cells_with_fibrotic_remodelling(0.2)
         .unwrap();
@@ -197,14 +181,7 @@ fn courtemanche_truth_step_halves_only_where_the_explicit_limit_binds() {
     use twin_cardiac::CardiacError;
     use twin_cardiac::cohort::CV_RANGE_M_PER_S;
     use twin_cardiac::patient::{AfPatient, tuned_conduction_scale_of};
-    let patient = AfPatient {
-        la_diameter_mm: 40.0,
-        fibrosis_burden: 0.1,
-        fibrosis_pattern: twin_cardiac::fibrosis::FibrosisPattern::Compact,
-        fibrosis_seed: 1,
-        remodelling: 0.6,
-        conduction_scale: 1.0,
-    };
+    let patient = AfPatient::with_remodelling(0.6).unwrap();
     let tune = |cv: f64, dt: f64| {
         let cells = patient
             .courtemanche_cells_with_fibrotic_remodelling(dt)
