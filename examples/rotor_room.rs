@@ -26,6 +26,7 @@ mod cli;
 /// How to call this example (also printed by `--help`).
 const USAGE: &str = "cargo run --release --example rotor_room -- [--remodelling R] [--cv M_PER_S] [--dx MM] [--sheets both|cohort|large] [--cells both|ms|crn] [OUT_DIR]";
 
+use std::collections::VecDeque;
 use std::error::Error;
 
 use patient_twin::cardiac::analysis::{classify_af, phase_from_delay, phase_singularities};
@@ -68,14 +69,15 @@ fn spiral<M: CellModel + Clone>(
     md.run(200.0);
     // Time-delay phase with τ = 10 ms (two frames back) about the threshold.
     let v_star = md.activation_threshold();
-    let mut frames: Vec<Vec<f64>> = Vec::new();
+    // The two previous frames only (5 and 10 ms back).
+    let mut frames: VecDeque<Vec<f64>> = VecDeque::with_capacity(3);
     let mut counts = [0usize; 3];
     let mut tips: Vec<[f64; 2]> = Vec::new();
     let mut failure = None;
     md.run_observed(1000.0, 5.0, |m| {
         let v = m.v();
-        if frames.len() >= 2 {
-            match phase_from_delay(&v, &frames[frames.len() - 2], v_star)
+        if frames.len() == 2 {
+            match phase_from_delay(&v, &frames[0], v_star)
                 .and_then(|phase| phase_singularities(m, &phase))
             {
                 Ok(ps) => {
@@ -87,7 +89,10 @@ fn spiral<M: CellModel + Clone>(
                 Err(e) => failure = Some(e),
             }
         }
-        frames.push(v);
+        frames.push_back(v);
+        if frames.len() > 2 {
+            frames.pop_front();
+        }
     })?;
     if let Some(e) = failure {
         return Err(e.into());
