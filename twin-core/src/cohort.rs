@@ -21,6 +21,7 @@ use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::{CoreError, Result};
 
@@ -387,18 +388,33 @@ impl PopulationSpec {
 /// Simulate every patient in parallel: `f(index, parameters)`. Results are in
 /// patient order and identical for any thread count when `f` is deterministic
 /// (use [`patient_rng`]`(seed, index)` inside `f` for per-patient randomness).
-/// The first failing patient's error is returned.
+/// The error of the failing patient with the lowest index is returned (also
+/// independent of the thread count); patients after a known failure are skipped.
 pub fn simulate<T, F>(population: &Population, f: F) -> Result<Vec<T>>
 where
     T: Send,
     F: Fn(usize, &[f64]) -> Result<T> + Sync,
 {
-    population
+    // Lowest failing index so far. Only patients after it are skipped, so every
+    // patient before the lowest failure runs, whichever thread fails first.
+    let first_failure = AtomicUsize::new(usize::MAX);
+    let results: Vec<Option<Result<T>>> = population
         .values
         .par_iter()
         .enumerate()
-        .map(|(i, p)| f(i, p))
-        .collect()
+        .map(|(i, p)| {
+            if i > first_failure.load(Ordering::Relaxed) {
+                return None;
+            }
+            let r = f(i, p);
+            if r.is_err() {
+                first_failure.fetch_min(i, Ordering::Relaxed);
+            }
+            Some(r)
+        })
+        .collect();
+    // Skipped patients (None) all come after a failure, which ends this collect.
+    results.into_iter().flatten().collect()
 }
 
 /// A virtual population an in-silico study draws its patients from, one at a time.

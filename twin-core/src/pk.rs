@@ -105,7 +105,8 @@ pub struct OralDose {
 /// time in hours) and a [`DiseaseModel`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OneCompartmentOral {
-    /// Current parameters (changed by [`Action::SetParameter`]: 0 = ka, 1 = ke, 2 = V, 3 = F).
+    /// Current parameters ([`Action::SetParameter`] can change 0 = ka and 1 = ke, the
+    /// only ones in the ODE; see [`OdeSystem::set_parameter`] for V and F).
     pub params: PkParams,
     /// Spacing of the reported trajectory (h), > 0.
     pub output_interval_h: f64,
@@ -158,18 +159,20 @@ impl OdeSystem for OneCompartmentOral {
     fn autonomous(&self) -> bool {
         true
     }
+    /// Index 0 sets `ka`, 1 sets `ke`. V and F are rejected rather than silently
+    /// ignored: the amounts don't depend on V (it only scales the observed
+    /// concentration), and F is applied when doses become boluses, before the run.
     fn set_parameter(&mut self, index: usize, value: f64) -> Result<()> {
         let mut p = self.params;
         match index {
             0 => p.ka_per_h = value,
             1 => p.ke_per_h = value,
-            2 => p.volume_l = value,
-            3 => p.bioavailability = value,
             _ => {
                 return Err(CoreError::invalid(
                     "parameter index",
                     index,
-                    "0 (ka), 1 (ke), 2 (V) or 3 (F)",
+                    "0 (ka) or 1 (ke); V (2) and F (3) do not enter the ODE, \
+                     so changing them mid-simulation would have no effect",
                 ));
             }
         }

@@ -229,6 +229,11 @@ struct WithInputs<'a, S> {
     rates: Option<&'a [f64]>,
 }
 
+/// Breakpoints closer than this many ulps of the horizon's largest time are one:
+/// a segment that short is below the integrator's smallest step (`16 ε |t|`), and
+/// such pairs arise from rounding (`3 × 0.1 ≠ 0.3`), not from the plan's intent.
+const MERGE_ULPS: f64 = 64.0;
+
 impl<S: OdeSystem> OdeSystem for WithInputs<'_, S> {
     fn dim(&self) -> usize {
         self.sys.dim()
@@ -248,12 +253,25 @@ impl<S: OdeSystem> OdeSystem for WithInputs<'_, S> {
     fn autonomous(&self) -> bool {
         self.sys.autonomous()
     }
+    /// The system's invariants `cᵀy` that the segment's inputs leave unchanged
+    /// (`cᵀr = 0`); an infusion feeding one adds mass, so that one is not enforced.
+    fn linear_invariants(&self) -> Vec<Vec<f64>> {
+        let mut inv = self.sys.linear_invariants();
+        if let Some(rates) = self.rates {
+            inv.retain(|c| c.iter().zip(rates).map(|(c, r)| c * r).sum::<f64>() == 0.0);
+        }
+        inv
+    }
 }
 
 /// Integrate `system` under `plan` from `(t0, y0)` to `t_end`, restarting at every
 /// intervention (and infusion end). Interventions at a time apply before the output at
 /// that time (outputs are right-continuous: a dose at `t` shows in the output at `t`).
-/// Every intervention time must lie in `[t0, t_end]`.
+/// Every intervention time must lie in `[t0, t_end]`. Times a rounding error apart
+/// (within 64 ulps of `max(|t0|, |t_end|)`, e.g. a dose at `3 × 0.1` and an infusion
+/// ending at `0.3`) are one breakpoint, at the earliest of them: all their actions
+/// apply there, in plan order. Declared [`OdeSystem::linear_invariants`] are
+/// enforced on every segment except those an infusion changes (`cᵀr ≠ 0`).
 pub fn simulate_plan<S: OdeSystem + Clone>(
     system: &S,
     plan: &Plan<Action>,
@@ -297,17 +315,31 @@ pub fn simulate_plan_with_events<S: OdeSystem + Clone>(
     crate::ode::validate_y0(y0, n)?;
 
     // Breakpoints: t0, every intervention time, every infusion end inside the horizon, t_end.
-    let mut breaks = vec![t0, t_end];
+    let mut times = vec![t0, t_end];
     for it in plan.items() {
-        breaks.push(it.t);
+        times.push(it.t);
         if let Action::Infusion { duration, .. } = it.what
             && it.t + duration < t_end
         {
-            breaks.push(it.t + duration);
+            times.push(it.t + duration);
         }
     }
-    breaks.sort_by(f64::total_cmp);
-    breaks.dedup();
+    times.sort_by(f64::total_cmp);
+    // Times within `tol` after a breakpoint belong to it (its actions apply there):
+    // `due(t, tb)` is the one test used for merging and for applying actions.
+    let tol = MERGE_ULPS * f64::EPSILON * t0.abs().max(t_end.abs());
+    let due = |t: f64, tb: f64| t <= tb + tol;
+    let mut breaks: Vec<f64> = Vec::with_capacity(times.len());
+    for t in times {
+        if !breaks.last().is_some_and(|&tb| due(t, tb)) {
+            breaks.push(t);
+        }
+    }
+    // The last cluster contains t_end; the run ends exactly there.
+    match breaks.as_mut_slice() {
+        [_, .., last] => *last = t_end,
+        _ => breaks.push(t_end),
+    }
 
     // Pass 1: the infusion rates and the system version (after parameter changes)
     // in force on each segment [breaks[b], breaks[b + 1]).
@@ -315,27 +347,27 @@ pub fn simulate_plan_with_events<S: OdeSystem + Clone>(
     let mut systems = vec![system.clone()];
     let mut system_of_segment = Vec::with_capacity(n_seg);
     let mut rates = vec![0.0; n_seg * n];
-    let mut running = vec![0.0; n];
     let mut infusions: Vec<(f64, usize, f64)> = Vec::new(); // (end time, state, rate)
     let mut next_item = 0;
     for (b, &tb) in breaks[..n_seg].iter().enumerate() {
         // Infusions ending now stop before new actions start.
-        infusions.retain(|&(end, state, rate)| {
-            if end <= tb {
-                running[state] -= rate;
-            }
-            end > tb
-        });
+        infusions.retain(|&(end, _, _)| !due(end, tb));
         let mut changed = false;
-        while next_item < plan.len() && plan.items()[next_item].t <= tb {
+        while next_item < plan.len() && due(plan.items()[next_item].t, tb) {
+            let t_item = plan.items()[next_item].t;
             match plan.items()[next_item].what {
                 Action::Infusion {
                     state,
                     rate,
                     duration,
                 } => {
-                    running[state] += rate;
-                    infusions.push((tb + duration, state, rate));
+                    // The end as computed for the breakpoints, not from tb. One
+                    // ending within this breakpoint's tolerance never runs (else it
+                    // would run until the next breakpoint).
+                    let end = t_item + duration;
+                    if !due(end, tb) {
+                        infusions.push((end, state, rate));
+                    }
                 }
                 Action::SetParameter { index, value } => {
                     if !changed {
@@ -350,7 +382,11 @@ pub fn simulate_plan_with_events<S: OdeSystem + Clone>(
             next_item += 1;
         }
         system_of_segment.push(systems.len() - 1);
-        rates[b * n..(b + 1) * n].copy_from_slice(&running);
+        // Summed afresh (not kept running by += and −=), so a segment after the
+        // last infusion has rates exactly 0, and its invariants are enforced again.
+        for &(_, state, rate) in &infusions {
+            rates[b * n + state] += rate;
+        }
     }
     let segments: Vec<WithInputs<'_, S>> = (0..n_seg)
         .map(|b| WithInputs {
@@ -369,7 +405,7 @@ pub fn simulate_plan_with_events<S: OdeSystem + Clone>(
     let mut next_out = 0;
     let every_step = t_out.is_empty();
     for (b, &tb) in breaks.iter().enumerate() {
-        while next_item < plan.len() && plan.items()[next_item].t <= tb {
+        while next_item < plan.len() && due(plan.items()[next_item].t, tb) {
             match plan.items()[next_item].what {
                 Action::Bolus { state, amount } => y[state] += amount,
                 Action::ResetState { state, value } => y[state] = value,

@@ -182,6 +182,24 @@ fn bad_sampler_and_band_settings_are_rejected() {
         .unwrap_err()
         .to_string();
     assert!(neg.contains("start_sd_z") && neg.contains("-0.1"), "{neg}");
+    // A zero spread puts every walker on the same z_j, which the stretch move
+    // (a combination of two walkers) can never leave.
+    let zero = sample_posterior_around(&problem, &lap.estimate_z, &[0.0], &short)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        zero.contains("start_sd_z[0]") && zero.contains("` = 0") && zero.contains("> 0"),
+        "{zero}"
+    );
+    let mut flat = lap.clone();
+    flat.cov_z[0][0] = 0.0;
+    let flat = sample_posterior(&problem, &flat, &short)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        flat.contains("start.cov_z[0][0]") && flat.contains("> 0"),
+        "{flat}"
+    );
     assert!(sample_posterior_around(&problem, &[0.0, 0.0], &sd, &short).is_err());
     let draws = lap.sample(10, 1).unwrap();
     assert!(prediction_band(&draws, |p| Ok(vec![p[0]]), 1.5).is_err());
@@ -202,4 +220,29 @@ fn bad_sampler_and_band_settings_are_rejected() {
     .unwrap();
     let f = fit(&problem, &FitOptions::default()).unwrap();
     assert!(laplace(&problem, &f, CovarianceMethod::GaussNewton).is_err());
+}
+
+/// A model error at the first start counts as +inf, as anywhere else in the
+/// search, instead of failing the whole fit; the other starts find the optimum.
+#[test]
+fn a_model_error_at_the_first_start_does_not_sink_the_fit() {
+    let fails_above_5 = |p: &[f64]| -> Result<Vec<f64>> {
+        if p[0] > 5.0 {
+            Err(CoreError::invalid(
+                "k_per_day",
+                p[0],
+                "<= 5 (solver diverges)",
+            ))
+        } else {
+            model(p)
+        }
+    };
+    let problem = Problem::new(fails_above_5, vec![spec()], obs(), gaussian()).unwrap();
+    let opts = FitOptions {
+        initial: Some(vec![8.0]),
+        ..FitOptions::default()
+    };
+    let f = fit(&problem, &opts).unwrap();
+    assert!((f.estimate[0] - 1.0).abs() < 1e-6, "{:?}", f.estimate);
+    assert_eq!(f.starts[0].start, vec![8.0]);
 }

@@ -302,3 +302,34 @@ fn bad_populations_are_rejected() {
             .contains("65536")
     );
 }
+
+/// The error of the lowest-index failing patient is returned, whichever thread
+/// finishes first: patient 1 fails slowly, patient 63 at once.
+#[test]
+fn simulate_returns_the_lowest_index_failure() {
+    let pop = Population {
+        names: vec!["x".into()],
+        units: vec!["1".into()],
+        values: vec![vec![0.0]; 64],
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(4)
+        .build()
+        .unwrap();
+    let err = pool
+        .install(|| {
+            simulate(&pop, |i, _| {
+                if i == 1 {
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+                if i == 1 || i == 63 {
+                    Err(CoreError::invalid("patient", i, "a healthy patient"))
+                } else {
+                    Ok(i)
+                }
+            })
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`patient` = 1:"), "{err}");
+}

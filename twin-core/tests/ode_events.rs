@@ -145,3 +145,69 @@ fn oral_dose_concentration_below_threshold() {
         sol.events[0].t
     );
 }
+
+/// An event whose zero is exactly the end of a step (here `t_end` itself, where
+/// `g = ±(t − 2)` is exactly 0) is located there in both directions, not at the
+/// start of that step.
+#[test]
+fn event_exactly_at_the_end_of_a_step_is_located_there() {
+    let sys = FnSystem::new(1, |_t, y: &[f64], dy: &mut [f64]| dy[0] = -y[0]);
+    for method in [Method::Dopri5, Method::Rodas4] {
+        for terminal in [false, true] {
+            let ev = [
+                Event::new(|t, _y: &[f64]| t - 2.0)
+                    .direction(Direction::Rising)
+                    .terminal(terminal),
+                Event::new(|t, _y: &[f64]| 2.0 - t)
+                    .direction(Direction::Falling)
+                    .terminal(terminal),
+            ];
+            let sol = solve_with_events(&sys, 0.0, &[1.0], 2.0, &[], &ev, &opts(method)).unwrap();
+            assert!(!sol.events.is_empty(), "{method:?}");
+            for hit in &sol.events {
+                assert_eq!(hit.t, 2.0, "{method:?}, event {}", hit.index);
+                assert!((hit.y[0] - (-2.0f64).exp()).abs() < 1e-10, "{:?}", hit.y);
+            }
+            if terminal {
+                assert_eq!((sol.events.len(), sol.terminated_by), (1, Some(0)));
+            } else {
+                assert_eq!(sol.events.len(), 2);
+            }
+        }
+    }
+}
+
+/// A terminal event at a dose time is located at the breakpoint (the end of the
+/// segment before the dose), with the pre-dose state, and stops the plan there.
+#[test]
+fn terminal_event_at_a_dose_breakpoint() {
+    let sys = FnSystem::new(1, |_t, y: &[f64], dy: &mut [f64]| dy[0] = -y[0]);
+    let plan = Plan::new()
+        .with(
+            1.0,
+            Action::Bolus {
+                state: 0,
+                amount: 5.0,
+            },
+        )
+        .unwrap();
+    let ev = [Event::new(|t, _y: &[f64]| t - 1.0)
+        .direction(Direction::Rising)
+        .terminal(true)];
+    let sol = simulate_plan_with_events(
+        &sys,
+        &plan,
+        0.0,
+        &[1.0],
+        3.0,
+        &[0.5, 2.0],
+        &ev,
+        &opts(Method::Dopri5),
+    )
+    .unwrap();
+    assert_eq!(sol.terminated_by, Some(0));
+    assert_eq!(sol.events.len(), 1);
+    assert_eq!(sol.events[0].t, 1.0);
+    assert!((sol.events[0].y[0] - (-1.0f64).exp()).abs() < 1e-10);
+    assert_eq!(sol.t, vec![0.5]);
+}

@@ -189,3 +189,187 @@ fn empty_plan_equals_plain_solve() {
     let b = solve(&model, 0.0, &[100.0, 0.0], 12.0, &[3.0, 12.0], &opts).unwrap();
     assert_eq!(a.y, b.y);
 }
+
+/// Breakpoints a rounding error apart (the 4th dose of `every(0, 0.1, ..)` is at
+/// 3·0.1 = 0.30000000000000004, the infusion ends at 0.3) are one breakpoint, with
+/// every action at it applied: the result is the closed form of `y' = −k y + input`.
+#[test]
+fn breakpoints_a_rounding_error_apart_are_merged() {
+    let (k, rate, stop) = (0.7, 2.0, 0.3);
+    let sys = FnSystem::new(1, move |_t, y: &[f64], dy: &mut [f64]| dy[0] = -k * y[0]);
+    let bolus = Action::Bolus {
+        state: 0,
+        amount: 1.0,
+    };
+    let doses = Plan::every(0.0, 0.1, 0.5, bolus).unwrap();
+    assert!(
+        doses.items()[3].t > stop,
+        "the test needs the rounded dose time"
+    );
+    let plan = doses
+        .clone()
+        .with(
+            0.0,
+            Action::Infusion {
+                state: 0,
+                rate,
+                duration: stop,
+            },
+        )
+        .unwrap();
+    let closed_form = |t: f64| {
+        let boluses: f64 = doses
+            .items()
+            .iter()
+            .filter(|d| d.t <= t)
+            .map(|d| (-k * (t - d.t)).exp())
+            .sum();
+        let s = t.min(stop);
+        boluses + rate / k * (1.0 - (-k * s).exp()) * (-k * (t - s)).exp()
+    };
+    let t_out = [0.05, 0.25, 0.35, 0.45, 1.0];
+    for method in [Method::Dopri5, Method::Rodas4] {
+        let sol = simulate_plan(&sys, &plan, 0.0, &[0.0], 1.0, &t_out, &tight(method)).unwrap();
+        for (t, y) in sol.t.iter().zip(&sol.y) {
+            let want = closed_form(*t);
+            assert!(
+                (y[0] - want).abs() < 1e-9 * want,
+                "t = {t}: {} vs {want}",
+                y[0]
+            );
+        }
+    }
+    // An infusion shorter than the merge tolerance delivers ~rate·duration (nothing),
+    // rather than running until the next breakpoint.
+    let blip = Plan::new()
+        .with(
+            0.5,
+            Action::Infusion {
+                state: 0,
+                rate: 1.0,
+                duration: 1e-15,
+            },
+        )
+        .unwrap();
+    let sol = simulate_plan(
+        &sys,
+        &blip,
+        0.0,
+        &[1.0],
+        1.0,
+        &[1.0],
+        &tight(Method::Dopri5),
+    )
+    .unwrap();
+    let want = (-k * 1.0f64).exp();
+    assert!(
+        (sol.y[0][0] - want).abs() < 1e-10,
+        "{} vs {want}",
+        sol.y[0][0]
+    );
+}
+
+/// Volume (2) and bioavailability (3) do not enter the ODE (V only scales the
+/// observation, F is applied when doses are converted), so setting them
+/// mid-simulation would silently do nothing: rejected with the settable indices.
+#[test]
+fn set_parameter_rejects_parameters_outside_the_ode() {
+    use twin_core::ode::OdeSystem;
+    let mut model = OneCompartmentOral::new(PkParams::default());
+    for index in [2, 3] {
+        let err = model.set_parameter(index, 0.5).unwrap_err().to_string();
+        assert!(
+            err.contains("`parameter index` = ") && err.contains(&format!("= {index}:")),
+            "{err}"
+        );
+        assert!(err.contains("0 (ka) or 1 (ke)"), "{err}");
+    }
+    model.set_parameter(0, 2.5).unwrap();
+    model.set_parameter(1, 0.2).unwrap();
+    assert_eq!((model.params.ka_per_h, model.params.ke_per_h), (2.5, 0.2));
+}
+
+/// `Method::Auto` restarts non-stiff at every breakpoint and may switch again;
+/// `switched_to_stiff_at` keeps the first switch (as `Stats::add` does).
+#[test]
+fn first_switch_to_stiff_is_kept_across_breakpoints() {
+    use twin_core::ode::problems::Robertson;
+    let plan = Plan::new()
+        .with(
+            1.0,
+            Action::Bolus {
+                state: 0,
+                amount: 1e-3,
+            },
+        )
+        .unwrap();
+    let opts = SolverOptions::new(Method::Auto, 1e-6, 1e-10);
+    let first = solve(&Robertson, 0.0, &[1.0, 0.0, 0.0], 1.0, &[1.0], &opts)
+        .unwrap()
+        .stats
+        .switched_to_stiff_at
+        .expect("Robertson is stiff before t = 1");
+    let sol = simulate_plan(
+        &Robertson,
+        &plan,
+        0.0,
+        &[1.0, 0.0, 0.0],
+        100.0,
+        &[100.0],
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(sol.stats.switched_to_stiff_at, Some(first));
+}
+
+/// A → B (rate k) conserves A + B, declared as an invariant; an infusion into A adds
+/// mass, so while it runs the invariant must not be enforced: A + B = m0 + r·min(t, d).
+#[test]
+fn infusion_into_an_invariant_is_not_projected_away() {
+    use twin_core::ode::OdeSystem;
+    #[derive(Clone)]
+    struct Transfer;
+    impl OdeSystem for Transfer {
+        fn dim(&self) -> usize {
+            2
+        }
+        fn rhs(&self, _t: f64, y: &[f64], dy: &mut [f64]) {
+            dy[0] = -0.5 * y[0];
+            dy[1] = 0.5 * y[0];
+        }
+        fn linear_invariants(&self) -> Vec<Vec<f64>> {
+            vec![vec![1.0, 1.0]]
+        }
+    }
+    let (rate, duration) = (3.0, 2.0);
+    let plan = Plan::new()
+        .with(
+            1.0,
+            Action::Infusion {
+                state: 0,
+                rate,
+                duration,
+            },
+        )
+        .unwrap();
+    let t_out = [0.5, 2.0, 3.0, 5.0];
+    for method in [Method::Dopri5, Method::Rodas4] {
+        let sol = simulate_plan(
+            &Transfer,
+            &plan,
+            0.0,
+            &[1.0, 0.0],
+            5.0,
+            &t_out,
+            &tight(method),
+        )
+        .unwrap();
+        for (t, y) in sol.t.iter().zip(&sol.y) {
+            let want = 1.0 + rate * (t - 1.0).clamp(0.0, duration);
+            assert!(
+                (y[0] + y[1] - want).abs() < 1e-10,
+                "t = {t}: {y:?}, want {want}"
+            );
+        }
+    }
+}

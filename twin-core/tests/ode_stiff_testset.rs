@@ -22,6 +22,7 @@
 
 use twin_core::ode::problems::{E5, Orego, Pollu};
 use twin_core::ode::{Method, SolverOptions, Tolerance, solve};
+use twin_core::schedule::{Action, Plan, simulate_plan};
 
 fn rel(got: f64, want: f64) -> f64 {
     ((got - want) / want).abs()
@@ -66,6 +67,50 @@ fn e5_at_1e13_matches_hairer_and_keeps_its_invariant() {
         for (g, w) in sol.y[0].iter().zip(want) {
             assert!(rel(*g, w) < 1e-3, "t = 1e3: {g:e} vs {w:e}");
         }
+    }
+}
+
+/// Under a treatment plan E5 keeps its declared invariant as under `solve`: with no
+/// interventions, and with a bolus and an infusion into `y1`, which the invariant
+/// `y2 − y3 − y4` does not contain.
+#[test]
+fn e5_keeps_its_invariant_under_a_treatment_plan() {
+    let opts = SolverOptions {
+        rtol: 1e-6,
+        atol: Tolerance::Scalar(1.7e-24),
+        method: Method::Rodas4,
+        max_steps: 200_000,
+        ..Default::default()
+    };
+    let t_out = [1e3, E5::T_END];
+    let plain = solve(&E5, 0.0, &E5::Y0, E5::T_END, &t_out, &opts).unwrap();
+    let empty = simulate_plan(&E5, &Plan::new(), 0.0, &E5::Y0, E5::T_END, &t_out, &opts).unwrap();
+    assert_eq!(empty.y, plain.y);
+    let plan = Plan::new()
+        .with(
+            0.0,
+            Action::Infusion {
+                state: 0,
+                rate: 1e-9,
+                duration: 1e3,
+            },
+        )
+        .unwrap()
+        .with(
+            1e5,
+            Action::Bolus {
+                state: 0,
+                amount: 1e-4,
+            },
+        )
+        .unwrap();
+    let dosed = simulate_plan(&E5, &plan, 0.0, &E5::Y0, E5::T_END, &t_out, &opts).unwrap();
+    // As in the test above: 1e-23 absolute at the end (y2 ~ 1e-22), rounding
+    // relative to y2 at t = 1e3 (y2 ~ 1e-10).
+    for y in empty.y.iter().chain(&dosed.y) {
+        let drift = y[1] - y[2] - y[3];
+        let tol = 1e-23f64.max(1e-12 * y[1].abs());
+        assert!(drift.abs() <= tol, "invariant drift {drift:e} at y = {y:?}");
     }
 }
 

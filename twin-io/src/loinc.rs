@@ -22,8 +22,9 @@ pub const CREATININE_MOLAR: &str = "14682-9";
 pub const EGFR: &str = "98979-8";
 /// Albumin/Creatinine \[Mass Ratio\] in Urine (UACR, mg/g).
 pub const UACR_MASS: &str = "9318-7";
-/// Albumin/Creatinine \[Ratio\] in Urine (UACR, mg/mmol).
-pub const UACR_MOLAR: &str = "14959-1";
+/// Microalbumin/Creatinine \[Mass Ratio\] in Urine (UACR, usually mg/g; mg/mmol
+/// values convert by their unit).
+pub const UACR_MICROALBUMIN: &str = "14959-1";
 /// Body weight.
 pub const BODY_WEIGHT: &str = "29463-7";
 /// Body height.

@@ -181,11 +181,37 @@ fn check_header(h: &NiftiHeader, n_bytes: usize) -> Result<([usize; 3], [[f64; 4
     Ok((shape, affine(h)?))
 }
 
+/// Millimetres per spatial unit of the header: `xyzt_units & 7` is 1 (m), 2 (mm) or
+/// 3 (µm); 0 ("unknown") is read as mm, as the common tools do.
+fn mm_per_unit(h: &NiftiHeader) -> Result<f64> {
+    match h.xyzt_units & 0x07 {
+        0 | 2 => Ok(1.0),
+        1 => Ok(1000.0),
+        3 => Ok(1e-3),
+        code => Err(IoError::nifti(
+            "xyzt_units",
+            format!(
+                "spatial unit code {code}; allowed 0 (unknown, read as mm), 1 (m), 2 (mm), 3 (µm)"
+            ),
+        )),
+    }
+}
+
 /// Voxel-to-world affine rows (mm).
 fn affine(h: &NiftiHeader) -> Result<[[f64; 4]; 3]> {
+    let mm = mm_per_unit(h)?;
+    let aff = affine_in_header_units(h);
+    if aff.iter().flatten().any(|v| !v.is_finite()) {
+        return Err(IoError::nifti("affine", "contains NaN or infinite values"));
+    }
+    Ok(aff.map(|row| row.map(|v| v * mm)))
+}
+
+/// Voxel-to-world affine rows in the header's spatial unit (sform, else qform, else pixdim).
+fn affine_in_header_units(h: &NiftiHeader) -> [[f64; 4]; 3] {
     let f = |r: [f32; 4]| r.map(f64::from);
     if h.sform_code > 0 {
-        return Ok([f(h.srow_x), f(h.srow_y), f(h.srow_z)]);
+        return [f(h.srow_x), f(h.srow_y), f(h.srow_z)];
     }
     let px = [h.pixdim[1], h.pixdim[2], h.pixdim[3]].map(f64::from);
     if h.qform_code > 0 {
@@ -215,13 +241,13 @@ fn affine(h: &NiftiHeader) -> Result<[[f64; 4]; 3]> {
         ];
         let s = [px[0], px[1], qfac * px[2]];
         let t = [h.quatern_x, h.quatern_y, h.quatern_z].map(f64::from);
-        return Ok([0, 1, 2].map(|i| [r[i][0] * s[0], r[i][1] * s[1], r[i][2] * s[2], t[i]]));
+        return [0, 1, 2].map(|i| [r[i][0] * s[0], r[i][1] * s[1], r[i][2] * s[2], t[i]]);
     }
-    Ok([
+    [
         [px[0], 0.0, 0.0, 0.0],
         [0.0, px[1], 0.0, 0.0],
         [0.0, 0.0, px[2], 0.0],
-    ])
+    ]
 }
 
 /// Decode bytes of a single-file NIfTI-1 (optionally gzip) into a grid and raw values.
@@ -380,7 +406,7 @@ fn check_f32(what: &str, x: f64) -> Result<()> {
     }
 }
 
-/// Write a volume as float32 NIfTI-1 (`.nii`, or gzip if the path ends in `.gz`).
+/// Write a volume as float32 NIfTI-1 to a path ending in `.nii` or `.nii.gz` (gzip).
 pub fn write_volume(path: impl AsRef<Path>, v: &Volume) -> Result<()> {
     v.grid.check_shape("volume data", &v.data)?;
     for &x in v.grid.origin_mm.iter().chain(&v.grid.spacing_mm) {
@@ -391,20 +417,51 @@ pub fn write_volume(path: impl AsRef<Path>, v: &Volume) -> Result<()> {
     }
     let h = header_for(&v.grid);
     let data = v.data.mapv(|x| x as f32);
-    WriterOptions::new(path.as_ref())
-        .reference_header(&h)
-        .write_nifti(&data)
-        .map_err(|e| nerr("write", e))
+    write_exactly(path.as_ref(), |p| {
+        WriterOptions::new(p)
+            .reference_header(&h)
+            .write_nifti(&data)
+    })
 }
 
-/// Write a label map as uint16 NIfTI-1.
+/// Write a label map as uint16 NIfTI-1 to a path ending in `.nii` or `.nii.gz`.
 pub fn write_labels(path: impl AsRef<Path>, m: &LabelMap) -> Result<()> {
     m.grid.check_shape("labels", &m.labels)?;
     let h = header_for(&m.grid);
-    WriterOptions::new(path.as_ref())
-        .reference_header(&h)
-        .write_nifti(&m.labels)
-        .map_err(|e| nerr("write", e))
+    write_exactly(path.as_ref(), |p| {
+        WriterOptions::new(p)
+            .reference_header(&h)
+            .write_nifti(&m.labels)
+    })
+}
+
+/// Write through the `nifti` crate to exactly `path` (`.nii` or `.nii.gz`). Its writer
+/// rebuilds the file name from the part before the last dot, so `sub-01.run1.nii`
+/// would be written to — and overwrite — `sub-01.nii`; such a name is written under a
+/// dot-free temporary name in the same folder and renamed.
+fn write_exactly(path: &Path, write: impl FnOnce(&Path) -> nifti::Result<()>) -> Result<()> {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let Some(stem) = name.strip_suffix(".nii") else {
+        if name.ends_with(".nii.gz") {
+            return write(path).map_err(|e| nerr("write", e));
+        }
+        // The path is not echoed: file names can carry patient names.
+        return Err(IoError::nifti(
+            "path",
+            "the file name must end in .nii or .nii.gz",
+        ));
+    };
+    if !stem.contains('.') {
+        return write(path).map_err(|e| nerr("write", e));
+    }
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_file_name(format!("twin-io-write-{}-{n}.nii", std::process::id()));
+    write(&tmp).map_err(|e| nerr("write", e))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        std::fs::remove_file(&tmp).ok();
+        IoError::from(e)
+    })
 }
 
 /// Trilinear resampling of a volume onto `target` (world coordinates); voxels of

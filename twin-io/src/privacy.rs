@@ -15,12 +15,15 @@
 //!   intervals between events are exact, calendar position is hidden. Day of week and
 //!   season are not preserved.
 //! - **Ages** over 89 are one band ([`crate::record::Age::NinetyOrOlder`]) and the birth
-//!   year is then dropped (Safe Harbor §164.514(b)(2)(i)(C)).
+//!   year is then dropped (Safe Harbor §164.514(b)(2)(i)(C)) — also when the patient
+//!   turns 90 only after the index date, since the event times would reveal that age.
 //!
 //! **Limit:** short clinical free-text fields are kept as they are (code display texts,
 //! body sites, imaging series descriptions, biomarker statuses given as `valueString`);
 //! narrative text (`DiagnosticReport.conclusion`, `Resource.text`, notes) is never read.
-//! A source that writes names into those short fields must be screened before import.
+//! Imaging file paths (the NIfTI-path extension of `ImagingStudy`) are kept too, as the
+//! twins load the scans from them. A source that writes names into those short fields
+//! or file paths must be screened (or its files renamed) before import.
 
 use std::fmt;
 

@@ -108,7 +108,7 @@ pub const RANGES: &[PlausibleRange] = &[
         source: "nephrotic-range extremes are ~10^4 mg/g",
     },
     PlausibleRange {
-        code: loinc::UACR_MOLAR,
+        code: loinc::UACR_MICROALBUMIN,
         unit: "mg/g",
         min: 0.0,
         max: 50_000.0,

@@ -56,6 +56,8 @@ pub mod systems {
     pub const SNOMED: &str = "http://snomed.info/sct";
     /// ICD-10 (WHO).
     pub const ICD10: &str = "http://hl7.org/fhir/sid/icd-10";
+    /// ICD-10-CM (US clinical modification).
+    pub const ICD10_CM: &str = "http://hl7.org/fhir/sid/icd-10-cm";
     /// ATC (WHO Anatomical Therapeutic Chemical classification).
     pub const ATC: &str = "http://www.whocc.no/atc";
     /// RxNorm (US NLM).
@@ -160,7 +162,9 @@ pub struct Demographics {
     /// Administrative sex.
     #[serde(default)]
     pub sex: Sex,
-    /// Age at the index date, generalised (≥ 90 is one band).
+    /// Age at the index date, generalised: [`Age::NinetyOrOlder`] when the patient is 90
+    /// or older at any dated moment of the record (the index age plus an event's time
+    /// would otherwise reveal that age).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age: Option<Age>,
     /// Year of birth; dropped when the age is 90 or more (Safe Harbor).
@@ -511,7 +515,8 @@ impl PatientRecord {
         for (i, o) in self.observations.iter().enumerate() {
             finite(format!("observations[{i}].t_days"), o.t_days)?;
             let field = format!("observations[{i}].value");
-            if o.code.system == systems::LOINC {
+            // A bare code counts as LOINC: `series` matches codes in any system.
+            if o.code.system == systems::LOINC || o.code.system.is_empty() {
                 crate::ranges::check_value(&field, &o.code.code, o.value, &o.unit)?;
             } else {
                 finite(field, o.value)?;

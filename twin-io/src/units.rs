@@ -171,8 +171,14 @@ const GLUCOSE_CODES: &[&str] = &[
     "14771-0", // Fasting glucose [Moles/volume] in Serum or Plasma
 ];
 const CREATININE_CODES: &[&str] = &[loinc::CREATININE_MASS, loinc::CREATININE_MOLAR, "38483-4"];
-const UACR_CODES: &[&str] = &[loinc::UACR_MASS, loinc::UACR_MOLAR];
-const HBA1C_CODES: &[&str] = &[loinc::HBA1C_NGSP, loinc::HBA1C_IFCC, "17856-6"];
+const UACR_CODES: &[&str] = &[loinc::UACR_MASS, loinc::UACR_MICROALBUMIN];
+const HBA1C_CODES: &[&str] = &[
+    loinc::HBA1C_NGSP,
+    loinc::HBA1C_IFCC,
+    "4549-2",  // Hemoglobin A1c/Hemoglobin.total in Blood by Electrophoresis
+    "17855-8", // Hemoglobin A1c/Hemoglobin.total in Blood by calculation
+    "17856-6", // Hemoglobin A1c/Hemoglobin.total in Blood by HPLC
+];
 
 /// Molar mass (g/mol) of the analyte measured under LOINC `code`, if we know it.
 pub fn molar_mass_g_per_mol(code: &str) -> Option<f64> {
@@ -216,9 +222,17 @@ pub fn convert(code: &str, value: f64, from: &str, to: &str) -> Result<f64> {
     let (dt, ft) = lookup(code, to)?;
     let (cf, ct) = (canonical(from), canonical(to));
     if HBA1C_CODES.contains(&code) {
-        match (cf, ct) {
-            (Some("%"), Some("mmol/mol")) => return Ok(hba1c_ifcc_from_ngsp(value)),
-            (Some("mmol/mol"), Some("%")) => return Ok(hba1c_ngsp_from_ifcc(value)),
+        // NGSP (a fraction: `%` or `1`) and IFCC (`mmol/mol`) are two scales related by
+        // the master equation, not by a unit factor.
+        const PERCENT: f64 = 1e-2;
+        let ifcc = |u: Option<&str>| u == Some("mmol/mol");
+        match (ifcc(cf), ifcc(ct)) {
+            (false, true) if df == Dim::Fraction => {
+                return Ok(hba1c_ifcc_from_ngsp(value * ff / PERCENT));
+            }
+            (true, false) if dt == Dim::Fraction => {
+                return Ok(hba1c_ngsp_from_ifcc(value) * PERCENT / ft);
+            }
             _ => {}
         }
     }
@@ -359,6 +373,25 @@ mod tests {
     }
 
     #[test]
+    fn hba1c_as_a_fraction_and_by_other_methods_uses_the_master_equation() {
+        // Same NGSP table: 7 % = 0.07 = 53 mmol/mol, whatever the NGSP unit or method code.
+        let v = convert(loinc::HBA1C_NGSP, 0.07, "1", "mmol/mol").unwrap();
+        assert_eq!(v.round(), 53.0, "0.07 -> {v}");
+        let back = convert(loinc::HBA1C_IFCC, 53.0, "mmol/mol", "1").unwrap();
+        assert_relative_eq!(
+            back,
+            hba1c_ngsp_from_ifcc(53.0) / 100.0,
+            max_relative = 1e-12
+        );
+        // 4549-2 is HbA1c by electrophoresis (NGSP %).
+        let v = convert("4549-2", 7.0, "%", "mmol/mol").unwrap();
+        assert_eq!(v.round(), 53.0, "4549-2 7 % -> {v}");
+        // Any other code's fraction is a unit factor: 5 % = 50 mmol/mol.
+        let v = convert("other", 5.0, "%", "mmol/mol").unwrap();
+        assert_relative_eq!(v, 50.0, max_relative = 1e-12);
+    }
+
+    #[test]
     fn creatinine_weight_and_uacr() {
         // KDIGO 2012 / Young 1987: 1 mg/dL creatinine = 88.4 umol/L.
         let v = convert(loinc::CREATININE_MASS, 1.0, "mg/dL", "µmol/L").unwrap();
@@ -378,7 +411,7 @@ mod tests {
         let a = convert(loinc::UACR_MASS, 30.0, "mg/g", "mg/mmol").unwrap();
         assert_relative_eq!(a, 30.0 * 0.113, max_relative = 1e-3);
         assert_relative_eq!(
-            convert(loinc::UACR_MOLAR, a, "mg/mmol", "mg/g").unwrap(),
+            convert(loinc::UACR_MICROALBUMIN, a, "mg/mmol", "mg/g").unwrap(),
             30.0,
             max_relative = 1e-12
         );

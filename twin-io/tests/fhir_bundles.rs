@@ -217,14 +217,78 @@ fn absent_values_and_unlinked_resources_are_counted() {
         "code":{"coding":[{"code":"4548-4"}]},"effectiveDateTime":"2020",
         "dataAbsentReason":{"text":"specimen haemolysed"}}},
       {"resource":{"resourceType":"Observation","subject":{"reference":"Patient/zz"},
-        "code":{"coding":[{"code":"4548-4"}]},"effectiveDateTime":"2020","valueQuantity":{"value":7}}},
+        "code":{"coding":[{"code":"4548-4"}]},"effectiveDateTime":"2020","valueQuantity":{"value":7,"unit":"%"}}},
       {"resource":{"resourceType":"Observation","subject":{"reference":"Patient/b"},
-        "code":{"coding":[{"code":"4548-4"}]},"effectiveDateTime":"2020","valueQuantity":{"value":7}}}
+        "code":{"coding":[{"code":"4548-4"}]},"effectiveDateTime":"2020","valueQuantity":{"value":7,"unit":"%"}}},
+      {"resource":{"resourceType":"Observation","subject":{"reference":"Patient/b"},
+        "code":{"coding":[{"code":"14959-1"}]},"effectiveDateTime":"2020",
+        "valueQuantity":{"value":3,"comparator":"<","unit":"mg/g"}}}
     ]}"#;
     let imp = read_bundle(json, &key(), ImportOptions::default()).unwrap();
-    assert_eq!(imp.absent_values, 1);
+    // The haemolysed specimen and the "< 3 mg/g" bound are not values.
+    assert_eq!(imp.absent_values, 2);
     assert_eq!(imp.unlinked, 1);
     assert_eq!(imp.read["Observation"], 1);
     assert_eq!(imp.records[0].observations.len(), 0);
     assert_eq!(imp.records[1].observations.len(), 1);
+}
+
+#[test]
+fn a_lone_patient_does_not_take_data_that_names_another() {
+    let json = r#"{"resourceType":"Bundle","entry":[
+      {"resource":{"resourceType":"Patient","id":"a"}},
+      {"resource":{"resourceType":"Observation","subject":{"reference":"Patient/zz"},
+        "code":{"coding":[{"system":"http://loinc.org","code":"4548-4"}]},
+        "effectiveDateTime":"2020-01-01","valueQuantity":{"value":7.1,"unit":"%"}}},
+      {"resource":{"resourceType":"Observation",
+        "code":{"coding":[{"system":"http://loinc.org","code":"4548-4"}]},
+        "effectiveDateTime":"2020-02-01","valueQuantity":{"value":7.2,"unit":"%"}}}
+    ]}"#;
+    let imp = read_bundle(json, &key(), ImportOptions::default()).unwrap();
+    // Patient/zz is not in the bundle: unlinked. No subject at all: the only patient.
+    assert_eq!(imp.unlinked, 1);
+    let hba1c = imp.records[0].series(loinc::HBA1C_NGSP);
+    assert_eq!(hba1c.len(), 1);
+    assert_eq!(hba1c[0].1, 7.2);
+}
+
+#[test]
+fn the_loinc_coding_is_kept_and_range_checked_wherever_it_is_listed() {
+    let obs = |codings: &str, value: f64, unit: &str| {
+        format!(
+            r#"{{"resourceType":"Bundle","entry":[
+              {{"resource":{{"resourceType":"Patient","id":"a"}}}},
+              {{"resource":{{"resourceType":"Observation","subject":{{"reference":"Patient/a"}},
+                "code":{{"coding":[{codings}]}},"effectiveDateTime":"2020-01-01",
+                "valueQuantity":{{"value":{value},"unit":"{unit}"}}}}}}]}}"#
+        )
+    };
+    let local_then_loinc = r#"{"system":"urn:local","code":"GLU"},
+        {"system":"http://loinc.org","code":"2345-7"}"#;
+    // A plausible value is stored under its LOINC code, where the twins look for it.
+    let imp = read_bundle(
+        &obs(local_then_loinc, 99.0, "mg/dL"),
+        &key(),
+        ImportOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(imp.records[0].series(loinc::GLUCOSE_MASS).len(), 1);
+    // An implausible one is refused, naming the LOINC code.
+    let e = read_bundle(
+        &obs(local_then_loinc, 99999.0, "mg/dL"),
+        &key(),
+        ImportOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("2345-7"), "{e}");
+    // A bare LOINC code (no system) is checked too: HbA1c 700 % is not a measurement.
+    let e = read_bundle(
+        &obs(r#"{"code":"4548-4"}"#, 700.0, "%"),
+        &key(),
+        ImportOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("4548-4") && e.contains("700"), "{e}");
 }

@@ -173,6 +173,64 @@ fn flips_oblique_and_wrong_dimensions() {
     assert!(volume_from_bytes(b"hello".to_vec()).is_err());
 }
 
+#[test]
+fn spatial_units_scale_the_grid_and_a_nan_affine_is_an_error() {
+    // NIfTI-1: xyzt_units is the byte at offset 123; its low three bits are the
+    // spatial unit (1 m, 2 mm, 3 µm), the next three the temporal unit (8 s).
+    let v = small_volume();
+    let base = nifti_bytes(&v);
+    assert_eq!(base[123] & 0x07, 2, "written in mm");
+    for (code, mm_per_unit) in [(1u8, 1000.0), (3, 1e-3), (2 | 8, 1.0), (0, 1.0)] {
+        let mut b = base.clone();
+        b[123] = code;
+        let g = volume_from_bytes(b).unwrap().grid;
+        for a in 0..3 {
+            let want = v.grid.spacing_mm[a] * mm_per_unit;
+            assert!(
+                (g.spacing_mm[a] - want).abs() <= 1e-9 * want,
+                "code {code} axis {a}"
+            );
+            let want = v.grid.origin_mm[a] * mm_per_unit;
+            assert!(
+                (g.origin_mm[a] - want).abs() <= 1e-9 * want.abs(),
+                "code {code} axis {a}"
+            );
+        }
+    }
+    let mut b = base.clone();
+    b[123] = 5;
+    let e = volume_from_bytes(b).unwrap_err().to_string();
+    assert!(e.contains("xyzt_units") && e.contains('5'), "{e}");
+    // A NaN off-diagonal term is not an axis-aligned affine.
+    let mut b = base.clone();
+    set_f32(&mut b, 284, f32::NAN);
+    let e = volume_from_bytes(b).unwrap_err().to_string();
+    assert!(e.contains("affine") && e.contains("NaN"), "{e}");
+}
+
+#[test]
+fn a_file_name_with_several_dots_is_written_where_asked() {
+    let dir = std::env::temp_dir().join(format!("twin_io_dots_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let v = small_volume();
+    // The nifti crate alone would write `sub-01.run1.nii` to `sub-01.nii`.
+    let wanted = dir.join("sub-01.run1.nii");
+    write_volume(&wanted, &v).unwrap();
+    assert_eq!(read_volume(&wanted).unwrap(), v);
+    assert!(!dir.join("sub-01.nii").exists());
+    let gz = dir.join("sub-01.run2.nii.gz");
+    write_volume(&gz, &v).unwrap();
+    assert_eq!(read_volume(&gz).unwrap(), v);
+    // Only the folder's two files remain (no temporary left behind).
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+    // Another extension is an error that does not echo the (possibly identifying) name.
+    let e = write_volume(dir.join("Jane_Doe.nrrd"), &v)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains(".nii") && !e.contains("Jane"), "{e}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 

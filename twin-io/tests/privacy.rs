@@ -81,6 +81,28 @@ fn default_import_drops_all_identifiers() {
 }
 
 #[test]
+fn a_patient_who_turns_90_after_the_index_date_is_in_the_top_band() {
+    // Born 1931-07-04: 89 at the first HbA1c (2021-03-15), 91 at the second. Age 89 at
+    // index plus the second event's time would reveal 91, so the record is banded.
+    let text = identified_bundle("male", "7.4", "2021-03-15").replace(
+        r#" {"resource":{"resourceType":"Practitioner""#,
+        r#" {"resource":{"resourceType":"Observation","subject":{"reference":"urn:uuid:a"},
+   "code":{"coding":[{"system":"http://loinc.org","code":"4548-4"}]},
+   "effectiveDateTime":"2023-01-01","valueQuantity":{"value":7.1,"unit":"%"}}},
+ {"resource":{"resourceType":"Practitioner""#,
+    );
+    let imp = read_bundle(&text, &key(), ImportOptions::default()).unwrap();
+    let r = &imp.records[0];
+    assert_eq!(r.observations.len(), 2);
+    assert_eq!(r.demographics.age, Some(Age::NinetyOrOlder));
+    assert_eq!(r.demographics.birth_year, None);
+    assert!(!r.to_json().unwrap().contains("1931"));
+    // The other patient (born 1958) keeps an exact age and birth year.
+    assert_eq!(imp.records[1].demographics.age, Some(Age::Years(62)));
+    assert_eq!(imp.records[1].demographics.birth_year, Some(1958));
+}
+
+#[test]
 fn opt_in_keeps_identifiers_but_debug_stays_redacted() {
     let text = identified_bundle("male", "7.4", "2021-03-15");
     let imp = read_bundle(

@@ -90,7 +90,9 @@ pub fn strata_from_labels(labels: &[bool]) -> Vec<Vec<usize>> {
 
 /// Bootstrap `statistic` (called with the indices of the resampled patients) over `n`
 /// patients. Replicates where it fails are counted and excluded; the call fails when the
-/// statistic fails on the original sample or on more than half the replicates.
+/// statistic fails on the original sample, on more than half the replicates, or leaves
+/// fewer than 2 replicates (no standard error). The BCa interval is `None` when it is
+/// undefined, e.g. when the statistic fails on a leave-one-out (jackknife) sample.
 pub fn bootstrap<F>(
     n: usize,
     strata: Option<&[Vec<usize>]>,
@@ -120,11 +122,12 @@ where
         .filter(|v| v.is_finite())
         .collect();
     let used = reps.len();
-    if used * 2 < cfg.replicates {
+    if used < 2 || used * 2 < cfg.replicates {
         return Err(ValidateError::undefined(
             "bootstrap interval",
             format!(
-                "the statistic was undefined in {} of {} replicates",
+                "the statistic was undefined in {} of {} replicates \
+                 (needs at least 2 and at least half to succeed)",
                 cfg.replicates - used,
                 cfg.replicates
             ),
@@ -139,7 +142,7 @@ where
         quantile_sorted(&reps, 1.0 - alpha / 2.0),
     );
     let bca = if cfg.bca {
-        bca_interval(n, &reps, estimate, z, &statistic)?
+        bca_interval(n, &reps, estimate, z, &statistic)
     } else {
         None
     };
@@ -154,30 +157,31 @@ where
     })
 }
 
-/// BCa interval: bias correction z0 from the replicates, acceleration from the jackknife.
+/// BCa interval: bias correction z0 from the replicates, acceleration from the jackknife;
+/// `None` when z0 is infinite or the statistic is undefined on a jackknife sample.
 fn bca_interval<F>(
     n: usize,
     sorted: &[f64],
     estimate: f64,
     z: f64,
     statistic: &F,
-) -> Result<Option<(f64, f64)>>
+) -> Option<(f64, f64)>
 where
     F: Fn(&[usize]) -> Result<f64> + Sync,
 {
     let normal = Normal::standard();
     let below = sorted.partition_point(|&r| r < estimate) as f64 / sorted.len() as f64;
     if below <= 0.0 || below >= 1.0 {
-        return Ok(None);
+        return None;
     }
     let z0 = normal.inverse_cdf(below);
     let jack: Vec<f64> = (0..n)
         .into_par_iter()
         .map(|k| {
             let idx: Vec<usize> = (0..n).filter(|&i| i != k).collect();
-            statistic(&idx)
+            statistic(&idx).ok().filter(|v| v.is_finite())
         })
-        .collect::<Result<_>>()?;
+        .collect::<Option<_>>()?;
     let jm = jack.iter().sum::<f64>() / n as f64;
     let (num, den) = jack.iter().fold((0.0, 0.0), |(a, b), j| {
         (a + (jm - j).powi(3), b + (jm - j).powi(2))
@@ -188,10 +192,10 @@ where
         0.0
     };
     let adj = |zq: f64| normal.cdf(z0 + (z0 + zq) / (1.0 - a * (z0 + zq)));
-    Ok(Some((
+    Some((
         quantile_sorted(sorted, adj(-z)),
         quantile_sorted(sorted, adj(z)),
-    )))
+    ))
 }
 
 /// A named metric with its confidence interval, as shown in reports.

@@ -72,6 +72,7 @@ impl BinaryMetric {
 
     /// Evaluate on the patients `idx` (with repeats, as in a bootstrap sample).
     pub fn on(&self, labels: &[bool], probs: &[f64], idx: &[usize]) -> Result<f64> {
+        check::same_len("labels", labels.len(), "probs", probs.len())?;
         let y: Vec<bool> = idx.iter().map(|&i| labels[i]).collect();
         let p: Vec<f64> = idx.iter().map(|&i| probs[i]).collect();
         self.compute(&y, &p)
@@ -107,6 +108,8 @@ impl SurvivalMetric {
 
     /// Evaluate on the patients `idx`.
     pub fn on(&self, time: &[f64], event: &[bool], risk: &[f64], idx: &[usize]) -> Result<f64> {
+        check::same_len("time", time.len(), "event", event.len())?;
+        check::same_len("time", time.len(), "risk", risk.len())?;
         let t: Vec<f64> = idx.iter().map(|&i| time[i]).collect();
         let e: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
         let r: Vec<f64> = idx.iter().map(|&i| risk[i]).collect();

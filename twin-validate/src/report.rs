@@ -144,6 +144,7 @@ impl ValidationReport {
         threshold: f64,
         cfg: &BootstrapConfig,
     ) -> Result<Self> {
+        crate::check::binary(labels, probs, "probs")?;
         let strata = strata_from_labels(labels);
         let mut r = Self {
             title: title.into(),
@@ -211,6 +212,8 @@ impl ValidationReport {
         km_times: &[f64],
         cfg: &BootstrapConfig,
     ) -> Result<Self> {
+        crate::check::survival(time, event, Some(risk))?;
+        crate::check::times("km_times", km_times)?;
         let mut r = Self {
             title: title.into(),
             ..Default::default()

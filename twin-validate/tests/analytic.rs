@@ -166,6 +166,77 @@ fn cox_recovers_simulated_log_hazard_ratios_and_breslow_equals_efron_without_tie
     }
 }
 
+/// Breslow ties with robust SEs, derived by hand: one covariate x = (0, 1, 0, 1), times
+/// (1, 1, 2, 3), events (1, 1, 1, 0). log L(β) = β − 2 log(2 + 2e^β) − log(1 + e^β), so
+/// the score 1 − 3e^β/(1 + e^β) = 0 gives β̂ = −ln 2 and information 3·(1/3)(2/3) = 2/3.
+/// At β̂ the weights are (1, ½, 1, ½), both event times have x̄ = 1/3 and dΛ = 2/3, and the
+/// Lin–Wei score residuals are (−1/9, 4/9, 1/9, −4/9): robust variance
+/// (3/2)²·(34/81) = 17/18.
+#[test]
+fn breslow_robust_standard_error_matches_the_hand_derived_sandwich() {
+    let rows = vec![vec![0.0], vec![1.0], vec![0.0], vec![1.0]];
+    let opts = CoxOptions {
+        ties: Ties::Breslow,
+        robust: true,
+        ..Default::default()
+    };
+    let fit = CoxPh::fit(
+        &rows,
+        &[1.0, 1.0, 2.0, 3.0],
+        &[true, true, true, false],
+        &opts,
+    )
+    .unwrap();
+    let c = &fit.coefficients[0];
+    assert!((c.estimate + 2f64.ln()).abs() < 1e-9, "{}", c.estimate);
+    assert!((c.se - 1.5f64.sqrt()).abs() < 1e-9, "{}", c.se);
+    let robust = fit.robust_se.unwrap()[0];
+    assert!((robust - (17.0f64 / 18.0).sqrt()).abs() < 1e-9, "{robust}");
+}
+
+/// Efron ties with robust SEs, derived by hand on the same data as the Breslow case:
+/// x = (0, 1, 0, 1), times (1, 1, 2, 3), events (1, 1, 1, 0); θ = e^β, w = (1, θ, 1, θ).
+/// At t = 1 (R = all four, D = patients 1 and 2, d = 2) the fractional risk sets are
+/// l = 0: φ_0 = 2 + 2θ, x̄_0 = 2θ/φ_0 = θ/(1 + θ); l = 1 (D weighted ½):
+/// φ_1 = 2 + 2θ − (1 + θ)/2 = (3/2)(1 + θ), x̄_1 = (2θ − θ/2)/φ_1 = θ/(1 + θ).
+/// At t = 2: φ = 1 + θ, x̄ = θ/(1 + θ). So log L = β − 3 log(1 + θ) + const, score
+/// 1 − 3θ/(1 + θ) = 0 gives θ = ½, β̂ = −ln 2, information 3·θ/(1 + θ)² = 2/3, model
+/// variance 3/2. At β̂: w = (1, ½, 1, ½), every x̄ = 1/3, dΛ_0 = 1/3, dΛ_1 = 4/9
+/// (t = 1) and dΛ = 2/3 (t = 2).
+/// Score residuals r_i = δ_i (x_i − mean_l x̄_l) − Σ c w_i (x_i − x̄) dΛ, with c = 1 − l/d
+/// for a death in its own tied set and 1 otherwise:
+///   r_1 = (0 − 1/3) − 1·(−1/3)(1/3 + ½·4/9)            = −1/3 + 5/27 = −4/27
+///   r_2 = (1 − 1/3) − ½·(2/3)(1/3 + ½·4/9)             = 2/3 − 5/27 = 13/27
+///   r_3 = (0 − 1/3) − 1·(−1/3)(1/3 + 4/9 + 2/3)        = −1/3 + 13/27 = 4/27
+///   r_4 = − ½·(2/3)(1/3 + 4/9 + 2/3)                   = −13/27
+/// (sum 0). Σ r_i² = (16 + 169 + 16 + 169)/729 = 370/729, robust variance
+/// (3/2)²·370/729 = 185/162. (Without the ½ down-weighting of the tied deaths r_1, r_2
+/// would be −2/27, 11/27 and the variance 155/162.)
+#[test]
+fn efron_robust_standard_error_matches_the_hand_derived_sandwich() {
+    let rows = vec![vec![0.0], vec![1.0], vec![0.0], vec![1.0]];
+    let opts = CoxOptions {
+        ties: Ties::Efron,
+        robust: true,
+        ..Default::default()
+    };
+    let fit = CoxPh::fit(
+        &rows,
+        &[1.0, 1.0, 2.0, 3.0],
+        &[true, true, true, false],
+        &opts,
+    )
+    .unwrap();
+    let c = &fit.coefficients[0];
+    assert!((c.estimate + 2f64.ln()).abs() < 1e-10, "{}", c.estimate);
+    assert!((c.se - 1.5f64.sqrt()).abs() < 1e-10, "{}", c.se);
+    let robust = fit.robust_se.unwrap()[0];
+    assert!(
+        (robust - (185.0f64 / 162.0).sqrt()).abs() < 1e-10,
+        "{robust}"
+    );
+}
+
 #[test]
 fn paired_comparison_of_a_predictor_with_itself_is_zero_and_finds_a_better_one() {
     let v = json("twin-validate/tests/reference/reference_extra.json");

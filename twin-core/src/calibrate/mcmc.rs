@@ -98,12 +98,27 @@ pub fn sample_posterior<M: Model>(
             found: start.estimate_z.len().to_string(),
         });
     }
-    let sd_z: Vec<f64> = (0..p).map(|i| 0.1 * start.cov_z[i][i].sqrt()).collect();
+    let var_z: Vec<f64> = (0..p)
+        .map(|i| start.cov_z[i].get(i).copied().unwrap_or(f64::NAN))
+        .collect();
+    // Named here: the start_sd_z check below would blame an argument the caller never gave.
+    if let Some((i, v)) = var_z
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !(v.is_finite() && **v > 0.0))
+    {
+        return Err(CoreError::invalid(
+            format!("start.cov_z[{i}][{i}]"),
+            v,
+            "a finite variance > 0",
+        ));
+    }
+    let sd_z: Vec<f64> = var_z.iter().map(|v| 0.1 * v.sqrt()).collect();
     sample_posterior_around(problem, &start.estimate_z, &sd_z, options)
 }
 
 /// Sample the posterior, starting the walkers in a Gaussian ball of standard
-/// deviations `start_sd_z` (unconstrained space, one per parameter, ≥ 0) around
+/// deviations `start_sd_z` (unconstrained space, one per parameter, > 0) around
 /// `centre_z`: for callers whose start is not a twin-core [`Laplace`] (a
 /// Gauss–Newton fit of their own, or a poorly identified mode whose Laplace
 /// width would scatter the walkers too far).
@@ -121,11 +136,17 @@ pub fn sample_posterior_around<M: Model>(
             found: format!("{} and {}", centre_z.len(), start_sd_z.len()),
         });
     }
-    if let Some(bad) = start_sd_z.iter().find(|s| !(s.is_finite() && **s >= 0.0)) {
+    // Strictly positive: with sd 0 every walker starts at the same z_j, and the
+    // stretch move (along the line between two walkers) can never leave it.
+    if let Some((j, bad)) = start_sd_z
+        .iter()
+        .enumerate()
+        .find(|(_, s)| !(s.is_finite() && **s > 0.0))
+    {
         return Err(CoreError::invalid(
-            "start_sd_z",
+            format!("start_sd_z[{j}]"),
             bad,
-            "finite and >= 0 for every parameter",
+            "a finite number > 0",
         ));
     }
     let o = options;

@@ -114,6 +114,9 @@ impl<M: Model> Gradient for ZProblem<'_, M> {
 
 /// Calibrate `problem`: run the optimiser from `n_starts` Latin-hypercube starts
 /// (in parallel; the result does not depend on the thread count) and keep the best.
+/// Model errors count as `+inf` (see [`Problem::objective`]); a prediction of the
+/// wrong length, or the first start's model error when no start reaches a finite
+/// objective, is returned as the error.
 pub fn fit<M: Model>(problem: &Problem<M>, options: &FitOptions) -> Result<Fit> {
     if options.n_starts == 0 {
         return Err(CoreError::invalid("n_starts", 0, ">= 1"));
@@ -146,8 +149,14 @@ pub fn fit<M: Model>(problem: &Problem<M>, options: &FitOptions) -> Result<Fit> 
         problem.to_unconstrained(init)?;
         starts[0] = init.clone();
     }
-    // Surface model errors (wrong output length, failing solver) clearly, once.
-    problem.predict(&starts[0])?;
+    // A shape mismatch (wrong output length) is the same at every point: report it
+    // at once. Other model errors count as +inf here as anywhere in the search, so a
+    // start where the model fails does not end the fit; they are reported only if no
+    // start reached a finite objective.
+    let first = problem.predict(&starts[0]);
+    if let Err(e @ CoreError::ShapeMismatch { .. }) = first {
+        return Err(e);
+    }
 
     let reports: Vec<(StartReport, Vec<f64>)> = starts
         .par_iter()
@@ -160,10 +169,13 @@ pub fn fit<M: Model>(problem: &Problem<M>, options: &FitOptions) -> Result<Fit> 
         .filter(|(_, (r, _))| r.objective.is_finite())
         .min_by(|a, b| a.1.0.objective.total_cmp(&b.1.0.objective))
         .map(|(i, _)| i)
-        .ok_or_else(|| CoreError::NotConverged {
-            what: "calibration (no start reached a finite objective)".into(),
-            iterations: options.max_iters as usize,
-            residual: f64::INFINITY,
+        .ok_or_else(|| match first {
+            Err(e) => e,
+            Ok(_) => CoreError::NotConverged {
+                what: "calibration (no start reached a finite objective)".into(),
+                iterations: options.max_iters as usize,
+                residual: f64::INFINITY,
+            },
         })?;
     let (best_report, best_z) = &reports[best];
     Ok(Fit {

@@ -15,10 +15,11 @@ pub(super) fn crosses(dir: Direction, g0: f64, g1: f64) -> bool {
     }
 }
 
-/// Zero of `g` on the step's interpolant between `a` (value `ga`) and `b` (value
-/// `gb`, opposite sign) by the Illinois variant of regula falsi, to a few ulps in t.
-/// Returns the bracket end on the post-crossing side. Hand-written because it runs
-/// on the dense output with a reused buffer, which generic root finders do not allow.
+/// Zero of `g` on the step's interpolant between `a` (value `ga ≠ 0`) and `b` (value
+/// `gb`, opposite sign or exactly 0) by the Illinois variant of regula falsi, to a
+/// few ulps in t. Returns the bracket end on the post-crossing side. Hand-written
+/// because it runs on the dense output with a reused buffer, which generic root
+/// finders do not allow.
 pub(super) fn locate(
     step: &DenseStep,
     g: &dyn Fn(f64, &[f64]) -> f64,
@@ -28,6 +29,13 @@ pub(super) fn locate(
     mut gb: f64,
     buf: &mut [f64],
 ) -> f64 {
+    // `crosses` accepts g1 = 0 as a crossing: then b is the zero itself.
+    if gb == 0.0 {
+        return b;
+    }
+    // The pre-crossing side's sign (ga is never 0 there; gb can be, and halving
+    // may underflow either value, so neither is compared with directly).
+    let pre_positive = ga > 0.0;
     let mut side = 0i8;
     for _ in 0..200 {
         if (b - a).abs() <= 4.0 * f64::EPSILON * a.abs().max(b.abs()).max(1e-300) {
@@ -42,20 +50,20 @@ pub(super) fn locate(
         if gc == 0.0 {
             return c;
         }
-        if (gc > 0.0) == (gb > 0.0) {
-            b = c;
-            gb = gc;
-            if side == 1 {
-                ga *= 0.5;
-            }
-            side = 1;
-        } else {
+        if (gc > 0.0) == pre_positive {
             a = c;
             ga = gc;
             if side == -1 {
                 gb *= 0.5;
             }
             side = -1;
+        } else {
+            b = c;
+            gb = gc;
+            if side == 1 {
+                ga *= 0.5;
+            }
+            side = 1;
         }
     }
     b

@@ -283,7 +283,8 @@ pub struct Stats {
     pub accepted: usize,
     /// Rejected steps (error too large, non-finite stage or singular matrix).
     pub rejected: usize,
-    /// Time (model units) at which [`Method::Auto`] switched to Rodas4, if it did.
+    /// Time (model units) at which [`Method::Auto`] first switched to Rodas4, if it did
+    /// (a restarted run starts non-stiff again and may switch again).
     pub switched_to_stiff_at: Option<f64>,
 }
 

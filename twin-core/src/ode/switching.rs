@@ -22,7 +22,9 @@ impl<S: OdeSystem + ?Sized> Integrator<'_, S> {
             if self.n_stiff == STIFF_COUNT {
                 self.stiff = true;
                 self.first_step = true;
-                self.stats.switched_to_stiff_at = Some(self.t + h);
+                // Stats accumulate over restarts (treatment plans), where Auto
+                // starts non-stiff again: keep the first switch, as `Stats::add` does.
+                self.stats.switched_to_stiff_at.get_or_insert(self.t + h);
             }
         } else {
             self.n_nonstiff += 1;

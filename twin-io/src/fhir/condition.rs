@@ -5,7 +5,7 @@ use serde::Deserialize;
 use super::context::Ctx;
 use super::datatypes::{CodeableConcept, Period};
 use crate::error::Result;
-use crate::record::{Condition, PatientRecord};
+use crate::record::{Condition, PatientRecord, systems};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -25,7 +25,9 @@ pub(super) fn add_condition(ctx: &Ctx, c: FhirCondition, r: &mut PatientRecord) 
         _ => ctx.opt_time("recordedDate", c.recorded_date.as_deref())?,
     };
     r.conditions.push(Condition {
-        code: c.code.to_code(ctx, "code")?,
+        code: c
+            .code
+            .to_code(ctx, "code", &[systems::ICD10, systems::ICD10_CM])?,
         onset_days: onset,
         abatement_days: ctx.opt_time("abatementDateTime", c.abatement_date_time.as_deref())?,
         status: c

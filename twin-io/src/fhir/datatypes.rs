@@ -24,6 +24,8 @@ pub(super) struct CodeableConcept {
 #[derive(Deserialize)]
 pub(super) struct FhirQuantity {
     pub(super) value: Option<f64>,
+    /// `<`, `<=`, `>=`, `>`: the value is only a bound (e.g. below the detection limit).
+    pub(super) comparator: Option<String>,
     pub(super) unit: Option<String>,
     pub(super) code: Option<String>,
 }
@@ -52,12 +54,14 @@ pub(super) struct Extension {
 }
 
 impl CodeableConcept {
-    /// The first coding with a code (preferring the listed systems), as a record [`Code`].
-    pub(super) fn to_code(&self, ctx: &Ctx, field: &str) -> Result<Code> {
-        let c = self
-            .coding
-            .iter()
-            .find(|c| c.code.is_some())
+    /// The first coding with a code in one of the `preferred` systems (the terminology the
+    /// twins read: a LOINC coding listed after a local one is the one kept, and
+    /// range-checked), else the first coding with a code, as a record [`Code`].
+    pub(super) fn to_code(&self, ctx: &Ctx, field: &str, preferred: &[&str]) -> Result<Code> {
+        let coded = || self.coding.iter().filter(|c| c.code.is_some());
+        let c = coded()
+            .find(|c| c.system.as_deref().is_some_and(|s| preferred.contains(&s)))
+            .or_else(|| coded().next())
             .ok_or_else(|| ctx.err(&format!("{field}.coding"), "no coding with a code"))?;
         Ok(Code {
             system: c.system.clone().unwrap_or_default(),

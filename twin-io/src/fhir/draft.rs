@@ -17,7 +17,8 @@ pub(super) struct Draft {
 }
 
 impl Draft {
-    pub(super) fn earliest(&self) -> Option<f64> {
+    /// The start times of every event (days since 1970).
+    fn event_starts(&self) -> impl Iterator<Item = f64> + '_ {
         let r = &self.record;
         r.observations
             .iter()
@@ -29,7 +30,21 @@ impl Draft {
             .chain(r.imaging.iter().map(|x| x.t_days))
             .chain(r.variants.iter().map(|x| x.t_days))
             .chain(r.biomarkers.iter().map(|x| x.t_days))
-            .reduce(f64::min)
+    }
+
+    pub(super) fn earliest(&self) -> Option<f64> {
+        self.event_starts().reduce(f64::min)
+    }
+
+    /// The last dated moment of the record: event starts, ends and death.
+    fn latest(&self) -> Option<f64> {
+        let r = &self.record;
+        self.event_starts()
+            .chain(r.conditions.iter().filter_map(|c| c.abatement_days))
+            .chain(r.medications.iter().filter_map(|m| m.end_days))
+            .chain(r.procedures.iter().filter_map(|p| p.end_days))
+            .chain(self.deceased_abs)
+            .reduce(f64::max)
     }
 
     /// Make times relative to the index date, generalise age, pseudonymise.
@@ -39,6 +54,10 @@ impl Draft {
         opts: ImportOptions,
     ) -> Result<PatientRecord> {
         let index_abs = self.earliest().map(f64::floor);
+        let latest = self
+            .latest()
+            .map(f64::floor)
+            .and_then(|d| Date::from_days(d as i64));
         let index = match index_abs {
             Some(d) => Some(Date::from_days(d as i64).ok_or_else(|| {
                 IoError::invalid("index date", "<redacted>", "a date in years 1-9999")
@@ -66,7 +85,14 @@ impl Draft {
         r.biomarkers.iter_mut().for_each(|x| x.t_days -= t0);
         r.demographics.deceased_days = self.deceased_abs.map(|t| t - t0);
         if let (Some(b), Some(at)) = (self.birth, index) {
-            let age = Age::from_years(age_years(b, at));
+            // Safe Harbor bands every age over 89, also one the record reveals through
+            // the age at the index date plus an event's time: the band follows the
+            // oldest age the record reaches.
+            let oldest = latest.map_or(0, |last| age_years(b, last));
+            let age = match Age::from_years(oldest) {
+                Age::NinetyOrOlder => Age::NinetyOrOlder,
+                Age::Years(_) => Age::from_years(age_years(b, at)),
+            };
             r.demographics.age = Some(age);
             let (y, _, _) = b.ymd();
             r.demographics.birth_year = matches!(age, Age::Years(_)).then_some(y as i32);

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::context::Ctx;
 use super::datatypes::{CodeableConcept, FhirQuantity, Period, quantity_unit};
 use crate::error::Result;
-use crate::record::{Medication, PatientRecord, Quantity};
+use crate::record::{Medication, PatientRecord, Quantity, systems};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -144,7 +144,7 @@ pub(super) fn add_medication(ctx: &Ctx, m: FhirMedication, r: &mut PatientRecord
         None => None,
     };
     r.medications.push(Medication {
-        code: concept.to_code(ctx, "medicationCodeableConcept")?,
+        code: concept.to_code(ctx, "medicationCodeableConcept", &[systems::ATC])?,
         start_days,
         end_days,
         dose,

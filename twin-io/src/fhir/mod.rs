@@ -84,9 +84,11 @@ pub struct FhirImport {
     pub read: BTreeMap<String, usize>,
     /// Resources skipped because their type is not supported, per type.
     pub skipped: BTreeMap<String, usize>,
-    /// Supported resources skipped because they named no patient of this bundle.
+    /// Supported resources skipped because their subject names no patient of this bundle
+    /// (or, with several patients, they name none).
     pub unlinked: usize,
-    /// Observations skipped because they carry a `dataAbsentReason` instead of a value.
+    /// Observations skipped because they carry a `dataAbsentReason` instead of a value, or
+    /// only a bound (a `valueQuantity.comparator` such as `<` below a detection limit).
     pub absent_values: usize,
 }
 
@@ -199,12 +201,17 @@ pub fn read_bundle(
             entry: i,
             resource: &rtype,
         };
-        let subject = resource
+        let reference = resource
             .get("subject")
             .or_else(|| resource.get("patient"))
             .and_then(|s| s.get("reference"))
-            .and_then(Value::as_str)
-            .and_then(|r| by_ref.get(r).copied());
+            .and_then(Value::as_str);
+        // A reference links only the patient it names (one this bundle does not hold is
+        // unlinked, never another patient's); without one, the bundle's only patient.
+        let subject = match reference {
+            Some(r) => by_ref.get(r).copied(),
+            None => only,
+        };
         let known = matches!(
             rtype.as_str(),
             "Observation"
@@ -219,7 +226,7 @@ pub fn read_bundle(
             *out.skipped.entry(rtype).or_default() += 1;
             continue;
         }
-        let Some(k) = subject.or(only) else {
+        let Some(k) = subject else {
             out.unlinked += 1;
             continue;
         };

@@ -7,7 +7,7 @@ use super::context::Ctx;
 use super::datatypes::{CodeableConcept, FhirQuantity, Period, quantity_unit};
 use crate::error::Result;
 use crate::loinc;
-use crate::record::{Biomarker, Observation, PatientRecord, Response, Variant};
+use crate::record::{Biomarker, Observation, PatientRecord, Response, Variant, systems};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -43,6 +43,11 @@ pub(super) fn add_observation(
     if o.data_absent_reason.is_some() && o.value_quantity.is_none() && o.component.is_empty() {
         return Ok(false);
     }
+    // A bound ("< 0.3") is a censored measurement, not a value: storing 0.3 would be wrong.
+    let bounded = |q: &Option<FhirQuantity>| q.as_ref().is_some_and(|q| q.comparator.is_some());
+    if bounded(&o.value_quantity) || o.component.iter().any(|c| bounded(&c.value_quantity)) {
+        return Ok(false);
+    }
     let t = match (&o.effective_date_time, &o.effective_period, &o.issued) {
         (Some(s), _, _) => ctx.time("effectiveDateTime", s)?,
         (None, Some(Period { start: Some(s), .. }), _) => ctx.time("effectivePeriod.start", s)?,
@@ -54,7 +59,7 @@ pub(super) fn add_observation(
             ));
         }
     };
-    let code = o.code.to_code(ctx, "code")?;
+    let code = o.code.to_code(ctx, "code", &[systems::LOINC])?;
     if o.code.has(loinc::VARIANT_PANEL) {
         let mut v = Variant {
             t_days: t,
@@ -155,7 +160,9 @@ pub(super) fn add_observation(
             let value = ctx.finite(&format!("{field}.valueQuantity.value"), q.value)?;
             r.observations.push(Observation {
                 t_days: t,
-                code: c.code.to_code(ctx, &format!("{field}.code"))?,
+                code: c
+                    .code
+                    .to_code(ctx, &format!("{field}.code"), &[systems::LOINC])?,
                 value,
                 unit: quantity_unit(q),
             });

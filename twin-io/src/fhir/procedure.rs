@@ -85,7 +85,7 @@ pub(super) fn add_procedure(ctx: &Ctx, p: FhirProcedure, r: &mut PatientRecord) 
         ProcedureDetail::Other
     };
     r.procedures.push(Procedure {
-        code: p.code.to_code(ctx, "code")?,
+        code: p.code.to_code(ctx, "code", &[])?,
         t_days: t,
         end_days: end,
         body_site: p.body_site.first().and_then(CodeableConcept::label),

@@ -30,9 +30,11 @@ pub struct CoxOptions {
     pub names: Option<Vec<String>>,
     /// Tie handling.
     pub ties: Ties,
-    /// Also compute robust sandwich standard errors (Lin & Wei 1989 score residuals with
-    /// Efron-averaged risk-set means at tied times). Checked against lifelines on tie-free
-    /// data; with ties lifelines' values depend on its row order, so they differ there.
+    /// Also compute robust sandwich standard errors (Lin & Wei 1989 score residuals that
+    /// follow the partial likelihood of the chosen `ties` method; with Efron, tied deaths
+    /// are down-weighted in the fractional risk sets as in R `coxph`, so the residuals
+    /// sum to the score). Checked against lifelines on tie-free data; with ties
+    /// lifelines' values depend on its row order, so they differ there.
     pub robust: bool,
     /// Maximum Newton iterations.
     pub max_iter: usize,
@@ -235,7 +237,7 @@ impl CoxPh {
         let se: Vec<f64> = (0..p).map(|j| cov[(j, j)].sqrt()).collect();
         let robust_se = opts
             .robust
-            .then(|| robust_se(&x, event, &order, &groups, &beta, &cov));
+            .then(|| robust_se(&x, event, &order, &groups, &beta, &cov, opts.ties));
         // Breslow baseline hazard at every distinct time.
         let eta = &x * &beta;
         let mut at_risk_sum = vec![0.0; groups.len()];
@@ -305,8 +307,8 @@ impl CoxPh {
     }
 }
 
-/// Sandwich variance V (Σ_i r_i r_iᵀ) V with score residuals r_i (Lin & Wei 1989), using
-/// Efron-weighted risk-set means (the Breslow form at untied times).
+/// Sandwich variance V (Σ_i r_i r_iᵀ) V with the score residuals r_i of
+/// [`score_residuals`].
 fn robust_se(
     x: &DMatrix<f64>,
     event: &[bool],
@@ -314,18 +316,53 @@ fn robust_se(
     groups: &[(usize, usize)],
     beta: &DVector<f64>,
     cov: &DMatrix<f64>,
+    ties: Ties,
 ) -> Vec<f64> {
+    let resid = score_residuals(x, event, order, groups, beta, ties);
+    let meat = resid.transpose() * &resid;
+    let v = cov * meat * cov;
+    (0..v.nrows()).map(|j| v[(j, j)].sqrt()).collect()
+}
+
+/// Score residuals r_i (Lin & Wei 1989), one row per patient, following the partial
+/// likelihood of `ties`, so that Σ_i r_i is its score (0 at β̂).
+///
+/// At an event time with d deaths D and risk set R, the l-th term (l = 0..d−1) of the
+/// partial likelihood uses the fractional risk set R − f_l·D (f_l = l/d for Efron, 0 for
+/// Breslow): φ_l = Σ_{j∈R} w_j − f_l Σ_{j∈D} w_j, mean x̄_l and hazard increment
+/// dΛ_l = 1/φ_l. A patient j ∈ R carries weight c_j = 1 − f_l if j ∈ D, else 1, in that
+/// set, and
+///
+///   r_i = δ_i (x_i − mean_l x̄_l of its own time) − Σ_{t_k ≤ t_i} Σ_l c_i w_i (x_i − x̄_l) dΛ_l.
+///
+/// Each Σ_l term sums to 0 over the risk set (Σ_j c_j w_j (x_j − x̄_l) = 0), so Σ_i r_i =
+/// Σ_events x_i − Σ_k Σ_l x̄_l, the score (Therneau & Grambsch 2000 §3.3; R `coxph`).
+fn score_residuals(
+    x: &DMatrix<f64>,
+    event: &[bool],
+    order: &[usize],
+    groups: &[(usize, usize)],
+    beta: &DVector<f64>,
+    ties: Ties,
+) -> DMatrix<f64> {
     let (n, p) = x.shape();
     let eta = x * beta;
     let w: Vec<f64> = eta.iter().map(|e| e.exp()).collect();
-    // Per distinct event time: dΛ_k (hazard increment per unit weight) and mean x̄_k,
-    // accumulated so that each patient's compensator term is Σ_{t_k <= t_i} w_i dΛ_k (x_i − x̄_k).
     let mut s0 = 0.0;
     let mut s1 = DVector::<f64>::zeros(p);
-    // Per group: (dΛ, Σ x̄ dΛ, mean of the tied-event x̄).
-    let mut per_group =
-        vec![(0.0, DVector::<f64>::zeros(p), DVector::<f64>::zeros(p)); groups.len()];
-    for (g, &(a, b)) in groups.iter().enumerate().rev() {
+    /// One event time's compensator increments and mean of its x̄_l.
+    struct Step {
+        /// Σ_l dΛ_l and Σ_l x̄_l dΛ_l: full weight (patients not dying here).
+        dl: f64,
+        xdl: DVector<f64>,
+        /// Σ_l (1 − f_l) dΛ_l and Σ_l (1 − f_l) x̄_l dΛ_l: the deaths at this time.
+        dl_dead: f64,
+        xdl_dead: DVector<f64>,
+        /// mean over l of x̄_l.
+        xev: DVector<f64>,
+    }
+    let mut steps: Vec<Step> = Vec::with_capacity(groups.len());
+    for &(a, b) in groups.iter().rev() {
         let (mut t0, mut t1, mut d) = (0.0, DVector::<f64>::zeros(p), 0usize);
         for &i in &order[a..b] {
             let xi = x.row(i).transpose();
@@ -337,36 +374,47 @@ fn robust_se(
                 t1.axpy(w[i], &xi, 1.0);
             }
         }
-        let (mut dl, mut xdl, mut xev) = (0.0, DVector::zeros(p), DVector::zeros(p));
+        let mut st = Step {
+            dl: 0.0,
+            xdl: DVector::zeros(p),
+            dl_dead: 0.0,
+            xdl_dead: DVector::zeros(p),
+            xev: DVector::zeros(p),
+        };
         for l in 0..d {
-            let f = l as f64 / d as f64;
+            let f = match ties {
+                Ties::Efron => l as f64 / d as f64,
+                Ties::Breslow => 0.0,
+            };
             let phi = s0 - f * t0;
             let xbar = (&s1 - &t1 * f) / phi;
-            dl += 1.0 / phi;
-            xdl += &xbar / phi;
-            xev += xbar / d as f64;
+            st.dl += 1.0 / phi;
+            st.xdl += &xbar / phi;
+            st.dl_dead += (1.0 - f) / phi;
+            st.xdl_dead += &xbar * (1.0 - f) / phi;
+            st.xev += xbar / d as f64;
         }
-        per_group[g] = (dl, xdl, xev);
+        steps.push(st);
     }
-    // Cumulative sums over time of dΛ and x̄ dΛ.
+    steps.reverse();
+    // Cumulative sums over earlier times of dΛ and x̄ dΛ; the patient's own time is
+    // added with the weight that applies to it (down-weighted if it died there).
     let (mut cl, mut cx) = (0.0, DVector::<f64>::zeros(p));
     let mut resid = DMatrix::<f64>::zeros(n, p);
-    for (g, &(a, b)) in groups.iter().enumerate() {
-        let (dl, ref xdl, ref xev) = per_group[g];
-        cl += dl;
-        cx += xdl;
+    for (st, &(a, b)) in steps.iter().zip(groups) {
         for &i in &order[a..b] {
             let xi = x.row(i).transpose();
-            let mut r = (&xi * cl - &cx) * (-w[i]);
-            if event[i] {
-                r += &xi - xev;
-            }
+            let r = if event[i] {
+                (&xi * (cl + st.dl_dead) - (&cx + &st.xdl_dead)) * (-w[i]) + &xi - &st.xev
+            } else {
+                (&xi * (cl + st.dl) - (&cx + &st.xdl)) * (-w[i])
+            };
             resid.set_row(i, &r.transpose());
         }
+        cl += st.dl;
+        cx += &st.xdl;
     }
-    let meat = resid.transpose() * &resid;
-    let v = cov * meat * cov;
-    (0..p).map(|j| v[(j, j)].sqrt()).collect()
+    resid
 }
 
 #[cfg(test)]
@@ -405,6 +453,109 @@ mod tests {
                     assert!((e.info[(k, j)] + (p.grad[k] - m.grad[k]) / (2.0 * h)).abs() < 1e-7);
                 }
             }
+        }
+    }
+
+    /// Score residuals sum to the score, which is 0 at β̂, when they use the risk-set
+    /// means of the ties method that was fitted (Breslow here, with tied event times
+    /// whose covariates differ from the risk-set mean).
+    #[test]
+    fn breslow_score_residuals_sum_to_zero_at_the_estimate() {
+        let rows: Vec<Vec<f64>> = [
+            [0.5, 1.0],
+            [-1.0, 0.0],
+            [0.3, 1.0],
+            [1.2, 0.0],
+            [-0.4, 1.0],
+            [0.9, 1.0],
+            [0.0, 0.0],
+            [-1.5, 1.0],
+        ]
+        .iter()
+        .map(|r| r.to_vec())
+        .collect();
+        let time = [2.0, 3.0, 3.0, 3.0, 5.0, 5.0, 7.0, 8.0];
+        let event = [true, true, true, false, true, false, true, false];
+        let opts = CoxOptions {
+            ties: Ties::Breslow,
+            robust: true,
+            ..Default::default()
+        };
+        let fit = CoxPh::fit(&rows, &time, &event, &opts).unwrap();
+        let x = DMatrix::from_fn(8, 2, |i, j| rows[i][j]);
+        let (order, groups) = time_groups(&time);
+        let beta = DVector::from_vec(fit.beta());
+        let r = score_residuals(&x, &event, &order, &groups, &beta, Ties::Breslow);
+        for j in 0..2 {
+            let sum = r.column(j).sum();
+            assert!(sum.abs() < 1e-9, "column {j}: {sum}");
+        }
+        let cov = DMatrix::from_fn(2, 2, |i, j| fit.covariance[i][j]);
+        let v = &cov * (r.transpose() * &r) * &cov;
+        let robust = fit.robust_se.unwrap();
+        for j in 0..2 {
+            assert!((robust[j] - v[(j, j)].sqrt()).abs() < 1e-12);
+        }
+    }
+
+    /// With Efron ties the score residuals sum to the Efron score, which is 0 at β̂:
+    /// tied deaths enter the compensator of each fractional risk set with weight
+    /// 1 − l/d. Data with several tied event times (some also tied with censorings)
+    /// and three covariates.
+    #[test]
+    fn efron_score_residuals_sum_to_zero_at_the_estimate() {
+        let n = 36;
+        let rows: Vec<Vec<f64>> = (0..n)
+            .map(|i| {
+                let a = f64::from(i);
+                vec![
+                    (a * 0.73).sin(),
+                    f64::from(u8::from(i % 3 == 0)),
+                    (a * 0.29).cos() + 0.02 * a,
+                ]
+            })
+            .collect();
+        // Integer times in 1..=9: many events share a time.
+        let time: Vec<f64> = (0..n)
+            .map(|i| 1.0 + f64::from((i * 7 + i / 5) % 9))
+            .collect();
+        let event: Vec<bool> = (0..n).map(|i| i % 5 != 2).collect();
+        let opts = CoxOptions {
+            ties: Ties::Efron,
+            robust: true,
+            ..Default::default()
+        };
+        let fit = CoxPh::fit(&rows, &time, &event, &opts).unwrap();
+        let x = DMatrix::from_fn(n as usize, 3, |i, j| rows[i][j]);
+        let (order, groups) = time_groups(&time);
+        let tied = groups
+            .iter()
+            .filter(|&&(a, b)| order[a..b].iter().filter(|&&i| event[i]).count() > 1)
+            .count();
+        assert!(tied >= 3, "{tied} tied event times");
+        let beta = DVector::from_vec(fit.beta());
+        let r = score_residuals(&x, &event, &order, &groups, &beta, Ties::Efron);
+        for j in 0..3 {
+            let sum = r.column(j).sum();
+            let scale = r.column(j).abs().sum();
+            assert!(
+                sum.abs() < 1e-8 * scale,
+                "column {j}: {sum} (scale {scale})"
+            );
+        }
+        // At any β the residuals sum to the Efron score itself.
+        let b = DVector::from_vec(vec![0.4, -0.3, 0.2]);
+        let r = score_residuals(&x, &event, &order, &groups, &b, Ties::Efron);
+        let e = evaluate(&x, &event, &order, &groups, &b, Ties::Efron);
+        for j in 0..3 {
+            assert!((r.column(j).sum() - e.grad[j]).abs() < 1e-10, "column {j}");
+        }
+        let cov = DMatrix::from_fn(3, 3, |i, j| fit.covariance[i][j]);
+        let rb = score_residuals(&x, &event, &order, &groups, &beta, Ties::Efron);
+        let v = &cov * (rb.transpose() * &rb) * &cov;
+        let robust = fit.robust_se.unwrap();
+        for j in 0..3 {
+            assert!((robust[j] - v[(j, j)].sqrt()).abs() < 1e-12);
         }
     }
 

@@ -214,6 +214,8 @@ pub fn choose_l2_by_cv(
             "at least one penalty",
         ));
     }
+    check::same_len("rows", rows.len(), "y", y.len())?;
+    super::rectangular(rows)?;
     let strata: Vec<usize> = y.iter().map(|&b| usize::from(b)).collect();
     let splits = crate::resampling::stratified_kfold(&strata, folds, seed)?;
     let mut best = (f64::INFINITY, lambdas[0]);
@@ -269,8 +271,12 @@ impl CvRidgeLogistic {
         names: Option<Vec<String>>,
         seed: u64,
     ) -> Result<Self> {
-        let scale = super::Standardiser::fit(rows);
-        let z: Vec<Vec<f64>> = rows.iter().map(|r| scale.apply(r)).collect();
+        check::same_len("rows", rows.len(), "y", y.len())?;
+        let scale = super::Standardiser::fit(rows)?;
+        let z = rows
+            .iter()
+            .map(|r| scale.apply(r))
+            .collect::<Result<Vec<_>>>()?;
         let penalty = choose_l2_by_cv(&z, y, lambdas, folds, seed)?;
         let opts = LogisticOptions {
             names,
@@ -287,7 +293,7 @@ impl CvRidgeLogistic {
 
     /// Probability for one (unstandardised) covariate row.
     pub fn predict(&self, x: &[f64]) -> Result<f64> {
-        self.fit.predict(&self.scale.apply(x))
+        self.fit.predict(&self.scale.apply(x)?)
     }
 }
 

@@ -37,10 +37,10 @@ pub struct Coefficient {
     pub p_value: f64,
 }
 
-/// Rows (patients) × columns (covariates) into a matrix; rectangular, finite, non-empty.
-pub(crate) fn design(rows: &[Vec<f64>]) -> Result<DMatrix<f64>> {
-    check::min_len("rows", rows.len(), 1)?;
-    let p = rows[0].len();
+/// Checks that `rows` are rectangular and finite; returns the number of columns
+/// (0 for no rows).
+pub(crate) fn rectangular(rows: &[Vec<f64>]) -> Result<usize> {
+    let p = rows.first().map_or(0, Vec::len);
     for (i, r) in rows.iter().enumerate() {
         if r.len() != p {
             return Err(ValidateError::invalid(
@@ -51,6 +51,13 @@ pub(crate) fn design(rows: &[Vec<f64>]) -> Result<DMatrix<f64>> {
         }
         check::finite(&format!("rows[{i}]"), r)?;
     }
+    Ok(p)
+}
+
+/// Rows (patients) × columns (covariates) into a matrix; rectangular, finite, non-empty.
+pub(crate) fn design(rows: &[Vec<f64>]) -> Result<DMatrix<f64>> {
+    check::min_len("rows", rows.len(), 1)?;
+    let p = rectangular(rows)?;
     Ok(DMatrix::from_fn(rows.len(), p, |i, j| rows[i][j]))
 }
 

@@ -69,7 +69,7 @@ fn fit_fixed(rows: &[Vec<f64>], y: &[f64], lambda: f64) -> Result<RidgeRegressio
     let super::Standardiser {
         mean: means,
         sd: sds,
-    } = super::Standardiser::fit(rows);
+    } = super::Standardiser::fit(rows)?;
     let y_mean = y.iter().sum::<f64>() / n;
     let x = DMatrix::from_fn(rows.len(), p, |i, j| (rows[i][j] - means[j]) / sds[j]);
     let yc = DVector::from_iterator(y.len(), y.iter().map(|v| v - y_mean));

@@ -13,12 +13,21 @@ use crate::check;
 use crate::error::Result;
 
 /// Right-censored outcomes of a set of patients (borrowed, validated).
+///
+/// The fields are private so that every value has passed the checks of
+/// [`SurvivalOutcomes::new`]: functions taking it can rely on equal, non-zero lengths.
+/// A struct literal does not compile:
+///
+/// ```compile_fail
+/// use twin_validate::survival::SurvivalOutcomes;
+/// let s = SurvivalOutcomes { time: &[1.0, 2.0], event: &[true] };
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct SurvivalOutcomes<'a> {
     /// Follow-up time of each patient (>= 0).
-    pub time: &'a [f64],
+    time: &'a [f64],
     /// `true` when the event was observed at `time`, `false` when censored.
-    pub event: &'a [bool],
+    event: &'a [bool],
 }
 
 impl<'a> SurvivalOutcomes<'a> {
@@ -26,6 +35,16 @@ impl<'a> SurvivalOutcomes<'a> {
     pub fn new(time: &'a [f64], event: &'a [bool]) -> Result<Self> {
         check::survival(time, event, None)?;
         Ok(Self { time, event })
+    }
+
+    /// Follow-up time of each patient (>= 0).
+    pub fn time(&self) -> &'a [f64] {
+        self.time
+    }
+
+    /// `true` when the event was observed at the patient's time, `false` when censored.
+    pub fn event(&self) -> &'a [bool] {
+        self.event
     }
 
     /// Number of patients.

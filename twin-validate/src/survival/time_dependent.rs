@@ -179,6 +179,7 @@ pub fn survival_calibration(
 ) -> Result<Vec<GroupCalibration>> {
     check::survival(time, event, Some(surv_at_t))?;
     check::probabilities("surv_at_t", surv_at_t)?;
+    check_times("t", &[t])?;
     if n_groups == 0 || n_groups > time.len() {
         return Err(ValidateError::invalid(
             "n_groups",
@@ -220,6 +221,7 @@ pub fn observed_expected_ratio(
 ) -> Result<f64> {
     check::survival(time, event, Some(surv_at_t))?;
     check::probabilities("surv_at_t", surv_at_t)?;
+    check_times("t", &[t])?;
     let km = kaplan_meier(time, event, 0.95)?;
     let expected = surv_at_t.iter().map(|s| 1.0 - s).sum::<f64>() / time.len() as f64;
     if expected <= 0.0 {

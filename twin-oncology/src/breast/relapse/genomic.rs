@@ -126,8 +126,11 @@ impl GenomicScore {
             ));
         }
         let expression: Vec<Vec<f64>> = train.iter().map(|x| x.expression_log2.clone()).collect();
-        let scale = Standardiser::fit(&expression);
-        let rows: Vec<Vec<f64>> = expression.iter().map(|x| scale.apply(x)).collect();
+        let scale = Standardiser::fit(&expression)?;
+        let rows = expression
+            .iter()
+            .map(|x| scale.apply(x))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
         let time: Vec<f64> = train.iter().map(|x| x.tdm_days).collect();
         let event: Vec<bool> = train.iter().map(|x| x.tdm_event).collect();
         let strata: Vec<usize> = event.iter().map(|&e| usize::from(e)).collect();

@@ -360,8 +360,8 @@ impl RelapseModel {
                 "the same covariates for every patient",
             ));
         }
-        let Standardiser { mean: bm, sd: bs } = Standardiser::fit(&rb);
-        let Standardiser { mean: gm, sd: gs } = Standardiser::fit(&rg);
+        let Standardiser { mean: bm, sd: bs } = Standardiser::fit(&rb)?;
+        let Standardiser { mean: gm, sd: gs } = Standardiser::fit(&rg)?;
         let scale = |r: &Vec<f64>, m: &[f64], s: &[f64]| -> Vec<f64> {
             r.iter()
                 .zip(m.iter().zip(s))
