@@ -36,12 +36,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     )?;
     let record = import.records.first().ok_or("bundle has no Patient")?;
     let history = History::from_record(record)?;
+    let (first_hba1c_day, last_hba1c_day) = history.span_days()?;
     println!(
         "record: {} HbA1c, {} eGFR, {} weight values over {:.1} years; {} medication episodes",
         history.hba1c_percent.len(),
         history.egfr.len(),
         history.weight_kg.len(),
-        (history.span_days().1 - history.span_days().0) / 365.25,
+        (last_hba1c_day - first_hba1c_day) / 365.25,
         history.medications.len()
     );
 

@@ -129,7 +129,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     )?;
     println!(
         "{base}: wall {:.0} mm³, {} voxels of {dx_mm} mm; S1 activated {s1_activated}; S2 at {s2_ms:.0} ms; {active_after_1s} nodes active 1 s after S2; {} written in {:.1} s",
-        mesh.volume_mm3(),
+        mesh.volume_mm3()?,
         md.n_nodes(),
         path.display(),
         started.elapsed().as_secs_f64()
@@ -137,7 +137,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!(
         "{}",
         serde_json::json!({
-            "mesh": base, "wall_volume_mm3": mesh.volume_mm3(), "dx_mm": dx_mm,
+            "mesh": base, "wall_volume_mm3": mesh.volume_mm3()?, "dx_mm": dx_mm,
             "remodelling": remodelling, "apd_ms": cell.apd_max_ms(), "nodes": md.n_nodes(),
             "s1_activated": s1_activated, "s2_ms": s2_ms,
             "active_nodes_1s_after_s2": active_after_1s,

@@ -97,7 +97,7 @@ fn spiral<M: CellModel + Clone>(
     if let Some(e) = failure {
         return Err(e.into());
     }
-    let sustained = classify_af(&mut md, 800.0, 10.0).sustained;
+    let sustained = classify_af(&mut md, 800.0, 10.0)?.sustained;
     let extent = |k: usize| {
         let (lo, hi) = tips
             .iter()

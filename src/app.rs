@@ -66,7 +66,7 @@ pub fn pseudonymiser(key: Option<&[u8]>) -> Result<Pseudonymiser, AppError> {
 }
 
 /// Read a record: a FHIR bundle is imported (identifiers dropped, pseudonymised with
-/// `key`), a `twin_io` record JSON is read and validated as it is.
+/// `key`), a `twin_io` record JSON is read as in [`record_from_json`].
 pub fn load_record(path: &Path, key: Option<&[u8]>) -> Result<PatientRecord, AppError> {
     // The path is the user's and may itself be identifying: not echoed.
     let text = std::fs::read_to_string(path)
@@ -77,7 +77,7 @@ pub fn load_record(path: &Path, key: Option<&[u8]>) -> Result<PatientRecord, App
         .and_then(|v| v.as_str())
         == Some("Bundle");
     if !is_bundle {
-        return PatientRecord::from_json(&text).map_err(|e| AppError::Input(e.to_string()));
+        return record_from_json(&text, key);
     }
     let pseudo = pseudonymiser(key)?;
     let import = crate::io::fhir::read_bundle(&text, &pseudo, ImportOptions::default())
@@ -90,6 +90,17 @@ pub fn load_record(path: &Path, key: Option<&[u8]>) -> Result<PatientRecord, App
             "the bundle holds more than one Patient: give one patient per file".into(),
         )),
     }
+}
+
+/// Parse and validate a `twin_io` record JSON, pseudonymising its id with `key` (a
+/// random per-call key if `None`): an id that is not yet of the pseudonym form
+/// (`pt-` + 16 hex digits) is replaced by its keyed pseudonym, a pseudonym is kept
+/// (see [`Pseudonymiser::pseudonymise_record`]). Dates and the other fields are taken
+/// as given: a record JSON must be de-identified when written.
+pub fn record_from_json(text: &str, key: Option<&[u8]>) -> Result<PatientRecord, AppError> {
+    let mut record = PatientRecord::from_json(text).map_err(|e| AppError::Input(e.to_string()))?;
+    pseudonymiser(key)?.pseudonymise_record(&mut record);
+    Ok(record)
 }
 
 /// Which step to run.
@@ -215,29 +226,42 @@ pub fn glioma_input(
     })
 }
 
-/// Write `result.json` and `report.html` (the patient page) into `dir`.
+/// Write `result.json` and `report.html` (the patient page) into `dir`. A malformed
+/// result (e.g. edited JSON with trajectory rows of the wrong length) is an input
+/// error, and then nothing is written.
 pub fn write_report(
     result: &TwinResult<serde_json::Value>,
     dir: &Path,
 ) -> Result<(PathBuf, PathBuf), AppError> {
+    // The page first: it checks the result before any file exists.
+    let page = crate::report::patient_page(result).map_err(|e| match e {
+        crate::report::ReportError::Invalid(_) => AppError::Input(e.to_string()),
+        _ => AppError::Output(e.to_string()),
+    })?;
+    let text = serde_json::to_string_pretty(result).map_err(|e| AppError::Output(e.to_string()))?;
     std::fs::create_dir_all(dir).map_err(|e| AppError::Output(e.to_string()))?;
     let json = dir.join("result.json");
     let html = dir.join("report.html");
-    let text = serde_json::to_string_pretty(result).map_err(|e| AppError::Output(e.to_string()))?;
     std::fs::write(&json, text).map_err(|e| AppError::Output(e.to_string()))?;
-    let page = crate::report::patient_page(result).map_err(|e| AppError::Output(e.to_string()))?;
     std::fs::write(&html, page).map_err(|e| AppError::Output(e.to_string()))?;
     Ok((json, html))
 }
 
-/// Numeric columns of a CSV with a header (`label,prob` or `time,event,risk`).
-fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<Vec<f64>>, AppError> {
+/// Numeric columns of a CSV with a header (`label,prob` or `time,event,risk`), and
+/// the file's line number (1-based, blank lines counted) of each row.
+fn read_columns(path: &Path, names: &[&str]) -> Result<(Vec<usize>, Vec<Vec<f64>>), AppError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| AppError::Input(format!("cannot read the CSV file: {e}")))?;
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    // Blank lines are skipped but keep their place in the numbering.
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(k, l)| (k + 1, l))
+        .filter(|(_, l)| !l.trim().is_empty());
     let header: Vec<&str> = lines
         .next()
         .ok_or_else(|| AppError::Input("empty CSV".into()))?
+        .1
         .split(',')
         .map(str::trim)
         .collect();
@@ -253,7 +277,8 @@ fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<Vec<f64>>, AppError> 
         })
         .collect::<Result<_, _>>()?;
     let mut columns = vec![Vec::new(); names.len()];
-    for (row, line) in lines.enumerate() {
+    let mut numbers = Vec::new();
+    for (number, line) in lines {
         let fields: Vec<&str> = line.split(',').map(str::trim).collect();
         for (c, &i) in index.iter().enumerate() {
             let v: f64 = fields
@@ -262,27 +287,27 @@ fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<Vec<f64>>, AppError> 
                 .filter(|v: &f64| v.is_finite())
                 .ok_or_else(|| {
                     AppError::Input(format!(
-                        "CSV line {}, column `{}`: not a finite number",
-                        row + 2,
+                        "CSV line {number}, column `{}`: not a finite number",
                         names[c]
                     ))
                 })?;
             columns[c].push(v);
         }
+        numbers.push(number);
     }
-    Ok(columns)
+    Ok((numbers, columns))
 }
 
-fn binary_flag(values: &[f64], column: &str) -> Result<Vec<bool>, AppError> {
+/// 0/1 values as flags; `lines` are the rows' line numbers in the file.
+fn binary_flag(values: &[f64], lines: &[usize], column: &str) -> Result<Vec<bool>, AppError> {
     values
         .iter()
-        .enumerate()
-        .map(|(k, &v)| match v {
+        .zip(lines)
+        .map(|(&v, line)| match v {
             0.0 => Ok(false),
             1.0 => Ok(true),
             _ => Err(AppError::Input(format!(
-                "CSV line {}, column `{column}` = {v}: allowed 0 or 1",
-                k + 2
+                "CSV line {line}, column `{column}` = {v}: allowed 0 or 1"
             ))),
         })
         .collect()
@@ -315,8 +340,8 @@ pub fn validate_csv(path: &Path, survival: bool) -> Result<serde_json::Value, Ap
     use crate::validate::{binary, bootstrap, delong};
     let bad = |e: crate::validate::ValidateError| AppError::Input(e.to_string());
     if survival {
-        let c = read_columns(path, &["time", "event", "risk"])?;
-        let event = binary_flag(&c[1], "event")?;
+        let (lines, c) = read_columns(path, &["time", "event", "risk"])?;
+        let event = binary_flag(&c[1], &lines, "event")?;
         let (harrell, ci) =
             harrell_c_with_ci(&c[0], &event, &c[2], &bootstrap::BootstrapConfig::default())
                 .map_err(bad)?;
@@ -325,13 +350,36 @@ pub fn validate_csv(path: &Path, survival: bool) -> Result<serde_json::Value, Ap
             "harrell_c": harrell.c_index, "harrell_c_ci95": [ci.percentile.0, ci.percentile.1],
         }))
     } else {
-        let c = read_columns(path, &["label", "prob"])?;
-        let labels = binary_flag(&c[0], "label")?;
+        let (lines, c) = read_columns(path, &["label", "prob"])?;
+        let labels = binary_flag(&c[0], &lines, "label")?;
         let auc = delong::auc_delong(&labels, &c[1], 0.95).map_err(bad)?;
         let brier = binary::brier_score(&labels, &c[1]).map_err(bad)?;
         Ok(serde_json::json!({
             "kind": "binary", "n": labels.len(), "positives": labels.iter().filter(|&&l| l).count(),
             "auc": auc.auc, "auc_ci95_delong": [auc.ci_low, auc.ci_high], "brier": brier,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv(name: &str, text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("patient-twin-app-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn csv_errors_give_the_line_of_the_file_despite_blank_lines() {
+        let path = csv("number.csv", "label,prob\n\n0,0.1\n\n1,x\n");
+        let e = validate_csv(&path, false).unwrap_err().to_string();
+        assert!(e.contains("CSV line 5, column `prob`"), "{e}");
+        let path = csv("flag.csv", "\nlabel,prob\n0,0.1\n\n\n2,0.4\n1,0.9\n");
+        let e = validate_csv(&path, false).unwrap_err().to_string();
+        assert!(e.contains("CSV line 6, column `label` = 2"), "{e}");
     }
 }

@@ -31,6 +31,9 @@ pub enum ReportError {
     /// Serialising a plan failed.
     #[error("plan serialisation: {0}")]
     Json(#[from] serde_json::Error),
+    /// The result is malformed (e.g. edited JSON): the message names the field.
+    #[error("invalid result: {0}")]
+    Invalid(String),
 }
 
 /// Escape text for HTML element content and attribute values.
@@ -50,8 +53,12 @@ fn num(v: f64) -> String {
             "−∞".into()
         };
     }
+    // Zero apart: log10(0) = −∞ would overflow the digit count below (and −0 reads "-0").
+    if v == 0.0 {
+        return "0".into();
+    }
     let a = v.abs();
-    if a == 0.0 || (1e-3..1e6).contains(&a) {
+    if (1e-3..1e6).contains(&a) {
         let d = (3 - a.log10().floor() as i32).clamp(0, 6) as usize;
         format!("{v:.d$}")
     } else {
@@ -64,6 +71,48 @@ fn plot_err(plot: &str) -> impl Fn(String) -> ReportError + '_ {
         plot: plot.to_string(),
         message,
     }
+}
+
+/// Days per year (Julian), to show long spans of days as years.
+const DAYS_PER_YEAR: f64 = 365.25;
+
+/// Scale and label of a time axis in `unit` spanning `span`: spans of days over two
+/// years read as years, anything else stays in the result's unit.
+fn time_axis(unit: &str, span: f64) -> (f64, String) {
+    if unit == "d" && span > 2.0 * DAYS_PER_YEAR {
+        (1.0 / DAYS_PER_YEAR, "years".into())
+    } else {
+        (1.0, unit.into())
+    }
+}
+
+/// A trajectory's rows must match its times and names (a hand-edited result may not).
+fn check_trajectory(plan: &str, f: &Forecast) -> Result<(), ReportError> {
+    for (field, rows) in [
+        ("central", &f.central),
+        ("lower", &f.lower),
+        ("upper", &f.upper),
+    ] {
+        if rows.len() != f.t.len() {
+            return Err(ReportError::Invalid(format!(
+                "plan `{plan}` trajectory.{field}: {} rows; allowed one per time of trajectory.t ({})",
+                rows.len(),
+                f.t.len()
+            )));
+        }
+        if let Some((k, row)) = rows
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.len() != f.names.len())
+        {
+            return Err(ReportError::Invalid(format!(
+                "plan `{plan}` trajectory.{field}[{k}]: {} values; allowed one per name of trajectory.names ({})",
+                row.len(),
+                f.names.len()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Range of finite values, padded 5 %, never empty.
@@ -210,8 +259,9 @@ fn forest_svg<P>(rows: &[&PlanForecast<P>], outcome: &str) -> Result<Option<Stri
     Ok(Some(svg))
 }
 
-/// Bands over time of the first quantity of each plan's trajectory (up to six plans).
-fn band_svg<P>(rows: &[&PlanForecast<P>]) -> Result<Option<String>, ReportError> {
+/// Bands over time of the first quantity of each plan's trajectory (up to six plans;
+/// shapes checked by [`check_trajectory`]), times in `time_unit`.
+fn band_svg<P>(rows: &[&PlanForecast<P>], time_unit: &str) -> Result<Option<String>, ReportError> {
     let with: Vec<(&str, &Forecast)> = rows
         .iter()
         .filter_map(|f| f.trajectory.as_ref().map(|t| (f.plan_name.as_str(), t)))
@@ -224,6 +274,8 @@ fn band_svg<P>(rows: &[&PlanForecast<P>]) -> Result<Option<String>, ReportError>
     let quantity = first.names[0].clone();
     let e = plot_err(&quantity);
     let (x0, x1) = range(with.iter().flat_map(|(_, t)| t.t.iter().copied()));
+    let (scale, unit) = time_axis(time_unit, x1 - x0);
+    let (x0, x1) = (x0 * scale, x1 * scale);
     let (y0, y1) = range(
         with.iter()
             .flat_map(|(_, t)| t.lower.iter().chain(&t.upper).map(|r| r[0])),
@@ -244,21 +296,29 @@ fn band_svg<P>(rows: &[&PlanForecast<P>]) -> Result<Option<String>, ReportError>
             .map_err(|x| e(x.to_string()))?;
         chart
             .configure_mesh()
-            .x_desc("time from the forecast origin (years)")
+            .x_desc(format!("time from the forecast origin ({unit})"))
             .y_desc(&quantity)
             .draw()
             .map_err(|x| e(x.to_string()))?;
         for (k, (name, t)) in with.iter().enumerate() {
             let c = COLOURS[k];
             let mut poly: Vec<(f64, f64)> =
-                t.t.iter().zip(&t.upper).map(|(&x, r)| (x, r[0])).collect();
-            poly.extend(t.t.iter().zip(&t.lower).rev().map(|(&x, r)| (x, r[0])));
+                t.t.iter()
+                    .zip(&t.upper)
+                    .map(|(&x, r)| (x * scale, r[0]))
+                    .collect();
+            poly.extend(
+                t.t.iter()
+                    .zip(&t.lower)
+                    .rev()
+                    .map(|(&x, r)| (x * scale, r[0])),
+            );
             chart
                 .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.15).filled())))
                 .map_err(|x| e(x.to_string()))?;
             chart
                 .draw_series(LineSeries::new(
-                    t.t.iter().zip(&t.central).map(|(&x, r)| (x, r[0])),
+                    t.t.iter().zip(&t.central).map(|(&x, r)| (x * scale, r[0])),
                     c.stroke_width(2),
                 ))
                 .map_err(|x| e(x.to_string()))?
@@ -290,8 +350,14 @@ window.addEventListener('load',function(){var s=document.querySelectorAll('figur
 for(var i=0;i<s.length;i++){var b=s[i].getBBox();if(!(b.width>0&&b.height>0&&s[i].querySelectorAll('*').length>5)){bad.push(i);}}\
 document.body.dataset.plots=bad.length?('fail: '+bad.join(',')):('ok '+s.length);});";
 
-/// The HTML page of one result.
+/// The HTML page of one result; [`ReportError::Invalid`] if its trajectories' rows
+/// do not match their times and names.
 pub fn patient_page<P: Serialize>(result: &TwinResult<P>) -> Result<String, ReportError> {
+    for f in &result.forecasts {
+        if let Some(t) = &f.trajectory {
+            check_trajectory(&f.plan_name, t)?;
+        }
+    }
     let mut h = String::new();
     let _ = write!(
         h,
@@ -355,7 +421,7 @@ pub fn patient_page<P: Serialize>(result: &TwinResult<P>) -> Result<String, Repo
             let _ = write!(h, "<figure>{svg}</figure>");
         }
     }
-    if let Some(svg) = band_svg(&ranked)? {
+    if let Some(svg) = band_svg(&ranked, &result.time_unit)? {
         let _ = write!(h, "<figure>{svg}</figure>");
     }
     h.push_str("</div>");
@@ -440,4 +506,86 @@ pub fn patient_page<P: Serialize>(result: &TwinResult<P>) -> Result<String, Repo
     }
     h.push_str("</table></body></html>\n");
     Ok(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    /// A one-plan result with `trajectory` (a JSON `Forecast`) in `time_unit`.
+    fn result(time_unit: &str, trajectory: Value) -> TwinResult<Value> {
+        serde_json::from_value(json!({
+            "schema": crate::core::twin::RESULT_SCHEMA, "disease": "test",
+            "patient": "pt-0123456789abcdef", "time_unit": time_unit,
+            "calibration": {"parameters": [], "fit": [], "method": "none"},
+            "forecasts": [{"plan_name": "A", "plan": {}, "trajectory": trajectory, "outcomes": [
+                {"name": "score", "unit": "1", "central": 0.0, "lower": 0.0, "upper": 0.0, "level": 0.9}]}],
+            "ranking": {"objective": {"outcome": "score", "better": "lower", "limits": [],
+                                      "tie_break": null, "description": "lowest score"},
+                        "plans": [{"rank": 1, "plan_name": "A", "value": 0.0, "reason": "lowest"}],
+                        "explanation": "A is first"},
+            "warnings": [], "credibility": []
+        }))
+        .unwrap()
+    }
+
+    /// A well-formed one-quantity trajectory at times `t`.
+    fn trajectory(t: &[f64]) -> Value {
+        let rows = |v: f64| vec![[v]; t.len()];
+        json!({"t": t, "names": ["x"], "central": rows(1.0), "lower": rows(0.5),
+               "upper": rows(1.5), "level": 0.9, "out_of_domain": []})
+    }
+
+    #[test]
+    fn numbers_keep_four_significant_figures_and_zero_is_zero() {
+        assert_eq!(num(0.0), "0");
+        assert_eq!(num(-0.0), "0");
+        assert_eq!(num(-1234.56), "-1235");
+        assert_eq!(num(-0.012_345_6), "-0.01235");
+        assert_eq!(num(2.5e-7), "2.500e-7");
+        assert_eq!(num(-2.5e-300), "-2.500e-300");
+        assert_eq!(num(1.5e9), "1.500e9");
+        assert_eq!(num(f64::NEG_INFINITY), "−∞");
+        assert_eq!(num(f64::NAN), "NaN");
+    }
+
+    #[test]
+    fn malformed_trajectories_are_errors_naming_the_field() {
+        let t = [0.0, 7.0, 14.0];
+        for (field, value, message) in [
+            ("lower", json!([[]]), "trajectory.lower"),
+            ("central", json!([[1.0], [1.0]]), "trajectory.central"),
+            ("upper", json!([[1.0], [], [1.0]]), "trajectory.upper[1]"),
+            ("names", json!([]), "trajectory.central[0]"),
+            ("t", json!([0.0, 7.0, 14.0, 21.0]), "trajectory.central"),
+        ] {
+            let mut traj = trajectory(&t);
+            traj[field] = value;
+            let e = patient_page(&result("d", traj)).unwrap_err();
+            assert!(matches!(e, ReportError::Invalid(_)), "{e}");
+            assert!(e.to_string().contains(message), "{field}: {e}");
+        }
+        assert!(patient_page(&result("d", trajectory(&t))).is_ok());
+    }
+
+    #[test]
+    fn the_band_axis_follows_the_time_unit() {
+        let label = |unit: &str, end: f64| {
+            let page = patient_page(&result(unit, trajectory(&[0.0, end / 2.0, end]))).unwrap();
+            ["years", "d", "ms"]
+                .into_iter()
+                .find(|u| page.contains(&format!("time from the forecast origin ({u})")))
+                .map(str::to_string)
+        };
+        // Five years of days read as years; two months stay in days; ms stay ms.
+        assert_eq!(label("d", 5.0 * 365.25).as_deref(), Some("years"));
+        assert_eq!(label("d", 60.0).as_deref(), Some("d"));
+        assert_eq!(label("ms", 5000.0).as_deref(), Some("ms"));
+        assert_eq!(
+            time_axis("d", 4.0 * 365.25),
+            (1.0 / 365.25, "years".to_string())
+        );
+        assert_eq!(time_axis("d", 100.0), (1.0, "d".to_string()));
+    }
 }

@@ -11,11 +11,14 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The pseudonymisation key every run gets through `PATIENT_TWIN_KEY`.
+const KEY: &str = "cli-test-key-0123456789";
+
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_patient-twin"))
         .args(args)
         .current_dir(root())
-        .env("PATIENT_TWIN_KEY", "cli-test-key-0123456789")
+        .env("PATIENT_TWIN_KEY", KEY)
         .output()
         .expect("binary runs")
 }
@@ -401,8 +404,141 @@ fn bad_input_gives_exit_codes_and_messages_without_identifiers() {
             "data/synthetic/t2d_patient.json"
         ])
         .0,
-        3
+        2
     );
     assert_eq!(failure(&["liver", "plans", "--record", "x.json"]).0, 2);
     let _ = Path::new(&dir);
+}
+
+#[test]
+fn record_json_names_become_keyed_pseudonyms_and_pseudonyms_are_kept() {
+    let dir = tmp("pseudonyms");
+    let bundle = root().join("data/synthetic/t2d_patient.json");
+    let fhir = patient_twin::app::load_record(&bundle, Some(KEY.as_bytes())).unwrap();
+    let mut named = fhir.clone();
+    named.patient_id = "Jane_Doe_1970".into();
+    let path = dir.join("named.json");
+    std::fs::write(&path, named.to_json().unwrap()).unwrap();
+    let out = run(&[
+        "t2d",
+        "plans",
+        "--record",
+        path.to_str().unwrap(),
+        "--quick",
+    ]);
+    let r = json(&out);
+    let keyed = patient_twin::io::Pseudonymiser::new(KEY.as_bytes())
+        .unwrap()
+        .pseudonym("Jane_Doe_1970");
+    assert_eq!(r["patient"], keyed.as_str());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("Jane"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("Jane"));
+    // T2D trajectories are in the result's unit, days: 0 to the 5-year horizon.
+    assert_eq!(r["time_unit"], "d");
+    let t = r["forecasts"][0]["trajectory"]["t"].as_array().unwrap();
+    assert_eq!(t[0].as_f64(), Some(0.0));
+    let end = t.last().unwrap().as_f64().unwrap();
+    assert!(end > 5.0 * 365.25 - 7.0 && end <= 5.0 * 365.25, "{end}");
+    // An id that is already a pseudonym (FHIR → record JSON) is kept.
+    let path = dir.join("pseudonymous.json");
+    std::fs::write(&path, fhir.to_json().unwrap()).unwrap();
+    let r = json(&run(&[
+        "t2d",
+        "calibrate",
+        "--record",
+        path.to_str().unwrap(),
+        "--quick",
+    ]));
+    assert_eq!(r["patient"], fhir.patient_id.as_str());
+}
+
+#[test]
+fn report_does_not_echo_the_output_path() {
+    let dir = tmp("Jane_Doe_1970-report");
+    let out = run(&[
+        "t2d",
+        "report",
+        "--record",
+        "data/synthetic/t2d_patient.json",
+        "--quick",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("Jane_Doe"), "{stderr}");
+    // Five years of days on the band plot's axis are shown as years.
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(page.contains("time from the forecast origin (years)"));
+    assert_no_identifiers(&page);
+}
+
+#[test]
+fn negative_scan_and_radiotherapy_days_are_numbers_not_flags() {
+    // Days before the index date are negative; clap must not read `-14` as a flag.
+    let (code, msg) = failure(&[
+        "glioma",
+        "calibrate",
+        "--record",
+        "missing-record.json",
+        "--scan",
+        "a.nii.gz",
+        "-14",
+        "--scan",
+        "b.nii.gz",
+        "0",
+        "--rt-day",
+        "-3.5",
+    ]);
+    assert_eq!(code, 3, "{msg}");
+    assert!(msg.contains("cannot read the record file"), "{msg}");
+}
+
+#[test]
+fn a_key_file_gives_the_pseudonyms_of_the_same_key_given_elsewhere() {
+    let dir = tmp("keyfile");
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "af",
+            "calibrate",
+            "--record",
+            "data/synthetic/af_patient.json",
+        ];
+        a.extend_from_slice(extra);
+        json(&run(&a))["patient"].as_str().unwrap().to_string()
+    };
+    let from_env = args(&[]);
+    // `echo key > file` (and Windows editors) end the file with a newline: not key bytes.
+    for ending in ["", "\n", "\r\n"] {
+        let file = dir.join("key");
+        std::fs::write(&file, format!("{KEY}{ending}")).unwrap();
+        assert_eq!(
+            args(&["--key-file", file.to_str().unwrap()]),
+            from_env,
+            "{ending:?}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_key_variable_that_is_not_utf8_is_an_input_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let out = Command::new(env!("CARGO_BIN_EXE_patient-twin"))
+        .args([
+            "af",
+            "calibrate",
+            "--record",
+            "data/synthetic/af_patient.json",
+        ])
+        .current_dir(root())
+        .env(
+            "PATIENT_TWIN_KEY",
+            std::ffi::OsStr::from_bytes(b"key-\xff\xfe-0123456789abcdef"),
+        )
+        .output()
+        .unwrap();
+    let msg = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{msg}");
+    assert!(msg.contains("PATIENT_TWIN_KEY"), "{msg}");
 }

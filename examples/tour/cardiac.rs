@@ -54,7 +54,7 @@ pub fn run(out_dir: &Path) -> Result<serde_json::Value, Box<dyn Error>> {
 
     // Control: the untreated sheet keeps rotating.
     let mut control = md.clone();
-    let control_out = classify_af(&mut control, 1000.0, 10.0);
+    let control_out = classify_af(&mut control, 1000.0, 10.0)?;
 
     // Ablate a 3 mm line through the core, edge to edge (along x).
     let line = LineLesion {
@@ -66,7 +66,7 @@ pub fn run(out_dir: &Path) -> Result<serde_json::Value, Box<dyn Error>> {
     md.ablate(&lesion)?;
     md.reset_activation_records();
     let t_ablate = md.t_ms();
-    let treated = classify_af(&mut md, 1000.0, 10.0);
+    let treated = classify_af(&mut md, 1000.0, 10.0)?;
     map_svg(
         &out_dir.join("after_ablation_lat.svg"),
         "last activation time (ms) after ablation",

@@ -13,8 +13,12 @@
 //! `DIR/report.html` and `DIR/result.json`. Exit codes: 0 success, 2 usage error,
 //! 3 unreadable or invalid input, 4 the twin could not calibrate or forecast,
 //! 1 output could not be written. Messages name the field and the allowed range,
-//! never a patient identifier. Records are pseudonymised on import with the key of
-//! `--key-file` or `PATIENT_TWIN_KEY` (else a random key per run).
+//! never a patient identifier or a file path. Records are pseudonymised on import
+//! with the key of `--key-file` (one trailing newline, `\n` or `\r\n`, is not part of
+//! the key) or of `PATIENT_TWIN_KEY` (UTF-8), else a random key per run: a FHIR
+//! bundle loses its identifiers and gets a pseudonym and shifted dates; a record
+//! JSON's id becomes its keyed pseudonym unless it already is one (dates as given).
+//! Negative days (before the record's index date) are accepted: `--scan F -14`.
 
 use clap::{Parser, Subcommand, ValueEnum};
 use patient_twin::app::{self, AppError, Disease, Output, Sources, Step};
@@ -91,16 +95,17 @@ struct TwinArgs {
     #[arg(long)]
     record: PathBuf,
     /// Glioma: a pre-treatment segmentation (NIfTI, 0/1/2 labels, MNI152 space) and its day.
-    #[arg(long, num_args = 2, value_names = ["FILE", "DAY"], action = clap::ArgAction::Append)]
+    #[arg(long, num_args = 2, value_names = ["FILE", "DAY"], action = clap::ArgAction::Append,
+          allow_negative_numbers = true)]
     scan: Vec<String>,
     /// Glioma: the MNI152 atlas folder.
     #[arg(long, default_value = "data/mni152")]
     atlas: PathBuf,
     /// Glioma: day of the first radiotherapy fraction (default: last scan + 14).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     rt_day: Option<f64>,
     /// Output folder (JSON and, for `report`, the HTML page).
-    #[arg(long)]
+    #[arg(long, required_if_eq("step", "report"))]
     out: Option<PathBuf>,
     /// Seed of every random choice.
     #[arg(long, default_value_t = 1)]
@@ -111,9 +116,40 @@ struct TwinArgs {
     /// Reduced budget: seconds, wider intervals.
     #[arg(long)]
     quick: bool,
-    /// File holding the secret pseudonymisation key (≥ 16 bytes).
+    /// File holding the secret pseudonymisation key (≥ 16 bytes; one trailing
+    /// newline is not part of it).
     #[arg(long)]
     key_file: Option<PathBuf>,
+}
+
+/// The key of a key file: without one trailing `\n` or `\r\n`, which `echo key > f`
+/// and editors add, so the same key gives the same pseudonyms as elsewhere.
+fn key_from_file(mut bytes: Vec<u8>) -> Vec<u8> {
+    if bytes.ends_with(b"\n") {
+        bytes.pop();
+        if bytes.ends_with(b"\r") {
+            bytes.pop();
+        }
+    }
+    bytes
+}
+
+/// The key of `--key-file`, else of `PATIENT_TWIN_KEY`, else `None` (a random key).
+fn key(file: Option<&Path>) -> Result<Option<Vec<u8>>, AppError> {
+    if let Some(path) = file {
+        let bytes = std::fs::read(path)
+            .map_err(|e| AppError::Input(format!("cannot read --key-file: {e}")))?;
+        return Ok(Some(key_from_file(bytes)));
+    }
+    match std::env::var("PATIENT_TWIN_KEY") {
+        Ok(k) => Ok(Some(k.into_bytes())),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        // Not silently a random key: the pseudonyms would not match the user's.
+        Err(std::env::VarError::NotUnicode(_)) => Err(AppError::Input(
+            "PATIENT_TWIN_KEY is not valid UTF-8: allowed a UTF-8 text key (or use --key-file)"
+                .into(),
+        )),
+    }
 }
 
 fn code(e: &AppError) -> u8 {
@@ -156,15 +192,7 @@ fn twin(disease: Disease, a: TwinArgs) -> Result<(), AppError> {
             Ok((PathBuf::from(&pair[0]), day))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let key = match &a.key_file {
-        Some(path) => Some(
-            std::fs::read(path)
-                .map_err(|e| AppError::Input(format!("cannot read --key-file: {e}")))?,
-        ),
-        None => std::env::var("PATIENT_TWIN_KEY")
-            .ok()
-            .map(String::into_bytes),
-    };
+    let key = key(a.key_file.as_deref())?;
     let sources = Sources {
         record: a.record,
         scans,
@@ -181,15 +209,13 @@ fn twin(disease: Disease, a: TwinArgs) -> Result<(), AppError> {
         StepArg::Calibrate => Step::Calibrate,
         StepArg::Plans | StepArg::Report => Step::Plans,
     };
-    if matches!(a.step, StepArg::Report) && a.out.is_none() {
-        return Err(AppError::Input("report needs --out DIR".into()));
-    }
     match app::run(disease, &sources, step, &options)? {
         Output::Calibration(v) => emit(&v, a.out.map(|d| d.join("calibration.json")).as_deref()),
         Output::Result(r) => {
             if let (StepArg::Report, Some(dir)) = (a.step, &a.out) {
-                let (_, html) = app::write_report(&r, dir)?;
-                eprintln!("report written: {}", html.display());
+                app::write_report(&r, dir)?;
+                // The folder is the user's and may be identifying: not echoed.
+                eprintln!("report written: report.html and result.json in the --out folder");
                 Ok(())
             } else {
                 let v = serde_json::to_value(&*r).map_err(|e| AppError::Output(e.to_string()))?;
@@ -231,5 +257,21 @@ fn main() -> ExitCode {
             eprintln!("patient-twin: {e}");
             ExitCode::from(code(&e))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_trailing_newline_is_not_part_of_a_key_file() {
+        let k = |b: &[u8]| key_from_file(b.to_vec());
+        assert_eq!(k(b"secret-key-0123456789"), b"secret-key-0123456789");
+        assert_eq!(k(b"secret-key-0123456789\n"), b"secret-key-0123456789");
+        assert_eq!(k(b"secret-key-0123456789\r\n"), b"secret-key-0123456789");
+        // Only one: further bytes are the key's (a lone `\r` too).
+        assert_eq!(k(b"secret-key-0123456789\n\n"), b"secret-key-0123456789\n");
+        assert_eq!(k(b"secret-key-0123456789\r"), b"secret-key-0123456789\r");
     }
 }

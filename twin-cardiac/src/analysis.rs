@@ -21,7 +21,8 @@ pub fn node_at<M: CellModel>(md: &Monodomain<M>, p_mm: [f64; 3]) -> Result<usize
     let mut idx = [0usize; 3];
     for a in 0..3 {
         let r = c[a].round();
-        if r < 0.0 || r >= g.shape[a] as f64 {
+        // Negated so that NaN (which compares false) is outside too.
+        if !(r >= 0.0 && r < g.shape[a] as f64) {
             return Err(CardiacError::invalid(
                 "point_mm",
                 format!("{p_mm:?}"),
@@ -261,27 +262,48 @@ pub fn activation_rate_hz(counts_before: &[u32], counts_after: &[u32], window_ms
 
 /// Observe a simulation for `window_ms` after the last stimulus and classify
 /// the episode: sustained if any tissue is still excited at the end.
-/// `sample_ms` sets how often activity is checked.
+/// `sample_ms` sets how often activity is checked; it is rounded to whole
+/// time steps. Errors (before simulating) unless `0 < window_ms` and
+/// `dt <= sample_ms` are finite, and errors if the membrane potential became
+/// non-finite (a diverged sheet is never read as a terminated episode).
 pub fn classify_af<M: CellModel>(
     md: &mut Monodomain<M>,
     window_ms: f64,
     sample_ms: f64,
-) -> AfOutcome {
-    let t0 = md.t_ms();
+) -> Result<AfOutcome> {
+    if !(window_ms.is_finite() && window_ms > 0.0) {
+        return Err(CardiacError::invalid(
+            "window_ms",
+            window_ms,
+            "finite and > 0 ms",
+        ));
+    }
+    // A shorter sample rounds to zero steps: no time would pass.
+    let dt = md.dt_ms();
+    if !(sample_ms.is_finite() && sample_ms >= dt) {
+        return Err(CardiacError::invalid(
+            "sample_ms",
+            sample_ms,
+            format!("finite and >= the time step {dt} ms"),
+        ));
+    }
+    // Count samples of the step-rounded interval that is actually simulated.
+    let sample_ms = (sample_ms / dt).round() * dt;
     let n = (window_ms / sample_ms).ceil() as usize;
+    let t0 = md.t_ms();
     for _ in 0..n {
         md.run(sample_ms);
+        md.check_finite()?;
         if md.excited_fraction() == 0.0 {
-            // Also require no node above threshold after a further short wait
-            // (nothing can re-excite an entirely quiescent sheet).
-            return AfOutcome {
+            // Nothing can re-excite an entirely quiescent sheet.
+            return Ok(AfOutcome {
                 sustained: false,
                 terminated_at_ms: Some(md.t_ms() - t0),
-            };
+            });
         }
     }
-    AfOutcome {
+    Ok(AfOutcome {
         sustained: true,
         terminated_at_ms: None,
-    }
+    })
 }

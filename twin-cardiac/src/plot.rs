@@ -35,7 +35,9 @@ fn colour(x: f64) -> RGBColor {
 
 /// Write an SVG map of a 2D field (`[nx, ny, 1]`, NaN = no tissue, drawn
 /// white) with `lesion` voxels in black and phase singularities as
-/// circles (white +1, magenta −1). `spacing_mm` sets the axes.
+/// circles (white +1, magenta −1). The axes are world mm of a grid with
+/// origin 0 and spacing `spacing_mm`: voxel `(i, j)` is drawn centred on its
+/// centre `(i, j) · spacing_mm`, where [`PhaseSingularity`] positions are.
 pub fn map_svg(
     path: &Path,
     title: &str,
@@ -53,6 +55,8 @@ pub fn map_svg(
         });
     let span = if hi > lo { hi - lo } else { 1.0 };
     let (w, h) = (nx as f64 * spacing_mm, ny as f64 * spacing_mm);
+    // Voxels span half a spacing either side of their centres.
+    let half = 0.5 * spacing_mm;
     let px = 480u32;
     let root =
         SVGBackend::new(path, (px + 60, ((px as f64) * h / w) as u32 + 70)).into_drawing_area();
@@ -62,7 +66,7 @@ pub fn map_svg(
         .margin(8)
         .x_label_area_size(28)
         .y_label_area_size(36)
-        .build_cartesian_2d(0.0..w, 0.0..h)
+        .build_cartesian_2d(-half..w - half, -half..h - half)
         .map_err(plot_err)?;
     chart
         .configure_mesh()
@@ -84,7 +88,7 @@ pub fn map_svg(
             } else {
                 WHITE
             };
-            let (x0, y0) = (i as f64 * spacing_mm, j as f64 * spacing_mm);
+            let (x0, y0) = (i as f64 * spacing_mm - half, j as f64 * spacing_mm - half);
             let d = step as f64 * spacing_mm;
             chart
                 .draw_series(std::iter::once(Rectangle::new(

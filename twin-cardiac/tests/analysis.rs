@@ -42,7 +42,7 @@ fn spiral_wave_has_exactly_one_phase_singularity() {
     // The rotor core lies near the free end of the S2 wave (25, 25) mm.
     assert!((ps[0].x_mm - 25.0).abs() < 15.0 && (ps[0].y_mm - 25.0).abs() < 15.0);
     // And the re-entry sustains.
-    assert!(classify_af(&mut md, 300.0, 10.0).sustained);
+    assert!(classify_af(&mut md, 300.0, 10.0).unwrap().sustained);
 }
 
 #[test]
@@ -74,7 +74,7 @@ fn plane_wave_has_no_phase_singularity_and_terminates() {
     md.run(20.0);
     let phase = phase_from_delay(&md.v(), &delayed, 0.5).unwrap();
     assert!(phase_singularities(&md, &phase).unwrap().is_empty());
-    let out = classify_af(&mut md, 500.0, 10.0);
+    let out = classify_af(&mut md, 500.0, 10.0).unwrap();
     assert!(
         !out.sustained && out.terminated_at_ms.unwrap() < 300.0,
         "{out:?}"

@@ -246,3 +246,91 @@ fn a_model_error_at_the_first_start_does_not_sink_the_fit() {
     assert!((f.estimate[0] - 1.0).abs() < 1e-6, "{:?}", f.estimate);
     assert_eq!(f.starts[0].start, vec![8.0]);
 }
+
+/// Weighted least squares estimates the error scale from the residuals; an exact
+/// fit leaves nothing to estimate it from, which is reported as such (not as
+/// "not identifiable" after a division by zero).
+#[test]
+fn an_exact_weighted_least_squares_fit_names_the_zero_residual_scale() {
+    let spec = ParameterSpec::new("k_per_day", "1/day", 0.1, 10.0, Transform::Identity);
+    let problem = Problem::new(model, vec![spec], obs(), Likelihood::WeightedLeastSquares).unwrap();
+    let exact = Fit {
+        names: vec!["k_per_day".into()],
+        units: vec!["1/day".into()],
+        estimate: vec![1.0],
+        estimate_z: vec![1.0],
+        objective: 0.0,
+        best_start: 0,
+        starts: vec![],
+    };
+    assert_eq!(problem.objective(&exact.estimate), 0.0);
+    let err = laplace(&problem, &exact, CovarianceMethod::Hessian)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("residual") && err.contains("exact fit") && !err.contains("identifiable"),
+        "{err}"
+    );
+    // Any residual at all gives a finite covariance, scaled by s² = 2·objective/(n − p).
+    let off = Fit {
+        estimate: vec![1.01],
+        estimate_z: vec![1.01],
+        ..exact
+    };
+    let lap = laplace(&problem, &off, CovarianceMethod::Hessian).unwrap();
+    let s2 = 14.0 * 0.01f64.powi(2) / 2.0;
+    assert!(
+        (lap.cov_z[0][0] - s2 / 14.0).abs() < 1e-6 * s2,
+        "{:?}",
+        lap.cov_z
+    );
+}
+
+/// A saturated Logit `z` maps strictly inside the bounds, so the estimate can be
+/// fed back as a start (`to_z` of it succeeds and is monotone in `z`).
+#[test]
+fn logit_from_z_stays_strictly_inside_the_bounds() {
+    for (lo, hi) in [(0.0, 1.0), (0.1, 0.9), (-3.0, 7.0), (1.0, 1e6)] {
+        let s = ParameterSpec::new("f", "1", lo, hi, Transform::Logit);
+        let mut prev = f64::NEG_INFINITY;
+        for z in [-1e308, -800.0, -40.0, -1.0, 0.0, 1.0, 40.0, 800.0, 1e308] {
+            let x = s.from_z(z);
+            assert!(
+                x > lo && x < hi,
+                "from_z({z}) = {x} not inside ({lo}, {hi})"
+            );
+            let back = s
+                .to_z(x)
+                .unwrap_or_else(|e| panic!("to_z(from_z({z})): {e}"));
+            assert!(back.is_finite() && back >= prev, "z = {z} → {back}");
+            prev = back;
+        }
+    }
+    // Log parameters: no overflow to inf or underflow to 0 either.
+    let s = spec();
+    for z in [-1e4, 1e4] {
+        s.to_z(s.from_z(z)).unwrap();
+    }
+}
+
+/// The particle swarm searches its own box: the reported start is the point the
+/// local polish began from (the swarm's best), not the unused initial point.
+#[test]
+fn particle_swarm_reports_the_start_it_polished_from() {
+    let problem = Problem::new(model, vec![spec()], obs(), gaussian()).unwrap();
+    let opts = FitOptions {
+        optimiser: Optimiser::ParticleSwarm { particles: 8 },
+        n_starts: 2,
+        max_iters: 30,
+        initial: Some(vec![9.5]),
+        ..FitOptions::default()
+    };
+    let f = fit(&problem, &opts).unwrap();
+    for r in &f.starts {
+        assert_ne!(r.start, vec![9.5]);
+        // Nelder–Mead only improves on its start.
+        assert!(problem.objective(&r.start) >= r.objective, "{r:?}");
+        assert!(r.start[0] > 0.1 && r.start[0] < 10.0, "{r:?}");
+    }
+    assert!((f.estimate[0] - 1.0).abs() < 1e-6, "{:?}", f.estimate);
+}

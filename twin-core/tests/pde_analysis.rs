@@ -81,7 +81,7 @@ fn trilinear_resampling_is_exact_for_trilinear_functions() {
     let s = Array3::from_shape_fn(sheet.shape, |(i, j, _)| (2 * i + j) as f64);
     assert_eq!(
         analysis::sample_trilinear(&sheet, &s, [2.5, 3.25, 0.0]),
-        Some(8.25)
+        Ok(Some(8.25))
     );
 }
 

@@ -17,6 +17,11 @@
 //! - **Ages** over 89 are one band ([`crate::record::Age::NinetyOrOlder`]) and the birth
 //!   year is then dropped (Safe Harbor §164.514(b)(2)(i)(C)) — also when the patient
 //!   turns 90 only after the index date, since the event times would reveal that age.
+//! - **Record JSON** ([`Pseudonymiser::pseudonymise_record`]): a `patient_id` that is not
+//!   already of the pseudonym form is replaced by its keyed pseudonym; one that is (a
+//!   record exported after a FHIR or CSV import) is kept, so round trips keep their id.
+//!   Nothing else is de-identified: `index_date` and every other field are taken as
+//!   given (a JSON record is assumed to have been de-identified when it was written).
 //!
 //! **Limit:** short clinical free-text fields are kept as they are (code display texts,
 //! body sites, imaging series descriptions, biomarker statuses given as `valueString`);
@@ -104,6 +109,17 @@ impl Pseudonymiser {
         s
     }
 
+    /// Pseudonymise the id of a record read from record JSON: a `patient_id` that is
+    /// not already a pseudonym ([`is_pseudonym`]) is replaced by its keyed pseudonym;
+    /// a pseudonym is kept (made with this key or another, it cannot be told apart).
+    /// Dates and every other field are left as given: unlike [`Self::apply`], this
+    /// does not shift `index_date`.
+    pub fn pseudonymise_record(&self, record: &mut PatientRecord) {
+        if !is_pseudonym(&record.patient_id) {
+            record.patient_id = self.pseudonym(&record.patient_id);
+        }
+    }
+
     /// The date shift of a source patient id, in `[-max, -1] ∪ [1, max]` days.
     pub fn date_shift_days(&self, source_id: &str) -> i64 {
         let h = self.prf("date-shift", source_id);
@@ -136,6 +152,14 @@ impl Pseudonymiser {
         record.patient_id = self.pseudonym(&source);
         Ok(())
     }
+}
+
+/// Whether `id` has the form of [`Pseudonymiser::pseudonym`]: `pt-` and 16
+/// lower-case hex digits.
+pub fn is_pseudonym(id: &str) -> bool {
+    id.strip_prefix("pt-").is_some_and(|hex| {
+        hex.len() == 16 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
 }
 
 /// What an import keeps.
@@ -224,6 +248,30 @@ mod tests {
         let shift = r.index_date.unwrap().days_since_epoch() - before.days_since_epoch();
         assert_eq!(shift, p.date_shift_days("S-001"));
         assert_eq!(r.patient_id, p.pseudonym("S-001"));
+    }
+
+    #[test]
+    fn record_ids_become_pseudonyms_and_pseudonyms_are_kept() {
+        let p = Pseudonymiser::new(KEY).unwrap();
+        let mut r = PatientRecord::new("Jane_Doe_1970");
+        r.index_date = Date::from_ymd(2015, 6, 1);
+        p.pseudonymise_record(&mut r);
+        assert_eq!(r.patient_id, p.pseudonym("Jane_Doe_1970"));
+        // Already a pseudonym: kept, not hashed again; dates as given.
+        let kept = r.patient_id.clone();
+        p.pseudonymise_record(&mut r);
+        assert_eq!(r.patient_id, kept);
+        assert_eq!(r.index_date, Date::from_ymd(2015, 6, 1));
+        assert!(is_pseudonym(&p.pseudonym("x")));
+        for id in [
+            "pt-0123456789ABCDEF",
+            "pt-0123456789abcde",
+            "pt-0123456789abcdef0",
+            "x-0123456789abcdef",
+            "pt-0123456789abcdeg",
+        ] {
+            assert!(!is_pseudonym(id), "{id}");
+        }
     }
 
     #[test]

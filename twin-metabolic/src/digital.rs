@@ -6,6 +6,7 @@
 
 use crate::error::{MetabolicError, Result};
 use crate::history::History;
+use crate::model::DAYS_PER_YEAR;
 use crate::plan::{Plan, candidate_plans};
 use crate::twin::{Band, PlanForecast as T2dForecast, Summary, Twin, TwinOptions};
 use twin_core::calibrate::ParameterEstimate;
@@ -30,7 +31,8 @@ fn outcome(name: &str, unit: &str, s: &Summary) -> Result<Outcome> {
     Ok(Outcome::new(name, unit, s.median, [s.p05, s.p95], 0.9)?)
 }
 
-/// The HbA1c, eGFR and weight bands as one forecast over time (years from the origin).
+/// The HbA1c, eGFR and weight bands as one forecast over time, in days from the
+/// forecast origin (the interface's [`DigitalTwin::TIME_UNIT`]; the bands are in years).
 fn bands(f: &T2dForecast) -> Result<Forecast> {
     let series: [(&str, &Band); 3] = [
         ("HbA1c (%)", &f.hba1c_band),
@@ -48,7 +50,11 @@ fn bands(f: &T2dForecast) -> Result<Forecast> {
     let row =
         |k: usize, pick: fn(&Band) -> &Vec<f64>| series.iter().map(|(_, b)| pick(b)[k]).collect();
     Ok(Forecast {
-        t: f.hba1c_band.t_years.clone(),
+        t: f.hba1c_band
+            .t_years
+            .iter()
+            .map(|y| y * DAYS_PER_YEAR)
+            .collect(),
         names: series.iter().map(|s| s.0.to_string()).collect(),
         central: (0..n).map(|k| row(k, |b| &b.median)).collect(),
         lower: (0..n).map(|k| row(k, |b| &b.p05)).collect(),
@@ -187,8 +193,8 @@ impl DigitalTwin for T2dTwin {
             CredibilityItem {
                 kind: Evidence::Validation,
                 claim: "CREDENCE eGFR 30–45 subgroup, not used for fitting: eGFR slopes placebo / canagliflozin".into(),
-                figure: "−4.26 vs −4.33 and −2.04 vs −1.72 mL/min/1.73m2 per year".into(),
-                source: "cargo run --release --example diabetes_trial -- --spec data/trials/credence_egfr30_45.json".into(),
+                figure: "chronic slopes −4.36 vs −4.33 and −2.09 vs −1.72 mL/min/1.73m2 per year".into(),
+                source: "cargo test --release -p twin-metabolic --test trial_reproduction credence_egfr_30_45_slopes -- --nocapture".into(),
             },
             CredibilityItem {
                 kind: Evidence::Validation,
@@ -203,5 +209,53 @@ impl DigitalTwin for T2dTwin {
                 source: "cargo test --release -p twin-metabolic".into(),
             },
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trajectory_times_are_days_from_the_forecast_origin() {
+        let band = |v: f64| Band {
+            t_years: vec![0.0, 0.5, 5.0],
+            median: vec![v; 3],
+            p05: vec![v - 1.0; 3],
+            p95: vec![v + 1.0; 3],
+        };
+        let s = Summary {
+            median: 1.0,
+            p05: 0.0,
+            p95: 2.0,
+            mean: 1.0,
+        };
+        let f = T2dForecast {
+            plan: candidate_plans(&[], 80.0).remove(0),
+            infeasible: None,
+            hba1c_5y: s,
+            egfr_5y: s,
+            weight_5y_kg: s,
+            uacr_5y: s,
+            kfre_5y: s,
+            cv_risk_5y: s,
+            microvascular_5y: s,
+            severe_hypo_5y: s,
+            hba1c_burden: s,
+            safety_flag_fraction: 0.0,
+            safety_example: None,
+            score: 1.0,
+            rank: 1,
+            hba1c_band: band(7.0),
+            weight_band: band(90.0),
+            egfr_band: band(70.0),
+            uacr_band: band(30.0),
+        };
+        let traj = bands(&f).unwrap();
+        // The interface's unit is days (`TIME_UNIT`), like every other twin.
+        assert_eq!(T2dTwin::TIME_UNIT, "d");
+        assert_eq!(traj.t, vec![0.0, 182.625, 1826.25]);
+        assert_eq!(traj.central[2], vec![7.0, 70.0, 90.0]);
+        assert_eq!(traj.lower[1], vec![6.0, 69.0, 89.0]);
     }
 }

@@ -118,6 +118,9 @@ pub struct DrugInfo {
     pub egfr_min_start: f64,
     /// Stop below this eGFR (mL/min/1.73 m²), label.
     pub egfr_min_continue: f64,
+    /// The label or guideline behind `egfr_min_continue`, short (shown when a
+    /// candidate plan stops the drug).
+    pub egfr_stop_rule: &'static str,
     /// Where the effect sizes and label limits come from.
     pub source: &'static str,
 }
@@ -141,6 +144,7 @@ const NONE: DrugInfo = DrugInfo {
     onset_days: 10.0,
     egfr_min_start: 0.0,
     egfr_min_continue: 0.0,
+    egfr_stop_rule: "",
     source: "",
 };
 
@@ -157,6 +161,7 @@ pub const DRUGS: [DrugInfo; 12] = [
         energy_kcal_per_day: -15.0,
         egfr_min_start: 45.0,
         egfr_min_continue: 30.0,
+        egfr_stop_rule: "FDA label 2016: contraindicated below eGFR 30",
         source: "HbA1c −1.12 % vs placebo (Hirst et al. 2012, Diabetologia 55:2593, meta-analysis of \
                  monotherapy RCTs, ~24 wk, baseline 8.0 %); dose-response plateau near 2000 mg (Garber 1997, \
                  Am J Med 103:491); weight −0.6 kg (UKPDS 34); label: contraindicated eGFR < 30, do not \
@@ -175,6 +180,7 @@ pub const DRUGS: [DrugInfo; 12] = [
         beta_decline_factor: 1.8,
         egfr_min_start: 15.0,
         egfr_min_continue: 15.0,
+        egfr_stop_rule: "label: avoid below eGFR 15",
         source: "HbA1c −1.51 % vs placebo (Hirst et al. 2013, Diabetologia 56:973, SU monotherapy \
                  meta-analysis, baseline ~8.3 %, ~24 wk); β-cell decline ×1.8 (ADOPT OGTT sub-study, Kahn \
                  et al. 2011, Diabetes 60:1552: glyburide 6.1 vs metformin 3.1 %/yr after 6 months, ratio ~2; \
@@ -193,6 +199,7 @@ pub const DRUGS: [DrugInfo; 12] = [
         beta_decline_factor: 1.8,
         egfr_min_start: 60.0,
         egfr_min_continue: 30.0,
+        egfr_stop_rule: "KDIGO 2020 diabetes in CKD: stop below eGFR 30",
         source: "as glimepiride (Hirst et al. 2013 class effect); label/guidelines: avoid glyburide at \
                  eGFR < 60 (KDIGO 2020 diabetes in CKD), stop < 30",
         ..NONE
@@ -236,7 +243,7 @@ pub const DRUGS: [DrugInfo; 12] = [
         dose_max: 25.0,
         dose_ref: 25.0,
         dose_ed50: 2.0,
-        sglt2_strength: 0.40,
+        sglt2_strength: 0.35,
         energy_kcal_per_day: -260.0,
         egfr_slope_factor: 0.50,
         egfr_acute_dip: 0.06,
@@ -244,8 +251,9 @@ pub const DRUGS: [DrugInfo; 12] = [
         onset_days: 4.0,
         egfr_min_start: 20.0,
         egfr_min_continue: 0.0,
-        source: "HbA1c −0.93 % vs placebo at 25 mg, 24 wk, baseline 7.9 % (Roden et al. 2013, EMPA-REG \
-                 MONO, Lancet Diabetes Endocrinol 1:208); weight −1.9 kg (same); chronic eGFR slope \
+        source: "HbA1c −0.85 % vs placebo at 25 mg, 24 wk, baseline 7.9 % (Roden et al. 2013, EMPA-REG \
+                 MONO, Lancet Diabetes Endocrinol 1:208: adjusted difference vs placebo; change from \
+                 baseline −0.78 % vs +0.08 % with placebo); weight −1.9 kg (same); chronic eGFR slope \
                  −1.37 vs −2.75 /yr → ×0.50 and acute dip (EMPA-KIDNEY, Herrington et al. 2023, NEJM \
                  388:117); UACR −31 % (CREDENCE, Oshima et al. 2020 JASN); label: start if eGFR ≥ 20",
         ..NONE
@@ -257,7 +265,7 @@ pub const DRUGS: [DrugInfo; 12] = [
         dose_max: 10.0,
         dose_ref: 10.0,
         dose_ed50: 1.0,
-        sglt2_strength: 0.40,
+        sglt2_strength: 0.35,
         energy_kcal_per_day: -260.0,
         egfr_slope_factor: 0.50,
         egfr_acute_dip: 0.06,
@@ -276,7 +284,7 @@ pub const DRUGS: [DrugInfo; 12] = [
         dose_max: 300.0,
         dose_ref: 100.0,
         dose_ed50: 10.0,
-        sglt2_strength: 0.40,
+        sglt2_strength: 0.35,
         energy_kcal_per_day: -260.0,
         egfr_slope_factor: 0.50,
         egfr_acute_dip: 0.06,
@@ -526,6 +534,20 @@ mod tests {
             assert_eq!(d.info().drug, d);
             assert!(!d.info().source.is_empty());
             assert!((d.dose_fraction(d.info().dose_ref) - 1.0).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn every_stop_rule_names_its_source() {
+        // candidate plans quote the rule when they stop a drug (plan::candidate_plans)
+        for d in Drug::ALL {
+            let i = d.info();
+            assert_eq!(
+                i.egfr_min_continue > 0.0,
+                !i.egfr_stop_rule.is_empty(),
+                "{}",
+                d.name()
+            );
         }
     }
 

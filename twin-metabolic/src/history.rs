@@ -161,7 +161,7 @@ impl History {
                 "at least one of each",
             ));
         }
-        Ok(History {
+        let history = History {
             sex,
             age_years_at_index: age,
             height_m,
@@ -173,14 +173,107 @@ impl History {
             sbp_mmhg: sbp,
             medications,
             diabetes_onset_days,
-        })
+        };
+        history.validate()?;
+        Ok(history)
     }
 
-    /// Time of the first and last HbA1c, days.
-    pub fn span_days(&self) -> (f64, f64) {
-        (
-            self.hba1c_percent[0].0,
-            self.hba1c_percent[self.hba1c_percent.len() - 1].0,
-        )
+    /// Time of the first and last HbA1c, days. An error if there is no HbA1c.
+    pub fn span_days(&self) -> Result<(f64, f64)> {
+        match (self.hba1c_percent.first(), self.hba1c_percent.last()) {
+            (Some(first), Some(last)) => Ok((first.0, last.0)),
+            _ => Err(MetabolicError::invalid(
+                "hba1c_percent",
+                "[] (no HbA1c)",
+                "at least one HbA1c",
+            )),
+        }
+    }
+
+    /// Check a history built in code or deserialised (one read by
+    /// [`History::from_record`] passes): at least one HbA1c, weight and eGFR; every
+    /// series sorted by time with finite times and finite, positive values (HbA1c in
+    /// 3–20 %); medication episodes with a finite positive dose, a finite start and an
+    /// end after the start. Doses outside the label are allowed here (histories record
+    /// what was taken); the dose of a drug taken at the calibration origin is checked
+    /// against the label by [`crate::Baseline::validate`].
+    pub fn validate(&self) -> Result<()> {
+        for (name, series) in [
+            ("hba1c_percent", &self.hba1c_percent),
+            ("weight_kg", &self.weight_kg),
+            ("egfr", &self.egfr),
+        ] {
+            if series.is_empty() {
+                return Err(MetabolicError::invalid(
+                    name,
+                    "[] (no observation)",
+                    "at least one observation",
+                ));
+            }
+        }
+        for (name, series) in [
+            ("hba1c_percent", &self.hba1c_percent),
+            ("fpg_mmol_l", &self.fpg_mmol_l),
+            ("weight_kg", &self.weight_kg),
+            ("egfr", &self.egfr),
+            ("uacr_mg_g", &self.uacr_mg_g),
+            ("sbp_mmhg", &self.sbp_mmhg),
+        ] {
+            for (i, &(t, v)) in series.iter().enumerate() {
+                if !t.is_finite() {
+                    return Err(MetabolicError::invalid(
+                        format!("{name}[{i}] time"),
+                        t,
+                        "a finite number of days",
+                    ));
+                }
+                if !(v.is_finite() && v > 0.0) {
+                    return Err(MetabolicError::invalid(
+                        format!("{name}[{i}] value"),
+                        v,
+                        "a finite number > 0",
+                    ));
+                }
+                if i > 0 && t < series[i - 1].0 {
+                    return Err(MetabolicError::invalid(
+                        format!("{name}[{i}] time"),
+                        t,
+                        format!(
+                            ">= the previous time {} days (sorted by time)",
+                            series[i - 1].0
+                        ),
+                    ));
+                }
+            }
+        }
+        for &(_, v) in &self.hba1c_percent {
+            crate::check::hba1c(v)?;
+        }
+        for m in &self.medications {
+            if !(m.dose.is_finite() && m.dose > 0.0) {
+                return Err(MetabolicError::invalid(
+                    format!("dose of {}", m.drug.name()),
+                    m.dose,
+                    format!("a finite number > 0 {}", m.drug.info().dose_unit),
+                ));
+            }
+            if !m.start_days.is_finite() {
+                return Err(MetabolicError::invalid(
+                    format!("start_days of {}", m.drug.name()),
+                    m.start_days,
+                    "a finite number of days",
+                ));
+            }
+            if let Some(e) = m.end_days
+                && !(e.is_finite() && e > m.start_days)
+            {
+                return Err(MetabolicError::invalid(
+                    format!("end_days of {}", m.drug.name()),
+                    e,
+                    format!("a finite number > start_days {}", m.start_days),
+                ));
+            }
+        }
+        Ok(())
     }
 }

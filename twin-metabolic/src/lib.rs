@@ -49,15 +49,19 @@
 //! ## Calibration consistency (`tests/drug_effects.rs`; these trials SET the effects)
 //! | drug (trial, time point) | reported Δ vs placebo | model | tolerance |
 //! |---|---|---|---|
-//! | metformin 2000 mg (Hirst 2012, 24 wk) | −1.12 % | −1.12 % | ±0.10 |
-//! | glimepiride 4 mg (Hirst 2013, 24 wk) | −1.51 % | −1.51 % | ±0.10 |
-//! | pioglitazone 30 mg (Aronoff 2000, 26 wk) | −1.00 % | −1.00 % | ±0.10 |
-//! | sitagliptin 100 mg (Aschner 2006, 24 wk) | −0.79 % | −0.80 % | ±0.10 |
-//! | empagliflozin 25 mg (EMPA-REG MONO, 24 wk) | −0.93 %, −1.93 kg | −0.92 %, −1.95 kg | ±0.10, ±0.4 |
-//! | SGLT2i at eGFR 30–60 (meta-analysis 2022) | −0.23 %, −1.45 kg | −0.26 %, −1.45 kg | ±0.10, ±0.4 |
-//! | semaglutide 1 mg (SUSTAIN-1, 30 wk) | −1.53 %, −3.56 kg | −1.56 %, −3.70 kg | ±0.10, ±0.4 |
+//! | metformin 2000 mg (Hirst 2012, 24 wk) | −1.12 % | −1.12 % | ±0.05 |
+//! | glimepiride 4 mg (Hirst 2013, 24 wk) | −1.51 % | −1.52 % | ±0.05 |
+//! | pioglitazone 30 mg (Aronoff 2000, 26 wk) | −1.00 % | −1.02 % | ±0.05 |
+//! | sitagliptin 100 mg (Aschner 2006, 24 wk) | −0.79 % | −0.80 % | ±0.05 |
+//! | empagliflozin 25 mg (EMPA-REG MONO, Roden 2013, 24 wk) | −0.85 %, −1.93 kg | −0.85 %, −2.10 kg | ±0.05, ±0.4 |
+//! | SGLT2i at eGFR 30–60 (meta-analysis 2022) | −0.23 %, −1.45 kg | −0.24 %, −1.48 kg | ±0.05, ±0.4 |
+//! | semaglutide 1 mg (SUSTAIN-1, 30 wk) | −1.53 %, −3.56 kg | −1.56 %, −3.83 kg | ±0.05, ±0.4 |
 //! | glargine treat-to-target (Riddle 2003, 24 wk) | HbA1c 6.96 %, 47 U/day, +3.0 kg | within tolerance | ±0.2, ±8 U, ±0.5 kg |
-//! | untreated drift (UKPDS; at the progression law's median) | ≈ +0.2 %/yr | +0.236 %/yr | ±0.07 |
+//! | untreated drift (UKPDS; at the progression law's median) | ≈ +0.2 %/yr | +0.249 %/yr | ±0.07 |
+//!
+//! EMPA-REG MONO's −0.85 % is the placebo-adjusted difference (change from baseline
+//! −0.78 % vs +0.08 % with placebo); the SGLT2 strength was set to it (0.35). It used
+//! to be set to −0.93 %, the difference with the placebo change subtracted a second time.
 //!
 //! Drug energy deficits fade to 25 % over about a year (intake compensation), so
 //! long-term weight effects stay at a few kg.
@@ -71,10 +75,10 @@
 //! progression, falling with treatment) is compensated by intake like a drug's energy
 //! deficit (75 % over a year), and a regimen taken at baseline moves weight only when it
 //! changes (the baseline weight is its steady state). Each arm's own change: control
-//! −0.2 / −0.4 % vs −0.7 / −0.8 %, lifestyle −7.6 / −4.2 % vs −8.6 / −4.7 % (within
+//! −0.2 / −0.3 % vs −0.7 / −0.8 %, lifestyle −7.5 / −4.2 % vs −8.6 / −4.7 % (within
 //! 1.5 points; without usual care the control arm's HbA1c rose 1.7 points in 4 years
 //! and its glycosuria took 2.1 % of weight off). Held out, HbA1c: lifestyle − control
-//! −0.50 at 1 y and −0.25 averaged over 4 y vs −0.6 and −0.27 reported (within ±20 %
+//! −0.50 at 1 y and −0.24 averaged over 4 y vs −0.6 and −0.27 reported (within ±20 %
 //! and ±0.1); each arm's level is a **miss** (control +0.35 at 1 y vs −0.1: the model's
 //! usual care intensifies later than the trial's physicians did). Held out, **DPP**
 //! (Knowler 2002; impaired glucose tolerance, so outside the fitted HbA1c domain and
@@ -128,8 +132,8 @@
 //! | DAPA-CKD T2D (Heerspink 2021) | acute dip vs placebo, week 2 | 2.61 (2.16–3.06) | 2.42 | inside CI |
 //! | SUSTAIN 2 sitagliptin / semaglutide 1 mg (add-on to metformin) | HbA1c change at 56 wk | −0.5 / −1.6 | −0.46 / −1.38 | within ±20 % |
 //! | SUSTAIN 2 | treatment difference | −1.06 | −0.93 | within ±20 % |
-//! | EMPA-REG MET placebo / empagliflozin 25 mg | HbA1c change at 24 wk | −0.13 / −0.77 | +0.13 / −0.99 | **miss** |
-//! | EMPA-REG MET | difference | −0.6 (97.5 % CI −0.8 to −0.5) | −1.11 | **miss** |
+//! | EMPA-REG MET placebo / empagliflozin 25 mg | HbA1c change at 24 wk | −0.13 / −0.77 | +0.13 / −0.90 | **miss** |
+//! | EMPA-REG MET | difference | −0.6 (97.5 % CI −0.8 to −0.5) | −1.03 | **miss** |
 //! | Charbonnel 2006 | sitagliptin − placebo at 24 wk | −0.65 (−0.8 to −0.5) | −0.83 | **miss** (just outside) |
 
 //! | same | total slope difference | +0.95 (0.63–1.27) /yr | +1.11 /yr | inside CI |
@@ -146,7 +150,15 @@
 //! when ≥ 1 % lies outside), plus the cohort's share of Black patients against the
 //! fitted and validated populations
 //! ([`progression::ETHNICITY_DOMAIN_BLACK_FRACTION`]); adults only (ages below 18 are
-//! refused for a patient and clamped and flagged in a cohort).
+//! refused for a patient and clamped and flagged in a cohort). A baseline the model
+//! cannot take as given — HbA1c and FPG implying a mean/fasting glucose ratio outside
+//! [0.8, 1.8], or basal insulin explaining the FPG without endogenous secretion — is
+//! read as [`model::BaselineAdjustment`] describes and reported (the twin's warnings,
+//! the trial's warnings). For the UKPDS 56 risk engine of forecasts, a diabetes duration
+//! above 60 years at the forecast origin is refused at calibration and an age at
+//! diagnosis below 18 is computed at 18 with a warning. Candidate plans stop a current
+//! drug the label stops at the patient's eGFR and say so in their names; when no plan
+//! is feasible, [`twin::explain`] says so instead of naming a winner.
 //!
 //! ## Forecast study that can fail ([`study`], `examples/t2d_forecast_study.rs`)
 //! Truth ≠ twin in structure (the truth's β-decline rate wanders quarter to quarter and
@@ -154,21 +166,22 @@
 //! patients come from a different progression law than the twin's prior) and in three
 //! perturbed constants; HbA1c measured at year 5 is predicted from years 0–3. Test seed
 //! fixed in `data/validation/test_seeds.json`; 200 test and 300 training patients
-//! (rerun after the regimen's baseline energy was made its steady state, which changed
-//! truth and twin alike):
+//! (rerun after the regimen's baseline energy was made its steady state, and again after
+//! the SGLT2 strength was re-set to EMPA-REG MONO's −0.85 %, capped above eGFR 117, and
+//! the structural UACR bounds widened; each changed truth and twin alike):
 //!
 //! | method | MAE (95 % bootstrap CI), HbA1c points |
 //! |---|---|
-//! | oracle (true state and parameters at the origin) | 0.402 (0.355–0.453) |
-//! | twin | 0.639 (0.573–0.711) |
-//! | ridge regression, 10 features, λ by 5-fold CV on training | 0.505 (0.453–0.564) |
-//! | same with restricted cubic splines on last HbA1c, trend slope, BMI | 0.496 (0.443–0.555) |
-//! | trend line through the last 6 quarters | 0.690 (0.619–0.768) |
-//! | last observation carried forward | 1.346 (1.205–1.498) |
+//! | oracle (true state and parameters at the origin) | 0.406 (0.359–0.457) |
+//! | twin | 0.645 (0.579–0.718) |
+//! | ridge regression, 10 features, λ by 5-fold CV on training | 0.507 (0.455–0.568) |
+//! | same with restricted cubic splines on last HbA1c, trend slope, BMI | 0.499 (0.446–0.558) |
+//! | trend line through the last 6 quarters | 0.695 (0.624–0.775) |
+//! | last observation carried forward | 1.360 (1.219–1.513) |
 //!
-//! Paired: twin − ridge +0.134 (0.065–0.200), twin − spline +0.143 (0.074–0.211) —
-//! **the twin loses to the population regressions**; twin − trend −0.051 (−0.146–0.044); twin − LOCF −0.708 (−0.866–−0.561).
-//! The twin's 90 % intervals cover 37 % (31–44 %): they carry parameter uncertainty
+//! Paired: twin − ridge +0.138 (0.069–0.205), twin − spline +0.147 (0.076–0.215) —
+//! **the twin loses to the population regressions**; twin − trend −0.050 (−0.145–0.045); twin − LOCF −0.715 (−0.875–−0.569).
+//! The twin's 90 % intervals cover 34.5 % (28–41 %): they carry parameter uncertainty
 //! only, not the within-patient variation the truth has.
 //!
 //! ## Limitations

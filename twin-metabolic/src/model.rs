@@ -9,7 +9,9 @@
 //! FPG·(FPG − 3.5) = 4.5/(b·s) (see [`crate::glycaemia::equations`]); mean glucose is
 //! m·FPG (m from the patient's baseline HbA1c and FPG through ADAG), except that basal
 //! insulin lowers mean glucose less than fasting glucose (weight ω). SGLT2 inhibitors
-//! remove glucose above a threshold in proportion to a strength κ·(eGFR/90)^1.5.
+//! remove glucose above a threshold in proportion to a strength κ·r^2.6 with
+//! r = min(eGFR/90, 1.3) ([`Constants::sglt2_egfr_exponent`],
+//! [`Constants::sglt2_egfr_ratio_cap`]); their glycosuric energy loss scales as r.
 //! HbA1c relaxes to the ADAG value of mean glucose with red-cell time constant 43 days.
 //!
 //! ## Weight
@@ -67,6 +69,12 @@ pub struct Constants {
     /// −0.23 % reported at eGFR 30–60 (meta-analysis of 7 RCTs, 3,307 patients, 2022:
     /// WMD −0.23 %, 95 % CI −0.38 to −0.08).
     pub sglt2_egfr_exponent: f64,
+    /// Largest eGFR/90 ratio the SGLT2 terms use (glucose strength and glycosuric energy
+    /// loss alike), i.e. eGFR 117. Assumption: the effects were calibrated at eGFR
+    /// 30–90 (EMPA-REG MONO, mean ~88; the 2022 meta-analysis at 30–60); above, the
+    /// fitted power law is not extrapolated without limit.
+    #[serde(default = "default_sglt2_egfr_ratio_cap")]
+    pub sglt2_egfr_ratio_cap: f64,
     /// Renal glucose threshold without SGLT2 inhibition, mmol/L (~10: Rave 2006).
     pub renal_threshold_mmol_l: f64,
     /// β-cell equivalent of basal insulin per U/kg/day (unitless), Riddle 2003 fit.
@@ -107,6 +115,7 @@ impl Default for Constants {
             sensitivity_decline_per_year: 0.01,
             sglt2_threshold_mmol_l: 4.5,
             sglt2_egfr_exponent: 2.6,
+            sglt2_egfr_ratio_cap: default_sglt2_egfr_ratio_cap(),
             renal_threshold_mmol_l: 11.0,
             insulin_beta_per_u_per_kg: 1.3,
             insulin_mean_glucose_weight: 0.4,
@@ -121,6 +130,10 @@ impl Default for Constants {
             adherence: Adherence::default(),
         }
     }
+}
+
+fn default_sglt2_egfr_ratio_cap() -> f64 {
+    1.3
 }
 
 /// What is known about the patient at the forecast origin.
@@ -161,6 +174,78 @@ pub struct Baseline {
 /// Population mean of mean/fasting glucose ratio when FPG is unknown (assumption
 /// consistent with ADAG: HbA1c 7 % ↔ mean 154 mg/dL and typical FPG ~140 mg/dL).
 pub const MEAN_TO_FASTING_DEFAULT: f64 = 1.1;
+
+/// Range of the mean/fasting glucose ratio m the model takes as a steady state
+/// (assumption around [`MEAN_TO_FASTING_DEFAULT`]). A baseline whose HbA1c and FPG
+/// imply a ratio outside is read as HbA1c not at steady state: m is set to the nearest
+/// end and HbA1c moves over the first months
+/// ([`BaselineAdjustment::MeanToFastingOutsideRange`]).
+pub const MEAN_TO_FASTING_RANGE: (f64, f64) = (0.8, 1.8);
+
+/// Lowest untreated β-cell function (fraction of normal) the model starts from.
+pub const BETA_MIN: f64 = 0.02;
+
+/// Bounds of the structural UACR during a run, mg/g (a numerical guard against
+/// unbounded drift): a baseline below the lower bound starts, and may stay, below it.
+pub const UACR_BOUNDS_MG_G: (f64, f64) = (0.1, 1.0e6);
+
+/// How [`PatientModel::new`] had to read a baseline that its equations cannot
+/// reproduce as given. Each one is reported: the twin lists them in its warnings, an
+/// in-silico trial counts them in [`crate::trial::TrialResult::warnings`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BaselineAdjustment {
+    /// The FPG observed under basal insulin needs less endogenous secretion than
+    /// [`BETA_MIN`] at the assumed insulin sensitivity: β is set to the floor and the
+    /// sensitivity lowered (HOMA-IR raised) so that the baseline FPG is reproduced.
+    InsulinResistanceRaised {
+        /// Untreated β-cell function the assumed sensitivity implied.
+        implied_beta: f64,
+        /// HOMA-IR assumed (BMI prior, or from the measured fasting insulin).
+        homa_ir_assumed: f64,
+        /// HOMA-IR used.
+        homa_ir_used: f64,
+        /// Basal insulin at baseline, U/day.
+        insulin_u_per_day: f64,
+    },
+    /// HbA1c and FPG imply a mean/fasting glucose ratio outside
+    /// [`MEAN_TO_FASTING_RANGE`]: the ratio is set to the nearest end, so the
+    /// baseline HbA1c is not a steady state and moves toward `hba1c_steady_percent`
+    /// (time constant 43 days).
+    MeanToFastingOutsideRange {
+        /// Ratio implied by the baseline HbA1c (ADAG) and FPG.
+        implied: f64,
+        /// Ratio used.
+        used: f64,
+        /// HbA1c the baseline glucose leads to, %.
+        hba1c_steady_percent: f64,
+    },
+}
+
+impl std::fmt::Display for BaselineAdjustment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            BaselineAdjustment::InsulinResistanceRaised {
+                implied_beta,
+                homa_ir_assumed,
+                homa_ir_used,
+                insulin_u_per_day,
+            } => write!(
+                f,
+                "baseline: the fasting glucose under {insulin_u_per_day:.0} U/day of basal insulin implies an untreated β-cell function of {implied_beta:.3} at HOMA-IR {homa_ir_assumed:.1}, below the model's floor {BETA_MIN}: β set to the floor and HOMA-IR raised to {homa_ir_used:.1} so that the baseline fasting glucose is reproduced"
+            ),
+            BaselineAdjustment::MeanToFastingOutsideRange {
+                implied,
+                used,
+                hba1c_steady_percent,
+            } => write!(
+                f,
+                "baseline: HbA1c and fasting glucose imply a mean/fasting glucose ratio of {implied:.2}, outside the model's range [{}, {}]: set to {used}, so the baseline HbA1c is read as not at steady state and moves toward {hba1c_steady_percent:.1} % over the first months",
+                MEAN_TO_FASTING_RANGE.0, MEAN_TO_FASTING_RANGE.1
+            ),
+        }
+    }
+}
 
 impl Baseline {
     /// Body-mass index, kg/m².
@@ -347,6 +432,10 @@ pub struct PatientModel {
     /// steady state under that regimen, so only departures from this value move weight.
     #[serde(default)]
     pub regimen_energy0_kcal_per_day: f64,
+    /// How the baseline had to be read (empty when the equations reproduce it as
+    /// given); see [`BaselineAdjustment`].
+    #[serde(default)]
+    pub baseline_adjustments: Vec<BaselineAdjustment>,
 }
 
 /// Output of one simulation, sampled every `record_every_days`.
@@ -485,11 +574,14 @@ impl PatientModel {
             mean_to_fasting: 1.0,
             glycosuria0_kcal_per_day: 0.0,
             regimen_energy0_kcal_per_day: 0.0,
+            baseline_adjustments: Vec::new(),
         };
         let e = pm.effects(&state, 0.0);
         state.egfr_structural = pm.baseline.egfr / e.dip_mult;
         state.ln_uacr_structural = (pm.baseline.uacr_mg_g / e.uacr_mult).ln();
-        let kappa = e.sglt2 * (pm.baseline.egfr / 90.0).powf(c.sglt2_egfr_exponent);
+        let kappa = e.sglt2
+            * pm.sglt2_egfr_ratio(pm.baseline.egfr)
+                .powf(c.sglt2_egfr_exponent);
         let thr = c.sglt2_threshold_mmol_l;
         let eag = eag_mg_dl_from_hba1c(pm.baseline.hba1c_percent)? / GLUCOSE_MG_DL_PER_MMOL_L;
         let fpg_obs = pm
@@ -508,26 +600,60 @@ impl PatientModel {
         let fpg_homa = undo(fpg_obs);
         let u = state.insulin_u_per_day / pm.baseline.weight_kg;
         // insulin sensitivity (effective) from fasting insulin or the BMI prior
-        let s_eff = match pm.baseline.fasting_insulin_uu_ml {
+        let mut s_eff = match pm.baseline.fasting_insulin_uu_ml {
             Some(ins) => 22.5 / (fpg_obs * ins),
             None => 1.0 / pm.baseline.homa_ir_prior(),
         };
         let bs = beta_sensitivity_from_fpg(fpg_homa);
         let b_eff = bs / s_eff;
-        state.beta = ((b_eff - c.insulin_beta_per_u_per_kg * u) / e.beta_mult).max(0.02);
+        let implied_beta = (b_eff - c.insulin_beta_per_u_per_kg * u) / e.beta_mult;
+        if implied_beta < BETA_MIN {
+            // Basal insulin alone would bring FPG below the observed value at this
+            // sensitivity: the patient is more insulin resistant than assumed. Keep β
+            // at the floor and take the sensitivity that reproduces the observed FPG.
+            let b_floor = BETA_MIN * e.beta_mult + c.insulin_beta_per_u_per_kg * u;
+            let s_used = bs / b_floor;
+            pm.baseline_adjustments
+                .push(BaselineAdjustment::InsulinResistanceRaised {
+                    implied_beta,
+                    homa_ir_assumed: 1.0 / s_eff,
+                    homa_ir_used: 1.0 / s_used,
+                    insulin_u_per_day: state.insulin_u_per_day,
+                });
+            s_eff = s_used;
+            state.beta = BETA_MIN;
+        } else {
+            state.beta = implied_beta;
+        }
         state.sensitivity = s_eff / e.sens_mult;
         // mean/fasting ratio m on the HOMA scale (before SGLT2), with basal insulin's
         // smaller weight on mean glucose
         let b_mean = state.beta * e.beta_mult
             + c.insulin_mean_glucose_weight * c.insulin_beta_per_u_per_kg * u;
         let fpg_mean_path = fpg_from_beta_sensitivity(b_mean, s_eff);
-        pm.mean_to_fasting = (undo(eag) / fpg_mean_path).clamp(0.8, 1.8);
+        let implied_m = undo(eag) / fpg_mean_path;
+        pm.mean_to_fasting = implied_m.clamp(MEAN_TO_FASTING_RANGE.0, MEAN_TO_FASTING_RANGE.1);
         let (fpg, mean) = pm.glucose(&state, &e);
         state.fpg_mmol_l = fpg;
         state.mean_glucose_mmol_l = mean;
+        if pm.mean_to_fasting != implied_m {
+            pm.baseline_adjustments
+                .push(BaselineAdjustment::MeanToFastingOutsideRange {
+                    implied: implied_m,
+                    used: pm.mean_to_fasting,
+                    hba1c_steady_percent: hba1c_from_eag_mg_dl(mean * GLUCOSE_MG_DL_PER_MMOL_L),
+                });
+        }
         pm.glycosuria0_kcal_per_day = pm.glycosuria_kcal(mean, pm.baseline.egfr);
         pm.regimen_energy0_kcal_per_day = pm.regimen_energy_kcal(&state, &e, mean);
         Ok((pm, state))
+    }
+
+    /// eGFR/90, at most [`Constants::sglt2_egfr_ratio_cap`]: the kidney-function
+    /// factor of both SGLT2 terms.
+    #[inline]
+    fn sglt2_egfr_ratio(&self, egfr: f64) -> f64 {
+        (egfr / 90.0).clamp(0.0, self.constants.sglt2_egfr_ratio_cap)
     }
 
     /// Energy terms of the current regimen, kcal/day: drug deficits (SGLT2 glycosuria
@@ -537,7 +663,7 @@ impl PatientModel {
         let u = state.insulin_u_per_day / state.weight_kg;
         let glyc_factor = ((mean_glucose - c.sglt2_threshold_mmol_l) / 6.0).clamp(0.0, 1.5);
         e.energy
-            + e.sglt2_energy * (state.egfr / 90.0).min(1.3) * glyc_factor
+            + e.sglt2_energy * self.sglt2_egfr_ratio(state.egfr) * glyc_factor
             + c.insulin_energy_kcal_per_u_per_kg * u
     }
 
@@ -615,7 +741,7 @@ impl PatientModel {
                 s_eff,
             );
         let kappa = if e.sglt2 > 0.0 {
-            e.sglt2 * (s.egfr / 90.0).max(0.0).powf(c.sglt2_egfr_exponent)
+            e.sglt2 * self.sglt2_egfr_ratio(s.egfr).powf(c.sglt2_egfr_exponent)
         } else {
             0.0
         };
@@ -698,6 +824,10 @@ impl PatientModel {
         let dt = opts.dt_days;
         let dt_y = dt / DAYS_PER_YEAR;
         let a1c_decay = (-dt / c.hba1c_tau_days).exp();
+        // structural UACR bounds; a baseline below the lower bound keeps its own value
+        // as the bound (measured UACR ≤ structural, drug factors being ≤ 1)
+        let ln_uacr_lo = UACR_BOUNDS_MG_G.0.ln().min(self.baseline.uacr_mg_g.ln());
+        let ln_uacr_hi = UACR_BOUNDS_MG_G.1.ln();
         for k in 0..n_steps {
             let t = state.t_days;
             rescue(plan, state, &mut orders, t);
@@ -817,7 +947,7 @@ impl PatientModel {
             state.ln_uacr_structural += (self.params.ln_uacr_drift_per_year
                 + c.ln_uacr_per_hba1c_point_per_year * (a1c_mid - 7.0))
                 * dt_y;
-            state.ln_uacr_structural = state.ln_uacr_structural.clamp(0.0, 10.0);
+            state.ln_uacr_structural = state.ln_uacr_structural.clamp(ln_uacr_lo, ln_uacr_hi);
             state.t_days = t + dt;
             // measured eGFR/UACR with the step's (mid-point) haemodynamic and UACR effects
             state.egfr = state.egfr_structural * e.dip_mult;

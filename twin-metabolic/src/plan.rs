@@ -229,11 +229,33 @@ impl Plan {
 /// A standard set of candidate plans built on the current regimen: continue, add one of
 /// five drug classes (within label rules for the given eGFR), basal insulin, lifestyle,
 /// and GLP-1 RA plus lifestyle. Drugs the patient already takes are not added twice.
+///
+/// A current drug that must be stopped at this eGFR (below its
+/// [`crate::drugs::DrugInfo::egfr_min_continue`]: metformin and glyburide below 30,
+/// glimepiride below 15) is left out of every candidate, and each plan's name says so
+/// with the rule ([`crate::drugs::DrugInfo::egfr_stop_rule`]), e.g.
+/// `current regimen (metformin stopped: eGFR 28 < 30, FDA label 2016: contraindicated
+/// below eGFR 30)`.
 pub fn candidate_plans(current: &[DrugOrder], egfr: f64) -> Vec<Plan> {
+    let must_stop = |o: &DrugOrder| egfr < o.drug.info().egfr_min_continue;
+    let (stopped, kept): (Vec<DrugOrder>, Vec<DrugOrder>) =
+        current.iter().partition(|o| must_stop(o));
+    let stop_note: String = stopped
+        .iter()
+        .map(|o| {
+            let i = o.drug.info();
+            format!(
+                " ({} stopped: eGFR {egfr:.0} < {}, {})",
+                o.drug.name(),
+                i.egfr_min_continue,
+                i.egfr_stop_rule
+            )
+        })
+        .collect();
     let with = |name: &str, extra: &[(Drug, f64)]| {
         let mut p = Plan {
-            name: name.to_string(),
-            drugs: current.to_vec(),
+            name: format!("{name}{stop_note}"),
+            drugs: kept.clone(),
             ..Plan::drugs("", &[])
         };
         for &(d, dose) in extra {

@@ -54,13 +54,21 @@ pub struct CvRiskFactors {
     pub tc_hdl_ratio: f64,
 }
 
+/// Youngest age at diagnosis [`ukpds_chd_risk`] accepts, years (adults).
+pub const UKPDS56_MIN_AGE_AT_DIAGNOSIS_YEARS: f64 = 18.0;
+/// Longest diabetes duration [`ukpds_chd_risk`] accepts, years.
+pub const UKPDS56_MAX_DURATION_YEARS: f64 = 60.0;
+
 /// Probability (0–1) of a first coronary heart disease event within `horizon_years`.
+///
+/// Errors if the age at diagnosis is outside 18–100 years or the duration outside
+/// 0–60 years (and for other out-of-range factors).
 pub fn ukpds_chd_risk(f: &CvRiskFactors, horizon_years: f64) -> Result<f64> {
     use ukpds56::*;
     check::in_range(
         "age_at_diagnosis_years",
         f.age_at_diagnosis_years,
-        18.0,
+        UKPDS56_MIN_AGE_AT_DIAGNOSIS_YEARS,
         100.0,
         "years",
     )?;
@@ -68,7 +76,7 @@ pub fn ukpds_chd_risk(f: &CvRiskFactors, horizon_years: f64) -> Result<f64> {
         "diabetes_duration_years",
         f.diabetes_duration_years,
         0.0,
-        60.0,
+        UKPDS56_MAX_DURATION_YEARS,
         "years",
     )?;
     check::hba1c(f.hba1c_percent)?;

@@ -34,7 +34,9 @@
 //! A sampled covariate outside the model's hard limits ([`HARD_LIMITS`], e.g. age
 //! 18–95) is set to the limit and counted: [`TrialResult::warnings`] says how many,
 //! and also which covariates put ≥ 1 % of the cohort outside the populations the model
-//! was calibrated on ([`crate::twin::DOMAIN`]) — a youth cohort is flagged twice.
+//! was calibrated on ([`crate::twin::DOMAIN`]) — a youth cohort is flagged twice — and
+//! how many baselines the model could not take as given
+//! ([`crate::model::BaselineAdjustment`], e.g. HbA1c and FPG far apart).
 //! [`simulate_patients`] gives the per-patient rows of any range of the cohort
 //! (identical for any chunking: the distributed runner's task).
 //!
@@ -48,8 +50,8 @@ use crate::drugs::DrugOrder;
 use crate::error::{MetabolicError, Result};
 use crate::kidney::Sex;
 use crate::model::{
-    Baseline, Constants, DAYS_PER_YEAR, MetabolicTrajectory, PatientModel, PatientParams,
-    StepOptions,
+    Baseline, BaselineAdjustment, Constants, DAYS_PER_YEAR, MetabolicTrajectory, PatientModel,
+    PatientParams, StepOptions,
 };
 use crate::plan::Plan;
 use crate::progression::ProgressionLaw;
@@ -224,7 +226,8 @@ pub struct TrialSpec {
     pub years: f64,
     /// Years at which endpoint fractions are reported.
     pub report_years: Vec<f64>,
-    /// Visit spacing, days.
+    /// Visit spacing, days. The model steps about a week, a whole number of steps per
+    /// visit, so the simulated visits fall exactly this many days apart.
     #[serde(default = "default_visit")]
     pub visit_every_days: f64,
     /// Baseline table.
@@ -345,7 +348,8 @@ pub struct TrialResult {
     /// Where the cohort leaves the model's ground: covariates set to the model's hard
     /// limits (clamped, with the count), and covariates outside the populations the
     /// model was calibrated on ([`crate::twin::DOMAIN`]; reported when ≥ 1 % of the
-    /// cohort lies outside). Empty when the cohort is inside.
+    /// cohort lies outside), and patients whose baseline the model had to read
+    /// ([`crate::model::BaselineAdjustment`], any count). Empty when the cohort is inside.
     #[serde(default)]
     pub warnings: Vec<String>,
 }
@@ -586,6 +590,8 @@ fn arm_plan(arm: &Plan, patient: &Baseline) -> Plan {
 
 /// Per-patient outcome of one arm.
 struct Outcome {
+    /// Simulated visit times, days (the same grid for every patient).
+    t_days: Vec<f64>,
     hba1c: Vec<f64>,
     weight_change: Vec<f64>,
     egfr: Vec<f64>,
@@ -706,6 +712,7 @@ fn simulate_outcome(
             .map(|w| w - vp.baseline.weight_kg)
             .collect(),
         ln_uacr: tr.uacr_mg_g.iter().map(|u| u.ln()).collect(),
+        t_days: tr.t_days,
         hba1c: tr.hba1c_percent,
         egfr: tr.egfr,
         events,
@@ -715,7 +722,10 @@ fn simulate_outcome(
     })
 }
 
-/// Check the spec's ranges; the integration options of its visits.
+/// Check the spec's ranges; the integration options of its visits: the step is
+/// `visit_every_days` divided by the nearest whole number of weeks (at least one), so
+/// that visits fall exactly every `visit_every_days` (a step of 7 days when the spacing
+/// is a whole number of weeks; e.g. 7.02 days for quarterly visits of 91.3125 days).
 fn check_spec(spec: &TrialSpec) -> Result<StepOptions> {
     crate::check::in_range("years", spec.years, 0.1, 20.0, "years")?;
     crate::check::in_range(
@@ -750,10 +760,17 @@ fn check_spec(spec: &TrialSpec) -> Result<StepOptions> {
             "years within follow-up",
         )?;
     }
-    Ok(StepOptions {
-        dt_days: 7.0,
-        record_every_days: spec.visit_every_days,
-    })
+    Ok(visit_step_options(spec.visit_every_days))
+}
+
+/// Integration options whose records fall exactly every `visit_every_days`: steps of
+/// about a week, a whole number of them per visit.
+fn visit_step_options(visit_every_days: f64) -> StepOptions {
+    let steps_per_visit = (visit_every_days / 7.0).round().max(1.0);
+    StepOptions {
+        dt_days: visit_every_days / steps_per_visit,
+        record_every_days: visit_every_days,
+    }
 }
 
 /// Run the trial. Deterministic given the spec's seed, for any thread count.
@@ -782,7 +799,8 @@ pub fn run_trial(spec: &TrialSpec) -> Result<TrialResult> {
 /// result carries a domain warning.
 pub const DOMAIN_WARNING_FRACTION: f64 = 0.01;
 
-/// The cohort's clamped covariates and its share outside [`crate::twin::DOMAIN`].
+/// The cohort's clamped covariates, its share outside [`crate::twin::DOMAIN`] and its
+/// baselines the model had to read ([`crate::model::BaselineAdjustment`]).
 pub fn cohort_warnings(patients: &[VirtualT2dPatient]) -> Vec<String> {
     let n = patients.len().max(1) as f64;
     let mut warnings = Vec::new();
@@ -810,6 +828,34 @@ pub fn cohort_warnings(patients: &[VirtualT2dPatient]) -> Vec<String> {
                 100.0 * outside as f64 / n
             ));
         }
+    }
+    // baselines the model cannot take as given (see model::BaselineAdjustment)
+    let (mut m_outside, mut insulin_floor) = (0usize, 0usize);
+    for p in patients {
+        if let Ok((pm, _)) = PatientModel::new(p.baseline.clone(), p.params, p.constants) {
+            for a in &pm.baseline_adjustments {
+                match a {
+                    BaselineAdjustment::MeanToFastingOutsideRange { .. } => m_outside += 1,
+                    BaselineAdjustment::InsulinResistanceRaised { .. } => insulin_floor += 1,
+                }
+            }
+        }
+    }
+    if m_outside > 0 {
+        let (lo, hi) = crate::model::MEAN_TO_FASTING_RANGE;
+        warnings.push(format!(
+            "baseline HbA1c/FPG: {m_outside} of {} patients ({:.1} %) have a mean/fasting glucose ratio outside the model's [{lo}, {hi}]: it was set to the nearest end, so their HbA1c is read as not at steady state and moves in the first months",
+            patients.len(),
+            100.0 * m_outside as f64 / n
+        ));
+    }
+    if insulin_floor > 0 {
+        warnings.push(format!(
+            "baseline insulin: {insulin_floor} of {} patients ({:.1} %) have a fasting glucose their basal insulin explains without endogenous secretion: β-cell function set to the floor {} and insulin resistance raised to reproduce it",
+            patients.len(),
+            100.0 * insulin_floor as f64 / n,
+            crate::model::BETA_MIN
+        ));
     }
     let black = patients
         .iter()
@@ -1000,9 +1046,8 @@ pub fn wilson95(k: usize, n: usize) -> (f64, f64) {
 
 fn summarise(arm: &Plan, spec: &TrialSpec, outcomes: &[Outcome]) -> ArmResult {
     let n = outcomes.len();
-    let t_days: Vec<f64> = (0..outcomes[0].hba1c.len())
-        .map(|k| k as f64 * spec.visit_every_days)
-        .collect();
+    // the simulated visit times (every patient has the same grid)
+    let t_days: Vec<f64> = outcomes[0].t_days.clone();
     let t_years: Vec<f64> = t_days.iter().map(|t| t / DAYS_PER_YEAR).collect();
     let mean_egfr = mean_over(outcomes, |o| &o.egfr);
     let egfr_chronic = if t_years.len() > 2 {

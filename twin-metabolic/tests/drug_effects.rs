@@ -108,13 +108,16 @@ fn cases() -> Vec<(&'static str, Baseline, Plan, f64, f64, f64)> {
             -0.79,
             f64::NAN,
         ),
-        // Roden et al. 2013 (EMPA-REG MONO): empagliflozin 25 mg, 24 wk, −0.93 %, −1.93 kg
+        // Roden et al. 2013 (EMPA-REG MONO, Lancet Diabetes Endocrinol 1:208):
+        // empagliflozin 25 mg, 24 wk, adjusted difference vs placebo −0.85 % (change from
+        // baseline −0.78 % vs +0.08 % with placebo; restated in Roden et al. 2015,
+        // Cardiovasc Diabetol 14:154), −1.93 kg
         (
             "empagliflozin",
             baseline(7.9, 88.0, 78.0, &[]),
             mono(Drug::Empagliflozin, 25.0),
             24.0,
-            -0.93,
+            -0.85,
             -1.93,
         ),
         // SGLT2i at eGFR 30–60, meta-analysis of 7 RCTs (2022): −0.23 %, −1.45 kg
@@ -146,8 +149,10 @@ fn drug_effects_reproduce_placebo_adjusted_trial_means() {
         println!(
             "{name:22} ΔHbA1c {da:+.2} (trial {a1c_ref:+.2})  Δweight {dw:+.2} kg (trial {w_ref:+.2})"
         );
+        // ±0.05 points: the effects were set to these trials, so the model must land
+        // on them (a wrong target, e.g. −0.93 for EMPA-REG MONO, shows up here)
         assert!(
-            (da - a1c_ref).abs() <= 0.1,
+            (da - a1c_ref).abs() <= 0.05,
             "{name}: HbA1c {da} vs {a1c_ref}"
         );
         if w_ref.is_finite() {

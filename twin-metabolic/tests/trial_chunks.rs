@@ -118,3 +118,40 @@ fn a_youth_cohort_is_flagged_not_silently_made_adult() {
         adult.warnings
     );
 }
+
+#[test]
+fn visits_fall_on_the_spec_spacing_in_simulation_and_report() {
+    // The model steps about a week; with 30- or 91.3125-day visits it used to record
+    // every 28 or 91 days while the report labelled the visits 30 or 91.3125 days apart
+    // (5 days adrift after 4 years). An endpoint every patient meets at once (HbA1c ≥ 0
+    // at two consecutive visits) is declared at the second visit: its day, the reported
+    // second visit and k × spacing must agree.
+    for visit in [30.0, 91.3125] {
+        let mut s = spec(20);
+        s.visit_every_days = visit;
+        s.years = 4.0;
+        s.report_years = vec![1.0, 4.0];
+        s.endpoints = serde_json::from_str(
+            r#"[{"kind": "hba1c_above", "name": "always", "threshold_percent": 0.0, "sustained_months": 0.0}]"#,
+        )
+        .unwrap();
+        let r = run_trial(&s).unwrap();
+        let t = &r.arms[0].t_years;
+        for (k, y) in t.iter().enumerate() {
+            assert!(
+                (y * 365.25 - k as f64 * visit).abs() < 1e-6,
+                "visit {k}: {} days vs {}",
+                y * 365.25,
+                k as f64 * visit
+            );
+        }
+        assert!(t.last().unwrap() * 365.25 <= 4.0 * 365.25 + visit / 2.0);
+        let rows = simulate_patients(&s, 0, 20).unwrap();
+        for &d in column(&rows, "days_to_always") {
+            assert!(
+                (d - visit).abs() < 1e-6,
+                "event on day {d}, visit spacing {visit}"
+            );
+        }
+    }
+}

@@ -527,6 +527,91 @@ fn genomic_shifts_change_the_forecast() {
     );
 }
 
+/// An arm index past the spec's arms is an error naming the index and the range,
+/// not a panic.
+#[test]
+fn courses_of_a_missing_arm_is_an_error() {
+    let mut s = spec("e2100");
+    s.n_per_arm = 20;
+    let e = Efficacy::fitted();
+    let patients = s.patients(&e).unwrap();
+    assert_eq!(s.courses(&patients, 1, &e).unwrap().len(), 20);
+    let err = s.courses(&patients, 2, &e).unwrap_err().to_string();
+    assert!(err.contains("arm index") && err.contains("0 to 1"), "{err}");
+}
+
+/// Units in an imported record are converted to the model's: weight 154 [lb_av]
+/// (69.85 kg) with height 165 cm gives Mosteller BSA √(165 × 69.85 / 3600) = 1.789 m²
+/// (not 2.66 from 154 "kg"); height in inches, neutrophils in /uL and sums in m or cm
+/// give the same record as the original units. An unknown or incompatible unit is an
+/// error naming the LOINC code and the unit.
+#[test]
+fn record_units_are_converted_to_the_models() {
+    use twin_oncology::breast::twin::record_from_io;
+    const SUM: &str = "21889-1";
+    const ANC: &str = "751-8";
+    const HEIGHT: &str = "8302-2";
+    const WEIGHT: &str = "29463-7";
+    // Without medications every neutrophil count is off drug and read.
+    let mut io = synthetic_io_record();
+    io.medications.clear();
+    let (reference, day) = record_from_io(&io).unwrap();
+    let set = |rec: &mut twin_io::record::PatientRecord,
+               code: &str,
+               f: &dyn Fn(f64) -> f64,
+               unit: &str| {
+        for o in rec.observations.iter_mut().filter(|o| o.code.code == code) {
+            let mm_or_raw = if o.unit == "cm" && code == SUM {
+                10.0 * o.value
+            } else {
+                o.value
+            };
+            o.value = f(mm_or_raw);
+            o.unit = unit.into();
+        }
+    };
+    // Weight 154 lb, height 165 cm.
+    let mut rec = io.clone();
+    set(&mut rec, WEIGHT, &|_| 154.0, "[lb_av]");
+    set(&mut rec, HEIGHT, &|_| 165.0, "cm");
+    let (r, _) = record_from_io(&rec).unwrap();
+    let expect = (165.0 * 154.0 * 0.453_592_37 / 3600.0_f64).sqrt();
+    assert!(
+        (r.bsa_m2 - expect).abs() < 1e-12,
+        "{} vs {expect}",
+        r.bsa_m2
+    );
+    assert!((r.bsa_m2 - 1.789).abs() < 1e-3);
+    // Every value in another unit of the same dimension: the same record.
+    assert!(!reference.anc.is_empty());
+    let mut rec = io.clone();
+    set(&mut rec, WEIGHT, &|kg| kg / 0.453_592_37, "[lb_av]");
+    set(&mut rec, HEIGHT, &|cm| cm / 2.54, "[in_i]");
+    set(&mut rec, ANC, &|g_per_l| g_per_l * 1000.0, "/uL");
+    set(&mut rec, SUM, &|mm| mm / 1000.0, "m");
+    let (r, d) = record_from_io(&rec).unwrap();
+    assert!((r.bsa_m2 - reference.bsa_m2).abs() < 1e-9);
+    assert_eq!(d, day);
+    assert_eq!(r.anc.len(), reference.anc.len());
+    for (a, b) in r.anc.iter().zip(&reference.anc) {
+        assert!((a.1 - b.1).abs() < 1e-9, "{a:?} vs {b:?}");
+    }
+    assert_eq!(r.tumour_mm.len(), reference.tumour_mm.len());
+    for (a, b) in r.tumour_mm.iter().zip(&reference.tumour_mm) {
+        assert!(
+            (a.0 - b.0).abs() < 1e-12 && (a.1 - b.1).abs() < 1e-9,
+            "{a:?} vs {b:?}"
+        );
+    }
+    // A unit of another dimension, or an unknown one.
+    for (code, unit) in [(WEIGHT, "mg/dL"), (ANC, "furlong"), (SUM, "kg")] {
+        let mut rec = io.clone();
+        set(&mut rec, code, &|v| v, unit);
+        let e = record_from_io(&rec).unwrap_err().to_string();
+        assert!(e.contains(code) && e.contains(unit), "{e}");
+    }
+}
+
 /// A record whose HER2 status is "low" (FHIR value text or display, lower-cased on
 /// import) becomes a HER2-low, not HER2-positive, profile that is offered trastuzumab
 /// deruxtecan; the same record with "negative" is not.

@@ -211,3 +211,26 @@ fn a_column_major_mask_measures_the_same_volume() {
     assert!(row_major > 0.0);
     assert_eq!(row_major, column_major);
 }
+
+/// A crop centre that is NaN or outside the grid is an error naming the coordinate
+/// and the grid's extent (it used to become a corner crop, then a misleading "no
+/// tissue"); a centre inside gives the expected box.
+#[test]
+fn crop_centre_is_validated() {
+    let t = tissue();
+    for (centre, axis) in [
+        ([f64::NAN, 20.0, 20.0], 0),
+        ([20.0, -1e6, 20.0], 1),
+        ([20.0, 20.0, 45.0], 2),
+    ] {
+        let e = t.crop(centre, 10.0).unwrap_err().to_string();
+        assert!(e.contains(&format!("centre_mm[{axis}]")), "{e}");
+        assert!(e.contains("-1 to 39 mm"), "{e}");
+    }
+    let e = t.crop([20.0; 3], f64::NAN).unwrap_err().to_string();
+    assert!(e.contains("half_width_mm"), "{e}");
+    // Voxel centres at 0, 2, …, 38 mm: ±10 mm around voxel 10 (20 mm) is voxels 5–15.
+    let c = t.crop([20.0; 3], 10.0).unwrap();
+    assert_eq!(c.domain.grid.shape, [11, 11, 11]);
+    assert_eq!(c.domain.grid.origin_mm, [10.0; 3]);
+}

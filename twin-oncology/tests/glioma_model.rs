@@ -206,7 +206,12 @@ fn schedules_deliver_stated_total_dose() {
     .unwrap();
     assert_eq!(u.total_dose_gy(), 8.0);
     // BED of 60 Gy/30 at α/β = 10: 60 (1 + 2/10) = 72 Gy.
-    assert!((s.bed_gy(10.0) - 72.0).abs() < 1e-12);
+    assert!((s.bed_gy(10.0).unwrap() - 72.0).abs() < 1e-12);
+    // α/β = 0 would divide by zero (BED ∞): an error naming the field.
+    for ab in [0.0, -3.0, f64::NAN, f64::INFINITY] {
+        let e = s.bed_gy(ab).unwrap_err().to_string();
+        assert!(e.contains("alpha_beta_gy"), "{e}");
+    }
 }
 
 /// Radiobiology: at equal late-normal-tissue effect (α/β = 3 Gy), hypofractionation kills
@@ -216,7 +221,7 @@ fn hypofractionation_favoured_only_at_low_alpha_beta() {
     let std = Schedule::standard();
     let d_h = 40.0 / 15.0;
     // Total dose of 2.67 Gy fractions iso-effective with 60/30 for α/β = 3 Gy.
-    let total_h = std.bed_gy(3.0) / (1.0 + d_h / 3.0);
+    let total_h = std.bed_gy(3.0).unwrap() / (1.0 + d_h / 3.0);
     let n = (total_h / d_h).round() as usize;
     let hypo = Schedule::weekdays("iso", n, total_h / n as f64).unwrap();
     let log_kill = |s: &Schedule, ab: f64| {

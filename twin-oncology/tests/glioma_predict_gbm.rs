@@ -81,3 +81,41 @@ fn the_recurrence_study_is_deterministic_across_threads() {
         .is_err()
     );
 }
+
+/// The benchmark's evaluator clips the density to [0, 1] and ranks it as float32, so
+/// densities above 1 tie at 1 (ties go to the later voxel). On a 40-voxel line with
+/// the core at voxel 0 the standard plan (15 mm) holds voxels 0–15; a density of 1.5
+/// there and 1.0 on voxels 20–39 ranked raw gives the model plan voxels 0–15 (no
+/// coverage of a recurrence on 24–39), clipped it gives voxels 24–39 (full coverage).
+#[test]
+fn score_clips_the_density_to_one_before_ranking_as_the_evaluator_does() {
+    use ndarray::Array3;
+    use twin_core::pde::{Domain, Grid};
+    use twin_oncology::glioma::benchmark::PredictGbmPatient;
+    let grid = Grid::new_3d([40, 1, 1], [1.0; 3]).unwrap();
+    let mut labels = Array3::<u16>::zeros(grid.shape);
+    labels[[0, 0, 0]] = 3;
+    let patient = PredictGbmPatient {
+        id: "line".into(),
+        grid,
+        tissue: BrainTissue::homogeneous_white(grid),
+        brain: Domain::full(grid),
+        labels,
+    };
+    let density = Array3::from_shape_fn(grid.shape, |(i, _, _)| match i {
+        0..16 => 1.5,
+        20.. => 1.0,
+        _ => 0.0,
+    });
+    let recurrence = Array3::from_shape_fn(grid.shape, |(i, _, _)| u16::from(i >= 24) * 3);
+    let [enhancing, _] = patient.score(&density, &recurrence).unwrap();
+    assert_eq!(enhancing.plan_voxels, 16);
+    assert_eq!(enhancing.recurrence_voxels, 16);
+    assert_eq!(enhancing.standard, 0.0);
+    assert_eq!(enhancing.model, 1.0);
+    // A non-finite density is still an error, not clipped away.
+    let mut bad = density.clone();
+    bad[[30, 0, 0]] = f64::INFINITY;
+    let e = patient.score(&bad, &recurrence).unwrap_err();
+    assert!(e.to_string().contains("density"), "{e}");
+}

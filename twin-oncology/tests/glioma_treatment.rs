@@ -237,6 +237,55 @@ fn forecast_with_tmz_gains_days() {
     assert!(a.days_gained > 0.0 && b.days_gained > a.days_gained);
 }
 
+/// Enhancement that never reappears (α = 2 /Gy: 30 × 2 Gy leave a surviving
+/// fraction of e^(−30·(4 + 0.8)) in the PTV): Days Gained is read at the horizon
+/// against the control, whose radius below the visible size dates from its first
+/// days, so it exceeds the horizon and is at most the tumour's age plus the horizon.
+#[test]
+fn days_gained_beyond_the_horizon_when_enhancement_never_reappears() {
+    let coarse = cube_tissue(2.0);
+    let growth = GrowthParams {
+        diffusion_white_mm2_per_day: 0.15,
+        rho_per_day: 0.03,
+        white_grey_ratio: 10.0,
+    };
+    let mut sim = GliomaSim::new(&coarse, &growth).unwrap();
+    let mut c = sim.seed([26.0, 32.0, 32.0], 0.5, 2.0).unwrap();
+    let mut history = twin_oncology::glioma::GrowthTrajectory::default();
+    sim.grow_recording(&mut c, 0.0, 250.0, &mut history)
+        .unwrap();
+    let opts = TreatmentOptions {
+        horizon_days: 120.0,
+        ..TreatmentOptions::default()
+    };
+    let lq = LqParams {
+        alpha_per_gy: 2.0,
+        alpha_beta_gy: 10.0,
+    };
+    let o = sim
+        .forecast_plan(
+            &c,
+            250.0,
+            &history,
+            &TreatmentPlan::radiotherapy(Schedule::standard()),
+            &lq,
+            &opts,
+        )
+        .unwrap();
+    eprintln!(
+        "DG {:.1} d read at {:.1} d; treated radius {:.2} mm",
+        o.days_gained, o.days_gained_read_at, o.treated_t1gd_radius_mm
+    );
+    assert!(o.treated_t1gd_radius_mm < twin_oncology::glioma::model::MIN_VISIBLE_RADIUS_MM);
+    assert_eq!(o.days_gained_read_at, 120.0);
+    assert!(
+        o.days_gained > 120.0 && o.days_gained <= 250.0 + 120.0,
+        "{}",
+        o.days_gained
+    );
+    assert!(o.responder);
+}
+
 /// α from a post-RT scan on synthetic data made with a different model setting: truth
 /// on a 1 mm grid with α/β = 8 Gy (the twin: 2 mm, α/β = 10 Gy), boundary noise on
 /// every scan (30% of boundary voxels flipped), true α one prior sd above or below

@@ -85,23 +85,28 @@ fn grid(shape: &[usize], spacing_mm: [f64; 3], origin_mm: [f64; 3]) -> PyResult<
 }
 
 /// Write a float volume (numpy [x, y, z]) as NIfTI-1 (float32; `.nii` or `.nii.gz`).
+/// GIL released while it writes.
 #[pyfunction]
 #[pyo3(signature = (path, data, spacing_mm = (1.0, 1.0, 1.0), origin_mm = (0.0, 0.0, 0.0)))]
 pub fn write_volume(
+    py: Python<'_>,
     path: PathBuf,
     data: PyReadonlyArray3<'_, f64>,
     spacing_mm: (f64, f64, f64),
     origin_mm: (f64, f64, f64),
 ) -> PyResult<()> {
+    // The copy is made with the GIL held: numpy may change the array once it is released.
     let data = data.as_array().to_owned();
     let g = grid(data.shape(), spacing_mm.into(), origin_mm.into())?;
-    nifti_io::write_volume(&path, &Volume { grid: g, data }).map_err(errors::output)
+    py.detach(|| nifti_io::write_volume(&path, &Volume { grid: g, data }))
+        .map_err(errors::output)
 }
 
-/// Write a label map (numpy uint16 [x, y, z]) as NIfTI-1.
+/// Write a label map (numpy uint16 [x, y, z]) as NIfTI-1. GIL released while it writes.
 #[pyfunction]
 #[pyo3(signature = (path, labels, spacing_mm = (1.0, 1.0, 1.0), origin_mm = (0.0, 0.0, 0.0)))]
 pub fn write_labels(
+    py: Python<'_>,
     path: PathBuf,
     labels: PyReadonlyArray3<'_, u16>,
     spacing_mm: (f64, f64, f64),
@@ -109,5 +114,6 @@ pub fn write_labels(
 ) -> PyResult<()> {
     let labels = labels.as_array().to_owned();
     let g = grid(labels.shape(), spacing_mm.into(), origin_mm.into())?;
-    nifti_io::write_labels(&path, &LabelMap { grid: g, labels }).map_err(errors::output)
+    py.detach(|| nifti_io::write_labels(&path, &LabelMap { grid: g, labels }))
+        .map_err(errors::output)
 }

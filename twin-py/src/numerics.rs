@@ -40,6 +40,9 @@ pub fn egfr_ckd_epi_2021<'py>(
         .into_pyarray(py))
 }
 
+/// Largest density history `fisher_kpp_1d` returns (values of `u`, 8 bytes each).
+const MAX_HISTORY_VALUES: f64 = 1e7;
+
 /// `(t_days, x_mm, u)`: times, cell centres and the density (times × cells).
 type FrontHistory<'py> = (
     Bound<'py, PyArray1<f64>>,
@@ -51,7 +54,8 @@ type FrontHistory<'py> = (
 /// (no-flux ends), starting from `u = 1` on `[0, seed_mm)`: twin-core's reaction–
 /// diffusion stepper (Strang splitting, explicit diffusion at 0.9 of its stability
 /// limit, closed-form logistic). Returns `(t_days, x_mm, u)` with `u` of shape
-/// (times × cells), recorded every `record_every_days` up to `t_end_days`. The front
+/// (times × cells, at most 10^7 values), recorded every `record_every_days` up to
+/// `t_end_days`. The front
 /// speed tends to `2 √(D ρ)` (Fisher 1937; KPP 1937).
 #[pyfunction]
 #[pyo3(signature = (diffusion_mm2_per_day, rho_per_day, length_mm, dx_mm, t_end_days, record_every_days, seed_mm))]
@@ -89,6 +93,14 @@ pub fn fisher_kpp_1d<'py>(
     if !(1.0..=1e5).contains(&records) {
         return Err(errors::input(format!(
             "t_end_days / record_every_days = {records}: allowed 1 to 100,000 records"
+        )));
+    }
+    // Each bound alone still allows 10^11 values (800 GB): bound the history itself.
+    let values = (records + 1.0) * cells;
+    if values > MAX_HISTORY_VALUES {
+        return Err(errors::input(format!(
+            "(t_end_days / record_every_days + 1) × (length_mm / dx_mm) = {values} values: \
+             allowed at most {MAX_HISTORY_VALUES} (80 MB); record less often or use fewer cells"
         )));
     }
     let (n, records) = (cells as usize, records as usize);

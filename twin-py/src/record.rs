@@ -29,9 +29,10 @@ type TimeSeries<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
 
 #[pymethods]
 impl Record {
-    /// Read a FHIR R4 bundle (one Patient; identifiers dropped, id pseudonymised with
-    /// `key`, ≥ 16 bytes, or a random per-call key) or a `twin_io` record JSON (read
-    /// and validated as it is).
+    /// Read a FHIR R4 bundle (one Patient; identifiers dropped, id pseudonymised and
+    /// dates shifted with `key`, ≥ 16 bytes, or a random per-call key) or a `twin_io`
+    /// record JSON (validated; as in `from_json`, its id becomes the keyed pseudonym
+    /// unless it already is a pseudonym, and its dates are taken as given).
     #[staticmethod]
     #[pyo3(signature = (path, key = None))]
     fn load(path: PathBuf, key: Option<Vec<u8>>) -> PyResult<Self> {
@@ -39,10 +40,15 @@ impl Record {
         Ok(Self { inner })
     }
 
-    /// A record from its JSON (`Record.to_json`), validated.
+    /// A record from its JSON (`Record.to_json`), validated. An id that is not yet a
+    /// pseudonym (`pt-` + 16 hex digits) is replaced by its pseudonym made with `key`
+    /// (≥ 16 bytes; random per call if `None`); a pseudonym is kept. Dates and the
+    /// other fields are taken as given.
     #[staticmethod]
-    fn from_json(text: &str) -> PyResult<Self> {
-        let inner = PatientRecord::from_json(text).map_err(errors::input)?;
+    #[pyo3(signature = (text, key = None))]
+    fn from_json(text: &str, key: Option<Vec<u8>>) -> PyResult<Self> {
+        let inner =
+            patient_twin::app::record_from_json(text, key.as_deref()).map_err(errors::app)?;
         Ok(Self { inner })
     }
 
@@ -50,25 +56,35 @@ impl Record {
     /// `patient_id,time,code,value,unit`, time in days since the index date) or
     /// `"wide"` (`patient_id,time,<code>|<unit>,…`, one row per patient and time). Source
     /// ids are replaced by pseudonyms made with `key` (random per call if `None`).
+    /// GIL released while it reads.
     #[staticmethod]
     #[pyo3(signature = (path, layout = "long", key = None))]
-    fn read_csv(path: PathBuf, layout: &str, key: Option<Vec<u8>>) -> PyResult<Vec<Record>> {
-        let file = std::fs::File::open(&path)
-            .map_err(|e| errors::input(format!("cannot read the CSV file: {e}")))?;
-        let mut records = match layout {
-            "long" => table::read_long(file),
-            "wide" => table::read_wide(file),
+    fn read_csv(
+        py: Python<'_>,
+        path: PathBuf,
+        layout: &str,
+        key: Option<Vec<u8>>,
+    ) -> PyResult<Vec<Record>> {
+        type Reader = fn(std::fs::File) -> patient_twin::io::Result<Vec<PatientRecord>>;
+        let read: Reader = match layout {
+            "long" => table::read_long,
+            "wide" => table::read_wide,
             other => {
                 return Err(errors::input(format!(
                     "layout = {other:?}: allowed \"long\" or \"wide\""
                 )));
             }
-        }
-        .map_err(errors::input)?;
-        let pseudo = patient_twin::app::pseudonymiser(key.as_deref()).map_err(errors::app)?;
-        for r in &mut records {
-            pseudo.apply(r).map_err(errors::input)?;
-        }
+        };
+        let records = py.detach(|| -> PyResult<Vec<PatientRecord>> {
+            let file = std::fs::File::open(&path)
+                .map_err(|e| errors::input(format!("cannot read the CSV file: {e}")))?;
+            let mut records = read(file).map_err(errors::input)?;
+            let pseudo = patient_twin::app::pseudonymiser(key.as_deref()).map_err(errors::app)?;
+            for r in &mut records {
+                pseudo.apply(r).map_err(errors::input)?;
+            }
+            Ok(records)
+        })?;
         Ok(records.into_iter().map(|inner| Record { inner }).collect())
     }
 

@@ -32,12 +32,12 @@ fn matrix<'py>(py: Python<'py>, rows: &[Vec<f64>]) -> PyResult<Bound<'py, PyArra
 impl TwinResult {
     fn plan_index(&self, plan: &Bound<'_, PyAny>) -> PyResult<usize> {
         let n = self.inner.forecasts.len();
-        if let Ok(i) = plan.extract::<usize>() {
-            return if i < n {
-                Ok(i)
-            } else {
-                Err(errors::input(format!("plan index {i}: allowed 0..{n}")))
-            };
+        // Signed, so that a negative index is an InputError rather than a TypeError.
+        if let Ok(i) = plan.extract::<i64>() {
+            return usize::try_from(i)
+                .ok()
+                .filter(|&i| i < n)
+                .ok_or_else(|| errors::input(format!("plan index {i}: allowed 0..{n}")));
         }
         let name: String = plan.extract()?;
         self.inner
@@ -167,7 +167,8 @@ impl TwinResult {
     }
 
     /// Write `result.json` and the self-contained HTML patient page `report.html`
-    /// into `directory`; returns both paths.
+    /// into `directory`; returns both paths (`pathlib.Path`). A malformed result
+    /// (trajectory rows not matching its times or names) is an `InputError`.
     fn write_report(&self, py: Python<'_>, directory: PathBuf) -> PyResult<(PathBuf, PathBuf)> {
         py.detach(|| patient_twin::app::write_report(&self.inner, &directory))
             .map_err(errors::app)

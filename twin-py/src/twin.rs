@@ -197,9 +197,16 @@ impl Twin {
     }
 
     /// Forecast candidate plans (`plans`: indices into `candidate_plans()`; `None`:
-    /// all) and rank them under the twin's objective. GIL released while it runs.
+    /// all; an empty list is an error) and rank them under the twin's objective. GIL
+    /// released while it runs.
     #[pyo3(signature = (plans = None))]
     fn what_if(&self, py: Python<'_>, plans: Option<Vec<usize>>) -> PyResult<TwinResult> {
+        // The core reads no plans as all candidates: an empty choice must not become that.
+        if plans.as_ref().is_some_and(Vec::is_empty) {
+            return Err(errors::input(
+                "plans = []: allowed at least one index into candidate_plans() (None: all)",
+            ));
+        }
         let o = self.recipe.options;
         let inner = py.detach(|| {
             with_twin!(&self.fitted, t => {

@@ -48,6 +48,12 @@ def test_fisher_kpp_front_speed_is_two_sqrt_d_rho(d, rho):
     assert speed / (2 * math.sqrt(d * rho)) - 1 == pytest.approx(0, abs=0.02)
 
 
+def test_fisher_kpp_refuses_a_history_too_large_to_allocate():
+    # 10^6 cells x 10^5 records each pass their own bound; together 800 GB.
+    with pytest.raises(pt.InputError, match="values"):
+        pt.fisher_kpp_1d(1.0, 0.1, 1e6, 1.0, 1e5, 1.0, 10.0)
+
+
 def test_binary_metrics_match_scikit_learn(reference):
     # data/reference/reference_metrics.json: scikit-learn 1.9.1 roc_auc_score,
     # brier_score_loss, log_loss on the synthetic case.

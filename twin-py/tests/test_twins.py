@@ -1,8 +1,10 @@
 """Every twin through the one interface from Python: calibrate, forecast with
 intervals, rank; results consistent with their own numbers; pickling; errors."""
 
+import json
 import pickle
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -35,6 +37,9 @@ def test_t2d_fit_and_trajectory_arrays(t2d):
     assert rms < 0.5  # HbA1c %, the same bound as the Rust CLI test
     traj = t2d.what_if(plans=[0]).trajectory(0)
     assert traj["central"].shape == (len(traj["t"]), len(traj["names"]))
+    # Times in days (time_unit "d") from the forecast origin to the 5-year horizon
+    # (the last weekly step of it).
+    assert traj["t"][0] == 0.0 and 5 * 365.25 - 7 < traj["t"][-1] <= 5 * 365.25
     assert np.all(traj["lower"] <= traj["central"] + 1e-12)
     assert np.all(traj["central"] <= traj["upper"] + 1e-12)
 
@@ -97,6 +102,43 @@ def test_errors_are_typed_and_name_the_problem(data, tmp_path):
     with pytest.raises(pt.InputError, match="n_per_arm"):
         pt.run_trial({**_small_spec(data), "n_per_arm": 0})
     assert issubclass(pt.TwinError, pt.PatientTwinError)
+
+
+def test_plan_lists_and_indices_out_of_range_are_input_errors(t2d):
+    # An empty list is not "all plans" (None is).
+    with pytest.raises(pt.InputError, match="plans"):
+        t2d.what_if(plans=[])
+    result = t2d.what_if(plans=[0, 1])
+    assert result.trajectory(1) is not None
+    for bad in (-1, 2):
+        with pytest.raises(pt.InputError, match=f"plan index {bad}: allowed 0..2"):
+            result.trajectory(bad)
+
+
+def test_write_report_returns_paths_and_rejects_malformed_results(t2d, tmp_path):
+    result = t2d.what_if(plans=[0])
+    json_path, html_path = result.write_report(tmp_path / "ok")
+    assert isinstance(json_path, Path) and json_path.name == "result.json"
+    assert html_path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    good = json.loads(result.to_json())
+    # Zero values (log10 0 = -inf in the number formatter) are written as 0.
+    good["forecasts"][0]["outcomes"][0].update(central=0.0, lower=0.0, upper=0.0)
+    pt.TwinResult.from_json(json.dumps(good)).write_report(tmp_path / "zero")
+    assert "<td>0</td>" in (tmp_path / "zero" / "report.html").read_text(encoding="utf-8")
+    # Hand-written trajectories of the wrong shape: an input error, nothing written.
+    traj = good["forecasts"][0]["trajectory"]
+    for field, value, message in [
+        ("lower", [[]], "trajectory.lower"),
+        ("central", traj["central"][:-1], "trajectory.central"),
+        ("t", traj["t"] + [1e4], "trajectory.central"),
+        ("names", [], r"trajectory.central\[0\]"),
+    ]:
+        bad = json.loads(json.dumps(good))
+        bad["forecasts"][0]["trajectory"][field] = value
+        out = tmp_path / f"bad_{field}"
+        with pytest.raises(pt.InputError, match=message):
+            pt.TwinResult.from_json(json.dumps(bad)).write_report(out)
+        assert not (out / "result.json").exists()
 
 
 def _small_spec(data):

@@ -128,8 +128,8 @@ pub fn atrial_body(sub: &Substrate) -> Result<Substrate> {
 
 /// Run the inducibility protocol on `substrate` ablated with the
 /// transmurality map `lesions` (see [`super::lesion`]), pacing from every
-/// atrial-body site of a lattice. Sites run in parallel; each simulation is
-/// itself deterministic, so the result is too.
+/// atrial-body site of a lattice (2D sheets; see [`pacing_sites`]). Sites run
+/// in parallel; each simulation is itself deterministic, so the result is too.
 pub fn inducibility<M: CellModel + Clone>(
     substrate: &Substrate,
     models: &[M],
@@ -163,7 +163,8 @@ pub fn inducibility<M: CellModel + Clone>(
     let clearance = std::f64::consts::FRAC_1_SQRT_2 * protocol.reentry_cell_mm
         + protocol.edge_margin_mm.max(0.0);
     let induced: Vec<bool> = episodes.iter().map(|e| e.sustained).collect();
-    let frac = induced.iter().filter(|&&b| b).count() as f64 / induced.len().max(1) as f64;
+    // `pacing_sites` guarantees at least one site.
+    let frac = induced.iter().filter(|&&b| b).count() as f64 / induced.len() as f64;
     Ok(InducibilityResult {
         sites_mm: sites,
         induced,
@@ -246,10 +247,12 @@ fn clear_of(grid: &Grid, outer: &Array3<bool>, p: [f64; 2], radius_mm: f64) -> b
     true
 }
 
-/// The pacing sites of [`inducibility`]: lattice points (mm) every
-/// `spacing_mm` from half a spacing in, each moved to the nearest tissue node
-/// of `body` within a quarter spacing (dropped if none). Errors unless
-/// `spacing_mm > 0`.
+/// The pacing sites of [`inducibility`]: lattice points (world mm) every
+/// `spacing_mm` from half a spacing in from the first voxel centre, each
+/// moved to the nearest tissue node of `body` within a quarter spacing
+/// (dropped if none). Errors unless `body` is a 2D sheet (3D pacing sites are
+/// not supported yet), `spacing_mm > 0` and at least one site is found (an
+/// empty lattice would read as "not inducible").
 pub fn pacing_sites(body: &Substrate, spacing_mm: f64) -> Result<Vec<[f64; 2]>> {
     if spacing_mm.is_nan() || spacing_mm <= 0.0 {
         return Err(CardiacError::invalid(
@@ -259,6 +262,13 @@ pub fn pacing_sites(body: &Substrate, spacing_mm: f64) -> Result<Vec<[f64; 2]>> 
         ));
     }
     let g = body.domain.grid;
+    if !g.is_2d() {
+        return Err(CardiacError::invalid(
+            "grid",
+            format!("{:?}", g.shape),
+            "a 2D sheet (nz = 1); 3D pacing sites are not supported yet",
+        ));
+    }
     let tissue: Vec<[f64; 2]> = body
         .domain
         .mask
@@ -273,12 +283,15 @@ pub fn pacing_sites(body: &Substrate, spacing_mm: f64) -> Result<Vec<[f64; 2]>> 
         (g.shape[0] - 1) as f64 * g.spacing_mm[0],
         (g.shape[1] - 1) as f64 * g.spacing_mm[1],
     );
+    // Lattice in world coordinates: adding an origin of 0 is exact, so
+    // origin-0 sheets keep their sites bit for bit.
+    let o = g.origin_mm;
     let r2 = (0.25 * spacing_mm).powi(2);
     let mut sites = Vec::new();
-    let mut y = 0.5 * spacing_mm;
-    while y < ly {
-        let mut x = 0.5 * spacing_mm;
-        while x < lx {
+    let mut y = o[1] + 0.5 * spacing_mm;
+    while y < o[1] + ly {
+        let mut x = o[0] + 0.5 * spacing_mm;
+        while x < o[0] + lx {
             let nearest = tissue
                 .iter()
                 .map(|q| ((q[0] - x).powi(2) + (q[1] - y).powi(2), *q))
@@ -291,6 +304,16 @@ pub fn pacing_sites(body: &Substrate, spacing_mm: f64) -> Result<Vec<[f64; 2]>> 
         }
         y += spacing_mm;
     }
+    if sites.is_empty() {
+        return Err(CardiacError::invalid(
+            "site_spacing_mm",
+            spacing_mm,
+            format!(
+                "a spacing leaving at least one lattice site on the tissue \
+                 (the sheet spans {lx} x {ly} mm)"
+            ),
+        ));
+    }
     Ok(sites)
 }
 
@@ -299,7 +322,8 @@ pub fn pacing_sites(body: &Substrate, spacing_mm: f64) -> Result<Vec<[f64; 2]>> 
 /// return the simulation right after the last beat has repolarised the site.
 /// Pacing stops early once the site is re-activated by a wave it did not
 /// start (re-entry has been induced and returns to the site; further beats
-/// would only collide with it), as PEERP stops at induction. Errors if the
+/// would only collide with it), as PEERP stops at induction. `site` lies in
+/// the plane of the 2D sheet `sub` (3D tissue is an error). Errors if the
 /// membrane potential became non-finite (a diverged simulation is never read as
 /// a quiet one).
 pub fn pace_site<M: CellModel + Clone>(
@@ -321,14 +345,24 @@ fn pace_site_unchecked<M: CellModel + Clone>(
     site: [f64; 2],
     p: &InducibilityProtocol,
 ) -> Result<Monodomain<M>> {
+    let g = sub.domain.grid;
+    if !g.is_2d() {
+        return Err(CardiacError::invalid(
+            "grid",
+            format!("{:?}", g.shape),
+            "a 2D sheet (nz = 1); 3D pacing sites are not supported yet",
+        ));
+    }
+    // The sheet's own plane (0 for the usual origin-0 sheets).
+    let z = g.origin_mm[2];
     let mut md = Monodomain::new(sub.clone(), models.to_vec(), p.dt_ms)?;
-    let probe = node_at(&md, [site[0], site[1], 0.0])?;
+    let probe = node_at(&md, [site[0], site[1], z])?;
     let pulse = models[0].default_stimulus();
     let (rest, _) = md.substrate_model_rest();
     let thr = md.activation_threshold();
     let recovered = rest + 0.2 * (thr - rest);
     let place = Site::Disk {
-        centre_mm: [site[0], site[1], 0.0],
+        centre_mm: [site[0], site[1], z],
         radius_mm: p.site_radius_mm,
     };
     let activations = |md: &Monodomain<M>| md.activation_count()[probe];

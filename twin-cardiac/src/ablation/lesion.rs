@@ -19,6 +19,7 @@ use crate::tissue::Substrate;
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LesionOptions {
     /// Lesion width (mm); radiofrequency lesions are typically 4–6 mm wide.
+    /// Must be at least the grid spacing (checked when rasterised).
     pub width_mm: f64,
     /// Fraction of the wall depth ablated, in (0, 1]; 1 = transmural.
     pub transmurality: f64,
@@ -134,7 +135,9 @@ impl LineLesion {
     }
 
     /// Rasterise onto a 2D grid: voxels whose centre lies within width/2 of the
-    /// polyline and outside every gap.
+    /// polyline and outside every gap. Errors unless the width is at least the
+    /// in-plane grid spacing: a narrower band can pass between voxel centres
+    /// and leave the line with holes, or empty.
     pub fn rasterise(&self, grid: &Grid) -> Result<Array3<bool>> {
         if self.points_mm.len() < 2 {
             return Err(CardiacError::invalid(
@@ -143,8 +146,15 @@ impl LineLesion {
                 ">= 2 vertices",
             ));
         }
-        if !(self.width_mm.is_finite() && self.width_mm > 0.0) {
-            return Err(CardiacError::invalid("width_mm", self.width_mm, "> 0 mm"));
+        let spacing = grid.spacing_mm[0].max(grid.spacing_mm[1]);
+        // A band at least one spacing wide holds a voxel centre in every grid
+        // column (or row) it crosses.
+        if !(self.width_mm.is_finite() && self.width_mm >= spacing) {
+            return Err(CardiacError::invalid(
+                "width_mm",
+                self.width_mm,
+                format!(">= the in-plane grid spacing {spacing} mm"),
+            ));
         }
         let seg_len: Vec<f64> = self
             .points_mm

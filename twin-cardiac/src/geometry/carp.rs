@@ -184,12 +184,68 @@ impl CarpMesh {
         Self::parse(&read("pts")?, &read("elem")?, lon.as_deref())
     }
 
-    /// Total volume of the tetrahedra (mm³).
-    pub fn volume_mm3(&self) -> f64 {
-        self.tets
+    /// Check the public fields' consistency (as [`Self::parse`] ensures):
+    /// finite points, node indices below the number of points, and one tag
+    /// (and one fibre, if any) per tetrahedron.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(p) = self
+            .points_mm
+            .iter()
+            .find(|p| !p.iter().all(|x| x.is_finite()))
+        {
+            return Err(CardiacError::invalid(
+                "points_mm",
+                format!("{p:?}"),
+                "finite coordinates (mm)",
+            ));
+        }
+        let n = self.points_mm.len();
+        if let Some((e, t)) = self
+            .tets
+            .iter()
+            .enumerate()
+            .find(|(_, t)| t.iter().any(|&k| k as usize >= n))
+        {
+            return Err(CardiacError::invalid(
+                format!("tets[{e}]"),
+                format!("{t:?}"),
+                format!("node indices below the number of points ({n})"),
+            ));
+        }
+        if self.tags.len() != self.tets.len() {
+            return Err(CardiacError::invalid(
+                "tags.len",
+                self.tags.len(),
+                format!("= number of tetrahedra ({})", self.tets.len()),
+            ));
+        }
+        if let Some(f) = &self.fibres {
+            if f.len() != self.tets.len() {
+                return Err(CardiacError::invalid(
+                    "fibres.len",
+                    f.len(),
+                    format!("= number of tetrahedra ({})", self.tets.len()),
+                ));
+            }
+            if let Some(v) = f.iter().find(|v| !v.iter().all(|x| x.is_finite())) {
+                return Err(CardiacError::invalid(
+                    "fibres",
+                    format!("{v:?}"),
+                    "finite components",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Total volume of the tetrahedra (mm³). Errors if [`Self::validate`] fails.
+    pub fn volume_mm3(&self) -> Result<f64> {
+        self.validate()?;
+        Ok(self
+            .tets
             .iter()
             .map(|t| self.edges(t).determinant().abs() / 6.0)
-            .sum()
+            .sum())
     }
 
     /// Edge vectors p1 − p0, p2 − p0, p3 − p0 as columns.
@@ -201,8 +257,9 @@ impl CarpMesh {
     /// Voxelise on a grid of spacing `dx_mm` covering the mesh: diffusivities
     /// `d_long` / `d_trans` (mm²/ms) about each element's fibre, and the
     /// cell-model region of each element's tag from `tag_regions` (tags not
-    /// listed: region 0). Errors on an empty mesh, a degenerate element, a
-    /// bad spacing or diffusivities, or a grid above 50 million voxels.
+    /// listed: region 0). Errors on an inconsistent mesh (see
+    /// [`Self::validate`]), an empty mesh, a degenerate element, a bad spacing
+    /// or diffusivities, or a grid above 50 million voxels.
     pub fn voxelise(
         &self,
         dx_mm: f64,
@@ -213,6 +270,7 @@ impl CarpMesh {
         if !(dx_mm.is_finite() && dx_mm > 0.0) {
             return Err(CardiacError::invalid("dx_mm", dx_mm, "finite and > 0 mm"));
         }
+        self.validate()?;
         if self.tets.is_empty() {
             return Err(CardiacError::invalid(
                 "mesh",
@@ -228,7 +286,9 @@ impl CarpMesh {
             }
         }
         let shape = [0, 1, 2].map(|a| (((hi[a] - lo[a]) / dx_mm).ceil() as usize).max(1));
-        if shape.iter().product::<usize>() > 50_000_000 {
+        // Checked: a wrapped product could pass the limit.
+        let voxels = shape.iter().try_fold(1usize, |acc, &n| acc.checked_mul(n));
+        if voxels.is_none_or(|v| v > 50_000_000) {
             return Err(CardiacError::invalid(
                 "dx_mm",
                 dx_mm,

@@ -97,12 +97,14 @@ impl Operator<'_> {
     /// `out = a x + b L x` on tissue nodes; returns `Σ x·out` (chunk order).
     fn apply(&self, x: &[f64], out: &mut [f64], a: f64, b: f64) -> f64 {
         match self.stencil.k() {
+            // A single voxel: no neighbours, `L = 0`.
+            0 => self.apply_k::<0>(x, out, a, b),
             2 => self.apply_k::<2>(x, out, a, b),
             4 => self.apply_k::<4>(x, out, a, b),
             6 => self.apply_k::<6>(x, out, a, b),
             8 => self.apply_k::<8>(x, out, a, b),
             18 => self.apply_k::<18>(x, out, a, b),
-            k => unreachable!("a 1D/2D/3D stencil has 2, 4, 6, 8 or 18 points, not {k}"),
+            k => unreachable!("a 0D/1D/2D/3D stencil has 0, 2, 4, 6, 8 or 18 points, not {k}"),
         }
     }
 

@@ -412,6 +412,15 @@ impl<M: CellModel> Monodomain<M> {
         // Forward Euler on V' = L V is stable if Δt ρ(L) ≤ 2; Gershgorin gives
         // ρ(L) ≤ 2 max_n Σ_m |w_nm|.
         let max_row = stencil.max_row;
+        // `validate` rules out non-finite weights; checked anyway because a
+        // NaN would make the comparison below false and skip the limit.
+        if !max_row.is_finite() {
+            return Err(CardiacError::invalid(
+                "diffusion stencil row sum",
+                max_row,
+                "finite (finite diffusivities, unit fibres and spacing)",
+            ));
+        }
         if scheme == DiffusionScheme::Explicit && max_row > 0.0 && dt_ms > 1.0 / max_row {
             return Err(CardiacError::StepAboveStabilityLimit {
                 dt_ms,
@@ -567,12 +576,14 @@ impl<M: CellModel> Monodomain<M> {
     pub fn step(&mut self) {
         self.update_stimuli();
         match self.stencil.k() {
+            // A single voxel (1 × 1 × 1 grid) has no neighbours: a lone cell.
+            0 => self.step_k::<0>(),
             2 => self.step_k::<2>(),
             4 => self.step_k::<4>(),
             6 => self.step_k::<6>(),
             8 => self.step_k::<8>(),
             18 => self.step_k::<18>(),
-            k => unreachable!("a 1D/2D/3D stencil has 2, 4, 6, 8 or 18 points, not {k}"),
+            k => unreachable!("a 0D/1D/2D/3D stencil has 0, 2, 4, 6, 8 or 18 points, not {k}"),
         }
         std::mem::swap(&mut self.v, &mut self.v_next);
         self.step_no += 1;

@@ -258,7 +258,12 @@ fn build_weights(
                 };
             }
         }
-        max_row = max_row.max(row.iter().map(|x| x.abs()).sum());
+        // Unlike `f64::max`, keeps a NaN row sum, so the solver's stability
+        // check sees it rather than the largest finite row.
+        let sum: f64 = row.iter().map(|x| x.abs()).sum();
+        if sum.is_nan() || sum > max_row {
+            max_row = sum;
+        }
         let key: Vec<u64> = row.iter().map(|x| x.to_bits()).collect();
         let next = seen.len() as u32;
         let id = *seen.entry(key).or_insert_with(|| {

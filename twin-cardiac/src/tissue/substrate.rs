@@ -77,8 +77,10 @@ impl Substrate {
         )
     }
 
-    /// Check shapes, diffusivities (finite, ≥ 0, d_trans ≤ d_long) and that the
-    /// mask contains tissue.
+    /// Check shapes, diffusivities (finite, ≥ 0, d_trans ≤ d_long), that the
+    /// fibres of tissue voxels are finite unit vectors (within 1e-6; a longer
+    /// one would scale the anisotropic part of the tensor) and that the mask
+    /// contains tissue.
     pub fn validate(&self) -> Result<()> {
         let g = &self.domain.grid;
         g.check_shape("d_long_mm2_per_ms", &self.d_long_mm2_per_ms)
@@ -108,6 +110,27 @@ impl Substrate {
                     "d_trans_mm2_per_ms",
                     dt,
                     "finite and >= 0 mm²/ms",
+                ));
+            }
+            if dt > dl {
+                return Err(CardiacError::invalid(
+                    "d_trans_mm2_per_ms",
+                    dt,
+                    format!("<= d_long_mm2_per_ms = {dl} mm²/ms (fibres are the fast axis)"),
+                ));
+            }
+        }
+        // Fibres outside the tissue are never used (constructors may leave
+        // them zero).
+        for ((i, j, k), _) in self.domain.mask.indexed_iter().filter(|(_, m)| **m) {
+            let f = [0, 1, 2].map(|c| self.fibre[[i, j, k, c]]);
+            let n2 = f[0] * f[0] + f[1] * f[1] + f[2] * f[2];
+            // NaN components make `n2` NaN: rejected by the finiteness test.
+            if !n2.is_finite() || (n2 - 1.0).abs() > 1e-6 {
+                return Err(CardiacError::invalid(
+                    format!("fibre[{i}, {j}, {k}]"),
+                    format!("{f:?}"),
+                    "a finite unit vector (length 1 within 1e-6)",
                 ));
             }
         }

@@ -150,9 +150,6 @@ pub fn laplace<M: Model>(
             gn
         }
     };
-    if hess.iter().any(|v| !v.is_finite()) {
-        return Err(non_finite("Hessian at the optimum"));
-    }
     if matches!(problem.likelihood(), Likelihood::WeightedLeastSquares) {
         // Unknown error scale: estimate it from the residuals (n − p dof).
         if n <= p {
@@ -171,7 +168,20 @@ pub fn laplace<M: Model>(
             .zip(&problem.observations().sigma)
             .map(|((y, f), s)| ((y - f) / s).powi(2))
             .sum();
+        // An exact fit estimates a zero error scale: no Gaussian to report.
+        if !(ss.is_finite() && ss > 0.0) {
+            return Err(CoreError::invalid(
+                "weighted residual sum of squares at the optimum",
+                ss,
+                "finite and > 0 (an exact fit leaves the weighted least squares \
+                 error scale unestimable; use a likelihood with a known σ)",
+            ));
+        }
         hess /= ss / (n - p) as f64;
+    }
+    // After the scaling, which can overflow for a near-exact fit.
+    if hess.iter().any(|v| !v.is_finite()) {
+        return Err(non_finite("Hessian at the optimum"));
     }
     let chol = hess.clone().cholesky().ok_or_else(|| CoreError::Singular {
         what: "Laplace Hessian (not positive definite: some parameter or combination is \

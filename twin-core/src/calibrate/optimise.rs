@@ -21,7 +21,9 @@ pub enum Optimiser {
     /// L-BFGS (memory 7) with Moré–Thuente line search; gradient from the model's
     /// Jacobian when it provides one, else central differences.
     Lbfgs,
-    /// Particle swarm over the search box (global), its best point polished by Nelder–Mead.
+    /// Particle swarm over the search box (global), its best point polished by
+    /// Nelder–Mead. Each start runs its own swarm (own random stream); the
+    /// Latin-hypercube points and [`FitOptions::initial`] are not used.
     ParticleSwarm {
         /// Number of particles.
         particles: usize,
@@ -41,7 +43,8 @@ pub struct FitOptions {
     pub max_iters: u64,
     /// Convergence tolerance: simplex cost spread (Nelder–Mead), gradient norm (L-BFGS).
     pub tolerance: f64,
-    /// Optional first start (natural units), e.g. a population mean.
+    /// Optional first start (natural units), e.g. a population mean; validated
+    /// but not used by the particle swarm, which samples its own box.
     pub initial: Option<Vec<f64>>,
 }
 
@@ -61,7 +64,9 @@ impl Default for FitOptions {
 /// Outcome of one start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StartReport {
-    /// Start point (natural units).
+    /// Point the local search started from (natural units): the Latin-hypercube
+    /// or initial point, or for the particle swarm the swarm's best point, which
+    /// Nelder–Mead polishes.
     pub start: Vec<f64>,
     /// End point (natural units).
     pub estimate: Vec<f64>,
@@ -199,16 +204,21 @@ fn run_start<M: Model>(
     x0: &[f64],
 ) -> Result<(StartReport, Vec<f64>)> {
     let z0 = problem.to_unconstrained(x0)?;
+    let mut start = x0.to_vec();
     let outcome = match o.optimiser {
         Optimiser::NelderMead => nelder_mead(problem, z0.clone(), o),
         Optimiser::Lbfgs => lbfgs(problem, z0.clone(), o),
         Optimiser::ParticleSwarm { particles } => {
             pso(problem, particles, o, index).and_then(|(z, _, it, _, _)| {
+                // The swarm never sees `x0`: report where the polish starts.
+                start = problem.to_natural(&z);
                 nelder_mead(problem, z, o).map(|(z, c, it2, conv, s)| (z, c, it + it2, conv, s))
             })
         }
     };
     let (z, cost, iterations, converged, status) = outcome.unwrap_or_else(|e| {
+        // A failed run reports its start point unchanged.
+        start = x0.to_vec();
         (
             z0.clone(),
             problem.objective_z(&z0),
@@ -219,7 +229,7 @@ fn run_start<M: Model>(
     });
     Ok((
         StartReport {
-            start: x0.to_vec(),
+            start,
             estimate: problem.to_natural(&z),
             objective: cost,
             iterations,

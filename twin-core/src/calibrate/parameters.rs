@@ -204,11 +204,27 @@ impl ParameterSpec {
     }
 
     /// Natural value from unconstrained `z`.
+    ///
+    /// Log and Logit values stay strictly inside the transform's domain (`x > 0`,
+    /// `lower < x < upper`) even where `z` saturates the map in floating point, so
+    /// [`Self::to_z`] accepts every value this returns (e.g. a fit's estimate
+    /// reused as a start).
     pub fn from_z(&self, z: f64) -> f64 {
         match self.transform {
             Transform::Identity => z,
-            Transform::Log => z.exp(),
-            Transform::Logit => self.lower + (self.upper - self.lower) * ln_sigmoid(z).exp(),
+            Transform::Log => z.exp().clamp(f64::from_bits(1), f64::MAX),
+            Transform::Logit => {
+                let x = self.lower + (self.upper - self.lower) * ln_sigmoid(z).exp();
+                // The nearest interior value when rounding lands on a bound
+                // (NaN passes through).
+                if x <= self.lower {
+                    self.lower.next_up()
+                } else if x >= self.upper {
+                    self.upper.next_down()
+                } else {
+                    x
+                }
+            }
         }
     }
 
@@ -220,7 +236,14 @@ impl ParameterSpec {
             Transform::Log if x > 0.0 => x.ln(),
             Transform::Logit if x > self.lower && x < self.upper => {
                 let s = (x - self.lower) / (self.upper - self.lower);
-                (s / (1.0 - s)).ln()
+                let z = (s / (1.0 - s)).ln();
+                if z.is_finite() {
+                    z
+                } else {
+                    // `s` rounds to 0 or 1 next to a bound, where both
+                    // differences are still positive.
+                    ((x - self.lower) / (self.upper - x)).ln()
+                }
             }
             _ => f64::NAN,
         };

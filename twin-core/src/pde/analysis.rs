@@ -8,8 +8,16 @@ use ndarray::{Array2, Array3, Axis};
 use super::grid::{Domain, Grid};
 use crate::error::{CoreError, Result};
 
+/// Checks the domain (its fields are public) and the field's shape on it.
 fn check(domain: &Domain, field: &Array3<f64>) -> Result<()> {
+    domain.validate()?;
     domain.grid.check_shape("field", field)
+}
+
+/// Checks the grid (its fields are public) and the field's shape on it.
+fn check_grid(grid: &Grid, field: &Array3<f64>) -> Result<()> {
+    grid.validate()?;
+    grid.check_shape("field", field)
 }
 
 /// `∫ u dV` over the inside voxels (field units × mm³).
@@ -73,7 +81,15 @@ pub fn equivalent_radius_mm(domain: &Domain, field: &Array3<f64>, threshold: f64
 
 /// Trilinear interpolation of `field` at world point `p_mm`; `None` outside
 /// the grid's voxel-centre box. Axes with one voxel are not interpolated.
-pub fn sample_trilinear(grid: &Grid, field: &Array3<f64>, p_mm: [f64; 3]) -> Option<f64> {
+///
+/// Errors if the grid is invalid or `field` does not have its shape.
+pub fn sample_trilinear(grid: &Grid, field: &Array3<f64>, p_mm: [f64; 3]) -> Result<Option<f64>> {
+    check_grid(grid, field)?;
+    Ok(sample(grid, field, p_mm))
+}
+
+/// [`sample_trilinear`] after the checks.
+fn sample(grid: &Grid, field: &Array3<f64>, p_mm: [f64; 3]) -> Option<f64> {
     let c = grid.voxel_coords(p_mm);
     let mut lo = [0usize; 3];
     let mut w = [0.0; 3];
@@ -124,9 +140,10 @@ pub fn resample_trilinear(
     to: &Grid,
     outside: f64,
 ) -> Result<Array3<f64>> {
-    from.check_shape("field", field)?;
+    check_grid(from, field)?;
+    to.validate()?;
     Ok(Array3::from_shape_fn(to.shape, |(i, j, k)| {
-        sample_trilinear(from, field, to.centre_mm(i, j, k)).unwrap_or(outside)
+        sample(from, field, to.centre_mm(i, j, k)).unwrap_or(outside)
     }))
 }
 
@@ -134,8 +151,11 @@ pub fn resample_trilinear(
 /// the trilinearly interpolated field drops below `threshold`, located by
 /// linear interpolation between samples spaced a quarter of the smallest
 /// voxel size. `None` if it never drops within `max_distance_mm` or the ray
-/// leaves the grid first. Errors if `direction` is zero or `origin` is already
-/// below the threshold or outside the grid.
+/// leaves the grid first (the field is constant along axes with one voxel, so a
+/// ray along those only never drops). Errors if `direction` is zero,
+/// `threshold` is not finite, `max_distance_mm` is not finite and positive,
+/// `origin` is already below the threshold or outside the grid, or a sample on
+/// the ray is NaN or infinite.
 pub fn front_distance_along_ray(
     grid: &Grid,
     field: &Array3<f64>,
@@ -144,7 +164,7 @@ pub fn front_distance_along_ray(
     threshold: f64,
     max_distance_mm: f64,
 ) -> Result<Option<f64>> {
-    grid.check_shape("field", field)?;
+    check_grid(grid, field)?;
     let norm = direction.iter().map(|x| x * x).sum::<f64>().sqrt();
     if !(norm.is_finite() && norm > 0.0) {
         return Err(CoreError::invalid(
@@ -153,9 +173,33 @@ pub fn front_distance_along_ray(
             "a non-zero finite vector",
         ));
     }
+    if !threshold.is_finite() {
+        return Err(CoreError::invalid(
+            "threshold",
+            threshold,
+            "a finite number",
+        ));
+    }
+    if !(max_distance_mm.is_finite() && max_distance_mm > 0.0) {
+        return Err(CoreError::invalid(
+            "max_distance_mm",
+            max_distance_mm,
+            "a finite distance > 0 mm",
+        ));
+    }
     let d = direction.map(|x| x / norm);
-    let at = |s: f64| sample_trilinear(grid, field, [0, 1, 2].map(|a| origin_mm[a] + s * d[a]));
-    let mut prev = match at(0.0) {
+    let at = |s: f64| -> Result<Option<f64>> {
+        let v = sample(grid, field, [0, 1, 2].map(|a| origin_mm[a] + s * d[a]));
+        match v {
+            Some(v) if !v.is_finite() => Err(CoreError::invalid(
+                format!("field on the ray at {s} mm"),
+                v,
+                "finite values",
+            )),
+            _ => Ok(v),
+        }
+    };
+    let mut prev = match at(0.0)? {
         Some(v) if v >= threshold => v,
         Some(v) => {
             return Err(CoreError::invalid(
@@ -178,12 +222,28 @@ pub fn front_distance_along_ray(
             .iter()
             .cloned()
             .fold(f64::INFINITY, f64::min);
+    // Only the axes with more than one voxel move the sample; the ray leaves
+    // their box (of diameter `span`) within `span / moving` mm.
+    let (mut span2, mut moving2) = (0.0, 0.0);
+    for a in (0..3).filter(|&a| grid.shape[a] > 1) {
+        span2 += ((grid.shape[a] - 1) as f64 * grid.spacing_mm[a]).powi(2);
+        moving2 += d[a] * d[a];
+    }
+    if moving2 == 0.0 {
+        return Ok(None);
+    }
+    let limit = max_distance_mm.min(span2.sqrt() / moving2.sqrt() + 2.0 * h);
     let mut s = 0.0;
-    while s < max_distance_mm {
+    // `next > s` ends the march should `h` drop below the resolution of `s`.
+    while s < limit {
         let next = s + h;
-        let Some(v) = at(next) else { return Ok(None) };
+        if next <= s {
+            break;
+        }
+        let Some(v) = at(next)? else { return Ok(None) };
         if v < threshold {
-            return Ok(Some(s + h * (prev - threshold) / (prev - v)));
+            let hit = s + h * (prev - threshold) / (prev - v);
+            return Ok((hit <= max_distance_mm).then_some(hit));
         }
         prev = v;
         s = next;

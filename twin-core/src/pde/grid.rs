@@ -13,7 +13,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{CoreError, Result};
 
 /// Geometry of a regular, axis-aligned voxel grid.
+///
+/// Deserialising validates like [`Grid::with_origin`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "GridFields")]
 pub struct Grid {
     /// Number of voxels along x, y, z (`nz = 1` for a 2D sheet).
     pub shape: [usize; 3],
@@ -21,6 +24,21 @@ pub struct Grid {
     pub spacing_mm: [f64; 3],
     /// World position (mm) of the centre of voxel (0, 0, 0).
     pub origin_mm: [f64; 3],
+}
+
+/// The serialised form of a [`Grid`], validated on the way in.
+#[derive(Deserialize)]
+struct GridFields {
+    shape: [usize; 3],
+    spacing_mm: [f64; 3],
+    origin_mm: [f64; 3],
+}
+
+impl TryFrom<GridFields> for Grid {
+    type Error = CoreError;
+    fn try_from(g: GridFields) -> Result<Self> {
+        Self::with_origin(g.shape, g.spacing_mm, g.origin_mm)
+    }
 }
 
 impl Grid {
@@ -42,14 +60,27 @@ impl Grid {
         spacing_mm: [f64; 3],
         origin_mm: [f64; 3],
     ) -> Result<Self> {
-        for (axis, &n) in ["shape.x", "shape.y", "shape.z"].iter().zip(&shape) {
+        let grid = Self {
+            shape,
+            spacing_mm,
+            origin_mm,
+        };
+        grid.validate()?;
+        Ok(grid)
+    }
+
+    /// Error unless every dimension is at least 1, every spacing finite and
+    /// positive, and the origin finite (what the constructors guarantee; the
+    /// fields are public, so a grid built field by field may break it).
+    pub fn validate(&self) -> Result<()> {
+        for (axis, &n) in ["shape.x", "shape.y", "shape.z"].iter().zip(&self.shape) {
             if n == 0 {
                 return Err(CoreError::invalid(*axis, n, "at least 1 voxel"));
             }
         }
         for (axis, &h) in ["spacing_mm.x", "spacing_mm.y", "spacing_mm.z"]
             .iter()
-            .zip(&spacing_mm)
+            .zip(&self.spacing_mm)
         {
             if !(h.is_finite() && h > 0.0) {
                 return Err(CoreError::invalid(*axis, h, "a finite spacing > 0 mm"));
@@ -57,17 +88,13 @@ impl Grid {
         }
         for (axis, &o) in ["origin_mm.x", "origin_mm.y", "origin_mm.z"]
             .iter()
-            .zip(&origin_mm)
+            .zip(&self.origin_mm)
         {
             if !o.is_finite() {
                 return Err(CoreError::invalid(*axis, o, "a finite position in mm"));
             }
         }
-        Ok(Self {
-            shape,
-            spacing_mm,
-            origin_mm,
-        })
+        Ok(())
     }
 
     /// True for a 2D sheet (`nz == 1`).
@@ -130,12 +157,28 @@ impl Grid {
 /// A grid plus the mask of voxels that belong to the domain (tissue).
 ///
 /// Outside voxels carry no unknowns; fluxes across the mask boundary are zero.
+/// Deserialising validates like [`Domain::new`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "DomainFields")]
 pub struct Domain {
     /// Geometry.
     pub grid: Grid,
     /// `true` where the voxel is inside the domain.
     pub mask: Array3<bool>,
+}
+
+/// The serialised form of a [`Domain`], validated on the way in.
+#[derive(Deserialize)]
+struct DomainFields {
+    grid: Grid,
+    mask: Array3<bool>,
+}
+
+impl TryFrom<DomainFields> for Domain {
+    type Error = CoreError;
+    fn try_from(d: DomainFields) -> Result<Self> {
+        Self::new(d.grid, d.mask)
+    }
 }
 
 impl Domain {
@@ -150,15 +193,25 @@ impl Domain {
     /// A domain from an explicit mask (any memory layout: it is stored row-major);
     /// errors if shapes disagree or the mask is empty.
     pub fn new(grid: Grid, mask: Array3<bool>) -> Result<Self> {
-        grid.check_shape("mask", &mask)?;
-        if !mask.iter().any(|&m| m) {
+        let domain = Self { grid, mask };
+        domain.validate()?;
+        Ok(domain.into_row_major())
+    }
+
+    /// Error unless the grid is valid ([`Grid::validate`]) and the mask has its
+    /// shape with at least one voxel inside (what [`Domain::new`] guarantees; the
+    /// fields are public, so a domain built field by field may break it).
+    pub fn validate(&self) -> Result<()> {
+        self.grid.validate()?;
+        self.grid.check_shape("mask", &self.mask)?;
+        if !self.mask.iter().any(|&m| m) {
             return Err(CoreError::invalid(
                 "mask",
                 "all false",
                 "at least one voxel inside the domain",
             ));
         }
-        Ok(Self { grid, mask }.into_row_major())
+        Ok(())
     }
 
     /// The same domain with its mask in row-major layout, the layout the

@@ -46,8 +46,9 @@ pub enum FaceMean {
 }
 
 impl FaceMean {
-    /// Face value from the two voxel values; zero when either voxel is outside
-    /// (stored as a negative value). Symmetric in `a`, `b` to the last bit.
+    /// Face value from the two voxel diffusivities; zero when either is
+    /// negative (the caller only forms faces between two inside voxels, from
+    /// the mask). Symmetric in `a`, `b` to the last bit.
     #[inline(always)]
     fn of(self, a: f64, b: f64) -> f64 {
         match self {
@@ -151,7 +152,9 @@ pub struct DiffusionOperator {
     dt_max: f64,
 }
 
+/// Checks the domain (its fields are public) and `d` on it.
 fn check_finite_nonneg(domain: &Domain, what: &str, d: &Array3<f64>) -> Result<()> {
+    domain.validate()?;
     domain.grid.check_shape(what, d)?;
     for ((idx, &v), &m) in d.indexed_iter().zip(domain.mask.iter()) {
         if m && !(v.is_finite() && v >= 0.0) {
@@ -168,6 +171,7 @@ fn check_finite_nonneg(domain: &Domain, what: &str, d: &Array3<f64>) -> Result<(
 impl DiffusionOperator {
     /// Uniform diffusivity `d` (mm²/time) on every inside voxel.
     pub fn uniform(domain: &Domain, diffusivity: f64) -> Result<Self> {
+        domain.validate()?;
         if !(diffusivity.is_finite() && diffusivity >= 0.0) {
             return Err(CoreError::invalid(
                 "diffusivity",
@@ -281,7 +285,10 @@ impl DiffusionOperator {
             for p in 0..n {
                 let coord = (p / s) % grid.shape[a];
                 if coord + 1 < grid.shape[a] && mask[p] && mask[p + s] {
-                    let c = mean.of(d[p], d[p + s]) * inv_h2[a];
+                    // `+ 0.0` turns a −0.0 face (arithmetic mean of two −0.0
+                    // diffusivities) into +0.0: the kernel reads the sign of
+                    // `face[0]` as the mask.
+                    let c = mean.of(d[p], d[p + s]) * inv_h2[a] + 0.0;
                     // The diagonal is that of the stored operator; the step
                     // bound uses the exact values, which are not smaller.
                     face_a[p] = round_down(c);

@@ -61,12 +61,30 @@ fn draw_err(e: impl std::fmt::Display) -> CoreError {
 
 /// Write `values` (first axis to the right, second axis up) as an SVG heat map;
 /// voxels where `mask` is false are drawn light grey. Returns the colour range used.
+///
+/// Errors on an empty `values`, a `mask` of another shape, a pixel size that is
+/// not finite and positive, a zero width, or a failed write.
 pub fn write_heatmap_svg(
     path: &Path,
     values: &Array2<f64>,
     mask: Option<&Array2<bool>>,
     options: &HeatmapOptions,
 ) -> Result<(f64, f64)> {
+    if values.is_empty() {
+        return Err(CoreError::invalid(
+            "values",
+            format!("shape {:?}", values.shape()),
+            "at least one value along each axis",
+        ));
+    }
+    for (axis, &p) in ["pixel_mm[0]", "pixel_mm[1]"].iter().zip(&options.pixel_mm) {
+        if !(p.is_finite() && p > 0.0) {
+            return Err(CoreError::invalid(*axis, p, "a finite size > 0 mm"));
+        }
+    }
+    if options.width_px == 0 {
+        return Err(CoreError::invalid("width_px", 0, ">= 1 pixel"));
+    }
     if let Some(m) = mask
         && m.shape() != values.shape()
     {

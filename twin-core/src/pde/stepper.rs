@@ -35,6 +35,28 @@ pub struct CgOptions {
     pub max_iter: usize,
 }
 
+impl CgOptions {
+    /// Error unless `rel_tol` is finite in `(0, 1)` and `max_iter ≥ 1` (a NaN
+    /// tolerance stops at once, one <= 0 can never be met).
+    pub fn validate(&self) -> Result<()> {
+        if !(self.rel_tol > 0.0 && self.rel_tol < 1.0) {
+            return Err(CoreError::invalid(
+                "cg_options.rel_tol",
+                self.rel_tol,
+                "a finite number in (0, 1)",
+            ));
+        }
+        if self.max_iter == 0 {
+            return Err(CoreError::invalid(
+                "cg_options.max_iter",
+                self.max_iter,
+                ">= 1",
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Default for CgOptions {
     fn default() -> Self {
         Self {
@@ -362,6 +384,10 @@ impl DiffusionStepper {
             iterations: 0,
             relative_residual: 0.0,
         };
+        // Reject bad settings before the first half reaction changes `u`.
+        self.check_field("u", u)?;
+        check_dt(dt)?;
+        self.cg_options.validate()?;
         if n_steps == 0 {
             return Ok(total);
         }
@@ -376,8 +402,11 @@ impl DiffusionStepper {
         Ok(total)
     }
 
-    /// One implicit diffusion step of size `dt` (any size), solved in place by
+    /// One implicit diffusion step of size `dt` (any size), solved by
     /// Jacobi-preconditioned conjugate gradients started from `u`.
+    ///
+    /// Errors on invalid [`Self::cg_options`], NaN/infinite values and when CG
+    /// does not converge; `u` is then unchanged.
     pub fn diffuse_implicit(
         &mut self,
         u: &mut Array3<f64>,
@@ -386,8 +415,9 @@ impl DiffusionStepper {
     ) -> Result<CgReport> {
         self.check_field("u", u)?;
         check_dt(dt)?;
+        self.cg_options.validate()?;
         let mut bufs = self.take_buffers();
-        let x = u.as_slice_mut().expect("checked layout");
+        let x = u.as_slice().expect("checked layout");
         let shift = match scheme {
             ImplicitScheme::BackwardEuler => {
                 bufs.b.copy_from_slice(x);
@@ -407,15 +437,33 @@ impl DiffusionStepper {
                 0.5 * dt
             }
         };
-        let result = self.pcg(&mut bufs, x, shift);
+        let result = self.pcg_into(&mut bufs, u, shift);
         self.cg = Some(bufs);
+        result
+    }
+
+    /// [`Self::pcg`] on a copy of `x` (in the scratch field), swapped into `x`
+    /// only on success so that a failed solve leaves `x` as it was.
+    fn pcg_into(
+        &mut self,
+        bufs: &mut CgBuffers,
+        x: &mut Array3<f64>,
+        shift: f64,
+    ) -> Result<CgReport> {
+        self.next.assign(x);
+        let mut next = std::mem::take(&mut self.next);
+        let result = self.pcg(bufs, next.as_slice_mut().expect("standard layout"), shift);
+        if result.is_ok() {
+            std::mem::swap(x, &mut next);
+        }
+        self.next = next;
         result
     }
 
     /// Solve `(I − shift·L) x = rhs` for `x` (initial guess: `x` on entry;
     /// outside the mask `x = rhs`). The building block for users' own implicit
     /// schemes, e.g. with source terms: backward Euler with a source `s` is
-    /// `rhs = u + dt·s`, `shift = dt`.
+    /// `rhs = u + dt·s`, `shift = dt`. On error `x` is unchanged.
     pub fn solve_shifted(
         &mut self,
         rhs: &Array3<f64>,
@@ -427,10 +475,11 @@ impl DiffusionStepper {
         if !(shift.is_finite() && shift >= 0.0) {
             return Err(CoreError::invalid("shift", shift, "a finite value >= 0"));
         }
+        self.cg_options.validate()?;
         let mut bufs = self.take_buffers();
         bufs.b
             .copy_from_slice(rhs.as_slice().expect("checked layout"));
-        let result = self.pcg(&mut bufs, x.as_slice_mut().expect("checked layout"), shift);
+        let result = self.pcg_into(&mut bufs, x, shift);
         self.cg = Some(bufs);
         result
     }

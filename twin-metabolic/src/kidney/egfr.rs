@@ -155,16 +155,38 @@ pub fn egfr_ckd_epi_2021_cr_batch(
         .collect()
 }
 
+/// Lowest creatinine [`creatinine_for_egfr`] returns, mg/dL.
+const CREATININE_MIN_INVERSE_MG_DL: f64 = 0.05;
+
 /// Creatinine (mg/dL) that gives a target eGFR for this age and sex: the inverse of
 /// the creatinine equation (monotone decreasing in creatinine), used to generate
 /// consistent virtual patients. Solved by bisection on log creatinine.
+///
+/// Errors if the target is outside 2–200 mL/min/1.73 m², or outside the eGFRs that
+/// creatinine 0.05–30 mg/dL gives at this age and sex (e.g. above ~194 for a man of
+/// 90); the message names the target and that reachable range.
 pub fn creatinine_for_egfr(egfr: f64, age_years: f64, sex: Sex) -> Result<f64> {
     check::in_range("egfr_ml_min_1_73m2", egfr, 2.0, 200.0, "mL/min/1.73 m²")?;
     check::age(age_years)?;
-    let (mut lo, mut hi) = (0.05_f64.ln(), CREATININE_MAX_MG_DL.ln());
+    let female = sex.is_female();
+    let reachable = (
+        cr_unchecked(CREATININE_MAX_MG_DL, age_years, female),
+        cr_unchecked(CREATININE_MIN_INVERSE_MG_DL, age_years, female),
+    );
+    if !(reachable.0..=reachable.1).contains(&egfr) {
+        return Err(crate::MetabolicError::invalid(
+            "egfr_ml_min_1_73m2",
+            egfr,
+            format!(
+                "[{:.1}, {:.1}] mL/min/1.73 m², the eGFRs creatinine {CREATININE_MIN_INVERSE_MG_DL}–{CREATININE_MAX_MG_DL} mg/dL gives at age {age_years} ({sex:?})",
+                reachable.0, reachable.1
+            ),
+        ));
+    }
+    let (mut lo, mut hi) = (CREATININE_MIN_INVERSE_MG_DL.ln(), CREATININE_MAX_MG_DL.ln());
     for _ in 0..80 {
         let mid = 0.5 * (lo + hi);
-        if cr_unchecked(mid.exp(), age_years, sex.is_female()) > egfr {
+        if cr_unchecked(mid.exp(), age_years, female) > egfr {
             lo = mid;
         } else {
             hi = mid;
@@ -211,6 +233,32 @@ mod tests {
             let back = egfr_ckd_epi_2021_cr(c, age, sex).unwrap();
             assert!((back - g).abs() < 1e-9, "{g} -> {c} -> {back}");
         }
+    }
+
+    #[test]
+    fn unreachable_target_is_an_error_naming_the_reachable_range() {
+        // A man of 90: creatinine 0.05 mg/dL gives 142·(0.05/0.9)^−0.302·0.9938^90 ≈ 194,
+        // the highest eGFR a creatinine can give; 200 used to return 0.05 silently.
+        let top = egfr_ckd_epi_2021_cr(0.05, 90.0, Sex::Male).unwrap();
+        let by_hand = 142.0 * (0.05_f64 / 0.9).powf(-0.302) * 0.9938_f64.powi(90);
+        assert!(
+            (top - by_hand).abs() < 1e-9 && (top - 194.0).abs() < 1.0,
+            "{top}"
+        );
+        let e = creatinine_for_egfr(200.0, 90.0, Sex::Male)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("egfr_ml_min_1_73m2") && e.contains("= 200"),
+            "{e}"
+        );
+        assert!(e.contains(&format!("{top:.1}]")), "{e}");
+        // the lowest end: creatinine 30 mg/dL
+        let bottom = egfr_ckd_epi_2021_cr(30.0, 90.0, Sex::Male).unwrap();
+        assert!(creatinine_for_egfr(bottom * 0.99, 90.0, Sex::Male).is_err());
+        // inside the range the inverse still round-trips
+        let c = creatinine_for_egfr(top - 1.0, 90.0, Sex::Male).unwrap();
+        assert!((egfr_ckd_epi_2021_cr(c, 90.0, Sex::Male).unwrap() - (top - 1.0)).abs() < 1e-9);
     }
 
     #[test]

@@ -7,11 +7,14 @@ use twin_core::calibrate::{
 };
 use twin_core::twin::FitSeries;
 
-use super::{ParameterEstimate, Twin, TwinOptions, active_at, segments, simulate_history};
+use super::{
+    ParameterEstimate, Twin, TwinOptions, active_at, history_week, segments, simulate_history,
+};
 use crate::error::{MetabolicError, Result};
 use crate::history::History;
 use crate::model::{Baseline, DAYS_PER_YEAR, PatientParams};
 use crate::progression::ProgressionLaw;
+use crate::risk::{UKPDS56_MAX_DURATION_YEARS, UKPDS56_MIN_AGE_AT_DIAGNOSIS_YEARS};
 
 /// The calibrated parameters' names, units, priors and bounds for a patient with this
 /// baseline. Log/Logit transforms keep every posterior sample inside the range the model
@@ -111,6 +114,20 @@ enum Kind {
 
 impl Twin {
     /// Calibrate a twin to a patient's history.
+    ///
+    /// The model origin is the first HbA1c, the forecast origin the last. Every
+    /// observation after the first HbA1c is fitted, including those after the last
+    /// HbA1c: the history is replayed on a weekly grid up to the last observation, and
+    /// each observation is compared with the simulated week nearest to it.
+    ///
+    /// Errors (typed, naming the field): a history that fails [`History::validate`];
+    /// a baseline outside [`Baseline::validate`]'s ranges; fewer than 3 observations
+    /// after the first HbA1c; a diabetes duration at the forecast origin above the 60
+    /// years of the UKPDS 56 risk engine used by forecasts. Warnings
+    /// ([`Twin::warnings`]): the applicability domain ([`DOMAIN`]), parameters outside
+    /// the population's 95 % range, a poor fit, an age at diagnosis below the risk
+    /// engine's 18 years, and how the model had to read an inconsistent baseline
+    /// ([`crate::model::PatientModel::baseline_adjustments`]).
     pub fn calibrate(history: History, options: TwinOptions) -> Result<Twin> {
         crate::check::in_range(
             "n_posterior",
@@ -119,7 +136,8 @@ impl Twin {
             100_000.0,
             "samples",
         )?;
-        let (t0, t_end) = history.span_days();
+        history.validate()?;
+        let (t0, t_end) = history.span_days()?;
         let age0 = history.age_years_at_index + t0 / DAYS_PER_YEAR;
         let current0 = active_at(&history, t0);
         let duration0 = history
@@ -129,11 +147,16 @@ impl Twin {
             age_years: age0,
             sex: history.sex,
             height_m: history.height_m,
-            weight_kg: nearest(&history.weight_kg, t0).unwrap_or(history.weight_kg[0].1),
+            // `validate` guarantees one weight and one eGFR at least
+            weight_kg: nearest(&history.weight_kg, t0)
+                .or(history.weight_kg.first().map(|x| x.1))
+                .unwrap_or(f64::NAN),
             hba1c_percent: history.hba1c_percent[0].1,
             fpg_mmol_l: nearest(&history.fpg_mmol_l, t0),
             fasting_insulin_uu_ml: None,
-            egfr: nearest(&history.egfr, t0).unwrap_or(history.egfr[0].1),
+            egfr: nearest(&history.egfr, t0)
+                .or(history.egfr.first().map(|x| x.1))
+                .unwrap_or(f64::NAN),
             uacr_mg_g: nearest(&history.uacr_mg_g, t0).unwrap_or(10.0),
             sbp_mmhg: if history.sbp_mmhg.is_empty() {
                 135.0
@@ -147,6 +170,16 @@ impl Twin {
             current_drugs: current0,
         };
         baseline.validate()?;
+        // Forecasts evaluate the UKPDS 56 risk engine at the forecast origin: refuse here,
+        // by name, a duration it cannot take (rather than failing every forecast later).
+        let origin_days = super::history_week(t_end - t0) as f64 * super::HISTORY_STEP_DAYS;
+        crate::check::in_range(
+            "diabetes_duration_years at the forecast origin (duration at the first HbA1c + history span)",
+            duration0 + origin_days / DAYS_PER_YEAR,
+            0.0,
+            UKPDS56_MAX_DURATION_YEARS,
+            "years (UKPDS 56 risk engine of the forecasts)",
+        )?;
         // observations after the origin
         let mut obs: Vec<(Kind, f64, f64)> = Vec::new();
         let sd = options.sd;
@@ -172,8 +205,10 @@ impl Twin {
                 "at least 3 observations after the first HbA1c",
             ));
         }
-        let segs = segments(&history, t0, t_end);
-        let span = t_end - t0;
+        // The replay runs to the last observation (which may lie after the last HbA1c,
+        // the forecast origin), so that every observation meets its simulated week.
+        let t_last = obs.iter().map(|o| o.1).fold(t_end - t0, f64::max);
+        let segs = segments(&history, t0, t0 + t_last);
         let values: Vec<f64> = obs.iter().map(|o| o.2).collect();
         let sigma: Vec<f64> = obs
             .iter()
@@ -188,22 +223,32 @@ impl Twin {
         let b2 = baseline.clone();
         let obs2 = obs.clone();
         let model = move |x: &[f64]| -> twin_core::Result<Vec<f64>> {
-            let tr = simulate_history(&b2, params_from(x), &segs, span)
+            let tr = simulate_history(&b2, params_from(x), &segs, t_last)
                 .map_err(|e| twin_core::CoreError::invalid("twin model", e, "valid parameters"))?
                 .0;
-            Ok(obs2
-                .iter()
+            obs2.iter()
                 .map(|&(k, t, _)| {
-                    let i = ((t / 7.0).round() as usize).min(tr.t_days.len() - 1);
-                    match k {
-                        Kind::Hba1c => tr.hba1c_percent[i],
-                        Kind::Fpg => tr.fpg_mmol_l[i],
-                        Kind::Weight => tr.weight_kg[i],
-                        Kind::Egfr => tr.egfr[i],
-                        Kind::LnUacr => tr.uacr_mg_g[i].ln(),
-                    }
+                    let i = history_week(t);
+                    let series = match k {
+                        Kind::Hba1c => &tr.hba1c_percent,
+                        Kind::Fpg => &tr.fpg_mmol_l,
+                        Kind::Weight => &tr.weight_kg,
+                        Kind::Egfr => &tr.egfr,
+                        Kind::LnUacr => &tr.uacr_mg_g,
+                    };
+                    let v = series.get(i).copied().ok_or_else(|| {
+                        twin_core::CoreError::invalid(
+                            "observation day",
+                            t,
+                            format!(
+                                "within the simulated history (0 to {} days)",
+                                7 * (tr.t_days.len().max(1) - 1)
+                            ),
+                        )
+                    })?;
+                    Ok(if matches!(k, Kind::LnUacr) { v.ln() } else { v })
                 })
-                .collect())
+                .collect()
         };
         options.progression.validate()?;
         let specs = parameter_specs(&baseline, &options.progression);
@@ -260,6 +305,25 @@ impl Twin {
             })
             .collect::<Vec<_>>();
         let mut warnings = domain_warnings(&baseline);
+        let age_at_diagnosis = baseline.age_years - baseline.diabetes_duration_years;
+        if age_at_diagnosis < UKPDS56_MIN_AGE_AT_DIAGNOSIS_YEARS {
+            warnings.push(format!(
+                "age at diagnosis {age_at_diagnosis:.1} years is below the {UKPDS56_MIN_AGE_AT_DIAGNOSIS_YEARS} years the UKPDS 56 risk engine accepts: forecasts compute the CHD risk at {UKPDS56_MIN_AGE_AT_DIAGNOSIS_YEARS}"
+            ));
+        }
+        // how the model had to read the baseline (insulin-treated β-cell function,
+        // mean/fasting glucose ratio), at the posterior mode
+        let (mode_model, _) = crate::model::PatientModel::new(
+            baseline.clone(),
+            params_from(&f.estimate),
+            crate::model::Constants::default(),
+        )?;
+        warnings.extend(
+            mode_model
+                .baseline_adjustments
+                .iter()
+                .map(|a| a.to_string()),
+        );
         for p in &parameters {
             if p.estimate < p.prior_lo || p.estimate > p.prior_hi {
                 warnings.push(format!(

@@ -16,9 +16,13 @@ use crate::risk::{CvRiskFactors, ukpds_chd_risk};
 impl Twin {
     /// Forecast each plan over `horizon_years` from the forecast origin, for every
     /// posterior sample; intervals are the 5th–95th percentiles (parameter uncertainty).
+    ///
+    /// The CHD risk (UKPDS 56) uses the diabetes duration at the origin, which
+    /// [`Twin::calibrate`] has checked against the engine's 60 years, and the age at
+    /// diagnosis, computed at 18 years when it is lower (a warning of the twin says so).
     pub fn forecast(&self, plans: &[Plan], horizon_years: f64) -> Result<Vec<PlanForecast>> {
         crate::check::in_range("horizon_years", horizon_years, 0.25, 15.0, "years")?;
-        let (t0, t_end) = self.history.span_days();
+        let (t0, t_end) = self.history.span_days()?;
         let segs = segments(&self.history, t0, t_end);
         let span = t_end - t0;
         let egfr_now = self
@@ -95,9 +99,12 @@ impl Twin {
         let age_now = self.baseline.age_years + s0.t_days / DAYS_PER_YEAR;
         let mean_a1c = tr.hba1c_percent.iter().sum::<f64>() / tr.hba1c_percent.len() as f64;
         let duration = pm.baseline.diabetes_duration_years + s0.t_days / DAYS_PER_YEAR;
+        // An age at diagnosis below the engine's 18 years is computed at 18; calibration
+        // says so in the twin's warnings.
         let cv = ukpds_chd_risk(
             &CvRiskFactors {
-                age_at_diagnosis_years: (age_now - duration).max(18.0),
+                age_at_diagnosis_years: (age_now - duration)
+                    .max(crate::risk::UKPDS56_MIN_AGE_AT_DIAGNOSIS_YEARS),
                 diabetes_duration_years: duration,
                 female: self.baseline.sex.is_female(),
                 afro_caribbean: false,

@@ -183,39 +183,169 @@ fn active_at(h: &History, t: f64) -> Vec<DrugOrder> {
     out
 }
 
-/// Simulate the history: returns the trajectory (weekly), the final state and the model.
+/// Step and recording grid of the history replay, days.
+pub(crate) const HISTORY_STEP_DAYS: f64 = 7.0;
+
+/// Index on the weekly grid of the history replay nearest to `t_days` (days from the
+/// model origin): point `k` of [`simulate_history`]'s trajectory is day `7k`.
+pub(crate) fn history_week(t_days: f64) -> usize {
+    // `as` saturates: negative or NaN times map to week 0 (callers pass t >= 0)
+    (t_days / HISTORY_STEP_DAYS).round() as usize
+}
+
+/// Simulate the history from the model origin to `end_days` (days from the origin) on a
+/// weekly grid: returns the trajectory (point `k` at day `7k`, from day 0 to `end_days`
+/// rounded to the nearest week), the final state and the model. Each medication segment
+/// starts at its change time rounded to the nearest week of the absolute grid, so the
+/// rounding does not accumulate over segments; two changes within the same week
+/// collapse into the later one.
 fn simulate_history(
     baseline: &Baseline,
     params: PatientParams,
     segs: &[(f64, Plan)],
-    span_days: f64,
+    end_days: f64,
 ) -> Result<(MetabolicTrajectory, State, PatientModel)> {
+    crate::check::in_range(
+        "history span (days from the first HbA1c)",
+        end_days,
+        0.0,
+        30.0 * crate::model::DAYS_PER_YEAR,
+        "days",
+    )?;
     let (pm, mut state) = PatientModel::new(baseline.clone(), params, Constants::default())?;
     let mut tr = MetabolicTrajectory::default();
     let mut flags = Vec::new();
     let opts = StepOptions {
-        dt_days: 7.0,
-        record_every_days: 7.0,
+        dt_days: HISTORY_STEP_DAYS,
+        record_every_days: HISTORY_STEP_DAYS,
     };
+    let last = history_week(end_days);
     for (i, (start, plan)) in segs.iter().enumerate() {
-        let end = segs.get(i + 1).map_or(span_days, |s| s.0);
-        // align to the weekly grid so recorded points stay at multiples of 7 days
-        let dur = ((end - start) / 7.0).round() * 7.0;
-        if dur <= 0.0 {
+        let from = history_week(*start).min(last);
+        let to = segs
+            .get(i + 1)
+            .map_or(last, |s| history_week(s.0).min(last));
+        if to <= from {
             continue;
         }
         let mut part = MetabolicTrajectory::default();
-        pm.run(&mut state, plan, dur, opts, &mut part, &mut flags)?;
-        let skip = usize::from(!tr.t_days.is_empty());
-        tr.t_days.extend_from_slice(&part.t_days[skip..]);
-        tr.hba1c_percent
-            .extend_from_slice(&part.hba1c_percent[skip..]);
-        tr.fpg_mmol_l.extend_from_slice(&part.fpg_mmol_l[skip..]);
-        tr.weight_kg.extend_from_slice(&part.weight_kg[skip..]);
-        tr.egfr.extend_from_slice(&part.egfr[skip..]);
-        tr.uacr_mg_g.extend_from_slice(&part.uacr_mg_g[skip..]);
-        tr.insulin_u_per_day
-            .extend_from_slice(&part.insulin_u_per_day[skip..]);
+        pm.run(
+            &mut state,
+            plan,
+            (to - from) as f64 * HISTORY_STEP_DAYS,
+            opts,
+            &mut part,
+            &mut flags,
+        )?;
+        append(&mut tr, &part);
+    }
+    if tr.t_days.is_empty() {
+        // a span under half a week: the trajectory is the origin alone
+        let plan = segs.first().map_or_else(
+            || Plan {
+                name: "history".into(),
+                drugs: baseline.current_drugs.clone(),
+                ..Plan::drugs("", &[])
+            },
+            |s| s.1.clone(),
+        );
+        let mut part = MetabolicTrajectory::default();
+        pm.run(&mut state, &plan, 0.0, opts, &mut part, &mut flags)?;
+        append(&mut tr, &part);
     }
     Ok((tr, state, pm))
+}
+
+/// Append `part` to `tr`, dropping `part`'s first point when it repeats `tr`'s last.
+fn append(tr: &mut MetabolicTrajectory, part: &MetabolicTrajectory) {
+    let skip = usize::from(!tr.t_days.is_empty()).min(part.t_days.len());
+    tr.t_days.extend_from_slice(&part.t_days[skip..]);
+    tr.hba1c_percent
+        .extend_from_slice(&part.hba1c_percent[skip..]);
+    tr.fpg_mmol_l.extend_from_slice(&part.fpg_mmol_l[skip..]);
+    tr.weight_kg.extend_from_slice(&part.weight_kg[skip..]);
+    tr.egfr.extend_from_slice(&part.egfr[skip..]);
+    tr.uacr_mg_g.extend_from_slice(&part.uacr_mg_g[skip..]);
+    tr.insulin_u_per_day
+        .extend_from_slice(&part.insulin_u_per_day[skip..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::drugs::Drug;
+    use crate::history::MedicationEpisode;
+    use crate::kidney::Sex;
+
+    fn history_with_changes(cuts: &[f64], last_hba1c_day: f64) -> History {
+        // alternate metformin on / off at every cut
+        let medications = cuts
+            .chunks(2)
+            .map(|w| MedicationEpisode {
+                drug: Drug::Metformin,
+                dose: 1000.0,
+                start_days: w[0],
+                end_days: w.get(1).copied(),
+            })
+            .collect();
+        History {
+            sex: Sex::Female,
+            age_years_at_index: 60.0,
+            height_m: 1.65,
+            hba1c_percent: vec![(0.0, 8.0), (last_hba1c_day, 8.1)],
+            fpg_mmol_l: vec![],
+            weight_kg: vec![(0.0, 85.0)],
+            egfr: vec![(0.0, 80.0)],
+            uacr_mg_g: vec![],
+            sbp_mmhg: vec![],
+            medications,
+            diabetes_onset_days: Some(-365.0),
+        }
+    }
+
+    fn baseline() -> Baseline {
+        Baseline {
+            age_years: 60.0,
+            sex: Sex::Female,
+            height_m: 1.65,
+            weight_kg: 85.0,
+            hba1c_percent: 8.0,
+            fpg_mmol_l: None,
+            fasting_insulin_uu_ml: None,
+            egfr: 80.0,
+            uacr_mg_g: 10.0,
+            sbp_mmhg: 135.0,
+            tc_hdl_ratio: 4.0,
+            smoker: false,
+            afro_caribbean: false,
+            diabetes_duration_years: 1.0,
+            current_drugs: vec![],
+        }
+    }
+
+    #[test]
+    fn history_replay_reaches_its_end_whatever_the_segments() {
+        // Medication changes at days 10, 20, 30, 40 over a 60-day span: rounding each
+        // segment's length to whole weeks (1, 1, 1, 1, 3 weeks) used to end the replay
+        // at day 49; rounding the cut times on the absolute grid ends it at day 63, the
+        // week nearest to 60, with one point a week.
+        let h = history_with_changes(&[10.0, 20.0, 30.0, 40.0], 60.0);
+        let segs = segments(&h, 0.0, 60.0);
+        assert_eq!(segs.len(), 5);
+        let (tr, state, _) =
+            simulate_history(&baseline(), PatientParams::default(), &segs, 60.0).unwrap();
+        assert_eq!(state.t_days, 63.0);
+        let weeks: Vec<f64> = (0..=9).map(|k| 7.0 * k as f64).collect();
+        assert_eq!(tr.t_days, weeks);
+    }
+
+    #[test]
+    fn history_replay_of_a_zero_span_is_the_origin() {
+        let segs = segments(&history_with_changes(&[], 0.0), 0.0, 0.0);
+        let (tr, state, _) =
+            simulate_history(&baseline(), PatientParams::default(), &segs, 0.0).unwrap();
+        assert_eq!(tr.t_days, vec![0.0]);
+        assert_eq!(state.t_days, 0.0);
+        assert_eq!(tr.hba1c_percent, vec![8.0]);
+    }
 }

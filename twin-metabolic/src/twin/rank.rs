@@ -53,9 +53,35 @@ pub fn rank(plans: &mut [PlanForecast]) {
 
 /// Why the top-ranked plan wins: its objective terms against the runner-up and against a
 /// reference plan (e.g. the current regimen), largest differences first.
+///
+/// Only a feasible plan with a finite score is presented as the recommendation: when
+/// no plan is feasible the text says so and gives each plan's reason instead.
 pub fn explain(plans: &[PlanForecast], reference: Option<&str>) -> String {
-    let Some(best) = plans.iter().find(|p| p.rank == 1) else {
+    if plans.is_empty() {
         return "no plans".into();
+    }
+    let Some(best) = plans
+        .iter()
+        .filter(|p| p.infeasible.is_none() && p.score.is_finite())
+        .min_by_key(|p| p.rank)
+    else {
+        let reasons: Vec<String> = plans
+            .iter()
+            .map(|p| {
+                format!(
+                    "'{}': {}",
+                    p.plan.name,
+                    p.infeasible
+                        .as_deref()
+                        .unwrap_or("the forecast gave no finite score")
+                )
+            })
+            .collect();
+        return format!(
+            "No plan can be recommended: none of the {} candidate plans is feasible. {}.",
+            plans.len(),
+            reasons.join("; ")
+        );
     };
     let mut s = format!(
         "'{}' ranks first (score {:.4}): HbA1c at 5 y {:.1} % [{:.1}–{:.1}], eGFR {:.0} [{:.0}–{:.0}], weight {:.1} kg.",
@@ -123,13 +149,17 @@ pub fn explain(plans: &[PlanForecast], reference: Option<&str>) -> String {
             parts.join("; ")
         ));
     };
-    if let Some(second) = plans.iter().find(|p| p.rank == 2 && p.infeasible.is_none()) {
+    if let Some(second) = plans
+        .iter()
+        .filter(|p| p.rank > best.rank && p.infeasible.is_none() && p.score.is_finite())
+        .min_by_key(|p| p.rank)
+    {
         compare(second, "the runner-up");
     }
     if let Some(r) = reference.and_then(|n| {
         plans
             .iter()
-            .find(|p| p.plan.name == n && p.rank != 1 && p.infeasible.is_none())
+            .find(|p| p.plan.name == n && p.rank != best.rank && p.infeasible.is_none())
     }) {
         compare(r, "the reference");
     }

@@ -153,7 +153,8 @@ impl DigitalTwin for BreastTwin {
             }],
             tie_break: Some(("pfs_mean_days".into(), Better::Higher)),
             description: format!(
-                "longest median progression-free survival (RECIST 1.1 on 12-weekly scans) among regimens with P(grade-4 neutropenia) ≤ {MAX_GRADE4_PROBABILITY}"
+                "longest median progression-free survival (RECIST 1.1 on scans every {} days) among regimens with P(grade-4 neutropenia) ≤ {MAX_GRADE4_PROBABILITY}",
+                SimSettings::default().scan_interval_days
             ),
         }
     }

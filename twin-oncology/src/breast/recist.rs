@@ -8,6 +8,12 @@
 //!   (the nadir, which includes the baseline) **and** ≥ 5 mm larger in
 //!   absolute terms; the appearance of a new lesion is also PD;
 //! * stable disease (SD): neither.
+//!
+//! After a complete response (nadir sum 0 mm) the 20 % / 5 mm rule does not apply:
+//! when CR was assigned at a previous assessment, the reappearance of any lesion
+//! (a sum > 0 mm) is PD (EORTC RECIST working group, RECIST 1.1 FAQ "Does a new
+//! lesion always result in PD?", recist.eortc.org/faq). The model's sums are
+//! confirmed measurements, so a nadir of 0 mm is taken as a definitive CR.
 
 use crate::error::{OncologyError, Result};
 use serde::{Deserialize, Serialize};
@@ -74,8 +80,11 @@ pub fn classify(
         ));
     }
     let increase = sum_mm - nadir_mm;
-    let progressed = increase >= PD_MIN_INCREASE_MM - EPS
-        && (nadir_mm == 0.0 || increase / nadir_mm >= PD_INCREASE_FRACTION - EPS);
+    // After a complete response any reappearance is progression (EORTC RECIST FAQ).
+    let reappeared = nadir_mm == 0.0 && sum_mm > 0.0;
+    let progressed = reappeared
+        || (increase >= PD_MIN_INCREASE_MM - EPS
+            && increase / nadir_mm >= PD_INCREASE_FRACTION - EPS);
     Ok(if new_lesion || progressed {
         Response::PD
     } else if sum_mm == 0.0 {
@@ -223,6 +232,30 @@ mod tests {
             new_lesion: true,
         });
         assert_eq!(progression_free_survival(&s).unwrap().t_days, 84.0);
+    }
+
+    /// RECIST 1.1 (Eisenhauer 2009; EORTC RECIST FAQ): after a complete response
+    /// (nadir 0 mm) any reappearance is PD, even when smaller than the 5 mm
+    /// absolute increase required from a non-zero nadir.
+    #[test]
+    fn reappearance_after_complete_response_is_progression() {
+        assert_eq!(classify(100.0, 0.0, 3.0, false).unwrap(), Response::PD);
+        assert_eq!(classify(100.0, 0.0, 0.0, false).unwrap(), Response::CR);
+        let s = [a(0.0, 100.0), a(42.0, 0.0), a(84.0, 3.0)];
+        assert_eq!(
+            classify_series(&s).unwrap(),
+            vec![Response::CR, Response::PD]
+        );
+        assert_eq!(
+            progression_free_survival(&s).unwrap(),
+            Pfs {
+                t_days: 84.0,
+                progressed: true
+            }
+        );
+        // From a non-zero nadir the 5 mm rule still holds: 1 → 3 mm is SD-by-size
+        // (here a PR against the 100 mm baseline).
+        assert_eq!(classify(100.0, 1.0, 3.0, false).unwrap(), Response::PR);
     }
 
     #[test]

@@ -44,6 +44,11 @@ pub struct SimSettings {
     pub rtol: f64,
 }
 
+/// Longest simulated horizon accepted, days (100 years).
+pub const MAX_HORIZON_DAYS: f64 = 36_525.0;
+/// Finest output grid accepted, days.
+pub const MIN_GRID_DAYS: f64 = 0.01;
+
 impl Default for SimSettings {
     fn default() -> Self {
         SimSettings {
@@ -314,7 +319,13 @@ pub fn simulate(
 ) -> Result<Outcome> {
     patient.validate()?;
     regimen.validate()?;
+    rules.validate()?;
     let mut r = start(patient, regimen, s)?;
+    // Each delay moves the cycle start on by at least one day (validated), so a
+    // patient whose neutrophils never recover is delayed at most this many times
+    // before the horizon; the count is checked all the same.
+    let max_delays = (s.horizon_days / rules.delay_days).ceil() as u64 + 1;
+    let mut delays = 0u64;
     let planned_mg = regimen.dose_mg_per_m2 * patient.bsa_m2;
     let (mut level, mut reductions) = (1.0, 0u32);
     let (mut delivered, mut planned) = (0.0, 0.0);
@@ -328,6 +339,14 @@ pub fn simulate(
             break;
         }
         if r.y[4] < rules.cycle_start_anc {
+            delays += 1;
+            if delays > max_delays {
+                return Err(OncologyError::invalid(
+                    "dose_rules.delay_days",
+                    rules.delay_days,
+                    format!("delays that reach the horizon within {max_delays} delays"),
+                ));
+            }
             cycle_start += rules.delay_days;
             continue;
         }
@@ -404,11 +423,20 @@ pub fn simulate_history(
 }
 
 fn start<'a>(p: &'a PatientParams, regimen: &'a Regimen, s: &SimSettings) -> Result<Runner<'a>> {
-    if !(s.horizon_days > 0.0 && s.scan_interval_days > 0.0 && s.grid_days > 0.0) {
+    if !(s.horizon_days > 0.0
+        && s.horizon_days <= MAX_HORIZON_DAYS
+        && s.scan_interval_days.is_finite()
+        && s.scan_interval_days > 0.0
+        && s.grid_days.is_finite()
+        && s.grid_days >= MIN_GRID_DAYS)
+    {
         return Err(OncologyError::invalid(
             "settings",
             format!("{s:?}"),
-            "positive horizon, scan interval and grid",
+            format!(
+                "horizon in (0, {MAX_HORIZON_DAYS}] days, a positive finite scan interval \
+                 and a grid of at least {MIN_GRID_DAYS} day"
+            ),
         ));
     }
     let c0 = p.marrow.circ0_1e9_per_l;
@@ -688,6 +716,53 @@ pub(crate) mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("baseline_mm")
+        );
+    }
+
+    /// Dose rules are validated: a delay that does not advance time (with a
+    /// neutrophil threshold the patient never reaches) used to loop forever, and a
+    /// negative reduction factor gave negative doses. Both are errors naming the
+    /// field; valid rules whose threshold is never met delay every cycle to the
+    /// horizon and give no dose.
+    #[test]
+    fn dose_rules_are_validated() {
+        let p = typical();
+        let r = Regimen::docetaxel_q3w(75.0);
+        let s = SimSettings {
+            horizon_days: 84.0,
+            ..Default::default()
+        };
+        let never = DoseRules {
+            cycle_start_anc: 10.0,
+            ..Default::default()
+        };
+        for delay in [0.0, -7.0, f64::NAN] {
+            let rules = DoseRules {
+                delay_days: delay,
+                ..never
+            };
+            let e = simulate(&p, &r, &rules, &s).unwrap_err().to_string();
+            assert!(e.contains("delay_days"), "{e}");
+        }
+        for f in [-0.5, 0.0, 1.5] {
+            let rules = DoseRules {
+                reduction_factor: f,
+                ..Default::default()
+            };
+            let e = simulate(&p, &r, &rules, &s).unwrap_err().to_string();
+            assert!(e.contains("reduction_factor"), "{e}");
+        }
+        let o = simulate(&p, &r, &never, &s).unwrap();
+        assert!(o.doses.is_empty());
+        let inf = SimSettings {
+            horizon_days: f64::INFINITY,
+            ..Default::default()
+        };
+        assert!(
+            simulate(&p, &r, &DoseRules::default(), &inf)
+                .unwrap_err()
+                .to_string()
+                .contains("horizon")
         );
     }
 }

@@ -310,6 +310,56 @@ impl Default for DoseRules {
     }
 }
 
+impl DoseRules {
+    /// Longest accepted delay of a cycle, days (12 weeks).
+    pub const MAX_DELAY_DAYS: f64 = 84.0;
+    /// Most dose reductions accepted.
+    pub const MAX_REDUCTIONS: u32 = 10;
+
+    /// Check the rules: ANC thresholds finite in 0–10 ×10⁹/L, a delay of 1 to
+    /// [`Self::MAX_DELAY_DAYS`] days (a delay that does not advance time would
+    /// never let a cycle start), a reduction factor in (0, 1] and at most
+    /// [`Self::MAX_REDUCTIONS`] reductions. Errors name the field, value and range.
+    pub fn validate(&self) -> Result<()> {
+        crate::error::check_in_range(
+            "dose_rules.cycle_start_anc",
+            self.cycle_start_anc,
+            0.0,
+            10.0,
+        )?;
+        crate::error::check_in_range(
+            "dose_rules.within_cycle_anc",
+            self.within_cycle_anc,
+            0.0,
+            10.0,
+        )?;
+        crate::error::check_in_range(
+            "dose_rules.delay_days",
+            self.delay_days,
+            1.0,
+            Self::MAX_DELAY_DAYS,
+        )?;
+        if !(self.reduction_factor.is_finite()
+            && self.reduction_factor > 0.0
+            && self.reduction_factor <= 1.0)
+        {
+            return Err(OncologyError::invalid(
+                "dose_rules.reduction_factor",
+                self.reduction_factor,
+                "a multiplier in (0, 1]",
+            ));
+        }
+        if self.max_reductions > Self::MAX_REDUCTIONS {
+            return Err(OncologyError::invalid(
+                "dose_rules.max_reductions",
+                self.max_reductions,
+                format!("0 to {}", Self::MAX_REDUCTIONS),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Patient-level tumour parameters (Claret model, size = RECIST sum in mm).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TumourParams {

@@ -730,6 +730,11 @@ mod loinc {
 /// CDK4/6 inhibitors, with a 14-day washout) inform the drug-free baseline (they are placed
 /// at day 0: without drug the count is at steady state). Returns the record (day 0 = first
 /// sum used) and the day of the last sum (the decision day).
+///
+/// Values are converted from their recorded UCUM unit (e.g. `cm`, `m`, `[in_i]`,
+/// `[lb_av]`, `/uL`) to the model's (sums in mm, height in cm, weight in kg,
+/// neutrophils in 10⁹/L); an unknown unit or one of another dimension is an error
+/// naming the LOINC code and the unit.
 pub fn record_from_io(rec: &twin_io::record::PatientRecord) -> Result<(PatientRecord, f64)> {
     fn obs<'a>(
         rec: &'a twin_io::record::PatientRecord,
@@ -737,18 +742,21 @@ pub fn record_from_io(rec: &twin_io::record::PatientRecord) -> Result<(PatientRe
     ) -> impl Iterator<Item = &'a twin_io::record::Observation> + 'a {
         rec.observations.iter().filter(move |o| o.code.code == code)
     }
-    let mut sums: Vec<(f64, f64)> = obs(rec, loinc::SUM_OF_DIAMETERS)
-        .map(|o| {
-            (
-                o.t_days,
-                if o.unit == "cm" {
-                    10.0 * o.value
-                } else {
-                    o.value
-                },
+    // Every value is converted from the unit the record keeps (UCUM) to the one the
+    // model uses; an unknown unit or one of another dimension is an error naming the
+    // LOINC code and the unit.
+    let value_in = |o: &twin_io::record::Observation, unit: &str| -> Result<f64> {
+        twin_io::units::convert(&o.code.code, o.value, &o.unit, unit).map_err(|e| {
+            OncologyError::invalid(
+                format!("unit of observation {}", o.code.code),
+                format!("`{}`", o.unit),
+                format!("a unit convertible to `{unit}` ({e})"),
             )
         })
-        .collect();
+    };
+    let mut sums: Vec<(f64, f64)> = obs(rec, loinc::SUM_OF_DIAMETERS)
+        .map(|o| Ok((o.t_days, value_in(o, "mm")?)))
+        .collect::<Result<_>>()?;
     sums.sort_by(|a, b| a.0.total_cmp(&b.0));
     if sums.len() < 3 {
         return Err(OncologyError::invalid(
@@ -774,14 +782,15 @@ pub fn record_from_io(rec: &twin_io::record::PatientRecord) -> Result<(PatientRe
     };
     let anc: Vec<(f64, f64)> = obs(rec, loinc::NEUTROPHILS)
         .filter(|o| !on_drug(o.t_days))
-        .map(|o| (0.0, o.value))
-        .collect();
-    let latest = |code: &str| {
+        .map(|o| Ok((0.0, value_in(o, "10*9/L")?)))
+        .collect::<Result<_>>()?;
+    let latest = |code: &str, unit: &str| {
         obs(rec, code)
             .max_by(|a, b| a.t_days.total_cmp(&b.t_days))
-            .map(|o| o.value)
+            .map(|o| value_in(o, unit))
+            .transpose()
     };
-    let bsa = match (latest(loinc::HEIGHT), latest(loinc::WEIGHT)) {
+    let bsa = match (latest(loinc::HEIGHT, "cm")?, latest(loinc::WEIGHT, "kg")?) {
         (Some(h), Some(w)) => super::pk::bsa_mosteller_m2(h, w)?,
         _ => {
             return Err(OncologyError::invalid(

@@ -6,6 +6,15 @@
 //! week, from the first to the last day of radiotherapy; four weeks later six
 //! adjuvant cycles of five days every 28 days, 150 mg/m² in cycle 1 and 200 mg/m²
 //! in cycles 2–6.
+//!
+//! [`TmzSchedule::stupp_2005`] as used by the atlas twin
+//! ([`super::model::Temozolomide::stupp_2005`]) approximates the concomitant phase by
+//! the whole calendar weeks radiotherapy spans: 42 doses for 60 Gy/30, where the
+//! protocol's "first to the last day of radiotherapy" gives 40 (a Monday start ends on
+//! the Friday of week 6, day 39). The 42 is kept because the default sensitivity
+//! [`TmzParams::default`] was derived from that schedule's total dose (8900 mg/m²).
+//! The trial emulation ([`crate::glioma::trial`]) follows the protocol day by day
+//! (40 doses for Stupp's arm).
 
 use ndarray::Array3;
 use serde::{Deserialize, Serialize};
@@ -83,10 +92,12 @@ pub struct TmzSchedule {
 }
 
 impl TmzSchedule {
-    /// Stupp 2005 for radiotherapy lasting `rt_days` calendar days (42 for 60 Gy/30
-    /// over six weeks): `rt_days` daily concomitant doses of 75 mg/m² (days
+    /// Stupp 2005 shape with `rt_days` daily concomitant doses of 75 mg/m² (days
     /// `0..rt_days`), then from day `rt_days + 28` six 5-day cycles every 28 days
-    /// (150 mg/m² in cycle 1, 200 mg/m² after). 42 + 30 = 72 doses for six weeks.
+    /// (150 mg/m² in cycle 1, 200 mg/m² after). The protocol's "first to the last
+    /// day of radiotherapy" is `rt_days` = last fraction day + 1 (40 for 60 Gy/30
+    /// from a Monday); [`super::model::Temozolomide::stupp_2005`] passes the whole
+    /// calendar weeks instead (42, so 42 + 30 = 72 doses; see the module doc).
     pub fn stupp_2005(rt_days: usize) -> Result<Self> {
         let mut doses: Vec<TmzDose> = (0..rt_days)
             .map(|d| TmzDose {

@@ -281,8 +281,10 @@ pub struct Temozolomide {
 
 impl Temozolomide {
     /// Stupp et al. 2005 concomitant + adjuvant TMZ for `rt` with the default
-    /// sensitivity: daily over the calendar weeks radiotherapy spans (42 days for
-    /// 60 Gy/30 over six weeks), then the adjuvant cycles ([`TmzSchedule::stupp_2005`]).
+    /// sensitivity: daily over the whole calendar weeks radiotherapy spans (42 days for
+    /// 60 Gy/30 over six weeks — two more than the protocol's "first to the last day
+    /// of radiotherapy", 40; kept because [`TmzParams::default`] was derived from this
+    /// schedule's total dose), then the adjuvant cycles ([`TmzSchedule::stupp_2005`]).
     pub fn stupp_2005(rt: &Schedule) -> Result<Self> {
         let weeks = (rt.duration_days() / 7.0).floor() as usize + 1;
         Ok(Self {
@@ -341,8 +343,10 @@ pub struct TreatmentOutcome {
     /// Total dose (Gy).
     pub total_dose_gy: f64,
     /// Days Gained (Neal 2013): the reading time minus the time at which the untreated
-    /// virtual control had the treated tumour's T1Gd radius (a lower bound, the
-    /// horizon, if enhancement never reappears).
+    /// virtual control had the treated tumour's T1Gd radius. If enhancement never
+    /// reappears it is read at the horizon, where the treated radius (below the
+    /// visible size) dates the control back to its first days: then more than the
+    /// horizon, at most the tumour's age plus the horizon.
     pub days_gained: f64,
     /// `days_gained ≥ 100`.
     pub responder: bool,
@@ -701,21 +705,30 @@ impl GliomaSim {
         // regrowth the treated and control fronts move at the same speed, so the delay
         // is the same whenever it is read.
         let t_follow_nominal = t_start + opts.followup_days;
-        let (t_follow, follow) = treated
+        let visible = treated
             .t_days
             .iter()
             .zip(&treated.imaging)
             .find(|(t, s)| **t >= t_follow_nominal && s.t1gd_radius_mm >= MIN_VISIBLE_RADIUS_MM)
-            .map(|(t, s)| (*t, *s))
-            .unwrap_or((
+            .map(|(t, s)| (*t, *s));
+        let (t_follow, follow) = match visible {
+            Some(v) => v,
+            None => (
                 t_start + opts.horizon_days,
-                *treated.imaging.last().expect("recorded"),
-            ));
+                *treated.imaging.last().ok_or_else(|| {
+                    OncologyError::invalid("treated trajectory", "empty", "recorded scans")
+                })?,
+            ),
+        };
         // Untreated control to the same time.
         let mut control = history.clone();
         let mut cc = c_start.clone();
         self.grow_recording(&mut cc, t_start, t_follow - t_start, &mut control)?;
         let control_follow = self.observe_last()?;
+        // Enhancement that never reappears within the horizon: the treated radius at the
+        // horizon (below the visible size, often 0) is read against the control, whose
+        // first such time can be its seed: Days Gained is then up to the tumour's age
+        // plus the horizon (the studies' truths read it the same way).
         let days_gained = match control.time_t1gd_reaches(follow.t1gd_radius_mm) {
             Some(tc) => (t_follow - tc).max(0.0),
             None => 0.0,

@@ -96,12 +96,22 @@ impl Schedule {
         self.fractions.iter().map(|f| f.dose_gy).sum()
     }
 
-    /// Biologically effective dose `Σ d (1 + d/(α/β))` (Gy) for a tissue with `alpha_beta_gy`.
-    pub fn bed_gy(&self, alpha_beta_gy: f64) -> f64 {
-        self.fractions
+    /// Biologically effective dose `Σ d (1 + d/(α/β))` (Gy) for a tissue with
+    /// `alpha_beta_gy` in (0, 100] Gy (the range of [`LqParams::validate`]);
+    /// an error otherwise (α/β = 0 would give an infinite BED).
+    pub fn bed_gy(&self, alpha_beta_gy: f64) -> Result<f64> {
+        if !(alpha_beta_gy.is_finite() && alpha_beta_gy > 0.0 && alpha_beta_gy <= 100.0) {
+            return Err(OncologyError::invalid(
+                "alpha_beta_gy",
+                alpha_beta_gy,
+                "0 < α/β ≤ 100 Gy",
+            ));
+        }
+        Ok(self
+            .fractions
             .iter()
             .map(|f| f.dose_gy * (1.0 + f.dose_gy / alpha_beta_gy))
-            .sum()
+            .sum())
     }
 
     /// Day of the last fraction.

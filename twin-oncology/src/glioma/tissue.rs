@@ -157,9 +157,33 @@ impl BrainTissue {
     }
 
     /// The sub-volume within `half_width_mm` of `centre_mm` (clipped to the grid).
+    ///
+    /// The centre must be finite and inside the grid's extent (voxel centres
+    /// ± half a voxel), and the half-width finite and > 0; errors name the value
+    /// and the allowed range. A crop with no brain tissue is an error too.
     pub fn crop(&self, centre_mm: [f64; 3], half_width_mm: f64) -> Result<Self> {
         let g = &self.domain.grid;
+        if !(half_width_mm.is_finite() && half_width_mm > 0.0) {
+            return Err(OncologyError::invalid(
+                "crop half_width_mm",
+                half_width_mm,
+                "a finite half-width > 0 mm",
+            ));
+        }
         let vc = g.voxel_coords(centre_mm);
+        for a in 0..3 {
+            let (lo_mm, hi_mm) = (
+                g.origin_mm[a] - 0.5 * g.spacing_mm[a],
+                g.origin_mm[a] + (g.shape[a] as f64 - 0.5) * g.spacing_mm[a],
+            );
+            if !(centre_mm[a].is_finite() && (-0.5..=g.shape[a] as f64 - 0.5).contains(&vc[a])) {
+                return Err(OncologyError::invalid(
+                    format!("crop centre_mm[{a}]"),
+                    centre_mm[a],
+                    format!("a finite coordinate inside the grid, {lo_mm} to {hi_mm} mm"),
+                ));
+            }
+        }
         let mut lo = [0usize; 3];
         let mut shape = [0usize; 3];
         for a in 0..3 {

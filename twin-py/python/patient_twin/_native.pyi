@@ -5,6 +5,7 @@ typed otherwise. Every error is a ``PatientTwinError``.
 """
 
 from os import PathLike
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -31,9 +32,13 @@ class Record:
 
     @staticmethod
     def load(path: _Path, key: bytes | None = None) -> Record:
-        """FHIR R4 bundle (pseudonymised with ``key``, >= 16 bytes; random if None) or record JSON."""
+        """FHIR R4 bundle (pseudonymised with ``key``, >= 16 bytes; random if None) or record JSON.
+
+        A record JSON's id that is not yet a pseudonym (``pt-`` + 16 hex digits) becomes
+        its keyed pseudonym; a pseudonym is kept; its dates are taken as given."""
     @staticmethod
-    def from_json(text: str) -> Record: ...
+    def from_json(text: str, key: bytes | None = None) -> Record:
+        """A validated record; its id pseudonymised as in ``load`` (random key if None)."""
     @staticmethod
     def read_csv(path: _Path, layout: str = "long", key: bytes | None = None) -> list[Record]:
         """Every patient of a long (``patient_id,time,code,value,unit``) or wide CSV, pseudonymised."""
@@ -71,9 +76,11 @@ class TwinResult:
     def outcomes(self) -> list[dict[str, Any]]:
         """Rows ``plan, name, unit, central, lower, upper, level``."""
     def trajectory(self, plan: int | str) -> dict[str, Any] | None:
-        """``t``, ``names``, ``central``/``lower``/``upper`` (times x quantities), ``level``."""
-    def write_report(self, directory: _Path) -> tuple[str, str]:
-        """Write ``result.json`` and ``report.html``; returns both paths."""
+        """``t``, ``names``, ``central``/``lower``/``upper`` (times x quantities), ``level``.
+
+        ``plan``: an index in ``0..len(plan_names)`` or a name; else ``InputError``."""
+    def write_report(self, directory: _Path) -> tuple[Path, Path]:
+        """Write ``result.json`` and ``report.html``; returns both paths (``InputError`` if malformed)."""
 
 class Twin:
     """A twin calibrated to one patient. Pickles as its inputs; re-calibrates on load."""
@@ -104,7 +111,8 @@ class Twin:
     def candidate_plans(self) -> list[Any]: ...
     def domain_warnings(self) -> list[str]: ...
     def what_if(self, plans: Sequence[int] | None = None) -> TwinResult:
-        """Forecast the plans (indices into ``candidate_plans()``; None: all) and rank them."""
+        """Forecast the plans (indices into ``candidate_plans()``; None: all; [] is an
+        ``InputError``) and rank them."""
 
 def _restore_twin(
     disease: str,
@@ -135,7 +143,7 @@ def fisher_kpp_1d(
     record_every_days: float,
     seed_mm: float,
 ) -> tuple[_F64, _F64, _F64]:
-    """``(t_days, x_mm, u)`` with ``u`` of shape (times x cells)."""
+    """``(t_days, x_mm, u)`` with ``u`` of shape (times x cells), at most 10^7 values."""
 def run_trial(spec_json: str) -> dict[str, Any]: ...
 def breast_trial(spec_json: str) -> dict[str, Any]:
     """Arms with ``pfs`` (median, lo, hi months), response rates, and ``hr`` vs reported."""

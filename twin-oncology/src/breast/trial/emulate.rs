@@ -157,14 +157,28 @@ impl MbcTrialSpec {
         )
     }
 
-    /// Courses of every patient on arm `a`.
+    /// Courses of every patient on arm `a` (an index into [`Self::arms`]; out of
+    /// range is an error).
     pub fn courses(
         &self,
         patients: &[VirtualMbcPatient],
         a: usize,
         efficacy: &Efficacy,
     ) -> Result<Vec<MbcCourse>> {
-        let arm = &self.arms[a].therapies;
+        let arm = &self
+            .arms
+            .get(a)
+            .ok_or_else(|| {
+                OncologyError::invalid(
+                    "arm index",
+                    a,
+                    format!(
+                        "0 to {} (the spec's arms)",
+                        self.arms.len().saturating_sub(1)
+                    ),
+                )
+            })?
+            .therapies;
         let scan = self.scan_interval_weeks * 7.0;
         patients
             .par_iter()

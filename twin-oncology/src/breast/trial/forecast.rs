@@ -25,8 +25,10 @@ pub const FORECAST_HORIZON_DAYS: f64 = 5.0 * 365.25;
 pub struct PreviousLine {
     /// Agents given.
     pub therapies: Vec<Therapy>,
-    /// Sums of target-lesion diameters: (days since the start of that line, mm);
-    /// the first is that line's baseline.
+    /// Sums of target-lesion diameters: (days since the start of that line, mm).
+    /// The first is the reference the later ones are compared with: the line's
+    /// baseline when its day is 0; with a later first day the likelihood compares
+    /// the change from that day, `ln(y(t)/y(t₀)) = f(t) − f(t₀)`.
     pub sizes_mm: Vec<(f64, f64)>,
 }
 
@@ -161,16 +163,9 @@ fn prior_draws(
 /// Importance weights of the draws given the previous line's sizes (log-normal
 /// measurement error σ = [`SIGMA_LOG_SIZE`]), normalised.
 fn weights(draws: &[VirtualMbcPatient], line: &PreviousLine, e: &Efficacy) -> Result<Vec<f64>> {
-    let y0 = line.sizes_mm[0].1;
     let log_lik: Vec<f64> = draws
         .iter()
-        .map(|d| {
-            line.sizes_mm[1..].iter().try_fold(0.0, |acc, &(t, mm)| {
-                let r =
-                    ((mm / y0).ln() - log_size_ratio(d, &line.therapies, e, t)?) / SIGMA_LOG_SIZE;
-                Ok::<f64, OncologyError>(acc - 0.5 * r * r)
-            })
-        })
+        .map(|d| log_likelihood(d, line, e))
         .collect::<Result<_>>()?;
     let max = log_lik.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let w: Vec<f64> = log_lik.iter().map(|l| (l - max).exp()).collect();
@@ -183,6 +178,19 @@ fn weights(draws: &[VirtualMbcPatient], line: &PreviousLine, e: &Efficacy) -> Re
         ));
     }
     Ok(w.into_iter().map(|x| x / total).collect())
+}
+
+/// Log-likelihood (up to a constant) of the previous line's sizes for draw `d`: each
+/// size after the first against the first, `ln(y/y₀)` against the model's change
+/// `f(t) − f(t₀)` over the same days (`f` = [`log_size_ratio`], `t₀` the first day).
+fn log_likelihood(d: &VirtualMbcPatient, line: &PreviousLine, e: &Efficacy) -> Result<f64> {
+    let (t0, y0) = line.sizes_mm[0];
+    let f0 = log_size_ratio(d, &line.therapies, e, t0)?;
+    line.sizes_mm[1..].iter().try_fold(0.0, |acc, &(t, mm)| {
+        let model = log_size_ratio(d, &line.therapies, e, t)? - f0;
+        let r = ((mm / y0).ln() - model) / SIGMA_LOG_SIZE;
+        Ok::<f64, OncologyError>(acc - 0.5 * r * r)
+    })
 }
 
 /// Systematic resampling of `w` (normalised) into `n` indices.
@@ -418,5 +426,38 @@ mod tests {
             let copies = idx.iter().filter(|&&j| j == i).count() as f64;
             assert!((copies - 100.0 * wi).abs() <= 1.0, "{i}: {copies}");
         }
+    }
+
+    /// A previous line measured from a day after its start (t₀ = 28): the sizes lie
+    /// exactly on one draw's curve, so that draw's log-likelihood is 0 and its weight
+    /// the largest. (Comparing `ln(y/y₀)` with `f(t)` instead of `f(t) − f(t₀)` gave
+    /// it −Σ(f(t₀)/σ)²/2.)
+    #[test]
+    fn a_previous_line_first_measured_after_its_start_is_compared_from_that_day() {
+        let e = Efficacy::fitted();
+        let pac = vec![Therapy {
+            agent: Agent::Paclitaxel,
+            dose_mg_per_m2_per_week: Some(67.5),
+        }];
+        let profile = PatientProfile {
+            biomarkers: Biomarkers::default(),
+            baseline_mm: 40.0,
+            previous_line: None,
+            prior_chemotherapy_lines: 0.0,
+        };
+        let draws = prior_draws(&profile, &e, 200, 7).unwrap();
+        let f = |t: f64| log_size_ratio(&draws[0], &pac, &e, t).unwrap();
+        assert!(f(28.0).abs() > 0.05, "f(28) = {}", f(28.0));
+        let line = PreviousLine {
+            therapies: pac.clone(),
+            sizes_mm: [28.0, 56.0, 112.0]
+                .iter()
+                .map(|&t| (t, 40.0 * (f(t) - f(28.0)).exp()))
+                .collect(),
+        };
+        assert!(log_likelihood(&draws[0], &line, &e).unwrap().abs() < 1e-12);
+        let w = weights(&draws, &line, &e).unwrap();
+        let max = w.iter().copied().fold(0.0, f64::max);
+        assert_eq!(w[0], max);
     }
 }

@@ -54,7 +54,9 @@ pub fn standard_plan(brain: &Domain, core: &Array3<bool>, margin_mm: f64) -> Res
 /// go to the later voxel in row-major order first, as the benchmark's stable argsort
 /// does. Errors for a non-finite density in the brain or more voxels than the brain
 /// has. (The benchmark's evaluator replaces a plan reaching zero-density voxels by a
-/// distance fade; here they are ranked by voxel order, so give densities > 0.)
+/// distance fade; here they are ranked by voxel order, so give densities > 0.) The
+/// density is ranked as given; [`super::PredictGbmPatient::score`] first clips it to
+/// [0, 1] and rounds it to float32 as the evaluator does.
 pub fn model_plan(brain: &Domain, density: &Array3<f64>, voxels: usize) -> Result<Array3<bool>> {
     check_shape(brain, "density", density)?;
     let mut ranked: Vec<(usize, f64)> = density

@@ -160,15 +160,32 @@ impl PredictGbmPatient {
     /// Score `density` against a follow-up segmentation in this patient's space
     /// (labels 1–4): the benchmark's headline (enhancing recurrence, label 3) and
     /// secondary (labels 1–3) coverage of the standard and the model plan.
+    ///
+    /// As the benchmark's evaluator does, the density is clipped to [0, 1] and ranked
+    /// in float32 (densities above 1 tie at 1, and values equal in float32 tie; ties
+    /// go to the later voxel). A non-finite density in the brain is an error. Known
+    /// differences from the evaluator that remain: when the plan reaches zero-density
+    /// voxels the evaluator fills it by a distance fade, here by voxel order (see
+    /// [`model_plan`]); and the brain mask is taken as given (or gm + wm + csf ≥ 0.5)
+    /// without the evaluator's hole filling.
     pub fn score(
         &self,
         density: &Array3<f64>,
         recurrence: &Array3<u16>,
     ) -> Result<[PlanCoverage; 2]> {
         self.grid.check_shape("recurrence", recurrence)?;
+        self.grid.check_shape("density", density)?;
         let standard = standard_plan(&self.brain, &self.core(), STANDARD_MARGIN_MM)?;
         let plan_voxels = standard.iter().filter(|&&p| p).count();
-        let model = model_plan(&self.brain, density, plan_voxels)?;
+        // Non-finite values pass through unchanged so that `model_plan` reports them.
+        let evaluated = density.mapv(|c| {
+            if c.is_finite() {
+                f64::from(c.clamp(0.0, 1.0) as f32)
+            } else {
+                c
+            }
+        });
+        let model = model_plan(&self.brain, &evaluated, plan_voxels)?;
         let score = |labels: &[u16]| -> Result<PlanCoverage> {
             let r = recurrence.mapv(|l| labels.contains(&l));
             let n = r.iter().filter(|&&x| x).count();

@@ -62,6 +62,14 @@ pub const SALVAGE_CYCLE_DAYS: usize = 42;
 /// EORTC 26101, Wick et al. 2017 — so a short course stands for all of it).
 pub const SALVAGE_CYCLES: usize = 3;
 
+/// Longest concomitant temozolomide course accepted, days (Stupp 2005's protocol
+/// allowed up to 49 days).
+pub const MAX_CONCOMITANT_DAYS: usize = 49;
+
+/// Days from the end of radiotherapy to the first adjuvant temozolomide dose
+/// (4 weeks, Stupp 2005).
+const ADJUVANT_GAP_DAYS: usize = 28;
+
 /// A trial arm: radiotherapy, optional temozolomide (Stupp 2005 schedule shape).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GbmArm {
@@ -76,6 +84,14 @@ pub struct GbmArm {
     /// (0 = none).
     #[serde(default)]
     pub tmz_concomitant_mg_m2: f64,
+    /// Days of concomitant temozolomide, counted from day 0 (the first fraction).
+    /// `None` (the default) = every day from the first to the last day of
+    /// radiotherapy (Stupp et al. 2005: 40 doses for 60 Gy/30 starting on a Monday);
+    /// Perry et al. 2017 (NEJM 376:1027) gave 75 mg/m² daily for 21 days with
+    /// 40 Gy/15, past the last fraction (day 18). At most
+    /// [`MAX_CONCOMITANT_DAYS`], and it must end before the adjuvant cycles start.
+    #[serde(default)]
+    pub tmz_concomitant_days: Option<usize>,
     /// Adjuvant temozolomide cycles (5 days every 28, from 4 weeks after radiotherapy;
     /// 150 mg/m² in cycle 1, 200 after).
     #[serde(default)]
@@ -126,6 +142,19 @@ impl GbmArm {
                 "0 to 200 mg/m²",
             ));
         }
+        if let Some(n) = self.tmz_concomitant_days
+            && !(1..=MAX_CONCOMITANT_DAYS.min(self.adjuvant_start_day())).contains(&n)
+        {
+            return Err(OncologyError::invalid(
+                "tmz_concomitant_days",
+                n,
+                format!(
+                    "1 to {} days (at most {MAX_CONCOMITANT_DAYS}, ending before the \
+                     adjuvant cycles start)",
+                    MAX_CONCOMITANT_DAYS.min(self.adjuvant_start_day())
+                ),
+            ));
+        }
         if self.tmz_adjuvant_cycles > 24 {
             return Err(OncologyError::invalid(
                 "tmz_adjuvant_cycles",
@@ -148,14 +177,25 @@ impl GbmArm {
             .map_or(0, Self::fraction_day)
     }
 
+    /// Days of concomitant temozolomide (days `0..n`): the arm's
+    /// [`Self::tmz_concomitant_days`], or every day to the last fraction.
+    pub fn concomitant_days(&self) -> usize {
+        self.tmz_concomitant_days
+            .unwrap_or_else(|| self.rt_end_day() + 1)
+    }
+
+    /// First day of adjuvant temozolomide: 4 weeks after the last fraction.
+    fn adjuvant_start_day(&self) -> usize {
+        self.rt_end_day() + 1 + ADJUVANT_GAP_DAYS
+    }
+
     /// Temozolomide dose on `day` that still kills (mg/m²), 0 if none: concomitant
     /// doses and the first [`EFFECTIVE_ADJUVANT_CYCLES`] adjuvant cycles.
-    fn tmz_dose_on(&self, day: usize) -> f64 {
-        let end = self.rt_end_day();
-        if day <= end {
+    pub fn tmz_dose_on(&self, day: usize) -> f64 {
+        if day < self.concomitant_days() {
             return self.tmz_concomitant_mg_m2;
         }
-        let start = end + 1 + 28;
+        let start = self.adjuvant_start_day();
         if day < start {
             return 0.0;
         }
